@@ -1,0 +1,47 @@
+# lpperp: `make lab` opens the toolkit, `make test` runs every test, `make bench` prints the benchmarks.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+NOTEBOOKS := $(shell git ls-files 'notebooks/*.ipynb' 'notebooks/**/*.ipynb' 2>/dev/null)
+
+.PHONY: lab test bench lint format strip clean
+
+# One stamp per extra set: re-running a target when pyproject.toml did not change costs nothing.
+$(VENV)/.lab: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[notebook]'
+	touch $@
+
+$(VENV)/.test: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[notebook,dev,dask]'
+	touch $(VENV)/.lab $@
+
+# The real Uniswap v3 contracts and the anvil node come from the npm registry (tests/evm).
+node_modules/.package-lock.json: package.json package-lock.json
+	if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; else echo "npm not found: the EVM tests will skip"; fi
+
+lab: $(VENV)/.lab
+	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb
+
+test: $(VENV)/.test node_modules/.package-lock.json lint
+	$(PY) -m pytest --nbval-lax --nbval-current-env tests lpperp notebooks
+
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff check lpperp tests benchmarks notebooks
+	$(VENV)/bin/nbstripout --verify $(NOTEBOOKS)
+
+bench: $(VENV)/.test
+	$(PY) -m benchmarks
+
+format: $(VENV)/.test
+	$(VENV)/bin/ruff check --fix lpperp tests benchmarks notebooks
+	$(VENV)/bin/ruff format lpperp tests benchmarks
+
+strip: $(VENV)/.test
+	$(VENV)/bin/nbstripout $(NOTEBOOKS)
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .hypothesis
