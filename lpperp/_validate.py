@@ -1,0 +1,177 @@
+"""Argument checks shared by every lpperp module.
+
+Each check returns the validated value and raises :class:`LpperpError` (a ``ValueError``) whose message
+names the argument, shows the offending value and says what is allowed, so a typo in a notebook is heard
+rather than turned into a silent NaN.
+
+Conventions: float checks accept a Python/numpy scalar or an array-like and return a ``float`` for
+scalars and a float64 ``ndarray`` for arrays; integer checks accept Python or numpy integers only and
+return a Python ``int`` (exact math never sees a float).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "LpperpError",
+    "finite",
+    "fraction",
+    "integer",
+    "nonnegative",
+    "one_of",
+    "ordered_range",
+    "positive",
+]
+
+
+class LpperpError(ValueError):
+    """Bad input to an lpperp function: the message says what was wrong and what is allowed."""
+
+
+def _show(x: Any) -> str:
+    """Short repr of a value for an error message (first offending element for arrays)."""
+    arr = np.asarray(x) if not isinstance(x, str) else None
+    if arr is not None and arr.ndim > 0:
+        return f"array of shape {arr.shape}"
+    return repr(x)
+
+
+def _as_float(name: str, x: Any) -> float | np.ndarray:
+    if isinstance(x, (str, bytes)) or x is None or isinstance(x, bool):
+        raise LpperpError(f"{name} must be a number or an array of numbers, got {x!r}")
+    try:
+        arr = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise LpperpError(
+            f"{name} must be a number or an array of numbers, got {type(x).__name__} {x!r}"
+        ) from None
+    if arr.ndim == 0:
+        return float(arr)
+    return arr
+
+
+def _first_bad(arr: np.ndarray, bad: np.ndarray) -> str:
+    idx = tuple(int(i) for i in np.argwhere(bad)[0])
+    where = f" at index {idx[0] if len(idx) == 1 else idx}" if arr.ndim else ""
+    return f"{arr[idx] if arr.ndim else float(arr)!r}{where}"
+
+
+def finite(name: str, x: Any) -> float | np.ndarray:
+    """Return ``x`` as float(s), raising if any value is NaN or infinite.
+
+    >>> finite("cash", -5)
+    -5.0
+    """
+    v = _as_float(name, x)
+    arr = np.asarray(v)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise LpperpError(f"{name} must be finite, got {_first_bad(arr, bad)}")
+    return v
+
+
+def positive(name: str, x: Any) -> float | np.ndarray:
+    """Return ``x`` as float(s), raising unless every value is finite and > 0.
+
+    >>> positive("price", 3000)
+    3000.0
+    >>> positive("price", -1.0)
+    Traceback (most recent call last):
+    ...
+    lpperp._validate.LpperpError: price must be a finite number > 0, got -1.0
+    """
+    v = _as_float(name, x)
+    arr = np.asarray(v)
+    bad = ~(np.isfinite(arr) & (arr > 0))
+    if bad.any():
+        raise LpperpError(f"{name} must be a finite number > 0, got {_first_bad(arr, bad)}")
+    return v
+
+
+def nonnegative(name: str, x: Any) -> float | np.ndarray:
+    """Return ``x`` as float(s), raising unless every value is finite and >= 0.
+
+    >>> nonnegative("size", 0)
+    0.0
+    """
+    v = _as_float(name, x)
+    arr = np.asarray(v)
+    bad = ~(np.isfinite(arr) & (arr >= 0))
+    if bad.any():
+        raise LpperpError(f"{name} must be a finite number >= 0, got {_first_bad(arr, bad)}")
+    return v
+
+
+def fraction(
+    name: str, x: Any, *, closed_low: bool = True, closed_high: bool = True
+) -> float | np.ndarray:
+    """Return ``x`` as float(s) in [0, 1] (ends open or closed as asked).
+
+    >>> fraction("confidence", 0.99, closed_high=False)
+    0.99
+    """
+    v = _as_float(name, x)
+    arr = np.asarray(v)
+    lo_ok = arr >= 0 if closed_low else arr > 0
+    hi_ok = arr <= 1 if closed_high else arr < 1
+    bad = ~(np.isfinite(arr) & lo_ok & hi_ok)
+    if bad.any():
+        interval = f"{'[' if closed_low else '('}0, 1{']' if closed_high else ')'}"
+        raise LpperpError(f"{name} must be a fraction in {interval}, got {_first_bad(arr, bad)}")
+    return v
+
+
+def integer(name: str, x: Any, lo: int | None = None, hi: int | None = None) -> int:
+    """Return ``x`` as a Python int within ``[lo, hi]``; floats are refused (exact math).
+
+    >>> integer("tick", 5, -887272, 887272)
+    5
+    >>> integer("tick", 1.5)
+    Traceback (most recent call last):
+    ...
+    lpperp._validate.LpperpError: tick must be an integer, got float 1.5
+    """
+    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
+        raise LpperpError(f"{name} must be an integer, got {type(x).__name__} {x!r}")
+    x = int(x)
+    if (lo is not None and x < lo) or (hi is not None and x > hi):
+        raise LpperpError(f"{name} must be an integer in [{lo}, {hi}], got {x}")
+    return x
+
+
+def one_of(name: str, x: Any, options: Iterable[Any]) -> Any:
+    """Return ``x`` if it is one of ``options``.
+
+    >>> one_of("mode", "cross", ("cross", "isolated"))
+    'cross'
+    """
+    opts = tuple(options)
+    if x not in opts:
+        raise LpperpError(f"{name} must be one of {', '.join(map(repr, opts))}; got {x!r}")
+    return x
+
+
+def ordered_range(
+    lower_name: str, lower: Any, upper_name: str, upper: Any
+) -> tuple[float | np.ndarray, float | np.ndarray]:
+    """Return ``(lower, upper)`` as positive floats with ``lower < upper`` everywhere.
+
+    Reversed bounds are an error, never silently swapped: a typo should be heard.
+
+    >>> ordered_range("price_lower", 2500, "price_upper", 3500)
+    (2500.0, 3500.0)
+    """
+    lo = positive(lower_name, lower)
+    hi = positive(upper_name, upper)
+    bad = ~(np.asarray(lo) < np.asarray(hi))
+    if bad.any():
+        raise LpperpError(
+            f"{lower_name} must be < {upper_name}, got {lower_name}={_show(lo) if np.ndim(lo) else lo}"
+            f" and {upper_name}={_show(hi) if np.ndim(hi) else hi} (bounds are never swapped)"
+        )
+    return lo, hi
