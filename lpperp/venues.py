@@ -1,0 +1,451 @@
+"""Perp venues: their published margin formulas and rule presets with sources.
+
+Conventions
+-----------
+Prices are quote per base in human units (USDC per ETH = 3000.0); a position ``size`` is signed
+in base units (+ long, - short); notionals, balances, equity and margins are in quote units
+(USD / USDC / USDT, treated as equal). Fractions (IMF, MMF, MMR, collateral factors, asset
+weights) are plain fractions, not bps. Every float function is vectorized: scalars or arrays in,
+broadcast arrays (or floats) out.
+
+Two kinds of content live here:
+
+* the venues' own **cash-margin liquidation-price formulas**, written as each venue publishes
+  them (Hyperliquid, dYdX v4 isolated and cross, Binance USD-M one-way with the tier re-check,
+  GMX v2), plus Drift v2's size-dependent weights and dYdX's open-interest IMF: the reference
+  the LP-collateral engine must reduce to when the collateral is cash;
+* **rule presets** (``VENUES`` / :func:`get_venue`) built on :class:`lpperp.perp.MarginRules`,
+  each with a dated source string; figures not read from a primary source are marked ``WEAK``.
+
+Sources (read 2026-11): Hyperliquid docs ``trading/liquidations`` and ``trading/margin-tiers``;
+dYdX v4-documentation ``concepts/trading/margin`` and ``liquidations``; Binance FAQ "How to
+calculate liquidation price of USDⓈ-M futures contracts"; Drift docs
+``cross-collateral-deposits`` and protocol-v2 ``math/margin.rs``; gmx-synthetics
+``PositionUtils.sol`` and ``config/markets.ts``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from lpperp._validate import LpperpError, finite, fraction, nonnegative, positive
+
+__all__ = [
+    "binance_cum_amounts",
+    "binance_liquidation_price",
+    "binance_liquidation_price_tiered",
+    "drift_health",
+    "drift_size_discount_asset_weight",
+    "drift_size_premium_margin_ratio",
+    "dydx_liquidation_price",
+    "dydx_open_interest_imf",
+    "gmx_liquidation_price",
+    "gmx_min_collateral_usd",
+    "hyperliquid_liquidation_price",
+    "hyperliquid_maintenance_deductions",
+    "hyperliquid_maintenance_rate",
+]
+
+Array = np.ndarray
+
+
+def _out(x: Array) -> float | Array:
+    """Return a Python float for 0-d results, the array otherwise."""
+    x = np.asarray(x, dtype=float)
+    return float(x) if x.ndim == 0 else x
+
+
+def _side(name: str, size: float | Array) -> Array:
+    s = np.asarray(finite(name, size), dtype=float)
+    if np.any(s == 0):
+        raise LpperpError(f"{name} must be non-zero (a liquidation price needs a position), got 0")
+    return s
+
+
+# ------------------------------------------------------------------------------------------------
+# Hyperliquid
+# ------------------------------------------------------------------------------------------------
+
+
+def hyperliquid_maintenance_rate(max_leverage: float | Array) -> float | Array:
+    """Hyperliquid maintenance margin rate: half the initial margin at max leverage.
+
+    ``MMR = 1 / (2 * max_leverage)`` (docs ``trading/margin-tiers``: "at 20x max leverage,
+    maintenance_margin_rate = 2.5%").
+
+    >>> hyperliquid_maintenance_rate(20)
+    0.025
+    """
+    return _out(1.0 / (2.0 * np.asarray(positive("max_leverage", max_leverage))))
+
+
+def hyperliquid_maintenance_deductions(
+    lower_bounds: Sequence[float], max_leverages: Sequence[float]
+) -> tuple[Array, Array]:
+    """Tier rates and deductions that keep Hyperliquid's maintenance margin continuous.
+
+    ``MM = notional * rate_n - deduction_n`` with ``rate_n = 1 / (2 * max_leverage_n)``,
+    ``deduction_0 = 0`` and ``deduction_n = deduction_{n-1} + lower_bound_n * (rate_n -
+    rate_{n-1})``.
+
+    Parameters
+    ----------
+    lower_bounds : sequence of float
+        Notional lower bound of each tier (quote units), starting at 0, increasing.
+    max_leverages : sequence of float
+        Max leverage of each tier.
+
+    Returns
+    -------
+    (rates, deductions) : arrays, one entry per tier.
+
+    >>> rates, ded = hyperliquid_maintenance_deductions([0, 100e6], [25, 15])
+    >>> rates.tolist(), ded.tolist()
+    ([0.02, 0.03333333333333333], [0.0, 1333333.3333333333])
+    """
+    lb = np.asarray(nonnegative("lower_bounds", list(lower_bounds)), dtype=float).reshape(-1)
+    lev = np.asarray(positive("max_leverages", list(max_leverages)), dtype=float).reshape(-1)
+    if lb.shape != lev.shape or lb.size == 0:
+        raise LpperpError(
+            f"lower_bounds and max_leverages must be non-empty and of equal length, got "
+            f"{lb.size} and {lev.size}"
+        )
+    if lb[0] != 0 or np.any(np.diff(lb) <= 0):
+        raise LpperpError(f"lower_bounds must start at 0 and increase, got {lb.tolist()}")
+    rates = 1.0 / (2.0 * lev)
+    steps = lb * np.diff(rates, prepend=rates[0])
+    return rates, np.cumsum(steps)
+
+
+def hyperliquid_liquidation_price(
+    price: float | Array,
+    size: float | Array,
+    margin_available: float | Array,
+    maintenance_leverage: float | Array,
+) -> float | Array:
+    """Hyperliquid's published liquidation price of one position.
+
+    ``liq = price - side * margin_available / |size| / (1 - l * side)`` with ``l = 1 /
+    maintenance_leverage`` (so ``l`` is the maintenance fraction, ``maintenance_leverage = 2 *
+    max_leverage``) and ``side = +1`` long, ``-1`` short (docs ``trading/liquidations``).
+    ``margin_available`` = account value - maintenance margin (cross) or isolated margin -
+    maintenance margin (isolated), both at the current ``price``. At ``liq`` the equity equals
+    ``l * |size| * liq``.
+
+    >>> # 1 ETH long with 300 USDC at 25x max leverage: MM = 0.02 * 3000 = 60
+    >>> round(hyperliquid_liquidation_price(3000.0, 1.0, 300.0 - 60.0, 50.0), 6)
+    2755.102041
+    """
+    p = positive("price", price)
+    s = _side("size", size)
+    m = finite("margin_available", margin_available)
+    lev = positive("maintenance_leverage", maintenance_leverage)
+    side = np.sign(s)
+    l_frac = 1.0 / np.asarray(lev)
+    return _out(np.asarray(p) - side * np.asarray(m) / np.abs(s) / (1.0 - l_frac * side))
+
+
+# ------------------------------------------------------------------------------------------------
+# dYdX v4
+# ------------------------------------------------------------------------------------------------
+
+
+def dydx_liquidation_price(
+    equity: float | Array,
+    size: float | Array,
+    price: float | Array,
+    maintenance_fraction: float | Array,
+    other_maintenance: float | Array = 0.0,
+) -> float | Array:
+    """dYdX v4 liquidation price ``p'`` of one position (isolated, or cross with other positions).
+
+    ``p' = (e - s * p - MMR_o) / (|s| * MMF - s)`` where ``e`` is the (sub)account equity at oracle
+    price ``p``, ``s`` the signed size, ``MMR_o`` the maintenance requirement of the other positions
+    (0 for isolated). Docs' examples (v4-documentation, concepts/trading/liquidations): ``e = 1000,
+    s = -3, p = 3000, MMF = 0.05 -> 3174.60``; with ``s = -1.5`` and ``MMR_o = 175 -> 3380.95``.
+
+    >>> round(dydx_liquidation_price(1000.0, -3.0, 3000.0, 0.05), 2)
+    3174.6
+    """
+    e = finite("equity", equity)
+    s = _side("size", size)
+    p = positive("price", price)
+    mmf = fraction("maintenance_fraction", maintenance_fraction)
+    mo = nonnegative("other_maintenance", other_maintenance)
+    denom = np.abs(s) * np.asarray(mmf) - s
+    return _out((np.asarray(e) - s * np.asarray(p) - np.asarray(mo)) / denom)
+
+
+def dydx_open_interest_imf(
+    base_imf: float | Array,
+    open_interest: float | Array,
+    lower_cap: float | Array,
+    upper_cap: float | Array,
+) -> float | Array:
+    """dYdX v4 open-interest-scaled initial margin fraction.
+
+    ``scale = (OI - lower_cap) / (upper_cap - lower_cap)``, ``IMF = min(base + max(scale * (1 -
+    base), 0), 1)``; caps of ``0, 0`` (as the Large-Cap tier ships) switch the scaling off and
+    return ``base``.
+
+    >>> dydx_open_interest_imf(0.1, 35e6, 20e6, 50e6)
+    0.55
+    """
+    base = fraction("base_imf", base_imf)
+    oi = nonnegative("open_interest", open_interest)
+    lo = nonnegative("lower_cap", lower_cap)
+    hi = nonnegative("upper_cap", upper_cap)
+    arrays = (np.asarray(x, dtype=float) for x in (base, oi, lo, hi))
+    base, oi, lo, hi = np.broadcast_arrays(*arrays)
+    off = (lo == 0) & (hi == 0)
+    if np.any(~off & (hi <= lo)):
+        raise LpperpError(
+            f"upper_cap must be > lower_cap (or both 0 to disable scaling), got lower_cap={lo}, "
+            f"upper_cap={hi}"
+        )
+    span = np.where(off, 1.0, hi - lo)
+    scale = np.where(off, 0.0, (oi - lo) / span)
+    return _out(np.minimum(base + np.maximum(scale * (1.0 - base), 0.0), 1.0))
+
+
+# ------------------------------------------------------------------------------------------------
+# Binance USD-M
+# ------------------------------------------------------------------------------------------------
+
+
+def binance_cum_amounts(
+    notional_floors: Sequence[float], maintenance_rates: Sequence[float]
+) -> Array:
+    """Binance maintenance amounts ``cum`` that make the tiered maintenance margin continuous.
+
+    ``cum_0 = 0``, ``cum_n = floor_n * (MMR_n - MMR_{n-1}) + cum_{n-1}``; then
+    ``MM = notional * MMR_tier - cum_tier``.
+
+    >>> binance_cum_amounts([0, 50_000, 600_000], [0.004, 0.005, 0.0065]).tolist()
+    [0.0, 50.0, 950.0]
+    """
+    fl = np.asarray(nonnegative("notional_floors", list(notional_floors)), dtype=float)
+    mmr = np.asarray(fraction("maintenance_rates", list(maintenance_rates)), dtype=float)
+    fl, mmr = fl.reshape(-1), mmr.reshape(-1)
+    if fl.shape != mmr.shape or fl.size == 0:
+        raise LpperpError(
+            f"notional_floors and maintenance_rates must be non-empty and of equal length, got "
+            f"{fl.size} and {mmr.size}"
+        )
+    if fl[0] != 0 or np.any(np.diff(fl) <= 0):
+        raise LpperpError(f"notional_floors must start at 0 and increase, got {fl.tolist()}")
+    return np.cumsum(fl * np.diff(mmr, prepend=mmr[0]))
+
+
+def binance_liquidation_price(
+    wallet_balance: float | Array,
+    size: float | Array,
+    entry_price: float | Array,
+    maintenance_rate: float | Array,
+    maintenance_amount: float | Array = 0.0,
+    other_maintenance: float | Array = 0.0,
+    other_unrealized_pnl: float | Array = 0.0,
+) -> float | Array:
+    """Binance USD-M one-way-mode liquidation price for a given tier.
+
+    ``LP = (WB - TMM1 + UPNL1 + cum - side * pos * EP) / (pos * MMR - side * pos)`` with ``pos =
+    |size|``, ``side = sign(size)``; isolated: ``TMM1 = UPNL1 = 0`` and ``WB`` is the isolated
+    wallet balance. Use :func:`binance_liquidation_price_tiered` to re-check the tier at the
+    liquidation price. FAQ example: ``WB = 1535443.01``, ETH long 3683.979 @ 1456.84, MMR 10%, cum
+    135365 -> **1114.78**.
+
+    >>> round(binance_liquidation_price(1535443.01, 3683.979, 1456.84, 0.10, 135365.0), 2)
+    1114.78
+    """
+    wb = finite("wallet_balance", wallet_balance)
+    s = _side("size", size)
+    ep = positive("entry_price", entry_price)
+    mmr = fraction("maintenance_rate", maintenance_rate)
+    cum = finite("maintenance_amount", maintenance_amount)
+    tmm = nonnegative("other_maintenance", other_maintenance)
+    upnl = finite("other_unrealized_pnl", other_unrealized_pnl)
+    pos, side = np.abs(s), np.sign(s)
+    num = np.asarray(wb) - np.asarray(tmm) + np.asarray(upnl) + np.asarray(cum) - side * pos * ep
+    return _out(num / (pos * np.asarray(mmr) - side * pos))
+
+
+def binance_liquidation_price_tiered(
+    wallet_balance: float | Array,
+    size: float | Array,
+    entry_price: float | Array,
+    notional_floors: Sequence[float],
+    maintenance_rates: Sequence[float],
+    other_maintenance: float | Array = 0.0,
+    other_unrealized_pnl: float | Array = 0.0,
+) -> float | Array:
+    """Binance liquidation price with the tier taken at the liquidation price (the FAQ's re-check).
+
+    The FAQ computes ``LP`` with the entry tier and, if ``|size| * LP`` falls in another tier,
+    recomputes with that tier. Here every tier's candidate is computed at once and the one whose
+    notional ``|size| * LP_n`` lies in its own tier ``[floor_n, floor_{n+1})`` is returned:
+    because the tiered maintenance margin is continuous and increasing in notional, exactly one
+    tier is self-consistent (NaN if the position cannot be liquidated at a positive price, e.g. a
+    fully collateralized long). ``cum`` follows from the floors and rates
+    (:func:`binance_cum_amounts`).
+
+    >>> floors, rates = [0, 50_000, 600_000], [0.004, 0.005, 0.0065]
+    >>> lp = binance_liquidation_price_tiered(15_000.0, 20.0, 3000.0, floors, rates)
+    >>> round(lp, 4)  # entry notional 60k is tier 2; at the liquidation price 45k it is tier 1
+    2259.0361
+    """
+    fl = np.asarray(nonnegative("notional_floors", list(notional_floors)), dtype=float)
+    mmr = np.asarray(fraction("maintenance_rates", list(maintenance_rates)), dtype=float)
+    fl, mmr = fl.reshape(-1), mmr.reshape(-1)
+    cum = binance_cum_amounts(fl, mmr)
+    wb = np.asarray(finite("wallet_balance", wallet_balance), dtype=float)
+    s = _side("size", size)
+    ep = np.asarray(positive("entry_price", entry_price), dtype=float)
+    tmm = np.asarray(nonnegative("other_maintenance", other_maintenance), dtype=float)
+    upnl = np.asarray(finite("other_unrealized_pnl", other_unrealized_pnl), dtype=float)
+    shape = np.broadcast_shapes(wb.shape, s.shape, ep.shape, tmm.shape, upnl.shape)
+    pos, side = np.abs(s)[..., None], np.sign(s)[..., None]
+    num = (wb - tmm + upnl)[..., None] + cum - side * pos * ep[..., None]
+    lp = num / (pos * mmr - side * pos)  # (..., n_tiers)
+    notional = pos * lp
+    caps = np.append(fl[1:], np.inf)
+    ok = (lp > 0) & (notional >= fl) & (notional < caps)
+    # first self-consistent tier (two only at an exact tier edge, where both give one price)
+    idx = np.argmax(ok, axis=-1)
+    picked = np.take_along_axis(lp, idx[..., None], axis=-1)[..., 0]
+    result = np.where(ok.any(axis=-1), picked, np.nan)
+    return _out(np.broadcast_to(result, shape))
+
+
+# ------------------------------------------------------------------------------------------------
+# Drift v2
+# ------------------------------------------------------------------------------------------------
+
+
+def drift_size_discount_asset_weight(
+    size: float | Array, imf_factor: float | Array, asset_weight: float | Array
+) -> float | Array:
+    """Drift v2 size-discounted initial asset weight of a collateral deposit.
+
+    ``w = min(w0, 1.1 / (1 + imf_factor * sqrt(size)))`` with ``size`` in token units (protocol-v2
+    ``calculate_size_discount_asset_weight``; docs ``cross-collateral-deposits``). Docs' example:
+    2000 SOL, ``w0 = 0.80``, ``imf = 0.003`` -> ``min(0.80, 0.96987) = 0.80``.
+
+    >>> drift_size_discount_asset_weight(2000.0, 0.003, 0.80)
+    0.8
+    """
+    sz = nonnegative("size", size)
+    imf = nonnegative("imf_factor", imf_factor)
+    w0 = fraction("asset_weight", asset_weight)
+    disc = 1.1 / (1.0 + np.asarray(imf) * np.sqrt(sz))
+    return _out(np.minimum(w0, disc))
+
+
+def drift_size_premium_margin_ratio(
+    size: float | Array, imf_factor: float | Array, margin_ratio: float | Array
+) -> float | Array:
+    """Drift v2 size-premium margin ratio (liability weight, perp margin ratio) of a position.
+
+    ``r = max(r0, 0.8 * r0 + imf_factor * sqrt(size))`` with ``size`` in base units (protocol-v2
+    ``calculate_size_premium_liability_weight``: the numerator is ``r0 - r0 / 5``). With
+    ``imf_factor = 0`` the ratio is ``r0``.
+
+    >>> round(drift_size_premium_margin_ratio(10_000.0, 0.001, 0.05), 6)
+    0.14
+    """
+    sz = nonnegative("size", size)
+    imf = nonnegative("imf_factor", imf_factor)
+    r0 = nonnegative("margin_ratio", margin_ratio)
+    r0 = np.asarray(r0)
+    return _out(np.maximum(r0, 0.8 * r0 + np.asarray(imf) * np.sqrt(sz)))
+
+
+def drift_health(
+    total_collateral: float | Array, maintenance_margin: float | Array
+) -> float | Array:
+    """Drift account health in percent: ``round(min(100, max(0, (1 - MM / TC) * 100)))``.
+
+    ``TC`` is the weighted total collateral, ``MM`` the maintenance margin requirement; health 0
+    means liquidatable; an account with no collateral has health 0, one with no requirement 100.
+
+    >>> drift_health(1000.0, 250.0)
+    75.0
+    """
+    tc = np.asarray(finite("total_collateral", total_collateral), dtype=float)
+    mm = np.asarray(nonnegative("maintenance_margin", maintenance_margin), dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw = (1.0 - mm / tc) * 100.0
+    raw = np.where(mm == 0, 100.0, np.where(tc <= 0, 0.0, raw))
+    return _out(np.round(np.clip(raw, 0.0, 100.0)))
+
+
+# ------------------------------------------------------------------------------------------------
+# GMX v2
+# ------------------------------------------------------------------------------------------------
+
+
+def gmx_min_collateral_usd(
+    size_usd: float | Array,
+    min_collateral_factor: float | Array,
+    min_collateral_usd: float | Array = 1.0,
+    open_interest_usd: float | Array = 0.0,
+    oi_multiplier: float | Array = 0.0,
+) -> float | Array:
+    """GMX v2 collateral a position must keep: ``max(min_collateral_usd, size_usd * factor)``.
+
+    ``factor = max(min_collateral_factor, open_interest_usd * oi_multiplier)`` (gmx-synthetics
+    ``PositionUtils.isPositionLiquidatable`` /
+    ``MarketUtils.getMinCollateralFactorForOpenInterest``).
+
+    >>> gmx_min_collateral_usd(50_000.0, 0.01)
+    500.0
+    """
+    sz = nonnegative("size_usd", size_usd)
+    mcf = fraction("min_collateral_factor", min_collateral_factor)
+    mcu = nonnegative("min_collateral_usd", min_collateral_usd)
+    oi = nonnegative("open_interest_usd", open_interest_usd)
+    mult = nonnegative("oi_multiplier", oi_multiplier)
+    factor = np.maximum(mcf, np.asarray(oi) * np.asarray(mult))
+    return _out(np.maximum(mcu, np.asarray(sz) * factor))
+
+
+def gmx_liquidation_price(
+    size_in_tokens: float | Array,
+    size_usd: float | Array,
+    collateral_amount: float | Array,
+    *,
+    is_long: bool,
+    collateral_is_index_token: bool,
+    min_collateral_factor: float | Array,
+    min_collateral_usd: float | Array = 1.0,
+    fees_usd: float | Array = 0.0,
+) -> float | Array:
+    """Price at which a GMX v2 position becomes liquidatable (price impact ignored).
+
+    Liquidatable when ``collateral_usd(P) + pnl(P) - fees < required`` with ``required =
+    max(min_collateral_usd, size_usd * min_collateral_factor)`` (``size_usd`` is the position's
+    fixed ``sizeInUsd``), ``pnl = size_in_tokens * P - size_usd`` (long) or ``size_usd -
+    size_in_tokens * P`` (short), ``collateral_usd = amount * P`` when the collateral is the index
+    token (ETH on an ETH long: the closest perp analogue to LP collateral) or ``amount``
+    (stablecoin). Linear in ``P``, so ``P = (required + fees - b) / a`` for ``a P + b`` the
+    equity. NaN when the equity does not depend on price (never liquidated, or always).
+
+    >>> round(gmx_liquidation_price(1.0, 3000.0, 300.0, is_long=True,
+    ...       collateral_is_index_token=False, min_collateral_factor=0.01), 6)
+    2730.0
+    """
+    q = positive("size_in_tokens", size_in_tokens)
+    su = positive("size_usd", size_usd)
+    c = nonnegative("collateral_amount", collateral_amount)
+    mcf = fraction("min_collateral_factor", min_collateral_factor)
+    mcu = nonnegative("min_collateral_usd", min_collateral_usd)
+    fees = nonnegative("fees_usd", fees_usd)
+    q, su, c = (np.asarray(v, dtype=float) for v in (q, su, c))
+    required = np.maximum(mcu, su * np.asarray(mcf))
+    sign = 1.0 if is_long else -1.0
+    a = sign * q + (c if collateral_is_index_token else 0.0)
+    b = -sign * su + (0.0 if collateral_is_index_token else c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = (required + np.asarray(fees) - b) / a
+    return _out(np.where((a == 0) | (p <= 0), np.nan, p))
