@@ -31,8 +31,18 @@ from collections.abc import Sequence
 import numpy as np
 
 from lpperp._validate import LpperpError, finite, fraction, nonnegative, positive
+from lpperp.perp import MarginRules
 
 __all__ = [
+    "BINANCE_ETHUSDT",
+    "DRIFT_ETH",
+    "DRIFT_SPOT_WEIGHTS",
+    "DYDX_ETH",
+    "DYDX_LIQUIDITY_TIERS",
+    "GMX_ETH",
+    "GMX_MIN_COLLATERAL_USD",
+    "HYPERLIQUID_ETH",
+    "VENUES",
     "binance_cum_amounts",
     "binance_liquidation_price",
     "binance_liquidation_price_tiered",
@@ -41,6 +51,7 @@ __all__ = [
     "drift_size_premium_margin_ratio",
     "dydx_liquidation_price",
     "dydx_open_interest_imf",
+    "get_venue",
     "gmx_liquidation_price",
     "gmx_min_collateral_usd",
     "hyperliquid_liquidation_price",
@@ -449,3 +460,137 @@ def gmx_liquidation_price(
     with np.errstate(divide="ignore", invalid="ignore"):
         p = (required + np.asarray(fees) - b) / a
     return _out(np.where((a == 0) | (p <= 0), np.nan, p))
+
+
+# ------------------------------------------------------------------------------------------------
+# Presets (ETH-USD perps), each on lpperp.perp.MarginRules with a dated source
+# ------------------------------------------------------------------------------------------------
+
+HYPERLIQUID_ETH = MarginRules.from_max_leverage(
+    25.0,
+    name="Hyperliquid ETH",
+    tier_floors=(0.0, 100e6),
+    tier_max_leverage=(25.0, 15.0),
+    liquidation_fee_fraction=0.0,
+    source=(
+        "Hyperliquid docs trading/margin-tiers, mainnet ETH: 0-100M USDC 25x, >100M 15x; "
+        "MMF = 1/(2 max leverage), deductions continuous at tier edges (read 2026-11; the same "
+        "table is in the live meta of 2026-09-27). No separate liquidation fee: order-book "
+        "liquidations keep the remaining margin (trading/liquidations); positions > 100k USDC "
+        "are liquidated 20% first (not modelled)."
+    ),
+)
+"""Hyperliquid ETH perp: 25x (IMF 4%, MMF 2%) up to 100M USDC notional, 15x above."""
+
+DYDX_LIQUIDITY_TIERS: dict[str, dict[str, float]] = {
+    # initial_margin_ppm / 1e6, initial * maintenance_fraction_ppm / 1e6, OI caps in USDC
+    "Large-Cap": {"imf": 0.05, "mmf": 0.03, "oi_lower_cap": 0.0, "oi_upper_cap": 0.0},
+    "Small-Cap": {"imf": 0.10, "mmf": 0.05, "oi_lower_cap": 20e6, "oi_upper_cap": 50e6},
+}
+"""dYdX v4 liquidity tiers (dydxprotocol/v4-chain genesis sample, ``perpetuals.liquidity_tiers``:
+Large-Cap ``initial_margin_ppm = 50000``, ``maintenance_fraction_ppm = 600000``, OI caps 0/0;
+Small-Cap 100000 / 500000, OI caps 20M/50M USDC). WEAK for live values: governance can change
+them; feed ``oi_*`` to :func:`dydx_open_interest_imf`."""
+
+DYDX_ETH = MarginRules(
+    name="dYdX v4 ETH-USD",
+    initial_fraction=DYDX_LIQUIDITY_TIERS["Large-Cap"]["imf"],
+    maintenance_fraction=DYDX_LIQUIDITY_TIERS["Large-Cap"]["mmf"],
+    liquidation_fee_fraction=0.015,
+    source=(
+        "dYdX v4 ETH-USD is in the Large-Cap liquidity tier: IMF 5%, MMF = 60% of IMF = 3%, no "
+        "open-interest scaling (dydxprotocol/v4-chain genesis liquidity_tiers; v4-documentation "
+        "concepts/trading/margin, read 2026-11). Liquidation fee 1.5% = the protocol's max "
+        "liquidation fee (maxLiquidationFeePpm 15000) — WEAK (the fee actually paid can be lower)."
+    ),
+)
+"""dYdX v4 ETH-USD perp (Large-Cap tier): IMF 5%, MMF 3%."""
+
+_BINANCE_ETH_FLOORS = (0.0, 50e3, 600e3, 3e6, 12e6, 50e6, 65e6, 150e6, 320e6, 400e6, 530e6, 800e6)
+_BINANCE_ETH_MMR = (0.004, 0.005, 0.0065, 0.01, 0.02, 0.025, 0.05, 0.1, 0.125, 0.15, 0.25, 0.5)
+_BINANCE_ETH_LEV = (125, 100, 75, 50, 25, 20, 10, 5, 4, 3, 2, 1)
+
+BINANCE_ETHUSDT = MarginRules(
+    name="Binance USD-M ETHUSDT",
+    initial_fraction=1.0 / _BINANCE_ETH_LEV[0],
+    maintenance_fraction=_BINANCE_ETH_MMR[0],
+    tier_floors=_BINANCE_ETH_FLOORS,
+    tier_maintenance=_BINANCE_ETH_MMR,
+    tier_initial=tuple(1.0 / x for x in _BINANCE_ETH_LEV),
+    liquidation_fee_fraction=0.0,
+    source=(
+        "Binance GET /fapi/v1/leverageBracket ETHUSDT brackets (notionalFloor, maintMarginRatio, "
+        "initialLeverage, cum 0/50/950/11450/...) as snapshotted in freqtrade "
+        "exchange/binance_leverage_tiers.json (snapshot circa 2024, read 2026-11) — WEAK: Binance "
+        "revises brackets without notice; liquidation clearance fee not modelled. Liquidation "
+        "price formula: Binance FAQ 'How to calculate liquidation price of USDⓈ-M futures'."
+    ),
+)
+"""Binance USD-M ETHUSDT: 12 brackets, 125x (MMR 0.4%) up to 50k USDT down to 1x (MMR 50%)."""
+
+DRIFT_SPOT_WEIGHTS: dict[str, dict[str, float]] = {
+    "USDC": {"initial": 1.00, "maintenance": 1.00, "imf_factor": 0.0},
+    "SOL": {"initial": 0.80, "maintenance": 0.90, "imf_factor": 0.003},
+    "wETH": {"initial": 0.80, "maintenance": 0.90, "imf_factor": 0.025},
+}
+"""Drift v2 collateral asset weights (docs getting-started/cross-collateral-deposits, main pool
+table as published; read 2026-11). Feed to :func:`drift_size_discount_asset_weight`."""
+
+DRIFT_ETH = MarginRules(
+    name="Drift v2 ETH-PERP",
+    initial_fraction=0.05,
+    maintenance_fraction=0.025,
+    liquidation_fee_fraction=0.0,
+    source=(
+        "Drift v2 ETH-PERP: 20x (margin_ratio_initial 5%), maintenance 2.5% — WEAK: no citable "
+        "primary figure found (searched 2026-11) (read the market account's margin_ratio_initial / "
+        "margin_ratio_maintenance / imf_factor to override). Size premium: "
+        "drift_size_premium_margin_ratio; health: drift_health (protocol-v2 math/margin.rs)."
+    ),
+)
+"""Drift v2 ETH-PERP (WEAK figures): IMF 5%, MMF 2.5% before the size premium."""
+
+GMX_MIN_COLLATERAL_USD = 1.0
+"""GMX v2 ``minCollateralUsd`` (gmx-synthetics config/markets.ts: ``decimalToFloat(1, 0)``)."""
+
+GMX_ETH = MarginRules(
+    name="GMX v2 ETH/USD",
+    initial_fraction=0.01,
+    maintenance_fraction=0.01,
+    liquidation_fee_fraction=0.0,
+    source=(
+        "gmx-synthetics config/markets.ts base market config: minCollateralFactor 1% (100x), "
+        "minCollateralFactorForLiquidation 1%, minCollateralUsd 1 USD (read 2026-11). The "
+        "per-market open-interest multiplier and the 1 USD floor are not in MarginRules: use "
+        "gmx_min_collateral_usd / gmx_liquidation_price. WEAK: live per-market values may differ."
+    ),
+)
+"""GMX v2 ETH/USD: min collateral factor 1% for opening and for liquidation (100x)."""
+
+VENUES: dict[str, MarginRules] = {
+    "hyperliquid": HYPERLIQUID_ETH,
+    "dydx": DYDX_ETH,
+    "binance": BINANCE_ETHUSDT,
+    "drift": DRIFT_ETH,
+    "gmx": GMX_ETH,
+}
+"""Venue name -> ETH-USD perp :class:`~lpperp.perp.MarginRules` preset (see each ``source``)."""
+
+
+def get_venue(name: str) -> MarginRules:
+    """Return the ETH-USD perp rules preset of a venue by name (case-insensitive).
+
+    Presets are frozen: derive variants with :func:`dataclasses.replace`.
+
+    >>> get_venue("dYdX").maintenance_fraction
+    0.03
+    >>> get_venue("ftx")
+    Traceback (most recent call last):
+    ...
+    lpperp._validate.LpperpError: venue must be one of 'hyperliquid', 'dydx', 'binance', 'drift', \
+'gmx'; got 'ftx'
+    """
+    if not isinstance(name, str) or name.lower() not in VENUES:
+        allowed = ", ".join(repr(k) for k in VENUES)
+        raise LpperpError(f"venue must be one of {allowed}; got {name!r}")
+    return VENUES[name.lower()]

@@ -245,3 +245,80 @@ def test_bad_inputs_raise_value_errors_naming_the_argument():
         v.binance_cum_amounts([10.0, 5.0], [0.01, 0.02])
     with pytest.raises(ValueError, match="max_leverage"):
         v.hyperliquid_maintenance_rate(0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Presets
+# ---------------------------------------------------------------------------------------------
+
+
+def test_every_preset_is_margin_rules_with_a_dated_source():
+    from lpperp.perp import MarginRules
+
+    assert set(v.VENUES) == {"hyperliquid", "dydx", "binance", "drift", "gmx"}
+    for name, rules in v.VENUES.items():
+        assert isinstance(rules, MarginRules)
+        assert "2026-11" in rules.source, name
+        assert rules.maintenance_fraction <= rules.initial_fraction
+        assert v.get_venue(name.upper()) is rules
+
+
+def test_get_venue_lists_the_allowed_names():
+    with pytest.raises(ValueError, match=r"hyperliquid.*dydx.*binance.*drift.*gmx.*'ftx'"):
+        v.get_venue("ftx")
+
+
+def test_hyperliquid_preset_follows_the_docs_eth_table():
+    # margin-tiers (mainnet ETH): 0-100M 25x, >100M 15x; MMF = 1/(2 max leverage)
+    r = v.HYPERLIQUID_ETH
+    assert r.max_leverage == 25.0 and r.maintenance_fraction == 0.02
+    _, rates, ded = r.maintenance_pieces()
+    exp_rates, exp_ded = v.hyperliquid_maintenance_deductions([0, 100e6], [25, 15])
+    np.testing.assert_allclose(rates, exp_rates)
+    np.testing.assert_allclose(ded, exp_ded)
+    edge = 100e6
+    assert r.maintenance_margin(edge * (1 - 1e-12)) == pytest.approx(r.maintenance_margin(edge))
+
+
+def test_hyperliquid_preset_liquidation_matches_published_formula():
+    r, price, size, av = v.HYPERLIQUID_ETH, 3000.0, np.array([3.0, -3.0]), 1500.0
+    mm = r.maintenance_margin(np.abs(size) * price)
+    liq = v.hyperliquid_liquidation_price(price, size, av - mm, 1 / r.maintenance_fraction)
+    np.testing.assert_allclose(av + size * (liq - price), r.maintenance_margin(np.abs(size) * liq))
+
+
+def test_dydx_preset_with_the_published_formula():
+    r = v.DYDX_ETH
+    assert (r.initial_fraction, r.maintenance_fraction) == (0.05, 0.03)
+    e, s, p = 1000.0, -3.0, 3000.0  # the docs' example account, at the ETH-USD preset's MMF
+    lp = v.dydx_liquidation_price(e, s, p, r.maintenance_fraction)
+    assert e + s * (lp - p) == pytest.approx(r.maintenance_margin(abs(s) * lp), rel=1e-12)
+
+
+def test_binance_preset_deductions_equal_published_cum():
+    # cum column of ETHUSDT leverageBracket: 0, 50, 950, 11450, 131450, 381450, 2006450, 9506450,
+    # 17506450, 27506450, 80506450, 280506450
+    ded = v.BINANCE_ETHUSDT.maintenance_pieces()[2]
+    np.testing.assert_allclose(
+        ded,
+        [0, 50, 950, 11450, 131450, 381450, 2006450, 9506450, 17506450, 27506450, 80506450,
+         280506450],
+    )
+    assert v.BINANCE_ETHUSDT.max_leverage == 125.0
+
+
+def test_binance_preset_with_the_tiered_formula():
+    floors, rates, _ = v.BINANCE_ETHUSDT.maintenance_pieces()
+    size, entry = 400.0, 3000.0  # 1.2M notional: tier 3
+    wb = size * entry / 20
+    lp = v.binance_liquidation_price_tiered(wb, size, entry, floors, rates)
+    equity = wb + size * (lp - entry)
+    assert equity == pytest.approx(v.BINANCE_ETHUSDT.maintenance_margin(size * lp), rel=1e-12)
+
+
+def test_drift_and_gmx_presets():
+    assert v.DRIFT_ETH.max_leverage == 20.0 and "WEAK" in v.DRIFT_ETH.source
+    w = v.DRIFT_SPOT_WEIGHTS["SOL"]
+    # docs example again through the preset table: 2000 SOL keeps the 0.80 initial weight
+    assert v.drift_size_discount_asset_weight(2000.0, w["imf_factor"], w["initial"]) == 0.80
+    assert v.GMX_ETH.max_leverage == 100.0 and v.GMX_MIN_COLLATERAL_USD == 1.0
