@@ -1,0 +1,396 @@
+"""Collateral-factor models: how much of an LP position's value counts as margin.
+
+Every model is a small frozen object with ``factor(lp, price)`` (a fraction in ``[0, 1]``,
+vectorized over ``price``) and ``collateral_value(lp, price) = factor * lp.value(price)``.
+
+Conventions
+-----------
+- ``price`` is the *oracle / mark* price (quote per base, human units) that the caller passes in,
+  never a pool price a trader could push; the LP is valued at that price.
+- Values are in quote units. Uncollected fees are **not** part of ``lp.value``: accounts carry them
+  as ``accrued_fees`` (quote units) and count them at par, as Revert Lend includes uncollected fees;
+  pass ``accrued_fees=0`` to exclude them.
+- The closed-form models share one shape, the *shocked weighted value*::
+
+      collateral(P) = w_base * base(kP) * kP + w_quote * quote(kP)
+
+  where ``base(.)`` and ``quote(.)`` are the LP's amounts at the shocked price ``kP`` (``0 < k <= 1``
+  a fall in the base price, the direction in which an LP loses value), and ``w_base``, ``w_quote``
+  per-token weights. :meth:`shock_weights` returns ``(k, w_base, w_quote)``. In range this is a
+  quadratic in ``sqrt(P)``, below the (shocked) range linear in ``P``, above it constant, which is
+  what lets :mod:`lpperp.liquidation` solve every boundary in closed form. Static and per-token-min
+  factors are ``k = 1``, ``w_base = w_quote = cf``. A model without this shape
+  (:class:`FunctionFactor`) returns ``None`` and the boundaries are found numerically.
+- Volatility is annualised, of log prices; ``dt_years`` the spacing of an oracle series;
+  ``horizon_years`` the time a liquidator needs to close the position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+from scipy.signal import lfilter
+from scipy.stats import norm
+
+from lpperp._validate import LpperpError, fraction, nonnegative, positive
+
+__all__ = [
+    "REVERT_LEND_ARBITRUM_WETH_USDC",
+    "RISKMETRICS_LAMBDA",
+    "CollateralModel",
+    "FunctionFactor",
+    "RangeAwareFactor",
+    "StaticFactor",
+    "TokenMinFactor",
+    "VolatilityScaledFactor",
+    "ewma_volatility",
+    "weighted_value",
+]
+
+#: RiskMetrics (J.P. Morgan, 1996) decay for daily returns: ``var_t = 0.94 var_{t-1} + 0.06 r_t^2``.
+RISKMETRICS_LAMBDA = 0.94
+
+
+def _out(x: Any) -> Any:
+    return float(x) if np.ndim(x) == 0 else x
+
+
+def weighted_value(
+    price: Any,
+    price_lower: Any,
+    price_upper: Any,
+    liquidity: Any,
+    k: Any = 1.0,
+    w_base: Any = 1.0,
+    w_quote: Any = 1.0,
+) -> Any:
+    """Shocked weighted LP value ``w_base * base(kP) * kP + w_quote * quote(kP)`` (quote units).
+
+    With ``k = w_base = w_quote = 1`` this is the LP value ``V(P)``. All arguments broadcast.
+
+    >>> round(float(weighted_value(3000.0, 2500.0, 3600.0, 1000.0)), 6)   # V(3000)
+    9544.511501
+    >>> round(float(weighted_value(3000.0, 2500.0, 3600.0, 1000.0, 0.9, 0.8, 1.0)), 4)
+    7530.7436
+    """
+    q = np.asarray(price, dtype=float) * k
+    pa = np.asarray(price_lower, dtype=float)
+    pb = np.asarray(price_upper, dtype=float)
+    s = np.sqrt(np.clip(q, pa, pb))
+    base = liquidity * (1.0 / s - 1.0 / np.sqrt(pb))
+    quote = liquidity * (s - np.sqrt(pa))
+    return _out(w_base * base * q + w_quote * quote)
+
+
+def _lp_value(lp: Any, price: Any) -> Any:
+    return weighted_value(price, lp.price_lower, lp.price_upper, lp.liquidity)
+
+
+class CollateralModel(Protocol):
+    """What an account needs from a collateral model."""
+
+    def factor(self, lp: Any, price: Any) -> Any: ...
+
+    def collateral_value(self, lp: Any, price: Any) -> Any: ...
+
+    def shock_weights(self, lp: Any) -> tuple[float, float, float] | None: ...
+
+
+class _ShockedWeighted:
+    """Shared methods of the closed-form models (subclasses define :meth:`shock_weights`)."""
+
+    def shock_weights(self, lp: Any) -> tuple[float, float, float] | None:  # pragma: no cover
+        raise NotImplementedError
+
+    def collateral_value(self, lp: Any, price: Any) -> Any:
+        """Weighted value counted as margin, quote units (see the module docstring)."""
+        p = positive("price", price)
+        k, wb, wq = self.shock_weights(lp)
+        return weighted_value(p, lp.price_lower, lp.price_upper, lp.liquidity, k, wb, wq)
+
+    def factor(self, lp: Any, price: Any) -> Any:
+        """``collateral_value / lp.value`` at ``price`` (fraction; 0 where the LP is empty)."""
+        p = positive("price", price)
+        v = np.asarray(_lp_value(lp, p))
+        c = np.asarray(self.collateral_value(lp, p))
+        return _out(np.divide(c, v, out=np.zeros(np.broadcast(c, v).shape), where=v > 0))
+
+
+@dataclass(frozen=True)
+class StaticFactor(_ShockedWeighted):
+    """One haircut for the whole position: ``collateral = cf * V(P)``.
+
+    >>> from lpperp.position import LPPosition
+    >>> lp = LPPosition.from_deposit(10_000, 3000.0, width_pct=20)
+    >>> round(StaticFactor(0.8).collateral_value(lp, 3000.0), 6)
+    8000.0
+    """
+
+    cf: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cf", float(fraction("cf", self.cf)))
+
+    def shock_weights(self, lp: Any) -> tuple[float, float, float]:
+        """``(1, cf, cf)``.
+
+        >>> StaticFactor(0.7).shock_weights(None)
+        (1.0, 0.7, 0.7)
+        """
+        return 1.0, self.cf, self.cf
+
+
+@dataclass(frozen=True)
+class TokenMinFactor(_ShockedWeighted):
+    """Per-token factors, position factor ``lp_risk_factor * min(base_factor, quote_factor)``.
+
+    This is how Revert Lend (``min(CF_token0, CF_token1)``, whatever the range) and Arcadia
+    (``riskFactor_LP * min(CF0, CF1)``) value an LP NFT. The factor does not move with price.
+
+    >>> from lpperp.position import LPPosition
+    >>> lp = LPPosition.from_deposit(10_000, 3000.0, width_pct=20)
+    >>> round(REVERT_LEND_ARBITRUM_WETH_USDC.factor(lp, 2000.0), 6)
+    0.775
+    """
+
+    base_factor: float
+    quote_factor: float
+    lp_risk_factor: float = 1.0
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("base_factor", "quote_factor", "lp_risk_factor"):
+            object.__setattr__(self, name, float(fraction(name, getattr(self, name))))
+
+    @property
+    def cf(self) -> float:
+        """The position's factor ``lp_risk_factor * min(base_factor, quote_factor)``."""
+        return self.lp_risk_factor * min(self.base_factor, self.quote_factor)
+
+    def shock_weights(self, lp: Any) -> tuple[float, float, float]:
+        """``(1, cf, cf)``.
+
+        >>> TokenMinFactor(0.8, 0.9, 0.5).shock_weights(None)
+        (1.0, 0.4, 0.4)
+        """
+        return 1.0, self.cf, self.cf
+
+
+#: Revert Lend on Arbitrum (docs, 2026-11): WETH 77.5 %, USDC 85 % -> 77.5 % for any USDC/WETH range.
+REVERT_LEND_ARBITRUM_WETH_USDC = TokenMinFactor(
+    0.775, 0.85, source="Revert Lend docs (Arbitrum collateral factors, read 2026-11)"
+)
+
+
+@dataclass(frozen=True)
+class RangeAwareFactor(_ShockedWeighted):
+    """Value the LP as if the base price had already fallen by ``shock_pct``, per-token weights.
+
+    ``collateral(P) = base_factor * base(kP) kP + quote_factor * quote(kP)``, ``k = 1 - shock/100``.
+
+    Why this is range-aware: an LP's value falls faster than a 50/50 hold as the price drops (it
+    buys base on the way down; negative gamma), and the narrower the range the faster, up to the
+    whole position turning into base. Valuing at the shocked price charges that loss exactly:
+    a full-range position keeps ``~sqrt(k)`` of its value, a very narrow one ``~k``. Out of range the
+    position *is* a single asset and gets that asset's treatment: below the range all base
+    (``base_factor * k``), above it all quote (``quote_factor``). ``factor`` is continuous in price.
+    ``shock_pct = 0`` reduces to per-token weights without a stress.
+
+    >>> from lpperp.position import LPPosition
+    >>> narrow = LPPosition.from_deposit(10_000, 3000.0, width_pct=2)
+    >>> wide = LPPosition.from_deposit(10_000, 3000.0, width_pct=50)
+    >>> m = RangeAwareFactor(shock_pct=15)
+    >>> round(m.factor(narrow, 3000.0), 4), round(m.factor(wide, 3000.0), 4)
+    (0.8544, 0.9294)
+    """
+
+    shock_pct: float = 10.0
+    base_factor: float = 1.0
+    quote_factor: float = 1.0
+
+    def __post_init__(self) -> None:
+        sh = float(nonnegative("shock_pct", self.shock_pct))
+        if sh >= 100:
+            raise LpperpError(f"shock_pct must be in [0, 100), got {sh}")
+        object.__setattr__(self, "shock_pct", sh)
+        for name in ("base_factor", "quote_factor"):
+            object.__setattr__(self, name, float(fraction(name, getattr(self, name))))
+
+    def shock_weights(self, lp: Any) -> tuple[float, float, float]:
+        """``(1 - shock_pct/100, base_factor, quote_factor)``.
+
+        >>> RangeAwareFactor(10, 0.9, 1.0).shock_weights(None)
+        (0.9, 0.9, 1.0)
+        """
+        return 1.0 - self.shock_pct / 100.0, self.base_factor, self.quote_factor
+
+
+def ewma_volatility(
+    prices: Any, dt_years: float, lam: float = RISKMETRICS_LAMBDA, warmup: int = 20
+) -> np.ndarray:
+    """EWMA volatility (annualised) of an oracle price series, one value per price.
+
+    ``r_t = ln(P_t / P_{t-1})``; ``var_t = lam * var_{t-1} + (1 - lam) * r_t^2`` (RiskMetrics), seeded
+    with the mean of ``r^2`` over the first ``warmup`` returns; ``sigma_t = sqrt(var_t / dt_years)``.
+    The first element (no return yet) repeats the seed. Computed with one linear filter, no loop.
+
+    >>> p = 3000.0 * np.exp(np.cumsum(np.r_[0.0, np.tile([0.01, -0.01], 50)]))
+    >>> round(float(ewma_volatility(p, 1 / 365)[-1]), 4)   # 1 % daily moves -> 0.01 * sqrt(365)
+    0.191
+    """
+    p = positive("prices", prices)
+    if np.ndim(p) != 1 or np.size(p) < 2:
+        raise LpperpError(f"prices must be a 1-d series of at least 2 prices, got shape {np.shape(p)}")
+    dt = float(positive("dt_years", dt_years))
+    lam = float(fraction("lam", lam, closed_low=False, closed_high=False))
+    r2 = np.diff(np.log(p)) ** 2
+    seed = float(np.mean(r2[: max(1, int(warmup))]))
+    var, _ = lfilter([1.0 - lam], [1.0, -lam], r2, zi=[lam * seed])
+    return np.sqrt(np.concatenate(([seed], var)) / dt)
+
+
+@dataclass(frozen=True)
+class VolatilityScaledFactor(_ShockedWeighted):
+    """Factor that covers the LP's loss over a liquidation horizon at a confidence level.
+
+    The shock is the one-sided ``confidence`` quantile of the log-price move over
+    ``horizon_years`` under volatility ``sigma_per_year``: ``k = exp(-z sigma sqrt(horizon))``,
+    ``z = Phi^{-1}(confidence)`` (the drift term ``-sigma^2 h / 2`` is ignored: hours-long horizons).
+    Then ``collateral(P) = base_factor * base(kP) kP + quote_factor * quote(kP)``: with probability
+    ``confidence`` the LP is still worth at least its collateral value when the liquidator is
+    done. Range-aware by construction (see :class:`RangeAwareFactor`). Build it from an oracle series
+    with :meth:`from_oracle` (EWMA, ``lam = 0.94``); :meth:`factor_path` recomputes the factor at each
+    point of the series, as the oracle moves.
+
+    >>> from lpperp.position import LPPosition
+    >>> lp = LPPosition.from_deposit(10_000, 3000.0, width_pct=20)
+    >>> m = VolatilityScaledFactor(sigma_per_year=0.8, horizon_years=1 / 365, confidence=0.99)
+    >>> round(m.shock_pct, 3), round(m.factor(lp, 3000.0), 4)
+    (9.282, 0.9463)
+    """
+
+    sigma_per_year: float
+    horizon_years: float = 1.0 / 365.0
+    confidence: float = 0.99
+    base_factor: float = 1.0
+    quote_factor: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "sigma_per_year", float(nonnegative("sigma_per_year", self.sigma_per_year))
+        )
+        object.__setattr__(
+            self, "horizon_years", float(nonnegative("horizon_years", self.horizon_years))
+        )
+        c = float(fraction("confidence", self.confidence, closed_low=False, closed_high=False))
+        if c < 0.5:
+            raise LpperpError(f"confidence must be in [0.5, 1), got {c}")
+        object.__setattr__(self, "confidence", c)
+        for name in ("base_factor", "quote_factor"):
+            object.__setattr__(self, name, float(fraction(name, getattr(self, name))))
+
+    @classmethod
+    def from_oracle(
+        cls,
+        prices: Any,
+        dt_years: float,
+        *,
+        lam: float = RISKMETRICS_LAMBDA,
+        horizon_years: float = 1.0 / 365.0,
+        confidence: float = 0.99,
+        base_factor: float = 1.0,
+        quote_factor: float = 1.0,
+    ) -> VolatilityScaledFactor:
+        """Model with ``sigma`` = the last EWMA volatility of ``prices`` (see :func:`ewma_volatility`).
+
+        >>> p = 3000.0 * np.exp(np.cumsum(np.r_[0.0, np.tile([0.01, -0.01], 50)]))
+        >>> round(VolatilityScaledFactor.from_oracle(p, 1 / 365).sigma_per_year, 4)
+        0.191
+        """
+        sigma = float(ewma_volatility(prices, dt_years, lam)[-1])
+        return cls(sigma, horizon_years, confidence, base_factor, quote_factor)
+
+    @staticmethod
+    def shock_multiplier(sigma_per_year: Any, horizon_years: float, confidence: float) -> Any:
+        """``k = exp(-Phi^{-1}(confidence) * sigma * sqrt(horizon))``, vectorized in ``sigma``.
+
+        >>> round(float(VolatilityScaledFactor.shock_multiplier(0.8, 1 / 365, 0.99)), 6)
+        0.907181
+        """
+        return np.exp(-norm.ppf(confidence) * np.asarray(sigma_per_year) * np.sqrt(horizon_years))
+
+    @property
+    def shock_pct(self) -> float:
+        """The price fall covered, percent: ``100 (1 - k)``."""
+        k = self.shock_multiplier(self.sigma_per_year, self.horizon_years, self.confidence)
+        return float(100.0 * (1.0 - k))
+
+    def shock_weights(self, lp: Any) -> tuple[float, float, float]:
+        """``(k, base_factor, quote_factor)``.
+
+        >>> VolatilityScaledFactor(0.0).shock_weights(None)
+        (1.0, 1.0, 1.0)
+        """
+        k = float(self.shock_multiplier(self.sigma_per_year, self.horizon_years, self.confidence))
+        return k, self.base_factor, self.quote_factor
+
+    def factor_path(
+        self, lp: Any, prices: Any, dt_years: float, lam: float = RISKMETRICS_LAMBDA
+    ) -> np.ndarray:
+        """Factor at each point of an oracle series: EWMA ``sigma_t`` and the LP valued at ``P_t``.
+
+        >>> from lpperp.position import LPPosition
+        >>> lp = LPPosition.from_deposit(10_000, 3000.0, width_pct=20)
+        >>> p = 3000.0 * np.exp(np.cumsum(np.r_[0.0, np.tile([0.03, -0.03], 20)]))
+        >>> m = VolatilityScaledFactor(0.5)
+        >>> cf = m.factor_path(lp, p, 1 / 365)
+        >>> cf.shape, bool(cf[-1] < m.factor(lp, p[-1]))   # 57 % vol > 50 %: lower factor
+        ((41,), True)
+        """
+        p = positive("prices", prices)
+        sig = ewma_volatility(p, dt_years, lam)
+        k = self.shock_multiplier(sig, self.horizon_years, self.confidence)
+        c = weighted_value(
+            p, lp.price_lower, lp.price_upper, lp.liquidity, k, self.base_factor, self.quote_factor
+        )
+        v = np.asarray(_lp_value(lp, p))
+        return np.divide(c, v, out=np.zeros_like(v), where=v > 0)
+
+
+@dataclass(frozen=True)
+class FunctionFactor:
+    """A user-defined price-dependent factor ``cf = func(price)`` (vectorized, values in [0, 1]).
+
+    No closed form: liquidation boundaries are found on a dense log grid then polished with
+    :func:`scipy.optimize.brentq`.
+
+    >>> from lpperp.position import LPPosition
+    >>> lp = LPPosition.from_deposit(10_000, 3000.0, width_pct=20)
+    >>> m = FunctionFactor(lambda p: np.clip(p / 4000.0, 0.0, 0.9), name="ramp")
+    >>> round(m.factor(lp, 3000.0), 4), round(m.collateral_value(lp, 3000.0), 2)
+    (0.75, 7500.0)
+    """
+
+    func: Callable[[Any], Any]
+    name: str = "custom"
+
+    def __post_init__(self) -> None:
+        if not callable(self.func):
+            raise LpperpError(f"func must be callable cf(price), got {type(self.func).__name__}")
+
+    def factor(self, lp: Any, price: Any) -> Any:
+        """``func(price)`` checked to lie in [0, 1]."""
+        p = positive("price", price)
+        return _out(np.asarray(fraction(f"{self.name}(price)", self.func(p)), dtype=float))
+
+    def collateral_value(self, lp: Any, price: Any) -> Any:
+        """``func(price) * V(price)``, quote units."""
+        p = positive("price", price)
+        return _out(np.asarray(self.factor(lp, p)) * _lp_value(lp, p))
+
+    def shock_weights(self, lp: Any) -> None:
+        """``None``: no closed form."""
+        return None
