@@ -1,0 +1,676 @@
+"""Read Uniswap v3 pools and positions from a chain over JSON-RPC, into PoolSpec and LPPosition.
+
+Give an RPC URL (yours: Alchemy, Infura, a public endpoint, a local node) and a position manager
+token id, get back the pool (tokens, fee, tick spacing, price, active liquidity) and the position
+(range, liquidity, uncollected fees) as a :class:`~lpperp.units.PoolSpec` and an
+:class:`~lpperp.position.LPPosition` in the usual orientation. Nothing is called at import; every
+read is a plain ``eth_call`` at one pinned block, batched (three or four HTTP round trips in all).
+
+Conventions
+-----------
+- Prices are human (quote per base). The quote token is the one you name (``quote="USDC"``, a
+  symbol or an address), else a stablecoin, else wrapped ether, else token1.
+- Raw integers (``*_raw``, ``*_x96``, ``*_x128``) are exactly what the contracts store; human amounts
+  come from ``PoolSpec.from_raw_amounts``.
+- Uncollected fees include the fees grown inside the range since the position was last touched
+  (the "poke" ``collect`` would do): :func:`uncollected_fees` ports ``Tick.getFeeGrowthInside`` and
+  the position manager's ``tokensOwed`` update, so it matches a static ``collect`` to the wei.
+- Chain presets (:data:`CHAINS`) hold the official position manager and factory addresses;
+  ``ChainPreset(...)`` or ``dataclasses.replace(CHAINS["base"], factory=...)`` overrides them.
+- Errors are :class:`ChainError` subclasses with a message that says what to check; bad arguments
+  raise :class:`~lpperp._validate.LpperpError` (a ``ValueError``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lpperp._abi import decode, encode_call, to_checksum_address
+from lpperp._rpc import ChainError, JsonRpcClient, RpcCallError, RpcUnreachableError
+from lpperp._validate import LpperpError, integer
+from lpperp.liquidity import amounts_for_burn, mul_div
+from lpperp.position import LPPosition
+from lpperp.units import Q128, PoolSpec
+
+__all__ = [
+    "CHAINS",
+    "STABLECOINS",
+    "ChainError",
+    "ChainPreset",
+    "NotAUniswapV3PoolError",
+    "OnchainPosition",
+    "PoolState",
+    "PositionNotFoundError",
+    "RpcUnreachableError",
+    "TokenInfo",
+    "WrongChainError",
+    "fee_growth_inside",
+    "read_pool",
+    "read_position",
+    "uncollected_fees",
+]
+
+_U256 = 1 << 256
+_U128 = 1 << 128
+
+
+class WrongChainError(ChainError):
+    """The RPC serves a different chain than the one asked for."""
+
+
+class PositionNotFoundError(ChainError):
+    """The position manager has no position with that token id (never minted, or burned)."""
+
+
+class NotAUniswapV3PoolError(ChainError):
+    """The address is not a pool of the chosen Uniswap v3 factory."""
+
+
+# ---------------------------------------------------------------------------------------------
+# presets
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChainPreset:
+    """Where Uniswap v3 lives on one chain.
+
+    Parameters
+    ----------
+    name : str
+        Label used in messages.
+    chain_id : int or None
+        Expected ``eth_chainId``; None skips the check (a local node, a fork).
+    position_manager, factory : str
+        NonfungiblePositionManager and UniswapV3Factory addresses.
+    source : str
+        Where the addresses come from.
+
+    Examples
+    --------
+    >>> CHAINS["arbitrum"].chain_id
+    42161
+    >>> local = ChainPreset("anvil", None, "0x" + "11" * 20, "0x" + "22" * 20)
+    >>> local.position_manager
+    '0x1111111111111111111111111111111111111111'
+    """
+
+    name: str
+    chain_id: int | None
+    position_manager: str
+    factory: str
+    source: str = "user supplied"
+
+    def __post_init__(self) -> None:
+        for field_name in ("position_manager", "factory"):
+            value = getattr(self, field_name)
+            try:
+                object.__setattr__(self, field_name, to_checksum_address(value))
+            except ValueError:
+                raise LpperpError(
+                    f"{field_name} must be a 0x-prefixed 40-hex-digit address, got {value!r}"
+                ) from None
+        if self.chain_id is not None:
+            integer("chain_id", self.chain_id, 1)
+
+
+_V3_SAME_ADDRESS = (
+    "Uniswap/v3-periphery deploys.md and docs.uniswap.org/contracts/v3/reference/deployments "
+    "(same factory and position manager on Mainnet, Arbitrum, Optimism, Polygon)"
+)
+CHAINS: dict[str, ChainPreset] = {
+    "ethereum": ChainPreset(
+        "ethereum", 1,
+        "0xC36442b4a4522E871399CD717aBDD847Ab11FE88",
+        "0x1F98431c8aD98523631AE4a59f267346ea31F984",
+        _V3_SAME_ADDRESS,
+    ),
+    "arbitrum": ChainPreset(
+        "arbitrum", 42161,
+        "0xC36442b4a4522E871399CD717aBDD847Ab11FE88",
+        "0x1F98431c8aD98523631AE4a59f267346ea31F984",
+        _V3_SAME_ADDRESS,
+    ),
+    "optimism": ChainPreset(
+        "optimism", 10,
+        "0xC36442b4a4522E871399CD717aBDD847Ab11FE88",
+        "0x1F98431c8aD98523631AE4a59f267346ea31F984",
+        _V3_SAME_ADDRESS,
+    ),
+    "base": ChainPreset(
+        "base", 8453,
+        "0x03a520b32C04BF3bEEf7BEb72E919cf822Ed34f1",
+        "0x33128a8fC17869897dcE68Ed026d694621f6FDfD",
+        "docs.uniswap.org/contracts/v3/reference/deployments/base-deployments and "
+        "docs.base.org/chain/contracts (Base has its own addresses)",
+    ),
+}  # fmt: skip
+"""Official Uniswap v3 addresses (checked 2026-11 against the sources in each preset)."""
+
+_CHAIN_NAMES = {1: "ethereum", 10: "optimism", 137: "polygon", 8453: "base", 42161: "arbitrum",
+                31337: "a local anvil/hardhat node"}  # fmt: skip
+
+STABLECOINS = frozenset(
+    {"USDC", "USDC.E", "USDBC", "USDT", "USDT0", "DAI", "USDS", "FRAX", "LUSD", "GHO", "CRVUSD",
+     "PYUSD", "USDE", "TUSD", "USDP", "BUSD", "SUSD", "EURC", "USD₮0", "USDT.E", "DOLA", "MIM"}
+)  # fmt: skip
+"""Symbols (upper case) taken as the quote token by default."""
+_ETH_LIKE = frozenset({"WETH", "ETH", "WETH.E"})
+
+
+def _resolve_chain(chain: str | ChainPreset | None) -> ChainPreset | None:
+    if chain is None or isinstance(chain, ChainPreset):
+        return chain
+    if isinstance(chain, str) and chain.lower() in CHAINS:
+        return CHAINS[chain.lower()]
+    raise LpperpError(
+        f"chain must be one of {sorted(CHAINS)}, a ChainPreset or None, got {chain!r}"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# exact fee math (Tick.getFeeGrowthInside, NonfungiblePositionManager tokensOwed)
+# ---------------------------------------------------------------------------------------------
+def fee_growth_inside(
+    tick_current: int,
+    tick_lower: int,
+    tick_upper: int,
+    fee_growth_global_x128: int,
+    lower_outside_x128: int,
+    upper_outside_x128: int,
+) -> int:
+    """Fee growth per unit of liquidity inside ``[tick_lower, tick_upper)``, Q128.128, mod 2**256.
+
+    ``below = outside_lower`` if ``tick_current >= tick_lower`` else ``global - outside_lower``;
+    ``above = outside_upper`` if ``tick_current < tick_upper`` else ``global - outside_upper``;
+    ``inside = global - below - above`` (all wrapping, as ``Tick.getFeeGrowthInside``).
+
+    Examples
+    --------
+    >>> fee_growth_inside(0, -60, 60, 1000, 100, 300)
+    600
+    >>> fee_growth_inside(100, -60, 60, 1000, 100, 300)   # above the range: global - outside
+    200
+    """
+    below = (
+        lower_outside_x128
+        if tick_current >= tick_lower
+        else fee_growth_global_x128 - lower_outside_x128
+    )
+    above = (
+        upper_outside_x128
+        if tick_current < tick_upper
+        else fee_growth_global_x128 - upper_outside_x128
+    )
+    return (fee_growth_global_x128 - below - above) % _U256
+
+
+def uncollected_fees(
+    liquidity: int, fee_growth_inside_x128: int, fee_growth_inside_last_x128: int, tokens_owed: int
+) -> int:
+    """Raw amount one token's ``collect`` would pay: ``owed + floor(dG * L / 2**128)`` (uint128).
+
+    ``dG = inside - inside_last`` wraps mod 2**256, as in the position manager; the sum wraps to
+    uint128 as Solidity 0.7 does.
+
+    Examples
+    --------
+    A swap of 2 WETH through a 0.3 % pool whose only liquidity is this position: the fee is
+    6e15 wei, and floor rounding of the fee growth pays one wei less (notes/evm-oracle):
+
+    >>> L = 10**21
+    >>> dg = 6 * 10**15 * 2**128 // L      # what the pool added to feeGrowthGlobal
+    >>> uncollected_fees(L, dg, 0, 0)
+    5999999999999999
+    """
+    integer("liquidity", liquidity, 0, _U128 - 1)
+    delta = (fee_growth_inside_x128 - fee_growth_inside_last_x128) % _U256
+    return (tokens_owed + mul_div(delta, liquidity, Q128) % _U128) % _U128
+
+
+# ---------------------------------------------------------------------------------------------
+# results
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TokenInfo:
+    """An ERC-20 as the pool sees it."""
+
+    address: str
+    symbol: str
+    decimals: int
+
+
+@dataclass(frozen=True)
+class PoolState:
+    """A Uniswap v3 pool read at ``block``; ``spec`` gives the human orientation.
+
+    ``liquidity_raw`` is the pool's active liquidity (all positions in range), raw units.
+    """
+
+    address: str
+    chain: str
+    block: int
+    token0: TokenInfo
+    token1: TokenInfo
+    fee_pips: int
+    tick_spacing: int
+    sqrt_price_x96: int
+    tick: int
+    liquidity_raw: int
+    fee_growth_global0_x128: int
+    fee_growth_global1_x128: int
+    spec: PoolSpec
+
+    @property
+    def price(self) -> float:
+        """Human price, quote per base."""
+        return self.spec.sqrt_price_x96_to_price(self.sqrt_price_x96)
+
+
+@dataclass(frozen=True)
+class OnchainPosition:
+    """A position manager NFT read at ``pool.block``.
+
+    ``fees0_raw``/``fees1_raw`` are what ``collect`` would pay now (owed plus fees grown since the
+    last touch); ``amounts0_raw``/``amounts1_raw`` what burning all the liquidity would return.
+    """
+
+    token_id: int
+    owner: str
+    pool: PoolState
+    tick_lower: int
+    tick_upper: int
+    liquidity_raw: int
+    fees0_raw: int
+    fees1_raw: int
+    amounts0_raw: int
+    amounts1_raw: int
+    position: LPPosition
+
+    @property
+    def price(self) -> float:
+        """Current human price of the pool."""
+        return self.pool.price
+
+    @property
+    def amounts(self) -> tuple[float, float]:
+        """Human ``(base, quote)`` in the position now (principal, without fees)."""
+        return self.pool.spec.from_raw_amounts(self.amounts0_raw, self.amounts1_raw)
+
+    @property
+    def fees(self) -> tuple[float, float]:
+        """Human ``(base, quote)`` uncollected fees."""
+        return self.pool.spec.from_raw_amounts(self.fees0_raw, self.fees1_raw)
+
+    @property
+    def value(self) -> float:
+        """Principal plus uncollected fees at the pool price, quote units."""
+        b, q = self.amounts
+        fb, fq = self.fees
+        return (b + fb) * self.price + q + fq
+
+    def summary(self) -> str:
+        """One line for a notebook."""
+        s = self.pool.spec
+        b, q = self.amounts
+        fb, fq = self.fees
+        return (
+            f"#{self.token_id} {s.base}/{s.quote} {self.pool.fee_pips / 1e4:g}% on "
+            f"{self.pool.chain}: range {self.position.price_lower:.6g}-"
+            f"{self.position.price_upper:.6g}, price {self.price:.6g}, holds {b:.6g} {s.base} + "
+            f"{q:.6g} {s.quote}, fees {fb:.6g} {s.base} + {fq:.6g} {s.quote}, "
+            f"value {self.value:.6g} {s.quote}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+# ---------------------------------------------------------------------------------------------
+_SLOT0 = ["uint160", "int24", "uint16", "uint16", "uint16", "uint8", "bool"]
+_TICKS = ["uint128", "int128", "uint256", "uint256", "int56", "uint160", "uint32", "bool"]
+_POSITIONS = ["uint96", "address", "address", "address", "uint24", "int24", "int24", "uint128",
+              "uint256", "uint256", "uint128", "uint128"]  # fmt: skip
+
+
+class _Reader:
+    """Batched eth_calls at one pinned block, with errors turned into ChainErrors."""
+
+    def __init__(self, rpc: str | JsonRpcClient, chain: ChainPreset | None, timeout_s: float):
+        self.client = (
+            rpc if isinstance(rpc, JsonRpcClient) else JsonRpcClient(rpc, timeout_s=timeout_s)
+        )
+        self.owns_client = not isinstance(rpc, JsonRpcClient)
+        self.chain = chain
+        self.block: int | None = None
+
+    def close(self) -> None:
+        if self.owns_client:
+            self.client.close()
+
+    def start(self, extra_code: list[str]) -> list[bytes]:
+        """Check the chain id, pin the block, and fetch the code at ``extra_code`` addresses."""
+        calls: list[tuple[str, list[Any]]] = [("eth_chainId", []), ("eth_blockNumber", [])]
+        calls += [("eth_getCode", [a, "latest"]) for a in extra_code]
+        try:
+            res = self.client.batch(calls)
+        except RpcCallError as e:
+            raise ChainError(
+                f"the RPC at {self.client.url_redacted} rejected a basic call ({e}); is it an "
+                "Ethereum JSON-RPC endpoint?"
+            ) from None
+        chain_id = int(res[0], 16)
+        if self.chain is not None and self.chain.chain_id is not None:
+            if chain_id != self.chain.chain_id:
+                served = _CHAIN_NAMES.get(chain_id, f"chain id {chain_id}")
+                raise WrongChainError(
+                    f"the RPC at {self.client.url_redacted} serves {served} (chain id {chain_id}), "
+                    f"but chain={self.chain.name!r} expects chain id {self.chain.chain_id}: pass "
+                    "the matching chain= or an RPC URL for that chain"
+                )
+        self.block = int(res[1], 16)
+        return [bytes.fromhex(c[2:]) for c in res[2:]]
+
+    def calls(self, specs: list[tuple[str, str, tuple, list[str] | None]]) -> list[Any]:
+        """``(to, signature, args, out_types)`` -> decoded tuples (or raw bytes if out is None);
+        a reverted call yields its RpcCallError."""
+        reqs = [
+            ("eth_call", JsonRpcClient.call_params(to, encode_call(sig, *args), self.block))
+            for to, sig, args, _ in specs
+        ]
+        out: list[Any] = []
+        for (_, sig, _, types), r in zip(
+            specs, self.client.batch(reqs, return_errors=True), strict=True
+        ):
+            if isinstance(r, RpcCallError):
+                out.append(r)
+                continue
+            raw = bytes.fromhex(r[2:])
+            if types is None:
+                out.append(raw)
+                continue
+            try:
+                out.append(decode(types, raw))
+            except ValueError:
+                out.append(RpcCallError(sig, None, f"undecodable return data 0x{raw.hex()[:80]}"))
+        return out
+
+
+def _symbol(raw: Any, address: str) -> str:
+    if isinstance(raw, bytes):
+        if len(raw) == 32:  # bytes32 symbol (MKR style)
+            text = raw.rstrip(b"\0").decode("utf-8", errors="replace")
+        else:
+            try:
+                text = decode(["string"], raw)[0]
+            except ValueError:
+                text = ""
+        if text.strip():
+            return text.strip()
+    return f"{address[:6]}…{address[-4:]}"
+
+
+def _pick_base_is_token0(t0: TokenInfo, t1: TokenInfo, quote: str | None) -> bool:
+    if quote is not None:
+        q = quote.strip()
+        for i, t in enumerate((t0, t1)):
+            if q.lower() in (t.symbol.lower(), t.address.lower()):
+                return i == 1  # quote is token1 -> base is token0
+        raise LpperpError(
+            f"quote={quote!r} is neither token of this pool: choose {t0.symbol!r} or {t1.symbol!r} "
+            "(or pass a token address)"
+        )
+
+    def rank(t: TokenInfo) -> int:
+        s = t.symbol.upper()
+        return 0 if s in STABLECOINS else 1 if s in _ETH_LIKE else 2
+
+    r0, r1 = rank(t0), rank(t1)
+    if r0 < r1:
+        return False  # token0 is the better quote
+    return True  # token1 is the quote (ties: Uniswap's own convention, token1 per token0)
+
+
+def _pool_from_reads(
+    reader: _Reader, address: str, quote: str | None, extra: list[tuple]
+) -> tuple[PoolState, list[Any]]:
+    """Read the pool at ``address`` (+ ``extra`` calls in the same batch) and validate it."""
+    where = f"{address} on {reader.chain.name if reader.chain else 'this chain'}"
+    head = reader.calls(
+        [
+            (address, "token0()", (), ["address"]),
+            (address, "token1()", (), ["address"]),
+            (address, "fee()", (), ["uint24"]),
+            (address, "tickSpacing()", (), ["int24"]),
+            (address, "slot0()", (), _SLOT0),
+            (address, "liquidity()", (), ["uint128"]),
+            (address, "feeGrowthGlobal0X128()", (), ["uint256"]),
+            (address, "feeGrowthGlobal1X128()", (), ["uint256"]),
+            *extra,
+        ]
+    )
+    failed = [s for s, r in zip(("token0", "token1", "fee", "tickSpacing", "slot0", "liquidity",
+                                 "feeGrowthGlobal0X128", "feeGrowthGlobal1X128"), head[:8],
+                                strict=False) if isinstance(r, RpcCallError)]  # fmt: skip
+    if failed:
+        raise NotAUniswapV3PoolError(
+            f"{where} is not a Uniswap v3 pool: {', '.join(failed)}() failed (a Uniswap v2 pair "
+            "or another contract?)"
+        )
+    t0, t1 = head[0][0], head[1][0]
+    fee, spacing = head[2][0], head[3][0]
+    slot0 = head[4]
+    meta = reader.calls(
+        [
+            (reader.chain.factory, "getPool(address,address,uint24)", (t0, t1, fee), ["address"])
+            if reader.chain
+            else (t0, "decimals()", (), ["uint8"]),
+            (t0, "symbol()", (), None),
+            (t0, "decimals()", (), ["uint8"]),
+            (t1, "symbol()", (), None),
+            (t1, "decimals()", (), ["uint8"]),
+        ]
+    )
+    if reader.chain is not None:
+        registered = meta[0][0] if not isinstance(meta[0], RpcCallError) else None
+        if registered is None or registered.lower() != address.lower():
+            raise NotAUniswapV3PoolError(
+                f"{where} is not a pool of the Uniswap v3 factory {reader.chain.factory} (the "
+                f"factory lists {registered} for these tokens and fee): a fork (Sushi, Pancake "
+                "v3...) needs its own ChainPreset(factory=..., position_manager=...)"
+            )
+    for i, t in ((2, t0), (4, t1)):
+        if isinstance(meta[i], RpcCallError):
+            raise ChainError(f"token {t} of pool {where} has no decimals(): not an ERC-20?")
+    tok0 = TokenInfo(t0, _symbol(meta[1], t0), meta[2][0])
+    tok1 = TokenInfo(t1, _symbol(meta[3], t1), meta[4][0])
+    if slot0[0] == 0:
+        raise ChainError(f"pool {where} is not initialized (no price yet)")
+    base_is_token0 = _pick_base_is_token0(tok0, tok1, quote)
+    base, quote_t = (tok0, tok1) if base_is_token0 else (tok1, tok0)
+    bsym, qsym = base.symbol, quote_t.symbol
+    if bsym == qsym:
+        bsym, qsym = f"{bsym}({base.address[:6]})", f"{qsym}({quote_t.address[:6]})"
+    spec = PoolSpec(bsym, qsym, base.decimals, quote_t.decimals, base_is_token0, fee, spacing)
+    state = PoolState(
+        address=to_checksum_address(address),
+        chain=reader.chain.name if reader.chain else "unknown",
+        block=reader.block or 0,
+        token0=tok0,
+        token1=tok1,
+        fee_pips=fee,
+        tick_spacing=spacing,
+        sqrt_price_x96=slot0[0],
+        tick=slot0[1],
+        liquidity_raw=head[5][0],
+        fee_growth_global0_x128=head[6][0],
+        fee_growth_global1_x128=head[7][0],
+        spec=spec,
+    )
+    return state, head[8:]
+
+
+def _address_arg(name: str, value: Any) -> str:
+    try:
+        return to_checksum_address(value)
+    except ValueError:
+        raise LpperpError(
+            f"{name} must be a 0x-prefixed 40-hex-digit address, got {value!r}"
+        ) from None
+
+
+def read_pool(
+    rpc: str | JsonRpcClient,
+    pool_address: str,
+    *,
+    chain: str | ChainPreset | None = "arbitrum",
+    quote: str | None = None,
+    timeout_s: float = 10.0,
+) -> PoolState:
+    """Read a Uniswap v3 pool: tokens, fee, tick spacing, price and active liquidity.
+
+    Parameters
+    ----------
+    rpc : str or JsonRpcClient
+        RPC URL (http/https) or an open client.
+    pool_address : str
+        The pool contract.
+    chain : str, ChainPreset or None
+        Preset name (``"ethereum"``, ``"arbitrum"``, ``"base"``, ``"optimism"``), your own preset, or
+        None to skip the chain id and factory checks.
+    quote : str, optional
+        Symbol or address of the quote token (default: a stablecoin, else WETH, else token1).
+    timeout_s : float
+        Seconds per network operation.
+
+    Raises
+    ------
+    RpcUnreachableError, WrongChainError, NotAUniswapV3PoolError, ChainError
+
+    Examples
+    --------
+    >>> read_pool("http://127.0.0.1:9", "0x" + "11" * 20, timeout_s=1.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lpperp._rpc.RpcUnreachableError: could not reach the RPC at http://127.0.0.1:9: ...
+    """
+    address = _address_arg("pool_address", pool_address)
+    reader = _Reader(rpc, _resolve_chain(chain), timeout_s)
+    try:
+        (code,) = reader.start([address])
+        if not code:
+            raise NotAUniswapV3PoolError(
+                f"there is no contract at {address} on {reader.chain.name if reader.chain else 'this chain'}"
+            )
+        state, _ = _pool_from_reads(reader, address, quote, [])
+        return state
+    finally:
+        reader.close()
+
+
+def read_position(
+    rpc: str | JsonRpcClient,
+    token_id: int,
+    *,
+    chain: str | ChainPreset | None = "arbitrum",
+    quote: str | None = None,
+    timeout_s: float = 10.0,
+) -> OnchainPosition:
+    """Read a position manager NFT: pool, range, liquidity, and uncollected fees to the wei.
+
+    Parameters
+    ----------
+    rpc : str or JsonRpcClient
+        RPC URL (http/https) or an open client.
+    token_id : int
+        The NonfungiblePositionManager token id (as in app.uniswap.org/positions/v3/<chain>/<id>).
+    chain : str or ChainPreset
+        Preset name or your own preset (a local node: ``ChainPreset("anvil", None, npm, factory)``).
+    quote : str, optional
+        Symbol or address of the quote token (default: a stablecoin, else WETH, else token1).
+    timeout_s : float
+        Seconds per network operation.
+
+    Returns
+    -------
+    OnchainPosition
+        With ``.position`` an :class:`LPPosition` (human liquidity, price range in quote per base)
+        and ``.pool.spec`` its :class:`PoolSpec`.
+
+    Raises
+    ------
+    RpcUnreachableError, WrongChainError, PositionNotFoundError, ChainError
+
+    Examples
+    --------
+    >>> read_position("http://127.0.0.1:9", 1, timeout_s=1.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lpperp._rpc.RpcUnreachableError: could not reach the RPC at http://127.0.0.1:9: ...
+    """
+    tid = integer("token_id", token_id, 0, _U256 - 1)
+    preset = _resolve_chain(chain)
+    if preset is None:
+        raise LpperpError("read_position needs chain= (a preset name or a ChainPreset)")
+    reader = _Reader(rpc, preset, timeout_s)
+    npm = preset.position_manager
+    try:
+        (code,) = reader.start([npm])
+        if not code:
+            raise ChainError(
+                f"no position manager contract at {npm} on {preset.name}: wrong chain preset, or "
+                "pass ChainPreset(position_manager=...)"
+            )
+        pos, owner = reader.calls(
+            [
+                (npm, "positions(uint256)", (tid,), _POSITIONS),
+                (npm, "ownerOf(uint256)", (tid,), ["address"]),
+            ]
+        )
+        if isinstance(pos, RpcCallError):
+            if pos.is_revert:
+                raise PositionNotFoundError(
+                    f"token id {tid} does not exist in the position manager {npm} on "
+                    f"{preset.name} (never minted, or burned{f': {pos.reason}' if pos.reason else ''})"
+                )
+            raise pos
+        (_, _, t0, t1, fee, tl, tu, liq, fg0_last, fg1_last, owed0, owed1) = pos
+        pool_address = reader.calls(
+            [(preset.factory, "getPool(address,address,uint24)", (t0, t1, fee), ["address"])]
+        )[0]
+        if isinstance(pool_address, RpcCallError) or int(pool_address[0], 16) == 0:
+            raise ChainError(
+                f"the factory {preset.factory} knows no pool for position {tid} "
+                f"({t0}/{t1}, fee {fee}): is the preset's factory the position manager's?"
+            )
+        state, (lower, upper) = _pool_from_reads(
+            reader,
+            pool_address[0],
+            quote,
+            [
+                (pool_address[0], "ticks(int24)", (tl,), _TICKS),
+                (pool_address[0], "ticks(int24)", (tu,), _TICKS),
+            ],
+        )
+        if isinstance(lower, RpcCallError) or isinstance(upper, RpcCallError):
+            raise ChainError(f"could not read ticks {tl}, {tu} of pool {state.address}")
+        g0 = fee_growth_inside(
+            state.tick, tl, tu, state.fee_growth_global0_x128, lower[2], upper[2]
+        )
+        g1 = fee_growth_inside(
+            state.tick, tl, tu, state.fee_growth_global1_x128, lower[3], upper[3]
+        )
+        a0, a1 = amounts_for_burn(state.sqrt_price_x96, tl, tu, liq, state.tick)
+        return OnchainPosition(
+            token_id=tid,
+            owner=owner[0] if not isinstance(owner, RpcCallError) else "",
+            pool=state,
+            tick_lower=tl,
+            tick_upper=tu,
+            liquidity_raw=liq,
+            fees0_raw=uncollected_fees(liq, g0, fg0_last, owed0),
+            fees1_raw=uncollected_fees(liq, g1, fg1_last, owed1),
+            amounts0_raw=a0,
+            amounts1_raw=a1,
+            position=LPPosition.from_ticks(tl, tu, liq, state.spec),
+        )
+    finally:
+        reader.close()
