@@ -58,7 +58,7 @@ def _as_float(name: str, x: Any) -> float | np.ndarray:
 def _first_bad(arr: np.ndarray, bad: np.ndarray) -> str:
     idx = tuple(int(i) for i in np.argwhere(bad)[0])
     where = f" at index {idx[0] if len(idx) == 1 else idx}" if arr.ndim else ""
-    return f"{arr[idx] if arr.ndim else float(arr)!r}{where}"
+    return f"{float(arr[idx]) if arr.ndim else float(arr)!r}{where}"
 
 
 def finite(name: str, x: Any) -> float | np.ndarray:

@@ -340,7 +340,7 @@ def value_for_liquidity(
     p, pa, pb = _float_args(price, price_lower, price_upper)
     liq = nonnegative("liquidity", liquidity)
     s = np.sqrt(np.clip(p, pa, pb))
-    out = liq * (p / s + s - p / np.sqrt(pb) - np.sqrt(pa))
+    out = liq * ((p / s - p / np.sqrt(pb)) + (s - np.sqrt(pa)))  # grouped: exact flat tails
     return float(out) if np.ndim(out) == 0 else out
 
 
@@ -349,7 +349,7 @@ def _value_blocked(
 ) -> np.ndarray:
     pa, pb = ordered_range("price_lower", price_lower, "price_upper", price_upper)
     liq = float(nonnegative("liquidity", liquidity))
-    inv_sqrt_pb, sqrt_pa = 1.0 / np.sqrt(pb), float(np.sqrt(pa))
+    sqrt_pb, sqrt_pa = float(np.sqrt(pb)), float(np.sqrt(pa))
     out = np.empty_like(price)
     s = np.empty(_BLOCK)
     t = np.empty(_BLOCK)
@@ -357,15 +357,15 @@ def _value_blocked(
         chunk = price[i : i + _BLOCK]
         n = chunk.size
         if not (chunk.min() > 0.0 and chunk.max() < np.inf):  # NaN fails both comparisons
-            positive("price", chunk)  # raises with the offending value
+            positive("price", price)  # raises naming the offending value and its index
         si, ti, o = s[:n], t[:n], out[i : i + n]
         np.clip(chunk, pa, pb, out=si)
         np.sqrt(si, out=si)
-        np.divide(chunk, si, out=o)
-        o += si
-        np.multiply(chunk, inv_sqrt_pb, out=ti)
+        np.divide(chunk, si, out=o)  # o = P/s - P/sqrt(pb) + (s - sqrt(pa)), same grouping
+        np.divide(chunk, sqrt_pb, out=ti)
         o -= ti
-        o -= sqrt_pa
+        si -= sqrt_pa
+        o += si
         o *= liq
     return out
 

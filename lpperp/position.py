@@ -314,7 +314,8 @@ def impermanent_loss_in_range(
     k = positive("price_ratio", price_ratio)
     p = positive("entry_price", entry_price)
     pa, pb = ordered_range("price_lower", price_lower, "price_upper", price_upper)
-    out = (2 * np.sqrt(k) - 1 - k) / (1 + k - np.sqrt(pa / p) - k * np.sqrt(p / pb))
+    # 2 sqrt(k) - 1 - k = -(sqrt(k) - 1)^2, written so that k near 1 keeps full precision
+    out = -(((k - 1) / (np.sqrt(k) + 1)) ** 2) / (1 + k - np.sqrt(pa / p) - k * np.sqrt(p / pb))
     return _out(out)
 
 

@@ -1,0 +1,200 @@
+"""LPPosition: value, greeks, impermanent loss, LVR, fees, constructors (lpperp.position)."""
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from lpperp import LPPosition, impermanent_loss_in_range
+from lpperp.units import USDC_WETH_ETHEREUM, WETH_USDC_ARBITRUM
+
+prices = st.floats(10.0, 1e5)
+ratios = st.floats(1.001, 20.0)
+
+
+def make(p0, r, value=10_000.0):
+    return LPPosition.from_deposit(value, p0, width_factor=r)
+
+
+# --- closed form vs direct ------------------------------------------------------------------------
+@given(prices, ratios, st.floats(-0.99, 0.99))
+def test_il_closed_form_equals_value_minus_hold(p0, r, move):
+    lp = make(p0, r)
+    k = np.exp(move * np.log(r))  # stays inside [p0/r, p0 r]
+    direct = lp.impermanent_loss(k * p0, p0)
+    closed = impermanent_loss_in_range(k, p0, lp.price_lower, lp.price_upper)
+    # value - hold cancels: float noise ~ eps / (sqrt(r) - 1) for narrow ranges
+    assert direct == pytest.approx(closed, rel=1e-9, abs=4e-15 / (1 - 1 / np.sqrt(r)))
+
+
+@given(st.floats(1.01, 20.0), st.floats(0.5, 2.0))
+def test_il_symmetric_range_is_v2_il_times_leverage(r, k):
+    """pa = P/r, pb = P r: IL = IL_v2 sqrt(r) / (sqrt(r) - 1) (notes: venue-rules.md, Theory)."""
+    k = min(max(k, 1 / r), r)
+    il_v2 = 2 * np.sqrt(k) / (1 + k) - 1
+    assert impermanent_loss_in_range(k, 3000.0, 3000.0 / r, 3000.0 * r) == pytest.approx(
+        il_v2 * np.sqrt(r) / (np.sqrt(r) - 1), rel=1e-9, abs=1e-14
+    )
+
+
+@given(prices, ratios, st.floats(0.2, 5.0))
+def test_delta_is_derivative_of_value(p0, r, move):
+    lp = make(p0, r)
+    p = p0 * move
+    assume(min(abs(np.log(p / lp.price_lower)), abs(np.log(p / lp.price_upper))) > 1e-5)  # kinks
+    h = p * 1e-6
+    fd = (lp.value(p + h) - lp.value(p - h)) / (2 * h)
+    assert lp.delta(p) == pytest.approx(fd, rel=1e-5, abs=1e-9 * lp.value(p0) / p0)
+
+
+@given(prices, st.floats(1.05, 20.0), st.floats(-0.9, 0.9))
+def test_gamma_is_derivative_of_delta(p0, r, move):
+    lp = make(p0, r)
+    p = p0 * np.exp(move * np.log(r))
+    h = p * 1e-6
+    fd = (lp.delta(p + h) - lp.delta(p - h)) / (2 * h)
+    assert lp.gamma(p) == pytest.approx(fd, rel=1e-4)
+
+
+@given(prices, ratios, st.floats(-0.99, 0.99), st.floats(0.01, 3.0))
+def test_lvr_equals_half_sigma2_p2_dx_dp(p0, r, move, sigma):
+    """Milionis et al.: l = sigma^2 P^2 |x'(P)| / 2, x' by finite differences of the base amount."""
+    lp = make(p0, r)
+    p = p0 * np.exp(move * np.log(r))
+    h = p * 1e-6
+    dxdp = (lp.amounts(p + h)[0] - lp.amounts(p - h)[0]) / (2 * h)
+    assert lp.lvr_rate(p, sigma) == pytest.approx(sigma**2 * p**2 * abs(dxdp) / 2, rel=1e-5)
+
+
+def test_lvr_of_full_range_is_sigma2_over_8_of_value():
+    """Constant product: l / V = sigma^2 / 8 (Milionis et al. 2022)."""
+    lp = LPPosition.from_deposit(1e6, 3000.0, width_factor=1e12)
+    assert lp.lvr_rate(3000.0, 0.8) / lp.value(3000.0) == pytest.approx(0.8**2 / 8, rel=1e-5)
+
+
+# --- properties -----------------------------------------------------------------------------------
+@given(prices, ratios)
+def test_value_continuous_at_edges(p0, r):
+    lp = make(p0, r)
+    for edge in (lp.price_lower, lp.price_upper):
+        v = lp.value(np.array([edge * (1 - 1e-11), edge, edge * (1 + 1e-11)]))
+        np.testing.assert_allclose(v, v[1], rtol=1e-9)
+
+
+@given(prices, ratios, st.floats(0.01, 100.0))
+def test_il_never_positive(p0, r, move):
+    assert make(p0, r).impermanent_loss(p0 * move, p0) <= 1e-12
+
+
+@given(prices, ratios, st.floats(0.01, 100.0))
+def test_token_order_symmetry(p0, r, move):
+    """The same market described with either token as token0 gives the same human numbers."""
+    a = LPPosition.from_deposit(5_000.0, p0, width_factor=r, pool=USDC_WETH_ETHEREUM)
+    b = LPPosition.from_deposit(5_000.0, p0, width_factor=r, pool=WETH_USDC_ARBITRUM)
+    assert a.value(p0 * move) == pytest.approx(b.value(p0 * move), rel=1e-12)
+
+
+def test_from_ticks_in_either_token_order():
+    """Ticks of the mainnet pool (USDC token0) and the Arbitrum pool (WETH token0) for the same
+    human range give the same position."""
+    a = LPPosition.from_ticks(193380, 200310, 10**15, USDC_WETH_ETHEREUM)
+    b = LPPosition.from_ticks(-200310, -193380, 10**15, WETH_USDC_ARBITRUM)
+    assert a.price_lower == pytest.approx(b.price_lower, rel=1e-12)
+    assert a.price_upper == pytest.approx(b.price_upper, rel=1e-12)
+    assert a.value(3000.0) == pytest.approx(b.value(3000.0), rel=1e-12)
+
+
+def test_range_specs():
+    assert make(3000.0, 1.25).price_lower == 2400.0
+    lp = LPPosition.from_deposit(1000.0, 3000.0, width_pct=10)
+    assert (lp.price_lower, lp.price_upper) == pytest.approx((2700.0, 3300.0))
+    lp = LPPosition.from_deposit(1000.0, 3000.0, price_lower=2000.0, price_upper=4000.0)
+    assert lp.value(3000.0) == pytest.approx(1000.0)
+    lp = LPPosition.from_deposit(
+        1000.0, 3000.0, tick_lower=-200310, tick_upper=-193380, pool=WETH_USDC_ARBITRUM
+    )
+    assert lp.value(3000.0) == pytest.approx(1000.0)
+
+
+def test_out_of_range_deposits_hold_a_single_asset():
+    lp = LPPosition.from_deposit(1000.0, 3000.0, price_lower=3500.0, price_upper=4000.0)
+    base, quote = lp.amounts(3000.0)
+    assert quote == 0 and base * 3000.0 == pytest.approx(1000.0)
+    assert lp.fee_income(3000.0, 1.0, fee_apr=0.3) == 0.0
+
+
+def test_from_amounts_round_trip():
+    lp = make(3000.0, 1.5)
+    b, q = lp.amounts(3000.0)
+    back = LPPosition.from_amounts(b, q, 3000.0, lp.price_lower, lp.price_upper)
+    assert back.liquidity == pytest.approx(lp.liquidity, rel=1e-12)
+
+
+def test_fees_share_of_active_liquidity_only():
+    lp = make(3000.0, 1.2)
+    fees = lp.fee_income(
+        np.array([2000.0, 3000.0]),
+        0.5,
+        volume_per_year=2e8,
+        active_liquidity=10 * lp.liquidity,
+        fee_fraction=0.003,
+    )
+    np.testing.assert_allclose(fees, [0.0, 2e8 * 0.003 * 0.1 * 0.5])
+
+
+def test_broadcast_shapes():
+    lp = make(3000.0, 1.3)
+    p = np.linspace(1000, 5000, 7)
+    assert lp.value(p).shape == (7,)
+    assert lp.lvr_rate(p[:, None], np.array([0.3, 0.6])).shape == (7, 2)
+    assert isinstance(lp.value(3000.0), float)
+
+
+def test_extreme_but_valid_inputs_are_finite():
+    lp = LPPosition(1e-30, 1e30, 1.0)
+    for p in (1e-30, 1.0, 1e30):
+        assert np.isfinite(lp.value(p)) and np.isfinite(lp.delta(p))
+    big = LPPosition.from_ticks(-887220, 887220, 2**128 - 1, WETH_USDC_ARBITRUM)
+    assert np.isfinite(big.value(3000.0))
+
+
+# --- bad input ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: LPPosition(3600.0, 2500.0, 1.0), "price_lower must be < price_upper"),
+        (lambda: LPPosition(2500.0, 3600.0, -1.0), "liquidity must be a finite number >= 0"),
+        (lambda: LPPosition(float("nan"), 3600.0, 1.0), "price_lower must be a finite number > 0"),
+        (lambda: make(3000.0, 1.0), "width_factor must be > 1"),
+        (
+            lambda: LPPosition.from_deposit(1.0, 3000.0, width_pct=120),
+            r"width_pct must be in \(0, 100\)",
+        ),
+        (lambda: LPPosition.from_deposit(1.0, 3000.0), "give the range exactly one way"),
+        (
+            lambda: LPPosition.from_deposit(1.0, 3000.0, width_pct=5, width_factor=2),
+            "exactly one way",
+        ),
+        (lambda: LPPosition.from_deposit(1.0, 3000.0, tick_lower=0, tick_upper=60), "needs pool"),
+        (
+            lambda: LPPosition.from_deposit(-5.0, 3000.0, width_pct=5),
+            "value must be a finite number > 0",
+        ),
+        (lambda: LPPosition.from_ticks(-200305, -193380, 1, WETH_USDC_ARBITRUM), "not a multiple"),
+        (
+            lambda: LPPosition.from_ticks(0, 10, 1.5, WETH_USDC_ARBITRUM),
+            "liquidity_raw must be an integer",
+        ),
+        (lambda: make(3000.0, 2).value(-3.0), "price must be a finite number > 0"),
+        (lambda: make(3000.0, 2).fee_income(3000.0, 1.0), "exactly one of fee_apr"),
+        (
+            lambda: make(3000.0, 2).fee_income(
+                3000.0, 1.0, volume_per_year=1.0, active_liquidity=1e-9, fee_fraction=0.003
+            ),
+            "must include this position",
+        ),
+    ],
+)
+def test_bad_input(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

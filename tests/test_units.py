@@ -1,0 +1,206 @@
+"""Ticks, sqrt prices and token order (lpperp.units)."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lpperp import LpperpError
+from lpperp.units import (
+    MAX_SQRT_RATIO,
+    MAX_TICK,
+    MIN_SQRT_RATIO,
+    MIN_TICK,
+    Q64,
+    Q96,
+    USDC_WETH_ETHEREUM,
+    WETH_USDC_ARBITRUM,
+    PoolSpec,
+    get_sqrt_ratio_at_tick,
+    get_tick_at_sqrt_ratio,
+    nearest_usable_tick,
+    sqrt_price_x64_to_x96,
+    sqrt_price_x96_to_x64,
+)
+
+ticks = st.integers(MIN_TICK, MAX_TICK)
+sqrt_prices = st.integers(MIN_SQRT_RATIO, MAX_SQRT_RATIO - 1)
+
+
+# --- reference vectors ------------------------------------------------------------------------
+# Uniswap v3-core contracts/libraries/TickMath.sol (constants) and test/TickMath.spec.ts.
+def test_tickmath_limits_match_contract_constants():
+    assert get_sqrt_ratio_at_tick(MIN_TICK) == MIN_SQRT_RATIO == 4295128739
+    assert get_sqrt_ratio_at_tick(MAX_TICK) == MAX_SQRT_RATIO
+    assert MAX_SQRT_RATIO == 1461446703485210103287273052203988822378723970342
+    assert get_sqrt_ratio_at_tick(0) == Q96
+
+
+def test_tickmath_spec_neighbours_of_the_limits():
+    # v3-core test/TickMath.spec.ts: "min tick + 1" and "max tick - 1".
+    assert get_sqrt_ratio_at_tick(MIN_TICK + 1) == 4295343490
+    assert get_sqrt_ratio_at_tick(MAX_TICK - 1) == 1461373636630004318706518188784493106690254656249
+    assert get_tick_at_sqrt_ratio(MIN_SQRT_RATIO) == MIN_TICK
+    assert get_tick_at_sqrt_ratio(4295343490) == MIN_TICK + 1
+    assert get_tick_at_sqrt_ratio(MAX_SQRT_RATIO - 1) == MAX_TICK - 1
+
+
+@pytest.mark.parametrize(
+    ("tick", "expected"),
+    [  # values from the Uniswap v3 SDK tickMath tests (v3-sdk src/utils/tickMath.test.ts)
+        (50, 79426470787362580746886972461),
+        (100, 79625275426524748796330556128),
+        (250, 80224679980005306637834519095),
+        (500, 81233731461783161732293370115),
+        (1000, 83290069058676223003182343270),
+        (2500, 89776708723587163891445672585),
+        (3000, 92049301871182272007977902845),
+    ],
+)
+def test_sqrt_ratio_reference_values(tick, expected):
+    assert get_sqrt_ratio_at_tick(tick) == expected
+
+
+# --- closed form vs direct ----------------------------------------------------------------------
+@given(ticks)
+def test_sqrt_ratio_matches_high_precision_formula(tick):
+    """Exact TickMath agrees with sqrt(1.0001**tick) * 2**96 computed with 60-digit decimals."""
+    from decimal import Decimal, localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = 60
+        exact = (Decimal("1.0001") ** tick).sqrt() * Decimal(Q96)
+    rel = abs(Decimal(get_sqrt_ratio_at_tick(tick)) - exact) / exact
+    assert rel < Decimal("1e-18") or abs(get_sqrt_ratio_at_tick(tick) - exact) <= 1
+
+
+# --- properties ---------------------------------------------------------------------------------
+@given(ticks)
+def test_tick_round_trip(tick):
+    assert get_tick_at_sqrt_ratio(min(get_sqrt_ratio_at_tick(tick), MAX_SQRT_RATIO - 1)) == min(
+        tick, MAX_TICK - 1
+    )
+
+
+@given(sqrt_prices)
+def test_tick_at_sqrt_ratio_brackets(s):
+    t = get_tick_at_sqrt_ratio(s)
+    assert get_sqrt_ratio_at_tick(t) <= s
+    assert t == MAX_TICK - 1 or s < get_sqrt_ratio_at_tick(t + 1)
+
+
+@given(ticks, ticks)
+def test_sqrt_ratio_strictly_increasing(a, b):
+    if a < b:
+        assert get_sqrt_ratio_at_tick(a) < get_sqrt_ratio_at_tick(b)
+
+
+@given(
+    st.integers(-(10**6), 10**6).filter(lambda t: MIN_TICK <= t <= MAX_TICK),
+    st.sampled_from([1, 10, 60, 200]),
+)
+def test_nearest_usable_tick(tick, spacing):
+    t = nearest_usable_tick(tick, spacing)
+    assert t % spacing == 0 and MIN_TICK <= t <= MAX_TICK
+    assert abs(t - tick) <= spacing
+
+
+def test_q64_q96_conversions():
+    assert sqrt_price_x96_to_x64(Q96) == Q64
+    assert sqrt_price_x64_to_x96(sqrt_price_x96_to_x64(MAX_SQRT_RATIO)) <= MAX_SQRT_RATIO
+
+
+# --- token order and decimals -------------------------------------------------------------------
+def test_both_token_orders_give_the_same_human_price():
+    """USDC/WETH on mainnet (USDC token0) and WETH/USDC on Arbitrum (WETH token0): both 3000.0."""
+    for pool in (USDC_WETH_ETHEREUM, WETH_USDC_ARBITRUM):
+        x96 = pool.price_to_sqrt_price_x96(3000.0)
+        assert pool.sqrt_price_x96_to_price(x96) == pytest.approx(3000.0, rel=1e-14)
+    # mainnet: raw price = WETH wei per micro-USDC = 1e12 / 3000; Arbitrum: 3000 / 1e12
+    assert USDC_WETH_ETHEREUM.price_to_raw(3000.0) == pytest.approx(1e12 / 3000, rel=1e-15)
+    assert WETH_USDC_ARBITRUM.price_to_raw(3000.0) == pytest.approx(3000 / 1e12, rel=1e-15)
+    assert USDC_WETH_ETHEREUM.token0 == "USDC" and WETH_USDC_ARBITRUM.token0 == "WETH"
+
+
+def test_known_mainnet_slot0():
+    """A mainnet USDC/WETH 0.05% slot0: tick 200000 means ETH ~ 2061 USDC (1e12 / 1.0001**200000)."""
+    price = USDC_WETH_ETHEREUM.tick_to_price(np.int64(200000))
+    assert price == pytest.approx(1e12 / 1.0001**200000, rel=1e-12)
+    assert 2000 < price < 2100
+
+
+@given(st.floats(1e-6, 1e9), st.integers(0, 30), st.integers(0, 30))
+def test_token_order_symmetry(price, dec_base, dec_quote):
+    a = PoolSpec("B", "Q", dec_base, dec_quote, base_is_token0=True, fee_pips=3000)
+    b = PoolSpec("B", "Q", dec_base, dec_quote, base_is_token0=False, fee_pips=3000)
+    for pool in (a, b):
+        assert pool.raw_to_price(pool.price_to_raw(price)) == pytest.approx(price, rel=1e-14)
+    # the raw prices of the two orders are reciprocal
+    assert a.price_to_raw(price) * b.price_to_raw(price) == pytest.approx(1.0, rel=1e-14)
+
+
+@given(st.integers(0, 10**30), st.integers(0, 10**30))
+def test_raw_amount_round_trip(amount0, amount1):
+    for pool in (USDC_WETH_ETHEREUM, WETH_USDC_ARBITRUM):
+        base, quote = pool.from_raw_amounts(amount0, amount1)
+        back = pool.to_raw_amounts(base, quote)
+        assert back[0] == pytest.approx(amount0, rel=1e-15, abs=1)
+        assert back[1] == pytest.approx(amount1, rel=1e-15, abs=1)
+
+
+def test_liquidity_scaling_is_order_independent():
+    assert (
+        USDC_WETH_ETHEREUM.liquidity_to_human(10**12)
+        == WETH_USDC_ARBITRUM.liquidity_to_human(10**12)
+        == 1.0
+    )
+    assert USDC_WETH_ETHEREUM.liquidity_to_raw(2.5) == 2_500_000_000_000
+
+
+def test_extreme_prices_are_finite():
+    pool = PoolSpec("A", "B", 18, 18, base_is_token0=True, fee_pips=3000)
+    for p in (1e-30, 1e30):
+        assert np.isfinite(pool.price_to_raw(p))
+        assert pool.sqrt_price_x96_to_price(pool.price_to_sqrt_price_x96(p)) == pytest.approx(
+            p, rel=1e-12
+        )
+
+
+# --- bad input ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: get_sqrt_ratio_at_tick(MAX_TICK + 1), r"tick must be an integer in \[-887272"),
+        (lambda: get_sqrt_ratio_at_tick(1.0), "tick must be an integer, got float"),
+        (
+            lambda: get_tick_at_sqrt_ratio(MIN_SQRT_RATIO - 1),
+            "sqrt_price_x96 must be an integer in",
+        ),
+        (lambda: get_tick_at_sqrt_ratio(MAX_SQRT_RATIO), "sqrt_price_x96 must be an integer in"),
+        (lambda: PoolSpec("A", "B", 78, 6, True), r"base_decimals must be an integer in \[0, 77\]"),
+        (lambda: PoolSpec("A", "A", 18, 6, True), "base and quote must differ"),
+        (lambda: PoolSpec("A", "B", 18, 6, True, fee_pips=1234), "tick_spacing is required"),
+        (lambda: PoolSpec("A", "B", 18, 6, "yes"), "base_is_token0 must be True or False"),
+        (lambda: WETH_USDC_ARBITRUM.price_to_raw(-1.0), "price must be a finite number > 0"),
+        (lambda: WETH_USDC_ARBITRUM.price_to_raw(float("nan")), "price must be a finite"),
+        (lambda: WETH_USDC_ARBITRUM.price_to_raw("3000"), "price must be a number"),
+        (lambda: WETH_USDC_ARBITRUM.tick_to_price(1.5), "tick must be integer"),
+        (lambda: nearest_usable_tick(0, 0), "tick_spacing must be an integer in"),
+    ],
+)
+def test_bad_input_raises_clear_value_error(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_errors_are_lpperp_errors():
+    with pytest.raises(LpperpError):
+        get_sqrt_ratio_at_tick(10**7)
+
+
+def test_price_to_tick_matches_log_definition():
+    ticks_ = WETH_USDC_ARBITRUM.price_to_tick(np.array([1500.0, 3000.0, 6000.0]))
+    raw = np.array([1500.0, 3000.0, 6000.0]) / 1e12
+    assert ticks_.tolist() == [math.floor(math.log(r) / math.log(1.0001)) for r in raw]
