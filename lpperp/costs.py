@@ -1,0 +1,784 @@
+"""Costs of acting on chain: gas, L2 data fees, the rebalancing swap, and rebalancing economics.
+
+Conventions
+-----------
+Gas is in gas units; gas prices and L1 base / blob base fees in **gwei** (``*_gwei``), fees in
+**wei** (``*_wei``) or **ETH** (``*_eth``); every chain here pays gas in ETH, so a cost in quote
+units is ``cost_eth * eth_price`` (for a USDC/ETH pool the pool price itself). ``price`` is quote
+per base in human units, ``base`` amounts in base units, costs and yields in quote units (per year
+where the name says so), frequencies in rebalances per year, ``sigma`` the annualised volatility
+of log price, ``fee_apr`` the position's fee yield while in range (fraction per year, as
+:meth:`lpperp.position.LPPosition.fee_income`). Pool liquidity is human liquidity
+(``sqrt(base * quote)`` units, :meth:`lpperp.units.PoolSpec.liquidity_to_human` of the pool's
+``liquidity()``). Float functions broadcast over array arguments.
+
+Presets (:data:`CHAINS`) are frozen, dated and sourced; figures that are estimates are listed in
+each preset's ``weak`` field. Override any number with :func:`dataclasses.replace`, e.g.
+``replace(ETHEREUM, gas_price_gwei=8.0)`` or ``replace(ARBITRUM, gas=replace(GAS_V3, mint=400_000))``.
+
+Sources (read 2026-11, see ../shared/notes/chain-costs.md): Uniswap v3-periphery gas snapshots
+(``NonfungiblePositionManager.spec.ts.snap``, ``SwapRouter.gas.spec.ts.snap``); OP-stack Fjord
+``GasPriceOracle.getL1Fee``; Arbitrum ``ArbGasInfo`` / NodeInterface L1 pricing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from scipy import optimize, special
+
+from ._validate import LpperpError, nonnegative, one_of, positive
+from .liquidity import amounts_for_liquidity
+from .position import LPPosition
+
+__all__ = [
+    "ACTIONS",
+    "ARBITRUM",
+    "BASE",
+    "CHAINS",
+    "ETHEREUM",
+    "GAS_V3",
+    "OPTIMISM",
+    "ActionCost",
+    "Chain",
+    "GasTable",
+    "RebalanceEconomics",
+    "action_cost",
+    "arbitrum_l1_fee_wei",
+    "break_even_frequency",
+    "get_chain",
+    "op_stack_l1_fee_wei",
+    "optimal_frequency",
+    "rebalancing_economics",
+    "recentre_swap_base",
+    "swap_cost",
+    "swap_price_impact",
+]
+
+Action = Literal[
+    "mint", "increase", "decrease", "collect", "burn", "exit", "swap", "recentre",
+    "margin_transfer",
+]
+ACTIONS: tuple[str, ...] = (
+    "mint", "increase", "decrease", "collect", "burn", "exit", "swap", "recentre",
+    "margin_transfer",
+)
+"""Actions priced by :func:`action_cost`; ``exit`` = decrease + collect + burn in one multicall,
+``recentre`` = exit + swap + mint."""
+
+GWEI = 1e9
+WEI_PER_ETH = 1e18
+
+
+def _out(x: Any) -> Any:
+    x = np.asarray(x, dtype=float)
+    return float(x) if x.ndim == 0 else x
+
+
+# ------------------------------------------------------------------------------------------------
+# Gas table and chains
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GasTable:
+    """Gas used and calldata bytes per action (whole transaction).
+
+    Defaults: Uniswap v3-periphery gas snapshots (test tokens, so lower bounds for real
+    USDC/WETH): mint with new ticks in a pool with liquidity 451,862 (356 B), increaseLiquidity
+    176,626 (196 B), decreaseLiquidity partial 161,366 (164 B), collect 118,970 (132 B), burn
+    66,076 (36 B), multicall decrease + collect + burn 228,718 (676 B), exactInputSingle without
+    a tick crossed 107,180 (260 B). ``margin_transfer`` (moving USDC margin to a perp venue, an
+    ERC-20 transfer or bridge deposit, 68 B) is WEAK: 65,000 is a typical USDC transfer, not a
+    measured figure (a GMX v2 collateral change is a keeper order whose execution fee covers
+    ~4.35 M gas instead).
+
+    >>> GAS_V3.gas("recentre"), GAS_V3.calldata_bytes("recentre")
+    (787760, 1292)
+    """
+
+    mint: int = 451_862
+    increase: int = 176_626
+    decrease: int = 161_366
+    collect: int = 118_970
+    burn: int = 66_076
+    exit: int = 228_718
+    swap: int = 107_180
+    margin_transfer: int = 65_000
+    mint_bytes: int = 356
+    increase_bytes: int = 196
+    decrease_bytes: int = 164
+    collect_bytes: int = 132
+    burn_bytes: int = 36
+    exit_bytes: int = 676
+    swap_bytes: int = 260
+    margin_transfer_bytes: int = 68
+
+    def __post_init__(self) -> None:
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+                raise LpperpError(f"{name} must be a non-negative integer, got {value!r}")
+
+    def gas(self, action: str) -> int:
+        """Gas used by ``action`` (``recentre`` = exit + swap + mint).
+
+        >>> GAS_V3.gas("mint")
+        451862
+        """
+        one_of("action", action, ACTIONS)
+        if action == "recentre":
+            return self.exit + self.swap + self.mint
+        return int(getattr(self, action))
+
+    def calldata_bytes(self, action: str) -> int:
+        """Calldata bytes of ``action`` (ABI-encoded; ``recentre`` sums its three transactions).
+
+        >>> GAS_V3.calldata_bytes("burn")
+        36
+        """
+        one_of("action", action, ACTIONS)
+        if action == "recentre":
+            return self.exit_bytes + self.swap_bytes + self.mint_bytes
+        return int(getattr(self, f"{action}_bytes"))
+
+    def transactions(self, action: str) -> int:
+        """Number of transactions ``action`` takes (3 for ``recentre``, else 1).
+
+        >>> GAS_V3.transactions("recentre")
+        3
+        """
+        one_of("action", action, ACTIONS)
+        return 3 if action == "recentre" else 1
+
+
+GAS_V3 = GasTable()
+"""Uniswap v3 gas snapshot defaults (see :class:`GasTable`)."""
+
+FeeModel = Literal["l1", "op_stack", "arbitrum"]
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A chain's fee model and prices: frozen, dated, sourced; override with ``replace``.
+
+    Fee of a transaction with execution gas ``g`` and calldata ``b`` bytes (``n`` bytes of signed
+    transaction = ``b + tx_overhead_bytes``, compressed to ``c = compression_ratio * n``):
+
+    - ``"l1"`` (Ethereum): ``g * gas_price``;
+    - ``"op_stack"`` (Base, OP Mainnet, Fjord): ``g * gas_price + op_stack_l1_fee_wei(c, ...)``;
+    - ``"arbitrum"``: ``g * gas_price + 16 * l1_base_fee * (c + arbitrum_l1_overhead_bytes)``,
+      the L1 part charged as extra L2 gas (``/ gas_price``).
+
+    Parameters
+    ----------
+    name : str
+    fee_model : {"l1", "op_stack", "arbitrum"}
+    gas_price_gwei : float
+        Execution gas price (base fee + priority fee), gwei.
+    block_time_s : float
+        Block time in seconds (for reaction delays).
+    l1_base_fee_gwei, blob_base_fee_gwei : float
+        L1 prices the L2 charges data at (op_stack: both; arbitrum: ``l1_base_fee_gwei`` is
+        ArbGasInfo's ``getL1BaseFeeEstimate``).
+    base_fee_scalar, blob_base_fee_scalar : int
+        OP-stack Fjord scalars (scaled by 1e6).
+    compression_ratio : float
+        Compressed / raw size of a signed transaction (FastLZ for OP, Brotli for Arbitrum).
+    tx_overhead_bytes : float
+        Bytes of a signed transaction beyond its calldata (RLP envelope, signature).
+    arbitrum_l1_overhead_bytes : float
+        Fixed per-transaction bytes Arbitrum adds to the compressed size (~140).
+    gas : GasTable
+    as_of, source : str
+        Date of the prices and where they come from.
+    weak : tuple of str
+        Names of fields that are estimates rather than read from a primary source.
+    """
+
+    name: str
+    fee_model: FeeModel
+    gas_price_gwei: float
+    block_time_s: float
+    l1_base_fee_gwei: float = 0.0
+    blob_base_fee_gwei: float = 0.0
+    base_fee_scalar: int = 0
+    blob_base_fee_scalar: int = 0
+    compression_ratio: float = 0.6
+    tx_overhead_bytes: float = 110.0
+    arbitrum_l1_overhead_bytes: float = 140.0
+    gas: GasTable = field(default_factory=GasTable)
+    as_of: str = ""
+    source: str = ""
+    weak: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        one_of("fee_model", self.fee_model, ("l1", "op_stack", "arbitrum"))
+        positive("gas_price_gwei", self.gas_price_gwei)
+        positive("block_time_s", self.block_time_s)
+        for name in (
+            "l1_base_fee_gwei", "blob_base_fee_gwei", "base_fee_scalar", "blob_base_fee_scalar",
+            "tx_overhead_bytes", "arbitrum_l1_overhead_bytes",
+        ):
+            nonnegative(name, getattr(self, name))
+        positive("compression_ratio", self.compression_ratio)
+        if not isinstance(self.gas, GasTable):
+            raise LpperpError(f"gas must be a GasTable, got {type(self.gas).__name__}")
+        unknown = set(self.weak) - set(self.__dataclass_fields__)
+        if unknown:
+            raise LpperpError(f"weak must name fields of Chain, got unknown {sorted(unknown)}")
+
+
+ETHEREUM = Chain(
+    name="Ethereum mainnet",
+    fee_model="l1",
+    gas_price_gwei=1.0,
+    block_time_s=12.0,
+    as_of="2026-11",
+    source=(
+        "Base fee fell from ~16 gwei (Nov 2024) to ~1 gwei and below through 2025 (EIP-7918 "
+        "text; later figures from news sites). 1 gwei total (base + tip) is a round "
+        "present-day figure: set your own, the cost scales linearly with it."
+    ),
+    weak=("gas_price_gwei",),
+)
+"""Ethereum mainnet at 1 gwei (WEAK: the gas price is the figure a user must set)."""
+
+ARBITRUM = Chain(
+    name="Arbitrum One",
+    fee_model="arbitrum",
+    gas_price_gwei=0.02,
+    block_time_s=0.25,
+    l1_base_fee_gwei=1.0,
+    compression_ratio=0.6,
+    as_of="2026-11",
+    source=(
+        "Minimum gas price 0.02 gwei since 2026-01-05; fee = P * (L2 gas + L1P * L1S / P) with "
+        "L1P = 16 * l1BaseFeeEstimate (ArbGasInfo getL1BaseFeeEstimate / getPricesInWei) and "
+        "L1S = Brotli-compressed size + ~140 bytes (NodeInterface gasEstimateL1Component). "
+        "Blocks 250 ms."
+    ),
+    weak=("l1_base_fee_gwei", "compression_ratio"),
+)
+"""Arbitrum One at its 0.02 gwei floor, L1 priced at a 1 gwei base-fee estimate (WEAK)."""
+
+BASE = Chain(
+    name="Base",
+    fee_model="op_stack",
+    gas_price_gwei=0.005,
+    block_time_s=2.0,
+    l1_base_fee_gwei=1.0,
+    blob_base_fee_gwei=1.0 / 16.0,
+    base_fee_scalar=2_269,
+    blob_base_fee_scalar=1_055_762,
+    compression_ratio=0.6,
+    as_of="2026-11",
+    source=(
+        "OP-stack Fjord L1 fee (GasPriceOracle 0x4200...000F getL1Fee); Base scalars 2,269 / "
+        "1,055,762 (set 2024-07-10); minimum base fee 0.005 gwei since 2026-02. L1 base fee 1 "
+        "gwei; blob base fee 1/16 of it (EIP-7918 reserve price). Blocks 2 s (Flashblocks "
+        "pre-confirm every 200 ms)."
+    ),
+    weak=("l1_base_fee_gwei", "blob_base_fee_gwei", "compression_ratio"),
+)
+"""Base at its 0.005 gwei minimum base fee (L1 prices WEAK)."""
+
+OPTIMISM = Chain(
+    name="OP Mainnet",
+    fee_model="op_stack",
+    gas_price_gwei=0.001,
+    block_time_s=2.0,
+    l1_base_fee_gwei=1.0,
+    blob_base_fee_gwei=1.0 / 16.0,
+    base_fee_scalar=5_227,
+    blob_base_fee_scalar=1_014_213,
+    compression_ratio=0.6,
+    as_of="2026-11",
+    source=(
+        "OP-stack Fjord L1 fee (GasPriceOracle getL1Fee); OP Mainnet scalars 5,227 / 1,014,213 "
+        "(2025-01). Execution gas price 0.001 gwei is an estimate; L1 base fee 1 gwei, blob base "
+        "fee 1/16 of it (EIP-7918 reserve price). Blocks 2 s."
+    ),
+    weak=("gas_price_gwei", "l1_base_fee_gwei", "blob_base_fee_gwei", "compression_ratio"),
+)
+"""OP Mainnet (execution gas price and L1 prices WEAK)."""
+
+CHAINS: dict[str, Chain] = {
+    "ethereum": ETHEREUM,
+    "arbitrum": ARBITRUM,
+    "base": BASE,
+    "optimism": OPTIMISM,
+}
+"""Chain name -> preset."""
+
+
+def get_chain(name: str) -> Chain:
+    """Return a chain preset by name (case-insensitive).
+
+    >>> get_chain("Base").base_fee_scalar
+    2269
+    """
+    if not isinstance(name, str) or name.lower() not in CHAINS:
+        allowed = ", ".join(repr(k) for k in CHAINS)
+        raise LpperpError(f"chain must be one of {allowed}; got {name!r}")
+    return CHAINS[name.lower()]
+
+
+# ------------------------------------------------------------------------------------------------
+# L2 data fees
+# ------------------------------------------------------------------------------------------------
+
+
+def op_stack_l1_fee_wei(
+    fastlz_size: Any,
+    l1_base_fee_wei: Any,
+    blob_base_fee_wei: Any,
+    base_fee_scalar: Any,
+    blob_base_fee_scalar: Any,
+) -> float | np.ndarray:
+    """OP-stack (Fjord) L1 data fee of one transaction, in wei.
+
+    ``max(100e6, -42_585_600 + 836_500 * fastlzSize)
+    * (baseFeeScalar * 16 * l1BaseFee + blobBaseFeeScalar * blobBaseFee) / 1e12``: the first
+    factor is the estimated compressed size in bytes scaled by 1e6, floored at 100 bytes; the
+    scalars are scaled by 1e6 (GasPriceOracle ``getL1Fee``). Float arithmetic (the contract
+    truncates each integer division; the difference is below one wei per 1e12).
+
+    >>> fee = op_stack_l1_fee_wei(200, 1e9, 1, 2269, 1055762)  # 200 bytes on Base, 1 gwei L1
+    >>> round(fee)  # wei: (836500 * 200 - 42585600) * (2269 * 16 * 1e9 + 1055762) / 1e12
+    4527631709
+    """
+    size = nonnegative("fastlz_size", fastlz_size)
+    l1 = nonnegative("l1_base_fee_wei", l1_base_fee_wei)
+    blob = nonnegative("blob_base_fee_wei", blob_base_fee_wei)
+    s_base = nonnegative("base_fee_scalar", base_fee_scalar)
+    s_blob = nonnegative("blob_base_fee_scalar", blob_base_fee_scalar)
+    estimated = np.maximum(100e6, -42_585_600.0 + 836_500.0 * np.asarray(size))
+    weighted = np.asarray(s_base) * 16.0 * np.asarray(l1) + np.asarray(s_blob) * np.asarray(blob)
+    return _out(estimated * weighted / 1e12)
+
+
+def arbitrum_l1_fee_wei(
+    compressed_size: Any, l1_base_fee_wei: Any, overhead_bytes: Any = 140.0
+) -> float | np.ndarray:
+    """Arbitrum L1 data fee of one transaction, in wei: ``L1P * L1S``.
+
+    ``L1P = 16 * l1BaseFeeEstimate`` (wei per byte, 16 gas per non-zero calldata byte on L1) and
+    ``L1S = compressed_size + overhead_bytes`` (Brotli-compressed size plus the fixed ~140 bytes).
+    Arbitrum charges it as ``L1P * L1S / gas_price`` extra L2 gas.
+
+    >>> arbitrum_l1_fee_wei(360, 1e9)  # 16 gwei per byte * 500 bytes
+    8000000000000.0
+    """
+    size = nonnegative("compressed_size", compressed_size)
+    l1 = nonnegative("l1_base_fee_wei", l1_base_fee_wei)
+    over = nonnegative("overhead_bytes", overhead_bytes)
+    return _out(16.0 * np.asarray(l1) * (np.asarray(size) + np.asarray(over)))
+
+
+@dataclass(frozen=True)
+class ActionCost:
+    """Cost of one action on one chain, split into L2/L1 execution and L1 data (ETH).
+
+    ``l1_gas_equivalent`` is the data fee expressed as gas at the execution price (what Arbitrum
+    adds to the transaction's gas used).
+    """
+
+    chain: str
+    action: str
+    execution_eth: float | np.ndarray
+    l1_data_eth: float | np.ndarray
+    gas_used: int
+    l1_gas_equivalent: float | np.ndarray
+
+    @property
+    def total_eth(self) -> float | np.ndarray:
+        """Execution + L1 data fee, ETH."""
+        return _out(np.asarray(self.execution_eth) + np.asarray(self.l1_data_eth))
+
+    def in_quote(self, eth_price: Any) -> float | np.ndarray:
+        """Total cost in quote units at ``eth_price`` (quote per ETH).
+
+        >>> round(action_cost(ETHEREUM, "swap").in_quote(3000.0), 6)
+        0.32154
+        """
+        return _out(np.asarray(self.total_eth) * positive("eth_price", eth_price))
+
+
+def action_cost(chain: Chain, action: str, *, gas_price_gwei: Any = None) -> ActionCost:
+    """Cost of ``action`` on ``chain`` (ETH), optionally at other execution gas prices (vectorized).
+
+    Execution: ``gas(action) * gas_price``. Data: per transaction, ``n = calldata +
+    tx_overhead_bytes`` compressed to ``c = compression_ratio * n``, priced by
+    :func:`op_stack_l1_fee_wei` (OP stack) or :func:`arbitrum_l1_fee_wei` (Arbitrum); ``recentre``
+    is three transactions (exit, swap, mint), each priced on its own (the OP floor applies per
+    transaction).
+
+    >>> c = action_cost(ETHEREUM, "recentre")
+    >>> c.gas_used, round(c.total_eth, 9)
+    (787760, 0.00078776)
+    >>> round(action_cost(ARBITRUM, "recentre").in_quote(3000.0), 4)
+    0.1141
+    """
+    if not isinstance(chain, Chain):
+        raise LpperpError(f"chain must be a Chain (see CHAINS), got {type(chain).__name__}")
+    one_of("action", action, ACTIONS)
+    price_gwei = chain.gas_price_gwei if gas_price_gwei is None else gas_price_gwei
+    price_wei = np.asarray(positive("gas_price_gwei", price_gwei)) * GWEI
+    gas = chain.gas.gas(action)
+    parts = ("exit", "swap", "mint") if action == "recentre" else (action,)
+    n_bytes = np.array(
+        [chain.gas.calldata_bytes(a) + chain.tx_overhead_bytes for a in parts], dtype=float
+    )
+    compressed = chain.compression_ratio * n_bytes
+    if chain.fee_model == "op_stack":
+        data_wei = np.sum(
+            op_stack_l1_fee_wei(
+                compressed,
+                chain.l1_base_fee_gwei * GWEI,
+                chain.blob_base_fee_gwei * GWEI,
+                chain.base_fee_scalar,
+                chain.blob_base_fee_scalar,
+            )
+        )
+    elif chain.fee_model == "arbitrum":
+        data_wei = np.sum(
+            arbitrum_l1_fee_wei(
+                compressed, chain.l1_base_fee_gwei * GWEI, chain.arbitrum_l1_overhead_bytes
+            )
+        )
+    else:
+        data_wei = 0.0
+    execution = gas * price_wei / WEI_PER_ETH
+    data = np.broadcast_to(data_wei / WEI_PER_ETH, np.shape(price_wei))
+    return ActionCost(
+        chain=chain.name,
+        action=action,
+        execution_eth=_out(execution),
+        l1_data_eth=_out(data),
+        gas_used=gas,
+        l1_gas_equivalent=_out(data_wei / price_wei),
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# The rebalancing swap
+# ------------------------------------------------------------------------------------------------
+
+
+def recentre_swap_base(
+    position: LPPosition, price: Any, reference_price: Any = None
+) -> float | np.ndarray:
+    """Base amount to buy (+) or sell (-) to recentre ``position`` at ``price``.
+
+    Recentring exits the position at ``price`` (value ``V = base * P + quote``) and re-enters
+    with the same value over the range scaled by ``price / reference_price`` (the same shape
+    around the new price; ``reference_price`` is the price the range was set around, default its
+    geometric centre ``sqrt(pa * pb)``). Amounts come from
+    :func:`lpperp.liquidity.amounts_for_liquidity`: the new position holds ``V w / P`` base,
+    ``w`` the base share of value of one unit of liquidity over the new range at ``P``, so the
+    swap is ``V w / P - base``.
+
+    >>> lp = LPPosition.from_deposit(10_000.0, 3000.0, width_pct=10)
+    >>> round(recentre_swap_base(lp, 3000.0, reference_price=3000.0), 12)  # nothing to do
+    0.0
+    >>> round(recentre_swap_base(lp, 3300.0, reference_price=3000.0), 4)  # all USDC: buy ETH
+    1.4746
+    """
+    if not isinstance(position, LPPosition):
+        raise LpperpError(f"position must be an LPPosition, got {type(position).__name__}")
+    p = np.asarray(positive("price", price), dtype=float)
+    pa, pb = position.price_lower, position.price_upper
+    ref = np.sqrt(pa * pb) if reference_price is None else positive("reference_price",
+                                                                    reference_price)
+    k = p / np.asarray(ref)
+    base, quote = amounts_for_liquidity(p, pa, pb, position.liquidity)
+    value = np.asarray(base) * p + np.asarray(quote)
+    b1, q1 = amounts_for_liquidity(p, pa * k, pb * k, 1.0)
+    w = np.asarray(b1) * p / (np.asarray(b1) * p + np.asarray(q1))
+    return _out(value * w / p - np.asarray(base))
+
+
+def _pool_liquidity(pool_liquidity: Any) -> np.ndarray:
+    liq = np.asarray(pool_liquidity, dtype=float)
+    if np.any(np.isnan(liq) | (liq <= 0)):
+        raise LpperpError(
+            f"pool_liquidity must be > 0 (human units; inf for no price impact), got "
+            f"{pool_liquidity!r}"
+        )
+    return liq
+
+
+def swap_price_impact(base_amount: Any, price: Any, pool_liquidity: Any) -> float | np.ndarray:
+    """Price-impact cost (quote units, >= 0) of swapping ``base_amount`` through constant liquidity.
+
+    Constant-liquidity approximation (the pool's active liquidity ``L`` holds over the move, as
+    inside one initialised tick range): buying ``x > 0`` base moves ``sqrt P`` to
+    ``L sqrt P / (L - x sqrt P)`` and costs ``L (sqrt P1 - sqrt P)``; selling credits
+    ``L (sqrt P - sqrt P1)``. Against the mid price ``x P`` the loss is
+    ``|x| P * |x| sqrt P / (L - x sqrt P)`` (``+`` sign of ``x`` in the denominator for a sale).
+    Infinite when a purchase would take all the base the liquidity holds (``x sqrt P >= L``).
+    ``pool_liquidity = inf`` means no impact.
+
+    >>> round(swap_price_impact(1.0, 3000.0, 1e6), 6)  # 1 ETH through L = 1e6
+    0.164326
+    """
+    x = np.asarray(nonnegative("|base_amount|", np.abs(np.asarray(base_amount, dtype=float))))
+    x = x * np.sign(np.asarray(base_amount, dtype=float))
+    p = np.asarray(positive("price", price), dtype=float)
+    liq = _pool_liquidity(pool_liquidity)
+    s = np.sqrt(p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        denom = liq - x * s
+        impact = np.abs(x) * p * np.abs(x) * s / denom
+    impact = np.where(np.isinf(liq) | (x == 0), 0.0, np.where(denom > 0, impact, np.inf))
+    return _out(impact)
+
+
+def swap_cost(
+    base_amount: Any, price: Any, fee_fraction: Any, pool_liquidity: Any = np.inf
+) -> float | np.ndarray:
+    """Cost in quote units of a swap of ``base_amount`` (signed): pool fee + price impact.
+
+    ``fee_fraction * |x| * P + swap_price_impact(x, P, L)``; the fee is to first order (the pool
+    charges it on the input amount, ``fee / (1 - fee)`` of the net input).
+
+    >>> round(swap_cost(-2.0, 3000.0, 0.0005), 6)  # sell 2 ETH in the 0.05% pool, no impact
+    3.0
+    """
+    fee = np.asarray(nonnegative("fee_fraction", fee_fraction), dtype=float)
+    if np.any(fee >= 1):
+        raise LpperpError(f"fee_fraction must be < 1, got {fee_fraction!r}")
+    x = np.asarray(base_amount, dtype=float)
+    p = np.asarray(positive("price", price), dtype=float)
+    return _out(fee * np.abs(x) * p + np.asarray(swap_price_impact(x, p, pool_liquidity)))
+
+
+# ------------------------------------------------------------------------------------------------
+# Rebalancing economics
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RebalanceEconomics:
+    """Yearly economics of recentring a position every ``1 / frequency`` years (quote units).
+
+    Arrays over ``frequency_per_year``. ``net_yield_per_year = fee_income_per_year -
+    cost_per_year``; ``cost_per_year = frequency * cost_per_rebalance``; ``cost_per_rebalance =
+    gas + expected swap fee + expected price impact``.
+    """
+
+    chain: str
+    value: float
+    frequency_per_year: np.ndarray
+    gas_cost_per_rebalance: np.ndarray
+    swap_cost_per_rebalance: np.ndarray
+    cost_per_rebalance: np.ndarray
+    cost_per_year: np.ndarray
+    time_in_range: np.ndarray
+    fee_income_per_year: np.ndarray
+    net_yield_per_year: np.ndarray
+
+    @property
+    def net_apr(self) -> np.ndarray:
+        """Net yield per year as a fraction of the position's value."""
+        return self.net_yield_per_year / self.value
+
+    @property
+    def fee_kept_fraction(self) -> np.ndarray:
+        """Share of the fee income left after costs (negative when costs exceed fees)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self.net_yield_per_year / self.fee_income_per_year
+
+
+_N_TIME = 24
+_N_PRICE = 64
+_U_NODES, _U_WEIGHTS = np.polynomial.legendre.leggauss(_N_TIME)
+_Z_NODES, _Z_WEIGHTS = np.polynomial.hermite_e.hermegauss(_N_PRICE)
+_Z_WEIGHTS = _Z_WEIGHTS / _Z_WEIGHTS.sum()
+
+
+def _time_in_range(
+    price: float, pa: float, pb: float, sigma: float, dt: np.ndarray
+) -> np.ndarray:
+    """Mean over ``t in (0, dt]`` of ``Prob(pa <= P_t <= pb)`` under driftless GBM from ``price``.
+
+    ``Prob = Phi(d(pb)) - Phi(d(pa))``, ``d(x) = (ln(x / P) + sigma^2 t / 2) / (sigma sqrt t)``;
+    the time average uses ``t = dt u^2`` (smooth in ``u``) and Gauss-Legendre nodes on ``u``.
+    """
+    u = 0.5 * (_U_NODES + 1.0)  # (n,)
+    wu = 0.5 * _U_WEIGHTS
+    t = dt[..., None] * u**2  # (..., n)
+    sd = sigma * np.sqrt(t)
+    d_hi = (np.log(pb / price) + 0.5 * sd**2) / sd
+    d_lo = (np.log(pa / price) + 0.5 * sd**2) / sd
+    prob = special.ndtr(d_hi) - special.ndtr(d_lo)
+    return np.sum(prob * 2.0 * u * wu, axis=-1)
+
+
+def rebalancing_economics(
+    position: LPPosition,
+    price: float,
+    sigma: float,
+    chain: Chain,
+    frequency_per_year: Any,
+    *,
+    fee_apr: float,
+    swap_fee_fraction: float = 0.0005,
+    pool_liquidity: float = np.inf,
+    eth_price: float | None = None,
+) -> RebalanceEconomics:
+    """Cost, fee income and net yield of recentring ``position`` at a calendar frequency.
+
+    Model (one stationary cycle, repeated): the range is set around ``price`` as given; the price
+    follows driftless GBM with volatility ``sigma``; every ``dt = 1 / frequency`` years the
+    position is recentred (:func:`recentre_swap_base` with ``reference_price = price``).
+
+    - gas per rebalance: ``action_cost(chain, "recentre") * eth_price`` (``eth_price`` defaults to
+      ``price``: base = ETH);
+    - swap per rebalance: ``E[swap_cost(recentre_swap_base(P_dt))]`` over the lognormal ``P_dt``
+      (Gauss-Hermite quadrature, 64 nodes);
+    - fee income: ``fee_apr * V * time_in_range`` with ``time_in_range`` the expected fraction of
+      the cycle spent in range (exact GBM marginal, averaged over the cycle);
+    - net yield per year: ``fee income - frequency * cost per rebalance``.
+
+    Impermanent loss / LVR is the same with or without the costs and is not included here.
+
+    >>> lp = LPPosition.from_deposit(10_000.0, 3000.0, width_pct=10)
+    >>> e = rebalancing_economics(lp, 3000.0, 0.6, ARBITRUM, [12, 52, 365], fee_apr=0.3)
+    >>> e.time_in_range.round(3).tolist()
+    [0.639, 0.906, 1.0]
+    >>> (e.net_yield_per_year > 0).tolist()
+    [True, True, True]
+    """
+    if not isinstance(position, LPPosition):
+        raise LpperpError(f"position must be an LPPosition, got {type(position).__name__}")
+    if not isinstance(chain, Chain):
+        raise LpperpError(f"chain must be a Chain (see CHAINS), got {type(chain).__name__}")
+    p0 = float(positive("price", price))
+    sig = float(positive("sigma", sigma))
+    freq = np.atleast_1d(np.asarray(positive("frequency_per_year", frequency_per_year)))
+    apr = float(nonnegative("fee_apr", fee_apr))
+    ethp = p0 if eth_price is None else float(positive("eth_price", eth_price))
+    pa, pb = position.price_lower, position.price_upper
+    value = float(position.value(p0))
+    dt = 1.0 / freq
+
+    gas_quote = float(action_cost(chain, "recentre").total_eth) * ethp
+    sd = sig * np.sqrt(dt)[..., None]
+    p1 = p0 * np.exp(-0.5 * sd**2 + sd * _Z_NODES)  # (F, n)
+    x = recentre_swap_base(position, p1, reference_price=p0)
+    swap = np.sum(
+        np.asarray(swap_cost(x, p1, swap_fee_fraction, pool_liquidity)) * _Z_WEIGHTS, axis=-1
+    )
+    per_rebalance = gas_quote + swap
+    cost_year = freq * per_rebalance
+    in_range = _time_in_range(p0, pa, pb, sig, dt)
+    fees = apr * value * in_range
+    return RebalanceEconomics(
+        chain=chain.name,
+        value=value,
+        frequency_per_year=freq,
+        gas_cost_per_rebalance=np.full_like(freq, gas_quote),
+        swap_cost_per_rebalance=swap,
+        cost_per_rebalance=per_rebalance,
+        cost_per_year=cost_year,
+        time_in_range=in_range,
+        fee_income_per_year=fees,
+        net_yield_per_year=fees - cost_year,
+    )
+
+
+def break_even_frequency(
+    position: LPPosition,
+    price: float,
+    sigma: float,
+    chain: Chain,
+    *,
+    fee_apr: float,
+    swap_fee_fraction: float = 0.0005,
+    pool_liquidity: float = np.inf,
+    eth_price: float | None = None,
+    max_frequency_per_year: float = 365.0 * 24 * 12,
+) -> float:
+    """Highest rebalancing frequency (per year) at which the net yield is still >= 0.
+
+    Rebalancing more often keeps the range around the price (more fee income) but each recentre
+    costs gas and a swap; past this frequency the costs erase the yield. Found on a log grid
+    from ``1e-2`` per year to ``max_frequency_per_year`` (default every 5 minutes) and polished
+    with Brent's method, so ``net_yield_per_year`` there is 0 to ~1e-9 of the position's value.
+    ``inf`` if the yield survives the fastest frequency, NaN if it is negative everywhere.
+
+    >>> lp = LPPosition.from_deposit(10_000.0, 3000.0, width_pct=10)
+    >>> n_l1 = break_even_frequency(lp, 3000.0, 0.6, ETHEREUM, fee_apr=0.3)
+    >>> n_l2 = break_even_frequency(lp, 3000.0, 0.6, ARBITRUM, fee_apr=0.3)
+    >>> n_l2 > n_l1
+    True
+    """
+    kwargs = dict(
+        fee_apr=fee_apr, swap_fee_fraction=swap_fee_fraction, pool_liquidity=pool_liquidity,
+        eth_price=eth_price,
+    )
+    hi = float(positive("max_frequency_per_year", max_frequency_per_year))
+    grid = np.geomspace(1e-2, hi, 241)
+    net = rebalancing_economics(position, price, sigma, chain, grid, **kwargs).net_yield_per_year
+    if np.all(net < 0):
+        return float("nan")
+    if net[-1] >= 0:
+        return float("inf")
+    i = int(np.flatnonzero((net[:-1] >= 0) & (net[1:] < 0))[-1])
+
+    def f(log_n: float) -> float:
+        e = rebalancing_economics(position, price, sigma, chain, np.exp(log_n), **kwargs)
+        return float(e.net_yield_per_year[0])
+
+    root = optimize.brentq(
+        f, np.log(grid[i]), np.log(grid[i + 1]), xtol=1e-14, rtol=4 * np.finfo(float).eps
+    )
+    return float(np.exp(root))
+
+
+def optimal_frequency(
+    position: LPPosition,
+    price: float,
+    sigma: float,
+    chain: Chain,
+    *,
+    fee_apr: float,
+    swap_fee_fraction: float = 0.0005,
+    pool_liquidity: float = np.inf,
+    eth_price: float | None = None,
+    max_frequency_per_year: float = 365.0 * 24 * 12,
+) -> float:
+    """Rebalancing frequency (per year) that maximises the net yield of
+    :func:`rebalancing_economics` (log-grid search, then a bounded Brent polish on ``log n``).
+
+    >>> from dataclasses import replace
+    >>> lp = LPPosition.from_deposit(10_000.0, 3000.0, width_pct=10)
+    >>> mainnet_20_gwei = replace(ETHEREUM, gas_price_gwei=20.0)
+    >>> n_l1 = optimal_frequency(lp, 3000.0, 0.6, mainnet_20_gwei, fee_apr=0.3)
+    >>> n_l2 = optimal_frequency(lp, 3000.0, 0.6, ARBITRUM, fee_apr=0.3)
+    >>> n_l1 < 52 < n_l2  # less than weekly on mainnet at 20 gwei, more on Arbitrum
+    True
+    """
+    kwargs = dict(
+        fee_apr=fee_apr, swap_fee_fraction=swap_fee_fraction, pool_liquidity=pool_liquidity,
+        eth_price=eth_price,
+    )
+    hi = float(positive("max_frequency_per_year", max_frequency_per_year))
+    grid = np.geomspace(1e-2, hi, 241)
+    net = rebalancing_economics(position, price, sigma, chain, grid, **kwargs).net_yield_per_year
+    i = int(np.argmax(net))
+    lo_i, hi_i = max(i - 1, 0), min(i + 1, grid.size - 1)
+
+    def neg(log_n: float) -> float:
+        e = rebalancing_economics(position, price, sigma, chain, np.exp(log_n), **kwargs)
+        return -float(e.net_yield_per_year[0])
+
+    res = optimize.minimize_scalar(
+        neg, bounds=(np.log(grid[lo_i]), np.log(grid[hi_i])), method="bounded",
+        options={"xatol": 1e-10},
+    )
+    return float(np.exp(res.x))
