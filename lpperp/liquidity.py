@@ -311,7 +311,7 @@ def amounts_for_liquidity(
     return base, quote
 
 
-_BLOCK = 1 << 15  # elements per block: a few arrays of this size stay in L2 cache
+_BLOCK = 1 << 14  # elements per block: the few arrays of a block stay in L1/L2 cache
 
 
 def value_for_liquidity(

@@ -14,6 +14,7 @@ Conventions
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,6 +177,12 @@ class LPPosition:
         >>> round(LPPosition(2500.0, 3600.0, 1000.0).value(3600.0), 4)
         10000.0
         """
+        if type(price) is float or type(price) is int:  # scalar fast path (sliders, loops)
+            if not 0.0 < price < math.inf:
+                positive("price", price)  # raises the usual message
+            s = math.sqrt(min(max(price, self.price_lower), self.price_upper))
+            tail = price / s - price / math.sqrt(self.price_upper)
+            return self.liquidity * (tail + (s - math.sqrt(self.price_lower)))
         return value_for_liquidity(price, self.price_lower, self.price_upper, self.liquidity)
 
     def in_range(self, price: Any) -> Any:
