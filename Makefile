@@ -27,7 +27,7 @@ lab: $(VENV)/.lab
 	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb
 
 test: $(VENV)/.test node_modules/.package-lock.json lint
-	$(PY) -m pytest --nbval-lax --nbval-current-env tests lpperp notebooks
+	$(PY) -m pytest --nbval-lax --nbval-current-env --doctest-glob=README.md tests lpperp notebooks README.md
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check lpperp tests benchmarks notebooks
