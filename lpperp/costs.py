@@ -594,10 +594,27 @@ class RebalanceEconomics:
 
 
 _N_TIME = 24
-_N_PRICE = 64
+_N_SEG = 24
 _U_NODES, _U_WEIGHTS = np.polynomial.legendre.leggauss(_N_TIME)
-_Z_NODES, _Z_WEIGHTS = np.polynomial.hermite_e.hermegauss(_N_PRICE)
-_Z_WEIGHTS = _Z_WEIGHTS / _Z_WEIGHTS.sum()
+_G_NODES, _G_WEIGHTS = np.polynomial.legendre.leggauss(_N_SEG)
+_Z_TAIL = 10.0
+
+
+def _normal_nodes(kinks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights for ``E[f(Z)]``, ``Z ~ N(0, 1)``, with ``f`` smooth between ``kinks``.
+
+    Gauss-Legendre on each segment of ``[-10, kinks..., 10]`` (sorted, clipped), times the normal
+    density: exact to quadrature precision for piecewise-smooth ``f`` (Gauss-Hermite would lose
+    two digits at the kinks where the price leaves the range). ``kinks`` has shape ``(..., k)``.
+    """
+    inner = np.clip(np.sort(kinks, axis=-1), -_Z_TAIL, _Z_TAIL)
+    lo = np.full((*kinks.shape[:-1], 1), -_Z_TAIL)
+    edges = np.concatenate([lo, inner, -lo], axis=-1)  # (..., k + 2)
+    a, b = edges[..., :-1, None], edges[..., 1:, None]  # (..., k + 1, 1)
+    z = 0.5 * (b - a) * _G_NODES + 0.5 * (a + b)
+    w = 0.5 * (b - a) * _G_WEIGHTS * np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi)
+    shape = (*kinks.shape[:-1], -1)
+    return z.reshape(shape), w.reshape(shape)
 
 
 def _time_in_range(
@@ -639,7 +656,7 @@ def rebalancing_economics(
     - gas per rebalance: ``action_cost(chain, "recentre") * eth_price`` (``eth_price`` defaults to
       ``price``: base = ETH);
     - swap per rebalance: ``E[swap_cost(recentre_swap_base(P_dt))]`` over the lognormal ``P_dt``
-      (Gauss-Hermite quadrature, 64 nodes);
+      (Gauss-Legendre between the kinks at ``pa``, ``price``, ``pb``, times the normal density);
     - fee income: ``fee_apr * V * time_in_range`` with ``time_in_range`` the expected fraction of
       the cycle spent in range (exact GBM marginal, averaged over the cycle);
     - net yield per year: ``fee income - frequency * cost per rebalance``.
@@ -668,11 +685,12 @@ def rebalancing_economics(
 
     gas_quote = float(action_cost(chain, "recentre").total_eth) * ethp
     sd = sig * np.sqrt(dt)[..., None]
-    p1 = p0 * np.exp(-0.5 * sd**2 + sd * _Z_NODES)  # (F, n)
+    # the swap has kinks where P_dt crosses pa, pb (range exits) and p0 (its sign changes)
+    kinks = (np.log(np.array([pa, p0, pb]) / p0) + 0.5 * sd**2) / sd  # (F, 3)
+    z, wz = _normal_nodes(kinks)
+    p1 = p0 * np.exp(-0.5 * sd**2 + sd * z)  # (F, n)
     x = recentre_swap_base(position, p1, reference_price=p0)
-    swap = np.sum(
-        np.asarray(swap_cost(x, p1, swap_fee_fraction, pool_liquidity)) * _Z_WEIGHTS, axis=-1
-    )
+    swap = np.sum(np.asarray(swap_cost(x, p1, swap_fee_fraction, pool_liquidity)) * wz, axis=-1)
     per_rebalance = gas_quote + swap
     cost_year = freq * per_rebalance
     in_range = _time_in_range(p0, pa, pb, sig, dt)

@@ -1,0 +1,295 @@
+"""Chain costs and rebalancing economics.
+
+Reference formulas: ../shared/notes/chain-costs.md (read 2026-11), which cites the OP-stack Fjord
+GasPriceOracle (``getL1Fee``), Arbitrum's ArbGasInfo / NodeInterface L1 pricing and the Uniswap v3
+gas snapshots.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from itertools import pairwise
+
+import numpy as np
+import pytest
+from scipy import integrate, special
+
+from lpperp import costs as c
+from lpperp.liquidity import amounts_for_liquidity
+from lpperp.position import LPPosition
+
+LP = LPPosition.from_deposit(10_000.0, 3000.0, width_pct=10)
+
+# ---------------------------------------------------------------------------------------------
+# L2 data fees against hand computation
+# ---------------------------------------------------------------------------------------------
+
+
+def _fjord_fee_int(fastlz: int, l1_base_fee: int, blob_base_fee: int, s_base: int, s_blob: int):
+    """GasPriceOracle._getL1FeeFjord in integer arithmetic (as the notes transcribe it)."""
+    estimated = max(100_000_000, -42_585_600 + 836_500 * fastlz)
+    return estimated * (s_base * 16 * l1_base_fee + s_blob * blob_base_fee) // 10**12
+
+
+@pytest.mark.parametrize(
+    ("fastlz", "l1", "blob", "scalars"),
+    [
+        (300, 2 * 10**9, 3, (2_269, 1_055_762)),  # Base scalars (set 2024-07-10)
+        (1_000, 10**9, 62_500_000, (5_227, 1_014_213)),  # OP Mainnet scalars (2025-01)
+        (171, 15 * 10**9, 10**9, (2_269, 1_055_762)),  # just above the 100-byte floor
+    ],
+)
+def test_op_stack_fee_matches_the_fjord_formula_by_hand(fastlz, l1, blob, scalars):
+    fee = c.op_stack_l1_fee_wei(fastlz, l1, blob, *scalars)
+    assert fee == pytest.approx(_fjord_fee_int(fastlz, l1, blob, *scalars), rel=1e-12, abs=1)
+
+
+def test_op_stack_fee_floor_branch_of_100e6():
+    # max(100e6, -42_585_600 + 836_500 * size): the floor binds below (100e6 + 42_585_600) / 836_500
+    # = 170.45 bytes, so every smaller transaction pays the same as a 100-byte one
+    sizes = np.array([0.0, 10.0, 100.0, 170.0, 170.45, 171.0, 200.0])
+    fee = c.op_stack_l1_fee_wei(sizes, 1e9, 1e8, 2_269, 1_055_762)
+    floor_fee = 100e6 * (2_269 * 16 * 1e9 + 1_055_762 * 1e8) / 1e12
+    np.testing.assert_allclose(fee[:4], floor_fee, rtol=1e-15)
+    assert fee[4] == pytest.approx(floor_fee, rel=1e-4)
+    assert np.all(fee[5:] > floor_fee) and np.all(np.diff(fee[4:]) > 0)
+    # a burn (36 B calldata) on Base is charged at the floor
+    small = (c.GAS_V3.burn_bytes + c.BASE.tx_overhead_bytes) * c.BASE.compression_ratio
+    assert small < 170.45
+
+
+def test_arbitrum_fee_is_16_times_l1_base_fee_per_byte_plus_140():
+    # notes: fee = P * (L2 gas + L1P * L1S / P), L1P ~ 16 * l1BaseFeeEstimate, L1S = size + ~140
+    fee = c.arbitrum_l1_fee_wei(np.array([0.0, 500.0]), 2e9)
+    np.testing.assert_allclose(fee, [16 * 2e9 * 140, 16 * 2e9 * 640])
+
+
+def test_action_cost_composition_on_each_fee_model():
+    gas = c.GAS_V3
+    # Ethereum: gas * price, no data fee
+    eth = c.action_cost(c.ETHEREUM, "mint")
+    assert eth.execution_eth == pytest.approx(451_862 * 1e-9 * c.ETHEREUM.gas_price_gwei)
+    assert eth.l1_data_eth == 0.0
+    # Arbitrum: the L1 part is extra L2 gas
+    arb = c.action_cost(c.ARBITRUM, "mint")
+    comp = c.ARBITRUM.compression_ratio * (gas.mint_bytes + c.ARBITRUM.tx_overhead_bytes)
+    data_wei = 16 * c.ARBITRUM.l1_base_fee_gwei * 1e9 * (comp + 140)
+    assert arb.l1_data_eth == pytest.approx(data_wei / 1e18, rel=1e-12)
+    assert arb.l1_gas_equivalent == pytest.approx(data_wei / (c.ARBITRUM.gas_price_gwei * 1e9))
+    assert arb.total_eth == pytest.approx(451_862 * 0.02e-9 + data_wei / 1e18, rel=1e-12)
+    # Base: Fjord per transaction; a recentre is three transactions, each floored on its own
+    rec = c.action_cost(c.BASE, "recentre")
+    parts = [
+        c.action_cost(c.BASE, a).l1_data_eth for a in ("exit", "swap", "mint")
+    ]
+    assert rec.l1_data_eth == pytest.approx(sum(parts), rel=1e-12)
+    assert rec.gas_used == 228_718 + 107_180 + 451_862 == 787_760
+
+
+def test_recentre_gas_is_within_the_notes_range():
+    # notes: "A recentring rebalance (exit + swap + mint) is ~0.68-0.79 M gas"
+    assert 680_000 <= c.GAS_V3.gas("recentre") <= 790_000
+
+
+@pytest.mark.parametrize("action", c.ACTIONS)
+@pytest.mark.parametrize("l2", [c.ARBITRUM, c.BASE, c.OPTIMISM])
+def test_l2_is_cheaper_than_mainnet_at_the_documented_prices(action, l2):
+    assert c.action_cost(l2, action).total_eth < c.action_cost(c.ETHEREUM, action).total_eth / 10
+
+
+def test_action_cost_vectorized_over_gas_prices():
+    prices = np.array([0.5, 1.0, 20.0])
+    cost = c.action_cost(c.ETHEREUM, "swap", gas_price_gwei=prices)
+    np.testing.assert_allclose(cost.total_eth, 107_180 * prices * 1e-9)
+    np.testing.assert_allclose(cost.in_quote(3000.0), 107_180 * prices * 1e-9 * 3000.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Presets
+# ---------------------------------------------------------------------------------------------
+
+
+def test_presets_are_dated_sourced_and_overridable():
+    assert set(c.CHAINS) == {"ethereum", "arbitrum", "base", "optimism"}
+    for chain in c.CHAINS.values():
+        assert chain.as_of == "2026-11" and chain.source
+        assert set(chain.weak) <= set(chain.__dataclass_fields__)
+    assert (c.BASE.base_fee_scalar, c.BASE.blob_base_fee_scalar) == (2_269, 1_055_762)
+    assert (c.OPTIMISM.base_fee_scalar, c.OPTIMISM.blob_base_fee_scalar) == (5_227, 1_014_213)
+    busy = replace(c.ETHEREUM, gas_price_gwei=30.0)
+    assert c.action_cost(busy, "recentre").total_eth == pytest.approx(787_760 * 30e-9)
+    cheap_mint = replace(c.ARBITRUM, gas=replace(c.GAS_V3, mint=344_732))
+    assert c.action_cost(cheap_mint, "recentre").gas_used == 228_718 + 107_180 + 344_732
+    with pytest.raises(AttributeError):
+        c.ETHEREUM.gas_price_gwei = 2.0  # frozen
+
+
+def test_bad_inputs_are_refused_with_the_argument_named():
+    with pytest.raises(ValueError, match="fee_model"):
+        replace(c.BASE, fee_model="zk")
+    with pytest.raises(ValueError, match="gas_price_gwei"):
+        replace(c.BASE, gas_price_gwei=0.0)
+    with pytest.raises(ValueError, match="action"):
+        c.action_cost(c.BASE, "teleport")
+    with pytest.raises(ValueError, match="'ethereum', 'arbitrum', 'base', 'optimism'"):
+        c.get_chain("solana")
+    with pytest.raises(ValueError, match="mint"):
+        replace(c.GAS_V3, mint=-1)
+    with pytest.raises(ValueError, match="pool_liquidity"):
+        c.swap_price_impact(1.0, 3000.0, 0.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# The rebalancing swap: closed forms against direct computation
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("price", [2500.0, 2900.0, 3000.0, 3150.0, 3400.0])
+def test_recentre_swap_equals_new_minus_old_amounts(price):
+    k = price / 3000.0
+    base_old, quote_old = LP.amounts(price)
+    value = base_old * price + quote_old
+    new = LPPosition.from_deposit(
+        value, price, price_lower=LP.price_lower * k, price_upper=LP.price_upper * k
+    )
+    base_new, _ = new.amounts(price)
+    x = c.recentre_swap_base(LP, price, reference_price=3000.0)
+    assert x == pytest.approx(base_new - base_old, rel=1e-12, abs=1e-12)
+
+
+def test_recentre_swap_signs_and_vectorization():
+    prices = np.array([2000.0, 2800.0, 3000.0, 3200.0, 4000.0])
+    x = c.recentre_swap_base(LP, prices, reference_price=3000.0)
+    assert x[2] == pytest.approx(0.0, abs=1e-12)
+    assert np.all(x[:2] < 0) and np.all(x[3:] > 0)  # fell: sell ETH; rose: buy ETH back
+    # far below the range the position is all base and the new one needs about half of it sold
+    base_all, _ = LP.amounts(2000.0)
+    assert -x[0] == pytest.approx(base_all - LP.amounts(3000.0)[0] * LP.value(2000.0)
+                                  / LP.value(3000.0) * 1.0 / (2000.0 / 3000.0), rel=1e-12)
+
+
+@pytest.mark.parametrize("p1_over_p0", [1.001, 1.03, 1.2, 0.999, 0.97, 0.8])
+def test_price_impact_closed_form_against_liquidity_amounts(p1_over_p0):
+    # Move the pool from P0 to P1 through constant liquidity L: the base that leaves (or enters)
+    # and the quote that enters (or leaves) are the amounts of L over [min, max](P0, P1).
+    p0, liq = 3000.0, 2.5e5
+    p1 = p0 * p1_over_p0
+    lo, hi = min(p0, p1), max(p0, p1)
+    base, quote = amounts_for_liquidity(lo, lo, hi, liq)  # all base at the low end
+    dx = float(base)
+    dy = float(amounts_for_liquidity(hi, lo, hi, liq)[1])
+    if p1 > p0:  # buy dx base, pay dy quote
+        impact_direct = dy - dx * p0
+        x = dx
+    else:  # sell dx base, receive dy quote
+        impact_direct = dx * p0 - dy
+        x = -dx
+    assert quote == 0.0
+    assert c.swap_price_impact(x, p0, liq) == pytest.approx(impact_direct, rel=1e-9)
+
+
+def test_price_impact_limits():
+    assert c.swap_price_impact(1.0, 3000.0, np.inf) == 0.0
+    assert c.swap_price_impact(0.0, 3000.0, 1e6) == 0.0
+    assert c.swap_price_impact(2e6 / np.sqrt(3000.0), 3000.0, 1e6) == np.inf  # drains the base
+    small = c.swap_price_impact(np.array([1e-3, 2e-3]), 3000.0, 1e6)
+    assert small[1] / small[0] == pytest.approx(4.0, rel=1e-6)  # quadratic in size
+
+
+def test_swap_cost_is_fee_plus_impact():
+    x, p, liq = np.array([-3.0, 2.0]), 3000.0, 5e5
+    np.testing.assert_allclose(
+        c.swap_cost(x, p, 0.003, liq), 0.003 * np.abs(x) * p + c.swap_price_impact(x, p, liq)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Rebalancing economics
+# ---------------------------------------------------------------------------------------------
+
+
+def test_time_in_range_against_direct_integration():
+    econ = c.rebalancing_economics(LP, 3000.0, 0.6, c.ARBITRUM, [4.0, 52.0], fee_apr=0.2)
+    pa, pb, sig = LP.price_lower, LP.price_upper, 0.6
+
+    def prob(t):
+        sd = sig * np.sqrt(t)
+        d = lambda x: (np.log(x / 3000.0) + 0.5 * sd**2) / sd  # noqa: E731
+        return special.ndtr(d(pb)) - special.ndtr(d(pa))
+
+    for n, tir in zip(econ.frequency_per_year, econ.time_in_range, strict=True):
+        direct = integrate.quad(prob, 0.0, 1.0 / n, limit=200)[0] * n
+        assert tir == pytest.approx(direct, rel=1e-6)
+
+
+def test_expected_swap_cost_against_direct_integration():
+    liq = 3e5
+    econ = c.rebalancing_economics(
+        LP, 3000.0, 0.6, c.BASE, [12.0], fee_apr=0.2, pool_liquidity=liq
+    )
+    sd = 0.6 * np.sqrt(1 / 12)
+
+    def integrand(z):
+        p1 = 3000.0 * np.exp(-0.5 * sd**2 + sd * z)
+        x = c.recentre_swap_base(LP, p1, reference_price=3000.0)
+        return c.swap_cost(x, p1, 0.0005, liq) * np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
+
+    # the swap is kinked at the range edges and where it changes sign: integrate piecewise
+    bounds = (LP.price_lower, 3000.0, LP.price_upper)
+    kinks = sorted((np.log(b / 3000.0) + 0.5 * sd**2) / sd for b in bounds)
+    edges = [-12.0, *kinks, 12.0]
+    direct = sum(integrate.quad(integrand, a, b, limit=200)[0] for a, b in pairwise(edges))
+    assert econ.swap_cost_per_rebalance[0] == pytest.approx(direct, rel=1e-9)
+
+
+def test_economics_vectorized_over_frequencies_matches_scalar_calls():
+    freqs = np.array([1.0, 12.0, 365.0, 8760.0])
+    vec = c.rebalancing_economics(LP, 3000.0, 0.6, c.ETHEREUM, freqs, fee_apr=0.3)
+    for i, n in enumerate(freqs):
+        one = c.rebalancing_economics(LP, 3000.0, 0.6, c.ETHEREUM, n, fee_apr=0.3)
+        assert one.net_yield_per_year[0] == pytest.approx(vec.net_yield_per_year[i], rel=1e-12)
+    np.testing.assert_allclose(vec.cost_per_year, freqs * vec.cost_per_rebalance)
+    np.testing.assert_allclose(vec.net_yield_per_year, vec.fee_income_per_year - vec.cost_per_year)
+    assert np.all(np.diff(vec.time_in_range) > 0)
+
+
+@pytest.mark.parametrize("chain", [c.ETHEREUM, c.ARBITRUM, replace(c.ETHEREUM, gas_price_gwei=20.0)])
+def test_net_yield_is_zero_at_the_break_even_frequency(chain):
+    n = c.break_even_frequency(LP, 3000.0, 0.6, chain, fee_apr=0.3, pool_liquidity=5e5)
+    e = c.rebalancing_economics(
+        LP, 3000.0, 0.6, chain, [n * 0.99, n, n * 1.01], fee_apr=0.3, pool_liquidity=5e5
+    )
+    assert abs(e.net_yield_per_year[1]) <= 1e-9
+    assert e.net_yield_per_year[0] > 0 > e.net_yield_per_year[2]
+
+
+def test_mainnet_gas_erases_the_yield_where_an_l2_keeps_it():
+    # Daily recentring of $10k at +/-10%, 60% vol, 30% fee APR (illustrative): at 20 gwei (late-2024
+    # levels) mainnet loses money, Arbitrum at its floor keeps > 90% of the fees.
+    busy = replace(c.ETHEREUM, gas_price_gwei=20.0)
+    l1 = c.rebalancing_economics(LP, 3000.0, 0.6, busy, 365.0, fee_apr=0.3)
+    l2 = c.rebalancing_economics(LP, 3000.0, 0.6, c.ARBITRUM, 365.0, fee_apr=0.3)
+    assert l1.net_yield_per_year[0] < 0
+    assert l2.fee_kept_fraction[0] > 0.9
+    n_l1 = c.break_even_frequency(LP, 3000.0, 0.6, busy, fee_apr=0.3)
+    n_l2 = c.break_even_frequency(LP, 3000.0, 0.6, c.ARBITRUM, fee_apr=0.3)
+    assert n_l2 > 100 * n_l1
+
+
+def test_break_even_falls_as_gas_price_rises():
+    gweis = [0.5, 2.0, 8.0, 32.0]
+    ns = [
+        c.break_even_frequency(LP, 3000.0, 0.6, replace(c.ETHEREUM, gas_price_gwei=g), fee_apr=0.3)
+        for g in gweis
+    ]
+    assert all(a > b for a, b in pairwise(ns))
+
+
+def test_optimal_frequency_beats_its_neighbours():
+    n = c.optimal_frequency(LP, 3000.0, 0.6, c.ETHEREUM, fee_apr=0.3)
+    e = c.rebalancing_economics(LP, 3000.0, 0.6, c.ETHEREUM, [n / 1.5, n, n * 1.5], fee_apr=0.3)
+    assert e.net_yield_per_year[1] >= e.net_yield_per_year.max() - 1e-9
+
+
+def test_no_fees_means_no_break_even():
+    assert np.isnan(c.break_even_frequency(LP, 3000.0, 0.6, c.ETHEREUM, fee_apr=0.0))
