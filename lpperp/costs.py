@@ -29,7 +29,7 @@ from typing import Any, Literal
 import numpy as np
 from scipy import optimize, special
 
-from ._validate import LpperpError, nonnegative, one_of, positive
+from ._validate import LpperpError, finite, nonnegative, one_of, positive
 from .liquidity import amounts_for_liquidity
 from .position import LPPosition
 
@@ -52,6 +52,7 @@ __all__ = [
     "op_stack_l1_fee_wei",
     "optimal_frequency",
     "rebalancing_economics",
+    "recentre_cost",
     "recentre_swap_base",
     "swap_cost",
     "swap_price_impact",
@@ -491,9 +492,11 @@ def recentre_swap_base(
         raise LpperpError(f"position must be an LPPosition, got {type(position).__name__}")
     p = np.asarray(positive("price", price), dtype=float)
     pa, pb = position.price_lower, position.price_upper
-    ref = np.sqrt(pa * pb) if reference_price is None else positive("reference_price",
-                                                                    reference_price)
-    k = p / np.asarray(ref)
+    if reference_price is None:
+        ref = np.sqrt(pa * pb)
+    else:
+        ref = np.asarray(positive("reference_price", reference_price), dtype=float)
+    k = p / ref
     base, quote = amounts_for_liquidity(p, pa, pb, position.liquidity)
     value = np.asarray(base) * p + np.asarray(quote)
     b1, q1 = amounts_for_liquidity(p, pa * k, pb * k, 1.0)
@@ -525,8 +528,7 @@ def swap_price_impact(base_amount: Any, price: Any, pool_liquidity: Any) -> floa
     >>> round(swap_price_impact(1.0, 3000.0, 1e6), 6)  # 1 ETH through L = 1e6
     0.164326
     """
-    x = np.asarray(nonnegative("|base_amount|", np.abs(np.asarray(base_amount, dtype=float))))
-    x = x * np.sign(np.asarray(base_amount, dtype=float))
+    x = np.asarray(finite("base_amount", base_amount), dtype=float)
     p = np.asarray(positive("price", price), dtype=float)
     liq = _pool_liquidity(pool_liquidity)
     s = np.sqrt(p)
@@ -554,6 +556,33 @@ def swap_cost(
     x = np.asarray(base_amount, dtype=float)
     p = np.asarray(positive("price", price), dtype=float)
     return _out(fee * np.abs(x) * p + np.asarray(swap_price_impact(x, p, pool_liquidity)))
+
+
+def recentre_cost(
+    position: LPPosition,
+    price: Any,
+    chain: Chain,
+    *,
+    reference_price: Any = None,
+    swap_fee_fraction: float = 0.0005,
+    pool_liquidity: float = np.inf,
+    eth_price: Any = None,
+) -> float | np.ndarray:
+    """Cost in quote units of one recentring at ``price``: gas + swap fee + price impact.
+
+    ``action_cost(chain, "recentre").in_quote(eth_price) + swap_cost(x, price, fee, L)`` with
+    ``x = recentre_swap_base(position, price, reference_price)``; ``eth_price`` defaults to
+    ``price`` (base = ETH). Vectorized over ``price``.
+
+    >>> lp = LPPosition.from_deposit(10_000.0, 3000.0, width_pct=10)
+    >>> round(recentre_cost(lp, 3000.0, ETHEREUM, reference_price=3000.0), 4)  # gas only
+    2.3633
+    """
+    p = np.asarray(positive("price", price), dtype=float)
+    ethp = p if eth_price is None else np.asarray(positive("eth_price", eth_price), dtype=float)
+    gas = np.asarray(action_cost(chain, "recentre").total_eth) * ethp
+    x = recentre_swap_base(position, p, reference_price)
+    return _out(gas + np.asarray(swap_cost(x, p, swap_fee_fraction, pool_liquidity)))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -680,6 +709,11 @@ def rebalancing_economics(
     apr = float(nonnegative("fee_apr", fee_apr))
     ethp = p0 if eth_price is None else float(positive("eth_price", eth_price))
     pa, pb = position.price_lower, position.price_upper
+    if not pa < p0 < pb:
+        raise LpperpError(
+            f"price must be inside the position's range ({pa}, {pb}) for a recentring cycle that "
+            f"starts from the range as set, got {p0}"
+        )
     value = float(position.value(p0))
     dt = 1.0 / freq
 

@@ -293,3 +293,16 @@ def test_optimal_frequency_beats_its_neighbours():
 
 def test_no_fees_means_no_break_even():
     assert np.isnan(c.break_even_frequency(LP, 3000.0, 0.6, c.ETHEREUM, fee_apr=0.0))
+
+
+def test_recentre_cost_is_gas_plus_swap():
+    prices = np.array([2700.0, 3000.0, 3300.0])
+    got = c.recentre_cost(LP, prices, c.BASE, reference_price=3000.0, pool_liquidity=4e5)
+    x = c.recentre_swap_base(LP, prices, reference_price=3000.0)
+    gas = c.action_cost(c.BASE, "recentre").total_eth * prices
+    np.testing.assert_allclose(got, gas + c.swap_cost(x, prices, 0.0005, 4e5))
+
+
+def test_economics_refuses_a_price_outside_the_range():
+    with pytest.raises(ValueError, match="inside the position's range"):
+        c.rebalancing_economics(LP, 3500.0, 0.6, c.BASE, 12.0, fee_apr=0.2)
