@@ -70,6 +70,8 @@ ACTIONS: tuple[str, ...] = (
 ``recentre`` = exit + swap + mint."""
 
 GWEI = 1e9
+SIGNATURE_BYTES = 68.0
+"""Bytes GasPriceOracle adds to the compressed unsigned transaction for its signature (Fjord)."""
 WEI_PER_ETH = 1e18
 
 
@@ -165,8 +167,9 @@ FeeModel = Literal["l1", "op_stack", "arbitrum"]
 class Chain:
     """A chain's fee model and prices: frozen, dated, sourced; override with ``replace``.
 
-    Fee of a transaction with execution gas ``g`` and calldata ``b`` bytes (``n`` bytes of signed
-    transaction = ``b + tx_overhead_bytes``, compressed to ``c = compression_ratio * n``):
+    Fee of a transaction with execution gas ``g`` and calldata ``b`` bytes, whose compressed size
+    is ``c = compression_ratio * (b + tx_envelope_bytes) + 68`` (the unsigned RLP transaction
+    compressed, plus 68 bytes for the signature as GasPriceOracle adds them):
 
     - ``"l1"`` (Ethereum): ``g * gas_price``;
     - ``"op_stack"`` (Base, OP Mainnet, Fjord): ``g * gas_price + op_stack_l1_fee_wei(c, ...)``;
@@ -187,9 +190,10 @@ class Chain:
     base_fee_scalar, blob_base_fee_scalar : int
         OP-stack Fjord scalars (scaled by 1e6).
     compression_ratio : float
-        Compressed / raw size of a signed transaction (FastLZ for OP, Brotli for Arbitrum).
-    tx_overhead_bytes : float
-        Bytes of a signed transaction beyond its calldata (RLP envelope, signature).
+        Compressed / raw size of an unsigned transaction (FastLZ for OP, Brotli for Arbitrum).
+    tx_envelope_bytes : float
+        Bytes of the unsigned RLP transaction beyond its calldata (type, chain id, nonce, fees,
+        gas limit, ``to``, value, empty access list).
     arbitrum_l1_overhead_bytes : float
         Fixed per-transaction bytes Arbitrum adds to the compressed size (~140).
     gas : GasTable
@@ -208,7 +212,7 @@ class Chain:
     base_fee_scalar: int = 0
     blob_base_fee_scalar: int = 0
     compression_ratio: float = 0.6
-    tx_overhead_bytes: float = 110.0
+    tx_envelope_bytes: float = 45.0
     arbitrum_l1_overhead_bytes: float = 140.0
     gas: GasTable = field(default_factory=GasTable)
     as_of: str = ""
@@ -221,7 +225,7 @@ class Chain:
         positive("block_time_s", self.block_time_s)
         for name in (
             "l1_base_fee_gwei", "blob_base_fee_gwei", "base_fee_scalar", "blob_base_fee_scalar",
-            "tx_overhead_bytes", "arbitrum_l1_overhead_bytes",
+            "tx_envelope_bytes", "arbitrum_l1_overhead_bytes",
         ):
             nonnegative(name, getattr(self, name))
         positive("compression_ratio", self.compression_ratio)
@@ -261,7 +265,7 @@ ARBITRUM = Chain(
         "L1S = Brotli-compressed size + ~140 bytes (NodeInterface gasEstimateL1Component). "
         "Blocks 250 ms."
     ),
-    weak=("l1_base_fee_gwei", "compression_ratio"),
+    weak=("l1_base_fee_gwei", "compression_ratio", "tx_envelope_bytes"),
 )
 """Arbitrum One at its 0.02 gwei floor, L1 priced at a 1 gwei base-fee estimate (WEAK)."""
 
@@ -282,7 +286,7 @@ BASE = Chain(
         "gwei; blob base fee 1/16 of it (EIP-7918 reserve price). Blocks 2 s (Flashblocks "
         "pre-confirm every 200 ms)."
     ),
-    weak=("l1_base_fee_gwei", "blob_base_fee_gwei", "compression_ratio"),
+    weak=("l1_base_fee_gwei", "blob_base_fee_gwei", "compression_ratio", "tx_envelope_bytes"),
 )
 """Base at its 0.005 gwei minimum base fee (L1 prices WEAK)."""
 
@@ -302,7 +306,10 @@ OPTIMISM = Chain(
         "(2025-01). Execution gas price 0.001 gwei is an estimate; L1 base fee 1 gwei, blob base "
         "fee 1/16 of it (EIP-7918 reserve price). Blocks 2 s."
     ),
-    weak=("gas_price_gwei", "l1_base_fee_gwei", "blob_base_fee_gwei", "compression_ratio"),
+    weak=(
+        "gas_price_gwei", "l1_base_fee_gwei", "blob_base_fee_gwei", "compression_ratio",
+        "tx_envelope_bytes",
+    ),
 )
 """OP Mainnet (execution gas price and L1 prices WEAK)."""
 
@@ -344,7 +351,8 @@ def op_stack_l1_fee_wei(
     ``max(100e6, -42_585_600 + 836_500 * fastlzSize)
     * (baseFeeScalar * 16 * l1BaseFee + blobBaseFeeScalar * blobBaseFee) / 1e12``: the first
     factor is the estimated compressed size in bytes scaled by 1e6, floored at 100 bytes; the
-    scalars are scaled by 1e6 (GasPriceOracle ``getL1Fee``). Float arithmetic (the contract
+    scalars are scaled by 1e6 (GasPriceOracle ``getL1Fee``, where ``fastlzSize`` is the FastLZ
+    length of the unsigned RLP transaction + 68). Float arithmetic (the contract
     truncates each integer division; the difference is below one wei per 1e12).
 
     >>> fee = op_stack_l1_fee_wei(200, 1e9, 1, 2269, 1055762)  # 200 bytes on Base, 1 gwei L1
@@ -411,8 +419,8 @@ class ActionCost:
 def action_cost(chain: Chain, action: str, *, gas_price_gwei: Any = None) -> ActionCost:
     """Cost of ``action`` on ``chain`` (ETH), optionally at other execution gas prices (vectorized).
 
-    Execution: ``gas(action) * gas_price``. Data: per transaction, ``n = calldata +
-    tx_overhead_bytes`` compressed to ``c = compression_ratio * n``, priced by
+    Execution: ``gas(action) * gas_price``. Data: per transaction, the compressed size
+    ``c = compression_ratio * (calldata + tx_envelope_bytes) + 68`` (see :class:`Chain`), priced by
     :func:`op_stack_l1_fee_wei` (OP stack) or :func:`arbitrum_l1_fee_wei` (Arbitrum); ``recentre``
     is three transactions (exit, swap, mint), each priced on its own (the OP floor applies per
     transaction).
@@ -420,8 +428,8 @@ def action_cost(chain: Chain, action: str, *, gas_price_gwei: Any = None) -> Act
     >>> c = action_cost(ETHEREUM, "recentre")
     >>> c.gas_used, round(c.total_eth, 9)
     (787760, 0.00078776)
-    >>> round(action_cost(ARBITRUM, "recentre").in_quote(3000.0), 4)
-    0.1141
+    >>> round(action_cost(ARBITRUM, "recentre").in_quote(3000.0), 4)  # 0.047 exec + 0.071 data
+    0.1183
     """
     if not isinstance(chain, Chain):
         raise LpperpError(f"chain must be a Chain (see CHAINS), got {type(chain).__name__}")
@@ -431,9 +439,9 @@ def action_cost(chain: Chain, action: str, *, gas_price_gwei: Any = None) -> Act
     gas = chain.gas.gas(action)
     parts = ("exit", "swap", "mint") if action == "recentre" else (action,)
     n_bytes = np.array(
-        [chain.gas.calldata_bytes(a) + chain.tx_overhead_bytes for a in parts], dtype=float
+        [chain.gas.calldata_bytes(a) + chain.tx_envelope_bytes for a in parts], dtype=float
     )
-    compressed = chain.compression_ratio * n_bytes
+    compressed = chain.compression_ratio * n_bytes + SIGNATURE_BYTES
     if chain.fee_model == "op_stack":
         data_wei = np.sum(
             op_stack_l1_fee_wei(

@@ -54,8 +54,10 @@ def test_op_stack_fee_floor_branch_of_100e6():
     assert fee[4] == pytest.approx(floor_fee, rel=1e-4)
     assert np.all(fee[5:] > floor_fee) and np.all(np.diff(fee[4:]) > 0)
     # a burn (36 B calldata) on Base is charged at the floor
-    small = (c.GAS_V3.burn_bytes + c.BASE.tx_overhead_bytes) * c.BASE.compression_ratio
+    small = (c.GAS_V3.burn_bytes + c.BASE.tx_envelope_bytes) * c.BASE.compression_ratio + 68
     assert small < 170.45
+    burn = c.action_cost(c.BASE, "burn").l1_data_eth * 1e18
+    assert burn == pytest.approx(c.op_stack_l1_fee_wei(100.0, 1e9, 1e9 / 16, 2_269, 1_055_762))
 
 
 def test_arbitrum_fee_is_16_times_l1_base_fee_per_byte_plus_140():
@@ -72,7 +74,7 @@ def test_action_cost_composition_on_each_fee_model():
     assert eth.l1_data_eth == 0.0
     # Arbitrum: the L1 part is extra L2 gas
     arb = c.action_cost(c.ARBITRUM, "mint")
-    comp = c.ARBITRUM.compression_ratio * (gas.mint_bytes + c.ARBITRUM.tx_overhead_bytes)
+    comp = c.ARBITRUM.compression_ratio * (gas.mint_bytes + c.ARBITRUM.tx_envelope_bytes) + 68
     data_wei = 16 * c.ARBITRUM.l1_base_fee_gwei * 1e9 * (comp + 140)
     assert arb.l1_data_eth == pytest.approx(data_wei / 1e18, rel=1e-12)
     assert arb.l1_gas_equivalent == pytest.approx(data_wei / (c.ARBITRUM.gas_price_gwei * 1e9))
