@@ -1,0 +1,655 @@
+"""Margin accounts with LP positions as collateral: isolated and cross.
+
+Conventions
+-----------
+``equity(P) = sum collateral_value(lp, P) + cash + sum perp.pnl(P) + accrued_fees - funding_paid``
+and ``maintenance(P) = sum rules.maintenance_margin(|q_i| P_i)`` (per position, at the *mark*
+price, never at entry). Liquidatable iff ``equity < maintenance``; ``health = equity /
+maintenance`` (``inf`` without a position); ``margin_ratio = maintenance / equity`` (Binance's
+"margin ratio", liquidation at 1); ``leverage = gross notional / equity``. ``cash`` may be negative
+(borrowed stablecoins); ``accrued_fees`` (uncollected LP fees, counted at par) and
+``funding_paid`` (net funding paid so far, negative if received) are quote units. Prices are
+quote per base, human units; every method is vectorized over price arrays. An
+:class:`IsolatedAccount` holds one perp and its own collateral: its losses never reach anything
+else. A :class:`CrossAccount` pools collateral (cash and several LPs, possibly in different pairs)
+behind several perps in several markets: pass ``price`` as a number when the account has one
+market, else as a mapping ``market -> price``. LPs belong to ``lp_markets`` (default: the single
+market of the account, or the first perp's market).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from lpperp._validate import LpperpError, finite, one_of, positive
+from lpperp.collateral import CollateralModel, StaticFactor
+from lpperp.perp import MarginRules, PerpPosition
+
+__all__ = [
+    "DEFAULT_RULES",
+    "AccountSummary",
+    "CrossAccount",
+    "IsolatedAccount",
+    "LiquidationOutcome",
+    "ModeComparison",
+    "isolated_vs_cross",
+]
+
+#: Default perp rules when none are given: 25x max leverage, MMF = 1 / (2 * 25) = 2 % (Hyperliquid
+#: style for ETH). Use :mod:`lpperp.venues` presets for a real venue.
+DEFAULT_RULES = MarginRules.from_max_leverage(
+    25.0, name="25x, MMF 2 % (Hyperliquid-style)", source="MMF = 1 / (2 max leverage)"
+)
+
+
+def _out(x: Any) -> Any:
+    return float(x) if np.ndim(x) == 0 else x
+
+
+def _ratio(num: Any, den: Any, zero_den_sign: Any) -> Any:
+    """``num / den`` with ``+inf`` / ``-inf`` (by the sign of ``zero_den_sign``) where ``den == 0``."""
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = num / np.where(den == 0, 1.0, den)
+    return np.where(den == 0, np.where(np.asarray(zero_den_sign) >= 0, np.inf, -np.inf), r)
+
+
+def _invert_schedule(pieces: tuple[np.ndarray, np.ndarray, np.ndarray], budget: Any) -> Any:
+    """Largest notional ``N`` with ``N r_k - d_k <= budget`` (continuous increasing schedule)."""
+    floors, rates, deds = pieces
+    b = np.maximum(np.asarray(budget, dtype=float), 0.0)[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_k = (b + deds) / rates
+    upper = np.append(floors[1:], np.inf)
+    ok = (n_k >= floors) & (n_k < upper)
+    n = np.where(ok, n_k, 0.0).max(axis=-1)
+    return np.where(np.asarray(rates).min() == 0, np.inf, n)
+
+
+class _AccountBase:
+    """Shared math; subclasses provide ``_parts(price)`` and ``_kernel_inputs``."""
+
+    cash: float
+    accrued_fees: float
+    funding_paid: float
+
+    def _parts(self, price: Any) -> dict[str, Any]:  # pragma: no cover
+        raise NotImplementedError
+
+    def collateral_value(self, price: Any) -> Any:
+        """Weighted LP collateral, quote units."""
+        return _out(self._parts(price)["coll"])
+
+    def pnl(self, price: Any) -> Any:
+        """Unrealized PnL of all perps, quote units."""
+        return _out(self._parts(price)["pnl"])
+
+    def equity(self, price: Any) -> Any:
+        """Collateral + cash + PnL + accrued fees - funding paid, quote units."""
+        p = self._parts(price)
+        return _out(p["coll"] + self.cash + p["pnl"] + self.accrued_fees - self.funding_paid)
+
+    def notional(self, price: Any) -> Any:
+        """Gross perp notional ``sum |q_i| P_i``, quote units."""
+        return _out(self._parts(price)["notional"])
+
+    def maintenance_requirement(self, price: Any) -> Any:
+        """Maintenance margin at the mark price(s), quote units."""
+        return _out(self._parts(price)["mm"])
+
+    def initial_requirement(self, price: Any) -> Any:
+        """Initial margin at the mark price(s), quote units."""
+        return _out(self._parts(price)["im"])
+
+    def free_collateral(self, price: Any) -> Any:
+        """``equity - initial requirement``: what can back new positions or be withdrawn."""
+        return _out(np.asarray(self.equity(price)) - self.initial_requirement(price))
+
+    def health(self, price: Any) -> Any:
+        """``equity / maintenance`` (liquidation below 1; ``inf`` without a position)."""
+        eq = self.equity(price)
+        return _out(_ratio(eq, self.maintenance_requirement(price), eq))
+
+    def margin_ratio(self, price: Any) -> Any:
+        """``maintenance / equity`` (Binance's margin ratio; liquidation at 1; inf if equity <= 0)."""
+        eq = np.asarray(self.equity(price))
+        mm = np.asarray(self.maintenance_requirement(price))
+        return _out(np.where(eq <= 0, np.inf, _ratio(mm, eq, 1.0)))
+
+    def leverage(self, price: Any) -> Any:
+        """``gross notional / equity`` (inf if equity <= 0)."""
+        eq = np.asarray(self.equity(price))
+        n = np.asarray(self.notional(price))
+        return _out(np.where(eq <= 0, np.inf, _ratio(n, eq, 1.0)))
+
+    def is_liquidatable(self, price: Any) -> Any:
+        """``equity < maintenance``."""
+        out = np.asarray(self.equity(price)) < self.maintenance_requirement(price)
+        return bool(out) if np.ndim(out) == 0 else out
+
+    def liquidation(self, price: Any, market: str | None = None) -> Any:
+        """Exact liquidation boundaries along ``market``'s price (see :mod:`lpperp.liquidation`)."""
+        from lpperp.liquidation import liquidation_boundaries
+
+        return liquidation_boundaries(self, price, market=market)
+
+    def distance_to_liquidation(self, price: Any, market: str | None = None) -> Any:
+        """Smallest % move of the price to a liquidation boundary (0 if liquidatable now)."""
+        return _out(self.liquidation(price, market).distance_pct)
+
+    def liquidation_outcome(
+        self, price: Any, at: float | None = None, market: str | None = None
+    ) -> LiquidationOutcome:
+        """What a liquidation costs: at ``at`` (default: the nearest boundary to ``price``).
+
+        The penalty is ``rules.liquidation_fee_fraction * notional`` at the liquidation price;
+        what is left is ``max(equity - penalty, 0)`` (losses beyond the account's equity fall on
+        the venue, not on anything outside the account).
+        """
+        res = self.liquidation(price, market)
+        p_now = float(np.asarray(res.price).reshape(-1)[0])
+        if at is None:
+            lo, hi = float(res.safe_lower.reshape(-1)[0]), float(res.safe_upper.reshape(-1)[0])
+            cands = [x for x in (lo, hi) if np.isfinite(x) and x > 0]
+            at = min(cands, key=lambda x: abs(np.log(x / p_now))) if cands else float("nan")
+            if bool(np.asarray(res.liquidatable_now).reshape(-1)[0]):
+                at = p_now
+        return self._outcome(p_now, float(at), market)
+
+    def _outcome(self, p_now: float, at: float, market: str | None) -> LiquidationOutcome:
+        if not np.isfinite(at):
+            eq = float(self.equity(self._price_at(p_now, market)))
+            return LiquidationOutcome(np.nan, np.nan, np.nan, 0.0, eq, 0.0, eq)
+        pr = self._price_at(at, market)
+        eq = float(self.equity(pr))
+        mm = float(self.maintenance_requirement(pr))
+        pen = float(self._parts(pr)["penalty"])
+        left = max(eq - pen, 0.0)
+        eq_now = float(self.equity(self._price_at(p_now, market)))
+        return LiquidationOutcome(at, eq, mm, pen, left, eq_now - left, eq_now)
+
+    def _price_at(self, p: float, market: str | None) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def summary(self, price: Any, market: str | None = None) -> AccountSummary:
+        """The key figures at one price, with an HTML table for notebooks."""
+        liq = self.liquidation(price, market)
+        f = float
+        return AccountSummary(
+            equity=f(self.equity(price)),
+            maintenance=f(self.maintenance_requirement(price)),
+            initial=f(self.initial_requirement(price)),
+            free_collateral=f(self.free_collateral(price)),
+            health=f(self.health(price)),
+            leverage=f(self.leverage(price)),
+            liquidation_below=f(np.asarray(liq.liquidation_price_below).reshape(-1)[0]),
+            liquidation_above=f(np.asarray(liq.liquidation_price_above).reshape(-1)[0]),
+            distance_pct=f(np.asarray(liq.distance_pct).reshape(-1)[0]),
+            liquidatable=bool(self.is_liquidatable(price)),
+        )
+
+
+def _fmt(x: float) -> str:
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if np.isnan(x):
+        return "-"
+    if np.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    return f"{x:,.2f}" if abs(x) >= 1 else f"{x:.4g}"
+
+
+def _html_table(rows: Sequence[tuple[str, Any]], header: Sequence[str] = ()) -> str:
+    head = "".join(f"<th>{h}</th>" for h in header)
+    body = "".join(
+        "<tr><td>" + name + "</td>" + "".join(
+            f"<td>{_fmt(v) if not isinstance(v, str) else v}</td>"
+            for v in (vals if isinstance(vals, tuple) else (vals,))
+        ) + "</tr>"
+        for name, vals in rows
+    )
+    return f"<table>{'<thead><tr>' + head + '</tr></thead>' if head else ''}<tbody>{body}</tbody></table>"
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    """Key margin figures of an account at one price (quote units unless noted)."""
+
+    equity: float
+    maintenance: float
+    initial: float
+    free_collateral: float
+    health: float
+    leverage: float
+    liquidation_below: float
+    liquidation_above: float
+    distance_pct: float
+    liquidatable: bool
+
+    def _repr_html_(self) -> str:
+        return _html_table([(k.replace("_", " "), v) for k, v in self.__dict__.items()])
+
+
+@dataclass(frozen=True)
+class LiquidationOutcome:
+    """A liquidation at ``price``: requirement, penalty, what is left and what was lost."""
+
+    price: float
+    equity: float
+    maintenance: float
+    penalty: float
+    remaining: float
+    loss: float
+    equity_now: float
+
+    def _repr_html_(self) -> str:
+        return _html_table([(k.replace("_", " "), v) for k, v in self.__dict__.items()])
+
+
+@dataclass(frozen=True)
+class IsolatedAccount(_AccountBase):
+    """One perp and its own collateral (an LP, cash that may be negative, or both).
+
+    >>> from lpperp.position import LPPosition
+    >>> lp = LPPosition.from_deposit(10_000, 3000.0, width_pct=20)
+    >>> acct = IsolatedAccount(PerpPosition(-1.5071, 3000.0), lp)   # LP delta hedged
+    >>> round(acct.equity(3000.0), 2), round(acct.health(3000.0), 2)
+    (10000.0, 110.59)
+    """
+
+    perp: PerpPosition | None = None
+    lp: Any = None
+    cash: float = 0.0
+    collateral: CollateralModel = field(default_factory=lambda: StaticFactor(1.0))
+    rules: MarginRules = DEFAULT_RULES
+    accrued_fees: float = 0.0
+    funding_paid: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.perp is not None and not isinstance(self.perp, PerpPosition):
+            raise LpperpError(f"perp must be a PerpPosition or None, got {type(self.perp).__name__}")
+        if not isinstance(self.rules, MarginRules):
+            raise LpperpError(f"rules must be a MarginRules, got {type(self.rules).__name__}")
+        for name in ("cash", "accrued_fees", "funding_paid"):
+            object.__setattr__(self, name, float(finite(name, getattr(self, name))))
+
+    @property
+    def market(self) -> str:
+        """The perp's market (``"ETH"`` without a perp)."""
+        return self.perp.market if self.perp is not None else "ETH"
+
+    def _p(self, price: Any) -> Any:
+        if isinstance(price, Mapping):
+            if self.market not in price:
+                raise LpperpError(f"price mapping has no entry for market {self.market!r}")
+            price = price[self.market]
+        return positive("price", price)
+
+    def _price_at(self, p: float, market: str | None) -> Any:
+        return p
+
+    def _parts(self, price: Any) -> dict[str, Any]:
+        p = np.asarray(self._p(price), dtype=float)
+        zero = np.zeros_like(p)
+        coll = zero if self.lp is None else np.asarray(self.collateral.collateral_value(self.lp, p))
+        if self.perp is None:
+            pnl = notional = zero
+        else:
+            pnl, notional = np.asarray(self.perp.pnl(p)), np.asarray(self.perp.notional(p))
+        return {
+            "coll": coll,
+            "pnl": pnl,
+            "notional": notional,
+            "mm": np.asarray(self.rules.maintenance_margin(notional)),
+            "im": np.asarray(self.rules.initial_margin(notional)),
+            "penalty": np.asarray(self.rules.liquidation_fee(notional)),
+        }
+
+    def as_cross(self) -> CrossAccount:
+        """The same position and collateral as a one-position cross account.
+
+        >>> acct = IsolatedAccount(PerpPosition(1.0, 3000.0), cash=500.0)
+        >>> acct.as_cross().equity(2900.0) == acct.equity(2900.0)
+        True
+        """
+        return CrossAccount(
+            perps=() if self.perp is None else (self.perp,),
+            lps=() if self.lp is None else (self.lp,),
+            cash=self.cash,
+            collateral=self.collateral,
+            rules=self.rules,
+            lp_markets=None if self.lp is None else (self.market,),
+            accrued_fees=self.accrued_fees,
+            funding_paid=self.funding_paid,
+        )
+
+    def max_perp_size(self, price: Any, side: int = 1) -> Any:
+        """Largest size of a perp opened at ``price`` that this collateral supports at initial margin.
+
+        Solves ``equity without the perp >= IM(|q| P)`` on the rules' (tiered) initial schedule;
+        signed by ``side`` (+1 long, -1 short).
+
+        >>> acct = IsolatedAccount(None, cash=1000.0, rules=MarginRules("x", 0.1, 0.05))
+        >>> round(acct.max_perp_size(2000.0, side=-1), 6)
+        -5.0
+        """
+        one_of("side", side, (1, -1))
+        p = np.asarray(self._p(price), dtype=float)
+        budget = np.asarray(replace_perp(self, None).equity(p))
+        n = _invert_schedule(self.rules.initial_pieces(), budget)
+        return _out(side * n / p)
+
+    def max_leverage(self, price: Any) -> Any:
+        """``max notional / equity without the perp`` at initial margin (the rules' max leverage
+        when untiered).
+
+        >>> IsolatedAccount(None, cash=1000.0, rules=MarginRules("x", 0.1, 0.05)).max_leverage(2e3)
+        10.0
+        """
+        p = np.asarray(self._p(price), dtype=float)
+        budget = np.asarray(replace_perp(self, None).equity(p))
+        n = _invert_schedule(self.rules.initial_pieces(), budget)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _out(np.where(budget > 0, n / budget, 0.0))
+
+    def _kernel_inputs(self, price: Any, market: str | None) -> dict[str, Any]:
+        if market is not None and market != self.market:
+            raise LpperpError(f"market must be {self.market!r} for this account, got {market!r}")
+        return self.as_cross()._kernel_inputs(price, self.market)
+
+    def _repr_html_(self) -> str:
+        p, lp = self.perp, self.lp
+        perp = "none" if p is None else f"{p.size:+g} {p.market} @ {p.entry_price:g}"
+        lp = "none" if lp is None else f"[{lp.price_lower:g}, {lp.price_upper:g}] L={lp.liquidity:.6g}"
+        return _html_table([("mode", "isolated"), ("perp", perp), ("LP", lp), ("cash", self.cash),
+                            ("rules", self.rules.name)])
+
+
+def replace_perp(acct: IsolatedAccount, perp: PerpPosition | None) -> IsolatedAccount:
+    """A copy of ``acct`` with another perp (``None`` to drop it)."""
+    from dataclasses import replace
+
+    return replace(acct, perp=perp)
+
+
+@dataclass(frozen=True)
+class CrossAccount(_AccountBase):
+    """Several perps (several markets) behind one pool of collateral (cash and LPs).
+
+    ``collateral`` is one model for every LP or a tuple with one per LP; ``rules`` one
+    :class:`MarginRules` or a mapping ``market -> MarginRules``.
+
+    >>> from lpperp.position import LPPosition
+    >>> lp = LPPosition.from_deposit(10_000, 3000.0, width_pct=20)
+    >>> x = CrossAccount(perps=(PerpPosition(-1.5, 3000.0), PerpPosition(0.1, 60_000.0, "BTC")),
+    ...                  lps=(lp,), cash=2000.0, lp_markets=("ETH",))
+    >>> round(x.equity({"ETH": 3000.0, "BTC": 61_000.0}), 2)
+    12100.0
+    """
+
+    perps: tuple[PerpPosition, ...] = ()
+    lps: tuple[Any, ...] = ()
+    cash: float = 0.0
+    collateral: CollateralModel | tuple[CollateralModel, ...] = field(
+        default_factory=lambda: StaticFactor(1.0)
+    )
+    rules: MarginRules | Mapping[str, MarginRules] = DEFAULT_RULES
+    lp_markets: tuple[str, ...] | None = None
+    accrued_fees: float = 0.0
+    funding_paid: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "perps", tuple(self.perps))
+        object.__setattr__(self, "lps", tuple(self.lps))
+        for p in self.perps:
+            if not isinstance(p, PerpPosition):
+                raise LpperpError(f"perps must hold PerpPosition objects, got {type(p).__name__}")
+        for name in ("cash", "accrued_fees", "funding_paid"):
+            object.__setattr__(self, name, float(finite(name, getattr(self, name))))
+        if isinstance(self.collateral, (tuple, list)):
+            if len(self.collateral) != len(self.lps):
+                raise LpperpError(
+                    f"collateral must be one model or one per LP ({len(self.lps)}), "
+                    f"got {len(self.collateral)}"
+                )
+            object.__setattr__(self, "collateral", tuple(self.collateral))
+        if self.lp_markets is None:
+            perp_markets = sorted({p.market for p in self.perps})
+            default = self.perps[0].market if self.perps else "ETH"
+            if len(perp_markets) > 1 and self.lps:
+                raise LpperpError(
+                    f"lp_markets is required when the perps span several markets {perp_markets}"
+                )
+            object.__setattr__(self, "lp_markets", tuple(default for _ in self.lps))
+        else:
+            lm = tuple(self.lp_markets)
+            if len(lm) != len(self.lps):
+                raise LpperpError(f"lp_markets must name one market per LP, got {lm!r}")
+            object.__setattr__(self, "lp_markets", lm)
+        if isinstance(self.rules, Mapping):
+            missing = {p.market for p in self.perps} - set(self.rules)
+            if missing:
+                raise LpperpError(f"rules mapping has no MarginRules for markets {sorted(missing)}")
+        elif not isinstance(self.rules, MarginRules):
+            raise LpperpError(f"rules must be MarginRules or a mapping, got {type(self.rules).__name__}")
+
+    @property
+    def markets(self) -> tuple[str, ...]:
+        """Markets of the perps and LPs, sorted."""
+        return tuple(sorted({p.market for p in self.perps} | set(self.lp_markets)))
+
+    def rules_for(self, market: str) -> MarginRules:
+        """The margin rules applied to ``market``'s perps."""
+        return self.rules[market] if isinstance(self.rules, Mapping) else self.rules
+
+    def collateral_for(self, i: int) -> CollateralModel:
+        """The collateral model of LP ``i``."""
+        return self.collateral[i] if isinstance(self.collateral, tuple) else self.collateral
+
+    def _prices(self, price: Any) -> dict[str, Any]:
+        mk = self.markets or ("ETH",)
+        if isinstance(price, Mapping):
+            missing = set(mk) - set(price)
+            if missing:
+                raise LpperpError(f"price mapping lacks markets {sorted(missing)}; give all of {mk}")
+            return {m: positive(f"price[{m!r}]", price[m]) for m in mk}
+        if len(mk) > 1:
+            raise LpperpError(
+                f"this account spans markets {mk}: pass price as a mapping market -> price"
+            )
+        return {mk[0]: positive("price", price)}
+
+    def _price_at(self, p: float, market: str | None) -> Any:
+        return p if market is None else {market: p}
+
+    def _parts(self, price: Any) -> dict[str, Any]:
+        pr = self._prices(price)
+        shape = np.broadcast_shapes(*(np.shape(v) for v in pr.values()))
+        coll = np.zeros(shape)
+        for i, (lp, m) in enumerate(zip(self.lps, self.lp_markets, strict=True)):
+            coll = coll + self.collateral_for(i).collateral_value(lp, pr[m])
+        pnl, notional, mm, im, pen = (np.zeros(shape) for _ in range(5))
+        for perp in self.perps:
+            r = self.rules_for(perp.market)
+            n = perp.notional(pr[perp.market])
+            pnl = pnl + perp.pnl(pr[perp.market])
+            notional = notional + n
+            mm = mm + r.maintenance_margin(n)
+            im = im + r.initial_margin(n)
+            pen = pen + r.liquidation_fee(n)
+        return {"coll": coll, "pnl": pnl, "notional": notional, "mm": mm, "im": im, "penalty": pen}
+
+    def max_perp_size(self, price: Any, market: str | None = None, side: int = 1) -> Any:
+        """Largest size of a new perp in ``market`` opened at its price, at initial margin.
+
+        Budget = ``equity - initial requirement of the existing positions``.
+
+        >>> CrossAccount(cash=1000.0, rules=MarginRules("x", 0.1, 0.05)).max_perp_size(2000.0)
+        5.0
+        """
+        one_of("side", side, (1, -1))
+        if market is None:
+            market = self.perps[0].market if self.perps else (self.markets or ("ETH",))[0]
+        if isinstance(price, Mapping) or self.markets:
+            pr = self._prices(price)
+        else:
+            pr = {market: positive("price", price)}
+        if market not in pr:
+            raise LpperpError(f"market {market!r} has no price; give it in the price mapping")
+        budget = np.asarray(self.free_collateral(price))
+        n = _invert_schedule(self.rules_for(market).initial_pieces(), budget)
+        return _out(side * n / np.asarray(pr[market]))
+
+    def _kernel_inputs(self, price: Any, market: str | None) -> dict[str, Any]:
+        """Arrays for :mod:`lpperp.liquidation`: one price factor ``market``, others fixed."""
+        mk = self.markets or ("ETH",)
+        if market is None:
+            if len(mk) > 1:
+                market = self.perps[0].market if self.perps else mk[0]
+            else:
+                market = mk[0]
+        if isinstance(price, Mapping):
+            pr = self._prices(price)
+        elif len(mk) == 1:
+            pr = {mk[0]: positive("price", price)}
+        else:
+            raise LpperpError(f"this account spans markets {mk}: pass price as a mapping")
+        if market not in pr:
+            raise LpperpError(f"market must be one of {mk}, got {market!r}")
+        p0 = np.asarray(pr[market], dtype=float)
+        base_const = np.asarray(self.cash + self.accrued_fees - self.funding_paid, dtype=float)
+        lp_idx = [i for i, m in enumerate(self.lp_markets) if m == market]
+        weights, numeric = [], False
+        for i, (lp, m) in enumerate(zip(self.lps, self.lp_markets, strict=True)):
+            if m != market:
+                base_const = base_const + self.collateral_for(i).collateral_value(lp, pr[m])
+                continue
+            w = self.collateral_for(i).shock_weights(lp)
+            numeric = numeric or w is None
+            weights.append(w if w is not None else (1.0, 1.0, 1.0))
+        sizes, entries = [], []
+        for perp in self.perps:
+            if perp.market == market:
+                sizes.append(perp.size)
+                entries.append(perp.entry_price)
+            else:
+                r = self.rules_for(perp.market)
+                base_const = base_const + perp.pnl(pr[perp.market]) - r.maintenance_margin(
+                    perp.notional(pr[perp.market])
+                )
+        lps = [self.lps[i] for i in lp_idx]
+        if isinstance(self.rules, Mapping) and market not in self.rules:
+            rules = DEFAULT_RULES  # no perp in this market: its maintenance is zero anyway
+        else:
+            rules = self.rules_for(market)
+        floors, rates, deds = rules.maintenance_pieces()
+        inp = {
+            "P0": p0,
+            "pa": np.array([lp.price_lower for lp in lps], dtype=float),
+            "pb": np.array([lp.price_upper for lp in lps], dtype=float),
+            "L": np.array([lp.liquidity for lp in lps], dtype=float),
+            "k": np.array([w[0] for w in weights], dtype=float),
+            "wb": np.array([w[1] for w in weights], dtype=float),
+            "wq": np.array([w[2] for w in weights], dtype=float),
+            "sizes": np.array(sizes, dtype=float),
+            "entries": np.array(entries, dtype=float),
+            "base_const": base_const,
+            "floors": floors,
+            "rates": rates,
+            "deds": deds,
+        }
+        if numeric:
+            others = {m: v for m, v in pr.items() if m != market}
+
+            def g(P: np.ndarray) -> np.ndarray:
+                full = {**others, market: P}
+                parts = self._parts(full)
+                eq = parts["coll"] + self.cash + parts["pnl"] + self.accrued_fees - self.funding_paid
+                return eq - parts["mm"]
+
+            inp["numeric_g"] = g
+        return inp
+
+    def _repr_html_(self) -> str:
+        rows: list[tuple[str, Any]] = [("mode", "cross"), ("cash", self.cash)]
+        rows += [(f"perp {p.market}", f"{p.size:+g} @ {p.entry_price:g}") for p in self.perps]
+        rows += [
+            (f"LP {m}", f"[{lp.price_lower:g}, {lp.price_upper:g}] L={lp.liquidity:.6g}")
+            for lp, m in zip(self.lps, self.lp_markets, strict=True)
+        ]
+        return _html_table(rows)
+
+
+@dataclass(frozen=True)
+class ModeComparison:
+    """The same trade under isolated and cross margin: boundaries and what each puts at risk."""
+
+    price: float
+    isolated: AccountSummary
+    cross: AccountSummary
+    isolated_at_risk: float
+    cross_at_risk: float
+    isolated_outcome: LiquidationOutcome
+    cross_outcome: LiquidationOutcome
+
+    def _repr_html_(self) -> str:
+        i, c = self.isolated, self.cross
+        rows = [
+            ("equity", (i.equity, c.equity)),
+            ("health", (i.health, c.health)),
+            ("liquidation below", (i.liquidation_below, c.liquidation_below)),
+            ("liquidation above", (i.liquidation_above, c.liquidation_above)),
+            ("distance %", (i.distance_pct, c.distance_pct)),
+            ("at risk (max loss)", (self.isolated_at_risk, self.cross_at_risk)),
+            ("penalty at liquidation", (self.isolated_outcome.penalty, self.cross_outcome.penalty)),
+            ("left after liquidation", (self.isolated_outcome.remaining,
+                                        self.cross_outcome.remaining)),
+        ]
+        return _html_table(rows, header=("", "isolated", "cross"))
+
+
+def isolated_vs_cross(
+    perp: PerpPosition,
+    price: float,
+    *,
+    lp: Any = None,
+    cash: float = 0.0,
+    wallet_lps: Sequence[Any] = (),
+    wallet_cash: float = 0.0,
+    collateral: CollateralModel | None = None,
+    rules: MarginRules = DEFAULT_RULES,
+) -> ModeComparison:
+    """Compare margin modes for one wallet (one market, one price).
+
+    Isolated: the perp is backed by ``lp`` and ``cash`` only; the rest of the wallet
+    (``wallet_lps``, ``wallet_cash``) is untouched by a liquidation, so at most the isolated
+    equity is lost. Cross: everything backs the perp, so the liquidation price is further away
+    but the whole wallet is exposed.
+
+    >>> from lpperp.position import LPPosition
+    >>> lp = LPPosition.from_deposit(10_000, 3000.0, width_pct=20)
+    >>> cmp = isolated_vs_cross(PerpPosition(6.0, 3000.0), 3000.0, lp=lp,
+    ...                         wallet_cash=5_000.0)
+    >>> cmp.isolated_at_risk, cmp.cross_at_risk
+    (10000.0, 15000.0)
+    >>> bool(cmp.cross.liquidation_below < cmp.isolated.liquidation_below)
+    True
+    """
+    model = collateral if collateral is not None else StaticFactor(1.0)
+    iso = IsolatedAccount(perp, lp, cash, model, rules)
+    wl = tuple(wallet_lps)
+    lps = ((lp,) if lp is not None else ()) + wl
+    cross = CrossAccount((perp,), lps, cash + wallet_cash, model, rules)
+    return ModeComparison(
+        price=float(price),
+        isolated=iso.summary(price),
+        cross=cross.summary(price),
+        isolated_at_risk=float(max(iso.equity(price), 0.0)),
+        cross_at_risk=float(max(cross.equity(price), 0.0)),
+        isolated_outcome=iso.liquidation_outcome(price),
+        cross_outcome=cross.liquidation_outcome(price),
+    )
