@@ -39,6 +39,7 @@ __all__ = [
     "BASE",
     "CHAINS",
     "ETHEREUM",
+    "EXAMPLE_FEE_APR",
     "GAS_V3",
     "OPTIMISM",
     "ActionCost",
@@ -68,6 +69,11 @@ ACTIONS: tuple[str, ...] = (
 )
 """Actions priced by :func:`action_cost`; ``exit`` = decrease + collect + burn in one multicall,
 ``recentre`` = exit + swap + mint."""
+
+EXAMPLE_FEE_APR = 0.25
+"""An ILLUSTRATIVE in-range fee APR (25%/yr) for examples: no authoritative current figure for
+USDC/WETH was found (chain-costs notes, 2026-11). Pass your own ``fee_apr``, or derive it from pool
+volume and in-range liquidity with :meth:`lpperp.position.LPPosition.fee_income`."""
 
 GWEI = 1e9
 SIGNATURE_BYTES = 68.0
@@ -201,6 +207,13 @@ class Chain:
         Date of the prices and where they come from.
     weak : tuple of str
         Names of fields that are estimates rather than read from a primary source.
+
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> busy = replace(ETHEREUM, gas_price_gwei=20.0, as_of="2024-11")
+    >>> round(action_cost(busy, "recentre").in_quote(3000.0), 2)
+    47.27
     """
 
     name: str
