@@ -1,0 +1,43 @@
+"""Jupyter explorers and plotly figures for lpperp (extra ``notebook``: plotly, ipywidgets, anywidget).
+
+- :mod:`lpperp.viz.scenarios`: frozen scenarios and ``compute_*`` functions (numpy only);
+- :mod:`lpperp.viz.figures`: pure plotly builders and in-place updaters;
+- :mod:`lpperp.viz.explorers`: ipywidgets wiring, one FigureWidget per explorer.
+
+Names are imported lazily, so ``import lpperp.viz`` costs nothing until an explorer is used.
+
+Conventions: prices in quote per base (USDC per ETH), values in quote units, widths in percent.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = [
+    "LPExplorer",
+    "LPResult",
+    "LPScenario",
+    "compute_lp",
+    "lp_figure",
+    "price_grid",
+]
+
+_WHERE = {
+    "LPExplorer": "explorers",
+    "LPResult": "scenarios",
+    "LPScenario": "scenarios",
+    "compute_lp": "scenarios",
+    "price_grid": "scenarios",
+    "lp_figure": "figures",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"lpperp.viz.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'lpperp.viz' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,323 @@
+"""ipywidgets explorers: controls -> frozen scenario -> compute -> result -> figure updated in place.
+
+Each explorer builds its controls and ONE plotly FigureWidget (with subplots) once. Any control change
+runs :meth:`Explorer.refresh`:
+
+1. ``scenario()`` reads the controls into a frozen scenario; bad input raises ``ValueError``;
+2. ``compute(scenario)`` evaluates the library vectorized over a price grid (no plotly);
+3. the figure's traces are rewritten inside ``fig.batch_update()`` (one message to the browser) and
+   the widget state is re-synced so a reloaded page shows the current figure;
+4. the readout (HTML) shows the numbers at the current price.
+
+On ``ValueError`` the status line shows the message and the figure and readout keep the last good
+state. Explorers expose ``.controls`` (dict name -> widget), ``.figure``, ``.status``, ``.readout``,
+``.result`` (last good result) and ``.widget`` (the whole layout), so tests can set
+``explorer.controls["price"].value = x`` and read ``explorer.figure.data`` without a browser.
+
+Conventions: prices in quote per base (USDC per ETH); values in quote units; widths in percent.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import ipywidgets as widgets
+
+from lpperp.viz import figures
+from lpperp.viz.scenarios import LPResult, LPScenario, compute_lp
+
+__all__ = ["Explorer", "LPExplorer"]
+
+_DESC = {"description_width": "120px"}
+_WIDE = widgets.Layout(width="380px")
+
+
+def _slider(description: str, value: float, lo: float, hi: float, step: float, fmt: str,
+            css: str) -> widgets.FloatSlider:
+    s = widgets.FloatSlider(
+        value=value, min=lo, max=hi, step=step, description=description, readout_format=fmt,
+        continuous_update=True, style=_DESC, layout=_WIDE,
+    )
+    s.add_class(css)
+    return s
+
+
+def _text(description: str, value: float, css: str) -> widgets.FloatText:
+    t = widgets.FloatText(value=value, description=description, style=_DESC, layout=_WIDE)
+    t.add_class(css)
+    return t
+
+
+def _set_slider_bounds(slider: widgets.FloatSlider, lo: float, hi: float, value: float,
+                       step: float) -> None:
+    """Move a slider's bounds without tripping ipywidgets' ``min <= max`` check mid-way."""
+    if lo > slider.max:
+        slider.max = hi
+        slider.min = lo
+    else:
+        slider.min = lo
+        slider.max = hi
+    slider.step = step
+    slider.value = min(max(value, lo), hi)
+
+
+class Explorer:
+    """Base class: subclasses define controls, ``scenario``, ``compute``, figure and readout.
+
+    Subclass hooks: ``_build_controls(**initial) -> dict``, ``scenario() -> frozen scenario``,
+    ``compute(scenario) -> result``, ``_make_figure(result)``, ``_update_figure(fig, result)``,
+    ``_readout_items(result) -> list[(key, label, text)]`` and optionally ``_control_rows()``.
+    """
+
+    title = "explorer"
+
+    def __init__(self, **initial: Any) -> None:
+        self._suspended = 0
+        self.n_updates = 0
+        self.last_update_seconds = float("nan")
+        self.controls: dict[str, widgets.Widget] = self._build_controls(**initial)
+        self.status = widgets.HTML(value="")
+        self.status.add_class("lpperp-status")
+        self.readout = widgets.HTML(value="")
+        self.readout.add_class("lpperp-readout")
+        # The initial state must be valid: a bad default is a programming error, so let it raise.
+        self.result = self.compute(self.scenario())
+        self.readout_values: dict[str, float] = {}
+        self.figure = self._make_figure(self.result)
+        self._show_readout(self.result)
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        self.widget = self._layout()
+
+    # -- hooks ------------------------------------------------------------------------------------
+    def _build_controls(self, **initial: Any) -> dict[str, widgets.Widget]:
+        raise NotImplementedError
+
+    def scenario(self) -> Any:
+        """Read the controls into a frozen scenario (raises ``ValueError`` on bad input)."""
+        raise NotImplementedError
+
+    def compute(self, scenario: Any) -> Any:
+        raise NotImplementedError
+
+    def _make_figure(self, result: Any) -> Any:
+        raise NotImplementedError
+
+    def _update_figure(self, fig: Any, result: Any) -> None:
+        raise NotImplementedError
+
+    def _readout_items(self, result: Any) -> list[tuple[str, str, str]]:
+        raise NotImplementedError
+
+    def _control_rows(self) -> list[list[str]]:
+        """Control names in columns (each inner list is one column)."""
+        return [list(self.controls)]
+
+    # -- machinery --------------------------------------------------------------------------------
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Change several controls, then refresh once (``with explorer.hold(): ...``)."""
+        self._suspended += 1
+        try:
+            yield
+        finally:
+            self._suspended -= 1
+        if not self._suspended:
+            self.refresh()
+
+    @contextmanager
+    def _quiet(self) -> Iterator[None]:
+        """Change controls programmatically without refreshing (the caller's change will)."""
+        self._suspended += 1
+        try:
+            yield
+        finally:
+            self._suspended -= 1
+
+    def _on_change(self, change: dict) -> None:
+        if not self._suspended:
+            self.refresh()
+
+    def refresh(self) -> bool:
+        """Recompute from the controls and update the figure; False (and a message) on bad input."""
+        t0 = time.perf_counter()
+        try:
+            result = self.compute(self.scenario())
+        except ValueError as exc:
+            self._show_error(exc)
+            return False
+        fig = self.figure
+        with fig.batch_update():
+            self._update_figure(fig, result)
+        figures.resync_view_state(fig)
+        self.result = result
+        self._show_readout(result)
+        self.status.value = ""
+        self.n_updates += 1
+        self.last_update_seconds = time.perf_counter() - t0
+        return True
+
+    def _show_error(self, exc: Exception) -> None:
+        self.status.value = (
+            "<div class='lpperp-error' style='color:#b00020;font-weight:600'>"
+            f"&#9888; {html.escape(str(exc))}"
+            "<span style='font-weight:400;color:#555'> &mdash; the plot still shows the last valid"
+            " input.</span></div>"
+        )
+
+    def _show_readout(self, result: Any) -> None:
+        items = self._readout_items(result)
+        cells = "".join(
+            f"<div class='lpperp-readout-item' data-key='{html.escape(key)}' "
+            "style='display:inline-block;margin:0 1.4em 0.3em 0'>"
+            f"<div style='font-size:11px;color:#666'>{html.escape(label)}</div>"
+            f"<div style='font-size:16px;font-weight:600'>{html.escape(text)}</div></div>"
+            for key, label, text in items
+        )
+        self.readout.value = f"<div class='lpperp-readout-row'>{cells}</div>"
+
+    def _layout(self) -> widgets.Widget:
+        columns = [
+            widgets.VBox([self.controls[name] for name in col]) for col in self._control_rows()
+        ]
+        box = widgets.VBox(
+            [widgets.HBox(columns), self.status, self.readout, self.figure],
+            layout=widgets.Layout(width="100%"),
+        )
+        box.add_class("lpperp-explorer")
+        return box
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+class _RangeControls:
+    """Mixin: entry price, deposit, and a range given as +/- width % or as explicit bounds."""
+
+    controls: dict[str, widgets.Widget]
+    _quiet: Callable[[], Any]
+
+    def _range_controls(self, entry_price: float, deposit: float, width_pct: float,
+                        price: float | None) -> dict[str, widgets.Widget]:
+        e = float(entry_price)
+        c: dict[str, widgets.Widget] = {}
+        c["price"] = _slider("price", e if price is None else price, 0.3 * e, 2.0 * e,
+                             _nice_step(e), ",.1f", "lpperp-price")
+        c["width_pct"] = _slider("range ± %", width_pct, 0.5, 95.0, 0.5, ".1f", "lpperp-width")
+        c["range_mode"] = widgets.ToggleButtons(
+            options=[("± width", "width"), ("bounds", "bounds")], value="width",
+            description="range by", style={**_DESC, "button_width": "80px"},
+        )
+        c["price_lower"] = _text("lower bound", e * (1 - width_pct / 100), "lpperp-lower")
+        c["price_upper"] = _text("upper bound", e * (1 + width_pct / 100), "lpperp-upper")
+        c["entry_price"] = _text("entry price", e, "lpperp-entry")
+        c["deposit"] = _text("LP deposit", deposit, "lpperp-deposit")
+        c["price_lower"].disabled = c["price_upper"].disabled = True
+        c["width_pct"].observe(self._sync_bounds, names="value")
+        c["entry_price"].observe(self._on_entry, names="value")
+        c["range_mode"].observe(self._on_range_mode, names="value")
+        return c
+
+    def _range_kwargs(self) -> dict[str, Any]:
+        c = self.controls
+        if c["range_mode"].value == "width":
+            return {"width_pct": c["width_pct"].value}
+        return {"width_pct": None, "price_lower": c["price_lower"].value,
+                "price_upper": c["price_upper"].value}
+
+    def _sync_bounds(self, change: dict | None = None) -> None:
+        """In width mode the bound boxes display the implied bounds (read-only)."""
+        c = self.controls
+        if c["range_mode"].value != "width":
+            return
+        e, w = c["entry_price"].value, c["width_pct"].value
+        if e > 0:
+            with self._quiet():
+                c["price_lower"].value = round(e * (1 - w / 100), 6)
+                c["price_upper"].value = round(e * (1 + w / 100), 6)
+
+    def _on_range_mode(self, change: dict) -> None:
+        c = self.controls
+        by_width = change["new"] == "width"
+        c["width_pct"].disabled = not by_width
+        c["price_lower"].disabled = c["price_upper"].disabled = by_width
+        self._sync_bounds()
+
+    def _on_entry(self, change: dict) -> None:
+        """A new valid entry price recentres the price slider on it."""
+        e = change["new"]
+        if not (isinstance(e, (int, float)) and e > 0):
+            return  # refresh() reports the error
+        with self._quiet():
+            _set_slider_bounds(self.controls["price"], 0.3 * e, 2.0 * e, e, _nice_step(e))
+            self._sync_bounds()
+
+
+def _nice_step(entry_price: float) -> float:
+    """About 1/1000 of the entry price, rounded to 1, 2 or 5 times a power of ten."""
+    import math
+
+    raw = entry_price / 1000.0
+    mag = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 5, 10):
+        if raw <= m * mag:
+            return m * mag
+    return 10 * mag
+
+
+class LPExplorer(_RangeControls, Explorer):
+    """Explore one LP deposit: value and hold value vs price, impermanent loss, composition.
+
+    >>> ex = LPExplorer(width_pct=10)
+    >>> ex.controls["price"].value = 3300.0
+    >>> round(ex.result.value_now, 2) == round(float(ex.result.position.value(3300.0)), 2)
+    True
+    """
+
+    title = "LP explorer"
+
+    def __init__(self, *, entry_price: float = 3000.0, deposit: float = 10_000.0,
+                 width_pct: float = 10.0, price: float | None = None,
+                 symbols: tuple[str, str] = ("ETH", "USDC")) -> None:
+        self.symbols = symbols
+        super().__init__(entry_price=entry_price, deposit=deposit, width_pct=width_pct,
+                         price=price)
+
+    def _build_controls(self, **initial: Any) -> dict[str, widgets.Widget]:
+        return self._range_controls(**initial)
+
+    def _control_rows(self) -> list[list[str]]:
+        return [["price", "width_pct", "range_mode"], ["entry_price", "deposit", "price_lower",
+                                                       "price_upper"]]
+
+    def scenario(self) -> LPScenario:
+        c = self.controls
+        return LPScenario(price=c["price"].value, entry_price=c["entry_price"].value,
+                          deposit=c["deposit"].value, **self._range_kwargs())
+
+    def compute(self, scenario: LPScenario) -> LPResult:
+        return compute_lp(scenario)
+
+    def _make_figure(self, result: LPResult) -> Any:
+        return figures.lp_figure(result, symbols=self.symbols)
+
+    def _update_figure(self, fig: Any, result: LPResult) -> None:
+        figures.update_lp_figure(fig, result, symbols=self.symbols)
+
+    def _readout_items(self, result: LPResult) -> list[tuple[str, str, str]]:
+        b, q = self.symbols
+        r = result.readout
+        self.readout_values = dict(r)
+        return [
+            ("price", "price", f"{r['price']:,.2f}"),
+            ("value", f"LP value ({q})", f"{r['value']:,.2f}"),
+            ("hold_value", f"hold value ({q})", f"{r['hold_value']:,.2f}"),
+            ("il_pct", "impermanent loss", f"{r['il_pct']:.3f} %"),
+            ("base", f"{b} held", f"{r['base']:,.4f}"),
+            ("quote", f"{q} held", f"{r['quote']:,.2f}"),
+            ("in_range", "in range", "yes" if result.in_range_now else "no (earns no fees)"),
+        ]

@@ -1,0 +1,194 @@
+"""Pure plotly figure builders and in-place updaters for the explorers (no ipywidgets here).
+
+Every explorer has one ``*_figure(result)`` that builds the whole figure once (one FigureWidget with
+subplots, or a static ``go.Figure`` with ``widget=False``) and one ``update_*_figure(fig, result)`` that
+rewrites the traces' data in place. The updater never adds or removes traces: trace ``i`` always means
+the same thing (the ``*_TRACES`` tuples name them), so tests and the browser can read ``fig.data[i]``.
+Callers wrap updates in ``fig.batch_update()`` (one message to the browser) and then call
+:func:`resync_view_state` so a view that connects later (page reload, second tab) shows the current
+figure rather than the one the widget was built with.
+
+Conventions: x axes are prices (quote per base); values in quote units; impermanent loss in percent.
+Boundary markers, shaded zones and the current-price line are traces (not layout shapes), so their
+positions live in ``fig.data`` like everything else.
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+__all__ = [
+    "LP_TRACES",
+    "lp_figure",
+    "resync_view_state",
+    "update_lp_figure",
+]
+
+COLORS = {
+    "lp": "#1f77b4",
+    "hold": "#7f7f7f",
+    "range": "rgba(31,119,180,0.10)",
+    "now": "#111111",
+    "il": "#d62728",
+    "base": "#6c5ce7",
+    "quote": "#00a676",
+    "equity": "#1f77b4",
+    "maintenance": "#ff7f0e",
+    "zone": "rgba(214,39,40,0.16)",
+    "boundary": "#d62728",
+}
+
+#: Trace order of :func:`lp_figure`.
+LP_TRACES = (
+    "LP value",
+    "hold value",
+    "range",
+    "current price",
+    "value now",
+    "impermanent loss",
+    "IL now",
+    "composition",
+)
+
+
+def _figure(widget: bool, **subplot_kwargs: Any) -> go.Figure:
+    base = make_subplots(**subplot_kwargs)
+    return go.FigureWidget(base) if widget else base
+
+
+def _span(*arrays: np.ndarray) -> tuple[float, float]:
+    """Finite (min, max) over arrays, padded so that a flat curve still gets a visible line."""
+    lo = min(float(np.nanmin(a)) for a in arrays)
+    hi = max(float(np.nanmax(a)) for a in arrays)
+    pad = 0.02 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.02
+    return lo - pad, hi + pad
+
+
+def vline(x: float, y_span: tuple[float, float]) -> tuple[list[float], list[float]]:
+    """A vertical segment at ``x`` for a scatter trace."""
+    return [x, x], [y_span[0], y_span[1]]
+
+
+def bands(intervals: list[tuple[float, float]], y_span: tuple[float, float]) -> tuple[list, list]:
+    """Closed rectangles ``[a, b] x y_span`` separated by ``None`` (one ``fill='toself'`` trace).
+
+    >>> bands([(1.0, 2.0)], (0.0, 5.0))
+    ([1.0, 2.0, 2.0, 1.0, 1.0], [0.0, 0.0, 5.0, 5.0, 0.0])
+    """
+    xs: list = []
+    ys: list = []
+    lo, hi = y_span
+    for a, b in intervals:
+        if xs:
+            xs.append(None)
+            ys.append(None)
+        xs += [a, b, b, a, a]
+        ys += [lo, lo, hi, hi, lo]
+    return xs, ys
+
+
+def resync_view_state(fig: go.Figure) -> None:
+    """Stale-view fix: make the widget's synced state equal the current figure.
+
+    A FigureWidget syncs its data and layout as widget state only when it is built; later changes go
+    to the browser as one-off messages. A view that connects afterwards (page reload, a second tab,
+    Voila) would draw the construction-time figure. Re-assigning the synced state after each update
+    fixes that; the browser's FigureWidget ignores state changes for drawing (``do_data`` and
+    ``do_layout`` are no-ops), so nothing is drawn twice. This touches plotly's private
+    ``_widget_data``/``_widget_layout`` (checked with plotly 6-7; the browser test guards it).
+    A static ``go.Figure`` has no such state and is left alone.
+    """
+    if not hasattr(fig, "_widget_data"):
+        return
+    fig._widget_layout = deepcopy(fig._layout_obj._props)
+    fig._widget_data = deepcopy(fig._data)
+
+
+def _composition(base: float, quote: float, price: float, symbols: tuple[str, str]) -> dict:
+    return {
+        "x": [f"base ({symbols[0]})", f"quote ({symbols[1]})"],
+        "y": [base * price, quote],
+        "text": [f"{base:,.4f} {symbols[0]}", f"{quote:,.2f} {symbols[1]}"],
+    }
+
+
+def lp_figure(
+    result: Any, *, widget: bool = True, symbols: tuple[str, str] = ("ETH", "USDC")
+) -> go.Figure:
+    """LP value and hold value vs price (range shaded), IL vs price, composition at the current price.
+
+    ``result`` is an :class:`~lpperp.viz.scenarios.LPResult`. Returns a ``go.FigureWidget`` (or a
+    static ``go.Figure`` with ``widget=False``) with the traces named in :data:`LP_TRACES`.
+
+    >>> from lpperp.viz.scenarios import LPScenario, compute_lp
+    >>> fig = lp_figure(compute_lp(LPScenario(price=3000.0)), widget=False)
+    >>> [t.name for t in fig.data] == list(LP_TRACES)
+    True
+    """
+    fig = _figure(
+        widget, rows=2, cols=2, column_widths=[0.74, 0.26], row_heights=[0.6, 0.4],
+        specs=[[{}, {"rowspan": 2}], [{}, None]], shared_xaxes=True,
+        horizontal_spacing=0.09, vertical_spacing=0.08,
+        subplot_titles=("LP value vs price", "holdings now (quote units)", "impermanent loss"),
+    )
+    q = symbols[1]
+    fig.add_trace(go.Scatter(name="LP value", line={"color": COLORS["lp"], "width": 2.5}), 1, 1)
+    fig.add_trace(
+        go.Scatter(name="hold value", line={"color": COLORS["hold"], "dash": "dash"}), 1, 1
+    )
+    fig.add_trace(
+        go.Scatter(name="range", fill="toself", fillcolor=COLORS["range"], mode="lines",
+                   line={"width": 0}, hoverinfo="skip"), 1, 1,
+    )
+    fig.add_trace(
+        go.Scatter(name="current price", mode="lines", showlegend=False, hoverinfo="skip",
+                   line={"color": COLORS["now"], "dash": "dot", "width": 1}), 1, 1,
+    )
+    fig.add_trace(
+        go.Scatter(name="value now", mode="markers", showlegend=False,
+                   marker={"color": COLORS["now"], "size": 9}), 1, 1,
+    )
+    fig.add_trace(go.Scatter(name="impermanent loss", line={"color": COLORS["il"]}), 2, 1)
+    fig.add_trace(
+        go.Scatter(name="IL now", mode="markers", showlegend=False,
+                   marker={"color": COLORS["now"], "size": 8}), 2, 1,
+    )
+    fig.add_trace(
+        go.Bar(name="composition", showlegend=False, textposition="auto",
+               marker={"color": [COLORS["base"], COLORS["quote"]]}), 1, 2,
+    )
+    fig.update_yaxes(title_text=f"value ({q})", row=1, col=1)
+    fig.update_yaxes(title_text="IL (%)", row=2, col=1)
+    fig.update_xaxes(title_text=f"price ({q} per {symbols[0]})", row=2, col=1)
+    fig.update_layout(
+        height=560, margin={"l": 60, "r": 20, "t": 40, "b": 50}, template="plotly_white",
+        legend={"orientation": "h", "y": 1.08, "x": 0.0}, uirevision="lpperp",
+    )
+    update_lp_figure(fig, result, symbols=symbols)
+    return fig
+
+
+def update_lp_figure(
+    fig: go.Figure, result: Any, *, symbols: tuple[str, str] = ("ETH", "USDC")
+) -> None:
+    """Rewrite :func:`lp_figure`'s traces from a new ``LPResult`` (call inside ``batch_update``)."""
+    s = result.scenario
+    grid = result.grid
+    d = fig.data
+    span = _span(result.value, result.hold_value)
+    il_pct = 100.0 * result.il
+    d[0].update(x=grid, y=result.value)
+    d[1].update(x=grid, y=result.hold_value)
+    rx, ry = bands([(s.price_lower, s.price_upper)], span)
+    d[2].update(x=rx, y=ry)
+    lx, ly = vline(s.price, span)
+    d[3].update(x=lx, y=ly)
+    d[4].update(x=[s.price], y=[result.value_now])
+    d[5].update(x=grid, y=il_pct)
+    d[6].update(x=[s.price], y=[100.0 * result.il_now])
+    d[7].update(**_composition(result.base_now, result.quote_now, s.price, symbols))
