@@ -8,8 +8,9 @@ free loopback port, deploys, from the npm artifacts and with no compiler and no 
   below WETH and the other above: pools with token order both ways (decimals 6/18 and 18/6);
 - WETH9, UniswapV3Factory (+ ``enableFeeAmount(100, 1)``), NonfungiblePositionManager(factory, weth9,
   zero descriptor), SwapRouter, QuoterV2;
-- for each pair an uninitialised 0.01 % pool (tick spacing 1: every tick is a possible bound, each
-  simulated case initialises it at its own price) and a 0.3 % pool initialised near 3000 USDC/WETH.
+- for each pair uninitialised 0.01 % and 0.05 % pools (the 0.01 % tier has tick spacing 1: every
+  tick is a possible bound; each simulated case initialises a pool at its own price) and a 0.3 %
+  pool initialised at 3000 stablecoin per WETH.
 
 anvil is stopped by its PID at the end of the session, also when a test fails. Tests isolate their
 state changes with the ``snapshot`` fixture (``evm_snapshot``/``evm_revert``); read-only differential
@@ -117,6 +118,12 @@ class Pool:
 @dataclass
 class Evm:
     """Handle on the running node and the deployed contracts (addresses checksummed)."""
+
+    MINT_SIG = MINT_SIG
+    DECREASE_SIG = DECREASE_SIG
+    COLLECT_SIG = COLLECT_SIG
+    SWAP_SIG = SWAP_SIG
+    DEADLINE = DEADLINE
 
     url: str
     rpc: JsonRpcClient
@@ -294,7 +301,7 @@ def _deploy(evm: Evm) -> None:
                 )
     for sym in ("USDC", "USDT"):
         a, b = sorted([evm.tokens["WETH"], evm.tokens[sym]], key=lambda t: int(t.address, 16))
-        for fee, spacing in ((100, 1), (3000, 60)):
+        for fee, spacing in ((100, 1), (500, 10), (3000, 60)):
             evm.send(
                 fac, encode_call("createPool(address,address,uint24)", a.address, b.address, fee)
             )
@@ -380,10 +387,14 @@ def pytest_runtest_logreport(report):
 def pytest_terminal_summary(terminalreporter):
     if not WEI_CASES and not _TIMES["evm_s"]:
         return
-    total = sum(WEI_CASES.values())
-    detail = ", ".join(f"{k} {v}" for k, v in sorted(WEI_CASES.items()))
+    cases = {k: v for k, v in WEI_CASES.items() if not k.startswith("coverage")}
+    cover = {k: v for k, v in WEI_CASES.items() if k.startswith("coverage")}
     terminalreporter.write_sep("-", "EVM differential tests")
     terminalreporter.write_line(
-        f"{total} randomized cases matched the real Uniswap v3 contracts to the wei ({detail}); "
-        f"tests/evm wall time {_TIMES['evm_s']:.1f} s (setup + calls + teardown)"
+        f"{sum(cases.values())} randomized cases matched the real Uniswap v3 contracts to the wei "
+        f"in {_TIMES['evm_s']:.1f} s (tests/evm: setup + calls + teardown)"
     )
+    for k, v in sorted(cases.items()):
+        terminalreporter.write_line(f"  {v:6d}  {k}")
+    for k, v in sorted(cover.items()):
+        terminalreporter.write_line(f"  {v:6d}  {k}")
