@@ -1,0 +1,159 @@
+"""lpperp.chain against the node: mint real positions, swap, read them back, compare to the wei."""
+
+from __future__ import annotations
+
+import pytest
+
+from lpperp._abi import decode, encode_call
+from lpperp.chain import (
+    ChainError,
+    ChainPreset,
+    NotAUniswapV3PoolError,
+    PositionNotFoundError,
+    WrongChainError,
+    read_pool,
+    read_position,
+)
+from lpperp.liquidity import get_liquidity_for_amounts
+from lpperp.units import get_sqrt_ratio_at_tick
+
+pytestmark = pytest.mark.evm
+U128_MAX = 2**128 - 1
+
+
+def _preset(evm) -> ChainPreset:
+    return ChainPreset("anvil", 31337, evm.addr["npm"], evm.addr["factory"], "test deploy")
+
+
+def _mint(evm, pool, lo, hi, d0, d1, owner):
+    params = (pool.token0.address, pool.token1.address, pool.fee, lo, hi, d0, d1, 0, 0, owner,
+              evm.DEADLINE)  # fmt: skip
+    data = encode_call(evm.MINT_SIG, params)
+    ret = evm.rpc.eth_call(evm.addr["npm"], data, "latest", owner)
+    token_id, liq, a0, a1 = decode(["uint256", "uint128", "uint256", "uint256"], ret)
+    evm.send(evm.addr["npm"], data, sender=owner)
+    return token_id, liq, a0, a1
+
+
+def _swap(evm, pool, zero_for_one: bool, amount_in: int, trader):
+    tin, tout = (pool.token0, pool.token1) if zero_for_one else (pool.token1, pool.token0)
+    data = encode_call(evm.SWAP_SIG, (tin.address, tout.address, pool.fee, trader, evm.DEADLINE,
+                                      amount_in, 0, 0))  # fmt: skip
+    evm.send(evm.addr["router"], data, sender=trader)
+
+
+def _static(evm, owner, sig, params, out):
+    return decode(out, evm.rpc.eth_call(evm.addr["npm"], encode_call(sig, params), "latest", owner))
+
+
+def _weth_amount(pool, weth: float, stable: float) -> tuple[int, int]:
+    w, s = int(weth * 10**18), int(stable * 10**6)
+    return (w, s) if pool.token0.symbol == "WETH" else (s, w)
+
+
+@pytest.mark.parametrize("sym", ["USDC", "USDT"])  # USDC sorts below WETH, USDT above
+def test_read_back_minted_positions_after_swaps(snapshot, wei_cases, sym):
+    evm = snapshot
+    pool = evm.pools[f"{sym}-3000"]
+    lp_owner, trader = evm.accounts[1], evm.accounts[2]
+    slot0 = evm.call(pool.address, "slot0()", out=["uint160", "int24"])
+    t = slot0[1] - slot0[1] % 60
+    up = 1 if pool.token0.symbol == "WETH" else -1  # tick direction of a rising WETH price
+    above = tuple(sorted((t + up * 1200, t + up * 2400)))  # WETH only: sold as the price rises
+    below = tuple(sorted((t - up * 1200, t - up * 2400)))  # stablecoin only
+    ranges = [(t - 600, t + 600), (t - 6000, t + 3000), above, below]
+    desired = [_weth_amount(pool, 10.0, 30_000.0), _weth_amount(pool, 3.0, 9_000.0),
+               _weth_amount(pool, 2.0, 0.0), _weth_amount(pool, 0.0, 5_000.0)]  # fmt: skip
+    minted = [
+        _mint(evm, pool, lo, hi, *d, lp_owner) for (lo, hi), d in zip(ranges, desired, strict=True)
+    ]
+    weth_is_0 = pool.token0.symbol == "WETH"
+    # real swaps both ways move the price and accrue fees
+    _swap(evm, pool, weth_is_0, 2 * 10**18, trader)  # sell 2 WETH
+    _swap(evm, pool, not weth_is_0, 9_000 * 10**6, trader)  # buy back with 9,000 stable
+    _swap(evm, pool, weth_is_0, 3 * 10**18, trader)  # sell 3 WETH: the price ends lower
+    chain = _preset(evm)
+    sqrt_now, tick_now = evm.call(pool.address, "slot0()", out=["uint160", "int24"])
+    for (token_id, liq, _, _), (lo, hi), (d0, d1) in zip(minted, ranges, desired, strict=True):
+        got = read_position(evm.url, token_id, chain=chain)
+        assert (got.tick_lower, got.tick_upper, got.liquidity_raw) == (lo, hi, liq)
+        assert got.owner == lp_owner
+        spec = got.pool.spec
+        assert (spec.base, spec.quote, spec.base_decimals, spec.quote_decimals) == (
+            "WETH",
+            sym,
+            18,
+            6,
+        )
+        assert spec.base_is_token0 == weth_is_0
+        assert (got.pool.sqrt_price_x96, got.pool.tick) == (sqrt_now, tick_now)
+        assert got.pool.fee_pips == 3000 and got.pool.tick_spacing == 60
+        # the minted liquidity is what our LiquidityAmounts port gives for the desired amounts
+        s_lo, s_hi = get_sqrt_ratio_at_tick(lo), get_sqrt_ratio_at_tick(hi)
+        assert get_liquidity_for_amounts(slot0[0], s_lo, s_hi, d0, d1) == liq
+        # uncollected fees == a static collect by the owner; principal == a static full burn
+        fees_c = _static(evm, lp_owner, evm.COLLECT_SIG, (token_id, lp_owner, U128_MAX, U128_MAX),
+                         ["uint256", "uint256"])  # fmt: skip
+        assert (got.fees0_raw, got.fees1_raw) == fees_c
+        burn_c = _static(evm, lp_owner, evm.DECREASE_SIG, (token_id, liq, 0, 0, evm.DEADLINE),
+                         ["uint256", "uint256"])  # fmt: skip
+        assert (got.amounts0_raw, got.amounts1_raw) == burn_c
+        # the LPPosition in human units: range in USDC per WETH around 3000, value consistent
+        lp = got.position
+        assert lp.pool == spec and lp.liquidity == pytest.approx(spec.liquidity_to_human(liq))
+        assert 1000 < lp.price_lower < lp.price_upper < 9000
+        base, quote = got.amounts
+        assert lp.value(got.price) == pytest.approx(base * got.price + quote, rel=1e-9, abs=1e-5)
+        assert got.value >= lp.value(got.price) - 1e-5
+        assert "WETH/" + sym in got.summary()
+        wei_cases["chain reader: positions read back (fees, burn, ticks, L)"] += 1
+    assert any(r != (0, 0) for r in [_static(evm, lp_owner, evm.COLLECT_SIG,
+               (minted[0][0], lp_owner, U128_MAX, U128_MAX), ["uint256", "uint256"])])  # fmt: skip
+
+    # the user may pick the quote: WETH per stablecoin is the reciprocal price
+    flipped = read_position(evm.url, minted[0][0], chain=chain, quote="WETH")
+    assert flipped.pool.spec.base == sym and flipped.price == pytest.approx(1 / got.price)
+    pool_state = read_pool(evm.url, pool.address, chain=chain)
+    assert pool_state.liquidity_raw == evm.call(pool.address, "liquidity()", out=["uint128"])
+    assert pool_state.price == pytest.approx(got.price)
+
+
+def test_clear_errors(snapshot):
+    evm = snapshot
+    chain = _preset(evm)
+    pool = evm.pools["USDC-3000"]
+    with pytest.raises(WrongChainError, match=r"chain id 31337.*expects chain id 42161"):
+        read_position(evm.url, 1, chain="arbitrum")
+    with pytest.raises(PositionNotFoundError, match="token id 123456789 does not exist"):
+        read_position(evm.url, 123456789, chain=chain)
+    with pytest.raises(NotAUniswapV3PoolError, match="is not a Uniswap v3 pool"):
+        read_pool(evm.url, evm.tokens["WETH"].address, chain=chain)  # an ERC-20, not a pool
+    with pytest.raises(NotAUniswapV3PoolError, match="no contract"):
+        read_pool(evm.url, evm.accounts[2], chain=chain)
+    with pytest.raises(ChainError, match="not initialized"):
+        read_pool(evm.url, evm.pools["USDC-100"].address, chain=chain)
+    with pytest.raises(ChainError, match="no position manager contract"):
+        read_position(evm.url, 1, chain=ChainPreset("anvil", None, evm.accounts[2], chain.factory))
+    # a real v3 pool from another factory is not a pool of this preset's factory
+    other = evm.deploy("factory")
+    evm.send(other, encode_call("createPool(address,address,uint24)", pool.token0.address,
+                                pool.token1.address, 3000))  # fmt: skip
+    stray = evm.call(other, "getPool(address,address,uint24)", pool.token0.address,
+                     pool.token1.address, 3000, out=["address"])  # fmt: skip
+    evm.send(stray, encode_call("initialize(uint160)", 2**96))
+    with pytest.raises(NotAUniswapV3PoolError, match="not a pool of the Uniswap v3 factory"):
+        read_pool(evm.url, stray, chain=chain)
+    assert read_pool(evm.url, stray, chain=None).fee_pips == 3000  # no factory check asked
+    # a burned position is gone
+    lp_owner = evm.accounts[1]
+    token_id, liq, *_ = _mint(
+        evm, pool, -887220, 887220, *_weth_amount(pool, 1.0, 3000.0), lp_owner
+    )
+    evm.send(evm.addr["npm"], encode_call(evm.DECREASE_SIG, (token_id, liq, 0, 0, evm.DEADLINE)),
+             sender=lp_owner)  # fmt: skip
+    evm.send(evm.addr["npm"], encode_call(evm.COLLECT_SIG, (token_id, lp_owner, U128_MAX,
+                                                            U128_MAX)), sender=lp_owner)  # fmt: skip
+    assert read_position(evm.url, token_id, chain=chain).liquidity_raw == 0  # closed, not burned
+    evm.send(evm.addr["npm"], encode_call("burn(uint256)", token_id), sender=lp_owner)
+    with pytest.raises(PositionNotFoundError, match="Invalid token ID"):
+        read_position(evm.url, token_id, chain=chain)
