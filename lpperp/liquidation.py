@@ -91,7 +91,7 @@ def _piece_coefficients(rep, pa, pb, L, k, wb, wq, sizes, const, floors, rates, 
 
 def _quadratic_roots_s(a, b, c):
     """Both real roots in ``s`` of ``a s^2 + b s + c`` (NaN where none), stable formulas."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         disc = b * b - 4.0 * a * c
         sq = np.sqrt(np.where(disc > 0, disc, np.nan))
         qq = -0.5 * (b + np.where(b >= 0, sq, -sq))
@@ -120,7 +120,7 @@ def _sort_inf(x: np.ndarray) -> np.ndarray:
 def _kernel(P0, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds):
     """Closed-form boundaries for N accounts. Returns (boundaries (N, K) NaN-padded, g0)."""
     n = P0.shape[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         has_lp = L > 0
         edges_lp = np.concatenate(
             [np.where(has_lp, pa / k, np.inf), np.where(has_lp, pb / k, np.inf)], axis=1
@@ -136,7 +136,7 @@ def _kernel(P0, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds):
     a, b, c = _piece_coefficients(rep, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds)
     cands = []
     for s in _quadratic_roots_s(a, b, c):
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):
             p = s * s
             ok = (
                 valid
@@ -272,15 +272,34 @@ class LiquidationResult:
                           np.inf)
         return np.where(self.liquidatable_now, 0.0, np.minimum(down, up))
 
+    def _flat(self) -> tuple[np.ndarray, ...]:
+        n = int(np.size(self.price))
+        return (
+            np.reshape(self.price, n),
+            np.reshape(self.boundaries, (n, -1)),
+            np.reshape(self.safe_lower, n),
+            np.reshape(self.safe_upper, n),
+            np.reshape(self.liquidatable_now, n),
+            np.reshape(self.distance_pct, n),
+        )
+
     def safe_intervals(self, i: int = 0) -> list[tuple[float, float]]:
-        """All safe intervals of account ``i`` (consecutive segments alternate safe / unsafe)."""
-        b = self.boundaries[i]
-        b = b[np.isfinite(b)]
+        """All safe intervals of account ``i`` (flat index; consecutive segments alternate).
+
+        >>> from lpperp.margin import IsolatedAccount
+        >>> from lpperp.perp import MarginRules, PerpPosition
+        >>> a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0,
+        ...                     rules=MarginRules("x", 0.1, 0.05))
+        >>> [(lo, round(hi, 2)) for lo, hi in a.liquidation(3000.0).safe_intervals()]
+        [(0.0, 3174.6)]
+        """
+        price, bnd, lower, _, liq_now, _ = self._flat()
+        b = bnd[i][np.isfinite(bnd[i])]
         edges = np.concatenate(([0.0], b, [np.inf]))
-        if self.liquidatable_now[i]:
-            j, j_safe = int(np.searchsorted(b, self.price[i], side="right")), False
+        if liq_now[i]:
+            j, j_safe = int(np.searchsorted(b, price[i], side="right")), False
         else:
-            j, j_safe = int(np.searchsorted(b, self.safe_lower[i], side="right")), True
+            j, j_safe = int(np.searchsorted(b, lower[i], side="right")), True
         return [
             (float(edges[m]), float(edges[m + 1]))
             for m in range(len(edges) - 1)
@@ -288,20 +307,23 @@ class LiquidationResult:
         ]
 
     def _repr_html_(self) -> str:
+        price, bnd, lower, upper, liq_now, dist = self._flat()
         rows = []
-        for i in range(min(len(self.price), 10)):
-            b = ", ".join(_fmt(x) for x in self.boundaries[i] if np.isfinite(x)) or "none"
+        for i in range(min(len(price), 10)):
+            b = ", ".join(_fmt(x) for x in bnd[i] if np.isfinite(x)) or "none"
             rows.append(
-                f"<tr><td>{_fmt(self.price[i])}</td><td>{b}</td>"
-                f"<td>({_fmt(self.safe_lower[i])}, {_fmt(self.safe_upper[i])})</td>"
-                f"<td>{_fmt(self.distance_pct[i])}</td>"
-                f"<td>{'yes' if self.liquidatable_now[i] else 'no'}</td></tr>"
+                f"<tr><td>{_fmt(price[i])}</td><td>{b}</td>"
+                f"<td>({_fmt(lower[i])}, {_fmt(upper[i])})</td>"
+                f"<td>{_fmt(dist[i])}</td>"
+                f"<td>{'yes' if liq_now[i] else 'no'}</td></tr>"
             )
-        more = f"<p>... {len(self.price) - 10} more accounts</p>" if len(self.price) > 10 else ""
+        more = f"<p>... {len(price) - 10} more accounts</p>" if len(price) > 10 else ""
         return (
             "<table><thead><tr><th>price</th><th>boundaries</th><th>safe interval</th>"
             "<th>distance %</th><th>liquidatable now</th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>" + more
+            + "".join(rows)
+            + "</tbody></table>"
+            + more
         )
 
 

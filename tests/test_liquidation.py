@@ -1,0 +1,450 @@
+"""Liquidation boundaries: venue worked examples, edge cases, dense-grid completeness, monotonicity."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lpperp.collateral import (
+    FunctionFactor,
+    RangeAwareFactor,
+    StaticFactor,
+    TokenMinFactor,
+    VolatilityScaledFactor,
+)
+from lpperp.liquidation import (
+    boundaries_after,
+    boundary_map,
+    health_map,
+    liquidation_boundaries,
+    solve_boundaries,
+)
+from lpperp.margin import CrossAccount, IsolatedAccount
+from lpperp.perp import MarginRules, PerpPosition
+from lpperp.position import LPPosition
+
+P0 = 3000.0
+FLAT = MarginRules("flat 10x", 0.10, 0.05)
+TIERED = MarginRules(
+    "tiered", 0.04, 0.02, (0.0, 5e3, 2e4, 1e5), (0.02, 0.03, 0.05, 0.1), (0.04, 0.06, 0.1, 0.2)
+)
+
+
+def _rel_gap(acct, prices, market=None):
+    """|equity - maintenance| relative to the size of the terms, at each price."""
+    pr = prices if market is None else {**market, "ETH": prices}
+    eq = np.asarray(acct.equity(pr))
+    mm = np.asarray(acct.maintenance_requirement(pr))
+    scale = np.abs(np.asarray(acct.collateral_value(pr))) + abs(acct.cash) + mm + np.abs(
+        np.asarray(acct.notional(pr))
+    )
+    return np.abs(eq - mm) / np.maximum(scale, 1e-300)
+
+
+def _grid_sign_changes(acct, lo=1e-3, hi=1e8, n=100_000):
+    grid = np.logspace(np.log10(lo), np.log10(hi), n)
+    g = np.asarray(acct.equity(grid)) - acct.maintenance_requirement(grid)
+    idx = np.flatnonzero((g[:-1] >= 0) != (g[1:] >= 0))
+    return grid, idx
+
+
+# -- venue formulas with cash collateral ------------------------------------------------------------
+def test_dydx_isolated_example():
+    # dYdX v4 docs (concepts/trading/liquidations, isolated): e = 1000, s = -3, p = 3000, MMF 5 %
+    # -> p' = (e - s p) / (|s| MMF - s) = 3174.60
+    acct = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0, rules=FLAT)
+    res = acct.liquidation(3000.0)
+    assert res.boundaries.tolist() == pytest.approx([3174.6031746], rel=1e-9)
+    assert float(res.liquidation_price_above) == pytest.approx(3174.60, abs=0.005)
+    assert np.isnan(res.liquidation_price_below)
+
+
+def test_dydx_cross_example():
+    # dYdX v4 docs (cross): e = 1000, s = -1.5, p = 3000, MMF 5 %, other positions' MMR_o = 175
+    # -> p' = (e - s p - MMR_o) / (|s| MMF - s) = 3380.95. The other position: a BTC perp at its
+    # entry (no PnL) with maintenance 175.
+    btc = PerpPosition(0.1, 35_000.0, "BTC")
+    acct = CrossAccount(
+        perps=(PerpPosition(-1.5, 3000.0), btc),
+        cash=1000.0,
+        rules={"ETH": FLAT, "BTC": MarginRules("btc", 0.1, 0.05)},
+    )
+    price = {"ETH": 3000.0, "BTC": 35_000.0}
+    assert acct.maintenance_requirement(price) == pytest.approx(225.0 + 175.0)
+    res = acct.liquidation(price, market="ETH")
+    assert float(res.liquidation_price_above) == pytest.approx(3380.95, abs=0.005)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    side=st.sampled_from([-1, 1]),
+    size=st.floats(0.01, 100.0),
+    entry=st.floats(500.0, 5000.0),
+    move=st.floats(-0.2, 0.2),
+    lev=st.floats(1.0, 40.0),
+    max_lev=st.sampled_from([3.0, 10.0, 25.0, 50.0]),
+)
+def test_hyperliquid_formula(side, size, entry, move, lev, max_lev):
+    # Hyperliquid docs (trading/liquidations): liq = price - side * margin_available / size
+    # / (1 - l * side), l = 1 / maintenance leverage (= MMF = 1 / (2 max lev)),
+    # margin_available = account_value - maintenance margin, at the current mark price.
+    rules = MarginRules.from_max_leverage(max_lev)
+    mark = entry * (1 + move)
+    cash = size * entry / lev
+    acct = IsolatedAccount(PerpPosition(side * size, entry), cash=cash, rules=rules)
+    av, mm = acct.equity(mark), acct.maintenance_requirement(mark)
+    if av < mm:
+        assert acct.is_liquidatable(mark)
+        return
+    l_ = rules.maintenance_fraction
+    liq = mark - side * (av - mm) / size / (1 - l_ * side)
+    res = acct.liquidation(mark)
+    got = res.liquidation_price_below if side > 0 else res.liquidation_price_above
+    if liq <= 1e-9 * mark:  # 1x long: liquidation at (or numerically near) zero
+        assert np.isnan(got) or float(got) <= 1e-9 * mark
+    else:
+        assert float(got) == pytest.approx(liq, rel=1e-9)
+
+
+def _binance(mmr, cum, floor_mmr=0.005):
+    """A two-tier schedule whose upper tier has rate ``mmr`` and cum amount ``cum``."""
+    floor = cum / (mmr - floor_mmr)
+    return MarginRules("binance-like", 2 * floor_mmr, floor_mmr, (0.0, floor), (floor_mmr, mmr),
+                       (2 * floor_mmr, 2 * mmr))
+
+
+def _binance_lp(wb, tmm1, upnl1, cum, side, pos, ep, mmr):
+    # Binance FAQ "How to calculate liquidation price of USDⓈ-M futures" (one-way mode)
+    return (wb - tmm1 + upnl1 + cum - side * pos * ep) / (pos * mmr - side * pos)
+
+
+def test_binance_faq_isolated_examples():
+    # Binance FAQ example: WB 1535443.01; ETH 3683.979 @ 1456.84 (MMR 10 %, cum 135365)
+    # -> 1114.78; BTC 109.488 @ 32481.98 (MMR 2.5 %, cum 16300) -> 18778.73.
+    wb = 1535443.01
+    eth = IsolatedAccount(PerpPosition(3683.979, 1456.84), cash=wb, rules=_binance(0.10, 135365))
+    btc = IsolatedAccount(
+        PerpPosition(109.488, 32481.98, "BTC"), cash=wb, rules=_binance(0.025, 16300)
+    )
+    liq_eth = float(eth.liquidation(1456.84).liquidation_price_below)
+    liq_btc = float(btc.liquidation(32481.98).liquidation_price_below)
+    assert liq_eth == pytest.approx(1114.78, abs=0.005)
+    assert liq_btc == pytest.approx(18778.73, abs=0.005)
+    assert liq_eth == pytest.approx(
+        _binance_lp(wb, 0, 0, 135365, 1, 3683.979, 1456.84, 0.10), rel=1e-12
+    )
+
+
+def test_binance_faq_cross_examples():
+    # Binance FAQ, cross: ETH with TMM1 = 71200.81144, UPNL1 = -56354.57 (the BTC position)
+    # -> 1153.26; BTC with TMM1 = 356512.508, UPNL1 = -448192.89 (the ETH position) -> 26316.89.
+    wb = 1535443.01
+    eth_pos, btc_pos = PerpPosition(3683.979, 1456.84, "ETH"), PerpPosition(109.488, 32481.98, "BTC")
+    # marks at which the *other* position has the FAQ's PnL; a flat rate giving its TMM1 there
+    btc_mark = 32481.98 - 56354.57 / 109.488
+    eth_mark = 1456.84 - 448192.89 / 3683.979
+    acct_eth = CrossAccount(
+        (eth_pos, btc_pos), cash=wb,
+        rules={"ETH": _binance(0.10, 135365),
+               "BTC": MarginRules("b", 1.0, 71200.81144 / (109.488 * btc_mark))},
+    )
+    res = acct_eth.liquidation({"ETH": 1456.84, "BTC": btc_mark}, market="ETH")
+    assert float(res.liquidation_price_below) == pytest.approx(1153.26, abs=0.005)
+    acct_btc = CrossAccount(
+        (eth_pos, btc_pos), cash=wb,
+        rules={"BTC": _binance(0.025, 16300),
+               "ETH": MarginRules("e", 1.0, 356512.508 / (3683.979 * eth_mark))},
+    )
+    res = acct_btc.liquidation({"ETH": eth_mark, "BTC": 32481.98}, market="BTC")
+    assert float(res.liquidation_price_below) == pytest.approx(26316.89, abs=0.005)
+
+
+def test_tiers_changing_at_the_boundary():
+    # Entry notional in a low tier, liquidation notional in a higher one: Binance says recompute
+    # with the tier at the liquidation price; the piecewise solve does this by construction.
+    rules = MarginRules("t", 0.02, 0.01, (0.0, 60_000.0), (0.01, 0.10), (0.02, 0.2))
+    acct = IsolatedAccount(PerpPosition(-18.0, 3000.0), cash=10_000.0, rules=rules)  # 54k notional
+    assert rules.tier_index(acct.notional(3000.0)) == 0
+    liq = float(acct.liquidation(3000.0).liquidation_price_above)
+    assert rules.tier_index(acct.notional(liq)) == 1
+    _, rates, ded = rules.maintenance_pieces()
+    # Binance formula with the liquidation tier (side = -1, isolated)
+    expect = _binance_lp(10_000.0, 0, 0, ded[1], -1, 18.0, 3000.0, rates[1])
+    assert liq == pytest.approx(expect, rel=1e-12)
+    assert _rel_gap(acct, np.array([liq]))[0] < 1e-12
+
+
+# -- edge cases -------------------------------------------------------------------------------------
+LP = LPPosition.from_deposit(10_000.0, P0, width_pct=20)
+
+
+def test_no_perp_with_debt_liquidated_when_lp_worth_less_than_debt():
+    acct = IsolatedAccount(None, LP, cash=-6000.0)
+    res = acct.liquidation(P0)
+    b = float(res.liquidation_price_below)
+    assert LP.value(b) == pytest.approx(6000.0, rel=1e-12)
+    assert np.isinf(res.safe_upper) and res.boundaries.size == 1
+    assert np.isinf(acct.health(P0))
+
+
+def test_no_perp_no_debt_never_liquidatable():
+    res = IsolatedAccount(None, LP, cash=0.0).liquidation(P0)
+    assert res.boundaries.size == 0
+    assert (float(res.safe_lower), float(res.safe_upper)) == (0.0, np.inf)
+    assert float(res.distance_pct) == np.inf
+
+
+def test_zero_size_perp():
+    acct = IsolatedAccount(PerpPosition(0.0, P0), LP, cash=100.0)
+    res = acct.liquidation(P0)
+    assert res.boundaries.size == 0 and not bool(res.liquidatable_now)
+
+
+def test_lp_fully_out_of_range_is_linear():
+    # Current price below the range: the LP is all base, the account a long in disguise.
+    lp = LPPosition(3500.0, 4000.0, 2000.0)
+    base = lp.amounts(P0)[0]
+    acct = IsolatedAccount(PerpPosition(-0.5 * base, P0), lp, cash=-5000.0, rules=FLAT)
+    res = acct.liquidation(P0)
+    # below the range: g = base P - 5000 - 0.5 base (P - P0) - 0.05 * 0.5 base P (linear)
+    expect = (5000.0 - 0.5 * base * P0) / (base - 0.5 * base - 0.025 * base)
+    assert 0 < expect < P0
+    assert float(res.liquidation_price_below) == pytest.approx(expect, rel=1e-12)
+
+
+def test_cf_zero_reduces_to_cash_only():
+    acct = IsolatedAccount(PerpPosition(-3.0, 3000.0), LP, 1000.0, StaticFactor(0.0), FLAT)
+    cash_only = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0, rules=FLAT)
+    np.testing.assert_allclose(acct.liquidation(P0).boundaries,
+                               cash_only.liquidation(P0).boundaries, rtol=1e-12)
+
+
+def test_already_liquidatable():
+    acct = IsolatedAccount(PerpPosition(-30.0, 2000.0), LP, rules=FLAT)
+    res = acct.liquidation(P0)
+    assert bool(res.liquidatable_now) and acct.is_liquidatable(P0)
+    assert np.isnan(res.safe_lower) and np.isnan(res.safe_upper)
+    assert float(res.distance_pct) == 0.0
+    assert res.boundaries.size >= 1
+
+
+def test_never_liquidatable_delta_hedged_lp_with_cash():
+    acct = IsolatedAccount(None, LP, cash=1e6)
+    assert liquidation_boundaries(acct, P0).boundaries.size == 0
+
+
+def test_boundary_exactly_on_range_edge():
+    # choose the cash so that equity == maintenance exactly at price_lower
+    q = 8.0
+    pa = LP.price_lower
+    cash = FLAT.maintenance_margin(q * pa) - LP.value(pa) - q * (pa - P0)
+    acct = IsolatedAccount(PerpPosition(q, P0), LP, cash=cash, rules=FLAT)
+    res = acct.liquidation(P0)
+    assert res.boundaries.size == 1  # found once, not twice from both sides
+    assert float(res.liquidation_price_below) == pytest.approx(pa, rel=1e-12)
+
+
+def test_current_price_exactly_on_boundary():
+    acct = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0, rules=FLAT)
+    b = float(acct.liquidation(3000.0).liquidation_price_above)
+    res = acct.liquidation(b)
+    assert not bool(res.liquidatable_now) or _rel_gap(acct, np.array([b]))[0] < 1e-12
+
+
+def test_debt_and_short_hedge_gives_a_safe_band():
+    # LP bought partly with borrowed USDC (negative cash) and its delta shorted: liquidated both
+    # when ETH falls (collateral < debt) and when it rallies (short loses).
+    delta = LP.delta(P0)
+    acct = IsolatedAccount(PerpPosition(-delta, P0), LP, cash=-7000.0, rules=FLAT)
+    res = acct.liquidation(P0)
+    lo, hi = float(res.safe_lower), float(res.safe_upper)
+    assert 0 < lo < P0 < hi < np.inf
+    assert res.safe_intervals() == [(lo, hi)]
+    assert np.all(_rel_gap(acct, res.boundaries) < 1e-12)
+
+
+def test_safe_intervals_alternate():
+    delta = LP.delta(P0)
+    acct = IsolatedAccount(PerpPosition(-delta, P0), LP, cash=-7000.0, rules=FLAT)
+    res = acct.liquidation(P0)
+    grid = np.logspace(1, 5, 2001)
+    safe = ~np.asarray(acct.is_liquidatable(grid))
+    inside = np.zeros_like(safe)
+    for lo, hi in res.safe_intervals():
+        inside |= (grid > lo) & (grid < hi)
+    assert np.array_equal(safe, inside)
+
+
+# -- random accounts: exactness and completeness ----------------------------------------------------
+MODELS = st.one_of(
+    st.floats(0.0, 1.0).map(StaticFactor),
+    st.builds(TokenMinFactor, st.floats(0.5, 1.0), st.floats(0.5, 1.0), st.floats(0.5, 1.0)),
+    st.builds(RangeAwareFactor, st.floats(0.0, 50.0), st.floats(0.3, 1.0), st.floats(0.3, 1.0)),
+    st.builds(VolatilityScaledFactor, st.floats(0.0, 3.0), st.floats(0.0, 0.05)),
+)
+
+
+@st.composite
+def accounts(draw):
+    lo = draw(st.floats(200.0, 6000.0))
+    width = draw(st.floats(1.001, 5.0))
+    lp = LPPosition(lo, lo * width, draw(st.floats(0.0, 5000.0)))
+    perp = PerpPosition(draw(st.floats(-40.0, 40.0)), draw(st.floats(1000.0, 5000.0)))
+    return IsolatedAccount(
+        perp,
+        lp,
+        cash=draw(st.floats(-30_000.0, 30_000.0)),
+        collateral=draw(MODELS),
+        rules=draw(st.sampled_from([FLAT, TIERED])),
+        accrued_fees=draw(st.floats(0.0, 500.0)),
+        funding_paid=draw(st.floats(-500.0, 500.0)),
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(accounts(), st.floats(500.0, 6000.0))
+def test_boundaries_exact_and_complete(acct, price):
+    res = acct.liquidation(price)
+    b = res.boundaries[np.isfinite(res.boundaries)]
+    assert np.all(np.diff(b) > 0)
+    assert np.all(_rel_gap(acct, b) < 1e-9)
+    grid, idx = _grid_sign_changes(acct)
+    for j in idx:  # every sign change on the dense grid brackets a boundary
+        assert np.any((b >= grid[j] * (1 - 1e-9)) & (b <= grid[j + 1] * (1 + 1e-9))), (j, b)
+    # every boundary within the grid is a real crossing (sign differs a little either side)
+    assert len(b[(b > grid[0]) & (b < grid[-1])]) >= len(idx)
+    # the safe interval contains the price and is safe inside
+    if not bool(res.liquidatable_now):
+        lo, hi = float(res.safe_lower), float(res.safe_upper)
+        assert lo <= price <= hi
+        inside = np.geomspace(max(lo, 1e-3), min(hi, 1e8), 50)[1:-1]
+        assert not np.any(acct.is_liquidatable(inside))
+    else:
+        assert acct.is_liquidatable(price)
+
+
+@settings(max_examples=40, deadline=None)
+@given(accounts(), st.floats(500.0, 6000.0), st.floats(0.0, 20_000.0))
+def test_more_collateral_never_moves_a_boundary_toward_the_price(acct, price, extra):
+    from dataclasses import replace
+
+    r1 = acct.liquidation(price)
+    r2 = replace(acct, cash=acct.cash + extra).liquidation(price)
+    if not bool(r1.liquidatable_now):
+        assert not bool(r2.liquidatable_now)
+        assert float(r2.safe_lower) <= float(r1.safe_lower) * (1 + 1e-12)
+        assert float(r2.safe_upper) >= float(r1.safe_upper) * (1 - 1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(accounts(), st.floats(500.0, 6000.0), st.floats(0.0, 1.0), st.floats(0.0, 1.0))
+def test_higher_factor_never_moves_a_boundary_toward_the_price(acct, price, cf1, cf2):
+    from dataclasses import replace
+
+    lo_cf, hi_cf = sorted((cf1, cf2))
+    r1 = replace(acct, collateral=StaticFactor(lo_cf)).liquidation(price)
+    r2 = replace(acct, collateral=StaticFactor(hi_cf)).liquidation(price)
+    if not bool(r1.liquidatable_now):
+        assert float(r2.safe_lower) <= float(r1.safe_lower) * (1 + 1e-12)
+        assert float(r2.safe_upper) >= float(r1.safe_upper) * (1 - 1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(accounts(), st.floats(500.0, 6000.0))
+def test_cross_with_one_position_equals_isolated(acct, price):
+    iso, cross = acct.liquidation(price), acct.as_cross().liquidation(price)
+    np.testing.assert_allclose(cross.boundaries, iso.boundaries, rtol=1e-12)
+    assert float(cross.safe_lower) == pytest.approx(float(iso.safe_lower), rel=1e-12, nan_ok=True)
+
+
+# -- numeric path (no closed form) ------------------------------------------------------------------
+def test_function_factor_matches_closed_form_for_a_constant():
+    acct = IsolatedAccount(PerpPosition(6.0, P0), LP, cash=-1000.0, rules=TIERED)
+    const = IsolatedAccount(
+        PerpPosition(6.0, P0), LP, cash=-1000.0, rules=TIERED,
+        collateral=FunctionFactor(lambda p: np.full(np.shape(p), 0.8)),
+    )
+    closed = acct.__class__(acct.perp, LP, -1000.0, StaticFactor(0.8), TIERED).liquidation(P0)
+    numeric = const.liquidation(P0)
+    np.testing.assert_allclose(numeric.boundaries, closed.boundaries, rtol=1e-10)
+
+
+def test_function_factor_price_dependent_boundaries_exact():
+    ramp = FunctionFactor(lambda p: np.clip(1.2 - p / 5000.0, 0.2, 0.9), name="ramp")
+    acct = IsolatedAccount(PerpPosition(-2.0, P0), LP, cash=-2000.0, collateral=ramp, rules=FLAT)
+    res = acct.liquidation(P0)
+    b = res.boundaries[np.isfinite(res.boundaries)]
+    assert b.size >= 1 and np.all(_rel_gap(acct, b) < 1e-9)
+    _, idx = _grid_sign_changes(acct, 1.0, 1e6, 100_000)
+    assert len(idx) == b.size
+
+
+# -- array API, maps and drift ----------------------------------------------------------------------
+def test_solve_boundaries_matches_accounts():
+    rng = np.random.default_rng(7)
+    n = 200
+    pa = rng.uniform(1000, 3000, n)
+    pb = pa * rng.uniform(1.05, 3.0, n)
+    liq = rng.uniform(0, 2000, n)
+    size = rng.normal(0, 10, n)
+    cash = rng.normal(0, 3000, n)
+    res = solve_boundaries(P0, size, P0, cash, price_lower=pa, price_upper=pb, liquidity=liq,
+                           rules=TIERED, w_base=0.9, w_quote=0.9)
+    for i in range(0, n, 17):
+        acct = IsolatedAccount(PerpPosition(size[i], P0), LPPosition(pa[i], pb[i], liq[i]), cash[i],
+                               StaticFactor(0.9), TIERED)
+        one = acct.liquidation(P0)
+        got = res.boundaries[i][np.isfinite(res.boundaries[i])]
+        np.testing.assert_allclose(got, one.boundaries, rtol=1e-12)
+
+
+def test_price_array_gives_same_boundaries_and_per_price_intervals():
+    acct = IsolatedAccount(PerpPosition(-LP.delta(P0), P0), LP, cash=-7000.0, rules=FLAT)
+    prices = np.array([1000.0, 3000.0, 9000.0])
+    res = acct.liquidation(prices)
+    assert res.boundaries.shape[0] == 3
+    np.testing.assert_allclose(res.boundaries[0], res.boundaries[1])
+    assert res.liquidatable_now.tolist() == [True, False, True]
+
+
+def test_boundary_map_entries_equal_single_solves():
+    acct = IsolatedAccount(PerpPosition(-6.0, P0), LP, rules=FLAT)
+    widths = np.linspace(5, 50, 7)
+    levs = np.linspace(0.5, 5, 5)
+    m = boundary_map(acct, P0, "width_pct", widths, "leverage", levs)
+    assert m.safe_upper.shape == (7, 5)
+    i, j = 3, 2
+    lp = LPPosition.from_deposit(LP.value(P0), P0, width_pct=widths[i])
+    size = -levs[j] * lp.value(P0) / P0
+    one = IsolatedAccount(PerpPosition(size, P0), lp, rules=FLAT).liquidation(P0)
+    assert float(m.safe_upper[i, j]) == pytest.approx(float(one.safe_upper), rel=1e-10)
+    # wider range -> the short's liquidation price does not fall (LP holds more quote above)
+    cf = boundary_map(acct, P0, "cf", np.linspace(0.1, 1.0, 10))
+    assert np.all(np.diff(cf.safe_upper) >= 0)
+
+
+def test_health_map_matches_account_health():
+    acct = IsolatedAccount(PerpPosition(-6.0, P0), LP, rules=TIERED)
+    prices = np.linspace(2000, 5000, 31)
+    h = health_map(acct, prices, "cash", [0.0, 1000.0], price=P0)
+    np.testing.assert_allclose(h[0], acct.health(prices), rtol=1e-12)
+
+
+def test_boundaries_after_days_equal_accrued_account():
+    from dataclasses import replace
+
+    acct = IsolatedAccount(PerpPosition(-6.0, P0), LP, rules=FLAT)
+    res = boundaries_after(acct, P0, [0.0, 30.0], fee_apr=0.3, funding_rate_per_year=-0.1)
+    tau = 30 / 365
+    fees = LP.fee_income(P0, tau, fee_apr=0.3)
+    funding = acct.perp.funding_payment(P0, tau, -0.1)
+    later = replace(acct, accrued_fees=fees, funding_paid=funding).liquidation(P0)
+    assert float(res.safe_upper[1]) == pytest.approx(float(later.safe_upper), rel=1e-12)
+    assert float(res.safe_upper[1]) > float(res.safe_upper[0])  # fees + funding received help
+
+
+def test_repr_html_is_a_table():
+    res = IsolatedAccount(PerpPosition(-6.0, P0), LP).liquidation(P0)
+    assert res._repr_html_().startswith("<table>")
