@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lpperp._abi import decode, encode_call, to_checksum_address
+from lpperp._abi import decode, encode, encode_call, keccak256, to_checksum_address
 from lpperp._rpc import ChainError, JsonRpcClient, RpcCallError, RpcUnreachableError
 from lpperp._validate import LpperpError, integer
 from lpperp.liquidity import amounts_for_burn, mul_div
@@ -35,6 +35,7 @@ from lpperp.units import Q128, PoolSpec
 
 __all__ = [
     "CHAINS",
+    "POOL_INIT_CODE_HASH",
     "STABLECOINS",
     "ChainError",
     "ChainPreset",
@@ -46,6 +47,7 @@ __all__ = [
     "TokenInfo",
     "WrongChainError",
     "fee_growth_inside",
+    "pool_address",
     "read_pool",
     "read_position",
     "uncollected_fees",
@@ -155,6 +157,38 @@ STABLECOINS = frozenset(
 )  # fmt: skip
 """Symbols (upper case) taken as the quote token by default."""
 _ETH_LIKE = frozenset({"WETH", "ETH", "WETH.E"})
+
+
+POOL_INIT_CODE_HASH = "0xe34f199b19b2b4f47f68442619d555527d244f78a3297ea89325f843f87b8b54"
+"""keccak256 of the UniswapV3Pool creation code (v3-periphery ``PoolAddress.sol``)."""
+
+
+def pool_address(
+    factory: str,
+    token_a: str,
+    token_b: str,
+    fee_pips: int,
+    init_code_hash: str = POOL_INIT_CODE_HASH,
+) -> str:
+    """CREATE2 address of the v3 pool for two tokens and a fee (no RPC call needed).
+
+    ``keccak256(0xff ++ factory ++ keccak256(abi.encode(token0, token1, fee)) ++ init_code_hash)``,
+    last 20 bytes, with the tokens sorted by address.
+
+    Examples
+    --------
+    The USDC/WETH 0.05 % pool on Ethereum mainnet:
+
+    >>> pool_address(CHAINS["ethereum"].factory, "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
+    ...              "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", 500)
+    '0x88e6A0c2dDD26FEEb64F039a2c41296FcB3f5640'
+    """
+    a, b = _address_arg("token_a", token_a), _address_arg("token_b", token_b)
+    t0, t1 = sorted((a, b), key=lambda x: int(x, 16))
+    salt = keccak256(encode(["address", "address", "uint24"], [t0, t1, fee_pips]))
+    body = b"\xff" + bytes.fromhex(_address_arg("factory", factory)[2:]) + salt
+    body += bytes.fromhex(init_code_hash.removeprefix("0x"))
+    return to_checksum_address("0x" + keccak256(body)[12:].hex())
 
 
 def _resolve_chain(chain: str | ChainPreset | None) -> ChainPreset | None:
