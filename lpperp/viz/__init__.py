@@ -15,15 +15,25 @@ import importlib
 from typing import Any
 
 __all__ = [
+    "HealthExplorer",
+    "HealthResult",
+    "HealthScenario",
     "LPExplorer",
     "LPResult",
     "LPScenario",
+    "compute_health",
     "compute_lp",
+    "health_figure",
     "lp_figure",
     "price_grid",
 ]
 
 _WHERE = {
+    "HealthExplorer": "explorers",
+    "HealthResult": "scenarios",
+    "HealthScenario": "scenarios",
+    "compute_health": "scenarios",
+    "health_figure": "figures",
     "LPExplorer": "explorers",
     "LPResult": "scenarios",
     "LPScenario": "scenarios",

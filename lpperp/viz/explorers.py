@@ -26,14 +26,24 @@ from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as widgets
+import numpy as np
 
 from lpperp.viz import figures
-from lpperp.viz.scenarios import LPResult, LPScenario, compute_lp
+from lpperp.viz.scenarios import (
+    COLLATERAL_MODELS,
+    VENUE_CHOICES,
+    HealthResult,
+    HealthScenario,
+    LPResult,
+    LPScenario,
+    compute_health,
+    compute_lp,
+)
 
-__all__ = ["Explorer", "LPExplorer"]
+__all__ = ["Explorer", "HealthExplorer", "LPExplorer"]
 
-_DESC = {"description_width": "120px"}
-_WIDE = widgets.Layout(width="380px")
+_DESC = {"description_width": "105px"}
+_WIDE = widgets.Layout(width="310px")
 
 
 def _slider(description: str, value: float, lo: float, hi: float, step: float, fmt: str,
@@ -50,6 +60,11 @@ def _text(description: str, value: float, css: str) -> widgets.FloatText:
     t = widgets.FloatText(value=value, description=description, style=_DESC, layout=_WIDE)
     t.add_class(css)
     return t
+
+
+def _choice(description: str, options: list, value: Any) -> widgets.Dropdown:
+    return widgets.Dropdown(options=options, value=value, description=description, style=_DESC,
+                            layout=_WIDE)
 
 
 def _set_slider_bounds(slider: widgets.FloatSlider, lo: float, hi: float, value: float,
@@ -208,10 +223,8 @@ class _RangeControls:
         c["price"] = _slider("price", e if price is None else price, 0.3 * e, 2.0 * e,
                              _nice_step(e), ",.1f", "lpperp-price")
         c["width_pct"] = _slider("range ± %", width_pct, 0.5, 95.0, 0.5, ".1f", "lpperp-width")
-        c["range_mode"] = widgets.ToggleButtons(
-            options=[("± width", "width"), ("bounds", "bounds")], value="width",
-            description="range by", style={**_DESC, "button_width": "80px"},
-        )
+        c["range_mode"] = _choice("range given by", [("± width %", "width"),
+                                                      ("lower/upper bounds", "bounds")], "width")
         c["price_lower"] = _text("lower bound", e * (1 - width_pct / 100), "lpperp-lower")
         c["price_upper"] = _text("upper bound", e * (1 + width_pct / 100), "lpperp-upper")
         c["entry_price"] = _text("entry price", e, "lpperp-entry")
@@ -291,8 +304,8 @@ class LPExplorer(_RangeControls, Explorer):
         return self._range_controls(**initial)
 
     def _control_rows(self) -> list[list[str]]:
-        return [["price", "width_pct", "range_mode"], ["entry_price", "deposit", "price_lower",
-                                                       "price_upper"]]
+        return [["price", "width_pct", "range_mode"],
+                ["entry_price", "deposit", "price_lower", "price_upper"]]
 
     def scenario(self) -> LPScenario:
         c = self.controls
@@ -320,4 +333,118 @@ class LPExplorer(_RangeControls, Explorer):
             ("base", f"{b} held", f"{r['base']:,.4f}"),
             ("quote", f"{q} held", f"{r['quote']:,.2f}"),
             ("in_range", "in range", "yes" if result.in_range_now else "no (earns no fees)"),
+        ]
+
+
+def _fmt_price(x: float) -> str:
+    return "none" if not np.isfinite(x) else f"{x:,.2f}"
+
+
+def _fmt_num(x: float, unit: str = "") -> str:
+    if np.isnan(x):
+        return "-"
+    if np.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    return f"{x:,.2f}{unit}"
+
+
+class HealthExplorer(_RangeControls, Explorer):
+    """LP as perp collateral: health, liquidation boundaries and zone, LP value, IL, holdings.
+
+    Controls: ``price`` (oracle/mark), ``width_pct`` (or explicit bounds), ``leverage`` (perp notional
+    at entry / LP collateral value at entry), ``side``, ``mode`` (isolated / cross with
+    ``wallet_cash``), ``collateral`` model and its parameters (``cf``, ``shock_pct``,
+    ``sigma_per_year``), ``venue`` preset, ``entry_price`` and ``deposit``.
+
+    >>> ex = HealthExplorer(leverage=3.0, side="short")
+    >>> ex.controls["leverage"].value = 5.0
+    >>> b = ex.result.summary.liquidation_above
+    >>> bool(abs(ex.result.account.equity(b) - ex.result.account.maintenance_requirement(b)) < 1e-6)
+    True
+    """
+
+    title = "LP collateral health explorer"
+
+    def __init__(self, *, entry_price: float = 3000.0, deposit: float = 10_000.0,
+                 width_pct: float = 10.0, price: float | None = None, leverage: float = 3.0,
+                 side: str = "short", mode: str = "isolated", wallet_cash: float = 5_000.0,
+                 collateral: str = "static", cf: float = 0.8, shock_pct: float = 10.0,
+                 sigma_per_year: float = 0.8, venue: str = "default",
+                 symbols: tuple[str, str] = ("ETH", "USDC")) -> None:
+        self.symbols = symbols
+        super().__init__(entry_price=entry_price, deposit=deposit, width_pct=width_pct,
+                         price=price, leverage=leverage, side=side, mode=mode,
+                         wallet_cash=wallet_cash, collateral=collateral, cf=cf,
+                         shock_pct=shock_pct, sigma_per_year=sigma_per_year, venue=venue)
+
+    def _build_controls(self, **k: Any) -> dict[str, widgets.Widget]:
+        c = self._range_controls(k["entry_price"], k["deposit"], k["width_pct"], k["price"])
+        c["leverage"] = _slider("leverage", k["leverage"], 0.0, 20.0, 0.25, ".2f",
+                                "lpperp-leverage")
+        c["side"] = _choice("perp side", ["long", "short"], k["side"])
+        c["mode"] = _choice("margin mode", ["isolated", "cross"], k["mode"])
+        c["wallet_cash"] = _text("wallet cash", k["wallet_cash"], "lpperp-wallet-cash")
+        c["collateral"] = _choice("collateral model", list(COLLATERAL_MODELS), k["collateral"])
+        c["cf"] = _slider("factor cf", k["cf"], 0.0, 1.0, 0.01, ".2f", "lpperp-cf")
+        c["shock_pct"] = _slider("shock %", k["shock_pct"], 0.0, 60.0, 0.5, ".1f",
+                                 "lpperp-shock")
+        c["sigma_per_year"] = _slider("volatility /yr", k["sigma_per_year"], 0.05, 3.0, 0.05,
+                                      ".2f", "lpperp-sigma")
+        c["venue"] = _choice("venue rules", list(VENUE_CHOICES), k["venue"])
+        c["collateral"].observe(self._enable_params, names="value")
+        c["mode"].observe(self._enable_params, names="value")
+        self._enable_params(controls=c)
+        return c
+
+    def _enable_params(self, change: dict | None = None,
+                       controls: dict[str, widgets.Widget] | None = None) -> None:
+        c = controls if controls is not None else self.controls
+        model = c["collateral"].value
+        c["cf"].disabled = model != "static"
+        c["shock_pct"].disabled = model != "range-aware"
+        c["sigma_per_year"].disabled = model != "volatility"
+        c["wallet_cash"].disabled = c["mode"].value != "cross"
+
+    def _control_rows(self) -> list[list[str]]:
+        return [
+            ["price", "leverage", "width_pct", "side", "mode", "wallet_cash"],
+            ["collateral", "cf", "shock_pct", "sigma_per_year", "venue"],
+            ["entry_price", "deposit", "range_mode", "price_lower", "price_upper"],
+        ]
+
+    def scenario(self) -> HealthScenario:
+        c = self.controls
+        return HealthScenario(
+            price=c["price"].value, entry_price=c["entry_price"].value,
+            deposit=c["deposit"].value, leverage=c["leverage"].value, side=c["side"].value,
+            mode=c["mode"].value, wallet_cash=c["wallet_cash"].value,
+            collateral=c["collateral"].value, cf=c["cf"].value, shock_pct=c["shock_pct"].value,
+            sigma_per_year=c["sigma_per_year"].value, venue=c["venue"].value,
+            **self._range_kwargs(),
+        )
+
+    def compute(self, scenario: HealthScenario) -> HealthResult:
+        return compute_health(scenario)
+
+    def _make_figure(self, result: HealthResult) -> Any:
+        return figures.health_figure(result, symbols=self.symbols)
+
+    def _update_figure(self, fig: Any, result: HealthResult) -> None:
+        figures.update_health_figure(fig, result, symbols=self.symbols)
+
+    def _readout_items(self, result: HealthResult) -> list[tuple[str, str, str]]:
+        r = result.readout
+        q = self.symbols[1]
+        self.readout_values = dict(r)
+        liq = result.summary.liquidatable
+        return [
+            ("health", "health (equity / maintenance)",
+             _fmt_num(r["health"]) + ("  LIQUIDATABLE" if liq else "")),
+            ("liquidation_below", "liquidation below", _fmt_price(r["liquidation_below"])),
+            ("liquidation_above", "liquidation above", _fmt_price(r["liquidation_above"])),
+            ("distance_pct", "distance to liquidation", _fmt_num(r["distance_pct"], " %")),
+            ("leverage", "account leverage", _fmt_num(r["leverage"], "x")),
+            ("free_collateral", f"free collateral ({q})", _fmt_num(r["free_collateral"])),
+            ("equity", f"equity ({q})", _fmt_num(r["equity"])),
+            ("maintenance", f"maintenance ({q})", _fmt_num(r["maintenance"])),
         ]

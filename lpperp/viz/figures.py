@@ -23,10 +23,15 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 __all__ = [
+    "HEALTH_TRACES",
     "LP_TRACES",
+    "bands",
+    "health_figure",
     "lp_figure",
     "resync_view_state",
+    "update_health_figure",
     "update_lp_figure",
+    "vline",
 ]
 
 COLORS = {
@@ -66,6 +71,19 @@ def _span(*arrays: np.ndarray) -> tuple[float, float]:
     lo = min(float(np.nanmin(a)) for a in arrays)
     hi = max(float(np.nanmax(a)) for a in arrays)
     pad = 0.02 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.02
+    return lo - pad, hi + pad
+
+
+def _margin_span(equity: np.ndarray, maintenance: np.ndarray) -> tuple[float, float]:
+    """y range of the margin plot: all of the positive side, the negative side cut at 40 % of it.
+
+    Far from the boundary a levered account's equity runs deeply negative; showing all of it would
+    flatten the maintenance curve and the boundary into the x axis.
+    """
+    hi = max(float(np.max(equity)), float(np.max(maintenance)), 1.0)
+    lo = max(float(np.min(equity)), -0.4 * hi)
+    lo = min(lo, float(np.min(maintenance)), 0.0)
+    pad = 0.04 * (hi - lo)
     return lo - pad, hi + pad
 
 
@@ -166,8 +184,10 @@ def lp_figure(
     fig.update_yaxes(title_text="IL (%)", row=2, col=1)
     fig.update_xaxes(title_text=f"price ({q} per {symbols[0]})", row=2, col=1)
     fig.update_layout(
-        height=560, margin={"l": 60, "r": 20, "t": 40, "b": 50}, template="plotly_white",
-        legend={"orientation": "h", "y": 1.08, "x": 0.0}, uirevision="lpperp",
+        height=580, margin={"l": 60, "r": 20, "t": 70, "b": 50}, template="plotly_white",
+        legend={"orientation": "h", "y": 0.995, "yanchor": "top", "yref": "container",
+                "x": 0.0},
+        uirevision="lpperp",
     )
     update_lp_figure(fig, result, symbols=symbols)
     return fig
@@ -192,3 +212,108 @@ def update_lp_figure(
     d[5].update(x=grid, y=il_pct)
     d[6].update(x=[s.price], y=[100.0 * result.il_now])
     d[7].update(**_composition(result.base_now, result.quote_now, s.price, symbols))
+
+
+#: Trace order of :func:`health_figure`.
+HEALTH_TRACES = (
+    "equity",
+    "maintenance",
+    "liquidation zone",
+    "liquidation boundary",
+    "current price",
+    "equity now",
+    "LP value",
+    "collateral value",
+    "LP value now",
+    "impermanent loss",
+    "IL now",
+    "composition",
+)
+
+
+def health_figure(
+    result: Any, *, widget: bool = True, symbols: tuple[str, str] = ("ETH", "USDC")
+) -> go.Figure:
+    """Equity vs maintenance against price (liquidation zone shaded, boundaries marked), LP value and
+    collateral value, impermanent loss, and the holdings at the current price.
+
+    ``result`` is a :class:`~lpperp.viz.scenarios.HealthResult`; traces as in :data:`HEALTH_TRACES`.
+
+    >>> from lpperp.viz.scenarios import HealthScenario, compute_health
+    >>> fig = health_figure(compute_health(HealthScenario(price=3000.0)), widget=False)
+    >>> [t.name for t in fig.data] == list(HEALTH_TRACES)
+    True
+    """
+    q = symbols[1]
+    fig = _figure(
+        widget, rows=3, cols=2, column_widths=[0.74, 0.26], row_heights=[0.5, 0.27, 0.23],
+        specs=[[{}, {"rowspan": 3}], [{}, None], [{}, None]], shared_xaxes=True,
+        horizontal_spacing=0.09, vertical_spacing=0.06,
+        subplot_titles=("margin: equity vs maintenance", "holdings now (quote units)",
+                        "LP value and what counts as collateral", "impermanent loss"),
+    )
+    add = fig.add_trace
+    add(go.Scatter(name="equity", line={"color": COLORS["equity"], "width": 2.5}), 1, 1)
+    add(go.Scatter(name="maintenance", line={"color": COLORS["maintenance"], "width": 2}), 1, 1)
+    add(go.Scatter(name="liquidation zone", fill="toself", fillcolor=COLORS["zone"], mode="lines",
+                   line={"width": 0}, hoverinfo="skip"), 1, 1)
+    add(go.Scatter(name="liquidation boundary", mode="markers+text", textposition="top center",
+                   marker={"color": COLORS["boundary"], "size": 11, "symbol": "x"},
+                   textfont={"color": COLORS["boundary"]}), 1, 1)
+    add(go.Scatter(name="current price", mode="lines", showlegend=False, hoverinfo="skip",
+                   line={"color": COLORS["now"], "dash": "dot", "width": 1}), 1, 1)
+    add(go.Scatter(name="equity now", mode="markers", showlegend=False,
+                   marker={"color": COLORS["now"], "size": 9}), 1, 1)
+    add(go.Scatter(name="LP value", line={"color": COLORS["lp"], "dash": "dash"}), 2, 1)
+    add(go.Scatter(name="collateral value", line={"color": COLORS["quote"]}), 2, 1)
+    add(go.Scatter(name="LP value now", mode="markers", showlegend=False,
+                   marker={"color": COLORS["now"], "size": 8}), 2, 1)
+    add(go.Scatter(name="impermanent loss", line={"color": COLORS["il"]}), 3, 1)
+    add(go.Scatter(name="IL now", mode="markers", showlegend=False,
+                   marker={"color": COLORS["now"], "size": 8}), 3, 1)
+    add(go.Bar(name="composition", showlegend=False, textposition="auto",
+               marker={"color": [COLORS["base"], COLORS["quote"], COLORS["equity"]]}), 1, 2)
+    fig.update_yaxes(title_text=q, row=1, col=1)
+    fig.update_yaxes(title_text=q, row=2, col=1)
+    fig.update_yaxes(title_text="IL (%)", row=3, col=1)
+    fig.update_xaxes(title_text=f"price ({q} per {symbols[0]})", row=3, col=1)
+    fig.update_layout(
+        height=720, margin={"l": 60, "r": 20, "t": 80, "b": 50}, template="plotly_white",
+        legend={"orientation": "h", "y": 0.995, "yanchor": "top", "yref": "container",
+                "x": 0.0},
+        uirevision="lpperp",
+    )
+    update_health_figure(fig, result, symbols=symbols)
+    return fig
+
+
+def update_health_figure(
+    fig: go.Figure, result: Any, *, symbols: tuple[str, str] = ("ETH", "USDC")
+) -> None:
+    """Rewrite :func:`health_figure`'s traces from a new ``HealthResult`` (inside ``batch_update``)."""
+    s = result.scenario
+    grid = result.grid
+    d = fig.data
+    span = _margin_span(result.equity, result.maintenance)
+    fig.layout.yaxis.range = span
+    d[0].update(x=grid, y=result.equity)
+    d[1].update(x=grid, y=result.maintenance)
+    zx, zy = bands(result.zones, span)
+    d[2].update(x=zx, y=zy)
+    b = result.boundaries
+    b = b[np.isfinite(b) & (b >= grid[0]) & (b <= grid[-1])]
+    acct = result.account
+    d[3].update(x=b, y=np.asarray(acct.maintenance_requirement(b)) if b.size else [],
+                text=[f"{x:,.0f}" for x in b])
+    lx, ly = vline(s.price, span)
+    d[4].update(x=lx, y=ly)
+    d[5].update(x=[s.price], y=[result.summary.equity])
+    d[6].update(x=grid, y=result.lp_value)
+    d[7].update(x=grid, y=result.collateral_value)
+    d[8].update(x=[s.price], y=[float(result.lp.value(s.price))])
+    d[9].update(x=grid, y=100.0 * result.il)
+    d[10].update(x=[s.price], y=[100.0 * float(result.lp.impermanent_loss(s.price, s.entry_price))])
+    comp = _composition(result.base_now, result.quote_now, s.price, symbols)
+    coll = float(acct.collateral_value(s.price))
+    d[11].update(x=[*comp["x"], "counted as collateral"], y=[*comp["y"], coll],
+                 text=[*comp["text"], f"{coll:,.2f} {symbols[1]}"])

@@ -14,18 +14,38 @@ quote units; ``width_pct=10`` means the range ``[P0 (1 - 0.10), P0 (1 + 0.10)]``
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from lpperp._validate import LpperpError, finite, ordered_range, positive
+from lpperp._validate import LpperpError, finite, nonnegative, one_of, ordered_range, positive
+from lpperp.collateral import (
+    REVERT_LEND_ARBITRUM_WETH_USDC,
+    CollateralModel,
+    RangeAwareFactor,
+    StaticFactor,
+    VolatilityScaledFactor,
+)
+from lpperp.liquidation import LiquidationResult
+from lpperp.margin import DEFAULT_RULES, AccountSummary, CrossAccount, IsolatedAccount
+from lpperp.perp import MarginRules, PerpPosition
 from lpperp.position import LPPosition
+from lpperp.venues import VENUES, get_venue
 
 __all__ = [
+    "COLLATERAL_MODELS",
     "GRID_POINTS",
+    "VENUE_CHOICES",
+    "HealthResult",
+    "HealthScenario",
     "LPResult",
     "LPScenario",
+    "collateral_model",
+    "compute_health",
     "compute_lp",
+    "margin_rules",
     "price_grid",
 ]
 
@@ -203,4 +223,213 @@ def compute_lp(scenario: LPScenario, grid: np.ndarray | None = None) -> LPResult
         scenario=s, position=pos, grid=grid, value=value, hold_value=hold, il=il,
         value_now=value_now, hold_now=hold_now, il_now=il_now, base_now=float(base_now),
         quote_now=float(quote_now), in_range_now=bool(pos.in_range(s.price)), readout=readout,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# LP as perp collateral: one LP, one perp, isolated or cross with the rest of the wallet
+# ------------------------------------------------------------------------------------------------
+COLLATERAL_MODELS = ("static", "token-min", "range-aware", "volatility")
+"""Collateral models offered by the health explorer (see :func:`collateral_model`)."""
+
+
+def collateral_model(
+    name: str, *, cf: float = 0.8, shock_pct: float = 10.0, sigma_per_year: float = 0.8
+) -> CollateralModel:
+    """The :mod:`lpperp.collateral` model behind an explorer choice.
+
+    ``static``: ``StaticFactor(cf)``; ``token-min``: Revert Lend's Arbitrum WETH/USDC factors
+    (``min`` of the token factors, range-blind); ``range-aware``: ``RangeAwareFactor(shock_pct)``;
+    ``volatility``: ``VolatilityScaledFactor(sigma_per_year)`` (1-day horizon, 99 % confidence).
+
+    >>> collateral_model("static", cf=0.7).cf
+    0.7
+    >>> collateral_model("token-min").cf
+    0.775
+    """
+    one_of("collateral model", name, COLLATERAL_MODELS)
+    if name == "static":
+        return StaticFactor(cf)
+    if name == "token-min":
+        return REVERT_LEND_ARBITRUM_WETH_USDC
+    if name == "range-aware":
+        return RangeAwareFactor(shock_pct=shock_pct)
+    return VolatilityScaledFactor(sigma_per_year=sigma_per_year)
+
+
+def margin_rules(venue: str) -> MarginRules:
+    """Perp margin rules of a venue preset (:data:`lpperp.venues.VENUES`) or ``"default"``.
+
+    >>> margin_rules("dydx").maintenance_fraction
+    0.03
+    """
+    if venue == "default":
+        return DEFAULT_RULES
+    return get_venue(venue)
+
+
+VENUE_CHOICES = ("default", *VENUES)
+
+
+@dataclass(frozen=True)
+class HealthScenario:
+    """An LP deposit posted as margin for a perp opened at the same entry price.
+
+    The perp's size is set by ``leverage`` = perp notional at entry / LP collateral value at entry
+    (the LP value weighted by the collateral model): ``|q| = leverage * collateral(P0) / P0``, signed
+    by ``side``. ``mode="isolated"``: the LP alone backs the perp. ``mode="cross"``: the rest of the
+    wallet (``wallet_cash``, quote units) backs it too - the same trade, more collateral, more at
+    risk.
+
+    >>> s = HealthScenario(price=3000.0, leverage=3.0, side="short", collateral="static", cf=0.8)
+    >>> round(s.perp().size, 6)
+    -8.0
+    >>> HealthScenario(price=3000.0, leverage=0.0)
+    Traceback (most recent call last):
+    ...
+    lpperp._validate.LpperpError: leverage must be a finite number > 0, got 0.0
+    """
+
+    price: float
+    entry_price: float = 3000.0
+    deposit: float = 10_000.0
+    width_pct: float | None = 10.0
+    price_lower: float | None = None
+    price_upper: float | None = None
+    leverage: float = 3.0
+    side: str = "short"
+    mode: str = "isolated"
+    wallet_cash: float = 5_000.0
+    collateral: str = "static"
+    cf: float = 0.8
+    shock_pct: float = 10.0
+    sigma_per_year: float = 0.8
+    venue: str = "default"
+
+    def __post_init__(self) -> None:
+        lp = LPScenario(self.price, self.entry_price, self.deposit, self.width_pct,
+                        self.price_lower, self.price_upper)
+        for name in ("price", "entry_price", "deposit", "width_pct", "price_lower", "price_upper"):
+            object.__setattr__(self, name, getattr(lp, name))
+        object.__setattr__(self, "leverage", positive("leverage", self.leverage))
+        one_of("side", self.side, ("long", "short"))
+        one_of("mode", self.mode, ("isolated", "cross"))
+        object.__setattr__(self, "wallet_cash", nonnegative("wallet_cash", self.wallet_cash))
+        one_of("venue", self.venue, VENUE_CHOICES)
+        # build once to validate the model parameters (cf in [0, 1], shock in [0, 100), ...)
+        model = self.model()
+        if model.collateral_value(self.lp(), self.entry_price) <= 0:
+            raise LpperpError("the collateral model counts nothing of this LP (cf = 0?): "
+                              "a perp cannot be opened against it")
+
+    def lp(self) -> LPPosition:
+        return LPPosition.from_deposit(self.deposit, self.entry_price,
+                                       price_lower=self.price_lower, price_upper=self.price_upper)
+
+    def model(self) -> CollateralModel:
+        return collateral_model(self.collateral, cf=self.cf, shock_pct=self.shock_pct,
+                                sigma_per_year=self.sigma_per_year)
+
+    def rules(self) -> MarginRules:
+        return margin_rules(self.venue)
+
+    def perp(self) -> PerpPosition:
+        coll0 = float(self.model().collateral_value(self.lp(), self.entry_price))
+        sign = 1.0 if self.side == "long" else -1.0
+        return PerpPosition(sign * self.leverage * coll0 / self.entry_price, self.entry_price)
+
+    def account(self) -> IsolatedAccount | CrossAccount:
+        """The margin account: isolated (LP only) or cross (LP + wallet cash)."""
+        if self.mode == "isolated":
+            return IsolatedAccount(self.perp(), self.lp(), 0.0, self.model(), self.rules())
+        return CrossAccount((self.perp(),), (self.lp(),), self.wallet_cash, self.model(),
+                            self.rules())
+
+
+def _zones(boundaries: np.ndarray, lo: float, hi: float, g: Callable[[np.ndarray], np.ndarray]
+           ) -> list[tuple[float, float]]:
+    """Liquidatable intervals within ``[lo, hi]``, split at the boundaries, classified by ``g``."""
+    b = np.sort(boundaries[np.isfinite(boundaries) & (boundaries > lo) & (boundaries < hi)])
+    edges = np.concatenate(([lo], b, [hi]))
+    mids = np.sqrt(edges[:-1] * edges[1:])
+    bad = np.asarray(g(mids)) < 0
+    return [(float(a), float(z)) for a, z, x in zip(edges[:-1], edges[1:], bad, strict=True) if x]
+
+
+@dataclass(frozen=True, eq=False)
+class HealthResult:
+    """Equity, maintenance and LP curves over a price grid; boundaries; the summary now."""
+
+    scenario: HealthScenario
+    account: Any
+    lp: LPPosition
+    grid: np.ndarray
+    equity: np.ndarray
+    maintenance: np.ndarray
+    lp_value: np.ndarray
+    collateral_value: np.ndarray
+    il: np.ndarray
+    boundaries: np.ndarray
+    zones: list[tuple[float, float]]
+    summary: AccountSummary
+    liquidation: LiquidationResult
+    base_now: float
+    quote_now: float
+    readout: dict[str, float] = field(default_factory=dict)
+
+    def _repr_html_(self) -> str:
+        s = self.scenario
+        title = (f"{s.mode} account: LP [{s.price_lower:,.0f}, {s.price_upper:,.0f}], "
+                 f"{s.side} {abs(self.account_perp_size):,.4f} at {s.entry_price:,.2f}, "
+                 f"price {s.price:,.2f}")
+        return f"<p>{html.escape(title)}</p>" + self.summary._repr_html_()
+
+    @property
+    def account_perp_size(self) -> float:
+        return self.scenario.perp().size
+
+
+def compute_health(scenario: HealthScenario, grid: np.ndarray | None = None) -> HealthResult:
+    """Evaluate the account over a price grid, its exact liquidation boundaries and its summary.
+
+    >>> r = compute_health(HealthScenario(price=3000.0, leverage=3.0, side="short"))
+    >>> b = r.summary.liquidation_above
+    >>> abs(float(r.account.equity(b) - r.account.maintenance_requirement(b))) < 1e-6
+    True
+    """
+    s = scenario
+    acct = s.account()
+    lp = s.lp()
+    liq = acct.liquidation(s.price)
+    bnd = np.asarray(liq.boundaries, dtype=float).reshape(-1)
+    summary = acct.summary(s.price)
+    if grid is None:
+        near = [x for x in (summary.liquidation_below, summary.liquidation_above) if np.isfinite(x)]
+        grid = price_grid(s.entry_price, include=(s.price_lower, s.price_upper, s.price, *near))
+    grid = positive("grid", grid)
+    equity = np.asarray(acct.equity(grid))
+    mm = np.asarray(acct.maintenance_requirement(grid))
+
+    def g(p: np.ndarray) -> np.ndarray:
+        return np.asarray(acct.equity(p)) - np.asarray(acct.maintenance_requirement(p))
+
+    zones = _zones(bnd, float(grid[0]), float(grid[-1]), g)
+    base_now, quote_now = lp.amounts(s.price)
+    readout = {
+        "health": summary.health,
+        "liquidation_below": summary.liquidation_below,
+        "liquidation_above": summary.liquidation_above,
+        "distance_pct": summary.distance_pct,
+        "leverage": summary.leverage,
+        "free_collateral": summary.free_collateral,
+        "equity": summary.equity,
+        "maintenance": summary.maintenance,
+    }
+    return HealthResult(
+        scenario=s, account=acct, lp=lp, grid=grid, equity=equity, maintenance=mm,
+        lp_value=np.asarray(lp.value(grid)),
+        collateral_value=np.asarray(acct.collateral_value(grid)),
+        il=np.asarray(lp.impermanent_loss(grid, s.entry_price)), boundaries=bnd, zones=zones,
+        summary=summary, liquidation=liq, base_now=float(base_now), quote_now=float(quote_now),
+        readout=readout,
     )

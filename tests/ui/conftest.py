@@ -143,7 +143,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
     with sync_playwright() as pw:
         ctx = pw.chromium.launch_persistent_context(
             str(profile), executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000},
+            args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1700},
         )
         try:
             yield ctx
