@@ -362,7 +362,7 @@ def iter_paths(
     ``prices`` time-major ``(n_steps + 1, stop - start)`` (row 0 is ``price``).
 
     >>> [(a, b, p.shape) for a, b, p in iter_paths(GBM(0.5), 3000.0, 1.0, 12, 5000, seed=0)]
-    [(0, 5000, (13, 5000))]
+    [(0, 4096, (13, 4096)), (4096, 5000, (13, 904))]
     """
     p0, tau, ns, npaths = _check_grid(price, tau_years, n_steps, n_paths)
     for a, b, steps in iter_increments(process, tau, ns, npaths, seed, chunk_paths=chunk_paths,
