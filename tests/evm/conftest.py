@@ -387,14 +387,20 @@ def pytest_runtest_logreport(report):
 def pytest_terminal_summary(terminalreporter):
     if not WEI_CASES and not _TIMES["evm_s"]:
         return
-    cases = {k: v for k, v in WEI_CASES.items() if not k.startswith("coverage")}
-    cover = {k: v for k, v in WEI_CASES.items() if k.startswith("coverage")}
+    groups = {"randomized": {}, "fixed": {}, "coverage": {}}
+    for k, v in WEI_CASES.items():
+        kind, _, name = k.partition(": ") if k.startswith(("fixed", "coverage")) else ("", "", k)
+        groups[kind or "randomized"][name] = v
     terminalreporter.write_sep("-", "EVM differential tests")
+    rnd = groups["randomized"]
+    reverts = sum(v for k, v in rnd.items() if "revert" in k)
     terminalreporter.write_line(
-        f"{sum(cases.values())} randomized cases matched the real Uniswap v3 contracts to the wei "
-        f"in {_TIMES['evm_s']:.1f} s (tests/evm: setup + calls + teardown)"
+        f"{sum(rnd.values()) - reverts} randomized cases matched the real Uniswap v3 contracts to "
+        f"the wei (+ {reverts} predicted reverts); tests/evm took {_TIMES['evm_s']:.1f} s "
+        "(setup + calls + teardown)"
     )
-    for k, v in sorted(cases.items()):
-        terminalreporter.write_line(f"  {v:6d}  {k}")
-    for k, v in sorted(cover.items()):
-        terminalreporter.write_line(f"  {v:6d}  {k}")
+    for title, items in groups.items():
+        if items:
+            terminalreporter.write_line(f"  {title}:")
+        for k, v in sorted(items.items()):
+            terminalreporter.write_line(f"    {v:6d}  {k}")

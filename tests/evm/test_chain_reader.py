@@ -106,7 +106,9 @@ def test_read_back_minted_positions_after_swaps(snapshot, wei_cases, sym):
         assert lp.value(got.price) == pytest.approx(base * got.price + quote, rel=1e-9, abs=1e-5)
         assert got.value >= lp.value(got.price) - 1e-5
         assert "WETH/" + sym in got.summary()
-        wei_cases["chain reader: positions read back (fees, burn, ticks, L)"] += 1
+        wei_cases[
+            "fixed: chain reader, positions read back after swaps (fees, burn, ticks, L)"
+        ] += 1
     assert any(r != (0, 0) for r in [_static(evm, lp_owner, evm.COLLECT_SIG,
                (minted[0][0], lp_owner, U128_MAX, U128_MAX), ["uint256", "uint256"])])  # fmt: skip
 
@@ -157,3 +159,27 @@ def test_clear_errors(snapshot):
     evm.send(evm.addr["npm"], encode_call("burn(uint256)", token_id), sender=lp_owner)
     with pytest.raises(PositionNotFoundError, match="Invalid token ID"):
         read_position(evm.url, token_id, chain=chain)
+
+
+def test_notebook_reads_a_position_from_the_node(snapshot, monkeypatch):
+    """notebooks/07_your_position.ipynb, pointed at this node through its environment variables."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    from pathlib import Path
+
+    evm = snapshot
+    pool = evm.pools["USDT-3000"]  # WETH is token0 here
+    slot0 = evm.call(pool.address, "slot0()", out=["uint160", "int24"])
+    t = slot0[1] - slot0[1] % 60
+    token_id, *_ = _mint(evm, pool, t - 1200, t + 1200, *_weth_amount(pool, 1.0, 3000.0),
+                         evm.accounts[1])  # fmt: skip
+    for k, v in {"LPPERP_RPC_URL": evm.url, "LPPERP_TOKEN_ID": str(token_id),
+                 "LPPERP_POSITION_MANAGER": evm.addr["npm"],
+                 "LPPERP_FACTORY": evm.addr["factory"]}.items():  # fmt: skip
+        monkeypatch.setenv(k, v)
+    path = Path(__file__).resolve().parents[2] / "notebooks" / "07_your_position.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert f"#{token_id} WETH/USDT 0.3% on custom" in text
+    assert "in range: True" in text

@@ -127,7 +127,7 @@ def test_tick_math_extremes(evm, wei_cases):
     for bad in (MIN_SQRT_RATIO - 1, MAX_SQRT_RATIO):
         with pytest.raises(LpperpError):
             get_tick_at_sqrt_ratio(bad)
-    wei_cases["tick: extremes"] += 4
+    wei_cases["fixed: tick extremes (MIN/MAX, reverts outside)"] += 4
 
 
 # ---------------------------------------------------------------------------------------------
