@@ -14,10 +14,21 @@ pytest.importorskip("plotly")
 pytest.importorskip("ipywidgets")
 pytest.importorskip("anywidget")
 
+from lpperp.collateral import RangeAwareFactor, StaticFactor
+from lpperp.margin import CrossAccount, IsolatedAccount
+from lpperp.perp import PerpPosition
 from lpperp.position import LPPosition
+from lpperp.venues import get_venue
 from lpperp.viz import figures
-from lpperp.viz.explorers import LPExplorer
-from lpperp.viz.scenarios import GRID_POINTS, LPScenario, compute_lp, price_grid
+from lpperp.viz.explorers import HealthExplorer, LPExplorer
+from lpperp.viz.scenarios import (
+    GRID_POINTS,
+    HealthScenario,
+    LPScenario,
+    compute_health,
+    compute_lp,
+    price_grid,
+)
 
 
 def _trace(fig, name):
@@ -142,3 +153,158 @@ def test_static_figure_equals_widget_figure():
     assert [t.name for t in static.data] == [t.name for t in live.data] == list(figures.LP_TRACES)
     for a, b in zip(static.data, live.data, strict=True):
         assert np.array_equal(np.asarray(a.y, dtype=object), np.asarray(b.y, dtype=object))
+
+
+# -- health explorer -------------------------------------------------------------------------------
+
+
+def _reference_account(leverage, side="short", width_pct=10.0, cf=0.8, mode="isolated",
+                       wallet_cash=5_000.0, rules=None, model=None):
+    """The account the explorer should show, built directly from the library."""
+    lp = LPPosition.from_deposit(10_000.0, 3000.0, width_pct=width_pct)
+    model = model or StaticFactor(cf)
+    sign = -1.0 if side == "short" else 1.0
+    perp = PerpPosition(sign * leverage * model.collateral_value(lp, 3000.0) / 3000.0, 3000.0)
+    kw = {} if rules is None else {"rules": rules}
+    if mode == "isolated":
+        return IsolatedAccount(perp, lp, collateral=model, **kw)
+    return CrossAccount((perp,), (lp,), cash=wallet_cash, collateral=model, **kw)
+
+
+@pytest.fixture(scope="module")
+def health():
+    return HealthExplorer(entry_price=3000.0, deposit=10_000.0, width_pct=10.0, leverage=3.0,
+                          side="short", cf=0.8)
+
+
+def test_health_price_slider_moves_marker_and_readout(health):
+    ex = health
+    ex.controls["price"].value = 3200.0
+    acct = _reference_account(3.0)
+    s = acct.summary(3200.0)
+    assert list(_trace(ex.figure, "current price").x) == [3200.0, 3200.0]
+    assert _trace(ex.figure, "equity now").y[0] == pytest.approx(acct.equity(3200.0), rel=1e-12)
+    assert ex.readout_values["health"] == pytest.approx(s.health, rel=1e-12)
+    assert ex.readout_values["distance_pct"] == pytest.approx(s.distance_pct, rel=1e-12)
+    assert f"{s.health:,.2f}" in ex.readout.value
+    assert f"{s.liquidation_above:,.2f}" in ex.readout.value
+    assert f"{s.free_collateral:,.2f}" in ex.readout.value
+
+
+def test_health_leverage_slider_moves_the_boundary(health):
+    ex = health
+    ex.controls["price"].value = 3000.0
+    for lev in (2.0, 6.0):
+        ex.controls["leverage"].value = lev
+        acct = _reference_account(lev)
+        expected = acct.liquidation(3000.0).boundaries
+        marker = _trace(ex.figure, "liquidation boundary")
+        np.testing.assert_allclose(marker.x, expected, rtol=1e-12)
+        b = float(marker.x[0])
+        assert float(acct.equity(b)) == pytest.approx(float(acct.maintenance_requirement(b)),
+                                                      rel=1e-9)
+        # a short is liquidated above the boundary: the shaded zone starts exactly there
+        zone = [x for x in _trace(ex.figure, "liquidation zone").x if x is not None]
+        assert min(zone) == pytest.approx(b, rel=1e-12)
+        assert max(zone) == pytest.approx(float(ex.result.grid[-1]))
+        grid = np.asarray(_trace(ex.figure, "equity").x)
+        np.testing.assert_allclose(_trace(ex.figure, "equity").y, acct.equity(grid), rtol=1e-12)
+        np.testing.assert_allclose(_trace(ex.figure, "maintenance").y,
+                                   acct.maintenance_requirement(grid), rtol=1e-12)
+        assert f"{float(acct.liquidation(3000.0).liquidation_price_above):,.2f}" in ex.readout.value
+    ex.controls["leverage"].value = 3.0
+
+
+def test_health_boundary_matches_a_dense_grid_sign_change(health):
+    """Closed form vs direct computation: the marker sits where equity - maintenance changes sign."""
+    r = health.result
+    acct = r.account
+    fine = np.linspace(r.grid[0], r.grid[-1], 400_001)
+    g = np.asarray(acct.equity(fine)) - np.asarray(acct.maintenance_requirement(fine))
+    crossings = fine[np.flatnonzero(np.diff(np.sign(g)) != 0)]
+    b = np.asarray(_trace(health.figure, "liquidation boundary").x, dtype=float)
+    assert crossings.size == b.size
+    np.testing.assert_allclose(crossings, b, atol=2 * (fine[1] - fine[0]))
+
+
+def test_health_cross_mode_adds_the_wallet(health):
+    ex = health
+    ex.controls["mode"].value = "cross"
+    try:
+        assert not ex.controls["wallet_cash"].disabled
+        acct = _reference_account(3.0, mode="cross")
+        grid = np.asarray(_trace(ex.figure, "equity").x)
+        np.testing.assert_allclose(_trace(ex.figure, "equity").y, acct.equity(grid), rtol=1e-12)
+        assert ex.readout_values["liquidation_above"] == pytest.approx(
+            float(acct.liquidation(ex.controls["price"].value).liquidation_price_above))
+        iso = _reference_account(3.0).liquidation(ex.controls["price"].value)
+        assert ex.readout_values["liquidation_above"] > float(iso.liquidation_price_above)
+    finally:
+        ex.controls["mode"].value = "isolated"
+
+
+def test_health_long_side_and_models_and_venues(health):
+    ex = health
+    with ex.hold():
+        ex.controls["side"].value = "long"
+        ex.controls["collateral"].value = "range-aware"
+        ex.controls["shock_pct"].value = 15.0
+        ex.controls["venue"].value = "dydx"
+    try:
+        assert ex.controls["cf"].disabled and not ex.controls["shock_pct"].disabled
+        acct = _reference_account(3.0, side="long", model=RangeAwareFactor(shock_pct=15.0),
+                                  rules=get_venue("dydx"))
+        p = ex.controls["price"].value
+        assert ex.readout_values["liquidation_below"] == pytest.approx(
+            float(acct.liquidation(p).liquidation_price_below), rel=1e-12)
+        assert np.isnan(ex.readout_values["liquidation_above"])
+        assert "none" in ex.readout.value  # no boundary above for this long
+    finally:
+        with ex.hold():
+            ex.controls["side"].value = "short"
+            ex.controls["collateral"].value = "static"
+            ex.controls["venue"].value = "default"
+
+
+@pytest.mark.parametrize(
+    ("control", "value", "message"),
+    [
+        ("leverage", 0.0, "leverage must be a finite number &gt; 0, got 0.0"),
+        ("entry_price", -3000.0, "entry_price must be a finite number &gt; 0, got -3000.0"),
+        ("deposit", 0.0, "deposit must be a finite number &gt; 0"),
+        ("cf", 0.0, "counts nothing of this LP"),
+    ],
+)
+def test_health_bad_input_shows_message_and_keeps_plot(health, control, value, message):
+    ex = health
+    good = ex.controls[control].value
+    before = [np.asarray(t.y, dtype=object).copy() for t in ex.figure.data]
+    readout, result = ex.readout.value, ex.result
+    ex.controls[control].value = value
+    try:
+        assert message in ex.status.value
+        after = [np.asarray(t.y, dtype=object) for t in ex.figure.data]
+        assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+        assert ex.readout.value == readout and ex.result is result
+    finally:
+        ex.controls[control].value = good
+    assert ex.status.value == ""
+
+
+def test_health_reversed_bounds_are_reported(health):
+    ex = health
+    ex.controls["range_mode"].value = "bounds"
+    try:
+        ex.controls["price_lower"].value = 3400.0
+        assert "price_lower must be &lt; price_upper" in ex.status.value
+    finally:
+        ex.controls["price_lower"].value = 2700.0
+        ex.controls["range_mode"].value = "width"
+    assert ex.status.value == ""
+
+
+def test_health_result_displays_without_widgets():
+    r = compute_health(HealthScenario(price=3000.0, leverage=3.0))
+    page = r._repr_html_()
+    assert "isolated account" in page and "health" in page
+    assert f"{r.summary.liquidation_above:,.2f}" in page
