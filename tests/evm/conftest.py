@@ -27,6 +27,7 @@ import math
 import os
 import socket
 import subprocess
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -217,6 +218,7 @@ class Evm:
 
 def _start_anvil() -> tuple[subprocess.Popen, str]:
     last = ""
+    log = tempfile.TemporaryFile()
     for _ in range(5):
         port = _free_port()
         proc = subprocess.Popen(
@@ -233,7 +235,7 @@ def _start_anvil() -> tuple[subprocess.Popen, str]:
                 "1000000",
             ],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=log,  # a file, not a pipe: a chatty node can never block on a full pipe
         )
         url = f"http://127.0.0.1:{port}"
         rpc = JsonRpcClient(url, timeout_s=5.0)
@@ -245,8 +247,9 @@ def _start_anvil() -> tuple[subprocess.Popen, str]:
                 return proc, url
             except Exception:
                 time.sleep(0.05)
-        last = proc.stderr.read().decode(errors="replace") if proc.poll() is not None else ""
         _stop(proc)
+        log.seek(0)
+        last = log.read().decode(errors="replace")[-2000:]
     raise RuntimeError(f"anvil did not start: {last}")
 
 
