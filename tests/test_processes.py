@@ -1,0 +1,130 @@
+"""Price processes: reproducibility, chunk invariance, moments against closed forms, bootstrap."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lpperp.prices import sample_prices
+from lpperp.processes import (
+    GBM,
+    PATH_BLOCK,
+    BlockBootstrap,
+    MertonJumpDiffusion,
+    iter_increments,
+    iter_paths,
+    sample_paths,
+)
+
+MERTON = MertonJumpDiffusion(0.5, jump_rate_per_year=12.0, jump_mean=-0.06, jump_sd=0.1, mu_per_year=0.1)
+BOOT = BlockBootstrap.from_series(sample_prices(), block_length=7)
+PROCESSES = {"gbm": GBM(0.8, 0.05), "merton": MERTON, "bootstrap": BOOT}
+
+
+def _all_increments(proc, n_paths, n_steps, seed, **kw):
+    out = np.empty((n_steps, n_paths))
+    for a, b, steps in iter_increments(proc, n_steps / 365, n_steps, n_paths, seed, **kw):
+        for t0, x in steps:
+            out[t0:t0 + x.shape[0], a:b] = x
+    return out
+
+
+@pytest.mark.parametrize("name", PROCESSES)
+def test_same_seed_same_numbers_and_chunking_changes_nothing(name):
+    proc = PROCESSES[name]
+    n_paths, n_steps = 2 * PATH_BLOCK + 123, 40
+    ref = _all_increments(proc, n_paths, n_steps, 11, chunk_paths=10**9, chunk_steps=n_steps)
+    again = _all_increments(proc, n_paths, n_steps, 11)
+    np.testing.assert_array_equal(ref, again)
+    for cp, cs in [(1, 1), (PATH_BLOCK, 7), (2 * PATH_BLOCK, 13), (5000, 64)]:
+        np.testing.assert_array_equal(
+            ref, _all_increments(proc, n_paths, n_steps, 11, chunk_paths=cp, chunk_steps=cs)
+        )
+    other = _all_increments(proc, n_paths, n_steps, 12)
+    assert not np.array_equal(ref, other)
+    # a Generator seed works and is reproducible from the same generator state
+    g1 = _all_increments(proc, 50, n_steps, np.random.default_rng(5))
+    g2 = _all_increments(proc, 50, n_steps, np.random.default_rng(5))
+    np.testing.assert_array_equal(g1, g2)
+
+
+def test_sample_paths_equal_iterated_chunks():
+    full = sample_paths(MERTON, 3000.0, 30 / 365, 30, 5000, seed=3)
+    assert full.shape == (5000, 31) and (full[:, 0] == 3000.0).all()
+    for a, b, p in iter_paths(MERTON, 3000.0, 30 / 365, 30, 5000, seed=3, chunk_paths=1):
+        np.testing.assert_array_equal(full[a:b].T, p)
+    inc = _all_increments(MERTON, 5000, 30, 3)
+    np.testing.assert_allclose(np.log(full[:, 1:] / 3000.0), np.cumsum(inc, axis=0).T, atol=1e-12)
+
+
+def test_gbm_moments_match_closed_form():
+    sigma, mu, tau = 0.7, 0.2, 0.5
+    p = sample_paths(GBM(sigma, mu), 100.0, tau, 10, 200_000, seed=1)[:, -1]
+    x = np.log(p / 100.0)
+    n = x.size
+    assert abs(x.mean() - (mu - sigma**2 / 2) * tau) < 4 * sigma * math.sqrt(tau / n)
+    assert abs(x.var() / (sigma**2 * tau) - 1) < 4 * math.sqrt(2 / n)
+    se = p.std() / math.sqrt(n)
+    assert abs(p.mean() - 100.0 * math.exp(mu * tau)) < 4 * se
+
+
+def test_merton_mean_and_variance_match_closed_form():
+    tau = 1.0
+    p = sample_paths(MERTON, 100.0, tau, 52, 100_000, seed=2)[:, -1]
+    x = np.log(p / 100.0)
+    n = x.size
+    assert abs(x.var() / (MERTON.total_volatility**2 * tau) - 1) < 0.02
+    assert abs(p.mean() - 100.0 * math.exp(MERTON.mu_per_year * tau)) < 4 * p.std() / math.sqrt(n)
+    # one day: jumps dominate the tails; excess kurtosis lam dt m4 / var^2 (cumulants of a compound
+    # Poisson: m4 = E[J^4] = mu^4 + 6 mu^2 sd^2 + 3 sd^4)
+    dt = 1 / 365
+    x1 = np.log(sample_paths(MERTON, 100.0, dt, 1, 400_000, seed=3)[:, -1] / 100.0)
+    m, s = MERTON.jump_mean, MERTON.jump_sd
+    m4 = m**4 + 6 * m**2 * s**2 + 3 * s**4
+    excess = MERTON.jump_rate_per_year * dt * m4 / (MERTON.total_volatility**2 * dt) ** 2
+    z = (x1 - x1.mean()) / x1.std()
+    assert np.mean(z**4) - 3 == pytest.approx(excess, rel=0.25)
+    drift = (MERTON.mu_per_year - MERTON.sigma_per_year**2 / 2
+             - MERTON.jump_rate_per_year * MERTON.kappa + MERTON.jump_rate_per_year * m) * dt
+    assert abs(x1.mean() - drift) < 4 * x1.std() / math.sqrt(x1.size)
+
+
+def test_bootstrap_preserves_the_input_values_and_blocks():
+    r = BOOT.log_returns
+    inc = _all_increments(BOOT, 300, 30, 4).T  # (paths, steps)
+    pos = np.searchsorted(np.sort(r), inc)
+    assert np.array_equal(np.sort(r)[np.clip(pos, 0, r.size - 1)], inc)  # exact input values
+    where = {v: i for i, v in enumerate(r)}  # the sample's returns are distinct
+    idx = np.vectorize(where.__getitem__)(inc)
+    within = np.arange(30) % 7 != 0  # inside a block, consecutive input returns (circular)
+    steps = (idx[:, 1:] - idx[:, :-1]) % r.size
+    assert (steps[:, within[1:]] == 1).all()
+    with pytest.raises(ValueError, match="needs dt_years = tau_years / n_steps"):
+        [s for _, _, st in iter_increments(BOOT, 1.0, 30, 10, 0) for s in st]
+
+
+def test_bootstrap_resamples_the_distribution():
+    inc = _all_increments(BOOT, 4000, 365, 6)
+    assert abs(inc.mean() - BOOT.log_returns.mean()) < 4 * BOOT.log_returns.std() / math.sqrt(
+        inc.size / 7
+    )
+    assert inc.std() == pytest.approx(BOOT.log_returns.std(), rel=0.02)
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: GBM(-0.1), "sigma_per_year must be a finite number >= 0"),
+        (lambda: MertonJumpDiffusion(0.5, -1, 0, 0.1), "jump_rate_per_year"),
+        (lambda: BlockBootstrap(np.array([0.1, np.nan]), 1 / 365), "log_returns must be finite"),
+        (lambda: BlockBootstrap(np.zeros(5), 1 / 365, block_length=9), "block_length"),
+        (lambda: sample_paths(GBM(0.5), 3000.0, 1.0, 0, 10), "n_steps must be an integer"),
+        (lambda: sample_paths(GBM(0.5), 3000.0, 1.0, 10, 10, seed=-1), "seed"),
+        (lambda: sample_paths(GBM(0.5), -3000.0, 1.0, 10, 10), "price must be"),
+    ],
+)
+def test_bad_input(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()

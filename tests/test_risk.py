@@ -1,0 +1,204 @@
+"""Liquidation probability: closed forms against direct integration and Monte Carlo; MC mechanics."""
+
+from __future__ import annotations
+
+import math
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.integrate import quad
+
+from lpperp.processes import GBM, PATH_BLOCK
+from lpperp.risk import (
+    BGK_BETA,
+    band_exit_probability,
+    bgk_shift,
+    first_passage_probability,
+    liquidation_probability,
+    wilson_interval,
+)
+
+
+def _hitting_time_cdf(p0, h, sigma, tau, mu):
+    """Direct: integrate the inverse-Gaussian first-passage density of ln P to level ln(h/p0)."""
+    b, nu = math.log(h / p0), mu - sigma**2 / 2
+
+    def dens(t):
+        return abs(b) / (sigma * math.sqrt(2 * math.pi * t**3)) * math.exp(
+            -((b - nu * t) ** 2) / (2 * sigma**2 * t))
+
+    return quad(dens, 0, tau, limit=200, epsabs=1e-13)[0]
+
+
+@pytest.mark.parametrize(("h", "mu"), [(2400.0, 0.0), (2400.0, 0.5), (3600.0, -0.3), (4000.0, 0.4)])
+def test_one_barrier_closed_form_vs_integrated_density(h, mu):
+    got = first_passage_probability(3000.0, h, 0.8, 0.25, mu)
+    assert got == pytest.approx(_hitting_time_cdf(3000.0, h, 0.8, 0.25, mu), abs=1e-9)
+
+
+def test_bgk_constant_and_shift():
+    from scipy.special import zeta
+
+    assert pytest.approx(-zeta(0.5) / math.sqrt(2 * math.pi), rel=1e-15) == BGK_BETA
+    h = bgk_shift(2400.0, 3000.0, 0.8, 1 / 365)
+    assert bgk_shift(h, 3000.0, 0.8, 1 / 365, toward_price=True) == pytest.approx(2400.0)
+    assert bgk_shift(3600.0, 3000.0, 0.8, 1 / 365) > 3600.0
+
+
+def test_band_reduces_to_one_barrier_when_far():
+    one = first_passage_probability(3000.0, 2400.0, 0.8, 0.25, 0.2)
+    assert band_exit_probability(3000.0, 2400.0, 3e7, 0.8, 0.25, 0.2) == pytest.approx(one, abs=1e-12)
+    assert band_exit_probability(3000.0, 2400.0, None, 0.8, 0.25, 0.2) == pytest.approx(one)
+    up = first_passage_probability(3000.0, 3600.0, 0.8, 0.25, 0.2)
+    assert band_exit_probability(3000.0, 1e-3, 3600.0, 0.8, 0.25, 0.2) == pytest.approx(up, abs=1e-12)
+    assert band_exit_probability(3000.0, None, 3600.0, 0.8, 0.25, 0.2) == pytest.approx(up)
+    assert band_exit_probability(3000.0, 3100.0, 3600.0, 0.8, 0.25) == 1.0  # starts outside
+    assert band_exit_probability(3000.0, 2400.0, 3600.0, 0.8, 0.0) == 0.0
+
+
+def test_band_vectorized_and_series_converged():
+    lo = np.array([1500.0, 2400.0, 2900.0])
+    got = band_exit_probability(3000.0, lo[:, None], np.array([3100.0, 6000.0]), 0.8, 1.0, 0.1)
+    assert got.shape == (3, 2)
+    for i in range(3):
+        for j, hi in enumerate([3100.0, 6000.0]):
+            more = band_exit_probability(3000.0, lo[i], hi, 0.8, 1.0, 0.1, n_terms=60)
+            assert got[i, j] == pytest.approx(more, abs=1e-14)
+
+
+@given(
+    st.floats(0.3, 0.97), st.floats(1.03, 3.0), st.floats(0.1, 1.5), st.floats(0.01, 2.0),
+    st.floats(-0.5, 0.5),
+)
+def test_band_bounded_by_its_one_barrier_parts(klo, khi, sigma, tau, mu):
+    lo, hi = 100.0 * klo, 100.0 * khi
+    band = band_exit_probability(100.0, lo, hi, sigma, tau, mu)
+    a = first_passage_probability(100.0, lo, sigma, tau, mu)
+    b = first_passage_probability(100.0, hi, sigma, tau, mu)
+    assert max(a, b) - 1e-9 <= band <= min(1.0, a + b) + 1e-9
+    wider = band_exit_probability(100.0, lo * 0.95, hi * 1.05, sigma, tau, mu)
+    assert wider <= band + 1e-9
+
+
+# -- Monte Carlo against the closed forms -----------------------------------------------------------
+CASES = [  # (lower, upper, mu): one barrier below, one above with drift, a band
+    (2400.0, None, 0.0),
+    (None, 3600.0, 0.3),
+    (2400.0, 3600.0, 0.0),
+    (2000.0, 3900.0, -0.2),
+]
+
+
+@pytest.mark.parametrize(("lo", "hi", "mu"), CASES)
+def test_bridge_monte_carlo_agrees_with_continuous_closed_form(lo, hi, mu):
+    tau = 30 / 365
+    r = liquidation_probability(GBM(0.8, mu), 3000.0, lo, hi, tau, 30, 60_000, seed=7,
+                                monitoring="bridge")
+    exact = band_exit_probability(3000.0, lo, hi, 0.8, tau, mu)
+    assert abs(r.probability - exact) < 4 * r.stderr + 1e-3, (r, exact)
+
+
+@pytest.mark.parametrize(("lo", "hi", "mu"), CASES)
+def test_fine_grid_monte_carlo_agrees_with_closed_form(lo, hi, mu):
+    """Discrete monitoring on a fine grid vs the BGK-shifted closed form at that grid (one and two
+    barriers); the BGK correction is accurate to o(sqrt(dt)), far below the MC error here."""
+    tau, n = 30 / 365, 720
+    r = liquidation_probability(GBM(0.8, mu), 3000.0, lo, hi, tau, n, 20_000, seed=8,
+                                monitoring="discrete")
+    approx = band_exit_probability(3000.0, lo, hi, 0.8, tau, mu, dt_years=tau / n)
+    assert abs(r.probability - approx) < 4 * r.stderr + 2e-3, (r, approx)
+    bgk = liquidation_probability(GBM(0.8, mu), 3000.0, lo, hi, tau, n, 20_000, seed=8)
+    exact = band_exit_probability(3000.0, lo, hi, 0.8, tau, mu)
+    assert abs(bgk.probability - exact) < 4 * bgk.stderr + 2e-3, (bgk, exact)
+
+
+def test_daily_bgk_is_much_closer_than_raw_daily_checks():
+    tau = 30 / 365
+    exact = band_exit_probability(3000.0, 2400.0, 3600.0, 0.8, tau)
+    raw = liquidation_probability(GBM(0.8), 3000.0, 2400.0, 3600.0, tau, 30, 50_000, 3,
+                                  monitoring="discrete")
+    bgk = liquidation_probability(GBM(0.8), 3000.0, 2400.0, 3600.0, tau, 30, 50_000, 3)
+    assert exact - raw.probability > 0.07  # daily checks miss ~1 in 8 liquidations here
+    assert abs(bgk.probability - exact) < 0.012
+
+
+# -- mechanics ---------------------------------------------------------------------------------------
+def test_same_seed_same_result_whatever_the_chunking():
+    args = (GBM(0.9), 3000.0, 2500.0, 3700.0, 60 / 365, 60, 3 * PATH_BLOCK + 17)
+    a = liquidation_probability(*args, seed=4)
+    b = liquidation_probability(*args, seed=4, chunk_paths=10**9, chunk_steps=1)
+    c = liquidation_probability(*args, seed=4, chunk_paths=1, chunk_steps=60, progress=True)
+    for r in (b, c):
+        assert r.probability == a.probability and r.probability_lower == a.probability_lower
+        np.testing.assert_array_equal(r.cumulative, a.cumulative)
+    assert a.probability_lower + a.probability_upper == pytest.approx(a.probability)
+    assert (np.diff(a.cumulative) >= 0).all() and a.cumulative[-1] == pytest.approx(a.probability)
+    assert liquidation_probability(*args, seed=5).probability != a.probability
+    br = [liquidation_probability(*args, seed=4, monitoring="bridge", chunk_steps=cs)
+          for cs in (7, 64)]
+    assert br[0].probability == pytest.approx(br[1].probability, rel=1e-12)
+
+
+def _peak(n_paths):
+    tracemalloc.start()
+    try:
+        liquidation_probability(GBM(0.8), 3000.0, 1500.0, 6000.0, 1.0, 365, n_paths, 0,
+                                monitoring="discrete")
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_bounded_whatever_the_number_of_paths():
+    small, big = _peak(PATH_BLOCK), _peak(12 * PATH_BLOCK)
+    assert big < 20 * 2**20  # MB: one chunk of 4096 paths x 64 steps plus per-chunk state
+    assert big < 1.5 * small + 2**20
+
+
+def test_wilson_interval_reference():
+    # Wilson (1927): 0 successes in n -> upper bound z^2 / (n + z^2)
+    z = 1.959963984540054
+    lo, hi = wilson_interval(0, 1000)
+    assert lo == pytest.approx(0.0, abs=1e-15) and hi == pytest.approx(z**2 / (1000 + z**2))
+    lo, hi = wilson_interval(500, 1000)  # symmetric at 1/2, half-width z sqrt(1/4n + z^2/4n^2)/(1+z^2/n)
+    half = z * math.sqrt(0.25 / 1000 + z**2 / 4e6) / (1 + z**2 / 1000)
+    assert (lo + hi) / 2 == pytest.approx(0.5) and (hi - lo) / 2 == pytest.approx(half)
+
+
+class _InterruptingGBM(GBM):
+    """A real GBM whose third block raises KeyboardInterrupt, as Ctrl-C would."""
+
+    def sampler(self, ss, n_paths, dt_years):
+        if ss.spawn_key[-1] == 2:
+            raise KeyboardInterrupt
+        return super().sampler(ss, n_paths, dt_years)
+
+
+def test_interrupt_returns_the_completed_paths_with_a_warning():
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        r = liquidation_probability(_InterruptingGBM(0.8), 3000.0, 2400.0, 3600.0, 0.1, 30,
+                                    10 * PATH_BLOCK, 1)
+    assert r.n_paths == 2 * PATH_BLOCK
+    assert any("interrupted" in str(x.message) for x in w)
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"lower": 3100.0}, "must lie strictly inside"),
+        ({"lower": 3700.0, "upper": 3600.0}, "lower must be < upper"),
+        ({"monitoring": "daily"}, "monitoring must be one of"),
+        ({"n_paths": 0}, "n_paths"),
+        ({"confidence": 1.0}, "confidence"),
+    ],
+)
+def test_bad_input(kw, match):
+    args = {"process": GBM(0.8), "price": 3000.0, "lower": 2400.0, "upper": 3600.0,
+            "tau_years": 0.1, "n_steps": 10, "n_paths": 100} | kw
+    with pytest.raises(ValueError, match=match):
+        liquidation_probability(**args)
