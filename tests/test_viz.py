@@ -138,13 +138,37 @@ def test_entry_price_recentres_price_slider():
     assert list(_trace(ex.figure, "current price").x) == [2000.0, 2000.0]
 
 
+def _decode(v):
+    """A value as the widget state serializes it (numpy arrays become binary buffers)."""
+    if isinstance(v, dict) and "buffer" in v:
+        return np.frombuffer(v["buffer"], dtype=v["dtype"]).reshape(v["shape"])
+    return np.asarray(v)
+
+
+def _state_traces(fig) -> dict:
+    """Traces as the kernel would send them to a view that connects now (page reload)."""
+    return {t["name"]: t for t in fig.get_state()["_widget_data"]}
+
+
 def test_widget_state_is_resynced_after_each_update(lp_explorer):
-    """The stale-view fix: the state a reloaded page receives equals the current figure."""
+    """The stale-view fix: the state a reloaded page requests equals the current figure."""
     ex = lp_explorer
     ex.controls["price"].value = 2950.0
-    synced = {t["name"]: t for t in ex.figure._widget_data}
-    assert list(synced["current price"]["x"]) == [2950.0, 2950.0]
-    np.testing.assert_array_equal(synced["LP value"]["y"], _trace(ex.figure, "LP value").y)
+    ex.controls["width_pct"].value = 12.0
+    synced = _state_traces(ex.figure)
+    np.testing.assert_array_equal(_decode(synced["current price"]["x"]), [2950.0, 2950.0])
+    np.testing.assert_array_equal(_decode(synced["LP value"]["y"]), _trace(ex.figure, "LP value").y)
+    ex.controls["width_pct"].value = 10.0
+
+
+def test_health_widget_state_follows_leverage_and_layout():
+    ex = HealthExplorer(leverage=2.0)
+    ex.controls["leverage"].value = 8.0
+    state = ex.figure.get_state()
+    assert list(state["_widget_layout"]["yaxis"]["range"]) == list(ex.figure.layout.yaxis.range)
+    synced = _state_traces(ex.figure)
+    np.testing.assert_allclose(_decode(synced["liquidation boundary"]["x"]),
+                               ex.result.boundaries, rtol=0)
 
 
 def test_static_figure_equals_widget_figure():

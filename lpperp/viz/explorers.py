@@ -103,6 +103,7 @@ class Explorer:
         self.result = self.compute(self.scenario())
         self.readout_values: dict[str, float] = {}
         self.figure = self._make_figure(self.result)
+        figures.resync_view_state(self.figure)
         self._show_readout(self.result)
         for control in self.controls.values():
             control.observe(self._on_change, names="value")

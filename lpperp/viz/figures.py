@@ -15,7 +15,6 @@ positions live in ``fig.data`` like everything else.
 
 from __future__ import annotations
 
-from copy import deepcopy
 from typing import Any
 
 import numpy as np
@@ -111,20 +110,35 @@ def bands(intervals: list[tuple[float, float]], y_span: tuple[float, float]) -> 
 
 
 def resync_view_state(fig: go.Figure) -> None:
-    """Stale-view fix: make the widget's synced state equal the current figure.
+    """Stale-view fix: make the widget state a page reload receives equal the current figure.
 
-    A FigureWidget syncs its data and layout as widget state only when it is built; later changes go
-    to the browser as one-off messages. A view that connects afterwards (page reload, a second tab,
-    Voila) would draw the construction-time figure. Re-assigning the synced state after each update
-    fixes that; the browser's FigureWidget ignores state changes for drawing (``do_data`` and
-    ``do_layout`` are no-ops), so nothing is drawn twice. This touches plotly's private
-    ``_widget_data``/``_widget_layout`` (checked with plotly 6-7; the browser test guards it).
-    A static ``go.Figure`` has no such state and is left alone.
+    A FigureWidget syncs its data and layout as widget state (``_widget_data``, ``_widget_layout``)
+    only when it is built or displayed, as deep copies; later changes reach the open views as
+    one-off restyle/relayout messages. A view that connects afterwards (page reload, a second tab,
+    Voila) asks the kernel for the widget state and would draw the construction-time figure.
+
+    The fix points the synced state at plotly's live trace and layout dicts (``fig._data``,
+    ``fig._layout``): plotly updates those in place, so the state sent to a new view is always the
+    current figure, at no cost per update (nothing is copied or sent; open views keep getting the
+    messages). Called after every update, it only re-points the state when something (e.g. displaying
+    the figure on its own, which deep-copies again) broke the link. This touches plotly's private
+    attributes (checked with plotly 6-7; pinned in binder/, guarded by tests/test_viz.py and the
+    browser test). A static ``go.Figure`` has no widget state and is left alone.
     """
     if not hasattr(fig, "_widget_data"):
         return
-    fig._widget_layout = deepcopy(fig._layout_obj._props)
-    fig._widget_data = deepcopy(fig._data)
+    data, layout = fig._data, fig._layout_obj._props
+    linked = (
+        len(fig._widget_data) == len(data)
+        and all(a is b for a, b in zip(fig._widget_data, data, strict=True))
+        and all(fig._widget_layout.get(k) is v for k, v in layout.items()
+                if isinstance(v, (dict, list)))
+        and fig._widget_layout.keys() == layout.keys()
+    )
+    if not linked:
+        # traitlets validation copies the outer list/dict but keeps the live per-trace dicts
+        fig._widget_layout = layout
+        fig._widget_data = data
 
 
 def _composition(base: float, quote: float, price: float, symbols: tuple[str, str]) -> dict:
@@ -190,6 +204,7 @@ def lp_figure(
         uirevision="lpperp",
     )
     update_lp_figure(fig, result, symbols=symbols)
+    resync_view_state(fig)
     return fig
 
 
@@ -284,6 +299,7 @@ def health_figure(
         uirevision="lpperp",
     )
     update_health_figure(fig, result, symbols=symbols)
+    resync_view_state(fig)
     return fig
 
 
