@@ -332,3 +332,46 @@ def test_health_result_displays_without_widgets():
     page = r._repr_html_()
     assert "isolated account" in page and "health" in page
     assert f"{r.summary.liquidation_above:,.2f}" in page
+
+
+# -- cross vs isolated explorer --------------------------------------------------------------------
+def test_cross_isolated_explorer_matches_library_accounts():
+    from lpperp.viz.explorers import CrossIsolatedExplorer
+    from lpperp.viz.scenarios import WalletScenario
+
+    ex = CrossIsolatedExplorer()
+    ex.controls["btc_price"].value = 50_000.0
+    ex.controls["eth_leverage"].value = 4.0
+    w = WalletScenario(eth_price=3000.0, btc_price=50_000.0, eth_leverage=4.0)
+    iso_eth, iso_btc = w.isolated_accounts()
+    cross = w.cross_account()
+    prices = {"ETH": 3000.0, "BTC": 50_000.0}
+    # boundaries on the ETH axis: isolated ETH account and the cross account (BTC held fixed)
+    np.testing.assert_allclose(_trace(ex.figure, "isolated: boundary").x,
+                               iso_eth.liquidation(3000.0).boundaries, rtol=1e-12)
+    cross_b = np.asarray(cross.liquidation(prices, market="ETH").boundaries).reshape(-1)
+    np.testing.assert_allclose(_trace(ex.figure, "cross: boundary").x, cross_b, rtol=1e-12)
+    # the cross buffer curve is the library's equity - maintenance with BTC fixed
+    grid = np.asarray(_trace(ex.figure, "cross: one account").x)
+    pr = {"ETH": grid, "BTC": 50_000.0}
+    np.testing.assert_allclose(_trace(ex.figure, "cross: one account").y,
+                               cross.equity(pr) - cross.maintenance_requirement(pr), rtol=1e-12)
+    # what each mode can lose: the isolated accounts' own equity vs the whole wallet
+    at_risk = list(_trace(ex.figure, "at risk").y)
+    assert at_risk == [pytest.approx(iso_eth.equity(3000.0)),
+                       pytest.approx(iso_btc.equity(50_000.0)),
+                       pytest.approx(cross.equity(prices))]
+    assert ex.readout_values["BTC liquidation below|iso_btc"] == pytest.approx(
+        float(iso_btc.liquidation(50_000.0).liquidation_price_below))
+    assert f"{float(iso_btc.liquidation(50_000.0).liquidation_price_below):,.2f}" in ex.readout.value
+    # a lower BTC price pulls the cross account's ETH boundary closer; isolated ETH does not move
+    before_cross, before_iso = cross_b[0], float(_trace(ex.figure, "isolated: boundary").x[0])
+    ex.controls["btc_price"].value = 45_000.0
+    assert float(_trace(ex.figure, "cross: boundary").x[0]) < before_cross
+    assert float(_trace(ex.figure, "isolated: boundary").x[0]) == pytest.approx(before_iso)
+    # bad input
+    ex.controls["eth_width_pct"].value = 95.0
+    ex.controls["spare_cash"].value = -1.0
+    assert "spare_cash must be a finite number &gt;= 0" in ex.status.value
+    ex.controls["spare_cash"].value = 0.0
+    assert ex.status.value == ""

@@ -15,6 +15,7 @@ import importlib
 from typing import Any
 
 __all__ = [
+    "CrossIsolatedExplorer",
     "HealthExplorer",
     "HealthResult",
     "HealthScenario",
@@ -29,6 +30,7 @@ __all__ = [
 ]
 
 _WHERE = {
+    "CrossIsolatedExplorer": "explorers",
     "HealthExplorer": "explorers",
     "HealthResult": "scenarios",
     "HealthScenario": "scenarios",

@@ -36,11 +36,14 @@ from lpperp.viz.scenarios import (
     HealthScenario,
     LPResult,
     LPScenario,
+    WalletResult,
+    WalletScenario,
     compute_health,
     compute_lp,
+    compute_wallet,
 )
 
-__all__ = ["Explorer", "HealthExplorer", "LPExplorer"]
+__all__ = ["CrossIsolatedExplorer", "Explorer", "HealthExplorer", "LPExplorer"]
 
 _DESC = {"description_width": "105px"}
 _WIDE = widgets.Layout(width="310px")
@@ -449,3 +452,93 @@ class HealthExplorer(_RangeControls, Explorer):
             ("equity", f"equity ({q})", _fmt_num(r["equity"])),
             ("maintenance", f"maintenance ({q})", _fmt_num(r["maintenance"])),
         ]
+
+
+class CrossIsolatedExplorer(Explorer):
+    """The same wallet under isolated and cross margin, side by side.
+
+    Wallet: an ETH/USDC LP backing an ETH short, a WBTC/USDC LP backing a BTC long, spare cash.
+    Isolated: two accounts; the spare cash is out of reach. Cross: one account with everything.
+    Controls: ``eth_price``, ``btc_price``, ``eth_leverage``, ``btc_leverage``, ``eth_width_pct``,
+    ``btc_width_pct``, ``spare_cash``, ``cf``, ``venue``.
+
+    >>> ex = CrossIsolatedExplorer()
+    >>> ex.controls["btc_price"].value = 45_000.0
+    >>> bool(ex.result.iso_btc.health < 2)
+    True
+    """
+
+    title = "cross vs isolated"
+
+    def __init__(self, *, eth_price: float = 3000.0, btc_price: float = 60_000.0,
+                 eth_leverage: float = 3.0, btc_leverage: float = 3.0,
+                 eth_width_pct: float = 10.0, btc_width_pct: float = 20.0,
+                 spare_cash: float = 5_000.0, cf: float = 0.8, venue: str = "default") -> None:
+        super().__init__(eth_price=eth_price, btc_price=btc_price, eth_leverage=eth_leverage,
+                         btc_leverage=btc_leverage, eth_width_pct=eth_width_pct,
+                         btc_width_pct=btc_width_pct, spare_cash=spare_cash, cf=cf, venue=venue)
+
+    def _build_controls(self, **k: Any) -> dict[str, widgets.Widget]:
+        return {
+            "eth_price": _slider("ETH price", k["eth_price"], 900.0, 6000.0, 5.0, ",.0f",
+                                 "lpperp-price"),
+            "btc_price": _slider("BTC price", k["btc_price"], 20_000.0, 120_000.0, 100.0, ",.0f",
+                                 "lpperp-btc-price"),
+            "eth_leverage": _slider("ETH short lev.", k["eth_leverage"], 0.0, 20.0, 0.25, ".2f",
+                                    "lpperp-leverage"),
+            "btc_leverage": _slider("BTC long lev.", k["btc_leverage"], 0.0, 20.0, 0.25, ".2f",
+                                    "lpperp-btc-leverage"),
+            "eth_width_pct": _slider("ETH LP ± %", k["eth_width_pct"], 0.5, 95.0, 0.5, ".1f",
+                                     "lpperp-width"),
+            "btc_width_pct": _slider("BTC LP ± %", k["btc_width_pct"], 0.5, 95.0, 0.5, ".1f",
+                                     "lpperp-btc-width"),
+            "spare_cash": _text("spare cash", k["spare_cash"], "lpperp-wallet-cash"),
+            "cf": _slider("factor cf", k["cf"], 0.0, 1.0, 0.01, ".2f", "lpperp-cf"),
+            "venue": _choice("venue rules", list(VENUE_CHOICES), k["venue"]),
+        }
+
+    def _control_rows(self) -> list[list[str]]:
+        return [["eth_price", "eth_leverage", "eth_width_pct"],
+                ["btc_price", "btc_leverage", "btc_width_pct"],
+                ["spare_cash", "cf", "venue"]]
+
+    def scenario(self) -> WalletScenario:
+        c = self.controls
+        return WalletScenario(**{name: w.value for name, w in c.items()})
+
+    def compute(self, scenario: WalletScenario) -> WalletResult:
+        return compute_wallet(scenario)
+
+    def _make_figure(self, result: WalletResult) -> Any:
+        return figures.wallet_figure(result)
+
+    def _update_figure(self, fig: Any, result: WalletResult) -> None:
+        figures.update_wallet_figure(fig, result)
+
+    def _readout_items(self, result: WalletResult) -> list[tuple[str, str, str]]:
+        # one item per (row, column): key "<row>|<column>"
+        self.readout_values = {
+            f"{label}|{col}": float(v)
+            for label, vals in result.rows()
+            for col, v in zip(("iso_eth", "iso_btc", "cross"), vals, strict=True)
+        }
+        return []
+
+    def _show_readout(self, result: Any) -> None:
+        self._readout_items(result)
+        flags = [s.liquidatable for s in (result.iso_eth, result.iso_btc, result.cross_eth)]
+        head = "".join(
+            f"<th style='text-align:right;padding:0 1em'>{h}"
+            f"{' <span style=color:#b00020>LIQUIDATABLE</span>' if f else ''}</th>"
+            for h, f in zip(("isolated: ETH account", "isolated: BTC account",
+                             "cross: one account"), flags, strict=True)
+        )
+        body = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(label)}</th>"
+            + "".join(f"<td style='text-align:right;padding:0 1em' data-key='{html.escape(label)}'>"
+                      f"{_fmt_price(v)}</td>" for v in vals)
+            + "</tr>"
+            for label, vals in result.rows()
+        )
+        self.readout.value = (f"<table class='lpperp-readout-table'><thead><tr><th></th>{head}"
+                              f"</tr></thead><tbody>{body}</tbody></table>")

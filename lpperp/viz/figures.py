@@ -24,13 +24,16 @@ from plotly.subplots import make_subplots
 __all__ = [
     "HEALTH_TRACES",
     "LP_TRACES",
+    "WALLET_TRACES",
     "bands",
     "health_figure",
     "lp_figure",
     "resync_view_state",
     "update_health_figure",
     "update_lp_figure",
+    "update_wallet_figure",
     "vline",
+    "wallet_figure",
 ]
 
 COLORS = {
@@ -333,3 +336,97 @@ def update_health_figure(
     coll = float(acct.collateral_value(s.price))
     d[11].update(x=[*comp["x"], "counted as collateral"], y=[*comp["y"], coll],
                  text=[*comp["text"], f"{coll:,.2f} {symbols[1]}"])
+
+
+#: Trace order of :func:`wallet_figure`.
+WALLET_TRACES = (
+    "isolated: ETH account",
+    "isolated: BTC account",
+    "isolated: liquidation zone",
+    "isolated: boundary",
+    "isolated: current price",
+    "cross: one account",
+    "cross: liquidation zone",
+    "cross: boundary",
+    "cross: current price",
+    "at risk",
+)
+
+
+def wallet_figure(result: Any, *, widget: bool = True) -> go.Figure:
+    """Isolated vs cross side by side: margin buffer (equity - maintenance) against the ETH price,
+    liquidation zones and boundaries, and what each mode can lose.
+
+    ``result`` is a :class:`~lpperp.viz.scenarios.WalletResult`; traces as in
+    :data:`WALLET_TRACES`.
+
+    >>> from lpperp.viz.scenarios import WalletScenario, compute_wallet
+    >>> r = compute_wallet(WalletScenario(eth_price=3000.0, btc_price=60_000.0))
+    >>> [t.name for t in wallet_figure(r, widget=False).data] == list(WALLET_TRACES)
+    True
+    """
+    fig = _figure(
+        widget, rows=2, cols=2, row_heights=[0.68, 0.32], shared_yaxes=True,
+        specs=[[{}, {}], [{"colspan": 2}, None]], horizontal_spacing=0.04, vertical_spacing=0.14,
+        subplot_titles=("isolated: each perp on its own LP", "cross: one account for everything",
+                        "what a liquidation can take (equity at risk, USDC)"),
+    )
+    add = fig.add_trace
+    add(go.Scatter(name="isolated: ETH account", line={"color": COLORS["equity"], "width": 2.5}),
+        1, 1)
+    add(go.Scatter(name="isolated: BTC account", line={"color": COLORS["base"], "dash": "dash"}),
+        1, 1)
+    for col, prefix in ((1, "isolated"), (2, "cross")):
+        if col == 2:
+            add(go.Scatter(name="cross: one account",
+                           line={"color": COLORS["quote"], "width": 2.5}), 1, 2)
+        add(go.Scatter(name=f"{prefix}: liquidation zone", fill="toself", mode="lines",
+                       fillcolor=COLORS["zone"], line={"width": 0}, hoverinfo="skip",
+                       showlegend=col == 1, legendgroup="zone"), 1, col)
+        add(go.Scatter(name=f"{prefix}: boundary", mode="markers+text", textposition="top center",
+                       marker={"color": COLORS["boundary"], "size": 11, "symbol": "x"},
+                       textfont={"color": COLORS["boundary"]}, showlegend=False), 1, col)
+        add(go.Scatter(name=f"{prefix}: current price", mode="lines", showlegend=False,
+                       hoverinfo="skip", line={"color": COLORS["now"], "dash": "dot", "width": 1}),
+            1, col)
+    add(go.Bar(name="at risk", showlegend=False, textposition="auto",
+               marker={"color": [COLORS["equity"], COLORS["base"], COLORS["quote"]]}), 2, 1)
+    fig.update_yaxes(title_text="equity − maintenance (USDC)", row=1, col=1)
+    fig.update_xaxes(title_text="ETH price (USDC), BTC held fixed", row=1, col=1)
+    fig.update_xaxes(title_text="ETH price (USDC), BTC held fixed", row=1, col=2)
+    fig.update_layout(
+        height=680, margin={"l": 60, "r": 20, "t": 80, "b": 40}, template="plotly_white",
+        legend={"orientation": "h", "y": 0.995, "yanchor": "top", "yref": "container", "x": 0.0},
+        uirevision="lpperp",
+    )
+    update_wallet_figure(fig, result)
+    resync_view_state(fig)
+    return fig
+
+
+def update_wallet_figure(fig: go.Figure, result: Any) -> None:
+    """Rewrite :func:`wallet_figure`'s traces from a new ``WalletResult`` (inside ``batch_update``)."""
+    s = result.scenario
+    grid = result.grid
+    d = fig.data
+    bufs = (result.buffer_iso_eth, result.buffer_iso_btc, result.buffer_cross)
+    hi = max(max(float(np.max(b)) for b in bufs), 1.0)
+    lo = min(max(min(float(np.min(b)) for b in bufs), -0.4 * hi), 0.0)
+    pad = 0.04 * (hi - lo)
+    span = (lo - pad, hi + pad)
+    fig.layout.yaxis.range = span
+    d[0].update(x=grid, y=result.buffer_iso_eth)
+    d[1].update(x=grid, y=result.buffer_iso_btc)
+    for i0, zones, bnd in ((2, result.zones_iso_eth, result.boundaries_iso_eth),
+                           (6, result.zones_cross, result.boundaries_cross)):
+        zx, zy = bands(zones, span)
+        d[i0].update(x=zx, y=zy)
+        b = bnd[np.isfinite(bnd) & (bnd >= grid[0]) & (bnd <= grid[-1])]
+        d[i0 + 1].update(x=b, y=np.zeros_like(b), text=[f"{x:,.0f}" for x in b])
+        lx, ly = vline(s.eth_price, span)
+        d[i0 + 2].update(x=lx, y=ly)
+    d[5].update(x=grid, y=result.buffer_cross)
+    r = result.at_risk
+    d[9].update(x=["isolated: ETH account", "isolated: BTC account", "cross: whole wallet"],
+                y=[r["iso_eth"], r["iso_btc"], r["cross"]],
+                text=[f"{r['iso_eth']:,.0f}", f"{r['iso_btc']:,.0f}", f"{r['cross']:,.0f}"])

@@ -42,9 +42,12 @@ __all__ = [
     "HealthScenario",
     "LPResult",
     "LPScenario",
+    "WalletResult",
+    "WalletScenario",
     "collateral_model",
     "compute_health",
     "compute_lp",
+    "compute_wallet",
     "margin_rules",
     "price_grid",
 ]
@@ -432,4 +435,179 @@ def compute_health(scenario: HealthScenario, grid: np.ndarray | None = None) -> 
         il=np.asarray(lp.impermanent_loss(grid, s.entry_price)), boundaries=bnd, zones=zones,
         summary=summary, liquidation=liq, base_now=float(base_now), quote_now=float(quote_now),
         readout=readout,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Cross vs isolated: one wallet, two LPs and two perps (ETH and BTC), two margin modes
+# ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WalletScenario:
+    """A wallet with an ETH/USDC LP backing an ETH short and a WBTC/USDC LP backing a BTC long.
+
+    ``isolated``: two accounts, each perp backed by its own LP; ``spare_cash`` stays in the wallet,
+    out of reach. ``cross``: one account, both LPs and ``spare_cash`` back both perps. Leverage per
+    perp = notional at entry / its LP's collateral value at entry (static factor ``cf``).
+
+    >>> w = WalletScenario(eth_price=3000.0, btc_price=60_000.0)
+    >>> [a.market for a in w.isolated_accounts()]
+    ['ETH', 'BTC']
+    """
+
+    eth_price: float
+    btc_price: float
+    eth_entry: float = 3000.0
+    btc_entry: float = 60_000.0
+    eth_deposit: float = 10_000.0
+    btc_deposit: float = 10_000.0
+    eth_width_pct: float = 10.0
+    btc_width_pct: float = 20.0
+    eth_leverage: float = 3.0
+    btc_leverage: float = 3.0
+    spare_cash: float = 5_000.0
+    cf: float = 0.8
+    venue: str = "default"
+
+    def __post_init__(self) -> None:
+        for name in ("eth_price", "btc_price", "eth_entry", "btc_entry", "eth_deposit",
+                     "btc_deposit", "eth_leverage", "btc_leverage"):
+            object.__setattr__(self, name, positive(name, getattr(self, name)))
+        for name in ("eth_width_pct", "btc_width_pct"):
+            w = positive(name, getattr(self, name))
+            if w >= 100:
+                raise LpperpError(f"{name} must be in (0, 100), got {w!r}")
+            object.__setattr__(self, name, w)
+        object.__setattr__(self, "spare_cash", nonnegative("spare_cash", self.spare_cash))
+        object.__setattr__(self, "cf", float(positive("cf", self.cf)))
+        StaticFactor(self.cf)  # validates cf <= 1
+        one_of("venue", self.venue, VENUE_CHOICES)
+
+    def lps(self) -> tuple[LPPosition, LPPosition]:
+        return (LPPosition.from_deposit(self.eth_deposit, self.eth_entry,
+                                        width_pct=self.eth_width_pct),
+                LPPosition.from_deposit(self.btc_deposit, self.btc_entry,
+                                        width_pct=self.btc_width_pct))
+
+    def perps(self) -> tuple[PerpPosition, PerpPosition]:
+        model = StaticFactor(self.cf)
+        lp_eth, lp_btc = self.lps()
+        eth = -self.eth_leverage * model.collateral_value(lp_eth, self.eth_entry) / self.eth_entry
+        btc = self.btc_leverage * model.collateral_value(lp_btc, self.btc_entry) / self.btc_entry
+        return PerpPosition(eth, self.eth_entry, "ETH"), PerpPosition(btc, self.btc_entry, "BTC")
+
+    def isolated_accounts(self) -> tuple[IsolatedAccount, IsolatedAccount]:
+        (lp_e, lp_b), (p_e, p_b) = self.lps(), self.perps()
+        model, rules = StaticFactor(self.cf), margin_rules(self.venue)
+        return (IsolatedAccount(p_e, lp_e, 0.0, model, rules),
+                IsolatedAccount(p_b, lp_b, 0.0, model, rules))
+
+    def cross_account(self) -> CrossAccount:
+        return CrossAccount(self.perps(), self.lps(), self.spare_cash, StaticFactor(self.cf),
+                            margin_rules(self.venue), lp_markets=("ETH", "BTC"))
+
+    @property
+    def prices(self) -> dict[str, float]:
+        return {"ETH": self.eth_price, "BTC": self.btc_price}
+
+
+@dataclass(frozen=True, eq=False)
+class WalletResult:
+    """Margin buffers (equity - maintenance) along the ETH price, per mode, and summaries."""
+
+    scenario: WalletScenario
+    grid: np.ndarray
+    buffer_iso_eth: np.ndarray
+    buffer_iso_btc: np.ndarray
+    buffer_cross: np.ndarray
+    boundaries_iso_eth: np.ndarray
+    boundaries_cross: np.ndarray
+    zones_iso_eth: list[tuple[float, float]]
+    zones_iso_btc: list[tuple[float, float]]
+    zones_cross: list[tuple[float, float]]
+    iso_eth: AccountSummary
+    iso_btc: AccountSummary
+    cross_eth: AccountSummary
+    cross_btc: AccountSummary
+    at_risk: dict[str, float]
+
+    def rows(self) -> list[tuple[str, tuple[float, float, float]]]:
+        """Readout rows: (label, (isolated ETH, isolated BTC, cross))."""
+        i, b, c, cb = self.iso_eth, self.iso_btc, self.cross_eth, self.cross_btc
+        return [
+            ("equity", (i.equity, b.equity, c.equity)),
+            ("health", (i.health, b.health, c.health)),
+            ("ETH liquidation below", (i.liquidation_below, np.nan, c.liquidation_below)),
+            ("ETH liquidation above", (i.liquidation_above, np.nan, c.liquidation_above)),
+            ("BTC liquidation below", (np.nan, b.liquidation_below, cb.liquidation_below)),
+            ("BTC liquidation above", (np.nan, b.liquidation_above, cb.liquidation_above)),
+            ("at risk (max loss)", (self.at_risk["iso_eth"], self.at_risk["iso_btc"],
+                                    self.at_risk["cross"])),
+        ]
+
+    def _repr_html_(self) -> str:
+        def cell(x: float) -> str:
+            return "-" if not np.isfinite(x) else f"{x:,.2f}"
+
+        body = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+            + "".join(f"<td style='text-align:right'>{cell(x)}</td>" for x in v) + "</tr>"
+            for k, v in self.rows()
+        )
+        return ("<table class='lpperp-table'><thead><tr><th></th><th>isolated: ETH account</th>"
+                "<th>isolated: BTC account</th><th>cross: one account</th></tr></thead>"
+                f"<tbody>{body}</tbody></table>")
+
+
+def compute_wallet(scenario: WalletScenario, grid: np.ndarray | None = None) -> WalletResult:
+    """Both modes along the ETH price (BTC held at ``btc_price``), with exact boundaries.
+
+    >>> r = compute_wallet(WalletScenario(eth_price=3000.0, btc_price=60_000.0))
+    >>> bool(r.cross_eth.liquidation_above > r.iso_eth.liquidation_above)
+    True
+    """
+    s = scenario
+    iso_e, iso_b = s.isolated_accounts()
+    cross = s.cross_account()
+    iso_eth = iso_e.summary(s.eth_price)
+    iso_btc = iso_b.summary(s.btc_price)
+    cross_eth = cross.summary(s.prices, market="ETH")
+    cross_btc = cross.summary(s.prices, market="BTC")
+    if grid is None:
+        near = [x for x in (iso_eth.liquidation_below, iso_eth.liquidation_above,
+                            cross_eth.liquidation_below, cross_eth.liquidation_above)
+                if np.isfinite(x)]
+        lp_e = s.lps()[0]
+        grid = price_grid(s.eth_entry, include=(lp_e.price_lower, lp_e.price_upper, s.eth_price,
+                                                *near))
+    grid = positive("grid", grid)
+    buf_e = np.asarray(iso_e.equity(grid)) - np.asarray(iso_e.maintenance_requirement(grid))
+    g_b = float(iso_b.equity(s.btc_price) - iso_b.maintenance_requirement(s.btc_price))
+    buf_b = np.full_like(grid, g_b)
+    pr = {"ETH": grid, "BTC": s.btc_price}
+    buf_c = np.asarray(cross.equity(pr)) - np.asarray(cross.maintenance_requirement(pr))
+    b_iso = np.asarray(iso_e.liquidation(s.eth_price).boundaries, dtype=float).reshape(-1)
+    b_cross = np.asarray(cross.liquidation(s.prices, market="ETH").boundaries,
+                         dtype=float).reshape(-1)
+    lo, hi = float(grid[0]), float(grid[-1])
+
+    def g_iso(p: np.ndarray) -> np.ndarray:
+        return np.asarray(iso_e.equity(p)) - np.asarray(iso_e.maintenance_requirement(p))
+
+    def g_cross(p: np.ndarray) -> np.ndarray:
+        q = {"ETH": p, "BTC": s.btc_price}
+        return np.asarray(cross.equity(q)) - np.asarray(cross.maintenance_requirement(q))
+
+    at_risk = {
+        "iso_eth": max(iso_eth.equity, 0.0),
+        "iso_btc": max(iso_btc.equity, 0.0),
+        "cross": max(cross_eth.equity, 0.0),
+    }
+    return WalletResult(
+        scenario=s, grid=grid, buffer_iso_eth=buf_e, buffer_iso_btc=buf_b, buffer_cross=buf_c,
+        boundaries_iso_eth=b_iso, boundaries_cross=b_cross,
+        zones_iso_eth=_zones(b_iso, lo, hi, g_iso),
+        zones_iso_btc=[(lo, hi)] if g_b < 0 else [],
+        zones_cross=_zones(b_cross, lo, hi, g_cross),
+        iso_eth=iso_eth, iso_btc=iso_btc, cross_eth=cross_eth, cross_btc=cross_btc,
+        at_risk=at_risk,
     )
