@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from lpperp._abi import decode, encode_call
@@ -185,6 +185,10 @@ def _spec(pool) -> PoolSpec:
 
 @_settings(60)
 @given(st.lists(position_case(), min_size=24, max_size=24))
+@example(  # found by hypothesis: at tick -448600 a swap with amountIn 2**127 ran out of input
+    [("USDC-100", 14752578044383641734, -448600, -448105, 340137021726716619523181786152199606,
+      5754613426163721551, 1, 14392670516629379225)]
+)  # fmt: skip
 def test_mint_swap_fees_burn_match_contracts(evm, wei_cases, batch):
     npm, router, me = evm.addr["npm"], evm.addr["router"], evm.sender
     MINT_SIG, SWAP_SIG, DEADLINE = evm.MINT_SIG, evm.SWAP_SIG, evm.DEADLINE
@@ -210,7 +214,9 @@ def test_mint_swap_fees_burn_match_contracts(evm, wei_cases, batch):
                     (pool.token0, pool.token1) if zero_for_one else (pool.token1, pool.token0)
                 )
                 calls.append((router, encode_call(SWAP_SIG, (
-                    tin.address, tout.address, pool.fee, me, DEADLINE, 2**127, 0, limit
+                    # amountIn 2**199: above what any swap over the whole tick range can take at
+                    # the liquidity cap (~2**171), below our balance (2**200): the limit decides
+                    tin.address, tout.address, pool.fee, me, DEADLINE, 2**199, 0, limit
                 ))))  # fmt: skip
             burn = max(1, (liq * burn_frac) >> 16)
             calls += [
