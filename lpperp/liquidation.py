@@ -22,6 +22,7 @@ accounts are one set of array operations, no Python loop. A collateral model wit
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -172,6 +173,206 @@ def _kernel(P0, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds):
     bnd = np.where(np.isfinite(bnd), bnd, np.nan)
     g0 = _g_direct(P0[:, None], pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds)[:, 0]
     return bnd, g0
+
+
+_CHUNK = 4096  # accounts per block of the fast kernel
+_TOL = 1e-9  # roots within this (relative) of a piece edge send the account to _kernel
+_WORK = threading.local()  # per-thread scratch memory reused across calls (no page faults)
+
+
+def _scratch(name: str, rows: int, cols: int, dtype: Any = float) -> np.ndarray:
+    """A ``(rows, cols)`` scratch array kept per thread and reused by later calls."""
+    buf = getattr(_WORK, name, None)
+    if buf is None or buf.shape[0] < rows or buf.shape[1] < cols or buf.dtype != dtype:
+        buf = np.empty((rows, max(cols, 1)), dtype=dtype)
+        setattr(_WORK, name, buf)
+    return buf[:rows, :cols]
+
+
+def _kernel_fast(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds):
+    """One LP and one perp per account (1-d inputs): every (LP regime, tier) piece at once.
+
+    Pieces = the 3 regimes of the shocked price ``kP`` (below, in, above ``[pa, pb]``) crossed with
+    the ``T`` tiers, each with known coefficients and interval. Below and above the range ``g`` is
+    linear in ``P`` (root ``-c/a``); in range it is ``a s^2 + b s + c`` in ``s = sqrt(P)`` with
+    ``b >= 0``: with ``q = -(b + sqrt(b^2 - 4ac)) / 2 <= 0`` the roots are ``c/q`` (the smaller;
+    also the root when ``a = 0``) and ``q/a`` (the larger, positive only when ``a < 0``). The
+    pieces are disjoint and visited in increasing price, so the roots come out sorted. A root is
+    kept when it lies in its piece widened by ``1e-9`` (relative); a root on a piece edge is then
+    found from both sides, and such accounts (two roots closer than ``2e-9``), or a root exactly
+    at the current price, are flagged for :func:`_kernel`, which merges duplicates and drops
+    touching roots. Pieces that exist for no account of a block are skipped; temporaries live in
+    per-thread scratch memory, blocks of ``_CHUNK`` accounts.
+    Returns ``(boundaries (N, K) NaN-padded, g0, lower, upper, flagged)``.
+    """
+    n = P0.shape[0]
+    nt = floors.shape[0]
+    n_rows = 4 * nt
+    cand = _scratch("cand", n_rows, n)
+    cand.fill(np.nan)
+    used = np.zeros(n_rows, dtype=bool)
+    n_fin = np.zeros(n, dtype=np.intp)
+    g0 = np.empty(n)
+    work = _scratch("work", 36 + 2 * nt, min(n, _CHUNK))
+    flags = _scratch("flags", 3, min(n, _CHUNK), bool)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for s0 in range(0, n, _CHUNK):
+            sl = slice(s0, min(n, s0 + _CHUNK))
+            m = sl.stop - sl.start
+            _fast_block(
+                P0[sl], pa[sl], pb[sl], L[sl], k[sl], wb[sl], wq[sl], q[sl], const[sl],
+                floors, rates, deds, cand[:, sl], used, n_fin[sl], g0[sl],
+                work[:, :m], flags[:, :m],
+            )
+        rows = [cand[r] for r in np.flatnonzero(used)]
+        # finite roots increase down the rows: column j is the least root above column j - 1
+        cols: list[np.ndarray] = []
+        tmp = _scratch("tmp", 1, n)[0]
+        while rows:
+            col = np.full(n, np.nan)
+            for r in rows:
+                if cols:
+                    np.copyto(tmp, np.nan)
+                    np.copyto(tmp, r, where=r > cols[-1])
+                    np.fmin(col, tmp, out=col)
+                else:
+                    np.fmin(col, r, out=col)
+            if np.isnan(col).all():
+                break
+            cols.append(col)
+        bnd = np.stack(cols, axis=1) if cols else np.empty((n, 0))
+        p0 = P0[:, None]
+        lower = np.where(bnd < p0, bnd, 0.0).max(axis=1, initial=0.0)
+        upper = np.where(bnd > p0, bnd, np.inf).min(axis=1, initial=np.inf)
+        flagged = n_fin > (bnd.shape[1] - np.isnan(bnd).sum(axis=1))  # exact duplicates merged
+        if bnd.shape[1] > 1:
+            flagged |= (bnd[:, 1:] <= bnd[:, :-1] * (1.0 + 2 * _TOL)).any(axis=1)
+        flagged |= (bnd == p0).any(axis=1)
+    bad = g0 < 0
+    lower[bad] = np.nan
+    upper[bad] = np.nan
+    return bnd, g0, lower, upper, flagged
+
+
+def _fast_block(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds, cand, used, n_fin,
+                g0, W, B):
+    """:func:`_kernel_fast` on one block: roots into ``cand`` rows, ``g`` at ``P0`` into ``g0``.
+
+    Every temporary is a row of the scratch ``W`` (floats) or ``B`` (bools).
+    """
+    nt = floors.shape[0]
+    lo_f, hi_f = 1.0 - _TOL, 1.0 + _TOL
+    mul, add, sub, div = np.multiply, np.add, np.subtract, np.divide
+    sa, sb, isb = np.sqrt(pa, out=W[0]), np.sqrt(pb, out=W[1]), W[2]
+    div(1.0, sb, out=isb)
+    wbl, wql, wblk = mul(wb, L, out=W[3]), mul(wq, L, out=W[4]), W[5]
+    mul(wbl, k, out=wblk)
+    e1, e2 = div(pa, k, out=W[6]), div(pb, k, out=W[7])
+    e1l, e1h = mul(e1, lo_f, out=W[8]), mul(e1, hi_f, out=W[9])
+    e2l, e2h = mul(e2, lo_f, out=W[10]), mul(e2, hi_f, out=W[11])
+    aq = np.abs(q, out=W[12])
+    iaq = div(1.0, aq, out=W[13])
+    a_below, a_in, b_in, bb, c_in, c_above = (W[i] for i in range(14, 20))
+    a_t, c_t, hi, lo, p, s, a, c, qq = (W[i] for i in range(20, 29))
+    # tier edges in price (loosened by _TOL): 0+, floor_1/|q|, ..., inf
+    f_lo: list[Any] = [5e-324]
+    f_hi: list[Any] = []
+    for t in range(1, nt):
+        f_lo.append(mul(iaq, floors[t] * lo_f, out=W[36 + 2 * t]))
+        f_hi.append(mul(iaq, floors[t] * hi_f, out=W[37 + 2 * t]))
+    f_hi.append(np.inf)
+    m1, m2 = B[0], B[1]
+    have_below = have_in = have_above = False
+
+    def put(row: int, lo_: Any, hi_: Any, s_pos: np.ndarray | None = None) -> None:
+        np.greater_equal(p, lo_, out=m1)
+        np.less_equal(p, hi_, out=m2)
+        np.logical_and(m1, m2, out=m1)
+        if s_pos is not None:
+            np.greater(s_pos, 0.0, out=m2)
+            np.logical_and(m1, m2, out=m1)
+        if m1.any():
+            np.copyto(cand[row], p, where=m1)
+            n_fin[:] += m1
+            used[row] = True
+
+    for t in range(nt):
+        mul(aq, rates[t], out=a_t)
+        sub(q, a_t, out=a_t)
+        add(const, deds[t], out=c_t)
+        # below the range, tier t
+        np.minimum(e1h, f_hi[t], out=hi)
+        if (hi > f_lo[t]).any():
+            if not have_below:
+                div(1.0, sa, out=a_below)
+                sub(a_below, isb, out=a_below)
+                mul(a_below, wblk, out=a_below)
+                have_below = True
+            add(a_below, a_t, out=p)
+            div(c_t, p, out=p)
+            np.negative(p, out=p)
+            put(t, f_lo[t], hi)
+        # in range, tier t: the smaller root c/q, then the larger q/a
+        np.maximum(e1l, f_lo[t], out=lo)
+        np.minimum(e2h, f_hi[t], out=hi)
+        if (hi > lo).any():
+            if not have_in:
+                mul(wblk, isb, out=a_in)
+                np.negative(a_in, out=a_in)
+                add(wbl, wql, out=b_in)
+                mul(b_in, np.sqrt(k, out=s), out=b_in)
+                mul(b_in, b_in, out=bb)
+                mul(wql, sa, out=c_in)
+                np.negative(c_in, out=c_in)
+                have_in = True
+            add(a_in, a_t, out=a)
+            add(c_in, c_t, out=c)
+            mul(a, c, out=qq)
+            mul(qq, -4.0, out=qq)
+            add(qq, bb, out=qq)
+            np.sqrt(qq, out=qq)
+            add(qq, b_in, out=qq)
+            mul(qq, -0.5, out=qq)
+            div(c, qq, out=s)
+            mul(s, s, out=p)
+            put(nt + 2 * t, lo, hi, s)
+            div(qq, a, out=s)
+            mul(s, s, out=p)
+            put(nt + 2 * t + 1, lo, hi, s)
+        # above the range, tier t
+        np.maximum(e2l, f_lo[t], out=lo)
+        if (lo < f_hi[t]).any():
+            if not have_above:
+                sub(sb, sa, out=c_above)
+                mul(c_above, wql, out=c_above)
+                have_above = True
+            add(c_above, c_t, out=p)
+            div(p, a_t, out=p)
+            np.negative(p, out=p)
+            put(3 * nt + t, lo, f_hi[t])
+    # g at the current price
+    x, y, z = W[29], W[30], W[31]
+    mul(k, P0, out=x)
+    np.clip(x, pa, pb, out=y)
+    np.sqrt(y, out=y)  # s0
+    div(1.0, y, out=z)
+    sub(z, isb, out=z)
+    mul(z, wbl, out=z)
+    mul(z, x, out=z)  # base value
+    sub(y, sa, out=y)
+    mul(y, wql, out=y)  # quote
+    add(z, y, out=z)
+    add(z, const, out=z)
+    mul(q, P0, out=y)
+    add(z, y, out=z)
+    mul(aq, P0, out=x)  # notional
+    if nt == 1:
+        mul(x, rates[0], out=x)
+    else:
+        t0 = np.searchsorted(floors, x, side="right") - 1
+        mul(x, np.take(rates, t0, out=y), out=x)
+        sub(x, np.take(deds, t0, out=y), out=x)
+    sub(z, x, out=g0)
 
 
 def _numeric(g: Callable[[np.ndarray], np.ndarray], P0: float, breakpoints: Sequence[float]):
@@ -363,13 +564,34 @@ def _run(inp: dict[str, Any]) -> LiquidationResult:
 
         def gfun(P: np.ndarray) -> np.ndarray:
             return np.asarray(gs(P[:, 0]), dtype=float).reshape(-1, 1)
+    elif arr["L"].shape[1] == 1 and arr["sizes"].shape[1] == 1:
+        one = tuple(x[:, 0] for x in lp_args)
+        bnd, g0, lower, upper, flagged = _kernel_fast(
+            P0, *one, arr["sizes"][:, 0], const, *tiers
+        )
+        if flagged.any():
+            idx = np.flatnonzero(flagged)
+            sub = tuple(x[idx] for x in lp_args)
+            b2, g2 = _kernel(P0[idx], *sub, arr["sizes"][idx], const[idx], *tiers)
+
+            def gsub(P: np.ndarray) -> np.ndarray:
+                return _g_direct(P, *sub, arr["sizes"][idx], const[idx], *tiers)
+
+            lo2, hi2 = _safe_interval(b2, P0[idx], g2, gsub)
+            width = max(bnd.shape[1], b2.shape[1])
+            bnd = np.pad(bnd, ((0, 0), (0, width - bnd.shape[1])), constant_values=np.nan)
+            bnd[idx] = np.pad(b2, ((0, 0), (0, width - b2.shape[1])), constant_values=np.nan)
+            keep = np.isfinite(bnd).any(axis=0)
+            bnd = bnd[:, keep]
+            g0[idx], lower[idx], upper[idx] = g2, lo2, hi2
     else:
         bnd, g0 = _kernel(P0, *lp_args, arr["sizes"], const, *tiers)
 
         def gfun(P: np.ndarray) -> np.ndarray:
             return _g_direct(P, *lp_args, arr["sizes"], const, *tiers)
 
-    lower, upper = _safe_interval(bnd, P0, g0, gfun)
+    if "numeric_g" in inp or not (arr["L"].shape[1] == 1 and arr["sizes"].shape[1] == 1):
+        lower, upper = _safe_interval(bnd, P0, g0, gfun)
     kk = bnd.shape[1]
     return LiquidationResult(
         price=P0.reshape(shape),
