@@ -26,7 +26,13 @@ Conventions
   accrued fees - funding paid``; ``maintenance = rules.maintenance_margin(|q| P)``; liquidated at
   the first step where ``equity < maintenance``; the owner keeps ``max(equity - penalty, 0)``
   (the collateral haircut and the penalty are lost). Monitoring is at the grid steps.
-- Each step: fees ``fee_apr * V(P) dt`` while in range (accrued at par); funding ``q P
+- Each step: fees while in range (accrued at par). The pool pays fees per unit of in-range
+  liquidity, so they are ``fee_apr * L sqrt(P) c_ref dt`` with ``c_ref = 2 - sqrt(1 - w) -
+  1/sqrt(1 + w)`` for ``w = fee_reference_width_pct / 100``: ``fee_apr`` is the yield on value of a
+  position of the reference width centred at the price, and a narrower range (more liquidity per
+  dollar) earns proportionally more while in range. ``fee_reference_width_pct=None`` instead
+  applies ``fee_apr`` to the position's value whatever its width
+  (:meth:`~lpperp.position.LPPosition.fee_income`). Funding ``q P
   funding_rate_per_year dt`` paid (a positive rate: longs pay, shorts receive); the oracle's EWMA
   variance ``var = lam var + (1 - lam) r^2`` of the step's log return (seeded with the collateral
   model's ``sigma_per_year``), which sets the collateral factor of a
@@ -172,6 +178,7 @@ class Scenario:
     collateral: Any = field(default_factory=lambda: StaticFactor(0.8))
     rules: MarginRules = DEFAULT_RULES
     fee_apr: float = EXAMPLE_FEE_APR
+    fee_reference_width_pct: float | None = 20.0
     funding_rate_per_year: float = 0.10
     cash_apr: float = 0.0
     cash_margin_fraction: float = 0.3
@@ -194,6 +201,11 @@ class Scenario:
             raise LpperpError(f"width_pct must be in (0, 100), got {w}")
         object.__setattr__(self, "width_pct", w)
         object.__setattr__(self, "fee_apr", float(nonnegative("fee_apr", self.fee_apr)))
+        if self.fee_reference_width_pct is not None:
+            ref = float(positive("fee_reference_width_pct", self.fee_reference_width_pct))
+            if ref >= 100:
+                raise LpperpError(f"fee_reference_width_pct must be in (0, 100), got {ref}")
+            object.__setattr__(self, "fee_reference_width_pct", ref)
         object.__setattr__(self, "funding_rate_per_year",
                            float(finite("funding_rate_per_year", self.funding_rate_per_year)))
         object.__setattr__(self, "cash_margin_fraction",
@@ -266,6 +278,9 @@ class PathResults:
     beyond the wallet's cash; the P&L split ``hold, il, fees, perp, funding, cash_yield, costs,
     liquidation_loss`` with ``final_wealth - capital - capital_added = hold + il + fees + perp -
     funding + cash_yield - costs - liquidation_loss``; ``n_recentres``, ``n_top_ups``.
+    ``liquidation_loss`` is the account's full-value equity minus what the owner kept: the
+    collateral haircut and the penalty; negative when the account was underwater (the venue bears
+    the shortfall).
     """
 
     liquidated: np.ndarray
@@ -449,6 +464,10 @@ def run_on_paths(
     rem_y = delay_y - k_delay * dt
     lo_f, hi_f = _width(s)
     model = s.collateral
+    c_ref = None
+    if s.fee_reference_width_pct is not None:
+        w_ref = s.fee_reference_width_pct / 100.0
+        c_ref = 2.0 - math.sqrt(1.0 - w_ref) - 1.0 / math.sqrt(1.0 + w_ref)
 
     # -- state per path ----------------------------------------------------------------------------
     p0 = s.price
@@ -531,7 +550,11 @@ def run_on_paths(
         if has_lp:
             b, qq = _lp_amounts(p, pa, pb, liq)
             in_rng = (p >= pa) & (p <= pb)
-            fees += np.where(in_rng, s.fee_apr * (b * p + qq) * dt, 0.0) * (alive | (not lp_inside))
+            if c_ref is None:
+                f_step = s.fee_apr * (b * p + qq) * dt
+            else:
+                f_step = s.fee_apr * c_ref * liq * np.sqrt(p) * dt
+            fees += np.where(in_rng, f_step, 0.0) * (alive | (not lp_inside))
         funding += np.where(alive, q * p * s.funding_rate_per_year * dt, 0.0)
         cy = s.cash_apr * dt
         cash_yield += np.where(alive, acct_cash * cy, 0.0) + wallet * cy

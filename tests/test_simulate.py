@@ -1,0 +1,276 @@
+"""Path-dependent runs against the margin engine, accounting identities, policies, timing, tables,
+stress, sweeps (in process and on a Dask LocalCluster), and a backtest on real ETH-USD data."""
+
+from __future__ import annotations
+
+import os
+import tracemalloc
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lpperp.collateral import StaticFactor, VolatilityScaledFactor
+from lpperp.costs import ARBITRUM, ETHEREUM
+from lpperp.perp import MarginRules, PerpPosition
+from lpperp.position import LPPosition
+from lpperp.prices import PriceSeries, load_prices, sample_prices
+from lpperp.processes import GBM, PATH_BLOCK, MertonJumpDiffusion
+from lpperp.simulate import (
+    Policy,
+    Scenario,
+    backtest,
+    compare_strategies,
+    initial_account,
+    run_on_paths,
+    run_sweep,
+    simulate,
+    stress_test,
+)
+
+ETH = Path(__file__).resolve().parents[2] / "shared" / "data" / "ETH-USD.csv"
+RULES = MarginRules("test 2%/4%", 0.04, 0.02, liquidation_fee_fraction=0.01)
+QUIET = {"fee_apr": 0.0, "funding_rate_per_year": 0.0, "rules": RULES, "swap_fee_fraction": 0.0}
+
+
+def _identity_gap(r):
+    parts = r.hold + r.il + r.fees + r.perp - r.funding + r.cash_yield - r.costs - r.liquidation_loss
+    return float(np.abs(parts - r.pnl).max())
+
+
+# -- against lpperp.margin --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"side": "long", "leverage": 4.0},
+        {"kind": "stable", "leverage": 8.0},
+        {"kind": "lp_plus_cash", "mode": "cross", "leverage": 5.0},
+        {"mode": "cross", "wallet_cash": 2000.0, "leverage": 4.0},
+        {"collateral": StaticFactor(1.0), "leverage": 3.0, "width_pct": 5.0},
+    ],
+)
+def test_one_step_matches_the_margin_engine(kw):
+    s = Scenario(**(QUIET | kw))
+    acct = initial_account(s)
+    grid = np.geomspace(1000.0, 9000.0, 801)
+    paths = np.vstack([np.full(grid.size, s.price), grid])
+    r = run_on_paths(s, paths, 1 / 365)
+    np.testing.assert_array_equal(r.liquidated, acct.is_liquidatable(grid))
+    # survivors hold the account at full LP value (cf = 1) plus what sits outside it
+    full = initial_account(replace(s, collateral=StaticFactor(1.0)))
+    outside = 0.0
+    if s.kind == "lp_plus_cash" and s.mode == "isolated":
+        outside = LPPosition.from_deposit(s.lp_deposit, s.price, width_pct=s.width_pct).value(grid)
+    if s.mode == "isolated":
+        outside = outside + s.wallet_cash
+    ok = ~r.liquidated
+    np.testing.assert_allclose(r.final_wealth[ok], (full.equity(grid) + outside)[ok], rtol=1e-12)
+    # the liquidated keep max(equity - penalty, 0), equity with the collateral haircut
+    eq = np.asarray(acct.equity(grid))
+    kept = np.maximum(eq - RULES.liquidation_fee(abs(s.perp_size) * grid), 0.0)
+    np.testing.assert_allclose(r.final_wealth[~ok], (kept + outside)[~ok] if np.ndim(outside)
+                               else kept[~ok] + outside, rtol=1e-12, atol=1e-9)
+    assert _identity_gap(r) < 1e-8
+
+
+def test_liquidation_step_matches_the_closed_form_boundary():
+    s = Scenario(**QUIET, leverage=3.0)
+    above = float(initial_account(s).liquidation(s.price).liquidation_price_above)
+    path = s.price * np.exp(np.linspace(0.0, np.log(1.5), 200))
+    r = run_on_paths(s, path, 1 / 365)
+    t = int(r.liquidation_step[0])
+    assert path[t - 1] < above <= path[t]
+
+
+def test_collateral_factor_follows_the_oracle_ewma():
+    model = VolatilityScaledFactor(0.6, horizon_years=1 / 365, confidence=0.99)
+    s = Scenario(**QUIET, collateral=model, leverage=4.0, ewma_lambda=0.9)
+    dt = 1 / 365
+    grid = np.geomspace(2500.0, 4000.0, 301)
+    r = run_on_paths(s, np.vstack([np.full(grid.size, s.price), grid]), dt)
+    var1 = 0.9 * 0.6**2 * dt + 0.1 * np.log(grid / s.price) ** 2  # the oracle after one return
+    expect = [initial_account(replace(s, collateral=replace(model, sigma_per_year=float(v))))
+              .is_liquidatable(float(p)) for v, p in zip(np.sqrt(var1 / dt), grid, strict=True)]
+    np.testing.assert_array_equal(r.liquidated, expect)
+    calm = initial_account(replace(s, collateral=replace(model, sigma_per_year=0.6)))
+    assert r.liquidated.sum() > np.sum(calm.is_liquidatable(grid))  # a big move raises the haircut
+
+
+def test_fees_and_funding_at_a_constant_price():
+    s = Scenario(fee_apr=0.3, funding_rate_per_year=0.12, swap_fee_fraction=0.0)
+    r = run_on_paths(s, np.full(31, s.price), 1 / 365)
+    lp = LPPosition.from_deposit(s.deposit, s.price, width_pct=s.width_pct)
+    assert r.fees[0] == pytest.approx(lp.fee_income(s.price, 30 / 365, fee_apr=0.3), rel=1e-12)
+    # fees per unit of liquidity: a +-5 % range of the same value earns L5/L20 times more
+    narrow = replace(s, width_pct=5.0)
+    lp5 = LPPosition.from_deposit(s.deposit, s.price, width_pct=5.0)
+    r5 = run_on_paths(narrow, np.full(31, s.price), 1 / 365)
+    assert r5.fees[0] / r.fees[0] == pytest.approx(lp5.liquidity / lp.liquidity, rel=1e-12)
+    flat = run_on_paths(replace(narrow, fee_reference_width_pct=None), np.full(31, s.price), 1 / 365)
+    assert flat.fees[0] == pytest.approx(r.fees[0], rel=1e-12)
+    perp = PerpPosition(s.perp_size, s.price)
+    assert r.funding[0] == pytest.approx(perp.funding_payment(s.price, 30 / 365, 0.12), rel=1e-12)
+    assert r.funding[0] < 0  # a short receives a positive rate
+
+
+# -- identities, reproducibility, chunking ---------------------------------------------------------
+SCENARIOS = {
+    "lp": Scenario(chain=ARBITRUM, policy=Policy(recentre=True, top_up=True)),
+    "stable": Scenario(kind="stable", chain=ETHEREUM, cash_apr=0.05, policy=Policy(top_up=True)),
+    "lp+cash iso": Scenario(kind="lp_plus_cash", wallet_cash=1000.0, chain=ARBITRUM,
+                            policy=Policy(recentre=True, top_up=True, latency_s=3600.0)),
+    "cross": Scenario(mode="cross", wallet_cash=2000.0, leverage=4.0, chain=ETHEREUM,
+                      collateral=VolatilityScaledFactor(0.8), policy=Policy(recentre=True,
+                                                                            recentre_health=3.0)),
+}
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_pnl_split_adds_up_and_seed_and_chunking_change_nothing(name):
+    s = SCENARIOS[name]
+    proc = MertonJumpDiffusion(0.7, 8.0, -0.05, 0.08)
+    a = simulate(s, proc, 20 / 365, 80, PATH_BLOCK + 500, seed=3)
+    b = simulate(s, proc, 20 / 365, 80, PATH_BLOCK + 500, seed=3, chunk_paths=10**9,
+                 progress=True)
+    assert _identity_gap(a) < 1e-6
+    for f in ("final_wealth", "fees", "il", "costs", "liquidation_step", "capital_added"):
+        np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+    c = simulate(s, proc, 20 / 365, 80, 500, seed=4)
+    assert not np.array_equal(a.final_wealth[:500], c.final_wealth)
+    assert (a.fees >= 0).all() and (a.costs >= 0).all()
+    assert (a.liquidation_loss[~a.liquidated] == 0).all()
+
+
+def test_memory_bounded_by_the_chunk():
+    def peak(n):
+        tracemalloc.start()
+        try:
+            simulate(Scenario(), GBM(0.8), 30 / 365, 60, n, seed=0)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, big = peak(PATH_BLOCK), peak(6 * PATH_BLOCK)
+    assert big < small + 200 * 6 * PATH_BLOCK  # only per-path results (~200 bytes a path) grow
+
+
+# -- policies and timing ---------------------------------------------------------------------------
+def test_recentre_when_out_of_range_resets_the_range_and_costs():
+    s = Scenario(chain=ETHEREUM, policy=Policy(recentre=True, blocks=0, latency_s=0.0), leverage=1.0)
+    path = np.r_[3000.0, 3000.0, 3900.0, 3900.0, 3900.0]  # jumps above the +-20% range
+    r = run_on_paths(s, path, 1 / 365, noise=np.zeros((4, 1)))
+    assert r.n_recentres[0] == 1
+    assert r.costs[0] > 2 * 0.000787 * 3000  # mint at entry + recentre gas + swap fee
+    lazy = run_on_paths(replace(s, policy=Policy()), path, 1 / 365)
+    assert r.fees[0] > lazy.fees[0]  # back in range, earning again
+    assert _identity_gap(r) < 1e-9
+
+
+def test_a_slow_reaction_is_liquidated_where_an_instant_one_survives():
+    path = 3000.0 * np.exp(np.arange(15) * 0.03)  # +3 % a day against a 3x short
+    z = np.zeros((14, 1))
+
+    def run(latency_s):
+        pol = Policy(top_up=True, top_up_health=3.0, top_up_target=6.0, blocks=0,
+                     latency_s=latency_s)
+        return run_on_paths(Scenario(leverage=3.0, policy=pol), path, 1 / 365, noise=z)
+
+    fast, slow = run(0.0), run(2 * 86400.0)
+    assert not fast.liquidated[0] and fast.n_top_ups[0] >= 1 and fast.capital_added[0] > 0
+    assert slow.liquidated[0] and slow.n_top_ups[0] == 0
+    assert _identity_gap(fast) < 1e-9 and _identity_gap(slow) < 1e-9
+
+
+def test_chain_block_time_enters_the_delay():
+    pol = Policy(blocks=10, latency_s=5.0)
+    assert pol.reaction_delay_s(ETHEREUM.block_time_s) == pytest.approx(125.0)
+    assert pol.reaction_delay_s(ARBITRUM.block_time_s) == pytest.approx(7.5)
+
+
+# -- comparisons, stress, sweeps ---------------------------------------------------------------------
+def test_compare_strategies_on_the_same_paths():
+    base = Scenario(chain=ARBITRUM, policy=Policy(recentre=True))
+    table = compare_strategies(
+        {
+            "LP collateral": base,
+            "LP collateral (copy)": base,
+            "stablecoin collateral": replace(base, kind="stable"),
+            "LP + cash margin": replace(base, kind="lp_plus_cash"),
+            "cross": replace(base, mode="cross", wallet_cash=3000.0),
+            "narrow 5%": replace(base, width_pct=5.0),
+            "mainnet": replace(base, chain=ETHEREUM),
+        },
+        GBM(0.8), 30 / 365, 60, 3000, seed=9,
+    )
+    a, b = table.row("LP collateral"), table.row("LP collateral (copy)")
+    assert a == b  # same paths, same numbers
+    assert table.row("stablecoin collateral")["fees_earned"] == 0.0
+    assert table.row("narrow 5%")["fees_earned"] > a["fees_earned"]
+    assert table.row("mainnet")["costs_paid"] > a["costs_paid"] + 2.0  # gas: 2.36 vs 0.12 a recentre
+    assert table.row("cross")["survival"] >= a["survival"]
+    assert set(table.COLUMNS) == set(a)
+    assert "survival" in table._repr_html_() and "LP + cash margin" in repr(table)
+
+
+def test_stress_isolated_protects_the_wallet_cross_spends_it():
+    s = Scenario(leverage=3.0, wallet_cash=3000.0, chain=ARBITRUM)
+    shocks = {"+60% in a day": np.r_[3000.0, 4800.0, 4800.0], "+30% in a day": np.r_[3000.0, 3900.0]}
+    r = stress_test(s, shocks)
+    i60 = r.shocks.index("+60% in a day")
+    assert r.isolated_liquidated[i60] and r.cross_liquidated[i60]
+    assert r.isolated_loss[i60] <= s.deposit + 1e-6  # the wallet's 3000 survive
+    assert r.cross_loss[i60] > s.deposit  # cross margin spent the wallet too
+    i30 = r.shocks.index("+30% in a day")
+    assert r.isolated_liquidated[i30] and not r.cross_liquidated[i30]
+    default = stress_test(s)
+    assert "gap above range" in default.shocks and "crash" in repr(default)
+
+
+def test_run_sweep_in_process():
+    out = run_sweep(Scenario(), {"width_pct": [10.0, 40.0], "leverage": [1.0, 3.0]}, GBM(0.8),
+                    30 / 365, 30, 2000, seed=5)
+    assert [p for p, _ in out][1] == {"width_pct": 10.0, "leverage": 3.0}
+    surv = {(p["width_pct"], p["leverage"]): s.survival for p, s in out}
+    assert surv[(10.0, 1.0)] >= surv[(10.0, 3.0)]
+    with pytest.raises(ValueError, match="grid keys must be Scenario fields"):
+        run_sweep(Scenario(), {"widht_pct": [1]}, GBM(0.8), 0.1, 10, 10)
+    with pytest.raises(ValueError, match="needs an int seed"):
+        run_sweep(Scenario(), {"width_pct": [1]}, GBM(0.8), 0.1, 10, 10, seed=None)
+
+
+def test_run_sweep_on_a_dask_cluster_gives_the_same_numbers():
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip("dask.distributed is not installed (extra lpperp[dask])")
+    grid = {"width_pct": [10.0, 30.0], "mode": ["isolated", "cross"]}
+    args = (Scenario(wallet_cash=1000.0), grid, GBM(0.8), 30 / 365, 30, 1500)
+    local = run_sweep(*args, seed=6)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        remote = run_sweep(*args, seed=6, client=client)
+    assert [p for p, _ in local] == [p for p, _ in remote]
+    assert [s for _, s in local] == [s for _, s in remote]
+
+
+# -- data -------------------------------------------------------------------------------------------
+def test_backtest_on_the_bundled_sample():
+    series = sample_prices()
+    r = backtest(Scenario(policy=Policy(recentre=True), chain=ARBITRUM), series.tail(181))
+    assert r.n_paths == 1 and r.n_steps == 180 and _identity_gap(r) < 1e-8
+
+
+@pytest.mark.skipif(not ETH.is_file(), reason=f"real price data not found at {ETH} "
+                    "(../shared/data is only on the maintainers' machine)")
+def test_backtest_through_the_may_2021_crash():
+    s = load_prices(ETH, missing="drop")
+    i, j = np.searchsorted(s.times, [np.datetime64("2021-05-01"), np.datetime64("2021-06-01")])
+    may = PriceSeries(s.times[i:j], s.prices[i:j])
+    r5 = backtest(Scenario(side="long", leverage=5.0), may)
+    assert r5.liquidated[0] and str(may.times[r5.liquidation_step[0]])[:10] == "2021-05-19"
+    r1 = backtest(Scenario(side="long", leverage=1.0), may)
+    assert not r1.liquidated[0] and r1.pnl[0] < 0
