@@ -375,3 +375,36 @@ def test_cross_isolated_explorer_matches_library_accounts():
     assert "spare_cash must be a finite number &gt;= 0" in ex.status.value
     ex.controls["spare_cash"].value = 0.0
     assert ex.status.value == ""
+
+
+# -- liquidation map explorer ----------------------------------------------------------------------
+def test_liquidation_map_matches_library_and_moves_with_leverage():
+    from lpperp.liquidation import boundary_map, health_map
+    from lpperp.viz.explorers import LiquidationMapExplorer
+
+    ex = LiquidationMapExplorer(leverage=4.0, side="long", width_pct=10.0)
+    heat = _trace(ex.figure, "health")
+    widths, prices = np.asarray(heat.y), np.asarray(heat.x)
+    acct = _reference_account(4.0, side="long", width_pct=10.0)
+    expected = health_map(acct, prices, "width_pct", widths, price=3000.0)
+    np.testing.assert_allclose(heat.z, np.log10(np.clip(expected, 0.1, 100.0)), rtol=1e-12)
+    # the boundary lines are the exact boundaries of every width
+    bmap = boundary_map(acct, 3000.0, "width_pct", widths)
+    line = _trace(ex.figure, "boundary")
+    xs = np.array([x for x in line.x if x is not None])
+    np.testing.assert_allclose(np.sort(xs), np.sort(bmap.boundaries[np.isfinite(bmap.boundaries)]),
+                               rtol=1e-12)
+    # on each boundary the health is 1 (white in the colour scale): closed form vs direct
+    b = float(_trace(ex.figure, "selected boundary").x[0])
+    assert float(acct.health(b)) == pytest.approx(1.0, rel=1e-9)
+    assert ex.readout_values["liquidation_below"] == pytest.approx(b, rel=1e-12)
+    # leverage moves the map and the boundary; more leverage = closer boundary for a long
+    z_before = np.array(heat.z, copy=True)
+    ex.controls["leverage"].value = 8.0
+    assert not np.array_equal(np.asarray(_trace(ex.figure, "health").z), z_before)
+    assert float(_trace(ex.figure, "selected boundary").x[0]) > b
+    # bad input keeps the map
+    z_now = np.array(_trace(ex.figure, "health").z, copy=True)
+    ex.controls["leverage"].value = 0.0
+    assert "leverage must be" in ex.status.value
+    np.testing.assert_array_equal(np.asarray(_trace(ex.figure, "health").z), z_now)

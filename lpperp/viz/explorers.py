@@ -36,14 +36,23 @@ from lpperp.viz.scenarios import (
     HealthScenario,
     LPResult,
     LPScenario,
+    MapResult,
+    MapScenario,
     WalletResult,
     WalletScenario,
     compute_health,
     compute_lp,
+    compute_map,
     compute_wallet,
 )
 
-__all__ = ["CrossIsolatedExplorer", "Explorer", "HealthExplorer", "LPExplorer"]
+__all__ = [
+    "CrossIsolatedExplorer",
+    "Explorer",
+    "HealthExplorer",
+    "LPExplorer",
+    "LiquidationMapExplorer",
+]
 
 _DESC = {"description_width": "105px"}
 _WIDE = widgets.Layout(width="310px")
@@ -542,3 +551,79 @@ class CrossIsolatedExplorer(Explorer):
         )
         self.readout.value = (f"<table class='lpperp-readout-table'><thead><tr><th></th>{head}"
                               f"</tr></thead><tbody>{body}</tbody></table>")
+
+
+class LiquidationMapExplorer(Explorer):
+    """Health over price x range width for an isolated LP-backed perp; leverage moves the map.
+
+    The colour is ``equity / maintenance`` (log scale; white = 1 = liquidation); the black lines are
+    the exact liquidation boundaries of every width; the dotted row is the selected width, whose
+    boundaries and health are in the readout.
+
+    >>> ex = LiquidationMapExplorer(leverage=4.0)
+    >>> ex.controls["leverage"].value = 6.0
+    >>> ex.result.health.shape
+    (120, 400)
+    """
+
+    title = "liquidation map"
+
+    def __init__(self, *, leverage: float = 3.0, side: str = "short", width_pct: float = 10.0,
+                 collateral: str = "static", cf: float = 0.8, shock_pct: float = 10.0,
+                 venue: str = "default", entry_price: float = 3000.0,
+                 deposit: float = 10_000.0) -> None:
+        super().__init__(leverage=leverage, side=side, width_pct=width_pct,
+                         collateral=collateral, cf=cf, shock_pct=shock_pct, venue=venue,
+                         entry_price=entry_price, deposit=deposit)
+
+    def _build_controls(self, **k: Any) -> dict[str, widgets.Widget]:
+        return {
+            "leverage": _slider("leverage", k["leverage"], 0.0, 20.0, 0.25, ".2f",
+                                "lpperp-leverage"),
+            "width_pct": _slider("selected ± %", k["width_pct"], 1.0, 60.0, 0.5, ".1f",
+                                 "lpperp-width"),
+            "side": _choice("perp side", ["long", "short"], k["side"]),
+            "collateral": _choice("collateral model", ["static", "token-min", "range-aware"],
+                                  k["collateral"]),
+            "cf": _slider("factor cf", k["cf"], 0.0, 1.0, 0.01, ".2f", "lpperp-cf"),
+            "shock_pct": _slider("shock %", k["shock_pct"], 0.0, 60.0, 0.5, ".1f",
+                                 "lpperp-shock"),
+            "venue": _choice("venue rules", list(VENUE_CHOICES), k["venue"]),
+            "entry_price": _text("entry price", k["entry_price"], "lpperp-entry"),
+            "deposit": _text("LP deposit", k["deposit"], "lpperp-deposit"),
+        }
+
+    def _control_rows(self) -> list[list[str]]:
+        return [["leverage", "width_pct", "side"], ["collateral", "cf", "shock_pct"],
+                ["venue", "entry_price", "deposit"]]
+
+    def scenario(self) -> MapScenario:
+        c = self.controls
+        e = c["entry_price"].value
+        base = HealthScenario(price=e, entry_price=e, deposit=c["deposit"].value,
+                              width_pct=c["width_pct"].value, leverage=c["leverage"].value,
+                              side=c["side"].value, collateral=c["collateral"].value,
+                              cf=c["cf"].value, shock_pct=c["shock_pct"].value,
+                              venue=c["venue"].value)
+        return MapScenario(base)
+
+    def compute(self, scenario: MapScenario) -> MapResult:
+        return compute_map(scenario)
+
+    def _make_figure(self, result: MapResult) -> Any:
+        return figures.map_figure(result)
+
+    def _update_figure(self, fig: Any, result: MapResult) -> None:
+        figures.update_map_figure(fig, result)
+
+    def _readout_items(self, result: MapResult) -> list[tuple[str, str, str]]:
+        s = result.selected.summary
+        self.readout_values = dict(result.selected.readout)
+        w = result.scenario.base.width_pct
+        return [
+            ("width_pct", "selected range", f"± {w:.1f} %"),
+            ("health", "health at entry", _fmt_num(s.health)),
+            ("liquidation_below", "liquidation below", _fmt_price(s.liquidation_below)),
+            ("liquidation_above", "liquidation above", _fmt_price(s.liquidation_above)),
+            ("distance_pct", "distance to liquidation", _fmt_num(s.distance_pct, " %")),
+        ]

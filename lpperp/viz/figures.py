@@ -24,13 +24,16 @@ from plotly.subplots import make_subplots
 __all__ = [
     "HEALTH_TRACES",
     "LP_TRACES",
+    "MAP_TRACES",
     "WALLET_TRACES",
     "bands",
     "health_figure",
     "lp_figure",
+    "map_figure",
     "resync_view_state",
     "update_health_figure",
     "update_lp_figure",
+    "update_map_figure",
     "update_wallet_figure",
     "vline",
     "wallet_figure",
@@ -430,3 +433,91 @@ def update_wallet_figure(fig: go.Figure, result: Any) -> None:
     d[9].update(x=["isolated: ETH account", "isolated: BTC account", "cross: whole wallet"],
                 y=[r["iso_eth"], r["iso_btc"], r["cross"]],
                 text=[f"{r['iso_eth']:,.0f}", f"{r['iso_btc']:,.0f}", f"{r['cross']:,.0f}"])
+
+
+#: Trace order of :func:`map_figure`.
+MAP_TRACES = ("health", "boundary", "selected width", "selected boundary", "entry price")
+
+_HEALTH_SCALE = [
+    [0.0, "#b2182b"], [0.3333, "#f4a582"], [0.3334, "#f7f7f7"], [0.6, "#92c5de"],
+    [1.0, "#2166ac"],
+]
+
+
+def _log_health(health: np.ndarray) -> np.ndarray:
+    """``log10(health)`` clipped to ``[-1, 2]`` (liquidation at 0; negative equity at -1)."""
+    h = np.where(np.isnan(health), np.nan, np.clip(health, 0.1, 100.0))
+    return np.log10(h)
+
+
+def _lines(xs: np.ndarray, ys: np.ndarray) -> tuple[list, list]:
+    """Polylines through ``(xs[:, k], ys)`` for every column k, broken at NaN (``None`` gaps)."""
+    out_x: list = []
+    out_y: list = []
+    for k in range(xs.shape[1]):
+        for x, y in zip(xs[:, k], ys, strict=True):
+            if np.isfinite(x):
+                out_x.append(float(x))
+                out_y.append(float(y))
+            elif out_x and out_x[-1] is not None:
+                out_x.append(None)
+                out_y.append(None)
+        if out_x and out_x[-1] is not None:
+            out_x.append(None)
+            out_y.append(None)
+    return out_x, out_y
+
+
+def map_figure(result: Any, *, widget: bool = True) -> go.Figure:
+    """Heatmap of health over price (x) and range width (y), exact liquidation boundary lines.
+
+    ``result`` is a :class:`~lpperp.viz.scenarios.MapResult`; traces as in :data:`MAP_TRACES`.
+
+    >>> from lpperp.viz.scenarios import HealthScenario, MapScenario, compute_map
+    >>> r = compute_map(MapScenario(HealthScenario(price=3000.0, leverage=4.0)))
+    >>> [t.name for t in map_figure(r, widget=False).data] == list(MAP_TRACES)
+    True
+    """
+    base = go.FigureWidget() if widget else go.Figure()
+    fig = base
+    fig.add_trace(go.Heatmap(
+        name="health", colorscale=_HEALTH_SCALE, zmin=-1.0, zmax=2.0,
+        colorbar={"title": {"text": "health"}, "tickvals": [-1, 0, 1, 2],
+                  "ticktext": ["≤ 0.1", "1 (liquidation)", "10", "≥ 100"]},
+        hovertemplate="price %{x:,.0f}<br>width ±%{y:.1f} %<br>log10 health %{z:.2f}<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(name="boundary", mode="lines",
+                             line={"color": "#111111", "width": 2}))
+    fig.add_trace(go.Scatter(name="selected width", mode="lines", showlegend=False,
+                             line={"color": "#111111", "dash": "dot", "width": 1}))
+    fig.add_trace(go.Scatter(name="selected boundary", mode="markers+text",
+                             textposition="top center", showlegend=False,
+                             marker={"color": COLORS["boundary"], "size": 11, "symbol": "x"},
+                             textfont={"color": "#111111"}))
+    fig.add_trace(go.Scatter(name="entry price", mode="lines", showlegend=False,
+                             line={"color": "#555555", "dash": "dash", "width": 1}))
+    fig.update_layout(
+        height=520, margin={"l": 60, "r": 20, "t": 40, "b": 50}, template="plotly_white",
+        xaxis={"title": {"text": "price (USDC per ETH)"}},
+        yaxis={"title": {"text": "range width ± %"}},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0.0},
+        uirevision="lpperp",
+    )
+    update_map_figure(fig, result)
+    resync_view_state(fig)
+    return fig
+
+
+def update_map_figure(fig: go.Figure, result: Any) -> None:
+    """Rewrite :func:`map_figure`'s traces from a new ``MapResult`` (inside ``batch_update``)."""
+    d = fig.data
+    w, p = result.widths_pct, result.prices
+    d[0].update(x=p, y=w, z=_log_health(result.health))
+    bx, by = _lines(result.boundaries, w)
+    d[1].update(x=bx, y=by)
+    sel = result.scenario.base
+    d[2].update(x=[p[0], p[-1]], y=[sel.width_pct, sel.width_pct])
+    b = result.selected.boundaries
+    b = b[np.isfinite(b) & (b >= p[0]) & (b <= p[-1])]
+    d[3].update(x=b, y=np.full(b.shape, sel.width_pct), text=[f"{x:,.0f}" for x in b])
+    d[4].update(x=[sel.entry_price, sel.entry_price], y=[w[0], w[-1]])

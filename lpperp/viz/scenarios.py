@@ -28,7 +28,7 @@ from lpperp.collateral import (
     StaticFactor,
     VolatilityScaledFactor,
 )
-from lpperp.liquidation import LiquidationResult
+from lpperp.liquidation import LiquidationResult, boundary_map, health_map
 from lpperp.margin import DEFAULT_RULES, AccountSummary, CrossAccount, IsolatedAccount
 from lpperp.perp import MarginRules, PerpPosition
 from lpperp.position import LPPosition
@@ -42,11 +42,14 @@ __all__ = [
     "HealthScenario",
     "LPResult",
     "LPScenario",
+    "MapResult",
+    "MapScenario",
     "WalletResult",
     "WalletScenario",
     "collateral_model",
     "compute_health",
     "compute_lp",
+    "compute_map",
     "compute_wallet",
     "margin_rules",
     "price_grid",
@@ -611,3 +614,86 @@ def compute_wallet(scenario: WalletScenario, grid: np.ndarray | None = None) -> 
         iso_eth=iso_eth, iso_btc=iso_btc, cross_eth=cross_eth, cross_btc=cross_btc,
         at_risk=at_risk,
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# Liquidation map: health over price x range width, exact boundary per width
+# ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MapScenario:
+    """A health map for the account of a :class:`HealthScenario` opened at its entry price.
+
+    Rows are range widths ``widths_pct`` (the LP re-deposited at the same value over ``±w``), columns
+    prices; the perp is the one ``base`` describes (its size fixed by ``leverage`` at ``base``'s width).
+
+    >>> m = MapScenario(HealthScenario(price=3000.0, leverage=4.0))
+    >>> m.widths_pct().shape, m.prices().shape
+    ((120,), (400,))
+    """
+
+    base: HealthScenario
+    width_min_pct: float = 1.0
+    width_max_pct: float = 60.0
+    n_widths: int = 120
+    n_prices: int = 400
+
+    def __post_init__(self) -> None:
+        if self.base.mode != "isolated":
+            raise LpperpError("the liquidation map is drawn for an isolated account")
+        if self.base.price != self.base.entry_price:
+            object.__setattr__(self, "base", _replace(self.base, price=self.base.entry_price))
+        _, hi = ordered_range("width_min_pct", self.width_min_pct, "width_max_pct",
+                               self.width_max_pct)
+        if hi >= 100:
+            raise LpperpError(f"width_max_pct must be < 100, got {hi!r}")
+
+    def widths_pct(self) -> np.ndarray:
+        return np.linspace(self.width_min_pct, self.width_max_pct, self.n_widths)
+
+    def prices(self) -> np.ndarray:
+        return price_grid(self.base.entry_price, n=self.n_prices)
+
+
+def _replace(obj: Any, **changes: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(obj, **changes)
+
+
+@dataclass(frozen=True, eq=False)
+class MapResult:
+    """``health[i, j]`` at width ``widths_pct[i]`` and price ``prices[j]``; exact boundaries per
+    width (``boundaries[i, k]``, NaN-padded); the selected width's summary."""
+
+    scenario: MapScenario
+    widths_pct: np.ndarray
+    prices: np.ndarray
+    health: np.ndarray
+    boundaries: np.ndarray
+    selected: HealthResult
+
+    def _repr_html_(self) -> str:
+        s = self.selected.summary
+        return (f"<p>health map {self.health.shape[0]} widths x {self.health.shape[1]} prices; "
+                f"at ±{self.scenario.base.width_pct:g} %:</p>" + s._repr_html_())
+
+
+def compute_map(scenario: MapScenario) -> MapResult:
+    """Health over price x width (:func:`lpperp.liquidation.health_map`) and the exact boundary
+    of every width (:func:`lpperp.liquidation.boundary_map`), one vectorized solve each.
+
+    >>> r = compute_map(MapScenario(HealthScenario(price=3000.0, leverage=4.0)))
+    >>> r.health.shape, r.boundaries.shape[0]
+    ((120, 400), 120)
+    """
+    base = scenario.base
+    acct = base.account()
+    widths = scenario.widths_pct()
+    prices = scenario.prices()
+    health = health_map(acct, prices, "width_pct", widths, price=base.entry_price)
+    bmap = boundary_map(acct, base.entry_price, "width_pct", widths)
+    selected = compute_health(base, grid=prices)
+    return MapResult(scenario=scenario, widths_pct=widths, prices=prices,
+                     health=np.asarray(health, dtype=float),
+                     boundaries=np.asarray(bmap.boundaries, dtype=float).reshape(widths.size, -1),
+                     selected=selected)
