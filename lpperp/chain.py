@@ -4,7 +4,7 @@ Give an RPC URL (yours: Alchemy, Infura, a public endpoint, a local node) and a 
 token id, get back the pool (tokens, fee, tick spacing, price, active liquidity) and the position
 (range, liquidity, uncollected fees) as a :class:`~lpperp.units.PoolSpec` and an
 :class:`~lpperp.position.LPPosition` in the usual orientation. Nothing is called at import; every
-read is a plain ``eth_call`` at one pinned block, batched (three or four HTTP round trips in all).
+read is a plain ``eth_call`` at one pinned block, batched (four or five HTTP round trips in all).
 
 Conventions
 -----------
@@ -494,18 +494,17 @@ def _pool_from_reads(
     t0, t1 = head[0][0], head[1][0]
     fee, spacing = head[2][0], head[3][0]
     slot0 = head[4]
-    meta = reader.calls(
-        [
-            (reader.chain.factory, "getPool(address,address,uint24)", (t0, t1, fee), ["address"])
-            if reader.chain
-            else (t0, "decimals()", (), ["uint8"]),
-            (t0, "symbol()", (), None),
-            (t0, "decimals()", (), ["uint8"]),
-            (t1, "symbol()", (), None),
-            (t1, "decimals()", (), ["uint8"]),
-        ]
-    )
-    if reader.chain is not None:
+    token_calls = [
+        (t0, "symbol()", (), None),
+        (t0, "decimals()", (), ["uint8"]),
+        (t1, "symbol()", (), None),
+        (t1, "decimals()", (), ["uint8"]),
+    ]
+    if reader.chain is None:  # no factory to ask: trust the caller
+        meta = [None, *reader.calls(token_calls)]
+    else:
+        get_pool = (reader.chain.factory, "getPool(address,address,uint24)", (t0, t1, fee))
+        meta = reader.calls([(*get_pool, ["address"]), *token_calls])
         registered = meta[0][0] if not isinstance(meta[0], RpcCallError) else None
         if registered is None or registered.lower() != address.lower():
             raise NotAUniswapV3PoolError(
