@@ -38,6 +38,8 @@ class ChainError(RuntimeError):
 class RpcUnreachableError(ChainError):
     """The RPC endpoint could not be reached, timed out, or did not speak JSON-RPC."""
 
+    http_status: int | None = None
+
 
 class RpcCallError(ChainError):
     """The node answered with a JSON-RPC error (``code``, ``message``, revert ``data`` if any)."""
@@ -179,10 +181,12 @@ class JsonRpcClient:
                 403: "the endpoint refused the request (API key or allow-list?)",
                 429: "rate limited: wait, or use your own RPC URL",
             }.get(status, "")
-            raise RpcUnreachableError(
+            err = RpcUnreachableError(
                 f"RPC at {self.url_redacted} answered HTTP {status}"
                 + (f": {hint}" if hint else f": {body[:200]!r}")
             )
+            err.http_status = status
+            raise err
         try:
             return json.loads(body)
         except ValueError:
@@ -246,7 +250,12 @@ class JsonRpcClient:
             {"jsonrpc": "2.0", "id": i, "method": m, "params": list(p)}
             for i, (m, p) in zip(ids, calls, strict=True)
         ]
-        reply = self._post(json.dumps(reqs).encode())
+        try:
+            reply = self._post(json.dumps(reqs).encode())
+        except RpcUnreachableError as e:
+            if e.http_status not in (400, 405, 413, 415, 422):
+                raise
+            reply = None  # a proxy or provider that refuses batches with an HTTP error
         if not isinstance(reply, list):  # batch not supported (or refused): one by one
             replies = [self._post(json.dumps(r).encode()) for r in reqs]
         else:

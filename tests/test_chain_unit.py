@@ -172,8 +172,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         mode = type(self).mode
-        if mode == "429":
-            self.send_response(429)
+        if mode == "429" or (mode == "batch413" and isinstance(body, list)):
+            self.send_response(429 if mode == "429" else 413)
+            self.send_header("Content-Length", "0")
             self.end_headers()
             return
         if mode == "html":
@@ -230,6 +231,8 @@ def test_rpc_calls_batches_and_reverts(server):
 def test_rpc_falls_back_when_batches_are_refused(server):
     _, url = server
     _Handler.mode = "nobatch"
+    assert JsonRpcClient(url).batch([("a", []), ("b", [])]) == ["a", "b"]
+    _Handler.mode = "batch413"
     assert JsonRpcClient(url).batch([("a", []), ("b", [])]) == ["a", "b"]
 
 
