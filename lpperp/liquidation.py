@@ -93,6 +93,10 @@ def _piece_coefficients(rep, pa, pb, L, k, wb, wq, sizes, const, floors, rates, 
 def _quadratic_roots_s(a, b, c):
     """Both real roots in ``s`` of ``a s^2 + b s + c`` (NaN where none), stable formulas."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # scale each equation to O(1) coefficients: no underflow in b^2 - 4ac
+        m = np.maximum(np.maximum(np.abs(a), np.abs(b)), np.abs(c))
+        m = np.where(m > 0, m, 1.0)
+        a, b, c = a / m, b / m, c / m
         disc = b * b - 4.0 * a * c
         sq = np.sqrt(np.where(disc > 0, disc, np.nan))
         qq = -0.5 * (b + np.where(b >= 0, sq, -sq))
@@ -175,7 +179,7 @@ def _kernel(P0, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds):
     return bnd, g0
 
 
-_CHUNK = 4096  # accounts per block of the fast kernel
+_CHUNK = 16384  # accounts per block of the fast kernel (scratch: ~6 MB per thread at most)
 _TOL = 1e-9  # roots within this (relative) of a piece edge send the account to _kernel
 _WORK = threading.local()  # per-thread scratch memory reused across calls (no page faults)
 
@@ -228,7 +232,8 @@ def _kernel_fast(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds):
         # finite roots increase down the rows: column j is the least root above column j - 1
         cols: list[np.ndarray] = []
         tmp = _scratch("tmp", 1, n)[0]
-        while rows:
+        k_bound = int(n_fin.max(initial=0))  # roots per account, duplicates included
+        while rows and len(cols) < k_bound:
             col = np.full(n, np.nan)
             for r in rows:
                 if cols:
@@ -247,7 +252,7 @@ def _kernel_fast(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds):
         flagged = n_fin > (bnd.shape[1] - np.isnan(bnd).sum(axis=1))  # exact duplicates merged
         if bnd.shape[1] > 1:
             flagged |= (bnd[:, 1:] <= bnd[:, :-1] * (1.0 + 2 * _TOL)).any(axis=1)
-        flagged |= (bnd == p0).any(axis=1)
+        flagged |= (np.abs(bnd - p0) <= _TOL * p0).any(axis=1)
     bad = g0 < 0
     lower[bad] = np.nan
     upper[bad] = np.nan
@@ -272,7 +277,8 @@ def _fast_block(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds, cand, u
     e2l, e2h = mul(e2, lo_f, out=W[10]), mul(e2, hi_f, out=W[11])
     aq = np.abs(q, out=W[12])
     iaq = div(1.0, aq, out=W[13])
-    a_below, a_in, b_in, bb, c_in, c_above = (W[i] for i in range(14, 20))
+    a_below, a_in, b_in, u, c_in, c_above = (W[i] for i in range(14, 20))
+    v = W[32]
     a_t, c_t, hi, lo, p, s, a, c, qq = (W[i] for i in range(20, 29))
     # tier edges in price (loosened by _TOL): 0+, floor_1/|q|, ..., inf
     f_lo: list[Any] = [5e-324]
@@ -321,17 +327,26 @@ def _fast_block(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds, cand, u
                 np.negative(a_in, out=a_in)
                 add(wbl, wql, out=b_in)
                 mul(b_in, np.sqrt(k, out=s), out=b_in)
-                mul(b_in, b_in, out=bb)
                 mul(wql, sa, out=c_in)
                 np.negative(c_in, out=c_in)
                 have_in = True
             add(a_in, a_t, out=a)
             add(c_in, c_t, out=c)
+            # scale to O(1) coefficients (no under/overflow in b^2 - 4ac), then the stable
+            # roots: smaller c/q, larger q/a with q = -(b + sqrt(b^2 - 4ac)) / 2 <= 0
+            np.abs(a, out=u)
+            np.abs(c, out=v)
+            np.maximum(u, v, out=u)
+            np.maximum(u, b_in, out=u)
+            div(a, u, out=a)
+            div(c, u, out=c)
+            div(b_in, u, out=v)  # scaled b
             mul(a, c, out=qq)
             mul(qq, -4.0, out=qq)
-            add(qq, bb, out=qq)
+            mul(v, v, out=u)
+            add(qq, u, out=qq)
             np.sqrt(qq, out=qq)
-            add(qq, b_in, out=qq)
+            add(qq, v, out=qq)
             mul(qq, -0.5, out=qq)
             div(c, qq, out=s)
             mul(s, s, out=p)
@@ -401,21 +416,30 @@ def _numeric(g: Callable[[np.ndarray], np.ndarray], P0: float, breakpoints: Sequ
 def _safe_interval(bnd: np.ndarray, P0: np.ndarray, g0: np.ndarray, gfun: Callable):
     """Safe interval containing ``P0`` (NaN, NaN where already liquidatable).
 
-    ``gfun(P)`` evaluates ``g`` at prices of shape (N, 1); used only when ``P0`` is itself a
-    boundary, to tell on which side of it the account is safe.
+    When a boundary lies at ``P0`` (within ``1e-9`` relative), ``gfun(P)`` (prices of shape
+    (N, 1)) tells on which side of it the account is safe: the interval is the safe side.
     """
     b = np.where(np.isnan(bnd), np.inf, bnd)
     p0 = P0[:, None]
-    below = np.where(b < p0, b, -np.inf).max(axis=1, initial=-np.inf)
-    above = np.where(b > p0, b, np.inf).min(axis=1, initial=np.inf)
+    at = np.abs(b - p0) <= _TOL * p0
+    below = np.where((b < p0) & ~at, b, -np.inf).max(axis=1, initial=-np.inf)
+    above = np.where((b > p0) & ~at, b, np.inf).min(axis=1, initial=np.inf)
     lower = np.where(below == -np.inf, 0.0, below)
     upper = above
-    on = (b == p0).any(axis=1)
+    on = at.any(axis=1)
     if on.any():
-        rep_up = _representatives(P0, above, 2.0 * P0)
-        up_safe = gfun(rep_up[:, None])[:, 0] >= 0
-        lower = np.where(on & up_safe, P0, lower)
-        upper = np.where(on & ~up_safe, P0, upper)
+        r_at = np.where(at, b, np.nan)
+        r_lo = np.fmin.reduce(r_at, axis=1)
+        r_hi = np.fmax.reduce(r_at, axis=1)
+        r_lo = np.where(on, r_lo, P0)
+        r_hi = np.where(on, r_hi, P0)
+        up_safe = gfun(_representatives(r_hi, above, 2.0 * r_hi)[:, None])[:, 0] >= 0
+        down_safe = gfun(_representatives(lower, r_lo, P0)[:, None])[:, 0] >= 0
+        lower = np.where(on & up_safe, r_hi, lower)
+        upper = np.where(on & ~up_safe & down_safe, r_lo, upper)
+        point = on & ~up_safe & ~down_safe
+        lower = np.where(point, r_lo, lower)
+        upper = np.where(point, r_hi, upper)
     bad = g0 < 0
     return np.where(bad, np.nan, lower), np.where(bad, np.nan, upper)
 
