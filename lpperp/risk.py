@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from scipy.special import ndtr, ndtri
+from scipy.special import log_ndtr, ndtr, ndtri
 
 from lpperp._validate import LpperpError, fraction, integer, nonnegative, one_of, positive
 from lpperp.processes import (
@@ -83,6 +83,21 @@ def bgk_shift(barrier: Any, price: Any, sigma_per_year: Any, dt_years: Any,
     return _out(h * (1.0 / away if toward_price else away))
 
 
+def _scaled_mass(log_k: Any, hi: Any, lo: Any) -> np.ndarray:
+    """``e^{log_k} (Phi(hi) - Phi(lo))`` for ``hi >= lo`` without overflow or cancellation.
+
+    The images series multiplies huge exponentials by tiny normal masses (strong drift, small
+    volatility); in log space, through the lower tail where the masses sit there and the upper tail
+    where both arguments are positive, each product stays a bounded Gaussian-like term.
+    """
+    log_k, hi, lo = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (log_k, hi, lo)))
+    upper = lo > 0
+    a = np.where(upper, -lo, hi)  # larger mass first
+    b = np.where(upper, -hi, lo)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.exp(log_k + log_ndtr(a)) - np.exp(log_k + log_ndtr(b))
+
+
 def _norm_args(price: Any, sigma: Any, tau: Any, mu: Any) -> tuple:
     p = np.asarray(positive("price", price), dtype=float)
     sig = np.asarray(positive("sigma_per_year", sigma), dtype=float)
@@ -126,7 +141,7 @@ def first_passage_probability(
     bb, nn = side * b, side * nu
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         s = sig * np.sqrt(t)
-        prob = ndtr((bb - nn * t) / s) + np.exp(2 * nn * bb / sig**2) * ndtr((bb + nn * t) / s)
+        prob = ndtr((bb - nn * t) / s) + np.exp(2 * nn * bb / sig**2 + log_ndtr((bb + nn * t) / s))
     prob = np.where(t == 0, 0.0, prob)
     return _out(np.clip(np.where(b == 0, 1.0, prob), 0.0, 1.0))
 
@@ -192,10 +207,11 @@ def band_exit_probability(
         surv = np.zeros(np.broadcast(p, lo, hi, sig, t, nu).shape)
         c = nu * t
         for n in range(-n_max, n_max + 1):  # a few terms; each term is vectorized
-            k1 = np.exp(2 * n * w * nu / sig**2)
-            k2 = np.exp(2 * (b + n * w) * nu / sig**2)
-            surv = surv + k1 * (ndtr((b - 2 * n * w - c) / s) - ndtr((a - 2 * n * w - c) / s))
-            surv = surv - k2 * (ndtr((-b - 2 * n * w - c) / s) - ndtr((a - 2 * b - 2 * n * w - c) / s))
+            log_k1 = 2 * n * w * nu / sig**2
+            log_k2 = 2 * (b + n * w) * nu / sig**2
+            surv = surv + _scaled_mass(log_k1, (b - 2 * n * w - c) / s, (a - 2 * n * w - c) / s)
+            surv = surv - _scaled_mass(log_k2, (-b - 2 * n * w - c) / s,
+                                       (a - 2 * b - 2 * n * w - c) / s)
         two = np.clip(1.0 - surv, 0.0, 1.0)
     inside = (p > lo) & (p < hi)
     out = np.where(lo > 0, np.where(np.isfinite(hi), two, one_lo), np.where(np.isfinite(hi), one_hi, 0.0))

@@ -87,6 +87,7 @@ __all__ = [
     "StrategyTable",
     "StressResult",
     "Summary",
+    "affordable_interval_years",
     "backtest",
     "compare_strategies",
     "initial_account",
@@ -247,10 +248,39 @@ def _width(s: Scenario) -> tuple[float, float]:
     return 1.0 - w, 1.0 + w
 
 
+def affordable_interval_years(scenario: Scenario, sigma_per_year: float) -> float:
+    """Shortest interval between recentres worth paying for on the scenario's chain, years.
+
+    ``1 / costs.optimal_frequency(...)``: the frequency that maximises fee income kept minus gas and
+    swap costs for the scenario's LP (its width, fee APR, swap fee, pool liquidity) at volatility
+    ``sigma_per_year``. Use it as ``Policy(min_interval_years=...)``.
+
+    >>> from lpperp.costs import ARBITRUM, ETHEREUM
+    >>> days = [365 * affordable_interval_years(Scenario(chain=c), 0.8) for c in (ETHEREUM, ARBITRUM)]
+    >>> days[0] > days[1]
+    True
+    """
+    from lpperp.costs import optimal_frequency
+
+    if scenario.chain is None:
+        raise LpperpError("scenario.chain is None: give a chain (lpperp.costs.CHAINS) to price rebalances")
+    lp = LPPosition.from_deposit(max(scenario.lp_deposit, 1.0), scenario.price,
+                                 width_pct=scenario.width_pct)
+    f = optimal_frequency(lp, scenario.price, float(positive("sigma_per_year", sigma_per_year)),
+                          scenario.chain, fee_apr=scenario.fee_apr,
+                          swap_fee_fraction=scenario.swap_fee_fraction,
+                          pool_liquidity=scenario.pool_liquidity)
+    return 1.0 / f
+
+
 def initial_account(scenario: Scenario) -> IsolatedAccount | CrossAccount:
     """The margin account at entry (before entry costs), as :mod:`lpperp.margin` objects.
 
     The simulator's equity and maintenance at step 0 match this account's (a test checks it).
+
+    >>> acct = initial_account(Scenario(kind="lp_plus_cash", mode="cross", leverage=3.0))
+    >>> type(acct).__name__, round(acct.cash, 2), round(acct.equity(3000.0), 2)
+    ('CrossAccount', 3000.0, 8600.0)
     """
     s = scenario
     perp = PerpPosition(s.perp_size, s.price)

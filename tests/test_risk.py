@@ -60,6 +60,15 @@ def test_band_reduces_to_one_barrier_when_far():
     assert band_exit_probability(3000.0, 2400.0, 3600.0, 0.8, 0.0) == 0.0
 
 
+@pytest.mark.parametrize(("sigma", "mu"), [(0.125, -0.5), (0.05, 0.6), (0.1, -2.0)])
+def test_band_with_strong_drift_and_low_volatility(sigma, mu):
+    """Regression (found by hypothesis): huge image weights times tiny normal masses overflowed."""
+    band = band_exit_probability(100.0, 50.0, 200.0, sigma, 1.0, mu)
+    near = first_passage_probability(100.0, 50.0 if mu < 0 else 200.0, sigma, 1.0, mu)
+    assert band == pytest.approx(near, rel=1e-9, abs=1e-15)
+    assert np.isfinite(band_exit_probability(100.0, 99.0, 101.0, 0.01, 5.0, -3.0))
+
+
 def test_band_vectorized_and_series_converged():
     lo = np.array([1500.0, 2400.0, 2900.0])
     got = band_exit_probability(3000.0, lo[:, None], np.array([3100.0, 6000.0]), 0.8, 1.0, 0.1)
