@@ -48,6 +48,7 @@ __all__ = [
     "WrongChainError",
     "example_position",
     "fee_growth_inside",
+    "latest_token_id",
     "load_position",
     "pool_address",
     "read_pool",
@@ -776,6 +777,45 @@ def example_position() -> OnchainPosition:
     )
 
 
+def latest_token_id(
+    rpc: str | JsonRpcClient,
+    *,
+    chain: str | ChainPreset | None = "arbitrum",
+    timeout_s: float = 10.0,
+) -> int | None:
+    """Token id of the newest position the position manager holds (None when it holds none).
+
+    Uses the ERC-721 enumeration of the position manager (``totalSupply``, ``tokenByIndex``).
+
+    Examples
+    --------
+    >>> latest_token_id("http://127.0.0.1:9", timeout_s=1.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lpperp._rpc.RpcUnreachableError: could not reach the RPC at http://127.0.0.1:9: ...
+    """
+    preset = _resolve_chain(chain)
+    if preset is None:
+        raise LpperpError("latest_token_id needs chain= (a preset name or a ChainPreset)")
+    reader = _Reader(rpc, preset, timeout_s)
+    npm = preset.position_manager
+    try:
+        (code,) = reader.start([npm])
+        if not code:
+            raise ChainError(f"no position manager contract at {npm} on {preset.name}")
+        (total,) = reader.calls([(npm, "totalSupply()", (), ["uint256"])])
+        if isinstance(total, RpcCallError):
+            raise ChainError(f"{npm} on {preset.name} does not enumerate its positions: {total}")
+        if total[0] == 0:
+            return None
+        (last,) = reader.calls([(npm, "tokenByIndex(uint256)", (total[0] - 1,), ["uint256"])])
+        if isinstance(last, RpcCallError):
+            raise ChainError(f"tokenByIndex failed on {npm}: {last}")
+        return last[0]
+    finally:
+        reader.close()
+
+
 def load_position(
     rpc_url: str | None = None,
     token_id: int | None = None,
@@ -787,10 +827,12 @@ def load_position(
 ) -> OnchainPosition:
     """Position ``token_id`` from ``rpc_url``; without a URL, from a local node, else the example.
 
-    With ``rpc_url`` errors propagate (the user asked for that chain). Without it, ``local_url`` is
-    tried with a short timeout (a fork such as ``anvil --fork-url <arbitrum rpc>`` keeps the chain
-    id, so the preset's addresses work); if no node answers or no ``token_id`` is given,
-    :func:`example_position` is returned. ``pos.pool.chain`` says which one you got.
+    With ``rpc_url`` errors propagate (you asked for that chain). Without it, a node at
+    ``local_url`` is tried with a short timeout: a fork such as ``anvil --fork-url <arbitrum rpc>``
+    keeps the chain id, so the preset's addresses work; with no ``token_id`` its newest position is
+    shown. If no node answers, or the node is not that chain, or it has no position, the fixed
+    :func:`example_position` is returned (with a warning saying why when a node did answer).
+    ``pos.pool.chain`` says which one you got.
 
     Examples
     --------
@@ -801,11 +843,23 @@ def load_position(
         if token_id is None:
             raise LpperpError("token_id is required with rpc_url (the position's NFT id)")
         return read_position(rpc_url, token_id, chain=chain, quote=quote, timeout_s=timeout_s)
-    if token_id is not None and local_url:
+    if local_url:
+        t = min(timeout_s, 2.0)
         try:
-            return read_position(
-                local_url, token_id, chain=chain, quote=quote, timeout_s=min(timeout_s, 2.0)
-            )
+            tid = token_id
+            if tid is None:
+                tid = latest_token_id(local_url, chain=chain, timeout_s=t)
+            if tid is not None:
+                return read_position(local_url, tid, chain=chain, quote=quote, timeout_s=t)
+            why = "it holds no position"
         except RpcUnreachableError:
-            pass
+            return example_position()  # no local node: the usual case
+        except (ChainError, LpperpError) as e:
+            why = str(e)
+        import warnings
+
+        warnings.warn(
+            f"a node answers at {local_url} but was not used ({why}); showing the example position",
+            stacklevel=2,
+        )
     return example_position()

@@ -183,3 +183,25 @@ def test_notebook_reads_a_position_from_the_node(snapshot, monkeypatch):
     text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     assert f"#{token_id} WETH/USDT 0.3% on custom" in text
     assert "in range: True" in text
+
+
+def test_load_position_from_a_local_node(snapshot):
+    """Without a URL: the node's newest position; an unusable node falls back with a warning."""
+    from lpperp.chain import latest_token_id, load_position
+
+    evm = snapshot
+    chain = _preset(evm)
+    pool = evm.pools["USDC-3000"]
+    slot0 = evm.call(pool.address, "slot0()", out=["uint160", "int24"])
+    t = slot0[1] - slot0[1] % 60
+    assert latest_token_id(evm.url, chain=chain) is None
+    with pytest.warns(UserWarning, match="holds no position"):
+        assert load_position(None, chain=chain, local_url=evm.url).pool.chain.startswith("example")
+    ids = [_mint(evm, pool, t - 60 * k, t + 60 * k, *_weth_amount(pool, 1.0, 3000.0),
+                 evm.accounts[1])[0] for k in (1, 2)]  # fmt: skip
+    assert latest_token_id(evm.url, chain=chain) == ids[-1]
+    pos = load_position(None, chain=chain, local_url=evm.url)
+    assert (pos.token_id, pos.tick_lower, pos.pool.chain) == (ids[-1], t - 120, "anvil")
+    assert load_position(None, ids[0], chain=chain, local_url=evm.url).tick_upper == t + 60
+    with pytest.warns(UserWarning, match="chain id 31337"):  # a node, but not Arbitrum
+        assert load_position(None, local_url=evm.url).pool.chain.startswith("example")
