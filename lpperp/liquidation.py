@@ -215,7 +215,7 @@ def _kernel_fast(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds):
     cand = _scratch("cand", n_rows, n)
     cand.fill(np.nan)
     used = np.zeros(n_rows, dtype=bool)
-    n_fin = np.zeros(n, dtype=np.intp)
+    n_fin = np.zeros(n, dtype=np.uint8)  # roots found per account (at most 4 T <= 255)
     g0 = np.empty(n)
     work = _scratch("work", 36 + 2 * nt, min(n, _CHUNK))
     flags = _scratch("flags", 3, min(n, _CHUNK), bool)
@@ -298,8 +298,10 @@ def _fast_block(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds, cand, u
             np.greater(s_pos, 0.0, out=m2)
             np.logical_and(m1, m2, out=m1)
         if m1.any():
-            np.copyto(cand[row], p, where=m1)
-            n_fin[:] += m1
+            np.copyto(cand[row], p)
+            np.logical_not(m1, out=m2)
+            np.putmask(cand[row], m2, np.nan)
+            np.add(n_fin, m1, out=n_fin, casting="unsafe")
             used[row] = True
 
     for t in range(nt):
