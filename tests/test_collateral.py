@@ -1,0 +1,146 @@
+"""Collateral models: closed form vs LPPosition, range-awareness, EWMA reference twin, validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lpperp.collateral import (
+    REVERT_LEND_ARBITRUM_WETH_USDC,
+    RISKMETRICS_LAMBDA,
+    FunctionFactor,
+    RangeAwareFactor,
+    StaticFactor,
+    TokenMinFactor,
+    VolatilityScaledFactor,
+    ewma_volatility,
+    weighted_value,
+)
+from lpperp.position import LPPosition
+
+P0 = 3000.0
+LP = LPPosition.from_deposit(10_000.0, P0, width_pct=20)
+PRICES = np.geomspace(500.0, 20_000.0, 2001)
+
+
+def test_weighted_value_is_lp_value_and_amounts():
+    np.testing.assert_allclose(weighted_value(PRICES, 2400.0, 3600.0, LP.liquidity),
+                               LP.value(PRICES), rtol=1e-12)
+    base, quote = LP.amounts(PRICES)
+    np.testing.assert_allclose(
+        weighted_value(PRICES, 2400.0, 3600.0, LP.liquidity, 1.0, 0.7, 0.9),
+        0.7 * base * PRICES + 0.9 * quote, rtol=1e-12,
+    )
+    # shocked: the amounts at kP valued at kP
+    b_k, q_k = LP.amounts(0.9 * PRICES)
+    np.testing.assert_allclose(
+        weighted_value(PRICES, 2400.0, 3600.0, LP.liquidity, 0.9, 0.7, 0.9),
+        0.7 * b_k * 0.9 * PRICES + 0.9 * q_k, rtol=1e-12,
+    )
+
+
+def test_static_and_token_min():
+    np.testing.assert_allclose(StaticFactor(0.8).factor(LP, PRICES), 0.8)
+    np.testing.assert_allclose(StaticFactor(0.8).collateral_value(LP, PRICES), 0.8 * LP.value(PRICES))
+    # Revert Lend docs (Arbitrum): WETH 77.5 %, USDC 85 % -> min = 77.5 % for any range
+    for lp in (LP, LPPosition.from_deposit(5_000.0, P0, width_pct=1)):
+        np.testing.assert_allclose(REVERT_LEND_ARBITRUM_WETH_USDC.factor(lp, PRICES), 0.775)
+    # Arcadia: riskFactor_LP * min(CF0, CF1)
+    assert TokenMinFactor(0.8, 0.9, lp_risk_factor=0.5).cf == pytest.approx(0.4)
+
+
+def test_range_aware_out_of_range_is_the_single_asset():
+    m = RangeAwareFactor(shock_pct=10.0, base_factor=0.8, quote_factor=0.95)
+    below = LP.price_lower / 0.9 * 0.5  # shocked price still below the range
+    above = LP.price_upper / 0.9 * 2.0
+    assert m.factor(LP, below) == pytest.approx(0.8 * 0.9, rel=1e-12)  # all base, shocked
+    assert m.factor(LP, above) == pytest.approx(0.95, rel=1e-12)  # all quote
+
+
+def test_range_aware_continuous_in_price():
+    m = RangeAwareFactor(shock_pct=15.0, base_factor=0.8, quote_factor=0.95)
+    f = m.factor(LP, PRICES)
+    assert np.max(np.abs(np.diff(f))) < 1e-2
+    for edge in (LP.price_lower / 0.85, LP.price_upper / 0.85):
+        assert m.factor(LP, edge * (1 - 1e-12)) == pytest.approx(m.factor(LP, edge * (1 + 1e-12)),
+                                                                 abs=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.5, 40.0), st.floats(0.5, 40.0), st.floats(1.0, 50.0))
+def test_narrower_range_never_gets_a_higher_factor(w1, w2, shock):
+    narrow, wide = sorted((w1, w2))
+    m = RangeAwareFactor(shock_pct=shock)
+    lp_n = LPPosition.from_deposit(1_000.0, P0, width_pct=narrow)
+    lp_w = LPPosition.from_deposit(1_000.0, P0, width_pct=wide)
+    assert m.factor(lp_n, P0) <= m.factor(lp_w, P0) + 1e-12
+
+
+def _ewma_loop(prices, dt, lam, warmup=20):
+    """Slow reference twin of ewma_volatility: the RiskMetrics recursion written out."""
+    r2 = np.diff(np.log(prices)) ** 2
+    var = float(np.mean(r2[:warmup]))
+    out = [var]
+    for x in r2:
+        var = lam * var + (1 - lam) * x
+        out.append(var)
+    return np.sqrt(np.array(out) / dt)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(0.5, 0.999))
+def test_ewma_matches_the_recursion(seed, lam):
+    rng = np.random.default_rng(seed)
+    prices = 3000.0 * np.exp(np.cumsum(rng.normal(0, 0.03, 300)))
+    np.testing.assert_allclose(ewma_volatility(prices, 1 / 365, lam),
+                               _ewma_loop(prices, 1 / 365, lam), rtol=1e-10)
+
+
+def test_ewma_constant_moves_gives_that_volatility():
+    prices = 3000.0 * np.exp(np.cumsum(np.r_[0.0, np.tile([0.02, -0.02], 100)]))
+    sigma = ewma_volatility(prices, 1 / 365, RISKMETRICS_LAMBDA)
+    np.testing.assert_allclose(sigma, 0.02 * np.sqrt(365), rtol=1e-12)
+
+
+def test_volatility_scaled_covers_the_quantile_loss():
+    m = VolatilityScaledFactor(sigma_per_year=0.8, horizon_years=1 / 365, confidence=0.99)
+    k = np.exp(-2.3263478740408408 * 0.8 * np.sqrt(1 / 365))
+    assert m.shock_pct == pytest.approx(100 * (1 - k), rel=1e-12)
+    # factor = V(kP) / V(P): the LP after the quantile move is worth the collateral value
+    np.testing.assert_allclose(m.factor(LP, PRICES), LP.value(k * PRICES) / LP.value(PRICES),
+                               rtol=1e-12)
+    # more volatility, longer horizon or higher confidence: never a higher factor
+    f = m.factor(LP, P0)
+    assert VolatilityScaledFactor(1.2, 1 / 365, 0.99).factor(LP, P0) < f
+    assert VolatilityScaledFactor(0.8, 3 / 365, 0.99).factor(LP, P0) < f
+    assert VolatilityScaledFactor(0.8, 1 / 365, 0.999).factor(LP, P0) < f
+
+
+def test_volatility_scaled_from_oracle_and_path():
+    rng = np.random.default_rng(3)
+    prices = P0 * np.exp(np.cumsum(rng.normal(0, 0.04, 200)))
+    m = VolatilityScaledFactor.from_oracle(prices, 1 / 365)
+    assert m.sigma_per_year == pytest.approx(ewma_volatility(prices, 1 / 365)[-1])
+    path = m.factor_path(LP, prices, 1 / 365)
+    sig = ewma_volatility(prices, 1 / 365)
+    for i in (0, 50, 199):
+        one = VolatilityScaledFactor(sig[i], m.horizon_years, m.confidence)
+        assert path[i] == pytest.approx(one.factor(LP, prices[i]), rel=1e-12)
+
+
+def test_function_factor_and_validation():
+    f = FunctionFactor(lambda p: np.full(np.shape(p), 0.5))
+    np.testing.assert_allclose(f.collateral_value(LP, PRICES), 0.5 * LP.value(PRICES))
+    assert f.shock_weights(LP) is None
+    with pytest.raises(ValueError, match="must be a fraction"):
+        FunctionFactor(lambda p: 1.5 + 0 * p).factor(LP, P0)
+    with pytest.raises(ValueError, match="cf"):
+        StaticFactor(1.2)
+    with pytest.raises(ValueError, match="shock_pct"):
+        RangeAwareFactor(shock_pct=100.0)
+    with pytest.raises(ValueError, match="confidence"):
+        VolatilityScaledFactor(0.5, confidence=0.3)
+    with pytest.raises(ValueError, match="prices"):
+        ewma_volatility([3000.0], 1 / 365)
