@@ -1,0 +1,174 @@
+"""Accounts: equity and requirements vs direct sums, cross == isolated, modes, sizing, outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lpperp.collateral import RangeAwareFactor, StaticFactor, TokenMinFactor
+from lpperp.margin import CrossAccount, IsolatedAccount, isolated_vs_cross
+from lpperp.perp import MarginRules, PerpPosition
+from lpperp.position import LPPosition
+from lpperp.units import WETH_USDC_ARBITRUM
+
+P0 = 3000.0
+LP = LPPosition.from_deposit(10_000.0, P0, width_pct=20, pool=WETH_USDC_ARBITRUM)
+FLAT = MarginRules("flat", 0.10, 0.05, liquidation_fee_fraction=0.01)
+TIERED = MarginRules("tiered", 0.04, 0.02, (0.0, 1e4, 5e4), (0.02, 0.04, 0.08), (0.04, 0.08, 0.16))
+PRICES = np.linspace(1500.0, 6000.0, 91)
+
+
+def test_equity_and_requirements_are_the_documented_sums():
+    perp = PerpPosition(-4.0, 3100.0)
+    model = RangeAwareFactor(10.0, 0.8, 0.95)
+    acct = IsolatedAccount(perp, LP, -1500.0, model, TIERED, accrued_fees=40.0, funding_paid=-12.0)
+    eq = model.collateral_value(LP, PRICES) - 1500.0 + perp.pnl(PRICES) + 40.0 + 12.0
+    np.testing.assert_allclose(acct.equity(PRICES), eq, rtol=1e-12)
+    mm = TIERED.maintenance_margin(perp.notional(PRICES))
+    np.testing.assert_allclose(acct.maintenance_requirement(PRICES), mm, rtol=1e-12)
+    im = TIERED.initial_margin(perp.notional(PRICES))
+    np.testing.assert_allclose(acct.free_collateral(PRICES), eq - im, rtol=1e-12)
+    np.testing.assert_allclose(acct.health(PRICES), eq / mm, rtol=1e-12)
+    np.testing.assert_allclose(acct.margin_ratio(PRICES), np.where(eq > 0, mm / eq, np.inf))
+    np.testing.assert_allclose(acct.leverage(PRICES),
+                               np.where(eq > 0, perp.notional(PRICES) / eq, np.inf))
+    assert np.array_equal(acct.is_liquidatable(PRICES), eq < mm)
+
+
+def test_no_perp_health_is_infinite_and_debt_can_liquidate():
+    acct = IsolatedAccount(None, LP, cash=-2000.0)
+    assert acct.health(P0) == np.inf and acct.leverage(P0) == 0.0
+    broke = IsolatedAccount(None, LP, cash=-20_000.0)
+    assert broke.health(P0) == -np.inf and broke.is_liquidatable(P0)
+
+
+@st.composite
+def isolated(draw):
+    lo = draw(st.floats(500.0, 5000.0))
+    lp = LPPosition(lo, lo * draw(st.floats(1.01, 4.0)), draw(st.floats(0.0, 3000.0)))
+    return IsolatedAccount(
+        PerpPosition(draw(st.floats(-30.0, 30.0)), draw(st.floats(1000.0, 5000.0))),
+        lp,
+        draw(st.floats(-20_000.0, 20_000.0)),
+        draw(st.sampled_from([StaticFactor(0.7), TokenMinFactor(0.8, 0.9),
+                              RangeAwareFactor(12.0, 0.8, 1.0)])),
+        draw(st.sampled_from([FLAT, TIERED])),
+        accrued_fees=draw(st.floats(0.0, 300.0)),
+        funding_paid=draw(st.floats(-300.0, 300.0)),
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(isolated())
+def test_cross_with_one_position_equals_isolated(acct):
+    cross = acct.as_cross()
+    for name in ("equity", "maintenance_requirement", "initial_requirement", "free_collateral",
+                 "health", "margin_ratio", "leverage", "is_liquidatable"):
+        np.testing.assert_allclose(getattr(cross, name)(PRICES), getattr(acct, name)(PRICES),
+                                   rtol=1e-12, err_msg=name)
+    flat = replace(acct, perp=None)  # sizing a new perp on the same collateral
+    assert flat.as_cross().max_perp_size(P0, "ETH", -1) == pytest.approx(
+        flat.max_perp_size(P0, side=-1), rel=1e-12)
+
+
+def test_cross_several_markets_needs_a_mapping_and_sums():
+    eth, btc = PerpPosition(-2.0, 3000.0), PerpPosition(0.1, 60_000.0, "BTC")
+    x = CrossAccount((eth, btc), (LP,), 1000.0, lp_markets=("ETH",),
+                     rules={"ETH": FLAT, "BTC": TIERED})
+    price = {"ETH": 3100.0, "BTC": 58_000.0}
+    eq = LP.value(3100.0) + 1000.0 + eth.pnl(3100.0) + btc.pnl(58_000.0)
+    assert x.equity(price) == pytest.approx(eq, rel=1e-12)
+    mm = FLAT.maintenance_margin(eth.notional(3100.0)) + TIERED.maintenance_margin(5800.0)
+    assert x.maintenance_requirement(price) == pytest.approx(mm, rel=1e-12)
+    with pytest.raises(ValueError, match="mapping"):
+        x.equity(3000.0)
+    with pytest.raises(ValueError, match="lacks markets"):
+        x.equity({"ETH": 3000.0})
+    # vectorized: an array for one market, a number for the other
+    eqs = x.equity({"ETH": PRICES, "BTC": 58_000.0})
+    assert eqs.shape == PRICES.shape
+    # boundaries along ETH with BTC fixed: equity == maintenance there
+    res = x.liquidation(price, market="ETH")
+    for b in res.boundaries[np.isfinite(res.boundaries)]:
+        pr = {"ETH": b, "BTC": 58_000.0}
+        assert x.equity(pr) == pytest.approx(x.maintenance_requirement(pr), rel=1e-9)
+    # and along BTC with ETH fixed
+    res = x.liquidation(price, market="BTC")
+    for b in res.boundaries[np.isfinite(res.boundaries)]:
+        pr = {"ETH": 3100.0, "BTC": b}
+        assert x.equity(pr) == pytest.approx(x.maintenance_requirement(pr), rel=1e-9)
+
+
+def test_lp_in_another_market_is_fixed_collateral():
+    btc_lp = LPPosition.from_deposit(5000.0, 60_000.0, width_pct=10)
+    x = CrossAccount((PerpPosition(-2.0, 3000.0),), (LP, btc_lp), 0.0,
+                     lp_markets=("ETH", "BTC"), rules=FLAT)
+    price = {"ETH": 3000.0, "BTC": 60_000.0}
+    assert x.equity(price) == pytest.approx(15_000.0, rel=1e-12)
+    b = float(x.liquidation(price, market="ETH").liquidation_price_above)
+    assert x.equity({"ETH": b, "BTC": 60_000.0}) == pytest.approx(
+        x.maintenance_requirement({"ETH": b, "BTC": 60_000.0}), rel=1e-9)
+
+
+def test_max_perp_size_inverts_initial_margin():
+    acct = IsolatedAccount(None, LP, cash=500.0, rules=TIERED)
+    q = acct.max_perp_size(P0, side=-1)
+    assert q < 0
+    budget = acct.equity(P0)
+    assert TIERED.initial_margin(abs(q) * P0) == pytest.approx(budget, rel=1e-12)
+    opened = replace(acct, perp=PerpPosition(q, P0))
+    assert opened.free_collateral(P0) == pytest.approx(0.0, abs=1e-8 * budget)
+    flat = IsolatedAccount(None, cash=1000.0, rules=FLAT)
+    assert flat.max_leverage(P0) == pytest.approx(FLAT.max_leverage)
+    # cross: existing positions use part of the budget
+    x = CrossAccount((PerpPosition(1.0, P0),), cash=1000.0, rules=FLAT)
+    assert x.max_perp_size(P0) == pytest.approx((1000.0 - 300.0) / 0.1 / P0)
+
+
+def test_liquidation_outcome_penalty_and_remaining():
+    acct = IsolatedAccount(PerpPosition(-6.0, P0), LP, rules=FLAT)
+    out = acct.liquidation_outcome(P0)
+    liq = float(acct.liquidation(P0).liquidation_price_above)
+    assert out.price == pytest.approx(liq)
+    assert out.equity == pytest.approx(out.maintenance, rel=1e-9)
+    assert out.penalty == pytest.approx(0.01 * 6.0 * liq)
+    assert out.remaining == pytest.approx(max(out.equity - out.penalty, 0.0))
+    assert out.loss == pytest.approx(acct.equity(P0) - out.remaining)
+    assert "<table>" in out._repr_html_()
+
+
+def test_isolated_vs_cross_what_is_at_risk():
+    other = LPPosition.from_deposit(4000.0, P0, width_pct=50)
+    cmp = isolated_vs_cross(PerpPosition(-6.0, P0), P0, lp=LP, wallet_lps=(other,),
+                            wallet_cash=2000.0, rules=FLAT)
+    assert cmp.isolated_at_risk == pytest.approx(10_000.0)
+    assert cmp.cross_at_risk == pytest.approx(16_000.0)
+    # cross puts more behind the short: liquidated later, but more is exposed
+    assert cmp.cross.liquidation_above > cmp.isolated.liquidation_above
+    assert cmp.cross.health > cmp.isolated.health
+    html = cmp._repr_html_()
+    assert "isolated" in html and "cross" in html
+
+
+def test_summaries_and_reprs():
+    acct = IsolatedAccount(PerpPosition(-6.0, P0), LP, rules=FLAT)
+    s = acct.summary(P0)
+    assert s.health == pytest.approx(acct.health(P0))
+    assert s.liquidation_above == pytest.approx(float(acct.liquidation(P0).liquidation_price_above))
+    for obj in (s, acct, acct.as_cross()):
+        assert obj._repr_html_().startswith("<table>")
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="perp"):
+        IsolatedAccount("ETH")
+    with pytest.raises(ValueError, match="collateral"):
+        CrossAccount(lps=(LP, LP), collateral=(StaticFactor(),))
+    with pytest.raises(ValueError, match="rules mapping"):
+        CrossAccount((PerpPosition(1.0, P0, "BTC"),), rules={"ETH": FLAT})
+    with pytest.raises(ValueError, match="price"):
+        IsolatedAccount(PerpPosition(1.0, P0)).equity(-1.0)
