@@ -81,64 +81,142 @@ class _AccountBase:
         raise NotImplementedError
 
     def collateral_value(self, price: Any) -> Any:
-        """Weighted LP collateral, quote units."""
+        """Weighted LP collateral, quote units.
+
+        >>> from lpperp.position import LPPosition
+        >>> lp = LPPosition.from_deposit(10_000, 3000.0, width_pct=20)
+        >>> round(IsolatedAccount(None, lp, collateral=StaticFactor(0.8)).collateral_value(3000.0), 6)
+        8000.0
+        """
         return _out(self._parts(price)["coll"])
 
     def pnl(self, price: Any) -> Any:
-        """Unrealized PnL of all perps, quote units."""
+        """Unrealized PnL of all perps, quote units.
+
+        >>> a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0,
+        ...                     rules=MarginRules("x", 0.1, 0.05))
+        >>> a.pnl(3100.0)
+        -300.0
+        """
         return _out(self._parts(price)["pnl"])
 
     def equity(self, price: Any) -> Any:
-        """Collateral + cash + PnL + accrued fees - funding paid, quote units."""
+        """Collateral + cash + PnL + accrued fees - funding paid, quote units.
+
+        >>> a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0,
+        ...                     rules=MarginRules("x", 0.1, 0.05))
+        >>> a.equity([3000.0, 3100.0]).tolist()
+        [1000.0, 700.0]
+        """
         p = self._parts(price)
         return _out(p["coll"] + self.cash + p["pnl"] + self.accrued_fees - self.funding_paid)
 
     def notional(self, price: Any) -> Any:
-        """Gross perp notional ``sum |q_i| P_i``, quote units."""
+        """Gross perp notional ``sum |q_i| P_i``, quote units.
+
+        >>> a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0,
+        ...                     rules=MarginRules("x", 0.1, 0.05))
+        >>> a.notional(3100.0)
+        9300.0
+        """
         return _out(self._parts(price)["notional"])
 
     def maintenance_requirement(self, price: Any) -> Any:
-        """Maintenance margin at the mark price(s), quote units."""
+        """Maintenance margin at the mark price(s), quote units.
+
+        >>> a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0,
+        ...                     rules=MarginRules("x", 0.1, 0.05))
+        >>> a.maintenance_requirement(3000.0)
+        450.0
+        """
         return _out(self._parts(price)["mm"])
 
     def initial_requirement(self, price: Any) -> Any:
-        """Initial margin at the mark price(s), quote units."""
+        """Initial margin at the mark price(s), quote units.
+
+        >>> a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0,
+        ...                     rules=MarginRules("x", 0.1, 0.05))
+        >>> a.initial_requirement(3000.0)
+        900.0
+        """
         return _out(self._parts(price)["im"])
 
     def free_collateral(self, price: Any) -> Any:
-        """``equity - initial requirement``: what can back new positions or be withdrawn."""
+        """``equity - initial requirement``: what can back new positions or be withdrawn.
+
+        >>> a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0,
+        ...                     rules=MarginRules("x", 0.1, 0.05))
+        >>> a.free_collateral(3000.0)
+        100.0
+        """
         return _out(np.asarray(self.equity(price)) - self.initial_requirement(price))
 
     def health(self, price: Any) -> Any:
-        """``equity / maintenance`` (liquidation below 1; ``inf`` without a position)."""
+        """``equity / maintenance`` (liquidation below 1; ``inf`` without a position).
+
+        >>> a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0,
+        ...                     rules=MarginRules("x", 0.1, 0.05))
+        >>> round(a.health(3000.0), 4)
+        2.2222
+        """
         eq = self.equity(price)
         return _out(_ratio(eq, self.maintenance_requirement(price), eq))
 
     def margin_ratio(self, price: Any) -> Any:
-        """``maintenance / equity`` (Binance's margin ratio; liquidation at 1; inf if equity <= 0)."""
+        """``maintenance / equity`` (Binance's margin ratio; liquidation at 1; inf if equity <= 0).
+
+        >>> a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0,
+        ...                     rules=MarginRules("x", 0.1, 0.05))
+        >>> a.margin_ratio(3000.0)
+        0.45
+        """
         eq = np.asarray(self.equity(price))
         mm = np.asarray(self.maintenance_requirement(price))
         return _out(np.where(eq <= 0, np.inf, _ratio(mm, eq, 1.0)))
 
     def leverage(self, price: Any) -> Any:
-        """``gross notional / equity`` (inf if equity <= 0)."""
+        """``gross notional / equity`` (inf if equity <= 0).
+
+        >>> a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0,
+        ...                     rules=MarginRules("x", 0.1, 0.05))
+        >>> a.leverage(3000.0)
+        9.0
+        """
         eq = np.asarray(self.equity(price))
         n = np.asarray(self.notional(price))
         return _out(np.where(eq <= 0, np.inf, _ratio(n, eq, 1.0)))
 
     def is_liquidatable(self, price: Any) -> Any:
-        """``equity < maintenance``."""
+        """``equity < maintenance``.
+
+        >>> a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0,
+        ...                     rules=MarginRules("x", 0.1, 0.05))
+        >>> a.is_liquidatable([3000.0, 3200.0]).tolist()
+        [False, True]
+        """
         out = np.asarray(self.equity(price)) < self.maintenance_requirement(price)
         return bool(out) if np.ndim(out) == 0 else out
 
     def liquidation(self, price: Any, market: str | None = None) -> Any:
-        """Exact liquidation boundaries along ``market``'s price (see :mod:`lpperp.liquidation`)."""
+        """Exact liquidation boundaries along ``market``'s price (see :mod:`lpperp.liquidation`).
+
+        >>> a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0,
+        ...                     rules=MarginRules("x", 0.1, 0.05))
+        >>> round(float(a.liquidation(3000.0).liquidation_price_above), 2)   # dYdX docs: 3174.60
+        3174.6
+        """
         from lpperp.liquidation import liquidation_boundaries
 
         return liquidation_boundaries(self, price, market=market)
 
     def distance_to_liquidation(self, price: Any, market: str | None = None) -> Any:
-        """Smallest % move of the price to a liquidation boundary (0 if liquidatable now)."""
+        """Smallest % move of the price to a liquidation boundary (0 if liquidatable now).
+
+        >>> a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0,
+        ...                     rules=MarginRules("x", 0.1, 0.05))
+        >>> round(a.distance_to_liquidation(3000.0), 3)
+        5.82
+        """
         return _out(self.liquidation(price, market).distance_pct)
 
     def liquidation_outcome(
@@ -149,6 +227,12 @@ class _AccountBase:
         The penalty is ``rules.liquidation_fee_fraction * notional`` at the liquidation price;
         what is left is ``max(equity - penalty, 0)`` (losses beyond the account's equity fall on
         the venue, not on anything outside the account).
+
+        >>> a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0,
+        ...                     rules=MarginRules("x", 0.1, 0.05, liquidation_fee_fraction=0.01))
+        >>> o = a.liquidation_outcome(3000.0)
+        >>> round(o.price, 2), round(o.penalty, 2), round(o.remaining, 2)
+        (3174.6, 95.24, 380.95)
         """
         res = self.liquidation(price, market)
         p_now = float(np.asarray(res.price).reshape(-1)[0])
@@ -176,7 +260,14 @@ class _AccountBase:
         raise NotImplementedError
 
     def summary(self, price: Any, market: str | None = None) -> AccountSummary:
-        """The key figures at one price, with an HTML table for notebooks."""
+        """The key figures at one price, with an HTML table for notebooks.
+
+        >>> a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0,
+        ...                     rules=MarginRules("x", 0.1, 0.05))
+        >>> s = a.summary(3000.0)
+        >>> round(s.health, 4), round(s.liquidation_above, 2), s.liquidatable
+        (2.2222, 3174.6, False)
+        """
         liq = self.liquidation(price, market)
         f = float
         return AccountSummary(
@@ -339,7 +430,7 @@ class IsolatedAccount(_AccountBase):
         """
         one_of("side", side, (1, -1))
         p = np.asarray(self._p(price), dtype=float)
-        budget = np.asarray(replace_perp(self, None).equity(p))
+        budget = np.asarray(_without_perp(self).equity(p))
         n = _invert_schedule(self.rules.initial_pieces(), budget)
         return _out(side * n / p)
 
@@ -351,7 +442,7 @@ class IsolatedAccount(_AccountBase):
         10.0
         """
         p = np.asarray(self._p(price), dtype=float)
-        budget = np.asarray(replace_perp(self, None).equity(p))
+        budget = np.asarray(_without_perp(self).equity(p))
         n = _invert_schedule(self.rules.initial_pieces(), budget)
         with np.errstate(divide="ignore", invalid="ignore"):
             return _out(np.where(budget > 0, n / budget, 0.0))
@@ -369,11 +460,10 @@ class IsolatedAccount(_AccountBase):
                             ("rules", self.rules.name)])
 
 
-def replace_perp(acct: IsolatedAccount, perp: PerpPosition | None) -> IsolatedAccount:
-    """A copy of ``acct`` with another perp (``None`` to drop it)."""
+def _without_perp(acct: IsolatedAccount) -> IsolatedAccount:
     from dataclasses import replace
 
-    return replace(acct, perp=perp)
+    return replace(acct, perp=None)
 
 
 @dataclass(frozen=True)
@@ -503,6 +593,20 @@ class CrossAccount(_AccountBase):
         budget = np.asarray(self.free_collateral(price))
         n = _invert_schedule(self.rules_for(market).initial_pieces(), budget)
         return _out(side * n / np.asarray(pr[market]))
+
+    def max_leverage(self, price: Any, market: str | None = None) -> Any:
+        """Max notional of a new perp in ``market`` over the free collateral (initial margin).
+
+        >>> CrossAccount(cash=1000.0, rules=MarginRules("x", 0.1, 0.05)).max_leverage(2000.0)
+        10.0
+        """
+        budget = np.asarray(self.free_collateral(price))
+        size = np.asarray(self.max_perp_size(price, market))
+        pr = self._prices(price) if (isinstance(price, Mapping) or self.markets) else None
+        m = market or (self.perps[0].market if self.perps else (self.markets or ("ETH",))[0])
+        p = np.asarray(pr[m] if pr is not None else positive("price", price))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _out(np.where(budget > 0, np.abs(size) * p / budget, 0.0))
 
     def _kernel_inputs(self, price: Any, market: str | None) -> dict[str, Any]:
         """Arrays for :mod:`lpperp.liquidation`: one price factor ``market``, others fixed."""

@@ -448,3 +448,37 @@ def test_boundaries_after_days_equal_accrued_account():
 def test_repr_html_is_a_table():
     res = IsolatedAccount(PerpPosition(-6.0, P0), LP).liquidation(P0)
     assert res._repr_html_().startswith("<table>")
+
+
+def test_seed_scenario_eth_usdc_lp_on_arbitrum_as_margin_for_a_2x_perp():
+    # $10,000 deposited at 3000 over +/-20 % (WETH/USDC on Arbitrum) backing a 2x ETH perp on
+    # Hyperliquid's ETH rules (MMF 2 %). Both boundaries fall outside the range, where the LP is
+    # a single asset, so they have one-line closed forms.
+    from lpperp.units import WETH_USDC_ARBITRUM
+    from lpperp.venues import HYPERLIQUID_ETH
+
+    lp = LPPosition.from_deposit(10_000.0, P0, width_pct=20, pool=WETH_USDC_ARBITRUM)
+    q = 2 * 10_000.0 / P0
+    m = HYPERLIQUID_ETH.maintenance_fraction
+    sa, sb = np.sqrt(lp.price_lower), np.sqrt(lp.price_upper)
+    quote_all = lp.liquidity * (sb - sa)  # above the range: all USDC
+    base_all = lp.liquidity * (1 / sa - 1 / sb)  # below the range: all ETH
+    short = IsolatedAccount(PerpPosition(-q, P0), lp, rules=HYPERLIQUID_ETH)
+    long = IsolatedAccount(PerpPosition(q, P0), lp, rules=HYPERLIQUID_ETH)
+    # short: quote_all - q (P - E) = m q P
+    expect_short = (quote_all + q * P0) / (q + m * q)
+    # long: base_all P + q (P - E) = m q P
+    expect_long = q * P0 / (base_all + q - m * q)
+    assert float(short.liquidation(P0).liquidation_price_above) == pytest.approx(expect_short,
+                                                                                 rel=1e-12)
+    assert float(long.liquidation(P0).liquidation_price_below) == pytest.approx(expect_long,
+                                                                                rel=1e-12)
+    assert short.health(P0) == pytest.approx(10_000.0 / (m * q * P0))
+    assert expect_short == pytest.approx(4475.23, abs=0.01)
+    assert expect_long == pytest.approx(1983.69, abs=0.01)
+    # cross with $5,000 more in the wallet: further away, and equal to isolated with that cash
+    cross = CrossAccount((PerpPosition(-q, P0),), (lp,), cash=5000.0, rules=HYPERLIQUID_ETH)
+    iso_cash = IsolatedAccount(PerpPosition(-q, P0), lp, cash=5000.0, rules=HYPERLIQUID_ETH)
+    b = float(cross.liquidation(P0).liquidation_price_above)
+    assert b == pytest.approx(float(iso_cash.liquidation(P0).liquidation_price_above), rel=1e-12)
+    assert b > expect_short
