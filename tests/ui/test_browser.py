@@ -97,7 +97,18 @@ def _wait_for_run(page, n_code_cells: int, timeout_ms: int = 120_000) -> None:
 
 
 def _wait_for_plot(page, timeout_ms: int = 60_000) -> None:
+    """The explorer's FigureWidget is drawn and holds traces (an empty plot = stale widget state)."""
     page.wait_for_selector(f"{PLOT} .main-svg", state="visible", timeout=timeout_ms)
+    try:
+        _wait_for_traces(page, timeout_ms)
+    except Exception as exc:
+        raise AssertionError(
+            "the explorer's plot was drawn without traces: the widget state the browser received "
+            "is stale or empty (see figures.resync_view_state)"
+        ) from exc
+
+
+def _wait_for_traces(page, timeout_ms: int) -> None:
     page.wait_for_function(
         "() => { const gd = document.querySelector(\"" + PLOT + "\");"
         " return gd && gd.data && gd.data.length > 0 && gd._fullLayout; }",
