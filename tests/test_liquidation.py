@@ -482,3 +482,30 @@ def test_seed_scenario_eth_usdc_lp_on_arbitrum_as_margin_for_a_2x_perp():
     b = float(cross.liquidation(P0).liquidation_price_above)
     assert b == pytest.approx(float(iso_cash.liquidation(P0).liquidation_price_above), rel=1e-12)
     assert b > expect_short
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    side=st.sampled_from([-1.0, 1.0]),
+    size=st.floats(0.1, 50_000.0),
+    entry=st.floats(1000.0, 5000.0),
+    lev=st.floats(1.2, 100.0),
+)
+def test_cash_only_equals_binance_tiered_formula_on_the_real_brackets(side, size, entry, lev):
+    # Binance FAQ formula with the tier re-checked at the liquidation price, on the 12 ETHUSDT
+    # brackets (lpperp.venues, an independent implementation), vs the piecewise closed form.
+    from lpperp.venues import BINANCE_ETHUSDT, binance_liquidation_price_tiered
+
+    floors, rates, _ = BINANCE_ETHUSDT.maintenance_pieces()
+    wallet = size * entry / lev
+    acct = IsolatedAccount(PerpPosition(side * size, entry), cash=wallet, rules=BINANCE_ETHUSDT)
+    if acct.is_liquidatable(entry):
+        return
+    expect = binance_liquidation_price_tiered(wallet, side * size, entry, list(floors),
+                                              list(rates))
+    res = acct.liquidation(entry)
+    got = res.liquidation_price_below if side > 0 else res.liquidation_price_above
+    if np.isnan(expect) or expect <= 0:
+        assert np.isnan(got)
+    else:
+        assert float(got) == pytest.approx(float(expect), rel=1e-9)
