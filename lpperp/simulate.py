@@ -72,7 +72,8 @@ from lpperp.position import LPPosition
 from lpperp.processes import (
     PATH_BLOCK,
     PriceProcess,
-    iter_paths,
+    cumsum_time,
+    iter_increments,
     n_chunks,
     progress_bar,
     root_seed,
@@ -475,19 +476,41 @@ def run_on_paths(
     >>> bool(r.liquidated[0]), int(r.liquidation_step[0])
     (True, 3)
     """
-    s = scenario
     P = np.asarray(positive("prices", prices), dtype=float)
     if P.ndim == 1:
         P = P[:, None]
     if P.ndim != 2 or P.shape[0] < 2:
         raise LpperpError(f"prices must be (n_steps + 1, n_paths) with n_steps >= 1, got {P.shape}")
-    if not np.allclose(P[0], s.price):
-        raise LpperpError(f"prices must start at the scenario's price {s.price}, got {P[0, 0]}")
+    if not np.allclose(P[0], scenario.price):
+        raise LpperpError(f"prices must start at the scenario's price {scenario.price}, got "
+                          f"{P[0, 0]}")
     dt = float(positive("dt_years", dt_years))
     n_steps, m = P.shape[0] - 1, P.shape[1]
     if noise is None:
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         noise = rng.standard_normal((n_steps, m))
+    elif np.shape(noise) != (n_steps, m):
+        raise LpperpError(f"noise must have shape {(n_steps, m)}, got {np.shape(noise)}")
+    kernel = _kernel(scenario, m, dt, n_steps)
+    next(kernel)
+    return _drive([kernel], ((P[t], noise[t - 1]) for t in range(1, n_steps + 1)))[0]
+
+
+def _drive(kernels: list[Any], rows: Iterable[tuple[np.ndarray, np.ndarray]]) -> list[PathResults]:
+    """Feed each ``(price row, noise row)`` to every (primed) kernel; collect their results."""
+    out: list[Any] = [None] * len(kernels)
+    for row in rows:
+        for i, k in enumerate(kernels):
+            try:
+                k.send(row)
+            except StopIteration as stop:
+                out[i] = stop.value
+    return out
+
+
+def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
+    """Generator stepping one scenario over ``m`` paths: send ``(prices_t, noise_t)`` for
+    ``t = 1..n_steps``; the last send returns the :class:`PathResults` (``StopIteration.value``)."""
     pol, costs = s.policy, _Costs(s.chain)
     delay_y = pol.reaction_delay_s(costs.block_time_s) / SECONDS_PER_YEAR
     k_delay = math.floor(delay_y / dt + 1e-9)
@@ -572,9 +595,11 @@ def run_on_paths(
         liq_step[sel] = t
         alive[sel] = False
 
+    p_prev = np.full(m, p0)
     for t in range(1, n_steps + 1):
-        p = P[t]
-        r = np.log(p / P[t - 1])
+        p, z = yield
+        r = np.log(p / p_prev)
+        p_prev = p
         var = lam * var + (1.0 - lam) * r * r
         # accruals over the step (at the step's end price)
         if has_lp:
@@ -611,7 +636,6 @@ def run_on_paths(
         # act
         due = alive & (pending == t)
         if due.any():
-            z = noise[t - 1]
             sig_now = np.sqrt(var / dt)
             pe = p * np.exp(sig_now * math.sqrt(rem_y) * z - 0.5 * sig_now**2 * rem_y)
             eq_e, mm_e = account_value(pe, acct_cash)
@@ -657,7 +681,7 @@ def run_on_paths(
             pend_top[due] = False
 
     # -- final marks ---------------------------------------------------------------------------------
-    pT = P[-1]
+    pT = p_prev
     b, qq = _lp_amounts(pT, pa, pb, liq)
     v_T = b * pT + qq
     hold_T = hold + (b0 * pT + q0 - v_entry)
@@ -681,16 +705,29 @@ def run_on_paths(
 _NOISE_KEY = 2**31  # spawn-key branch for the delay noise, never used by lpperp.processes
 
 
-def _noise(root: np.random.SeedSequence, a: int, b: int, n_steps: int) -> np.ndarray:
-    """Standard normals ``(n_steps, b - a)`` for paths ``[a, b)``, drawn per block (chunk-stable)."""
-    parts = []
+def _noise_streams(root: np.random.SeedSequence, a: int, b: int) -> list[tuple[Any, int]]:
+    """One generator per block of paths ``[a, b)`` for the delay noise, with its block's width."""
+    out = []
     for k in range(a // PATH_BLOCK, -(-b // PATH_BLOCK)):
-        lo, hi = max(a, k * PATH_BLOCK), min(b, (k + 1) * PATH_BLOCK)
         ss = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, _NOISE_KEY, k))
-        z = np.random.Generator(np.random.PCG64(ss)).standard_normal(
-            (n_steps, min(PATH_BLOCK, b - k * PATH_BLOCK) if hi == b else PATH_BLOCK))
-        parts.append(z[:, lo - k * PATH_BLOCK:hi - k * PATH_BLOCK])
-    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+        out.append((np.random.Generator(np.random.PCG64(ss)),
+                    min(b, (k + 1) * PATH_BLOCK) - k * PATH_BLOCK))
+    return out
+
+
+def _rows(price: float, steps: Iterable[tuple[int, np.ndarray]], streams: list[tuple[Any, int]],
+          m: int) -> Iterable[tuple[np.ndarray, np.ndarray]]:
+    """``(prices_t, noise_t)`` rows from streamed log increments, one time chunk in memory."""
+    x_prev = np.zeros(m)
+    for _, x in steps:
+        n = x.shape[0]
+        cumsum_time(x, x_prev)
+        x_prev = x[-1].copy()
+        prices = price * np.exp(x)
+        zs = [g.standard_normal((n, w)) for g, w in streams]
+        z = zs[0] if len(zs) == 1 else np.concatenate(zs, axis=1)
+        for i in range(n):
+            yield prices[i], z[i]
 
 
 def _run_many(
@@ -702,6 +739,7 @@ def _run_many(
     seed: Any,
     chunk_paths: int | None,
     progress: bool,
+    chunk_steps: int | None = None,
 ) -> list[PathResults]:
     price = scenarios[0].price
     for sc in scenarios:
@@ -714,13 +752,16 @@ def _run_many(
     root = root_seed(seed)
     dt = tau / ns
     parts: list[list[PathResults]] = [[] for _ in scenarios]
-    chunks = iter_paths(process, price, tau, ns, npaths, root, chunk_paths=chunk_paths)
+    chunks = iter_increments(process, tau, ns, npaths, root, chunk_paths=chunk_paths,
+                             chunk_steps=chunk_steps)
     done = 0
     try:
-        for a, b, prices in progress_bar(chunks, n_chunks(npaths, chunk_paths), progress,
-                                         "simulate"):
-            z = _noise(root, a, b, ns)
-            res = [run_on_paths(sc, prices, dt, noise=z) for sc in scenarios]
+        for a, b, steps in progress_bar(chunks, n_chunks(npaths, chunk_paths), progress,
+                                        "simulate"):
+            kernels = [_kernel(sc, b - a, dt, ns) for sc in scenarios]
+            for k in kernels:
+                next(k)
+            res = _drive(kernels, _rows(price, steps, _noise_streams(root, a, b), b - a))
             for lst, r in zip(parts, res, strict=True):
                 lst.append(r)
             done = b
@@ -741,13 +782,15 @@ def simulate(
     seed: int | np.random.Generator | np.random.SeedSequence | None = None,
     *,
     chunk_paths: int | None = None,
+    chunk_steps: int | None = None,
     progress: bool = False,
 ) -> PathResults:
     """Run ``scenario`` over Monte Carlo paths of ``process`` (chunks of paths, bounded memory).
 
-    The same seed gives the same numbers whatever ``chunk_paths``. ``progress`` shows a
-    ``tqdm.auto`` bar if tqdm is installed; Ctrl-C returns the paths finished so far, with a
-    warning.
+    Paths are streamed ``chunk_paths`` x ``chunk_steps`` at a time (memory knobs: never the whole
+    path matrix, whatever the horizon); the same seed gives the same numbers whatever they are.
+    ``progress`` shows a ``tqdm.auto`` bar if tqdm is installed; Ctrl-C returns the paths finished
+    so far, with a warning.
 
     >>> from lpperp.processes import GBM
     >>> r = simulate(Scenario(), GBM(0.8), 30 / 365, 30, 2000, seed=1)
@@ -756,7 +799,7 @@ def simulate(
     (True, 2000)
     """
     return _run_many([scenario], process, tau_years, n_steps, n_paths, seed, chunk_paths,
-                     progress)[0]
+                     progress, chunk_steps)[0]
 
 
 def backtest(scenario: Scenario, series: Any, *, seed: int = 0) -> PathResults:

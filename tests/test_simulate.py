@@ -137,23 +137,37 @@ def test_pnl_split_adds_up_and_seed_and_chunking_change_nothing(name):
     assert _identity_gap(a) < 1e-6
     for f in ("final_wealth", "fees", "il", "costs", "liquidation_step", "capital_added"):
         np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+    steps7 = simulate(s, proc, 20 / 365, 80, PATH_BLOCK + 500, seed=3, chunk_steps=7)
+    np.testing.assert_array_equal(a.final_wealth, steps7.final_wealth)
     c = simulate(s, proc, 20 / 365, 80, 500, seed=4)
     assert not np.array_equal(a.final_wealth[:500], c.final_wealth)
     assert (a.fees >= 0).all() and (a.costs >= 0).all()
     assert (a.liquidation_loss[~a.liquidated] == 0).all()
 
 
-def test_memory_bounded_by_the_chunk():
-    def peak(n):
+def test_streamed_simulation_equals_the_path_matrix():
+    from lpperp.processes import sample_paths
+
+    s = Scenario(chain=ARBITRUM, policy=Policy(recentre=True, blocks=0, latency_s=0.0))
+    a = simulate(s, GBM(0.8), 30 / 365, 90, 3000, seed=12, chunk_steps=16)
+    paths = sample_paths(GBM(0.8), s.price, 30 / 365, 90, 3000, seed=12)
+    b = run_on_paths(s, paths.T, 30 / 365 / 90)  # no delay: the noise never matters
+    np.testing.assert_allclose(a.final_wealth, b.final_wealth, rtol=1e-12)
+    np.testing.assert_array_equal(a.n_recentres, b.n_recentres)
+
+
+def test_memory_bounded_by_the_chunk_whatever_paths_and_steps():
+    def peak(n, steps):
         tracemalloc.start()
         try:
-            simulate(Scenario(), GBM(0.8), 30 / 365, 60, n, seed=0)
+            simulate(Scenario(), GBM(0.8), 30 / 365, steps, n, seed=0)
             return tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
 
-    small, big = peak(PATH_BLOCK), peak(6 * PATH_BLOCK)
-    assert big < small + 200 * 6 * PATH_BLOCK  # only per-path results (~200 bytes a path) grow
+    small, big = peak(PATH_BLOCK, 128), peak(2 * PATH_BLOCK, 640)  # full 64-step chunks in both
+    assert small < 20 * 2**20
+    assert big < small + 200 * 2 * PATH_BLOCK  # only per-path results (~200 bytes a path) grow
 
 
 # -- policies and timing ---------------------------------------------------------------------------
