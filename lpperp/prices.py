@@ -31,7 +31,6 @@ import csv
 import datetime as _dt
 import math
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -300,9 +299,7 @@ def sample_prices() -> PriceSeries:
     >>> len(s), str(s.times[0])[:10], s.name
     (731, '2024-01-01', 'synthetic_eth_usd')
     """
-    ref = resources.files("lpperp") / "data" / "synthetic_eth_usd.csv"
-    with resources.as_file(ref) as f:
-        return load_prices(f)
+    return load_prices(Path(__file__).with_name("data") / "synthetic_eth_usd.csv")
 
 
 def ewma_volatility(
