@@ -257,7 +257,11 @@ class BlockBootstrap:
 
 
 def progress_bar(iterable: Any, total: int, enabled: bool, desc: str) -> Any:
-    """Wrap ``iterable`` in ``tqdm.auto.tqdm`` when ``enabled`` and tqdm is installed (optional)."""
+    """Wrap ``iterable`` in ``tqdm.auto.tqdm`` when ``enabled`` and tqdm is installed (optional).
+
+    >>> progress_bar([1, 2], 2, False, "paths")
+    [1, 2]
+    """
     if not enabled:
         return iterable
     try:
@@ -285,7 +289,11 @@ def cumsum_time(x: np.ndarray, start: np.ndarray | float = 0.0) -> np.ndarray:
 
 
 def n_chunks(n_paths: int, chunk_paths: int | None) -> int:
-    """Number of path chunks :func:`iter_increments` yields."""
+    """Number of path chunks :func:`iter_increments` yields.
+
+    >>> n_chunks(10_000, None), n_chunks(10_000, 10**9)
+    (3, 1)
+    """
     return sum(1 for _ in _chunks(n_paths, chunk_paths))
 
 

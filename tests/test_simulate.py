@@ -170,6 +170,21 @@ def test_memory_bounded_by_the_chunk_whatever_paths_and_steps():
     assert big < small + 200 * 2 * PATH_BLOCK  # only per-path results (~200 bytes a path) grow
 
 
+class _InterruptingGBM(GBM):
+    """A real GBM whose second block raises KeyboardInterrupt, as Ctrl-C would."""
+
+    def sampler(self, ss, n_paths, dt_years):
+        if ss.spawn_key[-1] == 1:
+            raise KeyboardInterrupt
+        return super().sampler(ss, n_paths, dt_years)
+
+
+def test_interrupt_keeps_the_finished_chunks():
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        r = simulate(Scenario(), _InterruptingGBM(0.8), 10 / 365, 10, 3 * PATH_BLOCK, seed=1)
+    assert r.n_paths == PATH_BLOCK
+
+
 # -- policies and timing ---------------------------------------------------------------------------
 def test_recentre_when_out_of_range_resets_the_range_and_costs():
     s = Scenario(chain=ETHEREUM, policy=Policy(recentre=True, blocks=0, latency_s=0.0), leverage=1.0)
