@@ -200,7 +200,8 @@ def test_health_explorer_moves_in_real_jupyterlab(page, lab, tmp_path):
         assert reloaded[name]["x"] == after_lev[name]["x"], f"{name} stale after reload"
         assert reloaded[name]["y"] == after_lev[name]["y"], f"{name} stale after reload"
     assert _readout(page) == text_lev
-    page.screenshot(path=str(tmp_path / "after_reload.png"), full_page=False)
+    page.locator(".lpperp-explorer").first.scroll_into_view_if_needed()
+    page.locator(".lpperp-explorer").first.screenshot(path=str(tmp_path / "after_reload.png"))
 
     pairs = [x for x in lat_price + lat_lev if x is not None]
     redraw = [p[0] for p in pairs]
