@@ -481,14 +481,22 @@ class LiquidationResult:
     liquidatable_now: np.ndarray
 
     @property
-    def liquidation_price_below(self) -> np.ndarray:
-        """Nearest boundary below the price (NaN when none: safe all the way down)."""
-        return np.where(self.safe_lower > 0, self.safe_lower, np.nan)
+    def liquidation_price_below(self) -> Any:
+        """Nearest boundary below the price (NaN when none: safe all the way down).
+
+        A float for one account, else an array of the accounts' shape.
+        """
+        out = np.where(self.safe_lower > 0, self.safe_lower, np.nan)
+        return float(out) if out.ndim == 0 else out
 
     @property
-    def liquidation_price_above(self) -> np.ndarray:
-        """Nearest boundary above the price (NaN when none: safe all the way up)."""
-        return np.where(np.isfinite(self.safe_upper), self.safe_upper, np.nan)
+    def liquidation_price_above(self) -> Any:
+        """Nearest boundary above the price (NaN when none: safe all the way up).
+
+        A float for one account, else an array of the accounts' shape.
+        """
+        out = np.where(np.isfinite(self.safe_upper), self.safe_upper, np.nan)
+        return float(out) if out.ndim == 0 else out
 
     @property
     def distance_pct(self) -> np.ndarray:
@@ -749,7 +757,8 @@ def _vary(inp: dict[str, Any], param: str, values: np.ndarray, account: Any, ext
             q = v
         else:
             p0 = np.asarray(inp["P0"])
-            side = np.sign(inp["sizes"][..., 0]) or 1.0
+            side = np.sign(inp["sizes"][..., 0])
+            side = np.where(side == 0, 1.0, side)  # a flat perp is sized as a long
             coll = np.sum(weighted_value(p0[..., None], inp["pa"], inp["pb"], inp["L"], inp["k"],
                                          inp["wb"], inp["wq"]), axis=-1)
             eq_wo = coll + inp["base_const"]

@@ -53,7 +53,7 @@ def _out(x: Any) -> Any:
 def _ratio(num: Any, den: Any, zero_den_sign: Any) -> Any:
     """``num / den`` with ``+inf`` / ``-inf`` (by the sign of ``zero_den_sign``) where ``den == 0``."""
     num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r = num / np.where(den == 0, 1.0, den)
     return np.where(den == 0, np.where(np.asarray(zero_den_sign) >= 0, np.inf, -np.inf), r)
 
