@@ -38,13 +38,16 @@ def _ours(n_paths: int, seed: int) -> float:
                                    monitoring="discrete").probability
 
 
-def _timed(fn, *args) -> tuple[float, float]:
-    best, out = math.inf, 0.0
-    for _ in range(3):
-        t0 = time.perf_counter()
-        out = fn(*args)
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+def _interleaved(fns, repeat: int = 5) -> list[tuple[float, float]]:
+    """Best time and result of each function, runs interleaved so load drifts hit all alike."""
+    best = [math.inf] * len(fns)
+    out = [0.0] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            out[i] = fn()
+            best[i] = min(best[i], time.perf_counter() - t0)
+    return list(zip(best, out, strict=True))
 
 
 def _peak_mb(fn, *args) -> float:
@@ -58,11 +61,11 @@ def _peak_mb(fn, *args) -> float:
 
 def run() -> list[tuple[str, float, str]]:
     n = 100_000
-    t_base, p_base = _timed(_bare_step_loop, n, 0)
-    t_ours, p_ours = _timed(_ours, n, 0)
-    t_bgk, p_bgk = _timed(
-        lambda: liquidation_probability(GBM(SIGMA), P0, LO, HI, TAU, STEPS, n, 0).probability
-    )
+    (t_base, p_base), (t_ours, p_ours), (t_bgk, p_bgk) = _interleaved([
+        lambda: _bare_step_loop(n, 0),
+        lambda: _ours(n, 0),
+        lambda: liquidation_probability(GBM(SIGMA), P0, LO, HI, TAU, STEPS, n, 0).probability,
+    ])
     mem_base = _peak_mb(_bare_step_loop, n, 0)
     mem_ours = _peak_mb(_ours, n, 0)
     mem_big = _peak_mb(_ours, 10**6, 0)

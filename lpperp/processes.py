@@ -109,8 +109,15 @@ class GBM:
         drift = (self.mu_per_year - 0.5 * self.sigma_per_year**2) * dt_years
         vol = self.sigma_per_year * math.sqrt(dt_years)
 
+        buf = np.empty((0, n_paths))
+
         def draw(n: int) -> np.ndarray:
-            z = rng.standard_normal((n, n_paths))
+            # into a reused buffer (fresh multi-MB arrays cost page faults): valid until the next
+            # draw, which every consumer here respects (they copy or finish with it first)
+            nonlocal buf
+            if buf.shape[0] < n:
+                buf = np.empty((n, n_paths))
+            z = rng.standard_normal(out=buf[:n])
             z *= vol
             z += drift
             return z
@@ -170,9 +177,7 @@ class MertonJumpDiffusion:
         lam_dt = self.jump_rate_per_year * dt_years
 
         def draw(n: int) -> np.ndarray:
-            x = z_rng.standard_normal((n, n_paths))
-            x *= vol
-            x += drift
+            x = z_rng.normal(drift, vol, (n, n_paths))
             k = n_rng.poisson(lam_dt, (n, n_paths))
             j = j_rng.standard_normal((n, n_paths))  # always drawn: the stream never depends on k
             hit = k > 0
@@ -328,7 +333,8 @@ def iter_increments(
     """Log increments in bounded chunks: yields ``(path_start, path_stop, steps)`` where ``steps``
     yields ``(step_start, increments)`` with ``increments`` of shape ``(n, path_stop - path_start)``.
 
-    The path chunk's step iterator must be consumed before moving to the next path chunk.
+    The path chunk's step iterator must be consumed before moving to the next path chunk, and an
+    ``increments`` array may be reused (overwritten) by the next step chunk: copy it to keep it.
 
     >>> it = iter_increments(GBM(0.5), 1.0, 10, 5000, seed=0, chunk_paths=4096, chunk_steps=4)
     >>> [(a, b, [(s, x.shape) for s, x in steps]) for a, b, steps in it][1]
