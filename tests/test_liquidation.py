@@ -278,6 +278,8 @@ def test_safe_intervals_alternate():
 
 
 # -- random accounts: exactness and completeness ----------------------------------------------------
+# sizes of 0 or at least 1e-9 base units: subnormal sizes (5e-324 ETH) lose all precision
+SIZES = st.one_of(st.just(0.0), st.floats(1e-9, 40.0), st.floats(-40.0, -1e-9))
 MODELS = st.one_of(
     st.floats(0.0, 1.0).map(StaticFactor),
     st.builds(TokenMinFactor, st.floats(0.5, 1.0), st.floats(0.5, 1.0), st.floats(0.5, 1.0)),
@@ -291,7 +293,7 @@ def accounts(draw):
     lo = draw(st.floats(200.0, 6000.0))
     width = draw(st.floats(1.001, 5.0))
     lp = LPPosition(lo, lo * width, draw(st.floats(0.0, 5000.0)))
-    perp = PerpPosition(draw(st.floats(-40.0, 40.0)), draw(st.floats(1000.0, 5000.0)))
+    perp = PerpPosition(draw(SIZES), draw(st.floats(1000.0, 5000.0)))
     return IsolatedAccount(
         perp,
         lp,
@@ -509,3 +511,36 @@ def test_cash_only_equals_binance_tiered_formula_on_the_real_brackets(side, size
         assert np.isnan(got)
     else:
         assert float(got) == pytest.approx(float(expect), rel=1e-9)
+
+
+@st.composite
+def cross_accounts(draw):
+    lps, models = [], []
+    for _ in range(draw(st.integers(0, 3))):
+        lo = draw(st.floats(300.0, 6000.0))
+        lps.append(LPPosition(lo, lo * draw(st.floats(1.001, 4.0)), draw(st.floats(0.0, 3000.0))))
+        models.append(draw(MODELS))
+    perps = tuple(
+        PerpPosition(draw(SIZES), draw(st.floats(1000.0, 5000.0)))
+        for _ in range(draw(st.integers(0, 3)))
+    )
+    return CrossAccount(perps, tuple(lps), draw(st.floats(-30_000.0, 30_000.0)), tuple(models),
+                        draw(st.sampled_from([FLAT, TIERED])))
+
+
+@settings(max_examples=40, deadline=None)
+@given(cross_accounts(), st.floats(500.0, 6000.0))
+def test_cross_boundaries_exact_and_complete(acct, price):
+    # several LPs and perps in one market: the general (sorted breakpoints) kernel
+    res = acct.liquidation(price)
+    b = res.boundaries[np.isfinite(res.boundaries)]
+    assert np.all(np.diff(b) > 0)
+    assert np.all(_rel_gap(acct, b) < 1e-9)
+    grid, idx = _grid_sign_changes(acct)
+    for j in idx:
+        assert np.any((b >= grid[j] * (1 - 1e-9)) & (b <= grid[j + 1] * (1 + 1e-9))), (j, b)
+    if not bool(res.liquidatable_now):
+        lo, hi = float(res.safe_lower), float(res.safe_upper)
+        assert lo <= price <= hi
+        inside = np.geomspace(max(lo, 1e-3), min(hi, 1e8), 50)[1:-1]
+        assert not np.any(acct.is_liquidatable(inside))
