@@ -51,6 +51,7 @@ __all__ = [
     "bgk_shift",
     "first_passage_probability",
     "liquidation_probability",
+    "safe_band",
     "wilson_interval",
 ]
 
@@ -217,6 +218,30 @@ def band_exit_probability(
     out = np.where(lo > 0, np.where(np.isfinite(hi), two, one_lo), np.where(np.isfinite(hi), one_hi, 0.0))
     out = np.where(t == 0, 0.0, out)
     return _out(np.where(inside, out, 1.0))
+
+
+def safe_band(account: Any, price: float) -> tuple[float, float | None]:
+    """The fixed liquidation boundaries ``(lower, upper)`` of a :mod:`lpperp.margin` account at
+    ``price``, for the functions here (``upper`` is ``None`` without an upper boundary).
+
+    The band is the account's safe interval containing ``price`` (exact, from
+    :mod:`lpperp.liquidation`); fixed boundaries assume no fees, funding or collateral-factor changes
+    along the way (:mod:`lpperp.simulate` runs those).
+
+    >>> from lpperp.simulate import Scenario, initial_account
+    >>> acct = initial_account(Scenario(width_pct=20, leverage=2.0))   # LP + 2x short
+    >>> lo, hi = safe_band(acct, 3000.0)
+    >>> lo, round(hi, 2)
+    (0.0, 4168.42)
+    >>> round(band_exit_probability(3000.0, lo, hi, 0.8, 30 / 365), 4)
+    0.128
+    """
+    res = account.liquidation(price)
+    lo = float(np.asarray(res.safe_lower).reshape(-1)[0])
+    hi = float(np.asarray(res.safe_upper).reshape(-1)[0])
+    if not (np.isfinite(lo) and lo < float(price) < hi):
+        raise LpperpError(f"the account is liquidatable at price={price}: no safe band")
+    return lo, (hi if math.isfinite(hi) else None)
 
 
 def wilson_interval(hits: Any, n: Any, confidence: float = 0.95) -> tuple[Any, Any]:

@@ -98,6 +98,22 @@ def test_collateral_factor_follows_the_oracle_ewma():
     assert r.liquidated.sum() > np.sum(calm.is_liquidatable(grid))  # a big move raises the haircut
 
 
+def test_survival_of_a_quiet_account_matches_the_closed_form():
+    """No fees, funding or costs: fixed boundaries, so the simulated survival (discrete hourly
+    checks) is the GBM band formula at that monitoring (BGK), within the Monte Carlo error."""
+    from lpperp.risk import band_exit_probability, safe_band
+
+    s = Scenario(**QUIET, leverage=3.0)
+    lo, hi = safe_band(initial_account(s), s.price)
+    tau, n = 30 / 365, 720
+    r = simulate(s, GBM(0.8), tau, n, 12_000, seed=21)
+    exact = 1.0 - band_exit_probability(s.price, lo, hi, 0.8, tau, dt_years=tau / n)
+    summ = r.summary()
+    se = np.sqrt(exact * (1 - exact) / r.n_paths)
+    assert abs(summ.survival - exact) < 4 * se + 2e-3, (summ.survival, exact)
+    assert summ.survival_ci[0] < summ.survival < summ.survival_ci[1]
+
+
 def test_fees_and_funding_at_a_constant_price():
     s = Scenario(fee_apr=0.3, funding_rate_per_year=0.12, swap_fee_fraction=0.0)
     r = run_on_paths(s, np.full(31, s.price), 1 / 365)
