@@ -246,13 +246,21 @@ def _kernel_fast(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds):
                 break
             cols.append(col)
         bnd = np.stack(cols, axis=1) if cols else np.empty((n, 0))
-        p0 = P0[:, None]
-        lower = np.where(bnd < p0, bnd, 0.0).max(axis=1, initial=0.0)
-        upper = np.where(bnd > p0, bnd, np.inf).min(axis=1, initial=np.inf)
-        flagged = n_fin > (bnd.shape[1] - np.isnan(bnd).sum(axis=1))  # exact duplicates merged
-        if bnd.shape[1] > 1:
-            flagged |= (bnd[:, 1:] <= bnd[:, :-1] * (1.0 + 2 * _TOL)).any(axis=1)
-        flagged |= (np.abs(bnd - p0) <= _TOL * p0).any(axis=1)
+        # one pass over the (few) columns, all 1-d: nearest roots around P0, checks
+        lower = np.zeros(n)
+        upper = np.full(n, np.inf)
+        distinct = np.zeros(n, dtype=np.uint8)
+        flagged = np.zeros(n, dtype=bool)
+        tol_p0 = _TOL * P0
+        for j, col in enumerate(cols):
+            lower = np.where(col < P0, col, lower)
+            np.add(distinct, col == col, out=distinct, casting="unsafe")  # not NaN
+            flagged |= np.abs(col - P0) <= tol_p0  # a root at the current price
+            if j:
+                flagged |= col <= cols[j - 1] * (1.0 + 2 * _TOL)  # a root on a piece edge
+        for col in reversed(cols):
+            upper = np.where(col > P0, col, upper)
+        flagged |= n_fin > distinct  # exact duplicates were merged above
     bad = g0 < 0
     lower[bad] = np.nan
     upper[bad] = np.nan
@@ -585,7 +593,10 @@ def _run(inp: dict[str, Any]) -> LiquidationResult:
         a = np.asarray(inp[key], dtype=float)
         arr[key] = np.broadcast_to(a, shape + a.shape[-1:]).reshape(n, a.shape[-1])
     base_const = np.broadcast_to(np.asarray(inp["base_const"], dtype=float), shape).reshape(n)
-    const = base_const - np.sum(arr["sizes"] * arr["entries"], axis=1)
+    if arr["sizes"].shape[1] == 1:
+        const = base_const - arr["sizes"][:, 0] * arr["entries"][:, 0]
+    else:
+        const = base_const - np.sum(arr["sizes"] * arr["entries"], axis=1)
     tiers = (inp["floors"], inp["rates"], inp["deds"])
     lp_args = tuple(arr[key] for key in _PER_LP)
     if "numeric_g" in inp:
