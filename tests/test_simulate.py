@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lpperp.collateral import StaticFactor, VolatilityScaledFactor
 from lpperp.costs import ARBITRUM, ETHEREUM
@@ -199,6 +201,25 @@ def test_interrupt_keeps_the_finished_chunks():
     with pytest.warns(RuntimeWarning, match="interrupted"):
         r = simulate(Scenario(), _InterruptingGBM(0.8), 10 / 365, 10, 3 * PATH_BLOCK, seed=1)
     assert r.n_paths == PATH_BLOCK
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(0.5, 6.0), st.floats(2.0, 60.0), st.floats(0.0, 5000.0), st.booleans(),
+       st.sampled_from(["lp", "lp_plus_cash", "stable"]))
+def test_cross_margin_is_never_liquidated_where_isolated_survives(lev, width, wallet, long, kind):
+    """Same paths, no policy: cross adds the wallet to the same account, so pathwise a cross
+    liquidation implies an isolated one, never later; and the P&L split still adds up."""
+    iso = Scenario(leverage=lev, width_pct=width, wallet_cash=wallet, kind=kind,
+                   side="long" if long else "short", chain=ARBITRUM)
+    t = compare_strategies({"iso": iso, "cross": replace(iso, mode="cross")}, GBM(0.9),
+                           20 / 365, 20, 400, seed=13)
+    assert t.row("cross")["survival"] >= t.row("iso")["survival"]
+    a = simulate(iso, GBM(0.9), 20 / 365, 20, 400, seed=13)
+    b = simulate(replace(iso, mode="cross"), GBM(0.9), 20 / 365, 20, 400, seed=13)
+    assert not (b.liquidated & ~a.liquidated).any()
+    both = a.liquidated & b.liquidated
+    assert (b.liquidation_step[both] >= a.liquidation_step[both]).all()
+    assert _identity_gap(a) < 1e-6 and _identity_gap(b) < 1e-6
 
 
 # -- policies and timing ---------------------------------------------------------------------------
