@@ -11,13 +11,22 @@ weighted form (see :mod:`lpperp.collateral`)::
 
 Between consecutive *breakpoints* (the shocked range edges ``pa/k``, ``pb/k`` and the tier edges
 ``floor / |q|``) every term is ``a P + b sqrt(P) + c``, so each piece is a quadratic in
-``s = sqrt(P)`` (linear in ``P`` when no LP is in range) solved in closed form (the numerically
-stable form ``q = -(b + sign(b) sqrt(b^2 - 4ac)) / 2``, roots ``q/a`` and ``c/q``). Candidate roots
-are then kept only where the safety actually changes (a tangency is not a boundary), which also
-handles a boundary exactly on a range or tier edge. Everything is vectorized over accounts: 10,000
-accounts are one set of array operations, no Python loop. A collateral model without a closed form
-(:class:`~lpperp.collateral.FunctionFactor`) falls back to a dense log grid over
-``P0 * [1e-6, 1e6]`` and :func:`scipy.optimize.brentq` per sign change.
+``s = sqrt(P)`` (linear in ``P`` when no LP is in range) solved in closed form (coefficients scaled
+to O(1), then the stable ``q = -(b + sign(b) sqrt(b^2 - 4ac)) / 2``, roots ``q/a`` and ``c/q``).
+
+Two vectorized kernels, no Python loop over accounts:
+
+- one LP and one perp per account (isolated accounts, maps, :func:`solve_boundaries`): every
+  (LP regime x tier) piece has known coefficients and interval, visited in increasing price, so
+  the roots come out sorted; temporaries live in per-thread scratch memory. Accounts with a root
+  on a piece edge or at the current price go to the general kernel;
+- general (several LPs or perps in the moving market): breakpoints sorted per account, then the
+  candidate roots are kept only where the safety actually changes (a tangency is not a boundary,
+  a root on an edge found from both sides is one boundary).
+
+A collateral model without a closed form (:class:`~lpperp.collateral.FunctionFactor`) falls back
+to a dense log grid over ``P0 * [1e-6, 1e6]`` and :func:`scipy.optimize.brentq` per sign change
+(boundaries outside that span are not searched).
 """
 
 from __future__ import annotations
