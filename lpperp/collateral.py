@@ -106,13 +106,25 @@ class _ShockedWeighted:
         raise NotImplementedError
 
     def collateral_value(self, lp: Any, price: Any) -> Any:
-        """Weighted value counted as margin, quote units (see the module docstring)."""
+        """Weighted value counted as margin, quote units (see the module docstring).
+
+        >>> from lpperp.position import LPPosition
+        >>> lp = LPPosition.from_deposit(10_000, 3000.0, width_pct=20)
+        >>> round(RangeAwareFactor(0.0, 0.5, 1.0).collateral_value(lp, 3000.0), 2)   # 0.5 * ETH part
+        7739.28
+        """
         p = positive("price", price)
         k, wb, wq = self.shock_weights(lp)
         return weighted_value(p, lp.price_lower, lp.price_upper, lp.liquidity, k, wb, wq)
 
     def factor(self, lp: Any, price: Any) -> Any:
-        """``collateral_value / lp.value`` at ``price`` (fraction; 0 where the LP is empty)."""
+        """``collateral_value / lp.value`` at ``price`` (fraction; 0 where the LP is empty).
+
+        >>> from lpperp.position import LPPosition
+        >>> lp = LPPosition.from_deposit(10_000, 3000.0, width_pct=20)
+        >>> RangeAwareFactor(0.0, 0.5, 1.0).factor(lp, [2000.0, 3000.0, 4000.0]).round(4).tolist()
+        [0.5, 0.7739, 1.0]
+        """
         p = positive("price", price)
         v = np.asarray(_lp_value(lp, p))
         c = np.asarray(self.collateral_value(lp, p))
@@ -167,7 +179,11 @@ class TokenMinFactor(_ShockedWeighted):
 
     @property
     def cf(self) -> float:
-        """The position's factor ``lp_risk_factor * min(base_factor, quote_factor)``."""
+        """The position's factor ``lp_risk_factor * min(base_factor, quote_factor)``.
+
+        >>> TokenMinFactor(0.775, 0.85).cf
+        0.775
+        """
         return self.lp_risk_factor * min(self.base_factor, self.quote_factor)
 
     def shock_weights(self, lp: Any) -> tuple[float, float, float]:
@@ -324,7 +340,11 @@ class VolatilityScaledFactor(_ShockedWeighted):
 
     @property
     def shock_pct(self) -> float:
-        """The price fall covered, percent: ``100 (1 - k)``."""
+        """The price fall covered, percent: ``100 (1 - k)``.
+
+        >>> round(VolatilityScaledFactor(0.8, 1 / 365, 0.99).shock_pct, 3)
+        9.282
+        """
         k = self.shock_multiplier(self.sigma_per_year, self.horizon_years, self.confidence)
         return float(100.0 * (1.0 - k))
 

@@ -502,6 +502,11 @@ class LiquidationResult:
         """Nearest boundary below the price (NaN when none: safe all the way down).
 
         A float for one account, else an array of the accounts' shape.
+
+        >>> from lpperp.perp import MarginRules
+        >>> res = solve_boundaries(3000.0, 3.0, 3000.0, 1000.0, rules=MarginRules("x", 0.1, 0.05))
+        >>> round(res.liquidation_price_below, 2), res.liquidation_price_above
+        (2807.02, nan)
         """
         out = np.where(self.safe_lower > 0, self.safe_lower, np.nan)
         return float(out) if out.ndim == 0 else out
@@ -517,7 +522,13 @@ class LiquidationResult:
 
     @property
     def distance_pct(self) -> np.ndarray:
-        """Smallest % move from ``price`` to a boundary (0 if liquidatable, inf if never)."""
+        """Smallest % move from ``price`` to a boundary (0 if liquidatable, inf if never).
+
+        >>> from lpperp.perp import MarginRules
+        >>> res = solve_boundaries(3000.0, -3.0, 3000.0, 1000.0, rules=MarginRules("x", 0.1, 0.05))
+        >>> round(float(res.distance_pct), 3)
+        5.82
+        """
         with np.errstate(invalid="ignore"):
             down = np.where(self.safe_lower > 0, 100 * (1 - self.safe_lower / self.price), np.inf)
             up = np.where(np.isfinite(self.safe_upper), 100 * (self.safe_upper / self.price - 1),
