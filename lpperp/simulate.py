@@ -34,8 +34,10 @@ Conventions
   applies ``fee_apr`` to the position's value whatever its width
   (:meth:`~lpperp.position.LPPosition.fee_income`). Funding ``q P
   funding_rate_per_year dt`` paid (a positive rate: longs pay, shorts receive); the oracle's EWMA
-  variance ``var = lam var + (1 - lam) r^2`` of the step's log return (seeded with the collateral
-  model's ``sigma_per_year``), which sets the collateral factor of a
+  variance ``var = lam var + (1 - lam) r^2`` of the step's log return, ``lam =
+  ewma_lambda ** (dt_years * 365)`` (``ewma_lambda`` is the daily RiskMetrics decay, 0.94: the
+  same half-life in days whatever the step), seeded with the collateral model's
+  ``sigma_per_year``; it sets the collateral factor of a
   :class:`~lpperp.collateral.VolatilityScaledFactor` along the path (other models: seeded at
   80 %/yr; the variance then only sizes the price move during a reaction delay).
 - Timing: a breach seen at step ``t`` is acted on ``delay = block_time_s * blocks + latency_s``
@@ -563,7 +565,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
     pend_top = np.zeros(m, dtype=bool)
     sig0 = getattr(model, "sigma_per_year", 0.8)
     var = np.full(m, sig0**2 * dt)
-    lam = s.ewma_lambda
+    lam = s.ewma_lambda ** (dt * 365.0)  # per step, same half-life in days whatever the step
 
     def account_value(p, cash_):
         lp_coll = _collateral(model, p, pa, pb, liq, var, dt) if (lp_inside and has_lp) else 0.0

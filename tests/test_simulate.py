@@ -86,13 +86,14 @@ def test_liquidation_step_matches_the_closed_form_boundary():
     assert path[t - 1] < above <= path[t]
 
 
-def test_collateral_factor_follows_the_oracle_ewma():
+@pytest.mark.parametrize("dt", [1 / 365, 1 / 8760])
+def test_collateral_factor_follows_the_oracle_ewma(dt):
     model = VolatilityScaledFactor(0.6, horizon_years=1 / 365, confidence=0.99)
     s = Scenario(**QUIET, collateral=model, leverage=4.0, ewma_lambda=0.9)
-    dt = 1 / 365
     grid = np.geomspace(2500.0, 4000.0, 301)
     r = run_on_paths(s, np.vstack([np.full(grid.size, s.price), grid]), dt)
-    var1 = 0.9 * 0.6**2 * dt + 0.1 * np.log(grid / s.price) ** 2  # the oracle after one return
+    lam = 0.9 ** (dt * 365)  # the daily decay per step
+    var1 = lam * 0.6**2 * dt + (1 - lam) * np.log(grid / s.price) ** 2  # the oracle after a return
     expect = [initial_account(replace(s, collateral=replace(model, sigma_per_year=float(v))))
               .is_liquidatable(float(p)) for v, p in zip(np.sqrt(var1 / dt), grid, strict=True)]
     np.testing.assert_array_equal(r.liquidated, expect)
