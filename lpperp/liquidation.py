@@ -215,9 +215,27 @@ def _kernel_fast(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds):
     found from both sides, and such accounts (two roots closer than ``2e-9``), or a root exactly
     at the current price, are flagged for :func:`_kernel`, which merges duplicates and drops
     touching roots. Pieces that exist for no account of a block are skipped; temporaries live in
-    per-thread scratch memory, blocks of ``_CHUNK`` accounts.
+    per-thread scratch memory (blocks of ``_CHUNK`` accounts bound it).
     Returns ``(boundaries (N, K) NaN-padded, g0, lower, upper, flagged)``.
     """
+    n = P0.shape[0]
+    if n <= _CHUNK:
+        return _fast_chunk(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds)
+    parts = [
+        _fast_chunk(*(x[s0 : s0 + _CHUNK] for x in (P0, pa, pb, L, k, wb, wq, q, const)),
+                    floors, rates, deds)
+        for s0 in range(0, n, _CHUNK)
+    ]
+    width = max(p[0].shape[1] for p in parts)
+    bnd = np.concatenate(
+        [np.pad(p[0], ((0, 0), (0, width - p[0].shape[1])), constant_values=np.nan)
+         for p in parts]
+    )
+    return (bnd, *(np.concatenate([p[i] for p in parts]) for i in range(1, 5)))
+
+
+def _fast_chunk(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds):
+    """:func:`_kernel_fast` on at most ``_CHUNK`` accounts."""
     n = P0.shape[0]
     nt = floors.shape[0]
     n_rows = 4 * nt
@@ -226,17 +244,11 @@ def _kernel_fast(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds):
     used = np.zeros(n_rows, dtype=bool)
     n_fin = np.zeros(n, dtype=np.uint8)  # roots found per account (at most 4 T <= 255)
     g0 = np.empty(n)
-    work = _scratch("work", 36 + 2 * nt, min(n, _CHUNK))
-    flags = _scratch("flags", 3, min(n, _CHUNK), bool)
+    work = _scratch("work", 36 + 2 * nt, n)
+    flags = _scratch("flags", 3, n, bool)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for s0 in range(0, n, _CHUNK):
-            sl = slice(s0, min(n, s0 + _CHUNK))
-            m = sl.stop - sl.start
-            _fast_block(
-                P0[sl], pa[sl], pb[sl], L[sl], k[sl], wb[sl], wq[sl], q[sl], const[sl],
-                floors, rates, deds, cand[:, sl], used, n_fin[sl], g0[sl],
-                work[:, :m], flags[:, :m],
-            )
+        _fast_block(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds, cand, used, n_fin,
+                    g0, work, flags)
         rows = [cand[r] for r in np.flatnonzero(used)]
         # finite roots increase down the rows: column j is the least root above column j - 1
         cols: list[np.ndarray] = []
