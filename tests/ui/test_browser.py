@@ -19,13 +19,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 NOTEBOOK = "02_lp_as_collateral.ipynb"
 PLOT = ".lpperp-explorer .js-plotly-plot"
 
-# Console messages that are not failures of ours: JupyterLab asks for resources that are absent
-# offline or optional. Keep this list short and specific.
-BENIGN = (
-    "favicon",
-    "Failed to load resource: the server responded with a status of 404",
-)
-
 # JavaScript run in the page -------------------------------------------------------------------
 JS_TRACES = """() => {
   const gd = document.querySelector('PLOT');
@@ -186,9 +179,6 @@ def test_health_explorer_moves_in_real_jupyterlab(page, lab, tmp_path):
     page.locator(".lpperp-explorer").first.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000
 
-    errors = [e for e in page.lpperp_errors if not any(b in e for b in BENIGN)]
-    assert not errors, "\n".join(errors)
-
     # Reload: the kernel keeps running; the widget view must show the state after the moves.
     page.keyboard.press("Control+s")
     page.wait_for_timeout(1000)
@@ -202,6 +192,9 @@ def test_health_explorer_moves_in_real_jupyterlab(page, lab, tmp_path):
     assert _readout(page) == text_lev
     page.locator(".lpperp-explorer").first.scroll_into_view_if_needed()
     page.locator(".lpperp-explorer").first.screenshot(path=str(tmp_path / "after_reload.png"))
+
+    # any console error or uncaught exception, before or after the reload, fails the test
+    assert not page.lpperp_errors, "console errors:\n" + "\n".join(page.lpperp_errors)
 
     pairs = [x for x in lat_price + lat_lev if x is not None]
     redraw = [p[0] for p in pairs]
