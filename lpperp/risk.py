@@ -295,6 +295,15 @@ class LiquidationRisk:
         """Confidence interval of the survival probability."""
         return 1.0 - self.ci_high, 1.0 - self.ci_low
 
+    def _repr_html_(self) -> str:
+        rows = [("liquidation probability", f"{self.probability:.4f} ± {self.stderr:.4f}"),
+                (f"{self.confidence:.0%} interval", f"[{self.ci_low:.4f}, {self.ci_high:.4f}]"),
+                ("survival", f"{self.survival:.4f}"),
+                ("paths x steps", f"{self.n_paths:,} x {self.n_steps}"),
+                ("horizon, days", f"{self.tau_years * 365:g}"), ("monitoring", self.monitoring)]
+        body = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
+        return f"<table><tbody>{body}</tbody></table>"
+
     def __repr__(self) -> str:
         return (f"LiquidationRisk(p={self.probability:.4f} ± {self.stderr:.4f}, "
                 f"{self.confidence:.0%} CI [{self.ci_low:.4f}, {self.ci_high:.4f}], "

@@ -311,6 +311,9 @@ class PathResults:
     beyond the wallet's cash; the P&L split ``hold, il, fees, perp, funding, cash_yield, costs,
     liquidation_loss`` with ``final_wealth - capital - capital_added = hold + il + fees + perp -
     funding + cash_yield - costs - liquidation_loss``; ``n_recentres``, ``n_top_ups``.
+    ``lvr`` (informational, outside the split) is the realised loss-versus-rebalancing
+    ``sum L sqrt(P_t) r_t^2 / 4`` over in-range steps (Milionis et al. 2022; its expectation is
+    ``sum sigma^2 L sqrt(P) dt / 4``): for martingale prices ``E[il] = -E[lvr]``.
     ``liquidation_loss`` is the account's full-value equity minus what the owner kept: the
     collateral haircut and the penalty; negative when the account was underwater (the venue bears
     the shortfall).
@@ -331,12 +334,24 @@ class PathResults:
     liquidation_loss: np.ndarray
     n_recentres: np.ndarray
     n_top_ups: np.ndarray
+    lvr: np.ndarray
     n_steps: int
     dt_years: float
 
     @property
     def n_paths(self) -> int:
         return int(self.liquidated.size)
+
+    def survival_curve(self) -> np.ndarray:
+        """Fraction of paths not yet liquidated after each step, length ``n_steps + 1``.
+
+        >>> from lpperp.processes import GBM
+        >>> c = simulate(Scenario(leverage=4.0), GBM(0.8), 30 / 365, 30, 1000, seed=1).survival_curve()
+        >>> c.shape, float(c[0]), bool((np.diff(c) <= 0).all())
+        ((31,), 1.0, True)
+        """
+        hits = np.bincount(self.liquidation_step[self.liquidated], minlength=self.n_steps + 1)
+        return 1.0 - np.cumsum(hits[: self.n_steps + 1]) / self.n_paths
 
     @property
     def pnl(self) -> np.ndarray:
@@ -367,6 +382,9 @@ class PathResults:
             mean_recentres=float(self.n_recentres.mean()),
             mean_top_ups=float(self.n_top_ups.mean()),
         )
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
     @staticmethod
     def concat(parts: Sequence[PathResults]) -> PathResults:
@@ -546,6 +564,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
         wallet[:] = 0.0
     lp_inside = s.lp_in_account
     fees = np.zeros(m)
+    lvr = np.zeros(m)
     funding = np.zeros(m)
     cash_yield = np.zeros(m)
     cost = np.full(m, entry_cost)
@@ -601,6 +620,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
     for t in range(1, n_steps + 1):
         p, z = yield
         r = np.log(p / p_prev)
+        p_prev_lp = p_prev
         p_prev = p
         var = lam * var + (1.0 - lam) * r * r
         # accruals over the step (at the step's end price)
@@ -612,6 +632,8 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
             else:
                 f_step = s.fee_apr * c_ref * liq * np.sqrt(p) * dt
             fees += np.where(in_rng, f_step, 0.0) * (alive | (not lp_inside))
+            lvr += np.where((p_prev_lp > pa) & (p_prev_lp < pb), 0.25 * liq * np.sqrt(p_prev_lp) * r * r,
+                            0.0)
         funding += np.where(alive, q * p * s.funding_rate_per_year * dt, 0.0)
         cy = s.cash_apr * dt
         cash_yield += np.where(alive, acct_cash * cy, 0.0) + wallet * cy
@@ -697,7 +719,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
         liquidated=~alive, liquidation_step=liq_step, final_wealth=wealth,
         capital=s.deposit + s.wallet_cash, capital_added=added, hold=hold_T, il=il_T, fees=fees,
         perp=perp_T, funding=funding, cash_yield=cash_yield, costs=cost, liquidation_loss=liq_loss,
-        n_recentres=n_rec, n_top_ups=n_top, n_steps=n_steps, dt_years=dt,
+        n_recentres=n_rec, n_top_ups=n_top, lvr=lvr, n_steps=n_steps, dt_years=dt,
     )
 
 
@@ -951,6 +973,16 @@ class StressResult:
     cross_loss: np.ndarray
     isolated_liquidated: np.ndarray
     cross_liquidated: np.ndarray
+
+    def _repr_html_(self) -> str:
+        head = "<tr><th>shock</th><th>isolated loss</th><th>liquidated</th><th>cross loss</th>" \
+               "<th>liquidated</th></tr>"
+        body = "".join(
+            f"<tr><td>{n}</td><td>{self.isolated_loss[i]:,.2f}</td>"
+            f"<td>{'yes' if self.isolated_liquidated[i] else 'no'}</td>"
+            f"<td>{self.cross_loss[i]:,.2f}</td><td>{'yes' if self.cross_liquidated[i] else 'no'}</td></tr>"
+            for i, n in enumerate(self.shocks))
+        return f"<table><thead>{head}</thead><tbody>{body}</tbody></table>"
 
     def __repr__(self) -> str:
         lines = [f"{'shock':<18}{'isolated loss':>15}{'liq':>5}{'cross loss':>13}{'liq':>5}"]

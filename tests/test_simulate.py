@@ -117,6 +117,17 @@ def test_survival_of_a_quiet_account_matches_the_closed_form():
     assert summ.survival_ci[0] < summ.survival < summ.survival_ci[1]
 
 
+def test_impermanent_loss_is_minus_lvr_on_average():
+    """Martingale prices: E[IL vs hold] = -E[LVR] (Milionis et al. 2022), LVR realised per step."""
+    s = Scenario(**QUIET, leverage=0.0, width_pct=20.0)
+    r = simulate(s, GBM(0.8), 30 / 365, 240, 8000, seed=17)
+    d = r.il + r.lvr
+    assert abs(d.mean()) < 4 * d.std() / np.sqrt(d.size) + 1.0
+    assert r.lvr.mean() > 100.0 and (r.lvr >= 0).all()
+    c = r.survival_curve()
+    assert c[0] == 1.0 and c[-1] == r.summary().survival
+
+
 def test_fees_and_funding_at_a_constant_price():
     s = Scenario(fee_apr=0.3, funding_rate_per_year=0.12, swap_fee_fraction=0.0)
     r = run_on_paths(s, np.full(31, s.price), 1 / 365)
