@@ -32,8 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
-from scipy.signal import lfilter
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from lpperp._validate import LpperpError, fraction, nonnegative, positive
 
@@ -264,6 +263,8 @@ def ewma_volatility(
     lam = float(fraction("lam", lam, closed_low=False, closed_high=False))
     r2 = np.diff(np.log(p)) ** 2
     seed = float(np.mean(r2[: max(1, int(warmup))]))
+    from scipy.signal import lfilter  # heavy: imported on first use, not with lpperp
+
     var, _ = lfilter([1.0 - lam], [1.0, -lam], r2, zi=[lam * seed])
     return np.sqrt(np.concatenate(([seed], var)) / dt)
 
@@ -336,7 +337,7 @@ class VolatilityScaledFactor(_ShockedWeighted):
         >>> round(float(VolatilityScaledFactor.shock_multiplier(0.8, 1 / 365, 0.99)), 6)
         0.907181
         """
-        return np.exp(-norm.ppf(confidence) * np.asarray(sigma_per_year) * np.sqrt(horizon_years))
+        return np.exp(-ndtri(confidence) * np.asarray(sigma_per_year) * np.sqrt(horizon_years))
 
     @property
     def shock_pct(self) -> float:

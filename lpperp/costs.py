@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from ._validate import LpperpError, finite, nonnegative, one_of, positive
 from .liquidity import amounts_for_liquidity
@@ -807,6 +807,8 @@ def break_even_frequency(
         e = rebalancing_economics(position, price, sigma, chain, np.exp(log_n), **kwargs)
         return float(e.net_yield_per_year[0])
 
+    from scipy import optimize  # heavy: imported on first use, not with lpperp
+
     root = optimize.brentq(
         f, np.log(grid[i]), np.log(grid[i + 1]), xtol=1e-14, rtol=4 * np.finfo(float).eps
     )
@@ -849,6 +851,8 @@ def optimal_frequency(
     def neg(log_n: float) -> float:
         e = rebalancing_economics(position, price, sigma, chain, np.exp(log_n), **kwargs)
         return -float(e.net_yield_per_year[0])
+
+    from scipy import optimize
 
     res = optimize.minimize_scalar(
         neg, bounds=(np.log(grid[lo_i]), np.log(grid[hi_i])), method="bounded",

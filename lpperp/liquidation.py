@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.optimize import brentq
 
 from lpperp._validate import LpperpError, finite, nonnegative, one_of, positive
 from lpperp.collateral import weighted_value
@@ -423,6 +422,8 @@ def _fast_block(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds, cand, u
 
 def _numeric(g: Callable[[np.ndarray], np.ndarray], P0: float, breakpoints: Sequence[float]):
     """Boundaries of a scalar account by a dense log grid + brentq (no closed form)."""
+    from scipy.optimize import brentq  # heavy: imported on first use, not with lpperp
+
     grid = np.unique(
         np.concatenate(
             [P0 * np.logspace(-6, 6, 24001), [P0], np.asarray(breakpoints, dtype=float)]
