@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from scipy.signal import lfilter
 
 from lpperp._validate import LpperpError, fraction, one_of, positive
 from lpperp.collateral import RISKMETRICS_LAMBDA
@@ -345,5 +344,7 @@ def ewma_volatility(
         raise LpperpError(f"prices need at least 2 points along the last axis, got {arr.shape}")
     r2 = np.diff(np.log(arr), axis=-1) ** 2
     seed = r2[..., :_WARMUP].mean(axis=-1)
+    from scipy.signal import lfilter  # heavy: imported on first use, not with lpperp
+
     var, _ = lfilter([1.0 - lam], [1.0, -lam], r2, axis=-1, zi=(lam * seed)[..., None])
     return np.sqrt(np.concatenate((seed[..., None], var), axis=-1) * ppy)
