@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lpperp._validate import LpperpError, fraction, one_of, positive
+from lpperp._validate import LpperpError, one_of, positive
 from lpperp.collateral import RISKMETRICS_LAMBDA
 from lpperp.collateral import ewma_volatility as _ewma
 
@@ -311,9 +311,8 @@ def ewma_volatility(
     ``r_t = ln(P_t / P_{t-1})``, ``var_t = lam var_{t-1} + (1 - lam) r_t^2``,
     ``sigma_t = sqrt(var_t * periods_per_year)``. ``lam = 0.94`` is RiskMetrics' daily decay
     (J.P. Morgan/Reuters, *RiskMetrics Technical Document*, 1996): a half-life of
-    ``ln 0.5 / ln 0.94 ~ 11`` observations. The recursion is seeded with the mean ``r^2`` of the
-    first 20 returns and runs as one linear filter (vectorized). Same numbers as the oracle model
-    :func:`lpperp.collateral.ewma_volatility` with ``dt_years = 1 / periods_per_year``.
+    ``ln 0.5 / ln 0.94 ~ 11`` observations. A convenience over the one implementation,
+    :func:`lpperp.collateral.ewma_volatility`, with ``dt_years = 1 / periods_per_year``.
 
     Parameters
     ----------
@@ -335,16 +334,4 @@ def ewma_volatility(
         ppy = 365.0 if periods_per_year is None else periods_per_year
         p = prices
     ppy = float(positive("periods_per_year", ppy))
-    lam = float(fraction("lam", lam, closed_low=False, closed_high=False))
-    arr = np.asarray(p, dtype=float)
-    if arr.ndim == 1:
-        return _ewma(arr, 1.0 / ppy, lam)
-    arr = positive("prices", arr)
-    if arr.shape[-1] < 2:
-        raise LpperpError(f"prices need at least 2 points along the last axis, got {arr.shape}")
-    r2 = np.diff(np.log(arr), axis=-1) ** 2
-    seed = r2[..., :_WARMUP].mean(axis=-1)
-    from scipy.signal import lfilter  # heavy: imported on first use, not with lpperp
-
-    var, _ = lfilter([1.0 - lam], [1.0, -lam], r2, axis=-1, zi=(lam * seed)[..., None])
-    return np.sqrt(np.concatenate((seed[..., None], var), axis=-1) * ppy)
+    return _ewma(p, 1.0 / ppy, lam, warmup=_WARMUP)

@@ -71,6 +71,7 @@ from lpperp.costs import EXAMPLE_FEE_APR, Chain, action_cost, swap_cost
 from lpperp.margin import DEFAULT_RULES, CrossAccount, IsolatedAccount
 from lpperp.perp import MarginRules, PerpPosition
 from lpperp.position import LPPosition
+from lpperp.prices import SECONDS_PER_YEAR
 from lpperp.processes import (
     PATH_BLOCK,
     PriceProcess,
@@ -101,7 +102,6 @@ __all__ = [
     "stress_test",
 ]
 
-SECONDS_PER_YEAR = 365.0 * 86400.0
 Kind = Literal["lp", "stable", "lp_plus_cash"]
 Mode = Literal["isolated", "cross"]
 
