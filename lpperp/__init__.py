@@ -21,20 +21,6 @@ from .collateral import (
     VolatilityScaledFactor,
     ewma_volatility,
 )
-from .costs import (
-    ARBITRUM,
-    BASE,
-    CHAINS,
-    ETHEREUM,
-    EXAMPLE_FEE_APR,
-    OPTIMISM,
-    action_cost,
-    break_even_frequency,
-    get_chain,
-    optimal_frequency,
-    rebalancing_economics,
-    recentre_cost,
-)
 from .liquidation import (
     LiquidationResult,
     boundaries_after,
@@ -52,25 +38,6 @@ from .margin import (
 )
 from .perp import MarginRules, PerpPosition, hourly_to_yearly_rate
 from .position import LPPosition, impermanent_loss_in_range
-from .prices import PriceSeries, load_prices, sample_prices
-from .processes import GBM, BlockBootstrap, MertonJumpDiffusion, sample_paths
-from .risk import (
-    LiquidationRisk,
-    band_exit_probability,
-    first_passage_probability,
-    liquidation_probability,
-    safe_band,
-)
-from .simulate import (
-    Policy,
-    Scenario,
-    affordable_interval_years,
-    backtest,
-    compare_strategies,
-    run_sweep,
-    simulate,
-    stress_test,
-)
 from .units import (
     USDC_WETH_ETHEREUM,
     WETH_USDC_ARBITRUM,
@@ -83,6 +50,58 @@ from .units import (
 from .venues import VENUES, get_venue
 
 __version__ = "0.1.0"
+
+# The time layer (costs, price data, processes, risk, simulation) loads on first use (PEP 562), so
+# `import lpperp` stays close to `import numpy, scipy.special`.
+_LAZY = {
+    "ARBITRUM": "costs",
+    "BASE": "costs",
+    "CHAINS": "costs",
+    "ETHEREUM": "costs",
+    "EXAMPLE_FEE_APR": "costs",
+    "OPTIMISM": "costs",
+    "action_cost": "costs",
+    "break_even_frequency": "costs",
+    "get_chain": "costs",
+    "optimal_frequency": "costs",
+    "rebalancing_economics": "costs",
+    "recentre_cost": "costs",
+    "PriceSeries": "prices",
+    "load_prices": "prices",
+    "sample_prices": "prices",
+    "GBM": "processes",
+    "BlockBootstrap": "processes",
+    "MertonJumpDiffusion": "processes",
+    "sample_paths": "processes",
+    "LiquidationRisk": "risk",
+    "band_exit_probability": "risk",
+    "first_passage_probability": "risk",
+    "liquidation_probability": "risk",
+    "safe_band": "risk",
+    "Policy": "simulate",
+    "Scenario": "simulate",
+    "affordable_interval_years": "simulate",
+    "backtest": "simulate",
+    "compare_strategies": "simulate",
+    "run_sweep": "simulate",
+    "simulate": "simulate",
+    "stress_test": "simulate",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lpperp' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"lpperp.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "ARBITRUM",
