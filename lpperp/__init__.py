@@ -5,8 +5,9 @@ converts token order and decimals to on-chain ticks, sqrt prices and raw amounts
 quote units, time in years, rates per year. Bad input raises :class:`LpperpError` (a ValueError).
 
 Layers (each imports only from those before it): units -> liquidity -> position -> perp -> venues
--> collateral -> margin -> liquidation -> costs -> processes/risk -> simulate. ``lpperp.chain``
-(JSON-RPC) and ``lpperp.viz`` (plotly, ipywidgets) are imported on demand, never here.
+-> collateral -> margin -> liquidation -> costs -> rebalancing -> processes/risk -> simulate.
+``lpperp.chain`` (JSON-RPC) and ``lpperp.viz`` (plotly, ipywidgets) are imported on demand, never
+here.
 """
 
 from ._validate import LpperpError
@@ -51,8 +52,8 @@ from .venues import VENUES, get_venue
 
 __version__ = "0.1.0"
 
-# The time layer (costs, price data, processes, risk, simulation) loads on first use (PEP 562), so
-# `import lpperp` stays close to `import numpy, scipy.special`.
+# The time layer (costs, rebalancing, price data, processes, risk, simulation) loads on first use
+# (PEP 562), so `import lpperp` stays close to `import numpy, scipy.special`.
 _LAZY = {
     "ARBITRUM": "costs",
     "BASE": "costs",
@@ -61,10 +62,10 @@ _LAZY = {
     "EXAMPLE_FEE_APR": "costs",
     "OPTIMISM": "costs",
     "action_cost": "costs",
-    "break_even_frequency": "costs",
+    "break_even_frequency": "rebalancing",
     "get_chain": "costs",
-    "optimal_frequency": "costs",
-    "rebalancing_economics": "costs",
+    "optimal_frequency": "rebalancing",
+    "rebalancing_economics": "rebalancing",
     "recentre_cost": "costs",
     "PriceSeries": "prices",
     "load_prices": "prices",

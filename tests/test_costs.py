@@ -1,4 +1,4 @@
-"""Chain costs and rebalancing economics.
+"""Chain costs: L2 data fees, action costs, presets and the rebalancing swap.
 
 Reference formulas: ../shared/notes/chain-costs.md (read 2026-11), which cites the OP-stack Fjord
 GasPriceOracle (``getL1Fee``), Arbitrum's ArbGasInfo / NodeInterface L1 pricing and the Uniswap v3
@@ -8,11 +8,9 @@ gas snapshots.
 from __future__ import annotations
 
 from dataclasses import replace
-from itertools import pairwise
 
 import numpy as np
 import pytest
-from scipy import integrate, special
 
 from lpperp import costs as c
 from lpperp.liquidity import amounts_for_liquidity
@@ -205,106 +203,9 @@ def test_swap_cost_is_fee_plus_impact():
     )
 
 
-# ---------------------------------------------------------------------------------------------
-# Rebalancing economics
-# ---------------------------------------------------------------------------------------------
-
-
-def test_time_in_range_against_direct_integration():
-    econ = c.rebalancing_economics(LP, 3000.0, 0.6, c.ARBITRUM, [4.0, 52.0], fee_apr=0.2)
-    pa, pb, sig = LP.price_lower, LP.price_upper, 0.6
-
-    def prob(t):
-        sd = sig * np.sqrt(t)
-        d = lambda x: (np.log(x / 3000.0) + 0.5 * sd**2) / sd  # noqa: E731
-        return special.ndtr(d(pb)) - special.ndtr(d(pa))
-
-    for n, tir in zip(econ.frequency_per_year, econ.time_in_range, strict=True):
-        direct = integrate.quad(prob, 0.0, 1.0 / n, limit=200)[0] * n
-        assert tir == pytest.approx(direct, rel=1e-6)
-
-
-def test_expected_swap_cost_against_direct_integration():
-    liq = 3e5
-    econ = c.rebalancing_economics(
-        LP, 3000.0, 0.6, c.BASE, [12.0], fee_apr=0.2, pool_liquidity=liq
-    )
-    sd = 0.6 * np.sqrt(1 / 12)
-
-    def integrand(z):
-        p1 = 3000.0 * np.exp(-0.5 * sd**2 + sd * z)
-        x = c.recentre_swap_base(LP, p1, reference_price=3000.0)
-        return c.swap_cost(x, p1, 0.0005, liq) * np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
-
-    # the swap is kinked at the range edges and where it changes sign: integrate piecewise
-    bounds = (LP.price_lower, 3000.0, LP.price_upper)
-    kinks = sorted((np.log(b / 3000.0) + 0.5 * sd**2) / sd for b in bounds)
-    edges = [-12.0, *kinks, 12.0]
-    direct = sum(integrate.quad(integrand, a, b, limit=200)[0] for a, b in pairwise(edges))
-    assert econ.swap_cost_per_rebalance[0] == pytest.approx(direct, rel=1e-9)
-
-
-def test_economics_vectorized_over_frequencies_matches_scalar_calls():
-    freqs = np.array([1.0, 12.0, 365.0, 8760.0])
-    vec = c.rebalancing_economics(LP, 3000.0, 0.6, c.ETHEREUM, freqs, fee_apr=0.3)
-    for i, n in enumerate(freqs):
-        one = c.rebalancing_economics(LP, 3000.0, 0.6, c.ETHEREUM, n, fee_apr=0.3)
-        assert one.net_yield_per_year[0] == pytest.approx(vec.net_yield_per_year[i], rel=1e-12)
-    np.testing.assert_allclose(vec.cost_per_year, freqs * vec.cost_per_rebalance)
-    np.testing.assert_allclose(vec.net_yield_per_year, vec.fee_income_per_year - vec.cost_per_year)
-    assert np.all(np.diff(vec.time_in_range) > 0)
-
-
-@pytest.mark.parametrize("chain", [c.ETHEREUM, c.ARBITRUM, replace(c.ETHEREUM, gas_price_gwei=20.0)])
-def test_net_yield_is_zero_at_the_break_even_frequency(chain):
-    n = c.break_even_frequency(LP, 3000.0, 0.6, chain, fee_apr=0.3, pool_liquidity=5e5)
-    e = c.rebalancing_economics(
-        LP, 3000.0, 0.6, chain, [n * 0.99, n, n * 1.01], fee_apr=0.3, pool_liquidity=5e5
-    )
-    assert abs(e.net_yield_per_year[1]) <= 1e-9
-    assert e.net_yield_per_year[0] > 0 > e.net_yield_per_year[2]
-
-
-def test_mainnet_gas_erases_the_yield_where_an_l2_keeps_it():
-    # Daily recentring of $10k at +/-10%, 60% vol, 30% fee APR (illustrative): at 20 gwei (late-2024
-    # levels) mainnet loses money, Arbitrum at its floor keeps > 90% of the fees.
-    busy = replace(c.ETHEREUM, gas_price_gwei=20.0)
-    l1 = c.rebalancing_economics(LP, 3000.0, 0.6, busy, 365.0, fee_apr=0.3)
-    l2 = c.rebalancing_economics(LP, 3000.0, 0.6, c.ARBITRUM, 365.0, fee_apr=0.3)
-    assert l1.net_yield_per_year[0] < 0
-    assert l2.fee_kept_fraction[0] > 0.9
-    n_l1 = c.break_even_frequency(LP, 3000.0, 0.6, busy, fee_apr=0.3)
-    n_l2 = c.break_even_frequency(LP, 3000.0, 0.6, c.ARBITRUM, fee_apr=0.3)
-    assert n_l2 > 100 * n_l1
-
-
-def test_break_even_falls_as_gas_price_rises():
-    gweis = [0.5, 2.0, 8.0, 32.0]
-    ns = [
-        c.break_even_frequency(LP, 3000.0, 0.6, replace(c.ETHEREUM, gas_price_gwei=g), fee_apr=0.3)
-        for g in gweis
-    ]
-    assert all(a > b for a, b in pairwise(ns))
-
-
-def test_optimal_frequency_beats_its_neighbours():
-    n = c.optimal_frequency(LP, 3000.0, 0.6, c.ETHEREUM, fee_apr=0.3)
-    e = c.rebalancing_economics(LP, 3000.0, 0.6, c.ETHEREUM, [n / 1.5, n, n * 1.5], fee_apr=0.3)
-    assert e.net_yield_per_year[1] >= e.net_yield_per_year.max() - 1e-9
-
-
-def test_no_fees_means_no_break_even():
-    assert np.isnan(c.break_even_frequency(LP, 3000.0, 0.6, c.ETHEREUM, fee_apr=0.0))
-
-
 def test_recentre_cost_is_gas_plus_swap():
     prices = np.array([2700.0, 3000.0, 3300.0])
     got = c.recentre_cost(LP, prices, c.BASE, reference_price=3000.0, pool_liquidity=4e5)
     x = c.recentre_swap_base(LP, prices, reference_price=3000.0)
     gas = c.action_cost(c.BASE, "recentre").total_eth * prices
     np.testing.assert_allclose(got, gas + c.swap_cost(x, prices, 0.0005, 4e5))
-
-
-def test_economics_refuses_a_price_outside_the_range():
-    with pytest.raises(ValueError, match="inside the position's range"):
-        c.rebalancing_economics(LP, 3500.0, 0.6, c.BASE, 12.0, fee_apr=0.2)
