@@ -305,9 +305,12 @@ def amounts_for_liquidity(
     """
     p, pa, pb = _float_args(price, price_lower, price_upper)
     liq = nonnegative("liquidity", liquidity)
-    s = np.sqrt(np.clip(p, pa, pb))
-    base = liq * (1.0 / s - 1.0 / np.sqrt(pb))
-    quote = liq * (s - np.sqrt(pa))
+    pc = np.clip(p, pa, pb)
+    s, sa, sb = np.sqrt(pc), np.sqrt(pa), np.sqrt(pb)
+    # differences of prices, not of square roots: sqrt(P) - sqrt(pa) = (P - pa) / (sqrt(P) +
+    # sqrt(pa)) keeps full relative precision for narrow ranges (P - pa is exact near pa)
+    base = liq * (pb - pc) / (s * sb * (sb + s))
+    quote = liq * (pc - pa) / (s + sa)
     return base, quote
 
 
