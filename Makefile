@@ -23,8 +23,11 @@ $(VENV)/.test: pyproject.toml
 node_modules/.package-lock.json: package.json package-lock.json
 	if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; else echo "npm not found: the EVM tests will skip"; fi
 
+# Jupyter refuses to run as root unless told; containers and CI machines often are root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(VENV)/.lab
-	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb
+	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) notebooks/00_start_here.ipynb
 
 test: $(VENV)/.test node_modules/.package-lock.json lint
 	$(PY) -m pytest --nbval-lax --nbval-current-env --doctest-glob=README.md tests lpperp notebooks README.md
