@@ -14,7 +14,8 @@ Between consecutive *breakpoints* (the shocked range edges ``pa/k``, ``pb/k`` an
 ``s = sqrt(P)`` (linear in ``P`` when no LP is in range) solved in closed form (coefficients scaled
 to O(1), then the stable ``q = -(b + sign(b) sqrt(b^2 - 4ac)) / 2``, roots ``q/a`` and ``c/q``).
 
-Two vectorized kernels, no Python loop over accounts:
+Two vectorized kernels, no Python loop over accounts (private modules
+:mod:`lpperp._boundary_fast` and :mod:`lpperp._boundary_kernels`):
 
 - one LP and one perp per account (isolated accounts, maps, :func:`solve_boundaries`): every
   (LP regime x tier) piece has known coefficients and interval, visited in increasing price, so
@@ -31,13 +32,19 @@ to a dense log grid over ``P0 * [1e-6, 1e6]`` and :func:`scipy.optimize.brentq` 
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from lpperp._boundary_fast import fast_kernel
+from lpperp._boundary_kernels import (
+    g_direct,
+    general_kernel,
+    maintenance,
+    numeric_boundaries,
+    safe_interval,
+)
 from lpperp._validate import LpperpError, finite, nonnegative, one_of, positive
 from lpperp.collateral import weighted_value
 from lpperp.perp import MarginRules
@@ -50,431 +57,6 @@ __all__ = [
     "liquidation_boundaries",
     "solve_boundaries",
 ]
-
-_EDGE_RTOL = 1e-12  # roots this close (relative) to a piece edge still belong to the piece
-_DUP_RTOL = 1e-11  # candidate roots closer than this (relative) are one root
-
-
-# ------------------------------------------------------------------------------------------------
-# vectorized kernel
-# ------------------------------------------------------------------------------------------------
-def _maintenance(notional: np.ndarray, floors: np.ndarray, rates: np.ndarray, deds: np.ndarray):
-    k = np.searchsorted(floors, notional, side="right") - 1
-    return notional * rates[k] - deds[k], rates[k], deds[k]
-
-
-def _g_direct(P, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds) -> np.ndarray:
-    """``equity - maintenance`` at prices ``P`` of shape ``(N, K)`` (account axis first)."""
-    P = np.asarray(P, dtype=float)
-    coll = weighted_value(
-        P[..., None], pa[:, None, :], pb[:, None, :], L[:, None, :],
-        k[:, None, :], wb[:, None, :], wq[:, None, :],
-    )
-    g = np.sum(coll, axis=-1) + const[:, None]
-    q = sizes[:, None, :]
-    mm, _, _ = _maintenance(np.abs(q) * P[..., None], floors, rates, deds)
-    g = g + np.sum(q * P[..., None] - mm, axis=-1)
-    return g
-
-
-def _piece_coefficients(rep, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds):
-    """``(a, b, c)`` of ``g = a P + b sqrt(P) + c`` on the pieces represented by ``rep`` (N, K)."""
-    r = rep[..., None]
-    pa_, pb_, L_, k_ = pa[:, None, :], pb[:, None, :], L[:, None, :], k[:, None, :]
-    wb_, wq_ = wb[:, None, :], wq[:, None, :]
-    sa, sb = np.sqrt(pa_), np.sqrt(pb_)
-    q_ = k_ * r
-    below = q_ < pa_
-    above = q_ > pb_
-    inside = ~below & ~above
-    a = np.where(below, wb_ * k_ * L_ * (1.0 / sa - 1.0 / sb), np.where(inside, -wb_ * L_ * k_ / sb, 0.0))
-    b = np.where(inside, L_ * (wb_ + wq_) * np.sqrt(k_), 0.0)
-    c = np.where(inside, -wq_ * L_ * sa, np.where(above, wq_ * L_ * (sb - sa), 0.0))
-    a, b, c = a.sum(-1), b.sum(-1), c.sum(-1) + const[:, None]
-    q = sizes[:, None, :]
-    _, rk, dk = _maintenance(np.abs(q) * r, floors, rates, deds)
-    a = a + np.sum(q - np.abs(q) * rk, axis=-1)
-    c = c + np.sum(dk, axis=-1)
-    return a, b, c
-
-
-def _quadratic_roots_s(a, b, c):
-    """Both real roots in ``s`` of ``a s^2 + b s + c`` (NaN where none), stable formulas."""
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        # scale each equation to O(1) coefficients: no underflow in b^2 - 4ac
-        m = np.maximum(np.maximum(np.abs(a), np.abs(b)), np.abs(c))
-        m = np.where(m > 0, m, 1.0)
-        a, b, c = a / m, b / m, c / m
-        disc = b * b - 4.0 * a * c
-        sq = np.sqrt(np.where(disc > 0, disc, np.nan))
-        qq = -0.5 * (b + np.where(b >= 0, sq, -sq))
-        r1 = qq / a
-        r2 = c / qq
-        lin = a == 0
-        r_lin = np.where(b != 0, -c / b, np.nan)
-        r1 = np.where(lin, r_lin, r1)
-        r2 = np.where(lin, np.nan, r2)
-    return r1, r2
-
-
-def _representatives(lo: np.ndarray, hi: np.ndarray, fallback: np.ndarray) -> np.ndarray:
-    """A point strictly inside each segment ``(lo, hi)``: geometric mid, ``hi/2`` or ``2 lo``."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        mid = np.sqrt(lo * hi)
-        rep = np.where(lo <= 0, hi / 2.0, np.where(np.isinf(hi), 2.0 * lo, mid))
-        rep = np.where((lo <= 0) & np.isinf(hi), fallback, rep)
-    return rep
-
-
-def _sort_inf(x: np.ndarray) -> np.ndarray:
-    return np.sort(np.where(np.isfinite(x), x, np.inf), axis=-1)
-
-
-def _kernel(P0, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds):
-    """Closed-form boundaries for N accounts. Returns (boundaries (N, K) NaN-padded, g0)."""
-    n = P0.shape[0]
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        has_lp = L > 0
-        edges_lp = np.concatenate(
-            [np.where(has_lp, pa / k, np.inf), np.where(has_lp, pb / k, np.inf)], axis=1
-        )
-        aq = np.abs(sizes)
-        edges_t = (floors[1:][None, None, :] / aq[:, :, None]).reshape(n, -1)
-    edges = _sort_inf(np.concatenate([edges_lp, edges_t], axis=1))
-    lo = np.concatenate([np.zeros((n, 1)), edges], axis=1)
-    hi = np.concatenate([edges, np.full((n, 1), np.inf)], axis=1)
-    valid = np.isfinite(lo)
-    rep = _representatives(lo, hi, P0[:, None] * np.ones_like(lo))
-    rep = np.where(valid, rep, 1.0)
-    a, b, c = _piece_coefficients(rep, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds)
-    cands = []
-    for s in _quadratic_roots_s(a, b, c):
-        with np.errstate(invalid="ignore", over="ignore"):
-            p = s * s
-            ok = (
-                valid
-                & (s > 0)
-                & np.isfinite(p)
-                & (p >= lo * (1 - _EDGE_RTOL))
-                & (p <= hi * (1 + _EDGE_RTOL))
-            )
-        cands.append(np.where(ok, p, np.inf))
-    cand = _sort_inf(np.concatenate(cands, axis=1))
-    # merge duplicates (a root on a piece edge is found from both sides)
-    dup = np.zeros_like(cand, dtype=bool)
-    dup[:, 1:] = np.isfinite(cand[:, 1:]) & (cand[:, 1:] <= cand[:, :-1] * (1 + _DUP_RTOL))
-    cand = _sort_inf(np.where(dup, np.inf, cand))
-    keep = np.isfinite(cand).any(axis=0)
-    cand = cand[:, keep] if keep.any() else cand[:, :0]
-    # classify the segments between candidates; keep candidates where safety changes
-    seg_lo = np.concatenate([np.zeros((n, 1)), cand], axis=1)
-    seg_hi = np.concatenate([cand, np.full((n, 1), np.inf)], axis=1)
-    seg_rep = _representatives(seg_lo, seg_hi, P0[:, None] * np.ones_like(seg_lo))
-    seg_rep = np.where(np.isfinite(seg_lo), seg_rep, 1.0)
-    g_seg = _g_direct(seg_rep, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds)
-    safe = g_seg >= 0
-    # segments after the last finite candidate inherit the last real segment's safety
-    n_fin = np.isfinite(cand).sum(axis=1)
-    last_safe = np.take_along_axis(safe, n_fin[:, None], axis=1)
-    col = np.arange(safe.shape[1])[None, :]
-    safe = np.where(col > n_fin[:, None], last_safe, safe)
-    change = np.isfinite(cand) & (safe[:, :-1] != safe[:, 1:])
-    bnd = _sort_inf(np.where(change, cand, np.inf))
-    keep = np.isfinite(bnd).any(axis=0)
-    bnd = bnd[:, keep] if keep.any() else bnd[:, :0]
-    bnd = np.where(np.isfinite(bnd), bnd, np.nan)
-    g0 = _g_direct(P0[:, None], pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds)[:, 0]
-    return bnd, g0
-
-
-_CHUNK = 16384  # accounts per block of the fast kernel (scratch: ~6 MB per thread at most)
-_TOL = 1e-9  # roots within this (relative) of a piece edge send the account to _kernel
-_WORK = threading.local()  # per-thread scratch memory reused across calls (no page faults)
-
-
-def _scratch(name: str, rows: int, cols: int, dtype: Any = float) -> np.ndarray:
-    """A ``(rows, cols)`` scratch array kept per thread and reused by later calls."""
-    buf = getattr(_WORK, name, None)
-    if buf is None or buf.shape[0] < rows or buf.shape[1] < cols or buf.dtype != dtype:
-        buf = np.empty((rows, max(cols, 1)), dtype=dtype)
-        setattr(_WORK, name, buf)
-    return buf[:rows, :cols]
-
-
-def _kernel_fast(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds):
-    """One LP and one perp per account (1-d inputs): every (LP regime, tier) piece at once.
-
-    Pieces = the 3 regimes of the shocked price ``kP`` (below, in, above ``[pa, pb]``) crossed with
-    the ``T`` tiers, each with known coefficients and interval. Below and above the range ``g`` is
-    linear in ``P`` (root ``-c/a``); in range it is ``a s^2 + b s + c`` in ``s = sqrt(P)`` with
-    ``b >= 0``: with ``q = -(b + sqrt(b^2 - 4ac)) / 2 <= 0`` the roots are ``c/q`` (the smaller;
-    also the root when ``a = 0``) and ``q/a`` (the larger, positive only when ``a < 0``). The
-    pieces are disjoint and visited in increasing price, so the roots come out sorted. A root is
-    kept when it lies in its piece widened by ``1e-9`` (relative); a root on a piece edge is then
-    found from both sides, and such accounts (two roots closer than ``2e-9``), or a root exactly
-    at the current price, are flagged for :func:`_kernel`, which merges duplicates and drops
-    touching roots. Pieces that exist for no account of a block are skipped; temporaries live in
-    per-thread scratch memory (blocks of ``_CHUNK`` accounts bound it).
-    Returns ``(boundaries (N, K) NaN-padded, g0, lower, upper, flagged)``.
-    """
-    n = P0.shape[0]
-    if n <= _CHUNK:
-        return _fast_chunk(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds)
-    parts = [
-        _fast_chunk(*(x[s0 : s0 + _CHUNK] for x in (P0, pa, pb, L, k, wb, wq, q, const)),
-                    floors, rates, deds)
-        for s0 in range(0, n, _CHUNK)
-    ]
-    width = max(p[0].shape[1] for p in parts)
-    bnd = np.concatenate(
-        [np.pad(p[0], ((0, 0), (0, width - p[0].shape[1])), constant_values=np.nan)
-         for p in parts]
-    )
-    return (bnd, *(np.concatenate([p[i] for p in parts]) for i in range(1, 5)))
-
-
-def _fast_chunk(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds):
-    """:func:`_kernel_fast` on at most ``_CHUNK`` accounts."""
-    n = P0.shape[0]
-    nt = floors.shape[0]
-    n_rows = 4 * nt
-    cand = _scratch("cand", n_rows, n)
-    cand.fill(np.nan)
-    used = np.zeros(n_rows, dtype=bool)
-    n_fin = np.zeros(n, dtype=np.uint8)  # roots found per account (at most 4 T <= 255)
-    g0 = np.empty(n)
-    work = _scratch("work", 36 + 2 * nt, n)
-    flags = _scratch("flags", 3, n, bool)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        _fast_block(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds, cand, used, n_fin,
-                    g0, work, flags)
-        rows = [cand[r] for r in np.flatnonzero(used)]
-        # finite roots increase down the rows: column j is the least root above column j - 1
-        cols: list[np.ndarray] = []
-        tmp = _scratch("tmp", 1, n)[0]
-        k_bound = int(n_fin.max(initial=0))  # roots per account, duplicates included
-        while rows and len(cols) < k_bound:
-            col = np.full(n, np.nan)
-            for r in rows:
-                if cols:
-                    np.copyto(tmp, np.nan)
-                    np.copyto(tmp, r, where=r > cols[-1])
-                    np.fmin(col, tmp, out=col)
-                else:
-                    np.fmin(col, r, out=col)
-            if np.isnan(col).all():
-                break
-            cols.append(col)
-        bnd = np.stack(cols, axis=1) if cols else np.empty((n, 0))
-        # one pass over the (few) columns, all 1-d: nearest roots around P0, checks
-        lower = np.zeros(n)
-        upper = np.full(n, np.inf)
-        distinct = np.zeros(n, dtype=np.uint8)
-        flagged = np.zeros(n, dtype=bool)
-        tol_p0 = _TOL * P0
-        for j, col in enumerate(cols):
-            lower = np.where(col < P0, col, lower)
-            np.add(distinct, col == col, out=distinct, casting="unsafe")  # not NaN
-            flagged |= np.abs(col - P0) <= tol_p0  # a root at the current price
-            if j:
-                flagged |= col <= cols[j - 1] * (1.0 + 2 * _TOL)  # a root on a piece edge
-        for col in reversed(cols):
-            upper = np.where(col > P0, col, upper)
-        flagged |= n_fin > distinct  # exact duplicates were merged above
-    bad = g0 < 0
-    lower[bad] = np.nan
-    upper[bad] = np.nan
-    return bnd, g0, lower, upper, flagged
-
-
-def _fast_block(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds, cand, used, n_fin,
-                g0, W, B):
-    """:func:`_kernel_fast` on one block: roots into ``cand`` rows, ``g`` at ``P0`` into ``g0``.
-
-    Every temporary is a row of the scratch ``W`` (floats) or ``B`` (bools).
-    """
-    nt = floors.shape[0]
-    lo_f, hi_f = 1.0 - _TOL, 1.0 + _TOL
-    mul, add, sub, div = np.multiply, np.add, np.subtract, np.divide
-    sa, sb, isb = np.sqrt(pa, out=W[0]), np.sqrt(pb, out=W[1]), W[2]
-    div(1.0, sb, out=isb)
-    wbl, wql, wblk = mul(wb, L, out=W[3]), mul(wq, L, out=W[4]), W[5]
-    mul(wbl, k, out=wblk)
-    e1, e2 = div(pa, k, out=W[6]), div(pb, k, out=W[7])
-    e1l, e1h = mul(e1, lo_f, out=W[8]), mul(e1, hi_f, out=W[9])
-    e2l, e2h = mul(e2, lo_f, out=W[10]), mul(e2, hi_f, out=W[11])
-    aq = np.abs(q, out=W[12])
-    iaq = div(1.0, aq, out=W[13])
-    a_below, a_in, b_in, u, c_in, c_above = (W[i] for i in range(14, 20))
-    v = W[32]
-    a_t, c_t, hi, lo, p, s, a, c, qq = (W[i] for i in range(20, 29))
-    # tier edges in price (loosened by _TOL): 0+, floor_1/|q|, ..., inf
-    f_lo: list[Any] = [5e-324]
-    f_hi: list[Any] = []
-    for t in range(1, nt):
-        f_lo.append(mul(iaq, floors[t] * lo_f, out=W[36 + 2 * t]))
-        f_hi.append(mul(iaq, floors[t] * hi_f, out=W[37 + 2 * t]))
-    f_hi.append(np.inf)
-    m1, m2 = B[0], B[1]
-    have_below = have_in = have_above = False
-
-    def put(row: int, lo_: Any, hi_: Any, s_pos: np.ndarray | None = None) -> None:
-        np.greater_equal(p, lo_, out=m1)
-        np.less_equal(p, hi_, out=m2)
-        np.logical_and(m1, m2, out=m1)
-        if s_pos is not None:
-            np.greater(s_pos, 0.0, out=m2)
-            np.logical_and(m1, m2, out=m1)
-        if m1.any():
-            np.copyto(cand[row], p)
-            np.logical_not(m1, out=m2)
-            np.putmask(cand[row], m2, np.nan)
-            np.add(n_fin, m1, out=n_fin, casting="unsafe")
-            used[row] = True
-
-    for t in range(nt):
-        mul(aq, rates[t], out=a_t)
-        sub(q, a_t, out=a_t)
-        add(const, deds[t], out=c_t)
-        # below the range, tier t
-        np.minimum(e1h, f_hi[t], out=hi)
-        if (hi > f_lo[t]).any():
-            if not have_below:
-                div(1.0, sa, out=a_below)
-                sub(a_below, isb, out=a_below)
-                mul(a_below, wblk, out=a_below)
-                have_below = True
-            add(a_below, a_t, out=p)
-            div(c_t, p, out=p)
-            np.negative(p, out=p)
-            put(t, f_lo[t], hi)
-        # in range, tier t: the smaller root c/q, then the larger q/a
-        np.maximum(e1l, f_lo[t], out=lo)
-        np.minimum(e2h, f_hi[t], out=hi)
-        if (hi > lo).any():
-            if not have_in:
-                mul(wblk, isb, out=a_in)
-                np.negative(a_in, out=a_in)
-                add(wbl, wql, out=b_in)
-                mul(b_in, np.sqrt(k, out=s), out=b_in)
-                mul(wql, sa, out=c_in)
-                np.negative(c_in, out=c_in)
-                have_in = True
-            add(a_in, a_t, out=a)
-            add(c_in, c_t, out=c)
-            # scale to O(1) coefficients (no under/overflow in b^2 - 4ac), then the stable
-            # roots: smaller c/q, larger q/a with q = -(b + sqrt(b^2 - 4ac)) / 2 <= 0
-            np.abs(a, out=u)
-            np.abs(c, out=v)
-            np.maximum(u, v, out=u)
-            np.maximum(u, b_in, out=u)
-            div(a, u, out=a)
-            div(c, u, out=c)
-            div(b_in, u, out=v)  # scaled b
-            mul(a, c, out=qq)
-            mul(qq, -4.0, out=qq)
-            mul(v, v, out=u)
-            add(qq, u, out=qq)
-            np.sqrt(qq, out=qq)
-            add(qq, v, out=qq)
-            mul(qq, -0.5, out=qq)
-            div(c, qq, out=s)
-            mul(s, s, out=p)
-            put(nt + 2 * t, lo, hi, s)
-            div(qq, a, out=s)
-            mul(s, s, out=p)
-            put(nt + 2 * t + 1, lo, hi, s)
-        # above the range, tier t
-        np.maximum(e2l, f_lo[t], out=lo)
-        if (lo < f_hi[t]).any():
-            if not have_above:
-                sub(sb, sa, out=c_above)
-                mul(c_above, wql, out=c_above)
-                have_above = True
-            add(c_above, c_t, out=p)
-            div(p, a_t, out=p)
-            np.negative(p, out=p)
-            put(3 * nt + t, lo, f_hi[t])
-    # g at the current price
-    x, y, z = W[29], W[30], W[31]
-    mul(k, P0, out=x)
-    np.clip(x, pa, pb, out=y)
-    np.sqrt(y, out=y)  # s0
-    div(1.0, y, out=z)
-    sub(z, isb, out=z)
-    mul(z, wbl, out=z)
-    mul(z, x, out=z)  # base value
-    sub(y, sa, out=y)
-    mul(y, wql, out=y)  # quote
-    add(z, y, out=z)
-    add(z, const, out=z)
-    mul(q, P0, out=y)
-    add(z, y, out=z)
-    mul(aq, P0, out=x)  # notional
-    if nt == 1:
-        mul(x, rates[0], out=x)
-    else:
-        t0 = np.searchsorted(floors, x, side="right") - 1
-        mul(x, np.take(rates, t0, out=y), out=x)
-        sub(x, np.take(deds, t0, out=y), out=x)
-    sub(z, x, out=g0)
-
-
-def _numeric(g: Callable[[np.ndarray], np.ndarray], P0: float, breakpoints: Sequence[float]):
-    """Boundaries of a scalar account by a dense log grid + brentq (no closed form)."""
-    from scipy.optimize import brentq  # heavy: imported on first use, not with lpperp
-
-    grid = np.unique(
-        np.concatenate(
-            [P0 * np.logspace(-6, 6, 24001), [P0], np.asarray(breakpoints, dtype=float)]
-        )
-    )
-    grid = grid[np.isfinite(grid) & (grid > 0)]
-    vals = g(grid)
-    safe = vals >= 0
-    out = []
-    for i in np.flatnonzero(safe[:-1] != safe[1:]):
-        lo, hi = grid[i], grid[i + 1]
-        if vals[i] == 0:
-            out.append(lo)
-        elif vals[i + 1] == 0:
-            out.append(hi)
-        else:
-            out.append(brentq(lambda x: float(g(np.array([x]))[0]), lo, hi, xtol=1e-14 * lo,
-                              rtol=4 * np.finfo(float).eps, maxiter=200))
-    return np.unique(np.asarray(out, dtype=float)), float(g(np.array([P0]))[0])
-
-
-def _safe_interval(bnd: np.ndarray, P0: np.ndarray, g0: np.ndarray, gfun: Callable):
-    """Safe interval containing ``P0`` (NaN, NaN where already liquidatable).
-
-    When a boundary lies at ``P0`` (within ``1e-9`` relative), ``gfun(P)`` (prices of shape
-    (N, 1)) tells on which side of it the account is safe: the interval is the safe side.
-    """
-    b = np.where(np.isnan(bnd), np.inf, bnd)
-    p0 = P0[:, None]
-    at = np.abs(b - p0) <= _TOL * p0
-    below = np.where((b < p0) & ~at, b, -np.inf).max(axis=1, initial=-np.inf)
-    above = np.where((b > p0) & ~at, b, np.inf).min(axis=1, initial=np.inf)
-    lower = np.where(below == -np.inf, 0.0, below)
-    upper = above
-    on = at.any(axis=1)
-    if on.any():
-        r_at = np.where(at, b, np.nan)
-        r_lo = np.fmin.reduce(r_at, axis=1)
-        r_hi = np.fmax.reduce(r_at, axis=1)
-        r_lo = np.where(on, r_lo, P0)
-        r_hi = np.where(on, r_hi, P0)
-        up_safe = gfun(_representatives(r_hi, above, 2.0 * r_hi)[:, None])[:, 0] >= 0
-        down_safe = gfun(_representatives(lower, r_lo, P0)[:, None])[:, 0] >= 0
-        lower = np.where(on & up_safe, r_hi, lower)
-        upper = np.where(on & ~up_safe & down_safe, r_lo, upper)
-        point = on & ~up_safe & ~down_safe
-        lower = np.where(point, r_lo, lower)
-        upper = np.where(point, r_hi, upper)
-    bad = g0 < 0
-    return np.where(bad, np.nan, lower), np.where(bad, np.nan, upper)
-
 
 # ------------------------------------------------------------------------------------------------
 # results
@@ -636,7 +218,7 @@ def _run(inp: dict[str, Any]) -> LiquidationResult:
         # boundaries do not depend on the current price: found once, then each price placed
         gs = inp["numeric_g"]
         bps = np.concatenate([arr["pa"][0] / arr["k"][0], arr["pb"][0] / arr["k"][0]])
-        b, _ = _numeric(lambda p: np.asarray(gs(p), dtype=float), float(np.median(P0)), bps)
+        b, _ = numeric_boundaries(lambda p: np.asarray(gs(p), dtype=float), float(np.median(P0)), bps)
         bnd = np.broadcast_to(b, (n, b.size)).astype(float)
         g0 = np.asarray(gs(P0), dtype=float).reshape(n)
 
@@ -644,18 +226,18 @@ def _run(inp: dict[str, Any]) -> LiquidationResult:
             return np.asarray(gs(P[:, 0]), dtype=float).reshape(-1, 1)
     elif arr["L"].shape[1] == 1 and arr["sizes"].shape[1] == 1:
         one = tuple(x[:, 0] for x in lp_args)
-        bnd, g0, lower, upper, flagged = _kernel_fast(
+        bnd, g0, lower, upper, flagged = fast_kernel(
             P0, *one, arr["sizes"][:, 0], const, *tiers
         )
         if flagged.any():
             idx = np.flatnonzero(flagged)
             sub = tuple(x[idx] for x in lp_args)
-            b2, g2 = _kernel(P0[idx], *sub, arr["sizes"][idx], const[idx], *tiers)
+            b2, g2 = general_kernel(P0[idx], *sub, arr["sizes"][idx], const[idx], *tiers)
 
             def gsub(P: np.ndarray) -> np.ndarray:
-                return _g_direct(P, *sub, arr["sizes"][idx], const[idx], *tiers)
+                return g_direct(P, *sub, arr["sizes"][idx], const[idx], *tiers)
 
-            lo2, hi2 = _safe_interval(b2, P0[idx], g2, gsub)
+            lo2, hi2 = safe_interval(b2, P0[idx], g2, gsub)
             width = max(bnd.shape[1], b2.shape[1])
             bnd = np.pad(bnd, ((0, 0), (0, width - bnd.shape[1])), constant_values=np.nan)
             bnd[idx] = np.pad(b2, ((0, 0), (0, width - b2.shape[1])), constant_values=np.nan)
@@ -663,13 +245,13 @@ def _run(inp: dict[str, Any]) -> LiquidationResult:
             bnd = bnd[:, keep]
             g0[idx], lower[idx], upper[idx] = g2, lo2, hi2
     else:
-        bnd, g0 = _kernel(P0, *lp_args, arr["sizes"], const, *tiers)
+        bnd, g0 = general_kernel(P0, *lp_args, arr["sizes"], const, *tiers)
 
         def gfun(P: np.ndarray) -> np.ndarray:
-            return _g_direct(P, *lp_args, arr["sizes"], const, *tiers)
+            return g_direct(P, *lp_args, arr["sizes"], const, *tiers)
 
     if "numeric_g" in inp or not (arr["L"].shape[1] == 1 and arr["sizes"].shape[1] == 1):
-        lower, upper = _safe_interval(bnd, P0, g0, gfun)
+        lower, upper = safe_interval(bnd, P0, g0, gfun)
     kk = bnd.shape[1]
     return LiquidationResult(
         price=P0.reshape(shape),
@@ -964,7 +546,7 @@ def health_map(
     coll = np.sum(weighted_value(P[..., None], *(lp[key][:, None, :] for key in _PER_LP)), axis=-1)
     q, e = lp["sizes"][:, None, :], lp["entries"][:, None, :]
     eq = coll + base_const[:, None] + np.sum(q * (P[..., None] - e), axis=-1)
-    mm, _, _ = _maintenance(np.abs(q) * P[..., None], out["floors"], out["rates"], out["deds"])
+    mm, _, _ = maintenance(np.abs(q) * P[..., None], out["floors"], out["rates"], out["deds"])
     mm = np.sum(mm, axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(mm == 0, np.where(eq >= 0, np.inf, -np.inf), eq / np.where(mm == 0, 1, mm))

@@ -548,7 +548,8 @@ def test_cross_boundaries_exact_and_complete(acct, price):
 
 def test_fast_kernel_blocks_and_general_kernel_agree(monkeypatch):
     # the same random accounts through one block, many small blocks, and the general kernel
-    import lpperp.liquidation as lq
+    import lpperp._boundary_fast as fast
+    from lpperp._boundary_kernels import general_kernel
 
     rng = np.random.default_rng(11)
     n = 3000
@@ -559,16 +560,16 @@ def test_fast_kernel_blocks_and_general_kernel_agree(monkeypatch):
                 w_quote=rng.uniform(0, 1, n))
     size, cash = rng.normal(0, 8, n), rng.normal(0, 8000, n)
     one = solve_boundaries(P0, size, P0, cash, **args)
-    monkeypatch.setattr(lq, "_CHUNK", 257)
+    monkeypatch.setattr(fast, "_CHUNK", 257)
     many = solve_boundaries(P0, size, P0, cash, **args)
     np.testing.assert_array_equal(one.boundaries, many.boundaries)
     np.testing.assert_array_equal(one.safe_lower, many.safe_lower)
     # general kernel on the same accounts
     f, r, d = TIERED.maintenance_pieces()
     col = lambda x: np.broadcast_to(np.asarray(x, dtype=float), (n,))[:, None]  # noqa: E731
-    bnd, _ = lq._kernel(np.full(n, P0), col(args["price_lower"]), col(args["price_upper"]),
-                         col(args["liquidity"]), col(args["shock"]), col(args["w_base"]),
-                         col(args["w_quote"]), size[:, None], cash - size * P0, f, r, d)
+    bnd, _ = general_kernel(np.full(n, P0), col(args["price_lower"]), col(args["price_upper"]),
+                            col(args["liquidity"]), col(args["shock"]), col(args["w_base"]),
+                            col(args["w_quote"]), size[:, None], cash - size * P0, f, r, d)
     width = max(bnd.shape[1], one.boundaries.shape[1])
     pad = lambda b: np.pad(b, ((0, 0), (0, width - b.shape[1])), constant_values=np.nan)  # noqa: E731
     np.testing.assert_allclose(pad(one.boundaries), pad(bnd), rtol=1e-10)

@@ -1,0 +1,215 @@
+"""Closed-form liquidation boundaries, general case: the piecewise kernel and its fallbacks.
+
+Private engine of :mod:`lpperp.liquidation` (which documents the method). ``general_kernel``
+handles any number of LPs and perps on the moving market; :mod:`lpperp._boundary_fast` handles one
+LP and one perp per account faster and sends the hard cases (roots on a piece edge) here.
+``numeric_boundaries`` is the dense-grid + brentq fallback for collateral models without a
+closed form; ``safe_interval`` picks the safe interval around the current price.
+
+Conventions
+-----------
+Arrays have the account axis first: ``P0``, ``const`` (cash minus perp entry notionals) ``(N,)``;
+per LP ``pa, pb, L, k, wb, wq`` ``(N, M)`` (range, human liquidity, shock, base and quote
+weights); per perp ``sizes`` ``(N, J)``; the maintenance schedule as ``floors, rates, deds`` (see
+:meth:`lpperp.perp.MarginRules.maintenance_pieces`). ``g = equity - maintenance`` in quote units;
+boundaries are returned ``(N, K)`` sorted and NaN-padded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from lpperp.collateral import weighted_value
+
+__all__ = ["TOL", "g_direct", "general_kernel", "maintenance", "numeric_boundaries", "safe_interval"]
+
+_EDGE_RTOL = 1e-12  # roots this close (relative) to a piece edge still belong to the piece
+_DUP_RTOL = 1e-11  # candidate roots closer than this (relative) are one root
+TOL = 1e-9  # roots within this (relative) of a piece edge send the account to general_kernel
+
+
+def maintenance(notional: np.ndarray, floors: np.ndarray, rates: np.ndarray, deds: np.ndarray):
+    k = np.searchsorted(floors, notional, side="right") - 1
+    return notional * rates[k] - deds[k], rates[k], deds[k]
+
+
+def g_direct(P, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds) -> np.ndarray:
+    """``equity - maintenance`` at prices ``P`` of shape ``(N, K)`` (account axis first)."""
+    P = np.asarray(P, dtype=float)
+    coll = weighted_value(
+        P[..., None], pa[:, None, :], pb[:, None, :], L[:, None, :],
+        k[:, None, :], wb[:, None, :], wq[:, None, :],
+    )
+    g = np.sum(coll, axis=-1) + const[:, None]
+    q = sizes[:, None, :]
+    mm, _, _ = maintenance(np.abs(q) * P[..., None], floors, rates, deds)
+    g = g + np.sum(q * P[..., None] - mm, axis=-1)
+    return g
+
+
+def _piece_coefficients(rep, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds):
+    """``(a, b, c)`` of ``g = a P + b sqrt(P) + c`` on the pieces represented by ``rep`` (N, K)."""
+    r = rep[..., None]
+    pa_, pb_, L_, k_ = pa[:, None, :], pb[:, None, :], L[:, None, :], k[:, None, :]
+    wb_, wq_ = wb[:, None, :], wq[:, None, :]
+    sa, sb = np.sqrt(pa_), np.sqrt(pb_)
+    q_ = k_ * r
+    below = q_ < pa_
+    above = q_ > pb_
+    inside = ~below & ~above
+    a = np.where(below, wb_ * k_ * L_ * (1.0 / sa - 1.0 / sb), np.where(inside, -wb_ * L_ * k_ / sb, 0.0))
+    b = np.where(inside, L_ * (wb_ + wq_) * np.sqrt(k_), 0.0)
+    c = np.where(inside, -wq_ * L_ * sa, np.where(above, wq_ * L_ * (sb - sa), 0.0))
+    a, b, c = a.sum(-1), b.sum(-1), c.sum(-1) + const[:, None]
+    q = sizes[:, None, :]
+    _, rk, dk = maintenance(np.abs(q) * r, floors, rates, deds)
+    a = a + np.sum(q - np.abs(q) * rk, axis=-1)
+    c = c + np.sum(dk, axis=-1)
+    return a, b, c
+
+
+def _quadratic_roots_s(a, b, c):
+    """Both real roots in ``s`` of ``a s^2 + b s + c`` (NaN where none), stable formulas."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # scale each equation to O(1) coefficients: no underflow in b^2 - 4ac
+        m = np.maximum(np.maximum(np.abs(a), np.abs(b)), np.abs(c))
+        m = np.where(m > 0, m, 1.0)
+        a, b, c = a / m, b / m, c / m
+        disc = b * b - 4.0 * a * c
+        sq = np.sqrt(np.where(disc > 0, disc, np.nan))
+        qq = -0.5 * (b + np.where(b >= 0, sq, -sq))
+        r1 = qq / a
+        r2 = c / qq
+        lin = a == 0
+        r_lin = np.where(b != 0, -c / b, np.nan)
+        r1 = np.where(lin, r_lin, r1)
+        r2 = np.where(lin, np.nan, r2)
+    return r1, r2
+
+
+def _representatives(lo: np.ndarray, hi: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """A point strictly inside each segment ``(lo, hi)``: geometric mid, ``hi/2`` or ``2 lo``."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        mid = np.sqrt(lo * hi)
+        rep = np.where(lo <= 0, hi / 2.0, np.where(np.isinf(hi), 2.0 * lo, mid))
+        rep = np.where((lo <= 0) & np.isinf(hi), fallback, rep)
+    return rep
+
+
+def _sort_inf(x: np.ndarray) -> np.ndarray:
+    return np.sort(np.where(np.isfinite(x), x, np.inf), axis=-1)
+
+
+def general_kernel(P0, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds):
+    """Closed-form boundaries for N accounts. Returns (boundaries (N, K) NaN-padded, g0)."""
+    n = P0.shape[0]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        has_lp = L > 0
+        edges_lp = np.concatenate(
+            [np.where(has_lp, pa / k, np.inf), np.where(has_lp, pb / k, np.inf)], axis=1
+        )
+        aq = np.abs(sizes)
+        edges_t = (floors[1:][None, None, :] / aq[:, :, None]).reshape(n, -1)
+    edges = _sort_inf(np.concatenate([edges_lp, edges_t], axis=1))
+    lo = np.concatenate([np.zeros((n, 1)), edges], axis=1)
+    hi = np.concatenate([edges, np.full((n, 1), np.inf)], axis=1)
+    valid = np.isfinite(lo)
+    rep = _representatives(lo, hi, P0[:, None] * np.ones_like(lo))
+    rep = np.where(valid, rep, 1.0)
+    a, b, c = _piece_coefficients(rep, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds)
+    cands = []
+    for s in _quadratic_roots_s(a, b, c):
+        with np.errstate(invalid="ignore", over="ignore"):
+            p = s * s
+            ok = (
+                valid
+                & (s > 0)
+                & np.isfinite(p)
+                & (p >= lo * (1 - _EDGE_RTOL))
+                & (p <= hi * (1 + _EDGE_RTOL))
+            )
+        cands.append(np.where(ok, p, np.inf))
+    cand = _sort_inf(np.concatenate(cands, axis=1))
+    # merge duplicates (a root on a piece edge is found from both sides)
+    dup = np.zeros_like(cand, dtype=bool)
+    dup[:, 1:] = np.isfinite(cand[:, 1:]) & (cand[:, 1:] <= cand[:, :-1] * (1 + _DUP_RTOL))
+    cand = _sort_inf(np.where(dup, np.inf, cand))
+    keep = np.isfinite(cand).any(axis=0)
+    cand = cand[:, keep] if keep.any() else cand[:, :0]
+    # classify the segments between candidates; keep candidates where safety changes
+    seg_lo = np.concatenate([np.zeros((n, 1)), cand], axis=1)
+    seg_hi = np.concatenate([cand, np.full((n, 1), np.inf)], axis=1)
+    seg_rep = _representatives(seg_lo, seg_hi, P0[:, None] * np.ones_like(seg_lo))
+    seg_rep = np.where(np.isfinite(seg_lo), seg_rep, 1.0)
+    g_seg = g_direct(seg_rep, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds)
+    safe = g_seg >= 0
+    # segments after the last finite candidate inherit the last real segment's safety
+    n_fin = np.isfinite(cand).sum(axis=1)
+    last_safe = np.take_along_axis(safe, n_fin[:, None], axis=1)
+    col = np.arange(safe.shape[1])[None, :]
+    safe = np.where(col > n_fin[:, None], last_safe, safe)
+    change = np.isfinite(cand) & (safe[:, :-1] != safe[:, 1:])
+    bnd = _sort_inf(np.where(change, cand, np.inf))
+    keep = np.isfinite(bnd).any(axis=0)
+    bnd = bnd[:, keep] if keep.any() else bnd[:, :0]
+    bnd = np.where(np.isfinite(bnd), bnd, np.nan)
+    g0 = g_direct(P0[:, None], pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds)[:, 0]
+    return bnd, g0
+
+
+def numeric_boundaries(g: Callable[[np.ndarray], np.ndarray], P0: float, breakpoints: Sequence[float]):
+    """Boundaries of a scalar account by a dense log grid + brentq (no closed form)."""
+    from scipy.optimize import brentq  # heavy: imported on first use, not with lpperp
+
+    grid = np.unique(
+        np.concatenate(
+            [P0 * np.logspace(-6, 6, 24001), [P0], np.asarray(breakpoints, dtype=float)]
+        )
+    )
+    grid = grid[np.isfinite(grid) & (grid > 0)]
+    vals = g(grid)
+    safe = vals >= 0
+    out = []
+    for i in np.flatnonzero(safe[:-1] != safe[1:]):
+        lo, hi = grid[i], grid[i + 1]
+        if vals[i] == 0:
+            out.append(lo)
+        elif vals[i + 1] == 0:
+            out.append(hi)
+        else:
+            out.append(brentq(lambda x: float(g(np.array([x]))[0]), lo, hi, xtol=1e-14 * lo,
+                              rtol=4 * np.finfo(float).eps, maxiter=200))
+    return np.unique(np.asarray(out, dtype=float)), float(g(np.array([P0]))[0])
+
+
+def safe_interval(bnd: np.ndarray, P0: np.ndarray, g0: np.ndarray, gfun: Callable):
+    """Safe interval containing ``P0`` (NaN, NaN where already liquidatable).
+
+    When a boundary lies at ``P0`` (within ``1e-9`` relative), ``gfun(P)`` (prices of shape
+    (N, 1)) tells on which side of it the account is safe: the interval is the safe side.
+    """
+    b = np.where(np.isnan(bnd), np.inf, bnd)
+    p0 = P0[:, None]
+    at = np.abs(b - p0) <= TOL * p0
+    below = np.where((b < p0) & ~at, b, -np.inf).max(axis=1, initial=-np.inf)
+    above = np.where((b > p0) & ~at, b, np.inf).min(axis=1, initial=np.inf)
+    lower = np.where(below == -np.inf, 0.0, below)
+    upper = above
+    on = at.any(axis=1)
+    if on.any():
+        r_at = np.where(at, b, np.nan)
+        r_lo = np.fmin.reduce(r_at, axis=1)
+        r_hi = np.fmax.reduce(r_at, axis=1)
+        r_lo = np.where(on, r_lo, P0)
+        r_hi = np.where(on, r_hi, P0)
+        up_safe = gfun(_representatives(r_hi, above, 2.0 * r_hi)[:, None])[:, 0] >= 0
+        down_safe = gfun(_representatives(lower, r_lo, P0)[:, None])[:, 0] >= 0
+        lower = np.where(on & up_safe, r_hi, lower)
+        upper = np.where(on & ~up_safe & down_safe, r_lo, upper)
+        point = on & ~up_safe & ~down_safe
+        lower = np.where(point, r_lo, lower)
+        upper = np.where(point, r_hi, upper)
+    bad = g0 < 0
+    return np.where(bad, np.nan, lower), np.where(bad, np.nan, upper)
