@@ -259,16 +259,29 @@ class _AccountBase:
     def _price_at(self, p: float, market: str | None) -> Any:  # pragma: no cover
         raise NotImplementedError
 
-    def summary(self, price: Any, market: str | None = None) -> AccountSummary:
+    def summary(
+        self, price: Any, market: str | None = None, *, liquidation: Any = None
+    ) -> AccountSummary:
         """The key figures at one price, with an HTML table for notebooks.
+
+        ``liquidation``: this account's :meth:`liquidation` at the same ``price`` (and
+        ``market``) when already computed, e.g. by an explorer that also draws the boundaries;
+        it is used as is instead of solving the boundaries again. A result for another price is
+        refused.
 
         >>> a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0,
         ...                     rules=MarginRules("x", 0.1, 0.05))
         >>> s = a.summary(3000.0)
         >>> round(s.health, 4), round(s.liquidation_above, 2), s.liquidatable
         (2.2222, 3174.6, False)
+        >>> liq = a.liquidation(3000.0)
+        >>> round(a.summary(3000.0, liquidation=liq).liquidation_above, 2)
+        3174.6
         """
-        liq = self.liquidation(price, market)
+        if liquidation is None:
+            liq = self.liquidation(price, market)
+        else:
+            liq = _solved_for(liquidation, price, market)
         f = float
         return AccountSummary(
             equity=f(self.equity(price)),
@@ -282,6 +295,29 @@ class _AccountBase:
             distance_pct=f(np.asarray(liq.distance_pct).reshape(-1)[0]),
             liquidatable=bool(self.is_liquidatable(price)),
         )
+
+
+def _solved_for(liquidation: Any, price: Any, market: str | None) -> Any:
+    """``liquidation`` if it is one account's result at ``price`` (the moving market's price)."""
+    from lpperp.liquidation import LiquidationResult
+
+    if not isinstance(liquidation, LiquidationResult):
+        raise LpperpError(
+            f"liquidation must be a LiquidationResult (from account.liquidation(price)), got "
+            f"{type(liquidation).__name__}"
+        )
+    solved = np.asarray(liquidation.price, dtype=float).reshape(-1)
+    if isinstance(price, Mapping):
+        given = [price[market]] if market in price else list(price.values())
+    else:
+        given = [price]
+    given_at = np.asarray(given, dtype=float).reshape(-1)
+    if solved.size != 1 or not np.any(np.isclose(solved[0], given_at, rtol=1e-12, atol=0.0)):
+        raise LpperpError(
+            f"liquidation was solved at price {liquidation.price!r}, not at the summary's price "
+            f"{price!r}: pass account.liquidation(price, market) for the same price, or omit it"
+        )
+    return liquidation
 
 
 def _fmt(x: float) -> str:

@@ -163,6 +163,25 @@ def test_summaries_and_reprs():
         assert obj._repr_html_().startswith("<table>")
 
 
+
+def test_summary_reuses_a_solved_liquidation():
+    from dataclasses import astuple
+
+    iso = IsolatedAccount(PerpPosition(-6.0, P0), LP, rules=FLAT)
+    eth, btc = PerpPosition(-2.0, P0), PerpPosition(0.1, 60_000.0, "BTC")
+    cross = CrossAccount((eth, btc), (LP,), 1000.0, lp_markets=("ETH",), rules=FLAT)
+    prices = {"ETH": P0, "BTC": 60_000.0}
+    for acct, price, market in ((iso, P0, None), (cross, prices, "ETH"), (cross, prices, "BTC")):
+        fresh = acct.summary(price, market)
+        reused = acct.summary(price, market, liquidation=acct.liquidation(price, market))
+        np.testing.assert_array_equal(astuple(reused), astuple(fresh))  # NaN == NaN here
+    with pytest.raises(ValueError, match="solved at price"):
+        iso.summary(P0, liquidation=iso.liquidation(3100.0))
+    with pytest.raises(ValueError, match="solved at price"):
+        cross.summary(prices, "BTC", liquidation=cross.liquidation(prices, "ETH"))
+    with pytest.raises(ValueError, match="LiquidationResult"):
+        iso.summary(P0, liquidation=3174.6)
+
 def test_bad_input():
     with pytest.raises(ValueError, match="perp"):
         IsolatedAccount("ETH")

@@ -408,7 +408,7 @@ def compute_health(scenario: HealthScenario, grid: np.ndarray | None = None) -> 
     lp = s.lp()
     liq = acct.liquidation(s.price)
     bnd = np.asarray(liq.boundaries, dtype=float).reshape(-1)
-    summary = acct.summary(s.price)
+    summary = acct.summary(s.price, liquidation=liq)  # the boundaries solved once
     if grid is None:
         near = [x for x in (summary.liquidation_below, summary.liquidation_above) if np.isfinite(x)]
         grid = price_grid(s.entry_price, include=(s.price_lower, s.price_upper, s.price, *near))
@@ -571,9 +571,11 @@ def compute_wallet(scenario: WalletScenario, grid: np.ndarray | None = None) -> 
     s = scenario
     iso_e, iso_b = s.isolated_accounts()
     cross = s.cross_account()
-    iso_eth = iso_e.summary(s.eth_price)
+    liq_iso = iso_e.liquidation(s.eth_price)
+    liq_cross = cross.liquidation(s.prices, market="ETH")
+    iso_eth = iso_e.summary(s.eth_price, liquidation=liq_iso)  # the boundaries solved once
     iso_btc = iso_b.summary(s.btc_price)
-    cross_eth = cross.summary(s.prices, market="ETH")
+    cross_eth = cross.summary(s.prices, market="ETH", liquidation=liq_cross)
     cross_btc = cross.summary(s.prices, market="BTC")
     if grid is None:
         near = [x for x in (iso_eth.liquidation_below, iso_eth.liquidation_above,
@@ -588,9 +590,8 @@ def compute_wallet(scenario: WalletScenario, grid: np.ndarray | None = None) -> 
     buf_b = np.full_like(grid, g_b)
     pr = {"ETH": grid, "BTC": s.btc_price}
     buf_c = np.asarray(cross.equity(pr)) - np.asarray(cross.maintenance_requirement(pr))
-    b_iso = np.asarray(iso_e.liquidation(s.eth_price).boundaries, dtype=float).reshape(-1)
-    b_cross = np.asarray(cross.liquidation(s.prices, market="ETH").boundaries,
-                         dtype=float).reshape(-1)
+    b_iso = np.asarray(liq_iso.boundaries, dtype=float).reshape(-1)
+    b_cross = np.asarray(liq_cross.boundaries, dtype=float).reshape(-1)
     lo, hi = float(grid[0]), float(grid[-1])
 
     def g_iso(p: np.ndarray) -> np.ndarray:
