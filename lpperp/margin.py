@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from lpperp._results import AccountSummary, LiquidationOutcome, ModeComparison, html_table
 from lpperp._validate import LpperpError, finite, one_of, positive
 from lpperp.collateral import CollateralModel, StaticFactor
 from lpperp.perp import MarginRules, PerpPosition
@@ -320,63 +321,6 @@ def _solved_for(liquidation: Any, price: Any, market: str | None) -> Any:
     return liquidation
 
 
-def _fmt(x: float) -> str:
-    if isinstance(x, bool):
-        return "yes" if x else "no"
-    if np.isnan(x):
-        return "-"
-    if np.isinf(x):
-        return "∞" if x > 0 else "-∞"
-    return f"{x:,.2f}" if abs(x) >= 1 else f"{x:.4g}"
-
-
-def _html_table(rows: Sequence[tuple[str, Any]], header: Sequence[str] = ()) -> str:
-    head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join(
-        "<tr><td>" + name + "</td>" + "".join(
-            f"<td>{_fmt(v) if not isinstance(v, str) else v}</td>"
-            for v in (vals if isinstance(vals, tuple) else (vals,))
-        ) + "</tr>"
-        for name, vals in rows
-    )
-    return f"<table>{'<thead><tr>' + head + '</tr></thead>' if head else ''}<tbody>{body}</tbody></table>"
-
-
-@dataclass(frozen=True)
-class AccountSummary:
-    """Key margin figures of an account at one price (quote units unless noted)."""
-
-    equity: float
-    maintenance: float
-    initial: float
-    free_collateral: float
-    health: float
-    leverage: float
-    liquidation_below: float
-    liquidation_above: float
-    distance_pct: float
-    liquidatable: bool
-
-    def _repr_html_(self) -> str:
-        return _html_table([(k.replace("_", " "), v) for k, v in self.__dict__.items()])
-
-
-@dataclass(frozen=True)
-class LiquidationOutcome:
-    """A liquidation at ``price``: requirement, penalty, what is left and what was lost."""
-
-    price: float
-    equity: float
-    maintenance: float
-    penalty: float
-    remaining: float
-    loss: float
-    equity_now: float
-
-    def _repr_html_(self) -> str:
-        return _html_table([(k.replace("_", " "), v) for k, v in self.__dict__.items()])
-
-
 @dataclass(frozen=True)
 class IsolatedAccount(_AccountBase):
     """One perp and its own collateral (an LP, cash that may be negative, or both).
@@ -492,7 +436,7 @@ class IsolatedAccount(_AccountBase):
         p, lp = self.perp, self.lp
         perp = "none" if p is None else f"{p.size:+g} {p.market} @ {p.entry_price:g}"
         lp = "none" if lp is None else f"[{lp.price_lower:g}, {lp.price_upper:g}] L={lp.liquidity:.6g}"
-        return _html_table([("mode", "isolated"), ("perp", perp), ("LP", lp), ("cash", self.cash),
+        return html_table([("mode", "isolated"), ("perp", perp), ("LP", lp), ("cash", self.cash),
                             ("rules", self.rules.name)])
 
 
@@ -721,35 +665,7 @@ class CrossAccount(_AccountBase):
             (f"LP {m}", f"[{lp.price_lower:g}, {lp.price_upper:g}] L={lp.liquidity:.6g}")
             for lp, m in zip(self.lps, self.lp_markets, strict=True)
         ]
-        return _html_table(rows)
-
-
-@dataclass(frozen=True)
-class ModeComparison:
-    """The same trade under isolated and cross margin: boundaries and what each puts at risk."""
-
-    price: float
-    isolated: AccountSummary
-    cross: AccountSummary
-    isolated_at_risk: float
-    cross_at_risk: float
-    isolated_outcome: LiquidationOutcome
-    cross_outcome: LiquidationOutcome
-
-    def _repr_html_(self) -> str:
-        i, c = self.isolated, self.cross
-        rows = [
-            ("equity", (i.equity, c.equity)),
-            ("health", (i.health, c.health)),
-            ("liquidation below", (i.liquidation_below, c.liquidation_below)),
-            ("liquidation above", (i.liquidation_above, c.liquidation_above)),
-            ("distance %", (i.distance_pct, c.distance_pct)),
-            ("at risk (max loss)", (self.isolated_at_risk, self.cross_at_risk)),
-            ("penalty at liquidation", (self.isolated_outcome.penalty, self.cross_outcome.penalty)),
-            ("left after liquidation", (self.isolated_outcome.remaining,
-                                        self.cross_outcome.remaining)),
-        ]
-        return _html_table(rows, header=("", "isolated", "cross"))
+        return html_table(rows)
 
 
 def isolated_vs_cross(
