@@ -11,6 +11,7 @@ name says so, frequencies in rebalances per year, ``sigma`` the annualised volat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -185,6 +186,31 @@ def rebalancing_economics(
     )
 
 
+def _net_yield_curve(
+    position: LPPosition,
+    price: float,
+    sigma: float,
+    chain: Chain,
+    max_frequency_per_year: float,
+    **kwargs: Any,
+) -> tuple[np.ndarray, np.ndarray, Callable[[float], float]]:
+    """Net yield per year on a log grid of frequencies, and at one frequency given as ``log n``.
+
+    The grid has 241 frequencies from ``1e-2`` per year to ``max_frequency_per_year``; the
+    function (for a Brent polish between grid points) evaluates :func:`rebalancing_economics`
+    at ``exp(log_n)``. ``kwargs`` are passed to :func:`rebalancing_economics`.
+    """
+    hi = float(positive("max_frequency_per_year", max_frequency_per_year))
+    grid = np.geomspace(1e-2, hi, 241)
+    net = rebalancing_economics(position, price, sigma, chain, grid, **kwargs).net_yield_per_year
+
+    def net_at(log_n: float) -> float:
+        e = rebalancing_economics(position, price, sigma, chain, np.exp(log_n), **kwargs)
+        return float(e.net_yield_per_year[0])
+
+    return grid, net, net_at
+
+
 def break_even_frequency(
     position: LPPosition,
     price: float,
@@ -212,27 +238,20 @@ def break_even_frequency(
     >>> n_l2 > n_l1
     True
     """
-    kwargs = dict(
-        fee_apr=fee_apr, swap_fee_fraction=swap_fee_fraction, pool_liquidity=pool_liquidity,
-        eth_price=eth_price,
+    grid, net, net_at = _net_yield_curve(
+        position, price, sigma, chain, max_frequency_per_year, fee_apr=fee_apr,
+        swap_fee_fraction=swap_fee_fraction, pool_liquidity=pool_liquidity, eth_price=eth_price,
     )
-    hi = float(positive("max_frequency_per_year", max_frequency_per_year))
-    grid = np.geomspace(1e-2, hi, 241)
-    net = rebalancing_economics(position, price, sigma, chain, grid, **kwargs).net_yield_per_year
     if np.all(net < 0):
         return float("nan")
     if net[-1] >= 0:
         return float("inf")
     i = int(np.flatnonzero((net[:-1] >= 0) & (net[1:] < 0))[-1])
 
-    def f(log_n: float) -> float:
-        e = rebalancing_economics(position, price, sigma, chain, np.exp(log_n), **kwargs)
-        return float(e.net_yield_per_year[0])
-
     from scipy import optimize  # heavy: imported on first use, not with lpperp
 
     root = optimize.brentq(
-        f, np.log(grid[i]), np.log(grid[i + 1]), xtol=1e-14, rtol=4 * np.finfo(float).eps
+        net_at, np.log(grid[i]), np.log(grid[i + 1]), xtol=1e-14, rtol=4 * np.finfo(float).eps
     )
     return float(np.exp(root))
 
@@ -261,24 +280,17 @@ def optimal_frequency(
     >>> n_l1 < 52 < n_l2  # less than weekly on mainnet at 20 gwei, more on Arbitrum
     True
     """
-    kwargs = dict(
-        fee_apr=fee_apr, swap_fee_fraction=swap_fee_fraction, pool_liquidity=pool_liquidity,
-        eth_price=eth_price,
+    grid, net, net_at = _net_yield_curve(
+        position, price, sigma, chain, max_frequency_per_year, fee_apr=fee_apr,
+        swap_fee_fraction=swap_fee_fraction, pool_liquidity=pool_liquidity, eth_price=eth_price,
     )
-    hi = float(positive("max_frequency_per_year", max_frequency_per_year))
-    grid = np.geomspace(1e-2, hi, 241)
-    net = rebalancing_economics(position, price, sigma, chain, grid, **kwargs).net_yield_per_year
     i = int(np.argmax(net))
     lo_i, hi_i = max(i - 1, 0), min(i + 1, grid.size - 1)
-
-    def neg(log_n: float) -> float:
-        e = rebalancing_economics(position, price, sigma, chain, np.exp(log_n), **kwargs)
-        return -float(e.net_yield_per_year[0])
 
     from scipy import optimize
 
     res = optimize.minimize_scalar(
-        neg, bounds=(np.log(grid[lo_i]), np.log(grid[hi_i])), method="bounded",
+        lambda log_n: -net_at(log_n), bounds=(np.log(grid[lo_i]), np.log(grid[hi_i])), method="bounded",
         options={"xatol": 1e-10},
     )
     return float(np.exp(res.x))
