@@ -71,6 +71,16 @@ def _figure(widget: bool, **subplot_kwargs: Any) -> go.Figure:
     return go.FigureWidget(base) if widget else base
 
 
+def _layout(fig: go.Figure, *, height: int, top: int, bottom: int = 50, **layout: Any) -> None:
+    """The explorers' common look: white template, a horizontal legend along the top, and the
+    user's zoom kept across updates (``uirevision``); ``layout`` adds to or overrides it."""
+    legend = {"orientation": "h", "y": 0.995, "yanchor": "top", "yref": "container", "x": 0.0}
+    fig.update_layout(**{
+        "height": height, "margin": {"l": 60, "r": 20, "t": top, "b": bottom},
+        "template": "plotly_white", "legend": legend, "uirevision": "lpperp", **layout,
+    })
+
+
 def _span(*arrays: np.ndarray) -> tuple[float, float]:
     """Finite (min, max) over arrays, padded so that a flat curve still gets a visible line."""
     lo = min(float(np.nanmin(a)) for a in arrays)
@@ -203,12 +213,7 @@ def lp_figure(
     fig.update_yaxes(title_text=f"value ({q})", row=1, col=1)
     fig.update_yaxes(title_text="IL (%)", row=2, col=1)
     fig.update_xaxes(title_text=f"price ({q} per {symbols[0]})", row=2, col=1)
-    fig.update_layout(
-        height=580, margin={"l": 60, "r": 20, "t": 70, "b": 50}, template="plotly_white",
-        legend={"orientation": "h", "y": 0.995, "yanchor": "top", "yref": "container",
-                "x": 0.0},
-        uirevision="lpperp",
-    )
+    _layout(fig, height=580, top=70)
     update_lp_figure(fig, result, symbols=symbols)
     resync_view_state(fig)
     return fig
@@ -298,12 +303,7 @@ def health_figure(
     fig.update_yaxes(title_text=q, row=2, col=1)
     fig.update_yaxes(title_text="IL (%)", row=3, col=1)
     fig.update_xaxes(title_text=f"price ({q} per {symbols[0]})", row=3, col=1)
-    fig.update_layout(
-        height=720, margin={"l": 60, "r": 20, "t": 80, "b": 50}, template="plotly_white",
-        legend={"orientation": "h", "y": 0.995, "yanchor": "top", "yref": "container",
-                "x": 0.0},
-        uirevision="lpperp",
-    )
+    _layout(fig, height=720, top=80)
     update_health_figure(fig, result, symbols=symbols)
     resync_view_state(fig)
     return fig
@@ -397,11 +397,7 @@ def wallet_figure(result: Any, *, widget: bool = True) -> go.Figure:
     fig.update_yaxes(title_text="equity − maintenance (USDC)", row=1, col=1)
     fig.update_xaxes(title_text="ETH price (USDC), BTC held fixed", row=1, col=1)
     fig.update_xaxes(title_text="ETH price (USDC), BTC held fixed", row=1, col=2)
-    fig.update_layout(
-        height=680, margin={"l": 60, "r": 20, "t": 80, "b": 40}, template="plotly_white",
-        legend={"orientation": "h", "y": 0.995, "yanchor": "top", "yref": "container", "x": 0.0},
-        uirevision="lpperp",
-    )
+    _layout(fig, height=680, top=80, bottom=40)
     update_wallet_figure(fig, result)
     resync_view_state(fig)
     return fig
@@ -496,13 +492,10 @@ def map_figure(result: Any, *, widget: bool = True) -> go.Figure:
                              textfont={"color": "#111111"}))
     fig.add_trace(go.Scatter(name="entry price", mode="lines", showlegend=False,
                              line={"color": "#555555", "dash": "dash", "width": 1}))
-    fig.update_layout(
-        height=520, margin={"l": 60, "r": 20, "t": 40, "b": 50}, template="plotly_white",
-        xaxis={"title": {"text": "price (USDC per ETH)"}},
-        yaxis={"title": {"text": "range width ± %"}},
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0.0},
-        uirevision="lpperp",
-    )
+    _layout(fig, height=520, top=40,
+            legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0.0},
+            xaxis={"title": {"text": "price (USDC per ETH)"}},
+            yaxis={"title": {"text": "range width ± %"}})
     update_map_figure(fig, result)
     resync_view_state(fig)
     return fig
