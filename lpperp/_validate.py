@@ -26,11 +26,26 @@ __all__ = [
     "one_of",
     "ordered_range",
     "positive",
+    "scalar_or_array",
 ]
 
 
 class LpperpError(ValueError):
     """Bad input to an lpperp function: the message says what was wrong and what is allowed."""
+
+
+def scalar_or_array(x: Any) -> Any:
+    """A result as lpperp returns it: a Python scalar for 0-d input, the array otherwise.
+
+    Numbers come back as ``float`` / float64 arrays, truth values as ``bool`` / bool arrays.
+
+    >>> scalar_or_array(np.float64(2.0)), scalar_or_array([1, 2]).dtype, scalar_or_array(np.True_)
+    (2.0, dtype('float64'), True)
+    """
+    arr = np.asarray(x)
+    if arr.dtype != np.bool_:
+        arr = arr.astype(float, copy=False)
+    return arr.item() if arr.ndim == 0 else arr
 
 
 def _show(x: Any) -> str:

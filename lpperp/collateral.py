@@ -35,6 +35,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from lpperp._validate import LpperpError, fraction, nonnegative, positive
+from lpperp._validate import scalar_or_array as _out
 
 __all__ = [
     "REVERT_LEND_ARBITRUM_WETH_USDC",
@@ -51,10 +52,6 @@ __all__ = [
 
 #: RiskMetrics (J.P. Morgan, 1996) decay for daily returns: ``var_t = 0.94 var_{t-1} + 0.06 r_t^2``.
 RISKMETRICS_LAMBDA = 0.94
-
-
-def _out(x: Any) -> Any:
-    return float(x) if np.ndim(x) == 0 else x
 
 
 def weighted_value(

@@ -27,6 +27,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ._validate import LpperpError, finite, nonnegative, one_of, positive
+from ._validate import scalar_or_array as _out
 from .liquidity import amounts_for_liquidity
 from .position import LPPosition
 
@@ -53,11 +54,25 @@ __all__ = [
 ]
 
 Action = Literal[
-    "mint", "increase", "decrease", "collect", "burn", "exit", "swap", "recentre",
+    "mint",
+    "increase",
+    "decrease",
+    "collect",
+    "burn",
+    "exit",
+    "swap",
+    "recentre",
     "margin_transfer",
 ]
 ACTIONS: tuple[str, ...] = (
-    "mint", "increase", "decrease", "collect", "burn", "exit", "swap", "recentre",
+    "mint",
+    "increase",
+    "decrease",
+    "collect",
+    "burn",
+    "exit",
+    "swap",
+    "recentre",
     "margin_transfer",
 )
 """Actions priced by :func:`action_cost`; ``exit`` = decrease + collect + burn in one multicall,
@@ -72,11 +87,6 @@ GWEI = 1e9
 SIGNATURE_BYTES = 68.0
 """Bytes GasPriceOracle adds to the compressed unsigned transaction for its signature (Fjord)."""
 WEI_PER_ETH = 1e18
-
-
-def _out(x: Any) -> Any:
-    x = np.asarray(x, dtype=float)
-    return float(x) if x.ndim == 0 else x
 
 
 # ------------------------------------------------------------------------------------------------
@@ -230,8 +240,12 @@ class Chain:
         positive("gas_price_gwei", self.gas_price_gwei)
         positive("block_time_s", self.block_time_s)
         for name in (
-            "l1_base_fee_gwei", "blob_base_fee_gwei", "base_fee_scalar", "blob_base_fee_scalar",
-            "tx_envelope_bytes", "arbitrum_l1_overhead_bytes",
+            "l1_base_fee_gwei",
+            "blob_base_fee_gwei",
+            "base_fee_scalar",
+            "blob_base_fee_scalar",
+            "tx_envelope_bytes",
+            "arbitrum_l1_overhead_bytes",
         ):
             nonnegative(name, getattr(self, name))
         positive("compression_ratio", self.compression_ratio)
@@ -313,7 +327,10 @@ OPTIMISM = Chain(
         "fee 1/16 of it (EIP-7918 reserve price). Blocks 2 s."
     ),
     weak=(
-        "gas_price_gwei", "l1_base_fee_gwei", "blob_base_fee_gwei", "compression_ratio",
+        "gas_price_gwei",
+        "l1_base_fee_gwei",
+        "blob_base_fee_gwei",
+        "compression_ratio",
         "tx_envelope_bytes",
     ),
 )
@@ -597,20 +614,3 @@ def recentre_cost(
     gas = np.asarray(action_cost(chain, "recentre").total_eth) * ethp
     x = recentre_swap_base(position, p, reference_price)
     return _out(gas + np.asarray(swap_cost(x, p, swap_fee_fraction, pool_liquidity)))
-
-
-_MOVED_TO_REBALANCING = frozenset(
-    {"RebalanceEconomics", "rebalancing_economics", "break_even_frequency", "optimal_frequency"}
-)
-
-
-def __getattr__(name: str) -> Any:
-    """Keep the rebalancing economics importable from here (they live in lpperp.rebalancing).
-
-    Silent for now: importers still in flight use ``from lpperp.costs import optimal_frequency``.
-    """
-    if name in _MOVED_TO_REBALANCING:
-        from . import rebalancing
-
-        return getattr(rebalancing, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -27,6 +27,7 @@ import numpy as np
 
 from lpperp._results import AccountSummary, LiquidationOutcome, ModeComparison, html_table
 from lpperp._validate import LpperpError, finite, one_of, positive
+from lpperp._validate import scalar_or_array as _out
 from lpperp.collateral import CollateralModel, StaticFactor
 from lpperp.perp import MarginRules, PerpPosition
 
@@ -45,10 +46,6 @@ __all__ = [
 DEFAULT_RULES = MarginRules.from_max_leverage(
     25.0, name="25x, MMF 2 % (Hyperliquid-style)", source="MMF = 1 / (2 max leverage)"
 )
-
-
-def _out(x: Any) -> Any:
-    return float(x) if np.ndim(x) == 0 else x
 
 
 def _ratio(num: Any, den: Any, zero_den_sign: Any) -> Any:
@@ -342,7 +339,9 @@ class IsolatedAccount(_AccountBase):
 
     def __post_init__(self) -> None:
         if self.perp is not None and not isinstance(self.perp, PerpPosition):
-            raise LpperpError(f"perp must be a PerpPosition or None, got {type(self.perp).__name__}")
+            raise LpperpError(
+                f"perp must be a PerpPosition or None, got {type(self.perp).__name__}"
+            )
         if not isinstance(self.rules, MarginRules):
             raise LpperpError(f"rules must be a MarginRules, got {type(self.rules).__name__}")
         for name in ("cash", "accrued_fees", "funding_paid"):
@@ -435,9 +434,20 @@ class IsolatedAccount(_AccountBase):
     def _repr_html_(self) -> str:
         p, lp = self.perp, self.lp
         perp = "none" if p is None else f"{p.size:+g} {p.market} @ {p.entry_price:g}"
-        lp = "none" if lp is None else f"[{lp.price_lower:g}, {lp.price_upper:g}] L={lp.liquidity:.6g}"
-        return html_table([("mode", "isolated"), ("perp", perp), ("LP", lp), ("cash", self.cash),
-                            ("rules", self.rules.name)])
+        lp = (
+            "none"
+            if lp is None
+            else f"[{lp.price_lower:g}, {lp.price_upper:g}] L={lp.liquidity:.6g}"
+        )
+        return html_table(
+            [
+                ("mode", "isolated"),
+                ("perp", perp),
+                ("LP", lp),
+                ("cash", self.cash),
+                ("rules", self.rules.name),
+            ]
+        )
 
 
 def _without_perp(acct: IsolatedAccount) -> IsolatedAccount:
@@ -505,7 +515,9 @@ class CrossAccount(_AccountBase):
             if missing:
                 raise LpperpError(f"rules mapping has no MarginRules for markets {sorted(missing)}")
         elif not isinstance(self.rules, MarginRules):
-            raise LpperpError(f"rules must be MarginRules or a mapping, got {type(self.rules).__name__}")
+            raise LpperpError(
+                f"rules must be MarginRules or a mapping, got {type(self.rules).__name__}"
+            )
 
     @property
     def markets(self) -> tuple[str, ...]:
@@ -525,7 +537,9 @@ class CrossAccount(_AccountBase):
         if isinstance(price, Mapping):
             missing = set(mk) - set(price)
             if missing:
-                raise LpperpError(f"price mapping lacks markets {sorted(missing)}; give all of {mk}")
+                raise LpperpError(
+                    f"price mapping lacks markets {sorted(missing)}; give all of {mk}"
+                )
             return {m: positive(f"price[{m!r}]", price[m]) for m in mk}
         if len(mk) > 1:
             raise LpperpError(
@@ -622,8 +636,10 @@ class CrossAccount(_AccountBase):
                 entries.append(perp.entry_price)
             else:
                 r = self.rules_for(perp.market)
-                base_const = base_const + perp.pnl(pr[perp.market]) - r.maintenance_margin(
-                    perp.notional(pr[perp.market])
+                base_const = (
+                    base_const
+                    + perp.pnl(pr[perp.market])
+                    - r.maintenance_margin(perp.notional(pr[perp.market]))
                 )
         lps = [self.lps[i] for i in lp_idx]
         if isinstance(self.rules, Mapping) and market not in self.rules:
@@ -652,7 +668,9 @@ class CrossAccount(_AccountBase):
             def g(P: np.ndarray) -> np.ndarray:
                 full = {**others, market: P}
                 parts = self._parts(full)
-                eq = parts["coll"] + self.cash + parts["pnl"] + self.accrued_fees - self.funding_paid
+                eq = (
+                    parts["coll"] + self.cash + parts["pnl"] + self.accrued_fees - self.funding_paid
+                )
                 return eq - parts["mm"]
 
             inp["numeric_g"] = g

@@ -20,15 +20,21 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import LpperpError, fraction, integer, nonnegative, ordered_range, positive
+from ._validate import (
+    LpperpError,
+    fraction,
+    integer,
+    nonnegative,
+    ordered_range,
+    positive,
+)
+from ._validate import (
+    scalar_or_array as _out,
+)
 from .liquidity import amounts_for_liquidity, liquidity_for_amounts, value_for_liquidity
 from .units import MAX_TICK, MIN_TICK, PoolSpec
 
 __all__ = ["LPPosition", "impermanent_loss_in_range"]
-
-
-def _out(x: Any) -> Any:
-    return float(x) if np.ndim(x) == 0 else x
 
 
 @dataclass(frozen=True)

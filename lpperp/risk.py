@@ -35,7 +35,17 @@ from typing import Any, Literal
 import numpy as np
 from scipy.special import log_ndtr, ndtr, ndtri
 
-from lpperp._validate import LpperpError, fraction, integer, nonnegative, one_of, positive
+from lpperp._validate import (
+    LpperpError,
+    fraction,
+    integer,
+    nonnegative,
+    one_of,
+    positive,
+)
+from lpperp._validate import (
+    scalar_or_array as _out,
+)
 from lpperp.processes import (
     PriceProcess,
     cumsum_time,
@@ -61,12 +71,9 @@ BGK_BETA = 0.5825971579390107
 Monitoring = Literal["discrete", "bgk", "bridge"]
 
 
-def _out(x: Any) -> Any:
-    return float(x) if np.ndim(x) == 0 else x
-
-
-def bgk_shift(barrier: Any, price: Any, sigma_per_year: Any, dt_years: Any,
-              toward_price: bool = False) -> Any:
+def bgk_shift(
+    barrier: Any, price: Any, sigma_per_year: Any, dt_years: Any, toward_price: bool = False
+) -> Any:
     """Move a barrier by ``exp(beta sigma sqrt(dt))`` away from (or toward) ``price``.
 
     Away: the continuous barrier equivalent to a discrete one (``H e^{-beta sigma sqrt dt}`` below
@@ -189,12 +196,18 @@ def band_exit_probability(
     lo, hi = _bounds(lower, upper)
     if dt_years is not None:
         dt = float(positive("dt_years", dt_years))
-        lo = np.where(lo > 0, np.asarray(bgk_shift(np.where(lo > 0, lo, 1.0), np.inf, sig, dt)), 0.0)
-        hi = np.where(np.isfinite(hi), np.asarray(bgk_shift(np.where(np.isfinite(hi), hi, 1.0),
-                                                            0.0, sig, dt)), np.inf)
+        lo = np.where(
+            lo > 0, np.asarray(bgk_shift(np.where(lo > 0, lo, 1.0), np.inf, sig, dt)), 0.0
+        )
+        hi = np.where(
+            np.isfinite(hi),
+            np.asarray(bgk_shift(np.where(np.isfinite(hi), hi, 1.0), 0.0, sig, dt)),
+            np.inf,
+        )
     one_lo = first_passage_probability(p, np.where(lo > 0, lo, 1.0), sig, t, nu + 0.5 * sig**2)
-    one_hi = first_passage_probability(p, np.where(np.isfinite(hi), hi, 1.0), sig, t,
-                                       nu + 0.5 * sig**2)
+    one_hi = first_passage_probability(
+        p, np.where(np.isfinite(hi), hi, 1.0), sig, t, nu + 0.5 * sig**2
+    )
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         a = np.log(np.where(lo > 0, lo, 1.0) / p)
         b = np.log(np.where(np.isfinite(hi), hi, 1.0) / p)
@@ -211,11 +224,14 @@ def band_exit_probability(
             log_k1 = 2 * n * w * nu / sig**2
             log_k2 = 2 * (b + n * w) * nu / sig**2
             surv = surv + _scaled_mass(log_k1, (b - 2 * n * w - c) / s, (a - 2 * n * w - c) / s)
-            surv = surv - _scaled_mass(log_k2, (-b - 2 * n * w - c) / s,
-                                       (a - 2 * b - 2 * n * w - c) / s)
+            surv = surv - _scaled_mass(
+                log_k2, (-b - 2 * n * w - c) / s, (a - 2 * b - 2 * n * w - c) / s
+            )
         two = np.clip(1.0 - surv, 0.0, 1.0)
     inside = (p > lo) & (p < hi)
-    out = np.where(lo > 0, np.where(np.isfinite(hi), two, one_lo), np.where(np.isfinite(hi), one_hi, 0.0))
+    out = np.where(
+        lo > 0, np.where(np.isfinite(hi), two, one_lo), np.where(np.isfinite(hi), one_hi, 0.0)
+    )
     out = np.where(t == 0, 0.0, out)
     return _out(np.where(inside, out, 1.0))
 
@@ -296,18 +312,23 @@ class LiquidationRisk:
         return 1.0 - self.ci_high, 1.0 - self.ci_low
 
     def _repr_html_(self) -> str:
-        rows = [("liquidation probability", f"{self.probability:.4f} ± {self.stderr:.4f}"),
-                (f"{self.confidence:.0%} interval", f"[{self.ci_low:.4f}, {self.ci_high:.4f}]"),
-                ("survival", f"{self.survival:.4f}"),
-                ("paths x steps", f"{self.n_paths:,} x {self.n_steps}"),
-                ("horizon, days", f"{self.tau_years * 365:g}"), ("monitoring", self.monitoring)]
+        rows = [
+            ("liquidation probability", f"{self.probability:.4f} ± {self.stderr:.4f}"),
+            (f"{self.confidence:.0%} interval", f"[{self.ci_low:.4f}, {self.ci_high:.4f}]"),
+            ("survival", f"{self.survival:.4f}"),
+            ("paths x steps", f"{self.n_paths:,} x {self.n_steps}"),
+            ("horizon, days", f"{self.tau_years * 365:g}"),
+            ("monitoring", self.monitoring),
+        ]
         body = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
         return f"<table><tbody>{body}</tbody></table>"
 
     def __repr__(self) -> str:
-        return (f"LiquidationRisk(p={self.probability:.4f} ± {self.stderr:.4f}, "
-                f"{self.confidence:.0%} CI [{self.ci_low:.4f}, {self.ci_high:.4f}], "
-                f"{self.n_paths} paths x {self.n_steps} steps, {self.monitoring})")
+        return (
+            f"LiquidationRisk(p={self.probability:.4f} ± {self.stderr:.4f}, "
+            f"{self.confidence:.0%} CI [{self.ci_low:.4f}, {self.ci_high:.4f}], "
+            f"{self.n_paths} paths x {self.n_steps} steps, {self.monitoring})"
+        )
 
 
 def liquidation_probability(
@@ -379,11 +400,13 @@ def liquidation_probability(
     side_counts = np.zeros(2)
     sum_p = sum_p2 = 0.0
     done = 0
-    chunks = iter_increments(process, tau, ns, npaths, seed, chunk_paths=chunk_paths,
-                             chunk_steps=chunk_steps)
+    chunks = iter_increments(
+        process, tau, ns, npaths, seed, chunk_paths=chunk_paths, chunk_steps=chunk_steps
+    )
     try:
-        for a, b, steps in progress_bar(chunks, n_chunks(npaths, chunk_paths), progress,
-                                        "liquidation MC"):
+        for a, b, steps in progress_bar(
+            chunks, n_chunks(npaths, chunk_paths), progress, "liquidation MC"
+        ):
             m = b - a
             x_prev = np.zeros(m)
             alive = np.ones(m, dtype=bool)
@@ -394,7 +417,7 @@ def liquidation_probability(
             for t0, x in steps:
                 cumsum_time(x, x_prev)
                 if bridge:
-                    surv_by_step[t0 + 1:t0 + 1 + x.shape[0]] = _bridge_update(
+                    surv_by_step[t0 + 1 : t0 + 1 + x.shape[0]] = _bridge_update(
                         x, x_prev, log_lo, log_hi, inv_var, surv, alive
                     )
                     x_prev = x[-1].copy()
@@ -411,7 +434,7 @@ def liquidation_probability(
                     alive[new] = False
                 x_prev = x[-1].copy()
             if bridge:
-                hit_counts[1:ns + 1] += -np.diff(surv_by_step)
+                hit_counts[1 : ns + 1] += -np.diff(surv_by_step)
                 ended = surv * alive
                 sum_p += float((1.0 - ended).sum())
                 sum_p2 += float(((1.0 - ended) ** 2).sum())
@@ -419,9 +442,12 @@ def liquidation_probability(
     except KeyboardInterrupt:
         if done == 0:
             raise
-        warnings.warn(f"interrupted: estimate from the {done} of {npaths} paths completed",
-                      RuntimeWarning, stacklevel=2)
-    cum = np.concatenate(([0.0], np.cumsum(hit_counts[1:ns + 1]))) / done
+        warnings.warn(
+            f"interrupted: estimate from the {done} of {npaths} paths completed",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    cum = np.concatenate(([0.0], np.cumsum(hit_counts[1 : ns + 1]))) / done
     if bridge:
         prob = sum_p / done
         var = max(sum_p2 / done - prob**2, 0.0)
@@ -437,12 +463,20 @@ def liquidation_probability(
         ci = wilson_interval(hits, done, conf)
         p_lo, p_hi = (float(c / done) for c in side_counts)
     cum.flags.writeable = False
-    return LiquidationRisk(prob, se, float(ci[0]), float(ci[1]), conf, p_lo, p_hi, cum, done, ns,
-                           tau, monitoring)
+    return LiquidationRisk(
+        prob, se, float(ci[0]), float(ci[1]), conf, p_lo, p_hi, cum, done, ns, tau, monitoring
+    )
 
 
-def _bridge_update(x: np.ndarray, x_prev: np.ndarray, log_lo: float, log_hi: float,
-                   inv_var: float, surv: np.ndarray, alive: np.ndarray) -> np.ndarray:
+def _bridge_update(
+    x: np.ndarray,
+    x_prev: np.ndarray,
+    log_lo: float,
+    log_hi: float,
+    inv_var: float,
+    surv: np.ndarray,
+    alive: np.ndarray,
+) -> np.ndarray:
     """Update per-path no-crossing probabilities over one time chunk; return the sum over paths of
     the survival probability after each step (for the cumulative curve)."""
     out = np.empty(x.shape[0])

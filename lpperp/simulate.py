@@ -143,11 +143,13 @@ class Policy:
     def __post_init__(self) -> None:
         for name in ("recentre_health", "min_interval_years", "latency_s"):
             object.__setattr__(self, name, float(nonnegative(name, getattr(self, name))))
-        object.__setattr__(self, "top_up_health", float(positive("top_up_health",
-                                                                 self.top_up_health)))
+        object.__setattr__(
+            self, "top_up_health", float(positive("top_up_health", self.top_up_health))
+        )
         if self.top_up_target < self.top_up_health:
-            raise LpperpError(f"top_up_target={self.top_up_target} must be >= top_up_health="
-                              f"{self.top_up_health}")
+            raise LpperpError(
+                f"top_up_target={self.top_up_target} must be >= top_up_health={self.top_up_health}"
+            )
         object.__setattr__(self, "blocks", integer("blocks", self.blocks, 0))
 
     @classmethod
@@ -210,20 +212,32 @@ class Scenario:
             if ref >= 100:
                 raise LpperpError(f"fee_reference_width_pct must be in (0, 100), got {ref}")
             object.__setattr__(self, "fee_reference_width_pct", ref)
-        object.__setattr__(self, "funding_rate_per_year",
-                           float(finite("funding_rate_per_year", self.funding_rate_per_year)))
-        object.__setattr__(self, "cash_margin_fraction",
-                           float(fraction("cash_margin_fraction", self.cash_margin_fraction)))
-        object.__setattr__(self, "ewma_lambda", float(fraction("ewma_lambda", self.ewma_lambda,
-                                                               closed_low=False,
-                                                               closed_high=False)))
+        object.__setattr__(
+            self,
+            "funding_rate_per_year",
+            float(finite("funding_rate_per_year", self.funding_rate_per_year)),
+        )
+        object.__setattr__(
+            self,
+            "cash_margin_fraction",
+            float(fraction("cash_margin_fraction", self.cash_margin_fraction)),
+        )
+        object.__setattr__(
+            self,
+            "ewma_lambda",
+            float(fraction("ewma_lambda", self.ewma_lambda, closed_low=False, closed_high=False)),
+        )
         if not hasattr(self.collateral, "collateral_value"):
-            raise LpperpError(f"collateral must be a collateral model (lpperp.collateral), got "
-                              f"{type(self.collateral).__name__}")
+            raise LpperpError(
+                f"collateral must be a collateral model (lpperp.collateral), got "
+                f"{type(self.collateral).__name__}"
+            )
         if not isinstance(self.rules, MarginRules):
             raise LpperpError(f"rules must be MarginRules, got {type(self.rules).__name__}")
         if self.chain is not None and not isinstance(self.chain, Chain):
-            raise LpperpError(f"chain must be a costs.Chain or None, got {type(self.chain).__name__}")
+            raise LpperpError(
+                f"chain must be a costs.Chain or None, got {type(self.chain).__name__}"
+            )
         if not isinstance(self.policy, Policy):
             raise LpperpError(f"policy must be a Policy, got {type(self.policy).__name__}")
 
@@ -238,7 +252,9 @@ class Scenario:
         """Quote value put into the LP (before entry costs)."""
         if self.kind == "stable":
             return 0.0
-        return self.deposit * (1.0 - self.cash_margin_fraction if self.kind == "lp_plus_cash" else 1.0)
+        return self.deposit * (
+            1.0 - self.cash_margin_fraction if self.kind == "lp_plus_cash" else 1.0
+        )
 
     @property
     def lp_in_account(self) -> bool:
@@ -254,7 +270,7 @@ def _width(s: Scenario) -> tuple[float, float]:
 def affordable_interval_years(scenario: Scenario, sigma_per_year: float) -> float:
     """Shortest interval between recentres worth paying for on the scenario's chain, years.
 
-    ``1 / costs.optimal_frequency(...)``: the frequency that maximises fee income kept minus gas and
+    ``1 / rebalancing.optimal_frequency(...)``: the frequency that maximises fee income kept minus gas and
     swap costs for the scenario's LP (its width, fee APR, swap fee, pool liquidity) at volatility
     ``sigma_per_year``. Use it as ``Policy(min_interval_years=...)``.
 
@@ -263,16 +279,24 @@ def affordable_interval_years(scenario: Scenario, sigma_per_year: float) -> floa
     >>> days[0] > days[1]
     True
     """
-    from lpperp.costs import optimal_frequency
+    from lpperp.rebalancing import optimal_frequency
 
     if scenario.chain is None:
-        raise LpperpError("scenario.chain is None: give a chain (lpperp.costs.CHAINS) to price rebalances")
-    lp = LPPosition.from_deposit(max(scenario.lp_deposit, 1.0), scenario.price,
-                                 width_pct=scenario.width_pct)
-    f = optimal_frequency(lp, scenario.price, float(positive("sigma_per_year", sigma_per_year)),
-                          scenario.chain, fee_apr=scenario.fee_apr,
-                          swap_fee_fraction=scenario.swap_fee_fraction,
-                          pool_liquidity=scenario.pool_liquidity)
+        raise LpperpError(
+            "scenario.chain is None: give a chain (lpperp.costs.CHAINS) to price rebalances"
+        )
+    lp = LPPosition.from_deposit(
+        max(scenario.lp_deposit, 1.0), scenario.price, width_pct=scenario.width_pct
+    )
+    f = optimal_frequency(
+        lp,
+        scenario.price,
+        float(positive("sigma_per_year", sigma_per_year)),
+        scenario.chain,
+        fee_apr=scenario.fee_apr,
+        swap_fee_fraction=scenario.swap_fee_fraction,
+        pool_liquidity=scenario.pool_liquidity,
+    )
     return 1.0 / f
 
 
@@ -287,11 +311,16 @@ def initial_account(scenario: Scenario) -> IsolatedAccount | CrossAccount:
     """
     s = scenario
     perp = PerpPosition(s.perp_size, s.price)
-    lp = LPPosition.from_deposit(s.lp_deposit, s.price, width_pct=s.width_pct) if s.lp_deposit else None
+    lp = (
+        LPPosition.from_deposit(s.lp_deposit, s.price, width_pct=s.width_pct)
+        if s.lp_deposit
+        else None
+    )
     cash = s.deposit - s.lp_deposit
     if s.mode == "cross":
-        return CrossAccount((perp,), (lp,) if lp is not None else (), cash + s.wallet_cash,
-                            s.collateral, s.rules)
+        return CrossAccount(
+            (perp,), (lp,) if lp is not None else (), cash + s.wallet_cash, s.collateral, s.rules
+        )
     return IsolatedAccount(perp, lp if s.lp_in_account else None, cash, s.collateral, s.rules)
 
 
@@ -372,13 +401,19 @@ class PathResults:
         q = float(np.quantile(r, tail))
         es = float(r[r <= q].mean()) if (r <= q).any() else q
         return Summary(
-            survival=surv_hits / n, survival_ci=(float(lo), float(hi)),
-            expected_return=float(r.mean()), return_stderr=float(r.std(ddof=1) / math.sqrt(n))
-            if n > 1 else float("nan"),
-            tail_return=q, tail_expected_return=es, tail=tail,
-            expected_pnl=float(self.pnl.mean()), fees_earned=float(self.fees.mean()),
-            costs_paid=float(self.costs.mean()), il=float(self.il.mean()),
-            funding_paid=float(self.funding.mean()), n_paths=n,
+            survival=surv_hits / n,
+            survival_ci=(float(lo), float(hi)),
+            expected_return=float(r.mean()),
+            return_stderr=float(r.std(ddof=1) / math.sqrt(n)) if n > 1 else float("nan"),
+            tail_return=q,
+            tail_expected_return=es,
+            tail=tail,
+            expected_pnl=float(self.pnl.mean()),
+            fees_earned=float(self.fees.mean()),
+            costs_paid=float(self.costs.mean()),
+            il=float(self.il.mean()),
+            funding_paid=float(self.funding.mean()),
+            n_paths=n,
             mean_recentres=float(self.n_recentres.mean()),
             mean_top_ups=float(self.n_top_ups.mean()),
         )
@@ -419,8 +454,10 @@ class Summary:
     mean_top_ups: float
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><td>{k.replace('_', ' ')}</td><td>{_fmt(v)}</td></tr>"
-                       for k, v in self.__dict__.items())
+        rows = "".join(
+            f"<tr><td>{k.replace('_', ' ')}</td><td>{_fmt(v)}</td></tr>"
+            for k, v in self.__dict__.items()
+        )
         return f"<table><tbody>{rows}</tbody></table>"
 
 
@@ -452,7 +489,11 @@ class _Costs:
         def eth(action: str) -> float:
             return 0.0 if chain is None else float(action_cost(chain, action).total_eth)
 
-        self.mint, self.recentre, self.transfer = eth("mint"), eth("recentre"), eth("margin_transfer")
+        self.mint, self.recentre, self.transfer = (
+            eth("mint"),
+            eth("recentre"),
+            eth("margin_transfer"),
+        )
         self.block_time_s = 0.0 if chain is None else chain.block_time_s
 
 
@@ -502,8 +543,9 @@ def run_on_paths(
     if P.ndim != 2 or P.shape[0] < 2:
         raise LpperpError(f"prices must be (n_steps + 1, n_paths) with n_steps >= 1, got {P.shape}")
     if not np.allclose(P[0], scenario.price):
-        raise LpperpError(f"prices must start at the scenario's price {scenario.price}, got "
-                          f"{P[0, 0]}")
+        raise LpperpError(
+            f"prices must start at the scenario's price {scenario.price}, got {P[0, 0]}"
+        )
     dt = float(positive("dt_years", dt_years))
     n_steps, m = P.shape[0] - 1, P.shape[1]
     if noise is None:
@@ -552,8 +594,9 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
     if has_lp:  # mint gas + swapping to the range's mix from all-quote
         b1, q1 = _lp_amounts(np.array(p0), pa[0], pb[0], 1.0)
         base_share = float(b1 * p0 / (b1 * p0 + q1))
-        entry_cost = costs.mint * p0 + float(swap_cost(base_share * s.lp_deposit / p0, p0,
-                                                       s.swap_fee_fraction, s.pool_liquidity))
+        entry_cost = costs.mint * p0 + float(
+            swap_cost(base_share * s.lp_deposit / p0, p0, s.swap_fee_fraction, s.pool_liquidity)
+        )
     v_entry = np.full(m, max(s.lp_deposit - entry_cost, 0.0))
     liq = v_entry / _unit_value(np.array(p0), pa, pb) if has_lp else np.zeros(m)
     b0, q0 = _lp_amounts(np.array(p0), pa, pb, liq)  # entry amounts of the current range epoch
@@ -632,8 +675,9 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
             else:
                 f_step = s.fee_apr * c_ref * liq * np.sqrt(p) * dt
             fees += np.where(in_rng, f_step, 0.0) * (alive | (not lp_inside))
-            lvr += np.where((p_prev_lp > pa) & (p_prev_lp < pb), 0.25 * liq * np.sqrt(p_prev_lp) * r * r,
-                            0.0)
+            lvr += np.where(
+                (p_prev_lp > pa) & (p_prev_lp < pb), 0.25 * liq * np.sqrt(p_prev_lp) * r * r, 0.0
+            )
         funding += np.where(alive, q * p * s.funding_rate_per_year * dt, 0.0)
         cy = s.cash_apr * dt
         cash_yield += np.where(alive, acct_cash * cy, 0.0) + wallet * cy
@@ -674,8 +718,9 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
                 ub, uq = _lp_amounts(pe, npa, npb, 1.0)
                 w_base = ub * pe / (ub * pe + uq)
                 swap_b = v_exit * w_base / pe - b
-                c = costs.recentre * pe + np.asarray(swap_cost(swap_b, pe, s.swap_fee_fraction,
-                                                               s.pool_liquidity))
+                c = costs.recentre * pe + np.asarray(
+                    swap_cost(swap_b, pe, s.swap_fee_fraction, s.pool_liquidity)
+                )
                 v_new = np.maximum(v_exit - c, 0.0)
                 hold[rec] += (b0 * pe + q0 - v_entry)[rec]
                 il_real[rec] += (v_exit - (b0 * pe + q0))[rec]
@@ -716,10 +761,24 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
     wealth = v_T + wallet + np.where(alive, acct_cash + perp_T - funding, frozen_account)
     wealth = wealth + (fees * live if lp_inside else fees)
     return PathResults(
-        liquidated=~alive, liquidation_step=liq_step, final_wealth=wealth,
-        capital=s.deposit + s.wallet_cash, capital_added=added, hold=hold_T, il=il_T, fees=fees,
-        perp=perp_T, funding=funding, cash_yield=cash_yield, costs=cost, liquidation_loss=liq_loss,
-        n_recentres=n_rec, n_top_ups=n_top, lvr=lvr, n_steps=n_steps, dt_years=dt,
+        liquidated=~alive,
+        liquidation_step=liq_step,
+        final_wealth=wealth,
+        capital=s.deposit + s.wallet_cash,
+        capital_added=added,
+        hold=hold_T,
+        il=il_T,
+        fees=fees,
+        perp=perp_T,
+        funding=funding,
+        cash_yield=cash_yield,
+        costs=cost,
+        liquidation_loss=liq_loss,
+        n_recentres=n_rec,
+        n_top_ups=n_top,
+        lvr=lvr,
+        n_steps=n_steps,
+        dt_years=dt,
     )
 
 
@@ -734,13 +793,18 @@ def _noise_streams(root: np.random.SeedSequence, a: int, b: int) -> list[tuple[A
     out = []
     for k in range(a // PATH_BLOCK, -(-b // PATH_BLOCK)):
         ss = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, _NOISE_KEY, k))
-        out.append((np.random.Generator(np.random.PCG64(ss)),
-                    min(b, (k + 1) * PATH_BLOCK) - k * PATH_BLOCK))
+        out.append(
+            (
+                np.random.Generator(np.random.PCG64(ss)),
+                min(b, (k + 1) * PATH_BLOCK) - k * PATH_BLOCK,
+            )
+        )
     return out
 
 
-def _rows(price: float, steps: Iterable[tuple[int, np.ndarray]], streams: list[tuple[Any, int]],
-          m: int) -> Iterable[tuple[np.ndarray, np.ndarray]]:
+def _rows(
+    price: float, steps: Iterable[tuple[int, np.ndarray]], streams: list[tuple[Any, int]], m: int
+) -> Iterable[tuple[np.ndarray, np.ndarray]]:
     """``(prices_t, noise_t)`` rows from streamed log increments, one time chunk in memory."""
     x_prev = np.zeros(m)
     for _, x in steps:
@@ -768,20 +832,24 @@ def _run_many(
     price = scenarios[0].price
     for sc in scenarios:
         if sc.price != price:
-            raise LpperpError(f"scenarios on the same paths need the same price; got {price} and "
-                              f"{sc.price} ({sc.name!r})")
+            raise LpperpError(
+                f"scenarios on the same paths need the same price; got {price} and "
+                f"{sc.price} ({sc.name!r})"
+            )
     tau = float(positive("tau_years", tau_years))
     ns = integer("n_steps", n_steps, 1)
     npaths = integer("n_paths", n_paths, 1)
     root = root_seed(seed)
     dt = tau / ns
     parts: list[list[PathResults]] = [[] for _ in scenarios]
-    chunks = iter_increments(process, tau, ns, npaths, root, chunk_paths=chunk_paths,
-                             chunk_steps=chunk_steps)
+    chunks = iter_increments(
+        process, tau, ns, npaths, root, chunk_paths=chunk_paths, chunk_steps=chunk_steps
+    )
     done = 0
     try:
-        for a, b, steps in progress_bar(chunks, n_chunks(npaths, chunk_paths), progress,
-                                        "simulate"):
+        for a, b, steps in progress_bar(
+            chunks, n_chunks(npaths, chunk_paths), progress, "simulate"
+        ):
             kernels = [_kernel(sc, b - a, dt, ns) for sc in scenarios]
             for k in kernels:
                 next(k)
@@ -792,8 +860,11 @@ def _run_many(
     except KeyboardInterrupt:
         if done == 0:
             raise
-        warnings.warn(f"interrupted: results for the first {done} of {npaths} paths",
-                      RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"interrupted: results for the first {done} of {npaths} paths",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     return [PathResults.concat(p) for p in parts]
 
 
@@ -822,8 +893,9 @@ def simulate(
     >>> 0.0 < s.survival <= 1.0, s.n_paths
     (True, 2000)
     """
-    return _run_many([scenario], process, tau_years, n_steps, n_paths, seed, chunk_paths,
-                     progress, chunk_steps)[0]
+    return _run_many(
+        [scenario], process, tau_years, n_steps, n_paths, seed, chunk_paths, progress, chunk_steps
+    )[0]
 
 
 def backtest(scenario: Scenario, series: Any, *, seed: int = 0) -> PathResults:
@@ -854,16 +926,28 @@ class StrategyTable:
     n_paths: int
     tau_years: float
 
-    COLUMNS = ("survival", "survival_low", "survival_high", "expected_return", "tail_loss",
-               "fees_earned", "costs_paid")
+    COLUMNS = (
+        "survival",
+        "survival_low",
+        "survival_high",
+        "expected_return",
+        "tail_loss",
+        "fees_earned",
+        "costs_paid",
+    )
 
     def row(self, name: str) -> dict[str, float]:
         """The columns of one strategy."""
         s = self.summaries[self.names.index(name)]
-        return {"survival": s.survival, "survival_low": s.survival_ci[0],
-                "survival_high": s.survival_ci[1], "expected_return": s.expected_return,
-                "tail_loss": -s.tail_return, "fees_earned": s.fees_earned,
-                "costs_paid": s.costs_paid}
+        return {
+            "survival": s.survival,
+            "survival_low": s.survival_ci[0],
+            "survival_high": s.survival_ci[1],
+            "expected_return": s.expected_return,
+            "tail_loss": -s.tail_return,
+            "fees_earned": s.fees_earned,
+            "costs_paid": s.costs_paid,
+        }
 
     def column(self, col: str) -> np.ndarray:
         """One column over the strategies, in order."""
@@ -878,17 +962,26 @@ class StrategyTable:
         lines = [head]
         for n in self.names:
             r = self.row(n)
-            lines.append(f"{n[:33]:<34}{r['survival']:>9.4f}{r['expected_return']:>9.4f}"
-                         f"{r['tail_loss']:>9.4f}{r['fees_earned']:>10.2f}{r['costs_paid']:>9.2f}")
+            lines.append(
+                f"{n[:33]:<34}{r['survival']:>9.4f}{r['expected_return']:>9.4f}"
+                f"{r['tail_loss']:>9.4f}{r['fees_earned']:>10.2f}{r['costs_paid']:>9.2f}"
+            )
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{c.replace('_', ' ')}</th>" for c in ("strategy", *self.COLUMNS))
         body = "".join(
-            "<tr><td>" + n + "</td>" + "".join(f"<td>{_fmt(v)}</td>" for v in self.row(n).values())
-            + "</tr>" for n in self.names)
-        return (f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-                f"<p>{self.n_paths} paths, {self.tau_years * 365:g} days, same paths for every row</p>")
+            "<tr><td>"
+            + n
+            + "</td>"
+            + "".join(f"<td>{_fmt(v)}</td>" for v in self.row(n).values())
+            + "</tr>"
+            for n in self.names
+        )
+        return (
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            f"<p>{self.n_paths} paths, {self.tau_years * 365:g} days, same paths for every row</p>"
+        )
 
 
 def _as_named(scenarios: Mapping[str, Scenario] | Iterable[Scenario]) -> list[Scenario]:
@@ -930,8 +1023,12 @@ def compare_strategies(
     """
     scs = _as_named(scenarios)
     res = _run_many(scs, process, tau_years, n_steps, n_paths, seed, chunk_paths, progress)
-    return StrategyTable(tuple(s.name for s in scs), tuple(r.summary() for r in res),
-                         res[0].n_paths, float(tau_years))
+    return StrategyTable(
+        tuple(s.name for s in scs),
+        tuple(r.summary() for r in res),
+        res[0].n_paths,
+        float(tau_years),
+    )
 
 
 def shock_paths(price: float, width_pct: float, days: int = 10) -> dict[str, np.ndarray]:
@@ -975,22 +1072,27 @@ class StressResult:
     cross_liquidated: np.ndarray
 
     def _repr_html_(self) -> str:
-        head = "<tr><th>shock</th><th>isolated loss</th><th>liquidated</th><th>cross loss</th>" \
-               "<th>liquidated</th></tr>"
+        head = (
+            "<tr><th>shock</th><th>isolated loss</th><th>liquidated</th><th>cross loss</th>"
+            "<th>liquidated</th></tr>"
+        )
         body = "".join(
             f"<tr><td>{n}</td><td>{self.isolated_loss[i]:,.2f}</td>"
             f"<td>{'yes' if self.isolated_liquidated[i] else 'no'}</td>"
             f"<td>{self.cross_loss[i]:,.2f}</td><td>{'yes' if self.cross_liquidated[i] else 'no'}</td></tr>"
-            for i, n in enumerate(self.shocks))
+            for i, n in enumerate(self.shocks)
+        )
         return f"<table><thead>{head}</thead><tbody>{body}</tbody></table>"
 
     def __repr__(self) -> str:
         lines = [f"{'shock':<18}{'isolated loss':>15}{'liq':>5}{'cross loss':>13}{'liq':>5}"]
         for i, name in enumerate(self.shocks):
-            lines.append(f"{name:<18}{self.isolated_loss[i]:>15,.2f}"
-                         f"{'yes' if self.isolated_liquidated[i] else 'no':>5}"
-                         f"{self.cross_loss[i]:>13,.2f}"
-                         f"{'yes' if self.cross_liquidated[i] else 'no':>5}")
+            lines.append(
+                f"{name:<18}{self.isolated_loss[i]:>15,.2f}"
+                f"{'yes' if self.isolated_liquidated[i] else 'no':>5}"
+                f"{self.cross_loss[i]:>13,.2f}"
+                f"{'yes' if self.cross_liquidated[i] else 'no':>5}"
+            )
         return "\n".join(lines)
 
 
@@ -1020,12 +1122,14 @@ def stress_test(
     for mode in ("isolated", "cross"):
         r = run_on_paths(replace(scenario, mode=mode), mat, dt_years, noise=z)
         out[mode] = (-(r.pnl), r.liquidated)
-    return StressResult(names, out["isolated"][0], out["cross"][0], out["isolated"][1],
-                        out["cross"][1])
+    return StressResult(
+        names, out["isolated"][0], out["cross"][0], out["isolated"][1], out["cross"][1]
+    )
 
 
-def _sweep_task(sc: Scenario, process: Any, tau: float, ns: int, npaths: int,
-                root: np.random.SeedSequence) -> Summary:
+def _sweep_task(
+    sc: Scenario, process: Any, tau: float, ns: int, npaths: int, root: np.random.SeedSequence
+) -> Summary:
     return simulate(sc, process, tau, ns, npaths, root).summary()
 
 
@@ -1061,18 +1165,24 @@ def run_sweep(
     if bad:
         raise LpperpError(f"grid keys must be Scenario fields, got {bad}; fields: {sorted(valid)}")
     if isinstance(seed, np.random.Generator) or seed is None:
-        raise LpperpError("run_sweep needs an int seed (or SeedSequence) so every point and every "
-                          "worker sees the same paths")
+        raise LpperpError(
+            "run_sweep needs an int seed (or SeedSequence) so every point and every "
+            "worker sees the same paths"
+        )
     root = root_seed(seed)
     combos = [dict(zip(keys, vals, strict=True)) for vals in itertools.product(*grid.values())]
     scs = [replace(base, **c) for c in combos]
     tau = float(positive("tau_years", tau_years))
     if client is None:
-        sums = [_sweep_task(sc, process, tau, n_steps, n_paths, root)
-                for sc in progress_bar(scs, len(scs), progress, "sweep")]
+        sums = [
+            _sweep_task(sc, process, tau, n_steps, n_paths, root)
+            for sc in progress_bar(scs, len(scs), progress, "sweep")
+        ]
         return list(zip(combos, sums, strict=True))
-    futures = [client.submit(_sweep_task, sc, process, tau, n_steps, n_paths, root, pure=False)
-               for sc in scs]
+    futures = [
+        client.submit(_sweep_task, sc, process, tau, n_steps, n_paths, root, pure=False)
+        for sc in scs
+    ]
     try:
         sums = [f.result() for f in progress_bar(futures, len(futures), progress, "sweep")]
     except KeyboardInterrupt:

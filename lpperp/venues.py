@@ -30,7 +30,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from lpperp._validate import LpperpError, finite, fraction, nonnegative, positive
+from lpperp._validate import (
+    LpperpError,
+    finite,
+    fraction,
+    nonnegative,
+    positive,
+)
+from lpperp._validate import (
+    scalar_or_array as _out,
+)
 from lpperp.perp import MarginRules
 
 __all__ = [
@@ -60,12 +69,6 @@ __all__ = [
 ]
 
 Array = np.ndarray
-
-
-def _out(x: Array) -> float | Array:
-    """Return a Python float for 0-d results, the array otherwise."""
-    x = np.asarray(x, dtype=float)
-    return float(x) if x.ndim == 0 else x
 
 
 def _side(name: str, size: float | Array) -> Array:

@@ -36,9 +36,7 @@ def test_time_in_range_against_direct_integration():
 
 def test_expected_swap_cost_against_direct_integration():
     liq = 3e5
-    econ = r.rebalancing_economics(
-        LP, 3000.0, 0.6, c.BASE, [12.0], fee_apr=0.2, pool_liquidity=liq
-    )
+    econ = r.rebalancing_economics(LP, 3000.0, 0.6, c.BASE, [12.0], fee_apr=0.2, pool_liquidity=liq)
     sd = 0.6 * np.sqrt(1 / 12)
 
     def integrand(z):
@@ -65,7 +63,9 @@ def test_economics_vectorized_over_frequencies_matches_scalar_calls():
     assert np.all(np.diff(vec.time_in_range) > 0)
 
 
-@pytest.mark.parametrize("chain", [c.ETHEREUM, c.ARBITRUM, replace(c.ETHEREUM, gas_price_gwei=20.0)])
+@pytest.mark.parametrize(
+    "chain", [c.ETHEREUM, c.ARBITRUM, replace(c.ETHEREUM, gas_price_gwei=20.0)]
+)
 def test_net_yield_is_zero_at_the_break_even_frequency(chain):
     n = r.break_even_frequency(LP, 3000.0, 0.6, chain, fee_apr=0.3, pool_liquidity=5e5)
     e = r.rebalancing_economics(
@@ -107,16 +107,6 @@ def test_no_fees_means_no_break_even():
     assert np.isnan(r.break_even_frequency(LP, 3000.0, 0.6, c.ETHEREUM, fee_apr=0.0))
 
 
-
 def test_economics_refuses_a_price_outside_the_range():
     with pytest.raises(ValueError, match="inside the position's range"):
         r.rebalancing_economics(LP, 3500.0, 0.6, c.BASE, 12.0, fee_apr=0.2)
-
-
-def test_names_stay_importable_from_costs():
-    from lpperp.costs import optimal_frequency
-
-    assert optimal_frequency is r.optimal_frequency
-    assert c.RebalanceEconomics is r.RebalanceEconomics
-    with pytest.raises(AttributeError):
-        c.no_such_name  # noqa: B018
