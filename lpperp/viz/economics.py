@@ -1,0 +1,500 @@
+"""Rebalancing economics explorer (notebook 05): what recentring costs on each chain, and when it pays.
+
+Pipeline, as for every explorer (:mod:`lpperp.viz.explorers`): the controls are read into a frozen
+:class:`EconomicsScenario` (bad input raises ``ValueError``: the status line shows it and the plot
+keeps the last good state), :func:`compute_economics` calls :mod:`lpperp.rebalancing` and
+:mod:`lpperp.costs` (no plotting) and returns an :class:`EconomicsResult`, and
+:func:`update_economics_figure` rewrites the one FigureWidget in place.
+
+The figure: (top) net yield per year vs rebalancing frequency for the four chains, with each chain's
+break-even frequency (where costs erase the fee yield) and optimal frequency; (bottom left) the net
+yield at the selected frequency vs the selected chain's gas price, i.e. the gas price at which that
+frequency stops paying; (bottom right) the yearly cost at the selected frequency split into execution
+gas, L1 data fee and the rebalancing swap, against the fee income.
+
+Conventions: price in quote per base (USDC per ETH), money in quote units, yields and costs per year
+as percent of the position's value (``net APR``), frequencies in rebalances per year, gas prices in
+gwei. The selected chain's execution gas price is the ``gas_price_gwei`` control; every L2 prices its
+L1 data at ``l1_base_fee_gwei`` (its blob base fee scaled by the same factor as its preset); the
+other chains keep their presets (:data:`lpperp.costs.CHAINS`). The economics model is
+:func:`lpperp.rebalancing.rebalancing_economics` (driftless GBM, calendar recentring).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+import plotly.graph_objects as go
+
+from lpperp._validate import LpperpError, nonnegative, one_of, positive
+from lpperp.costs import CHAINS, EXAMPLE_FEE_APR, Chain, action_cost
+from lpperp.position import LPPosition
+from lpperp.rebalancing import (
+    RebalanceEconomics,
+    break_even_frequency,
+    optimal_frequency,
+    rebalancing_economics,
+)
+from lpperp.viz.explorers import _DESC, _WIDE, Explorer, _choice, _slider, _text
+from lpperp.viz.figures import COLORS, _figure, _layout, resync_view_state
+from lpperp.viz.scenarios import _table
+
+__all__ = [
+    "CHAIN_KEYS",
+    "ECONOMICS_TRACES",
+    "FREQUENCY_GRID",
+    "GAS_GRID_GWEI",
+    "EconomicsResult",
+    "EconomicsScenario",
+    "RebalancingExplorer",
+    "compute_economics",
+    "economics_figure",
+    "update_economics_figure",
+]
+
+#: Chains drawn, in trace order.
+CHAIN_KEYS: tuple[str, ...] = tuple(CHAINS)
+#: Rebalancing frequencies of the curves, per year: once a year to every 5 minutes (the library's
+#: search range for the break-even and optimal frequencies).
+FREQUENCY_GRID = np.geomspace(1.0, 365.0 * 24 * 12, 241)
+#: Execution gas prices of the "net vs gas price" panel, gwei.
+GAS_GRID_GWEI = np.geomspace(1e-4, 1e3, 71)
+_CHAIN_COLORS = {"ethereum": "#3c3c3d", "arbitrum": "#28a0f0", "base": "#0052ff",
+                 "optimism": "#ff0420"}
+_COST_PARTS = ("execution gas", "L1 data fee", "swap fee + impact")
+
+
+def every(frequency_per_year: float) -> str:
+    """A frequency as a human interval: ``every 6.1 h``, ``every 3.2 days``, ``never``.
+
+    >>> every(52.0), every(365.0 * 24), every(float("inf"))
+    ('every 7.0 days', 'every 60 min', 'faster than every 5 min')
+    """
+    f = float(frequency_per_year)
+    if math.isnan(f):
+        return "never (costs exceed fees)"
+    if math.isinf(f):
+        return "faster than every 5 min"
+    minutes = 365.0 * 24 * 60 / f
+    if minutes < 120:
+        return f"every {minutes:.0f} min"
+    if minutes < 48 * 60:
+        return f"every {minutes / 60:.1f} h"
+    return f"every {minutes / (24 * 60):.1f} days"
+
+
+@dataclass(frozen=True)
+class EconomicsScenario:
+    """What the rebalancing explorer shows: a position, a volatility, chains and a frequency.
+
+    >>> s = EconomicsScenario(chain="ethereum", gas_price_gwei=20.0)
+    >>> s.chains()["ethereum"].gas_price_gwei, s.chains()["arbitrum"].gas_price_gwei
+    (20.0, 0.02)
+    """
+
+    chain: str = "ethereum"
+    gas_price_gwei: float | None = None
+    l1_base_fee_gwei: float = 1.0
+    frequency_per_year: float = 52.0
+    sigma_per_year: float = 0.6
+    width_pct: float = 10.0
+    fee_apr: float = EXAMPLE_FEE_APR
+    deposit: float = 10_000.0
+    price: float = 3000.0
+    swap_fee_fraction: float = 0.0005
+
+    def __post_init__(self) -> None:
+        one_of("chain", self.chain, CHAIN_KEYS)
+        if self.gas_price_gwei is not None:
+            object.__setattr__(self, "gas_price_gwei",
+                               float(positive("gas_price_gwei", self.gas_price_gwei)))
+        for name in ("l1_base_fee_gwei", "frequency_per_year", "sigma_per_year", "deposit",
+                     "price"):
+            object.__setattr__(self, name, float(positive(name, getattr(self, name))))
+        w = float(positive("width_pct", self.width_pct))
+        if w >= 100:
+            raise LpperpError(f"width_pct must be in (0, 100), got {w}")
+        object.__setattr__(self, "width_pct", w)
+        for name in ("fee_apr", "swap_fee_fraction"):
+            object.__setattr__(self, name, float(nonnegative(name, getattr(self, name))))
+        if self.swap_fee_fraction >= 1:
+            raise LpperpError(f"swap_fee_fraction must be < 1, got {self.swap_fee_fraction}")
+
+    def chains(self) -> dict[str, Chain]:
+        """The four chains as priced here (presets with this scenario's overrides)."""
+        out = {}
+        for key, preset in CHAINS.items():
+            c = preset
+            if c.fee_model != "l1" and c.l1_base_fee_gwei > 0:
+                k = self.l1_base_fee_gwei / c.l1_base_fee_gwei
+                c = replace(c, l1_base_fee_gwei=self.l1_base_fee_gwei,
+                            blob_base_fee_gwei=c.blob_base_fee_gwei * k)
+            if key == self.chain and self.gas_price_gwei is not None:
+                c = replace(c, gas_price_gwei=self.gas_price_gwei)
+            out[key] = c
+        return out
+
+    def position(self) -> LPPosition:
+        """The LP: ``deposit`` over ``±width_pct`` around ``price``."""
+        return LPPosition.from_deposit(self.deposit, self.price, width_pct=self.width_pct)
+
+    def _model(self) -> tuple:
+        """The chain-independent part of the model (a cache key)."""
+        return (self.deposit, self.price, self.width_pct, self.sigma_per_year, self.fee_apr,
+                self.swap_fee_fraction)
+
+
+@lru_cache(maxsize=256)
+def _chain_curve(chain: Chain, model: tuple) -> tuple[np.ndarray, float, float, float]:
+    """Net APR over :data:`FREQUENCY_GRID`, break-even and optimal frequency, net APR at the optimum.
+
+    Cached on (chain, model): moving the frequency slider recomputes none of it.
+    """
+    deposit, price, width_pct, sigma, fee_apr, swap_fee = model
+    lp = LPPosition.from_deposit(deposit, price, width_pct=width_pct)
+    kw = {"fee_apr": fee_apr, "swap_fee_fraction": swap_fee}
+    e = rebalancing_economics(lp, price, sigma, chain, FREQUENCY_GRID, **kw)
+    be = break_even_frequency(lp, price, sigma, chain, **kw)
+    opt = optimal_frequency(lp, price, sigma, chain, **kw)
+    opt_apr = float(rebalancing_economics(lp, price, sigma, chain, opt, **kw).net_apr[0])
+    curve = e.net_apr.copy()
+    curve.flags.writeable = False
+    return curve, be, opt, opt_apr
+
+
+@dataclass(frozen=True, eq=False)
+class EconomicsResult:
+    """Everything the figure and readout show (arrays over :data:`CHAIN_KEYS` where 1-d).
+
+    ``net_apr[i]`` is chain ``i``'s net yield per year over :data:`FREQUENCY_GRID` as a fraction of
+    the position's value; ``selected`` the selected chain's :class:`RebalanceEconomics` at the
+    selected frequency, ``at_frequency`` every chain's; ``gas_net_apr`` the selected chain's net APR
+    at the selected frequency over :data:`GAS_GRID_GWEI`; ``break_even_gas_gwei`` the gas price
+    where it crosses zero (NaN if the yield is gone at any gas price).
+    """
+
+    scenario: EconomicsScenario
+    chains: tuple[Chain, ...]
+    frequencies: np.ndarray
+    net_apr: np.ndarray
+    break_even: np.ndarray
+    optimal: np.ndarray
+    optimal_net_apr: np.ndarray
+    at_frequency: tuple[RebalanceEconomics, ...]
+    execution_per_year: np.ndarray
+    data_per_year: np.ndarray
+    gas_grid_gwei: np.ndarray
+    gas_net_apr: np.ndarray
+    break_even_gas_gwei: float
+
+    @property
+    def index(self) -> int:
+        """Position of the selected chain in :data:`CHAIN_KEYS`."""
+        return CHAIN_KEYS.index(self.scenario.chain)
+
+    @property
+    def selected(self) -> RebalanceEconomics:
+        return self.at_frequency[self.index]
+
+    @property
+    def readout(self) -> dict[str, float]:
+        """The numbers of the readout (quote units; APRs as fractions)."""
+        e, i = self.selected, self.index
+        return {
+            "frequency_per_year": self.scenario.frequency_per_year,
+            "gas_per_rebalance": float(e.gas_cost_per_rebalance[0]),
+            "swap_per_rebalance": float(e.swap_cost_per_rebalance[0]),
+            "cost_per_year": float(e.cost_per_year[0]),
+            "fee_income_per_year": float(e.fee_income_per_year[0]),
+            "net_yield_per_year": float(e.net_yield_per_year[0]),
+            "net_apr": float(e.net_apr[0]),
+            "time_in_range": float(e.time_in_range[0]),
+            "break_even_frequency": float(self.break_even[i]),
+            "optimal_frequency": float(self.optimal[i]),
+            "optimal_net_apr": float(self.optimal_net_apr[i]),
+            "break_even_gas_gwei": self.break_even_gas_gwei,
+        }
+
+    def rows(self) -> list[tuple[str, str]]:
+        r = self.readout
+        return [
+            ("chain", self.chains[self.index].name),
+            ("rebalancing", every(r["frequency_per_year"])),
+            ("gas per rebalance (USDC)", f"{r['gas_per_rebalance']:,.4f}"),
+            ("swap per rebalance (USDC)", f"{r['swap_per_rebalance']:,.4f}"),
+            ("fee income per year (USDC)", f"{r['fee_income_per_year']:,.2f}"),
+            ("cost per year (USDC)", f"{r['cost_per_year']:,.2f}"),
+            ("net APR", f"{100 * r['net_apr']:.2f} %"),
+            ("break-even", every(r["break_even_frequency"])),
+            ("optimal", every(r["optimal_frequency"])),
+        ]
+
+    def _repr_html_(self) -> str:
+        return _table(self.rows(), "rebalancing economics at the selected frequency")
+
+
+def compute_economics(scenario: EconomicsScenario) -> EconomicsResult:
+    """The library's rebalancing economics for the scenario's four chains (no plotting).
+
+    >>> r = compute_economics(EconomicsScenario(chain="ethereum", gas_price_gwei=20.0))
+    >>> bool(r.break_even[0] < r.break_even[1])   # mainnet erases the yield sooner than Arbitrum
+    True
+    """
+    s = scenario
+    chains = s.chains()
+    lp = s.position()
+    model = s._model()
+    kw = {"fee_apr": s.fee_apr, "swap_fee_fraction": s.swap_fee_fraction}
+    curves = [_chain_curve(chains[k], model) for k in CHAIN_KEYS]
+    at_f = tuple(rebalancing_economics(lp, s.price, s.sigma_per_year, chains[k],
+                                       s.frequency_per_year, **kw) for k in CHAIN_KEYS)
+    f = s.frequency_per_year
+    exe = np.array([float(action_cost(chains[k], "recentre").execution_eth) for k in CHAIN_KEYS])
+    data = np.array([float(action_cost(chains[k], "recentre").l1_data_eth) for k in CHAIN_KEYS])
+    sel = chains[s.chain]
+    gas_apr = np.array([
+        float(rebalancing_economics(lp, s.price, s.sigma_per_year, replace(sel, gas_price_gwei=g),
+                                    f, **kw).net_apr[0]) for g in GAS_GRID_GWEI])
+    # the net yield is linear in the gas price: its zero from the two ends of the grid
+    g0, g1, n0, n1 = GAS_GRID_GWEI[0], GAS_GRID_GWEI[-1], gas_apr[0], gas_apr[-1]
+    if n0 < 0:
+        be_gas = float("nan")  # gone even at the lowest gas price
+    elif n1 >= 0:
+        be_gas = float("inf")  # kept even at the highest
+    else:
+        be_gas = float(g0 + n0 * (g1 - g0) / (n0 - n1))
+    return EconomicsResult(
+        scenario=s, chains=tuple(chains[k] for k in CHAIN_KEYS), frequencies=FREQUENCY_GRID,
+        net_apr=np.stack([c[0] for c in curves]), break_even=np.array([c[1] for c in curves]),
+        optimal=np.array([c[2] for c in curves]),
+        optimal_net_apr=np.array([c[3] for c in curves]), at_frequency=at_f,
+        execution_per_year=f * exe * s.price, data_per_year=f * data * s.price,
+        gas_grid_gwei=GAS_GRID_GWEI, gas_net_apr=gas_apr, break_even_gas_gwei=be_gas,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# figure
+# ------------------------------------------------------------------------------------------------
+#: Trace order of :func:`economics_figure`.
+ECONOMICS_TRACES = (
+    *(f"net APR · {CHAINS[k].name}" for k in CHAIN_KEYS),
+    "break-even",
+    "optimal",
+    "selected frequency",
+    "selected",
+    "net APR vs gas price",
+    "current gas price",
+    "break-even gas price",
+    *_COST_PARTS,
+    "fee income",
+)
+
+
+def _apr_span(r: EconomicsResult) -> tuple[float, float]:
+    """y range in percent: all of the positive side, the losses cut at twice the fee yield."""
+    top = max(100.0 * r.scenario.fee_apr, float(np.max(100.0 * r.net_apr)), 1.0)
+    return -2.0 * top - 2.0, 1.15 * top + 1.0
+
+
+def economics_figure(result: EconomicsResult, *, widget: bool = True) -> go.Figure:
+    """The break-even plot (net APR vs frequency per chain), net APR vs gas price, yearly costs.
+
+    Traces as in :data:`ECONOMICS_TRACES`.
+
+    >>> r = compute_economics(EconomicsScenario())
+    >>> [t.name for t in economics_figure(r, widget=False).data] == list(ECONOMICS_TRACES)
+    True
+    """
+    fig = _figure(
+        widget, rows=2, cols=2, row_heights=[0.58, 0.42], specs=[[{"colspan": 2}, None], [{}, {}]],
+        horizontal_spacing=0.1, vertical_spacing=0.14,
+        subplot_titles=("net yield vs rebalancing frequency (the break-even plot)",
+                        "net yield at the selected frequency vs gas price",
+                        "yearly cost at the selected frequency"),
+    )
+    for k in CHAIN_KEYS:
+        fig.add_trace(go.Scatter(name=f"net APR · {CHAINS[k].name}", mode="lines",
+                                 line={"color": _CHAIN_COLORS[k]},
+                                 hovertemplate="%{x:,.1f} per year: %{y:.2f} %<extra></extra>"),
+                      1, 1)
+    fig.add_trace(go.Scatter(name="break-even", mode="markers",
+                             marker={"symbol": "x", "size": 11, "color": COLORS["boundary"]},
+                             hovertemplate="break-even %{x:,.1f} per year<extra></extra>"), 1, 1)
+    fig.add_trace(go.Scatter(name="optimal", mode="markers",
+                             marker={"symbol": "star", "size": 12, "color": "#00a676"},
+                             hovertemplate="optimal %{x:,.1f} per year: %{y:.2f} %<extra></extra>"),
+                  1, 1)
+    fig.add_trace(go.Scatter(name="selected frequency", mode="lines", showlegend=False,
+                             hoverinfo="skip", line={"color": COLORS["now"], "dash": "dot",
+                                                     "width": 1}), 1, 1)
+    fig.add_trace(go.Scatter(name="selected", mode="markers", showlegend=False,
+                             marker={"color": COLORS["now"], "size": 10}), 1, 1)
+    fig.add_trace(go.Scatter(name="net APR vs gas price", mode="lines", showlegend=False,
+                             line={"color": COLORS["lp"], "width": 2.5}), 2, 1)
+    fig.add_trace(go.Scatter(name="current gas price", mode="markers", showlegend=False,
+                             marker={"color": COLORS["now"], "size": 10}), 2, 1)
+    fig.add_trace(go.Scatter(name="break-even gas price", mode="markers", showlegend=False,
+                             marker={"symbol": "x", "size": 11, "color": COLORS["boundary"]}),
+                  2, 1)
+    for name, color in zip(_COST_PARTS, ("#7f7f7f", "#ff7f0e", "#6c5ce7"), strict=True):
+        fig.add_trace(go.Bar(name=name, marker={"color": color}), 2, 2)
+    fig.add_trace(go.Scatter(name="fee income", mode="markers",
+                             marker={"symbol": "line-ew-open", "size": 30, "color": "#00a676",
+                                     "line": {"width": 3}}), 2, 2)
+    fig.update_xaxes(type="log", title_text="rebalances per year", row=1, col=1)
+    fig.update_xaxes(type="log", title_text="execution gas price (gwei)", row=2, col=1)
+    fig.update_yaxes(title_text="net APR (%)", row=1, col=1)
+    fig.update_yaxes(title_text="net APR (%)", row=2, col=1)
+    fig.update_yaxes(title_text="% of value per year", row=2, col=2)
+    _layout(fig, height=720, top=80, barmode="stack")
+    update_economics_figure(fig, result)
+    resync_view_state(fig)
+    return fig
+
+
+def update_economics_figure(fig: go.Figure, result: EconomicsResult) -> None:
+    """Rewrite :func:`economics_figure`'s traces from a new result (inside ``batch_update``)."""
+    r, d, s = result, fig.data, result.scenario
+    i = r.index
+    span = _apr_span(r)
+    for j in range(len(CHAIN_KEYS)):
+        d[j].update(x=r.frequencies, y=100.0 * r.net_apr[j], line={"width": 4 if j == i else 1.5})
+    n = len(CHAIN_KEYS)
+    fin = np.isfinite(r.break_even)
+    d[n].update(x=r.break_even[fin], y=np.zeros(int(fin.sum())),
+                text=[r.chains[j].name for j in np.flatnonzero(fin)])
+    d[n + 1].update(x=r.optimal, y=100.0 * r.optimal_net_apr, text=[c.name for c in r.chains])
+    f = s.frequency_per_year
+    d[n + 2].update(x=[f, f], y=list(span))
+    d[n + 3].update(x=[f], y=[100.0 * float(r.selected.net_apr[0])])
+    d[n + 4].update(x=r.gas_grid_gwei, y=100.0 * r.gas_net_apr)
+    g_now = r.chains[i].gas_price_gwei
+    d[n + 5].update(x=[g_now], y=[100.0 * float(r.selected.net_apr[0])])
+    be = r.break_even_gas_gwei
+    ok = math.isfinite(be) and r.gas_grid_gwei[0] <= be <= r.gas_grid_gwei[-1]
+    d[n + 6].update(x=[be] if ok else [], y=[0.0] if ok else [])
+    names = [c.name for c in r.chains]
+    v = r.at_frequency[0].value
+    swap = np.array([float(e.swap_cost_per_rebalance[0]) for e in r.at_frequency]) * f
+    for j, part in enumerate((r.execution_per_year, r.data_per_year, swap)):
+        d[n + 7 + j].update(x=names, y=100.0 * part / v)
+    fees = np.array([float(e.fee_income_per_year[0]) for e in r.at_frequency])
+    d[n + 10].update(x=names, y=100.0 * fees / v)
+    fig.update_yaxes(range=list(span), row=1, col=1)
+    fig.update_yaxes(range=list(span), row=2, col=1)
+    fig.update_xaxes(range=[0.0, math.log10(r.frequencies[-1])], row=1, col=1)
+
+
+# ------------------------------------------------------------------------------------------------
+# explorer
+# ------------------------------------------------------------------------------------------------
+def _log_slider(description: str, value: float, lo_exp: float, hi_exp: float, step: float,
+                fmt: str, css: str) -> widgets.FloatLogSlider:
+    s = widgets.FloatLogSlider(value=value, base=10, min=lo_exp, max=hi_exp, step=step,
+                               description=description, readout_format=fmt,
+                               continuous_update=True, style=_DESC, layout=_WIDE)
+    s.add_class(css)
+    return s
+
+
+class RebalancingExplorer(Explorer):
+    """Rebalancing economics across chains: chain, gas price and frequency sliders.
+
+    Controls: ``chain`` (the highlighted chain; choosing one sets ``gas_price_gwei`` to its
+    preset), ``gas_price_gwei``, ``l1_base_fee_gwei`` (what L2s pay for data), ``frequency_per_year``,
+    ``sigma_per_year``, ``width_pct``, ``fee_apr`` (in-range fee yield), ``deposit``.
+
+    >>> ex = RebalancingExplorer(chain="ethereum")
+    >>> ex.controls["gas_price_gwei"].value = 30.0
+    >>> ex.result.chains[0].gas_price_gwei
+    30.0
+    """
+
+    title = "rebalancing economics"
+
+    def __init__(self, *, chain: str = "ethereum", gas_price_gwei: float | None = None,
+                 l1_base_fee_gwei: float = 1.0, frequency_per_year: float = 52.0,
+                 sigma_per_year: float = 0.6, width_pct: float = 10.0,
+                 fee_apr: float = EXAMPLE_FEE_APR, deposit: float = 10_000.0,
+                 price: float = 3000.0) -> None:
+        self.price = float(positive("price", price))
+        gas = CHAINS[one_of("chain", chain, CHAIN_KEYS)].gas_price_gwei if gas_price_gwei is None \
+            else gas_price_gwei
+        super().__init__(chain=chain, gas_price_gwei=gas, l1_base_fee_gwei=l1_base_fee_gwei,
+                         frequency_per_year=frequency_per_year, sigma_per_year=sigma_per_year,
+                         width_pct=width_pct, fee_apr=fee_apr, deposit=deposit)
+
+    def _build_controls(self, **k: Any) -> dict[str, widgets.Widget]:
+        c: dict[str, widgets.Widget] = {
+            "chain": _choice("chain", [(CHAINS[key].name, key) for key in CHAIN_KEYS], k["chain"]),
+            "gas_price_gwei": _log_slider("gas price gwei", k["gas_price_gwei"], -4, 3, 0.01,
+                                          ".4g", "lpperp-gas"),
+            "l1_base_fee_gwei": _log_slider("L1 fee for L2s", k["l1_base_fee_gwei"], -2, 3, 0.01,
+                                            ".3g", "lpperp-l1-fee"),
+            "frequency_per_year": _log_slider("rebalances /yr", k["frequency_per_year"], 0,
+                                              math.log10(FREQUENCY_GRID[-1]), 0.01, ",.1f",
+                                              "lpperp-frequency"),
+            "sigma_per_year": _slider("volatility /yr", k["sigma_per_year"], 0.05, 2.0, 0.05,
+                                      ".2f", "lpperp-sigma"),
+            "width_pct": _slider("range ± %", k["width_pct"], 1.0, 60.0, 0.5, ".1f",
+                                 "lpperp-width"),
+            "fee_apr": _slider("fee APR", k["fee_apr"], 0.0, 1.5, 0.01, ".2f", "lpperp-fee-apr"),
+            "deposit": _text("LP deposit", k["deposit"], "lpperp-deposit"),
+        }
+        c["chain"].observe(self._on_chain, names="value")  # runs before the refresh observer
+        return c
+
+    def _on_chain(self, change: dict) -> None:
+        """A newly chosen chain starts at its preset gas price."""
+        with self._quiet():
+            self.controls["gas_price_gwei"].value = CHAINS[change["new"]].gas_price_gwei
+
+    def _control_rows(self) -> list[list[str]]:
+        return [["chain", "gas_price_gwei", "l1_base_fee_gwei"],
+                ["frequency_per_year", "sigma_per_year", "width_pct"], ["fee_apr", "deposit"]]
+
+    def scenario(self) -> EconomicsScenario:
+        c = self.controls
+        return EconomicsScenario(
+            chain=c["chain"].value, gas_price_gwei=c["gas_price_gwei"].value,
+            l1_base_fee_gwei=c["l1_base_fee_gwei"].value,
+            frequency_per_year=c["frequency_per_year"].value,
+            sigma_per_year=c["sigma_per_year"].value, width_pct=c["width_pct"].value,
+            fee_apr=c["fee_apr"].value, deposit=c["deposit"].value, price=self.price,
+        )
+
+    def compute(self, scenario: EconomicsScenario) -> EconomicsResult:
+        return compute_economics(scenario)
+
+    def _make_figure(self, result: EconomicsResult) -> Any:
+        return economics_figure(result)
+
+    def _update_figure(self, fig: Any, result: EconomicsResult) -> None:
+        update_economics_figure(fig, result)
+
+    def _readout_items(self, result: EconomicsResult) -> list[tuple[str, str, str]]:
+        r = result.readout
+        self.readout_values = dict(r)
+        be_gas = r["break_even_gas_gwei"]
+        be_gas_text = ("none: costs exceed fees" if math.isnan(be_gas) else
+                       "any" if math.isinf(be_gas) else f"{be_gas:,.4g} gwei")
+        return [
+            ("chain", "chain", html.unescape(result.chains[result.index].name)),
+            ("frequency_per_year", "rebalancing", every(r["frequency_per_year"])),
+            ("cost_per_rebalance", "cost per rebalance (USDC)",
+             f"{r['gas_per_rebalance']:,.3f} gas + {r['swap_per_rebalance']:,.3f} swap"),
+            ("fee_income_per_year", "fee income /yr (USDC)", f"{r['fee_income_per_year']:,.2f}"),
+            ("cost_per_year", "cost /yr (USDC)", f"{r['cost_per_year']:,.2f}"),
+            ("net_apr", "net APR", f"{100 * r['net_apr']:.2f} %"),
+            ("break_even_frequency", "break-even (costs = fees)", every(r["break_even_frequency"])),
+            ("optimal_frequency", "optimal",
+             f"{every(r['optimal_frequency'])} ({100 * r['optimal_net_apr']:.2f} %)"),
+            ("break_even_gas_gwei", "gas price that erases this yield", be_gas_text),
+        ]

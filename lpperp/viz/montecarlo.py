@@ -1,0 +1,602 @@
+"""Monte Carlo risk explorer (notebook 06): survival, outcomes and strategies on cached, seeded paths.
+
+Pipeline, as for every explorer (:mod:`lpperp.viz.explorers`): the controls are read into a frozen
+:class:`RiskScenario` (bad input raises ``ValueError``: the status line shows it and the plot keeps
+the last good state), :func:`compute_risk` runs :mod:`lpperp.simulate` on the scenario's paths and
+returns a :class:`RiskResult`, and :func:`update_risk_figure` rewrites the one FigureWidget in place.
+
+Same seed, same paths: the price paths and the reaction-delay noise depend only on
+``(process, sigma, horizon, n_paths, seed)`` (:class:`PathSpec`) and are generated once and cached
+(:class:`SimulationCache`); every strategy, range width and leverage runs on them (common random
+numbers), so a slider changes the answer, not the noise. Each run is cached too, keyed by its
+:class:`lpperp.simulate.Scenario`: a slider move only runs the scenarios it changed. The paths and
+noise are exactly those :func:`lpperp.simulate.simulate` draws for the same seed, so every number
+here equals ``simulate(...)`` / ``compare_strategies(...)`` with that seed (the tests check it).
+
+Conventions: price in quote per base (USDC per ETH), money in quote units, returns as fractions of
+the capital (deposit + wallet cash), daily steps (``n_steps = horizon_days``), ``width_pct=20`` the
+range ``[P0 (1 - 0.2), P0 (1 + 0.2)]``, ``leverage`` the perp's notional at entry over the deposit.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+import plotly.graph_objects as go
+
+from lpperp._validate import LpperpError, integer, nonnegative, one_of, positive
+from lpperp.collateral import StaticFactor, VolatilityScaledFactor
+from lpperp.costs import CHAINS, EXAMPLE_FEE_APR
+from lpperp.prices import sample_prices
+from lpperp.processes import GBM, BlockBootstrap, MertonJumpDiffusion, root_seed, sample_paths
+from lpperp.risk import band_exit_probability, safe_band, wilson_interval
+from lpperp.simulate import (
+    PathResults,
+    Policy,
+    Scenario,
+    StrategyTable,
+    Summary,
+    _noise_streams,  # the delay-noise streams simulate() draws (no public accessor yet)
+    affordable_interval_years,
+    initial_account,
+    run_on_paths,
+)
+from lpperp.viz.explorers import _DESC, _WIDE, Explorer, _choice, _slider, _text
+from lpperp.viz.figures import COLORS, _figure, _layout, resync_view_state
+
+__all__ = [
+    "KINDS",
+    "LEVERAGES",
+    "POLICIES",
+    "PROCESSES",
+    "REACTIONS",
+    "RISK_TRACES",
+    "WIDTHS_PCT",
+    "PathSpec",
+    "RiskExplorer",
+    "RiskResult",
+    "RiskScenario",
+    "SimulationCache",
+    "compute_risk",
+    "risk_figure",
+    "seeded_paths",
+    "update_risk_figure",
+]
+
+#: Price processes (the jump and bootstrap settings are fixed here; the notebook shows them).
+PROCESSES = {
+    "gbm": "GBM",
+    "merton": "Merton jumps (6/yr, -5 % ± 10 %)",
+    "bootstrap": "bootstrap of the bundled synthetic series",
+}
+#: What is held: the deposit as an LP, as idle stablecoins, or split LP + cash margin.
+KINDS = {"lp": "LP as collateral", "stable": "idle stablecoin", "lp_plus_cash": "LP + separate cash"}
+#: Owner policies; "recentre" waits at least the interval the chain's costs make worth paying.
+POLICIES = ("hold", "recentre", "top up", "recentre + top up")
+#: Reaction latency before an action is sent, seconds (plus one block of the chain).
+REACTIONS = {"bot (1 min)": 60.0, "person (4 h)": 4 * 3600.0, "person (1 day)": 86_400.0}
+#: Range widths and leverages of the sweep panels (the current value is added to each).
+WIDTHS_PCT = (2.0, 5.0, 10.0, 20.0, 30.0, 50.0)
+LEVERAGES = (0.5, 1.0, 2.0, 3.0, 5.0, 8.0)
+_MERTON = {"jump_rate_per_year": 6.0, "jump_mean": -0.05, "jump_sd": 0.10}
+_STATIC_CF = 0.8
+
+
+@dataclass(frozen=True)
+class PathSpec:
+    """What the price paths depend on (the path cache key): same spec, same paths.
+
+    >>> PathSpec("gbm", 0.8, 30, 2000, 0).process()
+    GBM(sigma_per_year=0.8, mu_per_year=0.0)
+    """
+
+    process_name: str
+    sigma_per_year: float
+    horizon_days: int
+    n_paths: int
+    seed: int
+    price: float = 3000.0
+
+    def __post_init__(self) -> None:
+        one_of("process", self.process_name, tuple(PROCESSES))
+        object.__setattr__(self, "sigma_per_year",
+                           float(positive("sigma_per_year", self.sigma_per_year)))
+        object.__setattr__(self, "horizon_days", integer("horizon_days", self.horizon_days, 1,
+                                                         3650))
+        object.__setattr__(self, "n_paths", integer("n_paths", self.n_paths, 1, 1_000_000))
+        object.__setattr__(self, "seed", integer("seed", self.seed, 0))
+        object.__setattr__(self, "price", float(positive("price", self.price)))
+
+    @property
+    def tau_years(self) -> float:
+        return self.horizon_days / 365.0
+
+    def process(self) -> Any:
+        """The :mod:`lpperp.processes` process."""
+        if self.process_name == "gbm":
+            return GBM(self.sigma_per_year)
+        if self.process_name == "merton":
+            return MertonJumpDiffusion(self.sigma_per_year, **_MERTON)
+        return _bootstrap()
+
+    @property
+    def volatility(self) -> float:
+        """Annualised volatility of the process (total, with jumps; the series' for bootstrap)."""
+        p = self.process()
+        return float(getattr(p, "total_volatility", p.diffusion_sigma))
+
+
+@lru_cache(maxsize=1)
+def _bootstrap() -> BlockBootstrap:
+    return BlockBootstrap.from_series(sample_prices(), block_length=5)
+
+
+def seeded_paths(spec: PathSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Prices ``(horizon_days + 1, n_paths)`` and delay noise ``(horizon_days, n_paths)``, both
+    time-major, exactly as :func:`lpperp.simulate.simulate` draws them for ``spec.seed``.
+
+    >>> p, z = seeded_paths(PathSpec("gbm", 0.8, 5, 3, 1))
+    >>> p.shape, z.shape, float(p[0, 0])
+    ((6, 3), (5, 3), 3000.0)
+    """
+    ns = spec.horizon_days
+    prices = np.ascontiguousarray(sample_paths(spec.process(), spec.price, spec.tau_years, ns,
+                                               spec.n_paths, spec.seed).T)
+    streams = _noise_streams(root_seed(spec.seed), 0, spec.n_paths)
+    noise = np.concatenate([g.standard_normal((ns, w)) for g, w in streams], axis=1)
+    for a in (prices, noise):
+        a.flags.writeable = False
+    return prices, noise
+
+
+class SimulationCache:
+    """Seeded paths per :class:`PathSpec` and one :class:`~lpperp.simulate.PathResults` per
+    (spec, :class:`~lpperp.simulate.Scenario`), least recently used dropped first.
+
+    ``runs`` counts the simulations actually run (cache misses).
+
+    >>> cache = SimulationCache()
+    >>> spec = PathSpec("gbm", 0.8, 10, 500, 0)
+    >>> r1 = cache.run(spec, Scenario()); r2 = cache.run(spec, Scenario())
+    >>> r1 is r2, cache.runs
+    (True, 1)
+    """
+
+    def __init__(self, max_paths: int = 4, max_results: int = 512) -> None:
+        self.max_paths = integer("max_paths", max_paths, 1)
+        self.max_results = integer("max_results", max_results, 1)
+        self._paths: OrderedDict[PathSpec, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._results: OrderedDict[tuple[PathSpec, Scenario], PathResults] = OrderedDict()
+        self.runs = 0
+
+    @staticmethod
+    def _get(store: OrderedDict, key: Any, make: Any, limit: int) -> Any:
+        if key in store:
+            store.move_to_end(key)
+            return store[key]
+        value = make()
+        store[key] = value
+        while len(store) > limit:
+            store.popitem(last=False)
+        return value
+
+    def paths(self, spec: PathSpec) -> tuple[np.ndarray, np.ndarray]:
+        return self._get(self._paths, spec, lambda: seeded_paths(spec), self.max_paths)
+
+    def run(self, spec: PathSpec, scenario: Scenario) -> PathResults:
+        def make() -> PathResults:
+            prices, noise = self.paths(spec)
+            self.runs += 1
+            return run_on_paths(scenario, prices, 1.0 / 365.0, noise=noise)
+
+        return self._get(self._results, (spec, scenario), make, self.max_results)
+
+    def clear(self) -> None:
+        self._paths.clear()
+        self._results.clear()
+
+
+@lru_cache(maxsize=1024)
+def _interval_years(scenario: Scenario, sigma: float) -> float:
+    return affordable_interval_years(scenario, sigma)
+
+
+@dataclass(frozen=True)
+class RiskScenario:
+    """The explorer's inputs: paths (process, volatility, horizon, seed) and one strategy.
+
+    >>> rs = RiskScenario(policy="recentre", chain="ethereum")
+    >>> s = rs.scenario()
+    >>> s.policy.recentre, round(365 * s.policy.min_interval_years, 1) > 1
+    (True, True)
+    """
+
+    process: str = "gbm"
+    sigma_per_year: float = 0.8
+    horizon_days: int = 30
+    seed: int = 0
+    n_paths: int = 2000
+    width_pct: float = 20.0
+    leverage: float = 2.0
+    kind: str = "lp"
+    mode: str = "isolated"
+    collateral: str = "static"
+    chain: str = "arbitrum"
+    policy: str = "hold"
+    reaction: str = "bot (1 min)"
+    wallet_cash: float = 2000.0
+    deposit: float = 10_000.0
+    fee_apr: float = EXAMPLE_FEE_APR
+    funding_rate_per_year: float = 0.10
+    price: float = 3000.0
+
+    def __post_init__(self) -> None:
+        one_of("kind", self.kind, tuple(KINDS))
+        one_of("collateral", self.collateral, ("static", "volatility"))
+        one_of("chain", self.chain, tuple(CHAINS))
+        one_of("policy", self.policy, POLICIES)
+        one_of("reaction", self.reaction, tuple(REACTIONS))
+        nonnegative("leverage", self.leverage)
+        self.paths()  # validates the path inputs
+        self.scenario()  # and the strategy (Scenario raises ValueError on bad input)
+
+    def paths(self) -> PathSpec:
+        """The cache key of the paths (the volatility does not matter to a bootstrap)."""
+        sigma = 1.0 if self.process == "bootstrap" else self.sigma_per_year
+        return PathSpec(self.process, sigma, self.horizon_days, self.n_paths, self.seed,
+                        self.price)
+
+    def scenario(self, **changes: Any) -> Scenario:
+        """The :class:`lpperp.simulate.Scenario` of these inputs, with ``changes`` (``width_pct``,
+        ``leverage``, ``kind``, ``mode``) applied; a recentring policy waits at least
+        :func:`lpperp.simulate.affordable_interval_years` of that scenario."""
+        kw = {"width_pct": self.width_pct, "leverage": self.leverage, "kind": self.kind,
+              "mode": self.mode, **changes}
+        vol = self.paths().volatility
+        collateral = (StaticFactor(_STATIC_CF) if self.collateral == "static"
+                      else VolatilityScaledFactor(vol))
+        base = Scenario(
+            name=f"{KINDS[kw['kind']]} · {kw['mode']}", kind=kw["kind"], price=self.price,
+            deposit=self.deposit, wallet_cash=self.wallet_cash, width_pct=kw["width_pct"],
+            leverage=kw["leverage"], mode=kw["mode"], collateral=collateral, fee_apr=self.fee_apr,
+            funding_rate_per_year=self.funding_rate_per_year, chain=CHAINS[self.chain],
+            policy=Policy(latency_s=REACTIONS[self.reaction]),
+        )
+        recentre = self.policy in ("recentre", "recentre + top up")
+        top_up = self.policy in ("top up", "recentre + top up")
+        interval = _interval_years(base, vol) if recentre and base.lp_deposit > 0 else 0.0
+        return replace(base, policy=Policy(recentre=recentre, top_up=top_up,
+                                           min_interval_years=interval,
+                                           latency_s=REACTIONS[self.reaction]))
+
+
+def _strategy_keys() -> list[tuple[str, str]]:
+    return [(k, m) for k in KINDS for m in ("isolated", "cross")]
+
+
+@dataclass(frozen=True, eq=False)
+class RiskResult:
+    """Everything the risk figure and readout show, for the scenario's paths.
+
+    ``survival`` (with the Wilson 95 % band ``survival_low``/``_high``) is the selected strategy's
+    fraction of paths not liquidated after each day; ``closed_form`` the GBM probability of staying
+    inside the account's liquidation band fixed at entry (NaN for other processes, or when the
+    account is liquidatable at entry); ``returns`` per kind at the selected margin mode;
+    ``survival_by_width`` / ``_by_leverage`` at the horizon over ``widths_pct`` / ``leverages``
+    (the grids plus the current value); ``table`` every kind x mode on the same paths.
+    """
+
+    scenario: RiskScenario
+    selected: Scenario
+    days: np.ndarray
+    survival: np.ndarray
+    survival_low: np.ndarray
+    survival_high: np.ndarray
+    closed_form: np.ndarray
+    band: tuple[float, float]
+    summary: Summary
+    returns: dict[str, np.ndarray]
+    widths_pct: np.ndarray
+    survival_by_width: np.ndarray
+    leverages: np.ndarray
+    survival_by_leverage: np.ndarray
+    table: StrategyTable
+    recentre_interval_days: float
+
+    @property
+    def readout(self) -> dict[str, float]:
+        s = self.summary
+        return {
+            "survival": s.survival, "survival_low": s.survival_ci[0],
+            "survival_high": s.survival_ci[1], "expected_return": s.expected_return,
+            "tail_loss": -s.tail_return, "fees_earned": s.fees_earned,
+            "costs_paid": s.costs_paid, "mean_recentres": s.mean_recentres,
+            "mean_top_ups": s.mean_top_ups, "closed_form_survival": float(self.closed_form[-1]),
+            "band_lower": self.band[0], "band_upper": self.band[1],
+            "recentre_interval_days": self.recentre_interval_days,
+        }
+
+    def _repr_html_(self) -> str:
+        return self.table._repr_html_()
+
+
+def compute_risk(scenario: RiskScenario, cache: SimulationCache | None = None) -> RiskResult:
+    """Run the selected strategy, the width and leverage sweeps and the strategy table on the
+    scenario's cached paths (no plotting).
+
+    >>> r = compute_risk(RiskScenario(n_paths=500, horizon_days=10))
+    >>> r.survival.shape, r.table.names[0]
+    ((11,), 'LP as collateral · isolated')
+    """
+    rs = scenario
+    cache = SimulationCache() if cache is None else cache
+    spec = rs.paths()
+    sel = rs.scenario()
+    res = cache.run(spec, sel)
+    n = res.n_paths
+    curve = res.survival_curve()
+    lo, hi = wilson_interval(np.rint(curve * n), n)
+    days = np.arange(spec.horizon_days + 1, dtype=float)
+
+    band = (float("nan"), float("nan"))
+    closed = np.full(days.shape, np.nan)
+    try:
+        lo_b, hi_b = safe_band(initial_account(sel), rs.price)
+        band = (lo_b, math.inf if hi_b is None else hi_b)
+        if rs.process == "gbm":
+            closed = 1.0 - np.asarray(band_exit_probability(
+                rs.price, lo_b, hi_b, spec.sigma_per_year, days / 365.0, dt_years=1.0 / 365.0))
+    except LpperpError:  # liquidatable at entry: no band, and the simulation shows survival 0
+        pass
+
+    keys = _strategy_keys()
+    runs = {km: res if km == (sel.kind, sel.mode) else
+            cache.run(spec, rs.scenario(kind=km[0], mode=km[1])) for km in keys}
+    table = StrategyTable(tuple(f"{KINDS[k]} · {m}" for k, m in keys),
+                          tuple(runs[km].summary() for km in keys), n, spec.tau_years)
+    returns = {k: runs[(k, rs.mode)].returns for k in KINDS}
+
+    def sweep(name: str, grid: tuple[float, ...], now: float) -> tuple[np.ndarray, np.ndarray]:
+        xs = np.unique(np.append(np.asarray(grid, dtype=float), now))
+        surv = np.array([1.0 - cache.run(spec, rs.scenario(**{name: float(x)})).liquidated.mean()
+                         for x in xs])
+        return xs, surv
+
+    widths, by_width = sweep("width_pct", WIDTHS_PCT, rs.width_pct)
+    levs, by_lev = sweep("leverage", LEVERAGES, rs.leverage)
+    interval = sel.policy.min_interval_years * 365.0 if sel.policy.recentre else float("nan")
+    return RiskResult(
+        scenario=rs, selected=sel, days=days, survival=curve, survival_low=np.asarray(lo),
+        survival_high=np.asarray(hi), closed_form=closed, band=band, summary=res.summary(),
+        returns=returns, widths_pct=widths, survival_by_width=by_width, leverages=levs,
+        survival_by_leverage=by_lev, table=table, recentre_interval_days=interval,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# figure
+# ------------------------------------------------------------------------------------------------
+_KIND_COLORS = {"lp": COLORS["lp"], "stable": "#7f7f7f", "lp_plus_cash": "#00a676"}
+
+#: Trace order of :func:`risk_figure`.
+RISK_TRACES = (
+    "survival (Monte Carlo)",
+    "95 % interval",
+    "closed form (GBM, band fixed at entry)",
+    *(f"returns · {v}" for v in KINDS.values()),
+    "survival vs width",
+    "selected width",
+    "survival vs leverage",
+    "selected leverage",
+)
+
+
+def risk_figure(result: RiskResult, *, widget: bool = True) -> go.Figure:
+    """Survival over time, outcome distributions, survival vs range width and vs leverage.
+
+    Traces as in :data:`RISK_TRACES`.
+
+    >>> r = compute_risk(RiskScenario(n_paths=300, horizon_days=5))
+    >>> [t.name for t in risk_figure(r, widget=False).data] == list(RISK_TRACES)
+    True
+    """
+    fig = _figure(
+        widget, rows=2, cols=2, horizontal_spacing=0.1, vertical_spacing=0.16,
+        subplot_titles=("survival over time (selected strategy)",
+                        "return at the horizon (same paths, selected margin mode)",
+                        "survival at the horizon vs range width",
+                        "survival at the horizon vs leverage"),
+    )
+    fig.add_trace(go.Scatter(name="survival (Monte Carlo)", mode="lines",
+                             line={"color": COLORS["lp"], "width": 2.5, "shape": "hv"}), 1, 1)
+    fig.add_trace(go.Scatter(name="95 % interval", mode="lines", fill="toself",
+                             fillcolor="rgba(31,119,180,0.15)", line={"width": 0},
+                             hoverinfo="skip"), 1, 1)
+    fig.add_trace(go.Scatter(name="closed form (GBM, band fixed at entry)", mode="lines",
+                             line={"color": COLORS["maintenance"], "dash": "dash"}), 1, 1)
+    for k, label in KINDS.items():
+        fig.add_trace(go.Histogram(name=f"returns · {label}", histnorm="percent", nbinsx=60,
+                                   bingroup="returns", opacity=0.55,
+                                   marker={"color": _KIND_COLORS[k]}), 1, 2)
+    fig.add_trace(go.Scatter(name="survival vs width", mode="lines+markers", showlegend=False,
+                             line={"color": COLORS["lp"]}), 2, 1)
+    fig.add_trace(go.Scatter(name="selected width", mode="markers", showlegend=False,
+                             marker={"color": COLORS["now"], "size": 11}), 2, 1)
+    fig.add_trace(go.Scatter(name="survival vs leverage", mode="lines+markers", showlegend=False,
+                             line={"color": COLORS["boundary"]}), 2, 2)
+    fig.add_trace(go.Scatter(name="selected leverage", mode="markers", showlegend=False,
+                             marker={"color": COLORS["now"], "size": 11}), 2, 2)
+    fig.update_xaxes(title_text="days", row=1, col=1)
+    fig.update_xaxes(title_text="return on capital (%)", row=1, col=2)
+    fig.update_xaxes(title_text="range width ± %", type="log", row=2, col=1)
+    fig.update_xaxes(title_text="leverage (perp notional / deposit)", row=2, col=2)
+    for row, col in ((1, 1), (2, 1), (2, 2)):
+        fig.update_yaxes(title_text="survival (%)", range=[-2, 102], row=row, col=col)
+    fig.update_yaxes(title_text="% of paths", row=1, col=2)
+    _layout(fig, height=720, top=80, barmode="overlay")
+    update_risk_figure(fig, result)
+    resync_view_state(fig)
+    return fig
+
+
+def update_risk_figure(fig: go.Figure, result: RiskResult) -> None:
+    """Rewrite :func:`risk_figure`'s traces from a new result (inside ``batch_update``)."""
+    r, d = result, fig.data
+    d[0].update(x=r.days, y=100.0 * r.survival)
+    d[1].update(x=np.concatenate((r.days, r.days[::-1])),
+                y=100.0 * np.concatenate((r.survival_high, r.survival_low[::-1])))
+    d[2].update(x=r.days, y=100.0 * r.closed_form)
+    for j, k in enumerate(KINDS):
+        d[3 + j].update(x=100.0 * r.returns[k],
+                        opacity=0.8 if k == r.selected.kind else 0.35)
+    s = r.scenario
+    d[6].update(x=r.widths_pct, y=100.0 * r.survival_by_width)
+    d[7].update(x=[s.width_pct], y=[100.0 * r.summary.survival])
+    d[8].update(x=r.leverages, y=100.0 * r.survival_by_leverage)
+    d[9].update(x=[s.leverage], y=[100.0 * r.summary.survival])
+
+
+# ------------------------------------------------------------------------------------------------
+# explorer
+# ------------------------------------------------------------------------------------------------
+def _pct(x: float) -> str:
+    return "-" if not math.isfinite(x) else f"{100 * x:.1f} %"
+
+
+class RiskExplorer(Explorer):
+    """Monte Carlo risk of an LP-margined perp: sliders re-run a cached, seeded simulation.
+
+    Controls: ``process``, ``sigma_per_year``, ``horizon_days``, ``seed`` (the paths); ``width_pct``,
+    ``leverage``, ``kind``, ``mode``, ``collateral``, ``chain``, ``policy``, ``reaction``,
+    ``wallet_cash`` (the strategy). ``n_paths`` is fixed at construction. ``cache`` holds the paths
+    and every run, so moving a slider back shows the very same figure.
+
+    >>> ex = RiskExplorer(n_paths=500, horizon_days=10)
+    >>> ex.controls["leverage"].value = 4.0
+    >>> ex.result.scenario.leverage, ex.result.summary.n_paths
+    (4.0, 500)
+    """
+
+    title = "Monte Carlo risk"
+
+    def __init__(self, *, process: str = "gbm", sigma_per_year: float = 0.8,
+                 horizon_days: int = 30, seed: int = 0, n_paths: int = 2000,
+                 width_pct: float = 20.0, leverage: float = 2.0, kind: str = "lp",
+                 mode: str = "isolated", collateral: str = "static", chain: str = "arbitrum",
+                 policy: str = "hold", reaction: str = "bot (1 min)", wallet_cash: float = 2000.0,
+                 deposit: float = 10_000.0, fee_apr: float = EXAMPLE_FEE_APR,
+                 funding_rate_per_year: float = 0.10, price: float = 3000.0) -> None:
+        self.cache = SimulationCache()
+        self.fixed = {"n_paths": n_paths, "deposit": deposit, "fee_apr": fee_apr,
+                      "funding_rate_per_year": funding_rate_per_year, "price": price}
+        super().__init__(process=process, sigma_per_year=sigma_per_year,
+                         horizon_days=horizon_days, seed=seed, width_pct=width_pct,
+                         leverage=leverage, kind=kind, mode=mode, collateral=collateral,
+                         chain=chain, policy=policy, reaction=reaction, wallet_cash=wallet_cash)
+
+    def _build_controls(self, **k: Any) -> dict[str, widgets.Widget]:
+        horizon = widgets.IntSlider(value=k["horizon_days"], min=1, max=180, step=1,
+                                    description="horizon days", continuous_update=False,
+                                    style=_DESC, layout=_WIDE)
+        horizon.add_class("lpperp-horizon")
+        seed = widgets.IntText(value=k["seed"], description="seed", style=_DESC,
+                               layout=_WIDE)
+        seed.add_class("lpperp-seed")
+        c: dict[str, widgets.Widget] = {
+            "process": _choice("price process", [(v, key) for key, v in PROCESSES.items()],
+                               k["process"]),
+            "sigma_per_year": _slider("volatility /yr", k["sigma_per_year"], 0.1, 2.0, 0.05,
+                                      ".2f", "lpperp-sigma"),
+            "horizon_days": horizon,
+            "seed": seed,
+            "width_pct": _slider("range ± %", k["width_pct"], 1.0, 60.0, 0.5, ".1f",
+                                 "lpperp-width"),
+            "leverage": _slider("leverage", k["leverage"], 0.0, 10.0, 0.25, ".2f",
+                                "lpperp-leverage"),
+            "kind": _choice("strategy", [(v, key) for key, v in KINDS.items()], k["kind"]),
+            "mode": _choice("margin mode", ["isolated", "cross"], k["mode"]),
+            "collateral": _choice("collateral", [(f"static {_STATIC_CF:.0%}", "static"),
+                                                 ("volatility-scaled (EWMA)", "volatility")],
+                                  k["collateral"]),
+            "chain": _choice("chain", [(v.name, key) for key, v in CHAINS.items()], k["chain"]),
+            "policy": _choice("policy", list(POLICIES), k["policy"]),
+            "reaction": _choice("reaction", list(REACTIONS), k["reaction"]),
+            "wallet_cash": _text("wallet cash", k["wallet_cash"], "lpperp-wallet-cash"),
+        }
+        c["process"].observe(self._enable, names="value")
+        self._enable(controls=c)
+        return c
+
+    def _enable(self, change: dict | None = None,
+                controls: dict[str, widgets.Widget] | None = None) -> None:
+        c = controls if controls is not None else self.controls
+        c["sigma_per_year"].disabled = c["process"].value == "bootstrap"
+
+    def _control_rows(self) -> list[list[str]]:
+        return [["process", "sigma_per_year", "horizon_days", "seed"],
+                ["width_pct", "leverage", "kind", "mode", "wallet_cash"],
+                ["collateral", "chain", "policy", "reaction"]]
+
+    def scenario(self) -> RiskScenario:
+        c = self.controls
+        return RiskScenario(**{name: w.value for name, w in c.items()}, **self.fixed)
+
+    def compute(self, scenario: RiskScenario) -> RiskResult:
+        return compute_risk(scenario, self.cache)
+
+    def _make_figure(self, result: RiskResult) -> Any:
+        return risk_figure(result)
+
+    def _update_figure(self, fig: Any, result: RiskResult) -> None:
+        update_risk_figure(fig, result)
+
+    def _readout_items(self, result: RiskResult) -> list[tuple[str, str, str]]:
+        r = result.readout
+        self.readout_values = dict(r)
+        lo, hi = r["band_lower"], r["band_upper"]
+        band = ("liquidatable at entry" if math.isnan(lo) else
+                f"{lo:,.0f} – {'∞' if math.isinf(hi) else f'{hi:,.0f}'}")
+        interval = r["recentre_interval_days"]
+        return [
+            ("survival", f"survival over {result.scenario.horizon_days} days",
+             f"{_pct(r['survival'])} [{_pct(r['survival_low'])}, {_pct(r['survival_high'])}]"),
+            ("closed_form_survival", "closed form (GBM, fixed band)",
+             _pct(r["closed_form_survival"])),
+            ("band", "liquidation band at entry", band),
+            ("expected_return", "expected return", _pct(r["expected_return"])),
+            ("tail_loss", "5 % tail loss", _pct(r["tail_loss"])),
+            ("fees_earned", "fees (USDC)", f"{r['fees_earned']:,.2f}"),
+            ("costs_paid", "costs (USDC)", f"{r['costs_paid']:,.2f}"),
+            ("mean_recentres", "recentres / path",
+             f"{r['mean_recentres']:.2f}" + ("" if math.isnan(interval) else
+                                             f" (≥ {interval:.1f} days apart)")),
+        ]
+
+    def _show_readout(self, result: RiskResult) -> None:
+        super()._show_readout(result)
+        t = result.table
+        sel = result.selected.name
+        cols = ("survival", "expected_return", "tail_loss", "fees_earned", "costs_paid")
+        head = "".join(f"<th style='text-align:right;padding:0 0.8em'>{h}</th>" for h in
+                       ("survival", "E[return]", "5 % tail loss", "fees (USDC)", "costs (USDC)"))
+        body = ""
+        for name in t.names:
+            row = t.row(name)
+            cells = "".join(
+                f"<td style='text-align:right;padding:0 0.8em'>"
+                f"{_pct(row[c]) if c in cols[:3] else f'{row[c]:,.2f}'}</td>" for c in cols)
+            weight = "font-weight:600;" if name == sel else ""
+            body += (f"<tr data-key='{html.escape(name)}' style='{weight}'>"
+                     f"<th style='text-align:left'>{html.escape(name)}</th>{cells}</tr>")
+        self.readout.value += (
+            "<table class='lpperp-strategy-table' style='margin-top:0.4em'><thead><tr>"
+            f"<th style='text-align:left'>same paths, {t.n_paths:,} of them</th>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table>")
+
