@@ -208,8 +208,16 @@ class SimulationCache:
         self._results.clear()
 
 
-@lru_cache(maxsize=1024)
 def _interval_years(scenario: Scenario, sigma: float) -> float:
+    """:func:`lpperp.simulate.affordable_interval_years`, cached on what it depends on (the LP, its
+    fees and the chain; not the perp, the margin mode or the policy)."""
+    lp_only = replace(scenario, name="", leverage=0.0, mode="isolated", wallet_cash=0.0,
+                      collateral=StaticFactor(_STATIC_CF), policy=Policy())
+    return _interval_cached(lp_only, sigma)
+
+
+@lru_cache(maxsize=1024)
+def _interval_cached(scenario: Scenario, sigma: float) -> float:
     return affordable_interval_years(scenario, sigma)
 
 
@@ -535,6 +543,8 @@ class RiskExplorer(Explorer):
             "reaction": _choice("reaction", list(REACTIONS), k["reaction"]),
             "wallet_cash": _text("wallet cash", k["wallet_cash"], "lpperp-wallet-cash"),
         }
+        for name in ("sigma_per_year", "width_pct", "leverage"):
+            c[name].continuous_update = False  # a move re-runs simulations: fire on release
         c["process"].observe(self._enable, names="value")
         self._enable(controls=c)
         return c
