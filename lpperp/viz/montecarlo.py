@@ -448,9 +448,11 @@ def risk_figure(result: RiskResult, *, widget: bool = True) -> go.Figure:
                              marker={"color": COLORS["now"], "size": 11}), 2, 2)
     fig.update_xaxes(title_text="days", row=1, col=1)
     fig.update_xaxes(title_text="return on capital (%)", row=1, col=2)
-    fig.update_xaxes(title_text="range width ± %", type="log", row=2, col=1)
+    fig.update_xaxes(title_text="range width ± %", type="log", tickvals=list(WIDTHS_PCT),
+                     row=2, col=1)
     fig.update_xaxes(title_text="leverage (perp notional / deposit)", row=2, col=2)
-    for row, col in ((1, 1), (2, 1), (2, 2)):
+    fig.update_yaxes(title_text="survival (%)", row=1, col=1)
+    for row, col in ((2, 1), (2, 2)):
         fig.update_yaxes(title_text="survival (%)", range=[-2, 102], row=row, col=col)
     fig.update_yaxes(title_text="% of paths", row=1, col=2)
     _layout(fig, height=720, top=80, barmode="overlay")
@@ -466,6 +468,8 @@ def update_risk_figure(fig: go.Figure, result: RiskResult) -> None:
     d[1].update(x=np.concatenate((r.days, r.days[::-1])),
                 y=100.0 * np.concatenate((r.survival_high, r.survival_low[::-1])))
     d[2].update(x=r.days, y=100.0 * r.closed_form)
+    low = np.nanmin(np.append(r.closed_form, r.survival_low))  # zoom on the part in use
+    fig.update_yaxes(range=[max(-2.0, 5.0 * math.floor(20.0 * low) - 5.0), 101.0], row=1, col=1)
     for j, k in enumerate(KINDS):
         d[3 + j].update(x=100.0 * r.returns[k],
                         opacity=0.8 if k == r.selected.kind else 0.35)
