@@ -22,7 +22,6 @@ other chains keep their presets (:data:`lpperp.costs.CHAINS`). The economics mod
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -55,6 +54,7 @@ __all__ = [
     "RebalancingExplorer",
     "compute_economics",
     "economics_figure",
+    "every",
     "update_economics_figure",
 ]
 
@@ -486,7 +486,7 @@ class RebalancingExplorer(Explorer):
         be_gas_text = ("none: costs exceed fees" if math.isnan(be_gas) else
                        "any" if math.isinf(be_gas) else f"{be_gas:,.4g} gwei")
         return [
-            ("chain", "chain", html.unescape(result.chains[result.index].name)),
+            ("chain", "chain", result.chains[result.index].name),
             ("frequency_per_year", "rebalancing", every(r["frequency_per_year"])),
             ("cost_per_rebalance", "cost per rebalance (USDC)",
              f"{r['gas_per_rebalance']:,.3f} gas + {r['swap_per_rebalance']:,.3f} swap"),
