@@ -2,7 +2,9 @@
 
 - :mod:`lpperp.viz.scenarios`: frozen scenarios and ``compute_*`` functions (numpy only);
 - :mod:`lpperp.viz.figures`: pure plotly builders and in-place updaters;
-- :mod:`lpperp.viz.explorers`: ipywidgets wiring, one FigureWidget per explorer.
+- :mod:`lpperp.viz.explorers`: ipywidgets wiring, one FigureWidget per explorer;
+- :mod:`lpperp.viz.economics` / :mod:`lpperp.viz.montecarlo`: rebalancing economics and Monte Carlo
+  risk (scenario, compute, figure and explorer in one module each).
 
 Names are imported lazily, so ``import lpperp.viz`` costs nothing until an explorer is used.
 
@@ -23,6 +25,8 @@ __all__ = [
     "LPResult",
     "LPScenario",
     "LiquidationMapExplorer",
+    "RebalancingExplorer",
+    "RiskExplorer",
     "compute_health",
     "compute_lp",
     "health_figure",
@@ -39,6 +43,8 @@ _WHERE = {
     "health_figure": "figures",
     "LPExplorer": "explorers",
     "LiquidationMapExplorer": "explorers",
+    "RebalancingExplorer": "economics",
+    "RiskExplorer": "montecarlo",
     "LPResult": "scenarios",
     "LPScenario": "scenarios",
     "compute_lp": "scenarios",
