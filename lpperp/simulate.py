@@ -95,6 +95,7 @@ __all__ = [
     "backtest",
     "compare_strategies",
     "initial_account",
+    "noise_streams",
     "run_on_paths",
     "run_sweep",
     "shock_paths",
@@ -788,8 +789,15 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
 _NOISE_KEY = 2**31  # spawn-key branch for the delay noise, never used by lpperp.processes
 
 
-def _noise_streams(root: np.random.SeedSequence, a: int, b: int) -> list[tuple[Any, int]]:
-    """One generator per block of paths ``[a, b)`` for the delay noise, with its block's width."""
+def noise_streams(root: np.random.SeedSequence, a: int, b: int) -> list[tuple[Any, int]]:
+    """One generator per block of paths ``[a, b)`` for the delay noise, with its block's width.
+
+    Public so that a cached explorer can redraw exactly the noise :func:`simulate` uses for a seed.
+
+    >>> from lpperp.processes import root_seed
+    >>> [w for _, w in noise_streams(root_seed(0), 0, 10)]
+    [10]
+    """
     out = []
     for k in range(a // PATH_BLOCK, -(-b // PATH_BLOCK)):
         ss = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, _NOISE_KEY, k))
@@ -853,7 +861,7 @@ def _run_many(
             kernels = [_kernel(sc, b - a, dt, ns) for sc in scenarios]
             for k in kernels:
                 next(k)
-            res = _drive(kernels, _rows(price, steps, _noise_streams(root, a, b), b - a))
+            res = _drive(kernels, _rows(price, steps, noise_streams(root, a, b), b - a))
             for lst, r in zip(parts, res, strict=True):
                 lst.append(r)
             done = b

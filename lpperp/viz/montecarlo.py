@@ -43,9 +43,9 @@ from lpperp.simulate import (
     Scenario,
     StrategyTable,
     Summary,
-    _noise_streams,  # the delay-noise streams simulate() draws (no public accessor yet)
     affordable_interval_years,
     initial_account,
+    noise_streams,  # the delay-noise streams simulate() draws
     run_on_paths,
 )
 from lpperp.viz.explorers import _DESC, _WIDE, Explorer, _choice, _slider, _text
@@ -154,7 +154,7 @@ def seeded_paths(spec: PathSpec) -> tuple[np.ndarray, np.ndarray]:
     ns = spec.horizon_days
     prices = np.ascontiguousarray(sample_paths(spec.process(), spec.price, spec.tau_years, ns,
                                                spec.n_paths, spec.seed).T)
-    streams = _noise_streams(root_seed(spec.seed), 0, spec.n_paths)
+    streams = noise_streams(root_seed(spec.seed), 0, spec.n_paths)
     noise = np.concatenate([g.standard_normal((ns, w)) for g, w in streams], axis=1)
     for arr in (prices, noise):
         arr.flags.writeable = False
