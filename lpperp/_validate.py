@@ -57,7 +57,7 @@ def _show(x: Any) -> str:
 
 
 def _as_float(name: str, x: Any) -> float | np.ndarray:
-    if isinstance(x, (str, bytes)) or x is None or isinstance(x, bool):
+    if isinstance(x, (str, bytes, bool, np.bool_)) or x is None:
         raise LpperpError(f"{name} must be a number or an array of numbers, got {x!r}")
     try:
         arr = np.asarray(x, dtype=float)
@@ -65,6 +65,8 @@ def _as_float(name: str, x: Any) -> float | np.ndarray:
         raise LpperpError(
             f"{name} must be a number or an array of numbers, got {type(x).__name__} {x!r}"
         ) from None
+    if np.asarray(x).dtype == np.bool_:  # True/False are not amounts or prices (a mask typo)
+        raise LpperpError(f"{name} must be a number or an array of numbers, got booleans {x!r}")
     if arr.ndim == 0:
         return float(arr)
     return arr

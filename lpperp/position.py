@@ -215,9 +215,10 @@ class LPPosition:
         >>> float(LPPosition(2500.0, 3600.0, 1000.0).gamma(4000.0))
         0.0
         """
-        p = positive("price", price)
+        p = np.asarray(positive("price", price))  # numpy powers: no OverflowError for huge P
         inside = (p > self.price_lower) & (p < self.price_upper)
-        out = np.where(inside, -self.liquidity / (2.0 * p**1.5), 0.0)
+        with np.errstate(over="ignore", divide="ignore"):  # only out-of-range prices get there
+            out = np.where(inside, -self.liquidity / (2.0 * p**1.5), 0.0)
         return _out(out)
 
     # -- losses and income ------------------------------------------------------------------------
@@ -228,7 +229,7 @@ class LPPosition:
         10498.96
         """
         b0, q0 = amounts_for_liquidity(
-            entry_price, self.price_lower, self.price_upper, self.liquidity
+            positive("entry_price", entry_price), self.price_lower, self.price_upper, self.liquidity
         )
         return _out(b0 * positive("price", price) + q0)
 
@@ -320,6 +321,8 @@ def impermanent_loss_in_range(
 
     ``IL = (2 sqrt(k) - 1 - k) / (1 + k - sqrt(pa/P) - k sqrt(P/pb))``; for ``pa = P/r``, ``pb = P r``
     this is ``IL_v2 * sqrt(r) / (sqrt(r) - 1)`` with ``IL_v2 = 2 sqrt(k) / (1 + k) - 1``.
+    Raises if ``entry_price`` or ``k * entry_price`` is outside the range (the formula would be
+    silently wrong there; :meth:`LPPosition.impermanent_loss` holds for any price).
 
     >>> round(float(impermanent_loss_in_range(1.1, 3000.0, 2500.0, 3600.0)), 6)
     -0.01302
@@ -327,6 +330,18 @@ def impermanent_loss_in_range(
     k = positive("price_ratio", price_ratio)
     p = positive("entry_price", entry_price)
     pa, pb = ordered_range("price_lower", price_lower, "price_upper", price_upper)
+    tol = 1e-12  # relative: k = pb / P computed in floats may overshoot the edge by an ulp
+    for name, x in (("entry_price", p), ("price_ratio * entry_price", k * p)):
+        out_of_range = (x < pa * (1 - tol)) | (x > pb * (1 + tol))
+        if np.any(out_of_range):
+            i = np.unravel_index(np.argmax(out_of_range), np.shape(out_of_range))
+            raise LpperpError(
+                f"{name} must be inside [price_lower, price_upper] for the in-range formula, got "
+                f"{float(np.broadcast_to(x, np.shape(out_of_range))[i])!r} outside "
+                f"[{float(np.broadcast_to(pa, np.shape(out_of_range))[i])!r}, "
+                f"{float(np.broadcast_to(pb, np.shape(out_of_range))[i])!r}]; "
+                "use LPPosition.impermanent_loss for any price"
+            )
     # 2 sqrt(k) - 1 - k = -(sqrt(k) - 1)^2, written so that k near 1 keeps full precision
     out = -(((k - 1) / (np.sqrt(k) + 1)) ** 2) / (1 + k - np.sqrt(pa / p) - k * np.sqrt(p / pb))
     return _out(out)

@@ -198,3 +198,34 @@ def test_extreme_but_valid_inputs_are_finite():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# --- regressions found in review --------------------------------------------------------------
+def test_il_in_range_refuses_prices_outside_the_range():
+    """The closed form is only valid in range: k = 2 from 3000 over [2500, 3600] gave -0.656 while
+    the true IL (value - hold) is -0.30; now it raises and names the argument."""
+    with pytest.raises(ValueError, match=r"price_ratio \* entry_price must be inside.*6000"):
+        impermanent_loss_in_range(2.0, 3000.0, 2500.0, 3600.0)
+    with pytest.raises(ValueError, match=r"entry_price must be inside.*2000"):
+        impermanent_loss_in_range([1.0, 1.1], [3000.0, 2000.0], 2500.0, 3600.0)
+    # the edges themselves are fine (k = pb / P rounds to within an ulp of the edge)
+    assert impermanent_loss_in_range(3600.0 / 3000.0, 3000.0, 2500.0, 3600.0) < 0
+
+
+def test_entry_price_errors_name_entry_price():
+    lp = make(3000.0, 2)
+    for call in (lp.hold_value, lp.impermanent_loss):
+        with pytest.raises(ValueError, match="entry_price must be a finite number > 0, got nan"):
+            call(3000.0, float("nan"))
+
+
+def test_gamma_extreme_prices_do_not_raise_python_float_errors():
+    lp = make(3000.0, 2)
+    assert lp.gamma(1e300) == 0.0 and lp.gamma(1e-300) == 0.0
+
+
+def test_booleans_are_not_prices():
+    with pytest.raises(ValueError, match="price must be a number"):
+        make(3000.0, 2).value(np.array([True, False]))
+    with pytest.raises(ValueError, match="price must be a number"):
+        make(3000.0, 2).amounts(np.True_)
