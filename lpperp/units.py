@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import LpperpError, integer, positive
+from ._validate import LpperpError, integer, nonnegative, positive
 
 __all__ = [
     "MAX_SQRT_RATIO",
@@ -379,8 +379,8 @@ class PoolSpec:
         >>> WETH_USDC_ARBITRUM.from_raw_amounts(10**18, 3_000 * 10**6)
         (1.0, 3000.0)
         """
-        a0 = _raw_to_float(amount0, self.decimals0)
-        a1 = _raw_to_float(amount1, self.decimals1)
+        a0 = _raw_to_float("amount0", amount0, self.decimals0)
+        a1 = _raw_to_float("amount1", amount1, self.decimals1)
         return (a0, a1) if self.base_is_token0 else (a1, a0)
 
     def liquidity_to_human(self, liquidity_raw: Any) -> float | np.ndarray:
@@ -394,7 +394,7 @@ class PoolSpec:
             if liquidity_raw < 0:
                 raise LpperpError(f"liquidity_raw must be >= 0, got {liquidity_raw}")
             return float(liquidity_raw) * scale
-        out = np.asarray(_nonneg_scalar("liquidity_raw", liquidity_raw), dtype=float) * scale
+        out = np.asarray(nonnegative("liquidity_raw", liquidity_raw), dtype=float) * scale
         return float(out) if out.ndim == 0 else out
 
     def liquidity_to_raw(self, liquidity: float) -> int:
@@ -409,7 +409,7 @@ class PoolSpec:
 
 
 def _nonneg_scalar(name: str, x: Any) -> float:
-    v = positive(name, x) if np.all(np.asarray(x) != 0) else np.asarray(x, dtype=float)
+    v = nonnegative(name, x)
     if np.ndim(v):
         raise LpperpError(f"{name} must be a scalar, got an array of shape {np.shape(v)}")
     return float(v)
@@ -427,14 +427,12 @@ def _to_raw(amount: float, decimals: float) -> int:
         return int(scaled.to_integral_value(rounding="ROUND_FLOOR"))
 
 
-def _raw_to_float(amount: Any, decimals: int) -> Any:
+def _raw_to_float(name: str, amount: Any, decimals: int) -> Any:
     if isinstance(amount, (int, np.integer)) and not isinstance(amount, bool):
         if amount < 0:
-            raise LpperpError(f"raw amount must be >= 0, got {amount}")
+            raise LpperpError(f"{name} must be a raw amount >= 0, got {amount}")
         return int(amount) / 10**decimals
-    arr = np.asarray(amount, dtype=float)
-    if np.any(~np.isfinite(arr) | (arr < 0)):
-        raise LpperpError(f"raw amounts must be finite and >= 0, got {amount!r}")
+    arr = np.asarray(nonnegative(name, amount))  # refuses strings, None, booleans, NaN, < 0
     return arr / 10.0**decimals
 
 
