@@ -211,7 +211,7 @@ def test_from_raw_amounts_refuses_strings_and_names_the_argument():
     # a string used to be parsed silently ("3000" raw micro-USDC -> 0.003 USDC)
     with pytest.raises(LpperpError, match="amount1 must be a number"):
         WETH_USDC_ARBITRUM.from_raw_amounts(10**18, "3000")
-    with pytest.raises(LpperpError, match="amount0 must be a finite number >= 0, got -1.0"):
+    with pytest.raises(LpperpError, match=r"amount0 must be a finite number >= 0, got -1.0"):
         WETH_USDC_ARBITRUM.from_raw_amounts(-1.0, 0)
     with pytest.raises(LpperpError, match="amount1 must be a number"):
         WETH_USDC_ARBITRUM.from_raw_amounts(0, [1, "a"])
@@ -222,5 +222,5 @@ def test_liquidity_to_human_broadcasts_and_allows_zero():
     assert out.tolist() == [0.0, 1.0, 2.0]
     with pytest.raises(LpperpError, match="liquidity_raw must be a finite number >= 0"):
         USDC_WETH_ETHEREUM.liquidity_to_human(-1.0)
-    with pytest.raises(LpperpError, match="base must be a finite number >= 0, got -1.0"):
+    with pytest.raises(LpperpError, match=r"base must be a finite number >= 0, got -1.0"):
         USDC_WETH_ETHEREUM.to_raw_amounts(-1.0, 0.0)
