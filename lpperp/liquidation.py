@@ -488,13 +488,13 @@ def boundary_map(
     if np.ndim(inp["P0"]):
         raise LpperpError("boundary maps take one current price")
     extra = {"fee_apr": fee_apr, "funding_rate_per_year": funding_rate_per_year}
-    v1 = np.asarray(values, dtype=float).reshape(-1)
+    v1 = np.asarray(finite("values", values), dtype=float).reshape(-1)
     if param2 is None:
         return _run(_vary(inp, param, v1, account, extra))
     one_of("param2", param2, _PARAMS)
     if param2 == param:
         raise LpperpError("param2 must differ from param")
-    v2 = np.asarray(values2, dtype=float).reshape(-1)
+    v2 = np.asarray(finite("values2", values2), dtype=float).reshape(-1)
     # order matters: apply the structural change (range, cf) first, the perp sizing last
     order = sorted([(param, v1[:, None]), (param2, v2[None, :])],
                    key=lambda t: t[0] in ("leverage", "days"))
@@ -529,11 +529,13 @@ def health_map(
     """
     one_of("param", param, _PARAMS)
     grid = np.asarray(positive("prices", prices), dtype=float).reshape(-1)
+    if grid.size == 0:
+        raise LpperpError("prices must hold at least one price, got an empty array")
     p_now = np.sqrt(grid.min() * grid.max()) if price is None else price
     inp = account._kernel_inputs(p_now, market)
     if "numeric_g" in inp:
         raise LpperpError("health maps need a closed-form collateral model")
-    v = np.asarray(values, dtype=float).reshape(-1)
+    v = np.asarray(finite("values", values), dtype=float).reshape(-1)
     out = _vary(inp, param, v, account,
                 {"fee_apr": fee_apr, "funding_rate_per_year": funding_rate_per_year})
     n = v.size

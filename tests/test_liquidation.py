@@ -573,3 +573,26 @@ def test_fast_kernel_blocks_and_general_kernel_agree(monkeypatch):
     width = max(bnd.shape[1], one.boundaries.shape[1])
     pad = lambda b: np.pad(b, ((0, 0), (0, width - b.shape[1])), constant_values=np.nan)  # noqa: E731
     np.testing.assert_allclose(pad(one.boundaries), pad(bnd), rtol=1e-10)
+
+
+# --- regressions found in review --------------------------------------------------------------
+def _map_account():
+    lp = LPPosition.from_deposit(10_000.0, 3000.0, width_pct=20)
+    return IsolatedAccount(PerpPosition(-6.0, 3000.0), lp)
+
+
+@pytest.mark.parametrize("bad", [np.nan, None, "1000", [1000.0, np.inf], True])
+def test_map_values_are_validated(bad):
+    """NaN/None values gave silent NaN maps and "1000" was read as a number."""
+    acct = _map_account()
+    with pytest.raises(ValueError, match="values must be"):
+        boundary_map(acct, 3000.0, "cash", bad)
+    with pytest.raises(ValueError, match="values2 must be"):
+        boundary_map(acct, 3000.0, "cash", [0.0], "size", bad)
+    with pytest.raises(ValueError, match="values must be"):
+        health_map(acct, [2900.0, 3000.0], "cash", bad)
+
+
+def test_health_map_empty_prices_is_a_clear_error():
+    with pytest.raises(ValueError, match="prices must hold at least one price"):
+        health_map(_map_account(), [], "cash", [0.0])
