@@ -338,7 +338,12 @@ class VolatilityScaledFactor(_ShockedWeighted):
         >>> round(float(VolatilityScaledFactor.shock_multiplier(0.8, 1 / 365, 0.99)), 6)
         0.907181
         """
-        return np.exp(-ndtri(confidence) * np.asarray(sigma_per_year) * np.sqrt(horizon_years))
+        sig = np.asarray(nonnegative("sigma_per_year", sigma_per_year))
+        h = float(nonnegative("horizon_years", horizon_years))
+        c = float(fraction("confidence", confidence, closed_low=False, closed_high=False))
+        if c < 0.5:
+            raise LpperpError(f"confidence must be in [0.5, 1), got {c}")
+        return np.exp(-ndtri(c) * sig * np.sqrt(h))
 
     @property
     def shock_pct(self) -> float:

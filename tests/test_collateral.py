@@ -144,3 +144,20 @@ def test_function_factor_and_validation():
         VolatilityScaledFactor(0.5, confidence=0.3)
     with pytest.raises(ValueError, match="prices"):
         ewma_volatility([3000.0], 1 / 365)
+
+
+# --- regressions found in review --------------------------------------------------------------
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"horizon_years": -1.0}, "horizon_years must be a finite number >= 0"),  # was NaN
+        ({"confidence": 0.0}, r"confidence must be a fraction in \(0, 1\)"),  # was inf
+        ({"confidence": 0.2}, r"confidence must be in \[0.5, 1\)"),  # was a factor > 1
+        ({"sigma_per_year": np.nan}, "sigma_per_year must be a finite number >= 0"),  # was NaN
+        ({"sigma_per_year": "0.8"}, "sigma_per_year must be a number"),  # was a numpy TypeError
+    ],
+)
+def test_shock_multiplier_validates_like_the_constructor(kwargs, match):
+    args = {"sigma_per_year": 0.8, "horizon_years": 1 / 365, "confidence": 0.99, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        VolatilityScaledFactor.shock_multiplier(**args)
