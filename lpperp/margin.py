@@ -713,11 +713,17 @@ def isolated_vs_cross(
     >>> bool(cmp.cross.liquidation_below < cmp.isolated.liquidation_below)
     True
     """
+    price = positive("price", price)
+    if np.ndim(price):
+        raise LpperpError(f"price must be one price here, got an array of shape {np.shape(price)}")
+    wallet_cash = finite("wallet_cash", wallet_cash)
+    if np.ndim(wallet_cash):
+        raise LpperpError("wallet_cash must be a scalar")
     model = collateral if collateral is not None else StaticFactor(1.0)
     iso = IsolatedAccount(perp, lp, cash, model, rules)
     wl = tuple(wallet_lps)
     lps = ((lp,) if lp is not None else ()) + wl
-    cross = CrossAccount((perp,), lps, cash + wallet_cash, model, rules)
+    cross = CrossAccount((perp,), lps, iso.cash + wallet_cash, model, rules)
     return ModeComparison(
         price=float(price),
         isolated=iso.summary(price),

@@ -191,3 +191,20 @@ def test_bad_input():
         CrossAccount((PerpPosition(1.0, P0, "BTC"),), rules={"ETH": FLAT})
     with pytest.raises(ValueError, match="price"):
         IsolatedAccount(PerpPosition(1.0, P0)).equity(-1.0)
+
+
+# --- regressions found in review --------------------------------------------------------------
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"wallet_cash": float("nan")}, "wallet_cash must be finite"),  # said "cash"
+        ({"wallet_cash": "5000"}, "wallet_cash must be a number"),  # was a TypeError
+        ({"price": None}, "price must be a number"),  # was a TypeError
+        ({"price": [3000.0, 3100.0]}, "price must be one price"),  # was a TypeError
+    ],
+)
+def test_isolated_vs_cross_bad_input_names_the_argument(kwargs, match):
+    lp = LPPosition.from_deposit(10_000.0, 3000.0, width_pct=20)
+    args = {"price": 3000.0, "lp": lp, "wallet_cash": 5_000.0, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        isolated_vs_cross(PerpPosition(-6.0, 3000.0), **args)
