@@ -37,6 +37,7 @@ from scipy.special import log_ndtr, ndtr, ndtri
 
 from lpperp._validate import (
     LpperpError,
+    finite,
     fraction,
     integer,
     nonnegative,
@@ -110,7 +111,7 @@ def _norm_args(price: Any, sigma: Any, tau: Any, mu: Any) -> tuple:
     p = np.asarray(positive("price", price), dtype=float)
     sig = np.asarray(positive("sigma_per_year", sigma), dtype=float)
     t = np.asarray(nonnegative("tau_years", tau), dtype=float)
-    nu = np.asarray(mu, dtype=float) - 0.5 * sig**2
+    nu = np.asarray(finite("mu_per_year", mu), dtype=float) - 0.5 * sig**2
     return p, sig, t, nu
 
 

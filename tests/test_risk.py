@@ -211,3 +211,13 @@ def test_bad_input(kw, match):
             "tau_years": 0.1, "n_steps": 10, "n_paths": 100} | kw
     with pytest.raises(ValueError, match=match):
         liquidation_probability(**args)
+
+
+# --- regressions found in review --------------------------------------------------------------
+@pytest.mark.parametrize("mu", [float("nan"), float("inf"), "0.1", None])
+def test_mu_per_year_is_validated(mu):
+    """A NaN drift returned a silent NaN probability; a string raised numpy's own ValueError."""
+    with pytest.raises(ValueError, match="mu_per_year must be"):
+        first_passage_probability(3000.0, 2500.0, 0.8, 0.1, mu_per_year=mu)
+    with pytest.raises(ValueError, match="mu_per_year must be"):
+        band_exit_probability(3000.0, 2500.0, 3600.0, 0.8, 0.1, mu_per_year=mu)
