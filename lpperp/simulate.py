@@ -144,8 +144,15 @@ class Policy:
     def __post_init__(self) -> None:
         for name in ("recentre_health", "min_interval_years", "latency_s"):
             object.__setattr__(self, name, float(nonnegative(name, getattr(self, name))))
+        for name in ("recentre", "top_up"):  # "no" or None would silently read as a choice
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise LpperpError(f"{name} must be True or False, got {getattr(self, name)!r}")
+            object.__setattr__(self, name, bool(getattr(self, name)))
         object.__setattr__(
             self, "top_up_health", float(positive("top_up_health", self.top_up_health))
+        )
+        object.__setattr__(
+            self, "top_up_target", float(positive("top_up_target", self.top_up_target))
         )
         if self.top_up_target < self.top_up_health:
             raise LpperpError(

@@ -352,3 +352,17 @@ def test_backtest_through_the_may_2021_crash():
     assert r5.liquidated[0] and str(may.times[r5.liquidation_step[0]])[:10] == "2021-05-19"
     r1 = backtest(Scenario(side="long", leverage=1.0), may)
     assert not r1.liquidated[0] and r1.pnl[0] < 0
+
+
+# --- regressions found in review --------------------------------------------------------------
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"recentre": "no"}, "recentre must be True or False"),  # a truthy string recentred
+        ({"top_up": None}, "top_up must be True or False"),
+        ({"top_up_target": float("nan")}, "top_up_target must be a finite number > 0"),
+    ],
+)
+def test_policy_flags_and_target_are_validated(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Policy(**kwargs)
