@@ -19,7 +19,7 @@ market of the account, or the first perp's market).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ from lpperp._validate import LpperpError, finite, one_of, positive
 from lpperp._validate import scalar_or_array as _out
 from lpperp.collateral import CollateralModel, StaticFactor
 from lpperp.perp import MarginRules, PerpPosition
+from lpperp.position import LPPosition
 
 __all__ = [
     "DEFAULT_RULES",
@@ -342,6 +343,8 @@ class IsolatedAccount(_AccountBase):
             raise LpperpError(
                 f"perp must be a PerpPosition or None, got {type(self.perp).__name__}"
             )
+        if self.lp is not None and not isinstance(self.lp, LPPosition):
+            raise LpperpError(f"lp must be an LPPosition or None, got {type(self.lp).__name__}")
         if not isinstance(self.rules, MarginRules):
             raise LpperpError(f"rules must be a MarginRules, got {type(self.rules).__name__}")
         for name in ("cash", "accrued_fees", "funding_paid"):
@@ -483,11 +486,19 @@ class CrossAccount(_AccountBase):
     funding_paid: float = 0.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "perps", tuple(self.perps))
-        object.__setattr__(self, "lps", tuple(self.lps))
-        for p in self.perps:
-            if not isinstance(p, PerpPosition):
-                raise LpperpError(f"perps must hold PerpPosition objects, got {type(p).__name__}")
+        for name, kind in (("perps", PerpPosition), ("lps", LPPosition)):
+            items = getattr(self, name)
+            if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+                raise LpperpError(
+                    f"{name} must be a tuple of {kind.__name__} objects, got {items!r}"
+                )
+            items = tuple(items)
+            for x in items:
+                if not isinstance(x, kind):
+                    raise LpperpError(
+                        f"{name} must hold {kind.__name__} objects, got {type(x).__name__} {x!r}"
+                    )
+            object.__setattr__(self, name, items)
         for name in ("cash", "accrued_fees", "funding_paid"):
             object.__setattr__(self, name, float(finite(name, getattr(self, name))))
         if isinstance(self.collateral, (tuple, list)):

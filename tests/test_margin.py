@@ -208,3 +208,18 @@ def test_isolated_vs_cross_bad_input_names_the_argument(kwargs, match):
     args = {"price": 3000.0, "lp": lp, "wallet_cash": 5_000.0, **kwargs}
     with pytest.raises(ValueError, match=match):
         isolated_vs_cross(PerpPosition(-6.0, 3000.0), **args)
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: IsolatedAccount(PerpPosition(-1.0, 3000.0), lp="x"), "lp must be an LPPosition"),
+        (lambda: CrossAccount(lps=(1.0,)), "lps must hold LPPosition objects"),
+        (lambda: CrossAccount(lps="lp"), "lps must be a tuple of LPPosition"),
+        (lambda: CrossAccount(perps=None), "perps must be a tuple of PerpPosition"),
+    ],
+)
+def test_accounts_refuse_non_positions_up_front(make, match):
+    """These used to be accepted and fail later with AttributeError/TypeError at first use."""
+    with pytest.raises(ValueError, match=match):
+        make()
