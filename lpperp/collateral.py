@@ -343,7 +343,7 @@ class VolatilityScaledFactor(_ShockedWeighted):
         c = float(fraction("confidence", confidence, closed_low=False, closed_high=False))
         if c < 0.5:
             raise LpperpError(f"confidence must be in [0.5, 1), got {c}")
-        return np.exp(-ndtri(c) * sig * np.sqrt(h))
+        return _out(np.exp(-ndtri(c) * sig * np.sqrt(h)))
 
     @property
     def shock_pct(self) -> float:

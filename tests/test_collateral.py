@@ -161,3 +161,10 @@ def test_shock_multiplier_validates_like_the_constructor(kwargs, match):
     args = {"sigma_per_year": 0.8, "horizon_years": 1 / 365, "confidence": 0.99, **kwargs}
     with pytest.raises(ValueError, match=match):
         VolatilityScaledFactor.shock_multiplier(**args)
+
+
+def test_shock_multiplier_scalar_in_float_out_array_broadcast():
+    k = VolatilityScaledFactor.shock_multiplier(0.8, 1 / 365, 0.99)
+    assert type(k) is float
+    assert VolatilityScaledFactor.shock_multiplier(np.array([[0.5], [0.8]]), 1 / 365, 0.99).shape == (
+        2, 1)
