@@ -225,6 +225,11 @@ class BlockBootstrap:
     @classmethod
     def from_series(cls, series: Any, block_length: int = 5) -> BlockBootstrap:
         """From a :class:`~lpperp.prices.PriceSeries` (its log returns and spacing)."""
+        if not (hasattr(series, "log_returns") and hasattr(series, "dt_years")):
+            raise LpperpError(
+                f"series must be a PriceSeries (lpperp.prices: load_prices, sample_prices or "
+                f"PriceSeries(times, prices)), got {type(series).__name__}"
+            )
         return cls(series.log_returns, series.dt_years, block_length)
 
     @property
@@ -320,6 +325,22 @@ def _chunks(n_paths: int, chunk_paths: int | None) -> Iterator[tuple[int, int, l
         yield b0 * PATH_BLOCK, min(n_paths, (blocks[-1] + 1) * PATH_BLOCK), blocks
 
 
+def _check_process(process: Any) -> Any:
+    """Return ``process`` if it follows :class:`PriceProcess` (``sampler``, ``diffusion_sigma``).
+
+    >>> _check_process("gbm")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lpperp._validate.LpperpError: process must be a price process (GBM, ...), got str 'gbm'
+    """
+    if not (callable(getattr(process, "sampler", None)) and hasattr(process, "diffusion_sigma")):
+        raise LpperpError(
+            "process must be a price process (GBM, MertonJumpDiffusion, BlockBootstrap or an "
+            f"object with sampler and diffusion_sigma), got {type(process).__name__} {process!r}"
+        )
+    return process
+
+
 def iter_increments(
     process: PriceProcess,
     tau_years: float,
@@ -340,6 +361,7 @@ def iter_increments(
     >>> [(a, b, [(s, x.shape) for s, x in steps]) for a, b, steps in it][1]
     (4096, 5000, [(0, (4, 904)), (4, (4, 904)), (8, (2, 904))])
     """
+    _check_process(process)
     _, tau, ns, npaths = _check_grid(1.0, tau_years, n_steps, n_paths)
     cs = DEFAULT_CHUNK_STEPS if chunk_steps is None else integer("chunk_steps", chunk_steps, 1)
     dt = tau / ns

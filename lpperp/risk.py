@@ -49,6 +49,7 @@ from lpperp._validate import (
 )
 from lpperp.processes import (
     PriceProcess,
+    _check_process,
     cumsum_time,
     iter_increments,
     n_chunks,
@@ -377,6 +378,7 @@ def liquidation_probability(
     >>> round(r.probability, 2), round(band_exit_probability(3000.0, 2400.0, 3600.0, 0.8, 30 / 365), 2)
     (0.74, 0.74)
     """
+    _check_process(process)
     p0 = float(positive("price", price))
     lo_arr, hi_arr = _bounds(lower, upper)
     lo, hi = float(lo_arr), float(hi_arr)

@@ -922,6 +922,11 @@ def backtest(scenario: Scenario, series: Any, *, seed: int = 0) -> PathResults:
     >>> r.n_paths, r.n_steps
     (1, 90)
     """
+    if not (hasattr(series, "prices") and hasattr(series, "dt_years")):
+        raise LpperpError(
+            f"series must be a PriceSeries (lpperp.prices: load_prices, sample_prices or "
+            f"PriceSeries(times, prices)), got {type(series).__name__}"
+        )
     prices = np.asarray(series.prices, dtype=float)
     sc = replace(scenario, price=float(prices[0]))
     return run_on_paths(sc, prices, series.dt_years, seed=seed)
@@ -1127,6 +1132,8 @@ def stress_test(
     """
     sh = shock_paths(scenario.price, scenario.width_pct) if shocks is None else dict(shocks)
     names = tuple(sh)
+    if not names:
+        raise LpperpError("shocks must name at least one price path, got an empty mapping")
     n = max(len(np.asarray(v)) for v in sh.values())
     mat = np.empty((n, len(names)))
     for j, k in enumerate(names):  # pad shorter paths with their last price

@@ -128,3 +128,16 @@ def test_bootstrap_resamples_the_distribution():
 def test_bad_input(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+# --- regressions found in review --------------------------------------------------------------
+def test_a_non_process_is_a_clear_error():
+    """A string or None used to fail deep inside with AttributeError: 'str' has no 'sampler'."""
+    for bad in ("gbm", None, 0.8):
+        with pytest.raises(ValueError, match="process must be a price process"):
+            sample_paths(bad, 3000.0, 0.1, 5, 5, seed=0)
+
+
+def test_block_bootstrap_from_series_needs_a_price_series():
+    with pytest.raises(ValueError, match="series must be a PriceSeries"):
+        BlockBootstrap.from_series(np.array([3000.0, 3100.0, 3050.0]))

@@ -221,3 +221,8 @@ def test_mu_per_year_is_validated(mu):
         first_passage_probability(3000.0, 2500.0, 0.8, 0.1, mu_per_year=mu)
     with pytest.raises(ValueError, match="mu_per_year must be"):
         band_exit_probability(3000.0, 2500.0, 3600.0, 0.8, 0.1, mu_per_year=mu)
+
+
+def test_liquidation_probability_refuses_a_non_process():
+    with pytest.raises(ValueError, match="process must be a price process"):
+        liquidation_probability("gbm", 3000.0, 2500.0, 3600.0, 0.1, 5, 50, seed=0)

@@ -366,3 +366,10 @@ def test_backtest_through_the_may_2021_crash():
 def test_policy_flags_and_target_are_validated(kwargs, match):
     with pytest.raises(ValueError, match=match):
         Policy(**kwargs)
+
+
+def test_backtest_needs_a_price_series_and_stress_test_a_shock():
+    with pytest.raises(ValueError, match="series must be a PriceSeries"):
+        backtest(Scenario(), np.array([3000.0, 3100.0]))  # was AttributeError: no 'prices'
+    with pytest.raises(ValueError, match="shocks must name at least one"):
+        stress_test(Scenario(), {})  # was "max() arg is an empty sequence"
