@@ -143,7 +143,8 @@ class LPPosition:
         298.481
         """
         liq = float(liquidity_for_amounts(price, price_lower, price_upper, base, quote))
-        if not np.isfinite(liq):
+        # e.g. only base with the price above the range, or one token only while in range
+        if not np.isfinite(liq) or (liq == 0 and (float(base) > 0 or float(quote) > 0)):
             raise LpperpError(
                 f"base={base!r} and quote={quote!r} fund no liquidity at price={price!r} for this "
                 "range: give a non-zero amount of the token the range needs"

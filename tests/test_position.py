@@ -229,3 +229,14 @@ def test_booleans_are_not_prices():
         make(3000.0, 2).value(np.array([True, False]))
     with pytest.raises(ValueError, match="price must be a number"):
         make(3000.0, 2).amounts(np.True_)
+
+
+@pytest.mark.parametrize(
+    "base, quote, price",
+    [(1.0, 0.0, 5000.0), (0.0, 3000.0, 2000.0), (1.0, 0.0, 3000.0)],  # wrong token for the range
+)
+def test_from_amounts_that_fund_nothing_is_an_error(base, quote, price):
+    """These silently gave liquidity 0 although the message for this case already existed."""
+    with pytest.raises(ValueError, match="fund no liquidity"):
+        LPPosition.from_amounts(base, quote, price, 2500.0, 3600.0)
+    assert LPPosition.from_amounts(0.0, 0.0, price, 2500.0, 3600.0).liquidity == 0.0
