@@ -164,6 +164,9 @@ def _bounds(lower: Any, upper: Any) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
+_S_OVER_W_MAX = 10.0  # sigma sqrt(tau) / log band width beyond which a band is left surely
+
+
 def band_exit_probability(
     price: Any,
     lower: Any,
@@ -215,9 +218,12 @@ def band_exit_probability(
         b = np.log(np.where(np.isfinite(hi), hi, 1.0) / p)
         w = b - a
         s = sig * np.sqrt(t)
+        ratio = np.where(np.isfinite(s / w), s / w, 0.0)
         if n_terms is None:
-            ratio = np.where(np.isfinite(s / w), s / w, 0.0)
-            n_max = int(np.ceil(np.max(9.0 * ratio, initial=0.0))) + 2
+            # s > 10 w: survival < (4/pi) e^{-pi^2 s^2 / (2 w^2)} e^{w^2 / (2 s^2)} < 1e-213 (first
+            # eigenmode; the drift's Girsanov factor is at most e^{w^2 / (2 s^2)}), so the exit
+            # probability is 1.0 in floats; capping keeps N <= 92 (was unbounded: a hang)
+            n_max = int(np.ceil(np.max(9.0 * np.minimum(ratio, _S_OVER_W_MAX), initial=0.0))) + 2
         else:
             n_max = integer("n_terms", n_terms, 0)
         surv = np.zeros(np.broadcast(p, lo, hi, sig, t, nu).shape)
@@ -230,6 +236,8 @@ def band_exit_probability(
                 log_k2, (-b - 2 * n * w - c) / s, (a - 2 * b - 2 * n * w - c) / s
             )
         two = np.clip(1.0 - surv, 0.0, 1.0)
+        if n_terms is None:
+            two = np.where(ratio > _S_OVER_W_MAX, 1.0, two)
     inside = (p > lo) & (p < hi)
     out = np.where(
         lo > 0, np.where(np.isfinite(hi), two, one_lo), np.where(np.isfinite(hi), one_hi, 0.0)

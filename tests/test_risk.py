@@ -226,3 +226,15 @@ def test_mu_per_year_is_validated(mu):
 def test_liquidation_probability_refuses_a_non_process():
     with pytest.raises(ValueError, match="process must be a price process"):
         liquidation_probability("gbm", 3000.0, 2500.0, 3600.0, 0.1, 5, 50, seed=0)
+
+
+def test_band_exit_long_horizon_narrow_band_is_one_without_an_unbounded_series():
+    """s / w huge made the image series take ~9 s / w terms (tau = 1e300: never returns)."""
+    assert band_exit_probability(3000.0, 2990.0, 3010.0, 0.8, 1e300) == 1.0
+    w = math.log(3010.0 / 2990.0)
+    tau = np.array([9.9, 10.1]) ** 2 * (w / 0.8) ** 2  # just below / above the cap s = 10 w
+    for mu in (0.0, 5.0, -5.0):
+        capped = band_exit_probability(3000.0, 2990.0, 3010.0, 0.8, tau, mu)
+        full = band_exit_probability(3000.0, 2990.0, 3010.0, 0.8, tau, mu, n_terms=120)
+        np.testing.assert_array_equal(capped, full)
+        assert capped.tolist() == [1.0, 1.0]
