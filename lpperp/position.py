@@ -299,6 +299,11 @@ class LPPosition:
                 "active_liquidity and fee_fraction)"
             )
         if fee_apr is not None:
+            if active_liquidity is not None or fee_fraction is not None:
+                raise LpperpError(
+                    "fee_apr is one way to give fees, active_liquidity and fee_fraction (with "
+                    "volume_per_year) the other: give one, not both"
+                )
             apr = nonnegative("fee_apr", fee_apr)
             return _out(np.where(inside, apr * self.value(p) * tau, 0.0))
         if active_liquidity is None or fee_fraction is None:

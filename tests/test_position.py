@@ -240,3 +240,9 @@ def test_from_amounts_that_fund_nothing_is_an_error(base, quote, price):
     with pytest.raises(ValueError, match="fund no liquidity"):
         LPPosition.from_amounts(base, quote, price, 2500.0, 3600.0)
     assert LPPosition.from_amounts(0.0, 0.0, price, 2500.0, 3600.0).liquidity == 0.0
+
+
+def test_fee_income_refuses_pool_flow_arguments_next_to_fee_apr():
+    """fee_fraction/active_liquidity next to fee_apr were silently ignored."""
+    with pytest.raises(ValueError, match="give one, not both"):
+        make(3000.0, 2).fee_income(3000.0, 1.0, fee_apr=0.2, fee_fraction=0.003)
