@@ -149,6 +149,8 @@ def rebalancing_economics(
     p0 = float(positive("price", price))
     sig = float(positive("sigma", sigma))
     freq = np.atleast_1d(np.asarray(positive("frequency_per_year", frequency_per_year)))
+    if freq.size == 0:
+        raise LpperpError("frequency_per_year must hold at least one frequency, got an empty array")
     apr = float(nonnegative("fee_apr", fee_apr))
     ethp = p0 if eth_price is None else float(positive("eth_price", eth_price))
     pa, pb = position.price_lower, position.price_upper

@@ -110,3 +110,11 @@ def test_no_fees_means_no_break_even():
 def test_economics_refuses_a_price_outside_the_range():
     with pytest.raises(ValueError, match="inside the position's range"):
         r.rebalancing_economics(LP, 3500.0, 0.6, c.BASE, 12.0, fee_apr=0.2)
+
+
+# --- regressions found in review --------------------------------------------------------------
+def test_empty_frequencies_are_a_clear_error():
+    """An empty grid raised numpy's 'cannot reshape array of size 0'."""
+    lp = LPPosition.from_deposit(10_000.0, 3000.0, width_pct=10)
+    with pytest.raises(ValueError, match="frequency_per_year must hold at least one"):
+        r.rebalancing_economics(lp, 3000.0, 0.6, c.ARBITRUM, [], fee_apr=0.3)
