@@ -211,7 +211,9 @@ class LPPosition:
         return self.amounts(price)[0]
 
     def gamma(self, price: Any) -> Any:
-        """``d2V/dP2`` in base per quote: ``-L / (2 P^{3/2})`` strictly inside the range, else 0.
+        """``d2V/dP2``: ``-L / (2 P^{3/2})`` strictly inside the range, else 0.
+
+        Units base^2 per quote: the change of delta (base) per unit of price (quote per base).
 
         >>> float(LPPosition(2500.0, 3600.0, 1000.0).gamma(4000.0))
         0.0
