@@ -584,7 +584,7 @@ def swap_cost(
     fee = np.asarray(nonnegative("fee_fraction", fee_fraction), dtype=float)
     if np.any(fee >= 1):
         raise LpperpError(f"fee_fraction must be < 1, got {fee_fraction!r}")
-    x = np.asarray(base_amount, dtype=float)
+    x = np.asarray(finite("base_amount", base_amount), dtype=float)
     p = np.asarray(positive("price", price), dtype=float)
     return _out(fee * np.abs(x) * p + np.asarray(swap_price_impact(x, p, pool_liquidity)))
 

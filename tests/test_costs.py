@@ -209,3 +209,11 @@ def test_recentre_cost_is_gas_plus_swap():
     x = c.recentre_swap_base(LP, prices, reference_price=3000.0)
     gas = c.action_cost(c.BASE, "recentre").total_eth * prices
     np.testing.assert_allclose(got, gas + c.swap_cost(x, prices, 0.0005, 4e5))
+
+
+# --- regressions found in review --------------------------------------------------------------
+@pytest.mark.parametrize("bad", ["2", None, True])
+def test_swap_cost_validates_base_amount(bad):
+    """A string amount was parsed ("2" -> 2 ETH) and costed silently."""
+    with pytest.raises(ValueError, match="base_amount must be a number"):
+        c.swap_cost(bad, 3000.0, 0.0005)
