@@ -85,17 +85,24 @@ _LAZY = {
     "backtest": "simulate",
     "compare_strategies": "simulate",
     "run_sweep": "simulate",
-    "simulate": "simulate",
     "stress_test": "simulate",
 }
 
 
+# Submodules reachable as attributes without an explicit import (``lpperp.simulate.simulate``):
+# the function ``simulate`` is not re-exported, because Python binds the submodule of the same name
+# on the package once it is imported, and ``lpperp.simulate`` must mean one thing.
+_SUBMODULES = frozenset({"chain", "costs", "prices", "processes", "rebalancing", "risk", "simulate"})
+
+
 def __getattr__(name: str) -> object:
+    from importlib import import_module
+
+    if name in _SUBMODULES:
+        return import_module(f"lpperp.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'lpperp' has no attribute {name!r}")
-    from importlib import import_module
-
     value = getattr(import_module(f"lpperp.{module}"), name)
     globals()[name] = value
     return value
@@ -169,7 +176,6 @@ __all__ = [
     "safe_band",
     "sample_paths",
     "sample_prices",
-    "simulate",
     "solve_boundaries",
     "stress_test",
 ]

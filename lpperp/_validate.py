@@ -5,8 +5,9 @@ names the argument, shows the offending value and says what is allowed, so a typ
 rather than turned into a silent NaN.
 
 Conventions: float checks accept a Python/numpy scalar or an array-like and return a ``float`` for
-scalars and a float64 ``ndarray`` for arrays; integer checks accept Python or numpy integers only and
-return a Python ``int`` (exact math never sees a float).
+scalars and a float64 ``ndarray`` for arrays (``scalar=True`` refuses arrays where one number is
+meant, so the error names the argument instead of numpy's TypeError); integer checks accept
+Python or numpy integers only and return a Python ``int`` (exact math never sees a float).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def _show(x: Any) -> str:
     return repr(x)
 
 
-def _as_float(name: str, x: Any) -> float | np.ndarray:
+def _as_float(name: str, x: Any, scalar: bool = False) -> float | np.ndarray:
     if isinstance(x, (str, bytes, bool, np.bool_)) or x is None:
         raise LpperpError(f"{name} must be a number or an array of numbers, got {x!r}")
     try:
@@ -69,6 +70,8 @@ def _as_float(name: str, x: Any) -> float | np.ndarray:
         raise LpperpError(f"{name} must be a number or an array of numbers, got booleans {x!r}")
     if arr.ndim == 0:
         return float(arr)
+    if scalar:
+        raise LpperpError(f"{name} must be a single number here, got an array of shape {arr.shape}")
     return arr
 
 
@@ -78,13 +81,13 @@ def _first_bad(arr: np.ndarray, bad: np.ndarray) -> str:
     return f"{float(arr[idx]) if arr.ndim else float(arr)!r}{where}"
 
 
-def finite(name: str, x: Any) -> float | np.ndarray:
+def finite(name: str, x: Any, *, scalar: bool = False) -> float | np.ndarray:
     """Return ``x`` as float(s), raising if any value is NaN or infinite.
 
     >>> finite("cash", -5)
     -5.0
     """
-    v = _as_float(name, x)
+    v = _as_float(name, x, scalar)
     arr = np.asarray(v)
     bad = ~np.isfinite(arr)
     if bad.any():
@@ -92,7 +95,7 @@ def finite(name: str, x: Any) -> float | np.ndarray:
     return v
 
 
-def positive(name: str, x: Any) -> float | np.ndarray:
+def positive(name: str, x: Any, *, scalar: bool = False) -> float | np.ndarray:
     """Return ``x`` as float(s), raising unless every value is finite and > 0.
 
     >>> positive("price", 3000)
@@ -102,7 +105,7 @@ def positive(name: str, x: Any) -> float | np.ndarray:
     ...
     lpperp._validate.LpperpError: price must be a finite number > 0, got -1.0
     """
-    v = _as_float(name, x)
+    v = _as_float(name, x, scalar)
     arr = np.asarray(v)
     bad = ~(np.isfinite(arr) & (arr > 0))
     if bad.any():
@@ -110,13 +113,13 @@ def positive(name: str, x: Any) -> float | np.ndarray:
     return v
 
 
-def nonnegative(name: str, x: Any) -> float | np.ndarray:
+def nonnegative(name: str, x: Any, *, scalar: bool = False) -> float | np.ndarray:
     """Return ``x`` as float(s), raising unless every value is finite and >= 0.
 
     >>> nonnegative("size", 0)
     0.0
     """
-    v = _as_float(name, x)
+    v = _as_float(name, x, scalar)
     arr = np.asarray(v)
     bad = ~(np.isfinite(arr) & (arr >= 0))
     if bad.any():
@@ -125,14 +128,14 @@ def nonnegative(name: str, x: Any) -> float | np.ndarray:
 
 
 def fraction(
-    name: str, x: Any, *, closed_low: bool = True, closed_high: bool = True
+    name: str, x: Any, *, closed_low: bool = True, closed_high: bool = True, scalar: bool = False
 ) -> float | np.ndarray:
     """Return ``x`` as float(s) in [0, 1] (ends open or closed as asked).
 
     >>> fraction("confidence", 0.99, closed_high=False)
     0.99
     """
-    v = _as_float(name, x)
+    v = _as_float(name, x, scalar)
     arr = np.asarray(v)
     lo_ok = arr >= 0 if closed_low else arr > 0
     hi_ok = arr <= 1 if closed_high else arr < 1

@@ -140,7 +140,7 @@ class StaticFactor(_ShockedWeighted):
     cf: float = 1.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "cf", float(fraction("cf", self.cf)))
+        object.__setattr__(self, "cf", fraction("cf", self.cf, scalar=True))
 
     def shock_weights(self, lp: Any) -> tuple[float, float, float]:
         """``(1, cf, cf)``.
@@ -224,7 +224,7 @@ class RangeAwareFactor(_ShockedWeighted):
     quote_factor: float = 1.0
 
     def __post_init__(self) -> None:
-        sh = float(nonnegative("shock_pct", self.shock_pct))
+        sh = nonnegative("shock_pct", self.shock_pct, scalar=True)
         if sh >= 100:
             raise LpperpError(f"shock_pct must be in [0, 100), got {sh}")
         object.__setattr__(self, "shock_pct", sh)
@@ -260,8 +260,8 @@ def ewma_volatility(
         raise LpperpError(
             f"prices must be a series of at least 2 prices along the last axis, got shape {p.shape}"
         )
-    dt = float(positive("dt_years", dt_years))
-    lam = float(fraction("lam", lam, closed_low=False, closed_high=False))
+    dt = positive("dt_years", dt_years, scalar=True)
+    lam = fraction("lam", lam, closed_low=False, closed_high=False, scalar=True)
     r2 = np.diff(np.log(p), axis=-1) ** 2
     seed = r2[..., : max(1, int(warmup))].mean(axis=-1)
     from scipy.signal import lfilter  # heavy: imported on first use, not with lpperp
@@ -298,12 +298,12 @@ class VolatilityScaledFactor(_ShockedWeighted):
 
     def __post_init__(self) -> None:
         object.__setattr__(
-            self, "sigma_per_year", float(nonnegative("sigma_per_year", self.sigma_per_year))
+            self, "sigma_per_year", nonnegative("sigma_per_year", self.sigma_per_year, scalar=True)
         )
         object.__setattr__(
-            self, "horizon_years", float(nonnegative("horizon_years", self.horizon_years))
+            self, "horizon_years", nonnegative("horizon_years", self.horizon_years, scalar=True)
         )
-        c = float(fraction("confidence", self.confidence, closed_low=False, closed_high=False))
+        c = fraction("confidence", self.confidence, closed_low=False, closed_high=False, scalar=True)
         if c < 0.5:
             raise LpperpError(f"confidence must be in [0.5, 1), got {c}")
         object.__setattr__(self, "confidence", c)
@@ -339,8 +339,8 @@ class VolatilityScaledFactor(_ShockedWeighted):
         0.907181
         """
         sig = np.asarray(nonnegative("sigma_per_year", sigma_per_year))
-        h = float(nonnegative("horizon_years", horizon_years))
-        c = float(fraction("confidence", confidence, closed_low=False, closed_high=False))
+        h = nonnegative("horizon_years", horizon_years, scalar=True)
+        c = fraction("confidence", confidence, closed_low=False, closed_high=False, scalar=True)
         if c < 0.5:
             raise LpperpError(f"confidence must be in [0.5, 1), got {c}")
         return _out(np.exp(-ndtri(c) * sig * np.sqrt(h)))

@@ -351,7 +351,7 @@ def _value_blocked(
     price: np.ndarray, price_lower: Any, price_upper: Any, liquidity: Any
 ) -> np.ndarray:
     pa, pb = ordered_range("price_lower", price_lower, "price_upper", price_upper)
-    liq = float(nonnegative("liquidity", liquidity))
+    liq = nonnegative("liquidity", liquidity, scalar=True)
     if liq == 0.0:
         positive("price", price)
         return np.zeros_like(price)

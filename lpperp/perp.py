@@ -54,8 +54,8 @@ class PerpPosition:
     market: str = "ETH"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "size", float(finite("size", self.size)))
-        object.__setattr__(self, "entry_price", float(positive("entry_price", self.entry_price)))
+        object.__setattr__(self, "size", finite("size", self.size, scalar=True))
+        object.__setattr__(self, "entry_price", positive("entry_price", self.entry_price, scalar=True))
         if not isinstance(self.market, str) or not self.market:
             raise LpperpError(f"market must be a non-empty string, got {self.market!r}")
 
@@ -172,8 +172,8 @@ class MarginRules:
     _im_ded: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        im = float(fraction("initial_fraction", self.initial_fraction, closed_low=False))
-        mm = float(fraction("maintenance_fraction", self.maintenance_fraction))
+        im = fraction("initial_fraction", self.initial_fraction, closed_low=False, scalar=True)
+        mm = fraction("maintenance_fraction", self.maintenance_fraction, scalar=True)
         if mm > im:
             raise LpperpError(
                 f"maintenance_fraction must be <= initial_fraction, got {mm} > {im}"
@@ -210,7 +210,7 @@ class MarginRules:
                 "every tier's maintenance rate must be <= its initial rate, got "
                 f"maintenance {mm_rates.tolist()} and initial {im_rates.tolist()}"
             )
-        fee = float(fraction("liquidation_fee_fraction", self.liquidation_fee_fraction))
+        fee = fraction("liquidation_fee_fraction", self.liquidation_fee_fraction, scalar=True)
         if not isinstance(self.name, str):
             raise LpperpError(f"name must be a string, got {self.name!r}")
         object.__setattr__(self, "initial_fraction", im)
@@ -254,7 +254,7 @@ class MarginRules:
         >>> r.initial_fraction, r.maintenance_fraction
         (0.02, 0.01)
         """
-        lev = float(positive("max_leverage", max_leverage))
+        lev = positive("max_leverage", max_leverage, scalar=True)
         if lev < 1:
             raise LpperpError(f"max_leverage must be >= 1, got {lev}")
         if tier_max_leverage is None:

@@ -74,7 +74,7 @@ class LPPosition:
             raise LpperpError("price_lower, price_upper and liquidity must be scalars")
         object.__setattr__(self, "price_lower", float(lo))
         object.__setattr__(self, "price_upper", float(hi))
-        object.__setattr__(self, "liquidity", float(nonnegative("liquidity", self.liquidity)))
+        object.__setattr__(self, "liquidity", nonnegative("liquidity", self.liquidity, scalar=True))
         if self.pool is not None and not isinstance(self.pool, PoolSpec):
             raise LpperpError(f"pool must be a PoolSpec or None, got {type(self.pool).__name__}")
 
@@ -118,8 +118,8 @@ class LPPosition:
         >>> lp.price_lower, lp.price_upper
         (2400.0, 3750.0)
         """
-        v = float(positive("value", value))
-        p = float(positive("price", price))
+        v = positive("value", value, scalar=True)
+        p = positive("price", price, scalar=True)
         lo, hi = _range_from_spec(
             p, price_lower, price_upper, width_pct, width_factor, tick_lower, tick_upper, pool
         )
@@ -392,12 +392,12 @@ def _range_from_spec(
         )
     kind = chosen[0]
     if kind == "width_pct":
-        w = float(positive("width_pct", width_pct))
+        w = positive("width_pct", width_pct, scalar=True)
         if w >= 100:
             raise LpperpError(f"width_pct must be in (0, 100), got {width_pct!r}")
         return price * (1 - w / 100), price * (1 + w / 100)
     if kind == "width_factor":
-        r = float(positive("width_factor", width_factor))
+        r = positive("width_factor", width_factor, scalar=True)
         if r <= 1:
             raise LpperpError(f"width_factor must be > 1 (range [P/r, P*r]), got {width_factor!r}")
         return price / r, price * r

@@ -215,7 +215,7 @@ def load_prices(
     """
     path = Path(path)
     one_of("missing", missing, ("raise", "drop"))
-    gap = float(positive("max_gap", max_gap))
+    gap = positive("max_gap", max_gap, scalar=True)
     if not path.is_file():
         raise LpperpError(f"path={str(path)!r} is not a file")
     with path.open(newline="", encoding="utf-8-sig") as fh:
@@ -303,6 +303,7 @@ def sample_prices() -> PriceSeries:
 
 def ewma_volatility(
     prices: PriceSeries | Any,
+    *,
     lam: float = RISKMETRICS_LAMBDA,
     periods_per_year: float | None = None,
 ) -> np.ndarray:
@@ -333,5 +334,5 @@ def ewma_volatility(
     else:
         ppy = 365.0 if periods_per_year is None else periods_per_year
         p = prices
-    ppy = float(positive("periods_per_year", ppy))
+    ppy = positive("periods_per_year", ppy, scalar=True)
     return _ewma(p, 1.0 / ppy, lam, warmup=_WARMUP)

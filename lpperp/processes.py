@@ -96,9 +96,9 @@ class GBM:
     mu_per_year: float = 0.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "sigma_per_year", float(nonnegative("sigma_per_year",
-                                                                     self.sigma_per_year)))
-        object.__setattr__(self, "mu_per_year", float(finite("mu_per_year", self.mu_per_year)))
+        object.__setattr__(self, "sigma_per_year", nonnegative("sigma_per_year",
+                                                                     self.sigma_per_year, scalar=True))
+        object.__setattr__(self, "mu_per_year", finite("mu_per_year", self.mu_per_year, scalar=True))
 
     @property
     def diffusion_sigma(self) -> float:
@@ -217,7 +217,7 @@ class BlockBootstrap:
         r = r.copy()
         r.flags.writeable = False
         object.__setattr__(self, "log_returns", r)
-        object.__setattr__(self, "dt_years", float(positive("dt_years", self.dt_years)))
+        object.__setattr__(self, "dt_years", positive("dt_years", self.dt_years, scalar=True))
         object.__setattr__(self, "block_length", integer("block_length", self.block_length, 1,
                                                          r.size))
         object.__setattr__(self, "_sd", float(np.std(r, ddof=1)))
@@ -308,8 +308,8 @@ def n_chunks(n_paths: int, chunk_paths: int | None) -> int:
 
 
 def _check_grid(price: Any, tau_years: Any, n_steps: Any, n_paths: Any) -> tuple:
-    p0 = float(positive("price", price))
-    tau = float(positive("tau_years", tau_years))
+    p0 = positive("price", price, scalar=True)
+    tau = positive("tau_years", tau_years, scalar=True)
     ns = integer("n_steps", n_steps, 1)
     npaths = integer("n_paths", n_paths, 1)
     return p0, tau, ns, npaths

@@ -146,13 +146,13 @@ def rebalancing_economics(
         raise LpperpError(f"position must be an LPPosition, got {type(position).__name__}")
     if not isinstance(chain, Chain):
         raise LpperpError(f"chain must be a Chain (see CHAINS), got {type(chain).__name__}")
-    p0 = float(positive("price", price))
-    sig = float(positive("sigma", sigma))
+    p0 = positive("price", price, scalar=True)
+    sig = positive("sigma", sigma, scalar=True)
     freq = np.atleast_1d(np.asarray(positive("frequency_per_year", frequency_per_year)))
     if freq.size == 0:
         raise LpperpError("frequency_per_year must hold at least one frequency, got an empty array")
-    apr = float(nonnegative("fee_apr", fee_apr))
-    ethp = p0 if eth_price is None else float(positive("eth_price", eth_price))
+    apr = nonnegative("fee_apr", fee_apr, scalar=True)
+    ethp = p0 if eth_price is None else positive("eth_price", eth_price, scalar=True)
     pa, pb = position.price_lower, position.price_upper
     if not pa < p0 < pb:
         raise LpperpError(
@@ -202,7 +202,7 @@ def _net_yield_curve(
     function (for a Brent polish between grid points) evaluates :func:`rebalancing_economics`
     at ``exp(log_n)``. ``kwargs`` are passed to :func:`rebalancing_economics`.
     """
-    hi = float(positive("max_frequency_per_year", max_frequency_per_year))
+    hi = positive("max_frequency_per_year", max_frequency_per_year, scalar=True)
     grid = np.geomspace(1e-2, hi, 241)
     net = rebalancing_economics(position, price, sigma, chain, grid, **kwargs).net_yield_per_year
 

@@ -145,7 +145,7 @@ def first_passage_probability(
     p, sig, t, nu = _norm_args(price, sigma_per_year, tau_years, mu_per_year)
     h = np.asarray(positive("barrier", barrier), dtype=float)
     if dt_years is not None:
-        h = np.asarray(bgk_shift(h, p, sig, float(positive("dt_years", dt_years))))
+        h = np.asarray(bgk_shift(h, p, sig, positive("dt_years", dt_years, scalar=True)))
     b = np.log(h / p)
     side = np.where(b < 0, 1.0, -1.0)  # mirror an upper barrier into a lower one: x -> -x
     bb, nn = side * b, side * nu
@@ -200,7 +200,7 @@ def band_exit_probability(
     p, sig, t, nu = _norm_args(price, sigma_per_year, tau_years, mu_per_year)
     lo, hi = _bounds(lower, upper)
     if dt_years is not None:
-        dt = float(positive("dt_years", dt_years))
+        dt = positive("dt_years", dt_years, scalar=True)
         lo = np.where(
             lo > 0, np.asarray(bgk_shift(np.where(lo > 0, lo, 1.0), np.inf, sig, dt)), 0.0
         )
@@ -279,7 +279,7 @@ def wilson_interval(hits: Any, n: Any, confidence: float = 0.95) -> tuple[Any, A
     >>> [round(x, 4) for x in wilson_interval(0, 1000)]
     [0.0, 0.0038]
     """
-    c = float(fraction("confidence", confidence, closed_low=False, closed_high=False))
+    c = fraction("confidence", confidence, closed_low=False, closed_high=False, scalar=True)
     z = float(ndtri(0.5 + c / 2))
     n = np.asarray(n, dtype=float)
     ph = np.asarray(hits, dtype=float) / n
@@ -387,16 +387,16 @@ def liquidation_probability(
     (0.74, 0.74)
     """
     _check_process(process)
-    p0 = float(positive("price", price))
+    p0 = positive("price", price, scalar=True)
     lo_arr, hi_arr = _bounds(lower, upper)
     lo, hi = float(lo_arr), float(hi_arr)
     if not lo < p0 < hi:
         raise LpperpError(f"price={p0} must lie strictly inside (lower={lower}, upper={upper})")
-    tau = float(positive("tau_years", tau_years))
+    tau = positive("tau_years", tau_years, scalar=True)
     ns = integer("n_steps", n_steps, 1)
     npaths = integer("n_paths", n_paths, 1)
     one_of("monitoring", monitoring, ("discrete", "bgk", "bridge"))
-    conf = float(fraction("confidence", confidence, closed_low=False, closed_high=False))
+    conf = fraction("confidence", confidence, closed_low=False, closed_high=False, scalar=True)
     dt = tau / ns
     sig = float(process.diffusion_sigma)
     if monitoring == "bgk":

@@ -149,10 +149,10 @@ class Policy:
                 raise LpperpError(f"{name} must be True or False, got {getattr(self, name)!r}")
             object.__setattr__(self, name, bool(getattr(self, name)))
         object.__setattr__(
-            self, "top_up_health", float(positive("top_up_health", self.top_up_health))
+            self, "top_up_health", positive("top_up_health", self.top_up_health, scalar=True)
         )
         object.__setattr__(
-            self, "top_up_target", float(positive("top_up_target", self.top_up_target))
+            self, "top_up_target", positive("top_up_target", self.top_up_target, scalar=True)
         )
         if self.top_up_target < self.top_up_health:
             raise LpperpError(
@@ -210,30 +210,30 @@ class Scenario:
             object.__setattr__(self, name, float(positive(name, getattr(self, name))))
         for name in ("wallet_cash", "leverage", "cash_apr", "swap_fee_fraction"):
             object.__setattr__(self, name, float(nonnegative(name, getattr(self, name))))
-        w = float(positive("width_pct", self.width_pct))
+        w = positive("width_pct", self.width_pct, scalar=True)
         if w >= 100:
             raise LpperpError(f"width_pct must be in (0, 100), got {w}")
         object.__setattr__(self, "width_pct", w)
-        object.__setattr__(self, "fee_apr", float(nonnegative("fee_apr", self.fee_apr)))
+        object.__setattr__(self, "fee_apr", nonnegative("fee_apr", self.fee_apr, scalar=True))
         if self.fee_reference_width_pct is not None:
-            ref = float(positive("fee_reference_width_pct", self.fee_reference_width_pct))
+            ref = positive("fee_reference_width_pct", self.fee_reference_width_pct, scalar=True)
             if ref >= 100:
                 raise LpperpError(f"fee_reference_width_pct must be in (0, 100), got {ref}")
             object.__setattr__(self, "fee_reference_width_pct", ref)
         object.__setattr__(
             self,
             "funding_rate_per_year",
-            float(finite("funding_rate_per_year", self.funding_rate_per_year)),
+            finite("funding_rate_per_year", self.funding_rate_per_year, scalar=True),
         )
         object.__setattr__(
             self,
             "cash_margin_fraction",
-            float(fraction("cash_margin_fraction", self.cash_margin_fraction)),
+            fraction("cash_margin_fraction", self.cash_margin_fraction, scalar=True),
         )
         object.__setattr__(
             self,
             "ewma_lambda",
-            float(fraction("ewma_lambda", self.ewma_lambda, closed_low=False, closed_high=False)),
+            fraction("ewma_lambda", self.ewma_lambda, closed_low=False, closed_high=False, scalar=True),
         )
         if not hasattr(self.collateral, "collateral_value"):
             raise LpperpError(
@@ -299,7 +299,7 @@ def affordable_interval_years(scenario: Scenario, sigma_per_year: float) -> floa
     f = optimal_frequency(
         lp,
         scenario.price,
-        float(positive("sigma_per_year", sigma_per_year)),
+        positive("sigma_per_year", sigma_per_year, scalar=True),
         scenario.chain,
         fee_apr=scenario.fee_apr,
         swap_fee_fraction=scenario.swap_fee_fraction,
@@ -554,7 +554,7 @@ def run_on_paths(
         raise LpperpError(
             f"prices must start at the scenario's price {scenario.price}, got {P[0, 0]}"
         )
-    dt = float(positive("dt_years", dt_years))
+    dt = positive("dt_years", dt_years, scalar=True)
     n_steps, m = P.shape[0] - 1, P.shape[1]
     if noise is None:
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
@@ -851,7 +851,7 @@ def _run_many(
                 f"scenarios on the same paths need the same price; got {price} and "
                 f"{sc.price} ({sc.name!r})"
             )
-    tau = float(positive("tau_years", tau_years))
+    tau = positive("tau_years", tau_years, scalar=True)
     ns = integer("n_steps", n_steps, 1)
     npaths = integer("n_paths", n_paths, 1)
     root = root_seed(seed)
@@ -1061,8 +1061,8 @@ def shock_paths(price: float, width_pct: float, days: int = 10) -> dict[str, np.
     >>> sorted(shock_paths(3000.0, 20))
     ['+30% in a day', '-30% in a day', 'crash', 'gap above range', 'gap below range']
     """
-    p0 = float(positive("price", price))
-    w = float(positive("width_pct", width_pct)) / 100.0
+    p0 = positive("price", price, scalar=True)
+    w = positive("width_pct", width_pct, scalar=True) / 100.0
     n = integer("days", days, 6)
     flat = np.ones(n + 1)
 
@@ -1194,7 +1194,7 @@ def run_sweep(
     root = root_seed(seed)
     combos = [dict(zip(keys, vals, strict=True)) for vals in itertools.product(*grid.values())]
     scs = [replace(base, **c) for c in combos]
-    tau = float(positive("tau_years", tau_years))
+    tau = positive("tau_years", tau_years, scalar=True)
     if client is None:
         sums = [
             _sweep_task(sc, process, tau, n_steps, n_paths, root)

@@ -113,11 +113,11 @@ class EconomicsScenario:
         one_of("chain", self.chain, CHAIN_KEYS)
         if self.gas_price_gwei is not None:
             object.__setattr__(self, "gas_price_gwei",
-                               float(positive("gas_price_gwei", self.gas_price_gwei)))
+                               positive("gas_price_gwei", self.gas_price_gwei, scalar=True))
         for name in ("l1_base_fee_gwei", "frequency_per_year", "sigma_per_year", "deposit",
                      "price"):
             object.__setattr__(self, name, float(positive(name, getattr(self, name))))
-        w = float(positive("width_pct", self.width_pct))
+        w = positive("width_pct", self.width_pct, scalar=True)
         if w >= 100:
             raise LpperpError(f"width_pct must be in (0, 100), got {w}")
         object.__setattr__(self, "width_pct", w)
@@ -424,7 +424,7 @@ class RebalancingExplorer(Explorer):
                  sigma_per_year: float = 0.6, width_pct: float = 10.0,
                  fee_apr: float = EXAMPLE_FEE_APR, deposit: float = 10_000.0,
                  price: float = 3000.0) -> None:
-        self.price = float(positive("price", price))
+        self.price = positive("price", price, scalar=True)
         gas = CHAINS[one_of("chain", chain, CHAIN_KEYS)].gas_price_gwei if gas_price_gwei is None \
             else gas_price_gwei
         super().__init__(chain=chain, gas_price_gwei=gas, l1_base_fee_gwei=l1_base_fee_gwei,

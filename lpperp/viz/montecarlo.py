@@ -107,12 +107,12 @@ class PathSpec:
     def __post_init__(self) -> None:
         one_of("process", self.process_name, tuple(PROCESSES))
         object.__setattr__(self, "sigma_per_year",
-                           float(positive("sigma_per_year", self.sigma_per_year)))
+                           positive("sigma_per_year", self.sigma_per_year, scalar=True))
         object.__setattr__(self, "horizon_days", integer("horizon_days", self.horizon_days, 1,
                                                          3650))
         object.__setattr__(self, "n_paths", integer("n_paths", self.n_paths, 1, 1_000_000))
         object.__setattr__(self, "seed", integer("seed", self.seed, 0))
-        object.__setattr__(self, "price", float(positive("price", self.price)))
+        object.__setattr__(self, "price", positive("price", self.price, scalar=True))
 
     @property
     def tau_years(self) -> float:

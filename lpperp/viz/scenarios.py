@@ -481,7 +481,7 @@ class WalletScenario:
                 raise LpperpError(f"{name} must be in (0, 100), got {w!r}")
             object.__setattr__(self, name, w)
         object.__setattr__(self, "spare_cash", nonnegative("spare_cash", self.spare_cash))
-        object.__setattr__(self, "cf", float(positive("cf", self.cf)))
+        object.__setattr__(self, "cf", positive("cf", self.cf, scalar=True))
         StaticFactor(self.cf)  # validates cf <= 1
         one_of("venue", self.venue, VENUE_CHOICES)
 
