@@ -20,6 +20,9 @@ Conventions
 
 from __future__ import annotations
 
+import math
+import os
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -347,23 +350,56 @@ def value_for_liquidity(
     return float(out) if np.ndim(out) == 0 else out
 
 
+_THREADED_MIN = 1 << 20  # below this many prices one thread is faster than handing out work
+_POOL: Any = None
+
+
 def _value_blocked(
     price: np.ndarray, price_lower: Any, price_upper: Any, liquidity: Any
 ) -> np.ndarray:
+    """Large 1-d arrays: cache-sized blocks computed in place, split over the CPU cores.
+
+    numpy releases the GIL inside each ufunc, so contiguous halves of the array run in parallel on
+    two threads with their own scratch buffers; every element is computed the same way whatever the
+    split, so results do not depend on the number of threads.
+    """
+    global _POOL
     pa, pb = ordered_range("price_lower", price_lower, "price_upper", price_upper)
-    liq = nonnegative("liquidity", liquidity, scalar=True)
+    liq = float(nonnegative("liquidity", liquidity))
     if liq == 0.0:
         positive("price", price)
         return np.zeros_like(price)
-    inv_sqrt_pb, sqrt_pa = 1.0 / float(np.sqrt(pb)), float(np.sqrt(pa))
     out = np.empty_like(price)
+    n = price.size
+    workers = min(os.cpu_count() or 1, 4) if n >= _THREADED_MIN else 1
+    edges = [min(n, (k * n // workers) // _BLOCK * _BLOCK) for k in range(workers)] + [n]
+    args = (price, out, float(pa), float(pb), liq)
+    if workers == 1:
+        ok = [_value_span(*args, 0, n)]
+    else:
+        if _POOL is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lpperp-value")
+        spans = [_POOL.submit(_value_span, *args, a, b) for a, b in pairwise(edges)]
+        ok = [f.result() for f in spans]
+    if not all(ok):
+        positive("price", price)  # raises naming the offending value and its index
+    return out
+
+
+def _value_span(
+    price: np.ndarray, out: np.ndarray, pa: float, pb: float, liq: float, start: int, stop: int
+) -> bool:
+    """Compute ``out[start:stop]`` block by block; False if a price there may be invalid."""
+    inv_sqrt_pb, sqrt_pa = 1.0 / math.sqrt(pb), math.sqrt(pa)
     s = np.empty(_BLOCK)
     t = np.empty(_BLOCK)
-    with np.errstate(invalid="ignore"):  # an inf price gives NaN here, then the clear error below
-        for i in range(0, price.size, _BLOCK):
-            chunk = price[i : i + _BLOCK]
-            n = chunk.size
-            si, ti, o = s[:n], t[:n], out[i : i + n]
+    with np.errstate(invalid="ignore"):  # an inf price gives NaN here, then the clear error
+        for i in range(start, stop, _BLOCK):
+            j = min(i + _BLOCK, stop)
+            chunk, o = price[i:j], out[i:j]
+            si, ti = s[: j - i], t[: j - i]
             np.clip(chunk, pa, pb, out=si)
             np.sqrt(si, out=si)
             np.divide(chunk, si, out=o)  # o = (P/s - P/sqrt(pb)) + (s - sqrt(pa)), as above
@@ -373,10 +409,10 @@ def _value_blocked(
             o += si
             o *= liq
             # One in-cache check validates the prices: with L > 0 the value is > 0 exactly where
-            # the price is, and NaN where it is NaN or inf; otherwise re-check the prices.
+            # the price is, and NaN where it is NaN or inf; the caller then re-checks the prices.
             if not o.min() > 0.0:
-                positive("price", price)  # raises naming the offending value and its index
-    return out
+                return False
+    return True
 
 
 def liquidity_for_amounts(

@@ -188,6 +188,21 @@ def test_blocked_value_path_equals_plain_formula():
         value_for_liquidity(bad, pa, pb, liq)
 
 
+def test_threaded_value_path_equals_plain_formula():
+    """Arrays of 2**20 prices and more are split over threads: same numbers, same errors."""
+    p = np.random.default_rng(1).uniform(1000, 5000, size=(1 << 20) + 12_345)
+    pa, pb, liq = 2500.0, 3600.0, 7.0
+    s = np.sqrt(np.clip(p, pa, pb))
+    plain = liq * ((p / s - p / np.sqrt(pb)) + (s - np.sqrt(pa)))
+    np.testing.assert_allclose(value_for_liquidity(p, pa, pb, liq), plain, rtol=1e-14)
+    for bad_value in (-1.0, np.inf, np.nan):
+        bad = p.copy()
+        bad[-3] = bad_value
+        match = f"price must be a finite number > 0, got .* at index {p.size - 3}"
+        with pytest.raises(ValueError, match=match):
+            value_for_liquidity(bad, pa, pb, liq)
+
+
 def test_broadcasting_over_ranges():
     v = value_for_liquidity(3000.0, np.array([[2000.0], [2500.0]]), np.array([3500.0, 4000.0]), 1.0)
     assert v.shape == (2, 2)
