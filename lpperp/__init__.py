@@ -5,7 +5,7 @@ converts token order and decimals to on-chain ticks, sqrt prices and raw amounts
 quote units, time in years, rates per year. Bad input raises :class:`LpperpError` (a ValueError).
 
 Layers (each imports only from those before it): units -> liquidity -> position -> perp -> venues
--> collateral -> margin -> liquidation -> costs -> rebalancing -> processes/risk -> simulate.
+-> collateral -> margin -> liquidation -> costs -> rebalancing -> processes/risk -> simulate -> strategies.
 ``lpperp.chain`` (JSON-RPC) and ``lpperp.viz`` (plotly, ipywidgets) are imported on demand, never
 here.
 """
@@ -83,16 +83,18 @@ _LAZY = {
     "Scenario": "simulate",
     "affordable_interval_years": "simulate",
     "backtest": "simulate",
-    "compare_strategies": "simulate",
-    "run_sweep": "simulate",
-    "stress_test": "simulate",
+    "compare_strategies": "strategies",
+    "run_sweep": "strategies",
+    "stress_test": "strategies",
 }
 
 
 # Submodules reachable as attributes without an explicit import (``lpperp.simulate.simulate``):
 # the function ``simulate`` is not re-exported, because Python binds the submodule of the same name
 # on the package once it is imported, and ``lpperp.simulate`` must mean one thing.
-_SUBMODULES = frozenset({"chain", "costs", "prices", "processes", "rebalancing", "risk", "simulate"})
+_SUBMODULES = frozenset(
+    {"chain", "costs", "prices", "processes", "rebalancing", "risk", "simulate", "strategies"}
+)
 
 
 def __getattr__(name: str) -> object:
@@ -110,6 +112,7 @@ def __getattr__(name: str) -> object:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "ARBITRUM",

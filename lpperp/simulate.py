@@ -5,9 +5,8 @@ cash margin), the perp, the margin mode, fees, funding, the collateral model and
 :class:`Policy` says how the owner reacts (recentre the range, top up margin, or nothing) and how
 fast (a reaction delay per chain). :func:`run_on_paths` steps one scenario through given price paths
 (vectorized over paths); :func:`simulate` does it over Monte Carlo paths a chunk at a time;
-:func:`backtest` over a :class:`~lpperp.prices.PriceSeries`; :func:`compare_strategies` runs several
-scenarios on the *same* paths; :func:`stress_test` on deterministic shocks; :func:`run_sweep` maps a
-parameter sweep in process or over a Dask cluster.
+:func:`backtest` over a :class:`~lpperp.prices.PriceSeries`. Several strategies side by side
+(:func:`~lpperp.strategies.compare_strategies`, stress tests, sweeps) live in :mod:`lpperp.strategies`.
 
 Conventions
 -----------
@@ -54,7 +53,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
@@ -88,19 +87,13 @@ __all__ = [
     "PathResults",
     "Policy",
     "Scenario",
-    "StrategyTable",
-    "StressResult",
     "Summary",
     "affordable_interval_years",
     "backtest",
-    "compare_strategies",
     "initial_account",
     "noise_streams",
     "run_on_paths",
-    "run_sweep",
-    "shock_paths",
     "simulate",
-    "stress_test",
 ]
 
 Kind = Literal["lp", "stable", "lp_plus_cash"]
@@ -233,7 +226,9 @@ class Scenario:
         object.__setattr__(
             self,
             "ewma_lambda",
-            fraction("ewma_lambda", self.ewma_lambda, closed_low=False, closed_high=False, scalar=True),
+            fraction(
+                "ewma_lambda", self.ewma_lambda, closed_low=False, closed_high=False, scalar=True
+            ),
         )
         if not hasattr(self.collateral, "collateral_value"):
             raise LpperpError(
@@ -930,284 +925,3 @@ def backtest(scenario: Scenario, series: Any, *, seed: int = 0) -> PathResults:
     prices = np.asarray(series.prices, dtype=float)
     sc = replace(scenario, price=float(prices[0]))
     return run_on_paths(sc, prices, series.dt_years, seed=seed)
-
-
-@dataclass(frozen=True)
-class StrategyTable:
-    """Several strategies on the same paths: one row per strategy.
-
-    Columns: ``survival`` (with ``survival_low``/``survival_high``, the Wilson interval),
-    ``expected_return`` (fraction of capital), ``tail_loss`` (minus the 5 % quantile of the return:
-    positive = a loss), ``fees_earned`` and ``costs_paid`` (quote units, means over paths).
-    """
-
-    names: tuple[str, ...]
-    summaries: tuple[Summary, ...]
-    n_paths: int
-    tau_years: float
-
-    COLUMNS = (
-        "survival",
-        "survival_low",
-        "survival_high",
-        "expected_return",
-        "tail_loss",
-        "fees_earned",
-        "costs_paid",
-    )
-
-    def row(self, name: str) -> dict[str, float]:
-        """The columns of one strategy."""
-        s = self.summaries[self.names.index(name)]
-        return {
-            "survival": s.survival,
-            "survival_low": s.survival_ci[0],
-            "survival_high": s.survival_ci[1],
-            "expected_return": s.expected_return,
-            "tail_loss": -s.tail_return,
-            "fees_earned": s.fees_earned,
-            "costs_paid": s.costs_paid,
-        }
-
-    def column(self, col: str) -> np.ndarray:
-        """One column over the strategies, in order."""
-        one_of("col", col, self.COLUMNS)
-        return np.array([self.row(n)[col] for n in self.names])
-
-    def as_dict(self) -> dict[str, dict[str, float]]:
-        return {n: self.row(n) for n in self.names}
-
-    def __repr__(self) -> str:
-        head = f"{'strategy':<34}{'survival':>9}{'E[ret]':>9}{'tail':>9}{'fees':>10}{'costs':>9}"
-        lines = [head]
-        for n in self.names:
-            r = self.row(n)
-            lines.append(
-                f"{n[:33]:<34}{r['survival']:>9.4f}{r['expected_return']:>9.4f}"
-                f"{r['tail_loss']:>9.4f}{r['fees_earned']:>10.2f}{r['costs_paid']:>9.2f}"
-            )
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        head = "".join(f"<th>{c.replace('_', ' ')}</th>" for c in ("strategy", *self.COLUMNS))
-        body = "".join(
-            "<tr><td>"
-            + n
-            + "</td>"
-            + "".join(f"<td>{_fmt(v)}</td>" for v in self.row(n).values())
-            + "</tr>"
-            for n in self.names
-        )
-        return (
-            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-            f"<p>{self.n_paths} paths, {self.tau_years * 365:g} days, same paths for every row</p>"
-        )
-
-
-def _as_named(scenarios: Mapping[str, Scenario] | Iterable[Scenario]) -> list[Scenario]:
-    if isinstance(scenarios, Mapping):
-        out = [replace(s, name=str(k)) for k, s in scenarios.items()]
-    else:
-        out = list(scenarios)
-    if not out:
-        raise LpperpError("scenarios must hold at least one Scenario")
-    names = [s.name for s in out]
-    if len(set(names)) != len(names):
-        raise LpperpError(f"scenario names must be distinct, got {names}")
-    return out
-
-
-def compare_strategies(
-    scenarios: Mapping[str, Scenario] | Iterable[Scenario],
-    process: PriceProcess,
-    tau_years: float,
-    n_steps: int,
-    n_paths: int = 10_000,
-    seed: int | np.random.Generator | np.random.SeedSequence | None = 0,
-    *,
-    chunk_paths: int | None = None,
-    progress: bool = False,
-) -> StrategyTable:
-    """Run several strategies on the same price paths (common random numbers) and tabulate them.
-
-    >>> from lpperp.processes import GBM
-    >>> base = Scenario(leverage=2.0)
-    >>> t = compare_strategies({"LP collateral": base,
-    ...                         "stablecoin collateral": replace(base, kind="stable"),
-    ...                         "cross": replace(base, mode="cross", wallet_cash=2000.0)},
-    ...                        GBM(0.8), 30 / 365, 30, 2000, seed=1)
-    >>> t.names
-    ('LP collateral', 'stablecoin collateral', 'cross')
-    >>> bool(t.row("stablecoin collateral")["fees_earned"] == 0.0)
-    True
-    """
-    scs = _as_named(scenarios)
-    res = _run_many(scs, process, tau_years, n_steps, n_paths, seed, chunk_paths, progress)
-    return StrategyTable(
-        tuple(s.name for s in scs),
-        tuple(r.summary() for r in res),
-        res[0].n_paths,
-        float(tau_years),
-    )
-
-
-def shock_paths(price: float, width_pct: float, days: int = 10) -> dict[str, np.ndarray]:
-    """Deterministic daily price paths for stress tests (``days + 1`` prices each).
-
-    ``-30% in a day``, ``+30% in a day``, ``gap below range`` / ``gap above range`` (one step
-    from the price to 10 % beyond the range bound), and ``crash`` (-50 % over 5 days, then back to
-    -30 %).
-
-    >>> sorted(shock_paths(3000.0, 20))
-    ['+30% in a day', '-30% in a day', 'crash', 'gap above range', 'gap below range']
-    """
-    p0 = positive("price", price, scalar=True)
-    w = positive("width_pct", width_pct, scalar=True) / 100.0
-    n = integer("days", days, 6)
-    flat = np.ones(n + 1)
-
-    def jump(level: float) -> np.ndarray:
-        out = flat * p0
-        out[1:] = level
-        return out
-
-    crash = np.concatenate((np.geomspace(1.0, 0.5, 6), np.linspace(0.5, 0.7, n - 4)[1:])) * p0
-    return {
-        "-30% in a day": jump(0.7 * p0),
-        "+30% in a day": jump(1.3 * p0),
-        "gap below range": jump(p0 * (1 - w) * 0.9),
-        "gap above range": jump(p0 * (1 + w) * 1.1),
-        "crash": crash,
-    }
-
-
-@dataclass(frozen=True)
-class StressResult:
-    """Loss (capital - final wealth, quote units; positive = loss) per shock, isolated vs cross."""
-
-    shocks: tuple[str, ...]
-    isolated_loss: np.ndarray
-    cross_loss: np.ndarray
-    isolated_liquidated: np.ndarray
-    cross_liquidated: np.ndarray
-
-    def _repr_html_(self) -> str:
-        head = (
-            "<tr><th>shock</th><th>isolated loss</th><th>liquidated</th><th>cross loss</th>"
-            "<th>liquidated</th></tr>"
-        )
-        body = "".join(
-            f"<tr><td>{n}</td><td>{self.isolated_loss[i]:,.2f}</td>"
-            f"<td>{'yes' if self.isolated_liquidated[i] else 'no'}</td>"
-            f"<td>{self.cross_loss[i]:,.2f}</td><td>{'yes' if self.cross_liquidated[i] else 'no'}</td></tr>"
-            for i, n in enumerate(self.shocks)
-        )
-        return f"<table><thead>{head}</thead><tbody>{body}</tbody></table>"
-
-    def __repr__(self) -> str:
-        lines = [f"{'shock':<18}{'isolated loss':>15}{'liq':>5}{'cross loss':>13}{'liq':>5}"]
-        for i, name in enumerate(self.shocks):
-            lines.append(
-                f"{name:<18}{self.isolated_loss[i]:>15,.2f}"
-                f"{'yes' if self.isolated_liquidated[i] else 'no':>5}"
-                f"{self.cross_loss[i]:>13,.2f}"
-                f"{'yes' if self.cross_liquidated[i] else 'no':>5}"
-            )
-        return "\n".join(lines)
-
-
-def stress_test(
-    scenario: Scenario,
-    shocks: Mapping[str, Any] | None = None,
-    dt_years: float = 1.0 / 365.0,
-) -> StressResult:
-    """What the account loses on deterministic shocks, under isolated and under cross margin.
-
-    Each shock is a price path starting at the scenario's price (default :func:`shock_paths`); the
-    reaction-delay move is switched off (zero noise) so results are exact.
-
-    >>> r = stress_test(Scenario(leverage=3.0, wallet_cash=3000.0))
-    >>> bool(r.cross_loss[r.shocks.index("+30% in a day")] >= 0)
-    True
-    """
-    sh = shock_paths(scenario.price, scenario.width_pct) if shocks is None else dict(shocks)
-    names = tuple(sh)
-    if not names:
-        raise LpperpError("shocks must name at least one price path, got an empty mapping")
-    n = max(len(np.asarray(v)) for v in sh.values())
-    mat = np.empty((n, len(names)))
-    for j, k in enumerate(names):  # pad shorter paths with their last price
-        v = np.asarray(positive(f"shocks[{k!r}]", sh[k]), dtype=float)
-        mat[:, j] = np.concatenate((v, np.full(n - v.size, v[-1])))
-    z = np.zeros((n - 1, len(names)))
-    out = {}
-    for mode in ("isolated", "cross"):
-        r = run_on_paths(replace(scenario, mode=mode), mat, dt_years, noise=z)
-        out[mode] = (-(r.pnl), r.liquidated)
-    return StressResult(
-        names, out["isolated"][0], out["cross"][0], out["isolated"][1], out["cross"][1]
-    )
-
-
-def _sweep_task(
-    sc: Scenario, process: Any, tau: float, ns: int, npaths: int, root: np.random.SeedSequence
-) -> Summary:
-    return simulate(sc, process, tau, ns, npaths, root).summary()
-
-
-def run_sweep(
-    base: Scenario,
-    grid: Mapping[str, Sequence[Any]],
-    process: PriceProcess,
-    tau_years: float,
-    n_steps: int,
-    n_paths: int = 10_000,
-    seed: int | np.random.SeedSequence = 0,
-    *,
-    client: Any = None,
-    progress: bool = False,
-) -> list[tuple[dict[str, Any], Summary]]:
-    """Summaries over the cartesian product of ``grid`` (Scenario field -> values), every point on
-    the same paths (same seed).
-
-    With ``client`` (a ``dask.distributed.Client``) each point is a task on the cluster (optional
-    extra ``lpperp[dask]``); without, they run in process. The numbers are identical either way:
-    each task regenerates its paths from the seed. Ctrl-C cancels the cluster's pending tasks.
-
-    >>> from lpperp.processes import GBM
-    >>> out = run_sweep(Scenario(), {"width_pct": [10, 30]}, GBM(0.8), 30 / 365, 30, 1000, seed=2)
-    >>> [p for p, _ in out]
-    [{'width_pct': 10}, {'width_pct': 30}]
-    """
-    import itertools
-
-    keys = list(grid)
-    valid = {f.name for f in fields(Scenario)}
-    bad = [k for k in keys if k not in valid]
-    if bad:
-        raise LpperpError(f"grid keys must be Scenario fields, got {bad}; fields: {sorted(valid)}")
-    if isinstance(seed, np.random.Generator) or seed is None:
-        raise LpperpError(
-            "run_sweep needs an int seed (or SeedSequence) so every point and every "
-            "worker sees the same paths"
-        )
-    root = root_seed(seed)
-    combos = [dict(zip(keys, vals, strict=True)) for vals in itertools.product(*grid.values())]
-    scs = [replace(base, **c) for c in combos]
-    tau = positive("tau_years", tau_years, scalar=True)
-    if client is None:
-        sums = [
-            _sweep_task(sc, process, tau, n_steps, n_paths, root)
-            for sc in progress_bar(scs, len(scs), progress, "sweep")
-        ]
-        return list(zip(combos, sums, strict=True))
-    futures = [
-        client.submit(_sweep_task, sc, process, tau, n_steps, n_paths, root, pure=False)
-        for sc in scs
-    ]
-    try:
-        sums = [f.result() for f in progress_bar(futures, len(futures), progress, "sweep")]
-    except KeyboardInterrupt:
-        client.cancel(futures)
-        raise
-    return list(zip(combos, sums, strict=True))

@@ -19,17 +19,8 @@ from lpperp.perp import MarginRules, PerpPosition
 from lpperp.position import LPPosition
 from lpperp.prices import PriceSeries, load_prices, sample_prices
 from lpperp.processes import GBM, PATH_BLOCK, MertonJumpDiffusion
-from lpperp.simulate import (
-    Policy,
-    Scenario,
-    backtest,
-    compare_strategies,
-    initial_account,
-    run_on_paths,
-    run_sweep,
-    simulate,
-    stress_test,
-)
+from lpperp.simulate import Policy, Scenario, backtest, initial_account, run_on_paths, simulate
+from lpperp.strategies import compare_strategies, run_sweep, stress_test
 
 ETH = Path(__file__).resolve().parents[2] / "shared" / "data" / "ETH-USD.csv"
 RULES = MarginRules("test 2%/4%", 0.04, 0.02, liquidation_fee_fraction=0.01)
@@ -37,7 +28,9 @@ QUIET = {"fee_apr": 0.0, "funding_rate_per_year": 0.0, "rules": RULES, "swap_fee
 
 
 def _identity_gap(r):
-    parts = r.hold + r.il + r.fees + r.perp - r.funding + r.cash_yield - r.costs - r.liquidation_loss
+    parts = (
+        r.hold + r.il + r.fees + r.perp - r.funding + r.cash_yield - r.costs - r.liquidation_loss
+    )
     return float(np.abs(parts - r.pnl).max())
 
 
@@ -72,8 +65,12 @@ def test_one_step_matches_the_margin_engine(kw):
     # the liquidated keep max(equity - penalty, 0), equity with the collateral haircut
     eq = np.asarray(acct.equity(grid))
     kept = np.maximum(eq - RULES.liquidation_fee(abs(s.perp_size) * grid), 0.0)
-    np.testing.assert_allclose(r.final_wealth[~ok], (kept + outside)[~ok] if np.ndim(outside)
-                               else kept[~ok] + outside, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(
+        r.final_wealth[~ok],
+        (kept + outside)[~ok] if np.ndim(outside) else kept[~ok] + outside,
+        rtol=1e-12,
+        atol=1e-9,
+    )
     assert _identity_gap(r) < 1e-8
 
 
@@ -94,8 +91,12 @@ def test_collateral_factor_follows_the_oracle_ewma(dt):
     r = run_on_paths(s, np.vstack([np.full(grid.size, s.price), grid]), dt)
     lam = 0.9 ** (dt * 365)  # the daily decay per step
     var1 = lam * 0.6**2 * dt + (1 - lam) * np.log(grid / s.price) ** 2  # the oracle after a return
-    expect = [initial_account(replace(s, collateral=replace(model, sigma_per_year=float(v))))
-              .is_liquidatable(float(p)) for v, p in zip(np.sqrt(var1 / dt), grid, strict=True)]
+    expect = [
+        initial_account(
+            replace(s, collateral=replace(model, sigma_per_year=float(v)))
+        ).is_liquidatable(float(p))
+        for v, p in zip(np.sqrt(var1 / dt), grid, strict=True)
+    ]
     np.testing.assert_array_equal(r.liquidated, expect)
     calm = initial_account(replace(s, collateral=replace(model, sigma_per_year=0.6)))
     assert r.liquidated.sum() > np.sum(calm.is_liquidatable(grid))  # a big move raises the haircut
@@ -138,7 +139,9 @@ def test_fees_and_funding_at_a_constant_price():
     lp5 = LPPosition.from_deposit(s.deposit, s.price, width_pct=5.0)
     r5 = run_on_paths(narrow, np.full(31, s.price), 1 / 365)
     assert r5.fees[0] / r.fees[0] == pytest.approx(lp5.liquidity / lp.liquidity, rel=1e-12)
-    flat = run_on_paths(replace(narrow, fee_reference_width_pct=None), np.full(31, s.price), 1 / 365)
+    flat = run_on_paths(
+        replace(narrow, fee_reference_width_pct=None), np.full(31, s.price), 1 / 365
+    )
     assert flat.fees[0] == pytest.approx(r.fees[0], rel=1e-12)
     perp = PerpPosition(s.perp_size, s.price)
     assert r.funding[0] == pytest.approx(perp.funding_payment(s.price, 30 / 365, 0.12), rel=1e-12)
@@ -149,11 +152,20 @@ def test_fees_and_funding_at_a_constant_price():
 SCENARIOS = {
     "lp": Scenario(chain=ARBITRUM, policy=Policy(recentre=True, top_up=True)),
     "stable": Scenario(kind="stable", chain=ETHEREUM, cash_apr=0.05, policy=Policy(top_up=True)),
-    "lp+cash iso": Scenario(kind="lp_plus_cash", wallet_cash=1000.0, chain=ARBITRUM,
-                            policy=Policy(recentre=True, top_up=True, latency_s=3600.0)),
-    "cross": Scenario(mode="cross", wallet_cash=2000.0, leverage=4.0, chain=ETHEREUM,
-                      collateral=VolatilityScaledFactor(0.8), policy=Policy(recentre=True,
-                                                                            recentre_health=3.0)),
+    "lp+cash iso": Scenario(
+        kind="lp_plus_cash",
+        wallet_cash=1000.0,
+        chain=ARBITRUM,
+        policy=Policy(recentre=True, top_up=True, latency_s=3600.0),
+    ),
+    "cross": Scenario(
+        mode="cross",
+        wallet_cash=2000.0,
+        leverage=4.0,
+        chain=ETHEREUM,
+        collateral=VolatilityScaledFactor(0.8),
+        policy=Policy(recentre=True, recentre_health=3.0),
+    ),
 }
 
 
@@ -162,8 +174,7 @@ def test_pnl_split_adds_up_and_seed_and_chunking_change_nothing(name):
     s = SCENARIOS[name]
     proc = MertonJumpDiffusion(0.7, 8.0, -0.05, 0.08)
     a = simulate(s, proc, 20 / 365, 80, PATH_BLOCK + 500, seed=3)
-    b = simulate(s, proc, 20 / 365, 80, PATH_BLOCK + 500, seed=3, chunk_paths=10**9,
-                 progress=True)
+    b = simulate(s, proc, 20 / 365, 80, PATH_BLOCK + 500, seed=3, chunk_paths=10**9, progress=True)
     assert _identity_gap(a) < 1e-6
     for f in ("final_wealth", "fees", "il", "costs", "liquidation_step", "capital_added"):
         np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
@@ -216,15 +227,27 @@ def test_interrupt_keeps_the_finished_chunks():
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.floats(0.5, 6.0), st.floats(2.0, 60.0), st.floats(0.0, 5000.0), st.booleans(),
-       st.sampled_from(["lp", "lp_plus_cash", "stable"]))
+@given(
+    st.floats(0.5, 6.0),
+    st.floats(2.0, 60.0),
+    st.floats(0.0, 5000.0),
+    st.booleans(),
+    st.sampled_from(["lp", "lp_plus_cash", "stable"]),
+)
 def test_cross_margin_is_never_liquidated_where_isolated_survives(lev, width, wallet, long, kind):
     """Same paths, no policy: cross adds the wallet to the same account, so pathwise a cross
     liquidation implies an isolated one, never later; and the P&L split still adds up."""
-    iso = Scenario(leverage=lev, width_pct=width, wallet_cash=wallet, kind=kind,
-                   side="long" if long else "short", chain=ARBITRUM)
-    t = compare_strategies({"iso": iso, "cross": replace(iso, mode="cross")}, GBM(0.9),
-                           20 / 365, 20, 400, seed=13)
+    iso = Scenario(
+        leverage=lev,
+        width_pct=width,
+        wallet_cash=wallet,
+        kind=kind,
+        side="long" if long else "short",
+        chain=ARBITRUM,
+    )
+    t = compare_strategies(
+        {"iso": iso, "cross": replace(iso, mode="cross")}, GBM(0.9), 20 / 365, 20, 400, seed=13
+    )
     assert t.row("cross")["survival"] >= t.row("iso")["survival"]
     a = simulate(iso, GBM(0.9), 20 / 365, 20, 400, seed=13)
     b = simulate(replace(iso, mode="cross"), GBM(0.9), 20 / 365, 20, 400, seed=13)
@@ -236,7 +259,9 @@ def test_cross_margin_is_never_liquidated_where_isolated_survives(lev, width, wa
 
 # -- policies and timing ---------------------------------------------------------------------------
 def test_recentre_when_out_of_range_resets_the_range_and_costs():
-    s = Scenario(chain=ETHEREUM, policy=Policy(recentre=True, blocks=0, latency_s=0.0), leverage=1.0)
+    s = Scenario(
+        chain=ETHEREUM, policy=Policy(recentre=True, blocks=0, latency_s=0.0), leverage=1.0
+    )
     path = np.r_[3000.0, 3000.0, 3900.0, 3900.0, 3900.0]  # jumps above the +-20% range
     r = run_on_paths(s, path, 1 / 365, noise=np.zeros((4, 1)))
     assert r.n_recentres[0] == 1
@@ -251,8 +276,9 @@ def test_a_slow_reaction_is_liquidated_where_an_instant_one_survives():
     z = np.zeros((14, 1))
 
     def run(latency_s):
-        pol = Policy(top_up=True, top_up_health=3.0, top_up_target=6.0, blocks=0,
-                     latency_s=latency_s)
+        pol = Policy(
+            top_up=True, top_up_health=3.0, top_up_target=6.0, blocks=0, latency_s=latency_s
+        )
         return run_on_paths(Scenario(leverage=3.0, policy=pol), path, 1 / 365, noise=z)
 
     fast, slow = run(0.0), run(2 * 86400.0)
@@ -280,13 +306,19 @@ def test_compare_strategies_on_the_same_paths():
             "narrow 5%": replace(base, width_pct=5.0),
             "mainnet": replace(base, chain=ETHEREUM),
         },
-        GBM(0.8), 30 / 365, 60, 3000, seed=9,
+        GBM(0.8),
+        30 / 365,
+        60,
+        3000,
+        seed=9,
     )
     a, b = table.row("LP collateral"), table.row("LP collateral (copy)")
     assert a == b  # same paths, same numbers
     assert table.row("stablecoin collateral")["fees_earned"] == 0.0
     assert table.row("narrow 5%")["fees_earned"] > a["fees_earned"]
-    assert table.row("mainnet")["costs_paid"] > a["costs_paid"] + 2.0  # gas: 2.36 vs 0.12 a recentre
+    assert (
+        table.row("mainnet")["costs_paid"] > a["costs_paid"] + 2.0
+    )  # gas: 2.36 vs 0.12 a recentre
     assert table.row("cross")["survival"] >= a["survival"]
     assert set(table.COLUMNS) == set(a)
     assert "survival" in table._repr_html_() and "LP + cash margin" in repr(table)
@@ -294,7 +326,10 @@ def test_compare_strategies_on_the_same_paths():
 
 def test_stress_isolated_protects_the_wallet_cross_spends_it():
     s = Scenario(leverage=3.0, wallet_cash=3000.0, chain=ARBITRUM)
-    shocks = {"+60% in a day": np.r_[3000.0, 4800.0, 4800.0], "+30% in a day": np.r_[3000.0, 3900.0]}
+    shocks = {
+        "+60% in a day": np.r_[3000.0, 4800.0, 4800.0],
+        "+30% in a day": np.r_[3000.0, 3900.0],
+    }
     r = stress_test(s, shocks)
     i60 = r.shocks.index("+60% in a day")
     assert r.isolated_liquidated[i60] and r.cross_liquidated[i60]
@@ -307,8 +342,15 @@ def test_stress_isolated_protects_the_wallet_cross_spends_it():
 
 
 def test_run_sweep_in_process():
-    out = run_sweep(Scenario(), {"width_pct": [10.0, 40.0], "leverage": [1.0, 3.0]}, GBM(0.8),
-                    30 / 365, 30, 2000, seed=5)
+    out = run_sweep(
+        Scenario(),
+        {"width_pct": [10.0, 40.0], "leverage": [1.0, 3.0]},
+        GBM(0.8),
+        30 / 365,
+        30,
+        2000,
+        seed=5,
+    )
     assert [p for p, _ in out][1] == {"width_pct": 10.0, "leverage": 3.0}
     surv = {(p["width_pct"], p["leverage"]): s.survival for p, s in out}
     assert surv[(10.0, 1.0)] >= surv[(10.0, 3.0)]
@@ -328,8 +370,12 @@ def test_run_sweep_on_a_dask_cluster_gives_the_same_numbers():
     grid = {"width_pct": [10.0, 30.0], "mode": ["isolated", "cross"]}
     args = (Scenario(wallet_cash=1000.0), grid, GBM(0.8), 30 / 365, 30, 1500)
     local = run_sweep(*args, seed=6)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         remote = run_sweep(*args, seed=6, client=client)
     assert [p for p, _ in local] == [p for p, _ in remote]
     assert [s for _, s in local] == [s for _, s in remote]
@@ -342,8 +388,11 @@ def test_backtest_on_the_bundled_sample():
     assert r.n_paths == 1 and r.n_steps == 180 and _identity_gap(r) < 1e-8
 
 
-@pytest.mark.skipif(not ETH.is_file(), reason=f"real price data not found at {ETH} "
-                    "(../shared/data is only on the maintainers' machine)")
+@pytest.mark.skipif(
+    not ETH.is_file(),
+    reason=f"real price data not found at {ETH} "
+    "(../shared/data is only on the maintainers' machine)",
+)
 def test_backtest_through_the_may_2021_crash():
     s = load_prices(ETH, missing="drop")
     i, j = np.searchsorted(s.times, [np.datetime64("2021-05-01"), np.datetime64("2021-06-01")])

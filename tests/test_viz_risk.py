@@ -24,13 +24,8 @@ from lpperp.prices import sample_prices
 from lpperp.processes import GBM, BlockBootstrap, MertonJumpDiffusion
 from lpperp.rebalancing import break_even_frequency, optimal_frequency, rebalancing_economics
 from lpperp.risk import band_exit_probability, safe_band
-from lpperp.simulate import (
-    affordable_interval_years,
-    compare_strategies,
-    initial_account,
-    run_sweep,
-    simulate,
-)
+from lpperp.simulate import affordable_interval_years, initial_account, simulate
+from lpperp.strategies import compare_strategies, run_sweep
 from lpperp.viz.economics import (
     CHAIN_KEYS,
     ECONOMICS_TRACES,
@@ -66,16 +61,22 @@ def _figure_data(fig) -> list[dict]:
     """Every trace's data arrays (for identity checks)."""
     out = []
     for t in fig.data:
-        out.append({k: None if getattr(t, k, None) is None else np.asarray(getattr(t, k), dtype=object)
-                    for k in ("x", "y")})
+        out.append(
+            {
+                k: None if getattr(t, k, None) is None else np.asarray(getattr(t, k), dtype=object)
+                for k in ("x", "y")
+            }
+        )
     return out
 
 
 def _same(a: list[dict], b: list[dict]) -> bool:
     return all(
-        (u[k] is None and v[k] is None) or (u[k] is not None and v[k] is not None
-                                            and np.array_equal(u[k], v[k]))
-        for u, v in zip(a, b, strict=True) for k in ("x", "y"))
+        (u[k] is None and v[k] is None)
+        or (u[k] is not None and v[k] is not None and np.array_equal(u[k], v[k]))
+        for u, v in zip(a, b, strict=True)
+        for k in ("x", "y")
+    )
 
 
 def _decode(v):
@@ -89,8 +90,9 @@ def _decode(v):
 # ================================================================================================
 @pytest.fixture(scope="module")
 def econ():
-    return RebalancingExplorer(chain="ethereum", frequency_per_year=52.0, sigma_per_year=0.6,
-                               width_pct=10.0, fee_apr=0.25)
+    return RebalancingExplorer(
+        chain="ethereum", frequency_per_year=52.0, sigma_per_year=0.6, width_pct=10.0, fee_apr=0.25
+    )
 
 
 def _lp(deposit=10_000.0, width_pct=10.0):
@@ -105,11 +107,13 @@ def test_economics_figure_equals_the_library(econ):
     lp, kw = _lp(), {"fee_apr": 0.25}
     eth = replace(ETHEREUM, gas_price_gwei=20.0)
     e = rebalancing_economics(lp, 3000.0, 0.6, eth, FREQUENCY_GRID, **kw)
-    np.testing.assert_allclose(_trace(ex.figure, "net APR · Ethereum mainnet").y,
-                               100.0 * e.net_apr, rtol=1e-12)
+    np.testing.assert_allclose(
+        _trace(ex.figure, "net APR · Ethereum mainnet").y, 100.0 * e.net_apr, rtol=1e-12
+    )
     arb = rebalancing_economics(lp, 3000.0, 0.6, ARBITRUM, FREQUENCY_GRID, **kw)
-    np.testing.assert_allclose(_trace(ex.figure, "net APR · Arbitrum One").y, 100.0 * arb.net_apr,
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        _trace(ex.figure, "net APR · Arbitrum One").y, 100.0 * arb.net_apr, rtol=1e-12
+    )
     be = [break_even_frequency(lp, 3000.0, 0.6, c, **kw) for c in (eth, ARBITRUM, BASE)]
     shown = list(_trace(ex.figure, "break-even").x)
     assert shown[:3] == pytest.approx(be, rel=1e-12)
@@ -134,13 +138,18 @@ def test_mainnet_gas_erases_the_yield_where_an_l2_keeps_it(econ):
         ex.controls["frequency_per_year"].value = 52.0
     r = ex.result
     i_eth, i_arb = CHAIN_KEYS.index("ethereum"), CHAIN_KEYS.index("arbitrum")
-    assert r.at_frequency[i_eth].net_yield_per_year[0] < 0 < r.at_frequency[i_arb].net_yield_per_year[0]
+    assert (
+        r.at_frequency[i_eth].net_yield_per_year[0]
+        < 0
+        < r.at_frequency[i_arb].net_yield_per_year[0]
+    )
     assert r.break_even[i_eth] < 52.0 < r.break_even[i_arb]
     # the gas price that erases this frequency's yield: the library's net yield there is zero
     g = ex.readout_values["break_even_gas_gwei"]
     assert 1.0 < g < 20.0
-    at = rebalancing_economics(_lp(), 3000.0, 0.6, replace(ETHEREUM, gas_price_gwei=g), 52.0,
-                               fee_apr=0.25)
+    at = rebalancing_economics(
+        _lp(), 3000.0, 0.6, replace(ETHEREUM, gas_price_gwei=g), 52.0, fee_apr=0.25
+    )
     assert abs(float(at.net_yield_per_year[0])) < 1e-9 * 10_000.0
     assert list(_trace(ex.figure, "break-even gas price").x) == [pytest.approx(g)]
 
@@ -152,14 +161,18 @@ def test_chain_selector_and_l1_fee(econ):
     assert ex.result.scenario.chain == "base"
     ex.controls["l1_base_fee_gwei"].value = 5.0
     l2 = replace(BASE, l1_base_fee_gwei=5.0, blob_base_fee_gwei=5.0 / 16.0)
-    at = rebalancing_economics(_lp(), 3000.0, 0.6, l2, ex.result.scenario.frequency_per_year,
-                               fee_apr=0.25)
-    assert ex.readout_values["cost_per_year"] == pytest.approx(float(at.cost_per_year[0]), rel=1e-12)
+    at = rebalancing_economics(
+        _lp(), 3000.0, 0.6, l2, ex.result.scenario.frequency_per_year, fee_apr=0.25
+    )
+    assert ex.readout_values["cost_per_year"] == pytest.approx(
+        float(at.cost_per_year[0]), rel=1e-12
+    )
     # the bar split: execution + L1 data + swap = the library's cost per year
     v = float(at.value)
     i = CHAIN_KEYS.index("base")
-    parts = sum(_trace(ex.figure, n).y[i] for n in ("execution gas", "L1 data fee",
-                                                     "swap fee + impact"))
+    parts = sum(
+        _trace(ex.figure, n).y[i] for n in ("execution gas", "L1 data fee", "swap fee + impact")
+    )
     assert parts == pytest.approx(100.0 * float(at.cost_per_year[0]) / v, rel=1e-9)
     # the thick line follows the selected chain
     assert _trace(ex.figure, "net APR · Base").line.width == 4
@@ -203,9 +216,11 @@ def test_economics_static_figure_and_bad_scenarios():
     r = compute_economics(EconomicsScenario())
     assert [t.name for t in economics_figure(r, widget=False).data] == list(ECONOMICS_TRACES)
     assert "net APR" in r._repr_html_()
-    for kw, msg in [({"chain": "solana"}, "chain must be one of"),
-                    ({"width_pct": 100.0}, "width_pct must be in"),
-                    ({"frequency_per_year": 0.0}, "frequency_per_year")]:
+    for kw, msg in [
+        ({"chain": "solana"}, "chain must be one of"),
+        ({"width_pct": 100.0}, "width_pct must be in"),
+        ({"frequency_per_year": 0.0}, "frequency_per_year"),
+    ]:
         with pytest.raises(ValueError, match=msg):
             EconomicsScenario(**kw)
 
@@ -220,8 +235,9 @@ def risk():
 
 def _simulate(ex, **changes):
     rs = ex.result.scenario
-    return simulate(rs.scenario(**changes), rs.paths().process(), DAYS / 365, DAYS, N_PATHS,
-                    seed=rs.seed)
+    return simulate(
+        rs.scenario(**changes), rs.paths().process(), DAYS / 365, DAYS, N_PATHS, seed=rs.seed
+    )
 
 
 def _simulate_n(ex, days, n_paths):
@@ -232,13 +248,22 @@ def _simulate_n(ex, days, n_paths):
 def test_seeded_paths_are_simulates_paths():
     spec = PathSpec("merton", 0.7, 12, 300, 5)
     prices, noise = seeded_paths(spec)
-    rs = RiskScenario(process="merton", sigma_per_year=0.7, horizon_days=12, n_paths=300, seed=5,
-                      policy="recentre + top up", reaction="person (4 h)", chain="ethereum")
+    rs = RiskScenario(
+        process="merton",
+        sigma_per_year=0.7,
+        horizon_days=12,
+        n_paths=300,
+        seed=5,
+        policy="recentre + top up",
+        reaction="person (4 h)",
+        chain="ethereum",
+    )
     from lpperp.simulate import run_on_paths
 
     a = run_on_paths(rs.scenario(), prices, 1 / 365, noise=noise)
-    b = simulate(rs.scenario(), MertonJumpDiffusion(0.7, 6.0, -0.05, 0.10), 12 / 365, 12, 300,
-                 seed=5)
+    b = simulate(
+        rs.scenario(), MertonJumpDiffusion(0.7, 6.0, -0.05, 0.10), 12 / 365, 12, 300, seed=5
+    )
     # same liquidations and actions; money to the last bits of numpy's SIMD exp/sqrt
     for f in ("liquidation_step", "n_recentres", "n_top_ups"):
         np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
@@ -249,8 +274,9 @@ def test_seeded_paths_are_simulates_paths():
 def test_risk_figure_and_readout_equal_simulate(risk):
     ex = risk
     r = _simulate(ex)
-    np.testing.assert_array_equal(_trace(ex.figure, "survival (Monte Carlo)").y,
-                                  100.0 * r.survival_curve())
+    np.testing.assert_array_equal(
+        _trace(ex.figure, "survival (Monte Carlo)").y, 100.0 * r.survival_curve()
+    )
     s = r.summary()
     v = ex.readout_values
     assert v["survival"] == s.survival
@@ -258,19 +284,27 @@ def test_risk_figure_and_readout_equal_simulate(risk):
     assert v["expected_return"] == pytest.approx(s.expected_return, rel=1e-12)
     assert v["tail_loss"] == pytest.approx(-s.tail_return, rel=1e-12)
     assert v["fees_earned"] == pytest.approx(s.fees_earned, rel=1e-12)
-    np.testing.assert_allclose(_trace(ex.figure, "returns · LP as collateral").x,
-                               100.0 * r.returns, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        _trace(ex.figure, "returns · LP as collateral").x, 100.0 * r.returns, rtol=1e-12, atol=1e-12
+    )
     stable = _simulate(ex, kind="stable")
-    np.testing.assert_allclose(_trace(ex.figure, "returns · idle stablecoin").x,
-                               100.0 * stable.returns, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        _trace(ex.figure, "returns · idle stablecoin").x,
+        100.0 * stable.returns,
+        rtol=1e-12,
+        atol=1e-12,
+    )
     assert _trace(ex.figure, "selected width").y[0] == 100.0 * s.survival
 
 
 def test_strategy_table_equals_compare_strategies(risk):
     ex = risk
     rs = ex.result.scenario
-    scs = {f"{KINDS[k]} · {m}": rs.scenario(kind=k, mode=m) for k in KINDS
-           for m in ("isolated", "cross")}
+    scs = {
+        f"{KINDS[k]} · {m}": rs.scenario(kind=k, mode=m)
+        for k in KINDS
+        for m in ("isolated", "cross")
+    }
     t = compare_strategies(scs, GBM(rs.sigma_per_year), DAYS / 365, DAYS, N_PATHS, seed=rs.seed)
     assert ex.result.table.names == t.names
     for name in t.names:
@@ -283,10 +317,12 @@ def test_closed_form_trace_is_the_gbm_band_exit(risk):
     rs = ex.result.scenario
     lo, hi = safe_band(initial_account(rs.scenario()), 3000.0)
     days = np.arange(DAYS + 1)
-    expect = 1.0 - band_exit_probability(3000.0, lo, hi, rs.sigma_per_year, days / 365,
-                                         dt_years=1 / 365)
-    np.testing.assert_allclose(_trace(ex.figure, "closed form (GBM, band fixed at entry)").y,
-                               100.0 * expect, rtol=1e-12)
+    expect = 1.0 - band_exit_probability(
+        3000.0, lo, hi, rs.sigma_per_year, days / 365, dt_years=1 / 365
+    )
+    np.testing.assert_allclose(
+        _trace(ex.figure, "closed form (GBM, band fixed at entry)").y, 100.0 * expect, rtol=1e-12
+    )
     # Monte Carlo (with fees and funding moving the band a little) within a few standard errors
     assert abs(ex.readout_values["survival"] - expect[-1]) < 0.05
 
@@ -302,10 +338,18 @@ def test_leverage_slider_reruns_only_what_changed_and_matches_run_sweep(risk):
     ex.controls["leverage"].value = 4.0
     assert ex.cache.runs == runs  # back: nothing to run
     rs = ex.result.scenario
-    out = run_sweep(rs.scenario(), {"width_pct": list(ex.result.widths_pct)},
-                    GBM(rs.sigma_per_year), DAYS / 365, DAYS, N_PATHS, seed=rs.seed)
-    np.testing.assert_array_equal(_trace(ex.figure, "survival vs width").y,
-                                  [100.0 * s.survival for _, s in out])
+    out = run_sweep(
+        rs.scenario(),
+        {"width_pct": list(ex.result.widths_pct)},
+        GBM(rs.sigma_per_year),
+        DAYS / 365,
+        DAYS,
+        N_PATHS,
+        seed=rs.seed,
+    )
+    np.testing.assert_array_equal(
+        _trace(ex.figure, "survival vs width").y, [100.0 * s.survival for _, s in out]
+    )
     assert list(_trace(ex.figure, "selected leverage").x) == [4.0]
     assert ex.readout_values["survival"] == _simulate(ex).summary().survival
     ex.controls["leverage"].value = 2.0
@@ -333,8 +377,9 @@ def test_recentring_policy_on_mainnet_equals_simulate(risk):
         ex.controls["reaction"].value = "person (4 h)"
     rs = ex.result.scenario
     sc = rs.scenario()
-    expect_interval = affordable_interval_years(replace(sc, policy=replace(sc.policy,
-                                                                           recentre=False)), 0.8)
+    expect_interval = affordable_interval_years(
+        replace(sc, policy=replace(sc.policy, recentre=False)), 0.8
+    )
     assert sc.policy.min_interval_years == pytest.approx(expect_interval, rel=1e-12)
     assert ex.readout_values["recentre_interval_days"] == pytest.approx(365 * expect_interval)
     r = _simulate(ex)
@@ -352,20 +397,29 @@ def test_recentring_policy_on_mainnet_equals_simulate(risk):
 def test_other_processes_equal_simulate():
     ex = RiskExplorer(n_paths=400, horizon_days=20, seed=1, process="bootstrap")
     assert ex.controls["sigma_per_year"].disabled
-    r = simulate(ex.result.selected, BlockBootstrap.from_series(sample_prices(), 5), 20 / 365, 20,
-                 400, seed=1)
+    r = simulate(
+        ex.result.selected,
+        BlockBootstrap.from_series(sample_prices(), 5),
+        20 / 365,
+        20,
+        400,
+        seed=1,
+    )
     np.testing.assert_array_equal(ex.result.survival, r.survival_curve())
     assert np.isnan(ex.readout_values["closed_form_survival"])  # GBM closed form only for GBM
     ex.controls["process"].value = "merton"
-    r = simulate(ex.result.selected, MertonJumpDiffusion(0.8, 6.0, -0.05, 0.10), 20 / 365, 20, 400,
-                 seed=1)
+    r = simulate(
+        ex.result.selected, MertonJumpDiffusion(0.8, 6.0, -0.05, 0.10), 20 / 365, 20, 400, seed=1
+    )
     np.testing.assert_allclose(ex.result.returns["lp"], r.returns, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize(
     ("control", "value", "message"),
-    [("wallet_cash", -5.0, "wallet_cash must be a finite number &gt;= 0, got -5.0"),
-     ("seed", -1, "seed must be")],
+    [
+        ("wallet_cash", -5.0, "wallet_cash must be a finite number &gt;= 0, got -5.0"),
+        ("seed", -1, "seed must be"),
+    ],
 )
 def test_risk_bad_input_keeps_the_last_plot(risk, control, value, message):
     ex = risk
@@ -383,8 +437,9 @@ def test_risk_bad_input_keeps_the_last_plot(risk, control, value, message):
 def test_liquidatable_at_entry_is_shown_not_an_error():
     # 30 % of the deposit as cash margin (3,000) under a 16x short: maintenance 2 % of 160,000.
     # The simulator checks at the grid steps, so paths whose first day helps the short survive it.
-    ex = RiskExplorer(n_paths=200, horizon_days=5, width_pct=2.0, leverage=16.0,
-                      kind="lp_plus_cash")
+    ex = RiskExplorer(
+        n_paths=200, horizon_days=5, width_pct=2.0, leverage=16.0, kind="lp_plus_cash"
+    )
     assert ex.status.value == ""
     assert "liquidatable at entry" in ex.readout.value
     assert np.isnan(ex.readout_values["closed_form_survival"])

@@ -41,13 +41,13 @@ from lpperp.simulate import (
     PathResults,
     Policy,
     Scenario,
-    StrategyTable,
     Summary,
     affordable_interval_years,
     initial_account,
-    noise_streams,  # the delay-noise streams simulate() draws
+    noise_streams,
     run_on_paths,
 )
+from lpperp.strategies import StrategyTable
 from lpperp.viz.explorers import _DESC, _WIDE, Explorer, _choice, _slider, _text
 from lpperp.viz.figures import COLORS, _figure, _layout, resync_view_state
 
@@ -77,7 +77,11 @@ PROCESSES = {
     "bootstrap": "bootstrap of the bundled synthetic series",
 }
 #: What is held: the deposit as an LP, as idle stablecoins, or split LP + cash margin.
-KINDS = {"lp": "LP as collateral", "stable": "idle stablecoin", "lp_plus_cash": "LP + separate cash"}
+KINDS = {
+    "lp": "LP as collateral",
+    "stable": "idle stablecoin",
+    "lp_plus_cash": "LP + separate cash",
+}
 #: Owner policies; "recentre" waits at least the interval the chain's costs make worth paying.
 POLICIES = ("hold", "recentre", "top up", "recentre + top up")
 #: Reaction latency before an action is sent, seconds (plus one block of the chain).
@@ -106,10 +110,12 @@ class PathSpec:
 
     def __post_init__(self) -> None:
         one_of("process", self.process_name, tuple(PROCESSES))
-        object.__setattr__(self, "sigma_per_year",
-                           positive("sigma_per_year", self.sigma_per_year, scalar=True))
-        object.__setattr__(self, "horizon_days", integer("horizon_days", self.horizon_days, 1,
-                                                         3650))
+        object.__setattr__(
+            self, "sigma_per_year", positive("sigma_per_year", self.sigma_per_year, scalar=True)
+        )
+        object.__setattr__(
+            self, "horizon_days", integer("horizon_days", self.horizon_days, 1, 3650)
+        )
         object.__setattr__(self, "n_paths", integer("n_paths", self.n_paths, 1, 1_000_000))
         object.__setattr__(self, "seed", integer("seed", self.seed, 0))
         object.__setattr__(self, "price", positive("price", self.price, scalar=True))
@@ -152,8 +158,9 @@ def seeded_paths(spec: PathSpec) -> tuple[np.ndarray, np.ndarray]:
     ((6, 3), (5, 3), 3000.0)
     """
     ns = spec.horizon_days
-    prices = np.ascontiguousarray(sample_paths(spec.process(), spec.price, spec.tau_years, ns,
-                                               spec.n_paths, spec.seed).T)
+    prices = np.ascontiguousarray(
+        sample_paths(spec.process(), spec.price, spec.tau_years, ns, spec.n_paths, spec.seed).T
+    )
     streams = noise_streams(root_seed(spec.seed), 0, spec.n_paths)
     noise = np.concatenate([g.standard_normal((ns, w)) for g, w in streams], axis=1)
     for arr in (prices, noise):
@@ -211,8 +218,15 @@ class SimulationCache:
 def _interval_years(scenario: Scenario, sigma: float) -> float:
     """:func:`lpperp.simulate.affordable_interval_years`, cached on what it depends on (the LP, its
     fees and the chain; not the perp, the margin mode or the policy)."""
-    lp_only = replace(scenario, name="", leverage=0.0, mode="isolated", wallet_cash=0.0,
-                      collateral=StaticFactor(_STATIC_CF), policy=Policy())
+    lp_only = replace(
+        scenario,
+        name="",
+        leverage=0.0,
+        mode="isolated",
+        wallet_cash=0.0,
+        collateral=StaticFactor(_STATIC_CF),
+        policy=Policy(),
+    )
     return _interval_cached(lp_only, sigma)
 
 
@@ -263,31 +277,50 @@ class RiskScenario:
     def paths(self) -> PathSpec:
         """The cache key of the paths (the volatility does not matter to a bootstrap)."""
         sigma = 1.0 if self.process == "bootstrap" else self.sigma_per_year
-        return PathSpec(self.process, sigma, self.horizon_days, self.n_paths, self.seed,
-                        self.price)
+        return PathSpec(self.process, sigma, self.horizon_days, self.n_paths, self.seed, self.price)
 
     def scenario(self, **changes: Any) -> Scenario:
         """The :class:`lpperp.simulate.Scenario` of these inputs, with ``changes`` (``width_pct``,
         ``leverage``, ``kind``, ``mode``) applied; a recentring policy waits at least
         :func:`lpperp.simulate.affordable_interval_years` of that scenario."""
-        kw = {"width_pct": self.width_pct, "leverage": self.leverage, "kind": self.kind,
-              "mode": self.mode, **changes}
+        kw = {
+            "width_pct": self.width_pct,
+            "leverage": self.leverage,
+            "kind": self.kind,
+            "mode": self.mode,
+            **changes,
+        }
         vol = self.paths().volatility
-        collateral = (StaticFactor(_STATIC_CF) if self.collateral == "static"
-                      else VolatilityScaledFactor(vol))
+        collateral = (
+            StaticFactor(_STATIC_CF) if self.collateral == "static" else VolatilityScaledFactor(vol)
+        )
         base = Scenario(
-            name=f"{KINDS[kw['kind']]} · {kw['mode']}", kind=kw["kind"], price=self.price,
-            deposit=self.deposit, wallet_cash=self.wallet_cash, width_pct=kw["width_pct"],
-            leverage=kw["leverage"], mode=kw["mode"], collateral=collateral, fee_apr=self.fee_apr,
-            funding_rate_per_year=self.funding_rate_per_year, chain=CHAINS[self.chain],
+            name=f"{KINDS[kw['kind']]} · {kw['mode']}",
+            kind=kw["kind"],
+            price=self.price,
+            deposit=self.deposit,
+            wallet_cash=self.wallet_cash,
+            width_pct=kw["width_pct"],
+            leverage=kw["leverage"],
+            mode=kw["mode"],
+            collateral=collateral,
+            fee_apr=self.fee_apr,
+            funding_rate_per_year=self.funding_rate_per_year,
+            chain=CHAINS[self.chain],
             policy=Policy(latency_s=REACTIONS[self.reaction]),
         )
         recentre = self.policy in ("recentre", "recentre + top up")
         top_up = self.policy in ("top up", "recentre + top up")
         interval = _interval_years(base, vol) if recentre and base.lp_deposit > 0 else 0.0
-        return replace(base, policy=Policy(recentre=recentre, top_up=top_up,
-                                           min_interval_years=interval,
-                                           latency_s=REACTIONS[self.reaction]))
+        return replace(
+            base,
+            policy=Policy(
+                recentre=recentre,
+                top_up=top_up,
+                min_interval_years=interval,
+                latency_s=REACTIONS[self.reaction],
+            ),
+        )
 
 
 def _strategy_keys() -> list[tuple[str, str]]:
@@ -327,12 +360,18 @@ class RiskResult:
     def readout(self) -> dict[str, float]:
         s = self.summary
         return {
-            "survival": s.survival, "survival_low": s.survival_ci[0],
-            "survival_high": s.survival_ci[1], "expected_return": s.expected_return,
-            "tail_loss": -s.tail_return, "fees_earned": s.fees_earned,
-            "costs_paid": s.costs_paid, "mean_recentres": s.mean_recentres,
-            "mean_top_ups": s.mean_top_ups, "closed_form_survival": float(self.closed_form[-1]),
-            "band_lower": self.band[0], "band_upper": self.band[1],
+            "survival": s.survival,
+            "survival_low": s.survival_ci[0],
+            "survival_high": s.survival_ci[1],
+            "expected_return": s.expected_return,
+            "tail_loss": -s.tail_return,
+            "fees_earned": s.fees_earned,
+            "costs_paid": s.costs_paid,
+            "mean_recentres": s.mean_recentres,
+            "mean_top_ups": s.mean_top_ups,
+            "closed_form_survival": float(self.closed_form[-1]),
+            "band_lower": self.band[0],
+            "band_upper": self.band[1],
             "recentre_interval_days": self.recentre_interval_days,
         }
 
@@ -364,32 +403,56 @@ def compute_risk(scenario: RiskScenario, cache: SimulationCache | None = None) -
         lo_b, hi_b = safe_band(initial_account(sel), rs.price)
         band = (lo_b, math.inf if hi_b is None else hi_b)
         if rs.process == "gbm":
-            closed = 1.0 - np.asarray(band_exit_probability(
-                rs.price, lo_b, hi_b, spec.sigma_per_year, days / 365.0, dt_years=1.0 / 365.0))
+            closed = 1.0 - np.asarray(
+                band_exit_probability(
+                    rs.price, lo_b, hi_b, spec.sigma_per_year, days / 365.0, dt_years=1.0 / 365.0
+                )
+            )
     except LpperpError:  # liquidatable at entry: no band, and the simulation shows survival 0
         pass
 
     keys = _strategy_keys()
-    runs = {km: res if km == (sel.kind, sel.mode) else
-            cache.run(spec, rs.scenario(kind=km[0], mode=km[1])) for km in keys}
-    table = StrategyTable(tuple(f"{KINDS[k]} · {m}" for k, m in keys),
-                          tuple(runs[km].summary() for km in keys), n, spec.tau_years)
+    runs = {
+        km: res
+        if km == (sel.kind, sel.mode)
+        else cache.run(spec, rs.scenario(kind=km[0], mode=km[1]))
+        for km in keys
+    }
+    table = StrategyTable(
+        tuple(f"{KINDS[k]} · {m}" for k, m in keys),
+        tuple(runs[km].summary() for km in keys),
+        n,
+        spec.tau_years,
+    )
     returns = {k: runs[(k, rs.mode)].returns for k in KINDS}
 
     def sweep(name: str, grid: tuple[float, ...], now: float) -> tuple[np.ndarray, np.ndarray]:
         xs = np.unique(np.append(np.asarray(grid, dtype=float), now))
-        surv = np.array([1.0 - cache.run(spec, rs.scenario(**{name: float(x)})).liquidated.mean()
-                         for x in xs])
+        surv = np.array(
+            [1.0 - cache.run(spec, rs.scenario(**{name: float(x)})).liquidated.mean() for x in xs]
+        )
         return xs, surv
 
     widths, by_width = sweep("width_pct", WIDTHS_PCT, rs.width_pct)
     levs, by_lev = sweep("leverage", LEVERAGES, rs.leverage)
     interval = sel.policy.min_interval_years * 365.0 if sel.policy.recentre else float("nan")
     return RiskResult(
-        scenario=rs, selected=sel, days=days, survival=curve, survival_low=np.asarray(lo),
-        survival_high=np.asarray(hi), closed_form=closed, band=band, summary=res.summary(),
-        returns=returns, widths_pct=widths, survival_by_width=by_width, leverages=levs,
-        survival_by_leverage=by_lev, table=table, recentre_interval_days=interval,
+        scenario=rs,
+        selected=sel,
+        days=days,
+        survival=curve,
+        survival_low=np.asarray(lo),
+        survival_high=np.asarray(hi),
+        closed_form=closed,
+        band=band,
+        summary=res.summary(),
+        returns=returns,
+        widths_pct=widths,
+        survival_by_width=by_width,
+        leverages=levs,
+        survival_by_leverage=by_lev,
+        table=table,
+        recentre_interval_days=interval,
     )
 
 
@@ -421,35 +484,106 @@ def risk_figure(result: RiskResult, *, widget: bool = True) -> go.Figure:
     True
     """
     fig = _figure(
-        widget, rows=2, cols=2, horizontal_spacing=0.1, vertical_spacing=0.16,
-        subplot_titles=("survival over time (selected strategy)",
-                        "return at the horizon (same paths, selected margin mode)",
-                        "survival at the horizon vs range width",
-                        "survival at the horizon vs leverage"),
+        widget,
+        rows=2,
+        cols=2,
+        horizontal_spacing=0.1,
+        vertical_spacing=0.16,
+        subplot_titles=(
+            "survival over time (selected strategy)",
+            "return at the horizon (same paths, selected margin mode)",
+            "survival at the horizon vs range width",
+            "survival at the horizon vs leverage",
+        ),
     )
-    fig.add_trace(go.Scatter(name="survival (Monte Carlo)", mode="lines",
-                             line={"color": COLORS["lp"], "width": 2.5, "shape": "hv"}), 1, 1)
-    fig.add_trace(go.Scatter(name="95 % interval", mode="lines", fill="toself",
-                             fillcolor="rgba(31,119,180,0.15)", line={"width": 0},
-                             hoverinfo="skip"), 1, 1)
-    fig.add_trace(go.Scatter(name="closed form (GBM, band fixed at entry)", mode="lines",
-                             line={"color": COLORS["maintenance"], "dash": "dash"}), 1, 1)
+    fig.add_trace(
+        go.Scatter(
+            name="survival (Monte Carlo)",
+            mode="lines",
+            line={"color": COLORS["lp"], "width": 2.5, "shape": "hv"},
+        ),
+        1,
+        1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            name="95 % interval",
+            mode="lines",
+            fill="toself",
+            fillcolor="rgba(31,119,180,0.15)",
+            line={"width": 0},
+            hoverinfo="skip",
+        ),
+        1,
+        1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            name="closed form (GBM, band fixed at entry)",
+            mode="lines",
+            line={"color": COLORS["maintenance"], "dash": "dash"},
+        ),
+        1,
+        1,
+    )
     for k, label in KINDS.items():
-        fig.add_trace(go.Histogram(name=f"returns · {label}", histnorm="percent", nbinsx=60,
-                                   bingroup="returns", opacity=0.55,
-                                   marker={"color": _KIND_COLORS[k]}), 1, 2)
-    fig.add_trace(go.Scatter(name="survival vs width", mode="lines+markers", showlegend=False,
-                             line={"color": COLORS["lp"]}), 2, 1)
-    fig.add_trace(go.Scatter(name="selected width", mode="markers", showlegend=False,
-                             marker={"color": COLORS["now"], "size": 11}), 2, 1)
-    fig.add_trace(go.Scatter(name="survival vs leverage", mode="lines+markers", showlegend=False,
-                             line={"color": COLORS["boundary"]}), 2, 2)
-    fig.add_trace(go.Scatter(name="selected leverage", mode="markers", showlegend=False,
-                             marker={"color": COLORS["now"], "size": 11}), 2, 2)
+        fig.add_trace(
+            go.Histogram(
+                name=f"returns · {label}",
+                histnorm="percent",
+                nbinsx=60,
+                bingroup="returns",
+                opacity=0.55,
+                marker={"color": _KIND_COLORS[k]},
+            ),
+            1,
+            2,
+        )
+    fig.add_trace(
+        go.Scatter(
+            name="survival vs width",
+            mode="lines+markers",
+            showlegend=False,
+            line={"color": COLORS["lp"]},
+        ),
+        2,
+        1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            name="selected width",
+            mode="markers",
+            showlegend=False,
+            marker={"color": COLORS["now"], "size": 11},
+        ),
+        2,
+        1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            name="survival vs leverage",
+            mode="lines+markers",
+            showlegend=False,
+            line={"color": COLORS["boundary"]},
+        ),
+        2,
+        2,
+    )
+    fig.add_trace(
+        go.Scatter(
+            name="selected leverage",
+            mode="markers",
+            showlegend=False,
+            marker={"color": COLORS["now"], "size": 11},
+        ),
+        2,
+        2,
+    )
     fig.update_xaxes(title_text="days", row=1, col=1)
     fig.update_xaxes(title_text="return on capital (%)", row=1, col=2)
-    fig.update_xaxes(title_text="range width ± %", type="log", tickvals=list(WIDTHS_PCT),
-                     row=2, col=1)
+    fig.update_xaxes(
+        title_text="range width ± %", type="log", tickvals=list(WIDTHS_PCT), row=2, col=1
+    )
     fig.update_xaxes(title_text="leverage (perp notional / deposit)", row=2, col=2)
     fig.update_yaxes(title_text="survival (%)", row=1, col=1)
     for row, col in ((2, 1), (2, 2)):
@@ -465,14 +599,15 @@ def update_risk_figure(fig: go.Figure, result: RiskResult) -> None:
     """Rewrite :func:`risk_figure`'s traces from a new result (inside ``batch_update``)."""
     r, d = result, fig.data
     d[0].update(x=r.days, y=100.0 * r.survival)
-    d[1].update(x=np.concatenate((r.days, r.days[::-1])),
-                y=100.0 * np.concatenate((r.survival_high, r.survival_low[::-1])))
+    d[1].update(
+        x=np.concatenate((r.days, r.days[::-1])),
+        y=100.0 * np.concatenate((r.survival_high, r.survival_low[::-1])),
+    )
     d[2].update(x=r.days, y=100.0 * r.closed_form)
     low = np.nanmin(np.append(r.closed_form, r.survival_low))  # zoom on the part in use
     fig.update_yaxes(range=[max(-2.0, 5.0 * math.floor(20.0 * low) - 5.0), 101.0], row=1, col=1)
     for j, k in enumerate(KINDS):
-        d[3 + j].update(x=100.0 * r.returns[k],
-                        opacity=0.8 if k == r.selected.kind else 0.35)
+        d[3 + j].update(x=100.0 * r.returns[k], opacity=0.8 if k == r.selected.kind else 0.35)
     s = r.scenario
     d[6].update(x=r.widths_pct, y=100.0 * r.survival_by_width)
     d[7].update(x=[s.width_pct], y=[100.0 * r.summary.survival])
@@ -503,45 +638,91 @@ class RiskExplorer(Explorer):
 
     title = "Monte Carlo risk"
 
-    def __init__(self, *, process: str = "gbm", sigma_per_year: float = 0.8,
-                 horizon_days: int = 30, seed: int = 0, n_paths: int = 2000,
-                 width_pct: float = 20.0, leverage: float = 2.0, kind: str = "lp",
-                 mode: str = "isolated", collateral: str = "static", chain: str = "arbitrum",
-                 policy: str = "hold", reaction: str = "bot (1 min)", wallet_cash: float = 2000.0,
-                 deposit: float = 10_000.0, fee_apr: float = EXAMPLE_FEE_APR,
-                 funding_rate_per_year: float = 0.10, price: float = 3000.0) -> None:
+    def __init__(
+        self,
+        *,
+        process: str = "gbm",
+        sigma_per_year: float = 0.8,
+        horizon_days: int = 30,
+        seed: int = 0,
+        n_paths: int = 2000,
+        width_pct: float = 20.0,
+        leverage: float = 2.0,
+        kind: str = "lp",
+        mode: str = "isolated",
+        collateral: str = "static",
+        chain: str = "arbitrum",
+        policy: str = "hold",
+        reaction: str = "bot (1 min)",
+        wallet_cash: float = 2000.0,
+        deposit: float = 10_000.0,
+        fee_apr: float = EXAMPLE_FEE_APR,
+        funding_rate_per_year: float = 0.10,
+        price: float = 3000.0,
+    ) -> None:
         self.cache = SimulationCache()
-        self.fixed = {"n_paths": n_paths, "deposit": deposit, "fee_apr": fee_apr,
-                      "funding_rate_per_year": funding_rate_per_year, "price": price}
-        super().__init__(process=process, sigma_per_year=sigma_per_year,
-                         horizon_days=horizon_days, seed=seed, width_pct=width_pct,
-                         leverage=leverage, kind=kind, mode=mode, collateral=collateral,
-                         chain=chain, policy=policy, reaction=reaction, wallet_cash=wallet_cash)
+        self.fixed = {
+            "n_paths": n_paths,
+            "deposit": deposit,
+            "fee_apr": fee_apr,
+            "funding_rate_per_year": funding_rate_per_year,
+            "price": price,
+        }
+        super().__init__(
+            process=process,
+            sigma_per_year=sigma_per_year,
+            horizon_days=horizon_days,
+            seed=seed,
+            width_pct=width_pct,
+            leverage=leverage,
+            kind=kind,
+            mode=mode,
+            collateral=collateral,
+            chain=chain,
+            policy=policy,
+            reaction=reaction,
+            wallet_cash=wallet_cash,
+        )
 
     def _build_controls(self, **k: Any) -> dict[str, widgets.Widget]:
-        horizon = widgets.IntSlider(value=k["horizon_days"], min=1, max=180, step=1,
-                                    description="horizon days", continuous_update=False,
-                                    style=_DESC, layout=_WIDE)
+        horizon = widgets.IntSlider(
+            value=k["horizon_days"],
+            min=1,
+            max=180,
+            step=1,
+            description="horizon days",
+            continuous_update=False,
+            style=_DESC,
+            layout=_WIDE,
+        )
         horizon.add_class("lpperp-horizon")
-        seed = widgets.IntText(value=k["seed"], description="seed", style=_DESC,
-                               layout=_WIDE)
+        seed = widgets.IntText(value=k["seed"], description="seed", style=_DESC, layout=_WIDE)
         seed.add_class("lpperp-seed")
         c: dict[str, widgets.Widget] = {
-            "process": _choice("price process", [(v, key) for key, v in PROCESSES.items()],
-                               k["process"]),
-            "sigma_per_year": _slider("volatility /yr", k["sigma_per_year"], 0.1, 2.0, 0.05,
-                                      ".2f", "lpperp-sigma"),
+            "process": _choice(
+                "price process", [(v, key) for key, v in PROCESSES.items()], k["process"]
+            ),
+            "sigma_per_year": _slider(
+                "volatility /yr", k["sigma_per_year"], 0.1, 2.0, 0.05, ".2f", "lpperp-sigma"
+            ),
             "horizon_days": horizon,
             "seed": seed,
-            "width_pct": _slider("range ± %", k["width_pct"], 1.0, 60.0, 0.5, ".1f",
-                                 "lpperp-width"),
-            "leverage": _slider("leverage", k["leverage"], 0.0, 20.0, 0.25, ".2f",
-                                "lpperp-leverage"),
+            "width_pct": _slider(
+                "range ± %", k["width_pct"], 1.0, 60.0, 0.5, ".1f", "lpperp-width"
+            ),
+            "leverage": _slider(
+                "leverage", k["leverage"], 0.0, 20.0, 0.25, ".2f", "lpperp-leverage"
+            ),
             "kind": _choice("strategy", [(v, key) for key, v in KINDS.items()], k["kind"]),
             "mode": _choice("margin mode", ["isolated", "cross"], k["mode"]),
-            "collateral": _choice("collateral", [(f"static {_STATIC_CF:.0%}", "static"),
-                                                 ("volatility-scaled (EWMA)", "volatility")],
-                                  k["collateral"]),
+            "collateral": _choice(
+                "collateral",
+                [
+                    (f"static {_STATIC_CF:.0%}", "static"),
+                    ("volatility-scaled (EWMA)", "volatility"),
+                ],
+                k["collateral"],
+            ),
             "chain": _choice("chain", [(v.name, key) for key, v in CHAINS.items()], k["chain"]),
             "policy": _choice("policy", list(POLICIES), k["policy"]),
             "reaction": _choice("reaction", list(REACTIONS), k["reaction"]),
@@ -553,15 +734,18 @@ class RiskExplorer(Explorer):
         self._enable(controls=c)
         return c
 
-    def _enable(self, change: dict | None = None,
-                controls: dict[str, widgets.Widget] | None = None) -> None:
+    def _enable(
+        self, change: dict | None = None, controls: dict[str, widgets.Widget] | None = None
+    ) -> None:
         c = controls if controls is not None else self.controls
         c["sigma_per_year"].disabled = c["process"].value == "bootstrap"
 
     def _control_rows(self) -> list[list[str]]:
-        return [["process", "sigma_per_year", "horizon_days", "seed"],
-                ["width_pct", "leverage", "kind", "mode", "wallet_cash"],
-                ["collateral", "chain", "policy", "reaction"]]
+        return [
+            ["process", "sigma_per_year", "horizon_days", "seed"],
+            ["width_pct", "leverage", "kind", "mode", "wallet_cash"],
+            ["collateral", "chain", "policy", "reaction"],
+        ]
 
     def scenario(self) -> RiskScenario:
         c = self.controls
@@ -580,22 +764,34 @@ class RiskExplorer(Explorer):
         r = result.readout
         self.readout_values = dict(r)
         lo, hi = r["band_lower"], r["band_upper"]
-        band = ("liquidatable at entry" if math.isnan(lo) else
-                f"{lo:,.0f} – {'∞' if math.isinf(hi) else f'{hi:,.0f}'}")
+        band = (
+            "liquidatable at entry"
+            if math.isnan(lo)
+            else f"{lo:,.0f} – {'∞' if math.isinf(hi) else f'{hi:,.0f}'}"
+        )
         interval = r["recentre_interval_days"]
         return [
-            ("survival", f"survival over {result.scenario.horizon_days} days",
-             f"{_pct(r['survival'])} [{_pct(r['survival_low'])}, {_pct(r['survival_high'])}]"),
-            ("closed_form_survival", "closed form (GBM, fixed band)",
-             _pct(r["closed_form_survival"])),
+            (
+                "survival",
+                f"survival over {result.scenario.horizon_days} days",
+                f"{_pct(r['survival'])} [{_pct(r['survival_low'])}, {_pct(r['survival_high'])}]",
+            ),
+            (
+                "closed_form_survival",
+                "closed form (GBM, fixed band)",
+                _pct(r["closed_form_survival"]),
+            ),
             ("band", "liquidation band at entry", band),
             ("expected_return", "expected return", _pct(r["expected_return"])),
             ("tail_loss", "5 % tail loss", _pct(r["tail_loss"])),
             ("fees_earned", "fees (USDC)", f"{r['fees_earned']:,.2f}"),
             ("costs_paid", "costs (USDC)", f"{r['costs_paid']:,.2f}"),
-            ("mean_recentres", "recentres / path",
-             f"{r['mean_recentres']:.2f}" + ("" if math.isnan(interval) else
-                                             f" (≥ {interval:.1f} days apart)")),
+            (
+                "mean_recentres",
+                "recentres / path",
+                f"{r['mean_recentres']:.2f}"
+                + ("" if math.isnan(interval) else f" (≥ {interval:.1f} days apart)"),
+            ),
         ]
 
     def _show_readout(self, result: RiskResult) -> None:
@@ -603,19 +799,25 @@ class RiskExplorer(Explorer):
         t = result.table
         sel = result.selected.name
         cols = ("survival", "expected_return", "tail_loss", "fees_earned", "costs_paid")
-        head = "".join(f"<th style='text-align:right;padding:0 0.8em'>{h}</th>" for h in
-                       ("survival", "E[return]", "5 % tail loss", "fees (USDC)", "costs (USDC)"))
+        head = "".join(
+            f"<th style='text-align:right;padding:0 0.8em'>{h}</th>"
+            for h in ("survival", "E[return]", "5 % tail loss", "fees (USDC)", "costs (USDC)")
+        )
         body = ""
         for name in t.names:
             row = t.row(name)
             cells = "".join(
                 f"<td style='text-align:right;padding:0 0.8em'>"
-                f"{_pct(row[c]) if c in cols[:3] else f'{row[c]:,.2f}'}</td>" for c in cols)
+                f"{_pct(row[c]) if c in cols[:3] else f'{row[c]:,.2f}'}</td>"
+                for c in cols
+            )
             weight = "font-weight:600;" if name == sel else ""
-            body += (f"<tr data-key='{html.escape(name)}' style='{weight}'>"
-                     f"<th style='text-align:left'>{html.escape(name)}</th>{cells}</tr>")
+            body += (
+                f"<tr data-key='{html.escape(name)}' style='{weight}'>"
+                f"<th style='text-align:left'>{html.escape(name)}</th>{cells}</tr>"
+            )
         self.readout.value += (
             "<table class='lpperp-strategy-table' style='margin-top:0.4em'><thead><tr>"
             f"<th style='text-align:left'>same paths, {t.n_paths:,} of them</th>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table>")
-
+            f"<tbody>{body}</tbody></table>"
+        )
