@@ -309,6 +309,13 @@ class MarginRules:
         """
         return self._floors, self._im_rates, self._im_ded
 
+    def _piecewise(self, notional: Any, rates: np.ndarray, deductions: np.ndarray) -> Any:
+        """``N * rate_k - deduction_k`` on the tier ``k`` containing each notional (quote units)."""
+        n = nonnegative("notional", notional)
+        k = np.searchsorted(self._floors, n, side="right") - 1
+        out = n * rates[k] - deductions[k]
+        return float(out) if np.ndim(out) == 0 else out
+
     def tier_index(self, notional: Any) -> np.ndarray | int:
         """Index of the tier containing ``notional`` (``floor_k <= N < floor_{k+1}``).
 
@@ -335,10 +342,7 @@ class MarginRules:
         >>> float(MarginRules("x", 0.1, 0.05).maintenance_margin(3000.0))
         150.0
         """
-        n = nonnegative("notional", notional)
-        k = np.searchsorted(self._floors, n, side="right") - 1
-        out = n * self._mm_rates[k] - self._mm_ded[k]
-        return float(out) if np.ndim(out) == 0 else out
+        return self._piecewise(notional, self._mm_rates, self._mm_ded)
 
     def initial_margin(self, notional: Any) -> float | np.ndarray:
         """Initial requirement (quote units): ``N * initial_rate_k - initial_deduction_k``.
@@ -346,10 +350,7 @@ class MarginRules:
         >>> float(MarginRules("x", 0.1, 0.05).initial_margin(3000.0))
         300.0
         """
-        n = nonnegative("notional", notional)
-        k = np.searchsorted(self._floors, n, side="right") - 1
-        out = n * self._im_rates[k] - self._im_ded[k]
-        return float(out) if np.ndim(out) == 0 else out
+        return self._piecewise(notional, self._im_rates, self._im_ded)
 
     def liquidation_fee(self, notional: Any) -> float | np.ndarray:
         """Penalty charged when ``notional`` is liquidated: ``liquidation_fee_fraction * N``.
