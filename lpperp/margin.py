@@ -719,7 +719,7 @@ def isolated_vs_cross(
     >>> lp = LPPosition.from_deposit(10_000, 3000.0, width_pct=20)
     >>> cmp = isolated_vs_cross(PerpPosition(6.0, 3000.0), 3000.0, lp=lp,
     ...                         wallet_cash=5_000.0)
-    >>> cmp.isolated_at_risk, cmp.cross_at_risk
+    >>> round(cmp.isolated_at_risk, 6), round(cmp.cross_at_risk, 6)
     (10000.0, 15000.0)
     >>> bool(cmp.cross.liquidation_below < cmp.isolated.liquidation_below)
     True

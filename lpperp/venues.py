@@ -237,7 +237,7 @@ def binance_cum_amounts(
     ``cum_0 = 0``, ``cum_n = floor_n * (MMR_n - MMR_{n-1}) + cum_{n-1}``; then
     ``MM = notional * MMR_tier - cum_tier``.
 
-    >>> binance_cum_amounts([0, 50_000, 600_000], [0.004, 0.005, 0.0065]).tolist()
+    >>> binance_cum_amounts([0, 50_000, 600_000], [0.004, 0.005, 0.0065]).round(6).tolist()
     [0.0, 50.0, 950.0]
     """
     fl = np.asarray(nonnegative("notional_floors", list(notional_floors)), dtype=float)

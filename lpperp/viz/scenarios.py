@@ -202,7 +202,7 @@ def compute_lp(scenario: LPScenario, grid: np.ndarray | None = None) -> LPResult
     """Evaluate the scenario's LP over ``grid`` (default :func:`price_grid` around the entry).
 
     >>> r = compute_lp(LPScenario(price=3000.0, width_pct=10))
-    >>> round(r.value_now, 6), round(r.il_now, 12), r.grid.shape
+    >>> round(r.value_now, 6), abs(round(r.il_now, 12)), r.grid.shape
     (10000.0, 0.0, (2000,))
     """
     s = scenario
