@@ -1,12 +1,19 @@
-"""Rebalancing economics: what recentring an LP at a calendar frequency costs and earns per year.
+"""Rebalancing economics: what recentring an LP at a calendar frequency earns, loses and costs a year.
 
 Conventions
 -----------
 ``price`` is quote per base in human units, costs and yields in quote units per year where the
 name says so, frequencies in rebalances per year, ``sigma`` the annualised volatility of log price
-(driftless GBM), ``fee_apr`` the position's fee yield while in range (fraction per year, as
-:meth:`lpperp.position.LPPosition.fee_income`). Pool liquidity is human liquidity, as in
-:mod:`lpperp.costs`, which prices each recentre (gas, L1 data fee, swap fee and price impact).
+(driftless GBM), ``fee_apr`` the position's fee yield while in range (fraction per year of the
+value it was set up with, as :meth:`lpperp.position.LPPosition.fee_income`). Pool liquidity is
+human liquidity, as in :mod:`lpperp.costs`, which prices each recentre (gas, L1 data fee, swap fee
+and price impact).
+
+Every yearly figure is ``fees - LVR - costs``: the fees an in-range LP earns, the
+loss-versus-rebalancing it pays arbitrageurs over the same time in range (Milionis, Moallemi,
+Roughgarden, Zhang, "Automated Market Making and Loss-Versus-Rebalancing", 2022,
+https://arxiv.org/abs/2208.06046, read 2026-11-30: instantaneous ``l = sigma^2 P^2 |x'(P)| / 2``,
+for a v3 range ``sigma^2 L sqrt(P) / 4`` in range and zero outside), and the cost of recentring.
 """
 
 from __future__ import annotations
@@ -25,20 +32,26 @@ from .position import LPPosition
 __all__ = [
     "RebalanceEconomics",
     "break_even_frequency",
+    "break_even_volatility",
+    "centre_value_per_liquidity",
     "optimal_frequency",
     "rebalancing_economics",
 ]
-
-
 
 
 @dataclass(frozen=True)
 class RebalanceEconomics:
     """Yearly economics of recentring a position every ``1 / frequency`` years (quote units).
 
-    Arrays over ``frequency_per_year``. ``net_yield_per_year = fee_income_per_year -
-    cost_per_year``; ``cost_per_year = frequency * cost_per_rebalance``; ``cost_per_rebalance =
-    gas + expected swap fee + expected price impact``.
+    Arrays over ``frequency_per_year`` (and ``sigma`` where that is an array too).
+
+    - ``fee_income_per_year = fee_apr * value * time_in_range``;
+    - ``lvr_per_year = sigma^2 L sqrt(price) / 4 * lvr_in_range``: the loss-versus-rebalancing
+      over the time in range (``lvr_in_range`` is the cycle mean of
+      ``E[sqrt(P_t / price) 1{in range}]``, <= ``time_in_range`` up to the drift of ``sqrt P``);
+    - ``cost_per_year = frequency * cost_per_rebalance``, ``cost_per_rebalance = gas + expected
+      swap fee + expected price impact``;
+    - ``net_yield_per_year = fee_income_per_year - lvr_per_year - cost_per_year``.
     """
 
     chain: str
@@ -51,17 +64,31 @@ class RebalanceEconomics:
     time_in_range: np.ndarray
     fee_income_per_year: np.ndarray
     net_yield_per_year: np.ndarray
+    lvr_per_year: np.ndarray
+    lvr_in_range: np.ndarray
+    lvr_at_centre_per_year: float | np.ndarray
 
     @property
     def net_apr(self) -> np.ndarray:
-        """Net yield per year as a fraction of the position's value."""
+        """Net yield per year (fees - LVR - costs) as a fraction of the position's value."""
         return self.net_yield_per_year / self.value
 
     @property
+    def fee_apr_after_lvr(self) -> np.ndarray:
+        """Fees minus LVR per year (before costs) as a fraction of the position's value."""
+        return (self.fee_income_per_year - self.lvr_per_year) / self.value
+
+    @property
     def fee_kept_fraction(self) -> np.ndarray:
-        """Share of the fee income left after costs (negative when costs exceed fees)."""
+        """Share of the fee income left after LVR and costs (negative when they exceed the fees)."""
         with np.errstate(divide="ignore", invalid="ignore"):
             return self.net_yield_per_year / self.fee_income_per_year
+
+    @property
+    def cost_kept_fraction(self) -> np.ndarray:
+        """Share of the fee income left after the costs alone (the old ``fee_kept_fraction``)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 1.0 - self.cost_per_year / self.fee_income_per_year
 
 
 _N_TIME = 24
@@ -88,22 +115,93 @@ def _normal_nodes(kinks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return z.reshape(shape), w.reshape(shape)
 
 
-def _time_in_range(
-    price: float, pa: float, pb: float, sigma: float, dt: np.ndarray
+def _range_moment(
+    price: float, pa: float, pb: float, sigma: np.ndarray, dt: np.ndarray, a: float
 ) -> np.ndarray:
-    """Mean over ``t in (0, dt]`` of ``Prob(pa <= P_t <= pb)`` under driftless GBM from ``price``.
+    """Mean over ``t in (0, dt]`` of ``E[(P_t / P)^a 1{pa <= P_t <= pb}]``, driftless GBM from ``P``.
 
-    ``Prob = Phi(d(pb)) - Phi(d(pa))``, ``d(x) = (ln(x / P) + sigma^2 t / 2) / (sigma sqrt t)``;
-    the time average uses ``t = dt u^2`` (smooth in ``u``) and Gauss-Legendre nodes on ``u``.
+    With ``s = sigma sqrt(t)`` and ``P_t = P exp(-s^2/2 + s Z)``:
+    ``E[(P_t/P)^a 1{...}] = exp(a (a - 1) s^2 / 2) (Phi(d_b) - Phi(d_a))``,
+    ``d_x = (ln(x / P) + s^2 / 2 - a s^2) / s``. ``a = 0`` is the probability of being in range
+    (the time in range), ``a = 1/2`` the in-range mean of ``sqrt(P_t / P)`` that LVR needs
+    (``d_x = ln(x / P) / s``, factor ``exp(-s^2 / 8)``). The time average uses ``t = dt u^2``
+    (smooth in ``u``) and Gauss-Legendre nodes on ``u``. ``sigma`` and ``dt`` broadcast.
     """
     u = 0.5 * (_U_NODES + 1.0)  # (n,)
     wu = 0.5 * _U_WEIGHTS
-    t = dt[..., None] * u**2  # (..., n)
-    sd = sigma * np.sqrt(t)
-    d_hi = (np.log(pb / price) + 0.5 * sd**2) / sd
-    d_lo = (np.log(pa / price) + 0.5 * sd**2) / sd
-    prob = special.ndtr(d_hi) - special.ndtr(d_lo)
-    return np.sum(prob * 2.0 * u * wu, axis=-1)
+    t = np.asarray(dt)[..., None] * u**2  # (..., n)
+    sd = np.asarray(sigma)[..., None] * np.sqrt(t)
+    shift = 0.5 * sd**2 - a * sd**2
+    d_hi = (np.log(pb / price) + shift) / sd
+    d_lo = (np.log(pa / price) + shift) / sd
+    moment = np.exp(0.5 * a * (a - 1.0) * sd**2) * (special.ndtr(d_hi) - special.ndtr(d_lo))
+    return np.sum(moment * 2.0 * u * wu, axis=-1)
+
+
+def _time_in_range(
+    price: float, pa: float, pb: float, sigma: Any, dt: np.ndarray
+) -> np.ndarray:
+    """Mean over ``t in (0, dt]`` of ``Prob(pa <= P_t <= pb)``: :func:`_range_moment` at ``a = 0``."""
+    return _range_moment(price, pa, pb, sigma, dt, 0.0)
+
+
+def _cycle(
+    position: LPPosition,
+    p0: float,
+    sig: np.ndarray,
+    freq: np.ndarray,
+    apr: Any,
+    gas_quote: float,
+    swap_fee_fraction: float,
+    pool_liquidity: float,
+) -> dict[str, np.ndarray]:
+    """Every term of one recentring cycle, per year; ``sig``, ``freq`` and ``apr`` broadcast."""
+    pa, pb = position.price_lower, position.price_upper
+    sig, freq = np.broadcast_arrays(np.asarray(sig, dtype=float), np.asarray(freq, dtype=float))
+    dt = 1.0 / freq
+    sd = (sig * np.sqrt(dt))[..., None]
+    # the swap has kinks where P_dt crosses pa, pb (range exits) and p0 (its sign changes)
+    kinks = (np.log(np.array([pa, p0, pb]) / p0) + 0.5 * sd**2) / sd  # (..., 3)
+    z, wz = _normal_nodes(kinks)
+    p1 = p0 * np.exp(-0.5 * sd**2 + sd * z)  # (..., n)
+    x = recentre_swap_base(position, p1, reference_price=p0)
+    swap = np.sum(np.asarray(swap_cost(x, p1, swap_fee_fraction, pool_liquidity)) * wz, axis=-1)
+    per_rebalance = gas_quote + swap
+    in_range = _range_moment(p0, pa, pb, sig, dt, 0.0)
+    lvr_in_range = _range_moment(p0, pa, pb, sig, dt, 0.5)
+    value = float(position.value(p0))
+    lvr_centre = sig**2 * position.liquidity * np.sqrt(p0) / 4.0
+    fees = apr * value * in_range
+    lvr = lvr_centre * lvr_in_range
+    cost_year = freq * per_rebalance
+    return {
+        "swap": swap, "per_rebalance": per_rebalance, "cost_year": cost_year,
+        "in_range": in_range, "lvr_in_range": lvr_in_range, "fees": fees, "lvr": lvr,
+        "net": fees - lvr - cost_year,
+    }
+
+
+def _check_cycle_inputs(position: Any, chain: Any, price: Any) -> tuple[float, float, float]:
+    if not isinstance(position, LPPosition):
+        raise LpperpError(f"position must be an LPPosition, got {type(position).__name__}")
+    if chain is not None and not isinstance(chain, Chain):
+        raise LpperpError(f"chain must be a Chain (see CHAINS), got {type(chain).__name__}")
+    p0 = positive("price", price, scalar=True)
+    pa, pb = position.price_lower, position.price_upper
+    if not pa < p0 < pb:
+        raise LpperpError(
+            f"price must be inside the position's range ({pa}, {pb}) for a recentring cycle that "
+            f"starts from the range as set, got {p0}"
+        )
+    return p0, pa, pb
+
+
+def _gas_quote(chain: Chain | None, p0: float, eth_price: Any) -> float:
+    """Gas of one recentre in quote units (0 without a chain); ``eth_price`` defaults to ``p0``."""
+    ethp = p0 if eth_price is None else positive("eth_price", eth_price, scalar=True)
+    if chain is None:
+        return 0.0
+    return float(action_cost(chain, "recentre").total_eth) * ethp
 
 
 def rebalancing_economics(
@@ -117,75 +215,167 @@ def rebalancing_economics(
     swap_fee_fraction: float = 0.0005,
     pool_liquidity: float = np.inf,
     eth_price: float | None = None,
+    include_lvr: bool = True,
 ) -> RebalanceEconomics:
-    """Cost, fee income and net yield of recentring ``position`` at a calendar frequency.
+    """Fee income, LVR, cost and net yield of recentring ``position`` at a calendar frequency.
 
     Model (one stationary cycle, repeated): the range is set around ``price`` as given; the price
     follows driftless GBM with volatility ``sigma``; every ``dt = 1 / frequency`` years the
     position is recentred (:func:`lpperp.costs.recentre_swap_base` with ``reference_price = price``).
+    With ``s_t = sigma sqrt(t)``, ``Phi`` the normal CDF and bars the mean over ``t in (0, dt]``:
 
+    - fee income: ``fee_apr * V * pi``, ``pi = mean_t [Phi(d_b(t)) - Phi(d_a(t))]`` the expected
+      fraction of the cycle in range, ``d_x(t) = (ln(x / P) + s_t^2 / 2) / s_t`` (linear in the
+      time in range: fees accrue only while in range);
+    - LVR: ``E[int_0^dt sigma^2 L sqrt(P_t) / 4 1{pa <= P_t <= pb} dt] / dt
+      = sigma^2 L sqrt(P) / 4 * mean_t [exp(-s_t^2 / 8) (Phi(ln(pb/P)/s_t) - Phi(ln(pa/P)/s_t))]``
+      (Milionis et al. 2022, https://arxiv.org/abs/2208.06046: the in-range LVR of a v3 range;
+      ``E[sqrt(P_t) 1{..}]`` is the lognormal partial moment of order 1/2): it accrues over the
+      same time in range as the fees, so it depends on the width and the frequency;
     - gas per rebalance: ``action_cost(chain, "recentre") * eth_price`` (``eth_price`` defaults to
       ``price``: base = ETH);
     - swap per rebalance: ``E[swap_cost(recentre_swap_base(P_dt))]`` over the lognormal ``P_dt``
       (Gauss-Legendre between the kinks at ``pa``, ``price``, ``pb``, times the normal density);
-    - fee income: ``fee_apr * V * time_in_range`` with ``time_in_range`` the expected fraction of
-      the cycle spent in range (exact GBM marginal, averaged over the cycle);
-    - net yield per year: ``fee income - frequency * cost per rebalance``.
+    - net yield per year: ``fee income - LVR - frequency * cost per rebalance``.
 
-    Impermanent loss / LVR is the same with or without the costs and is not included here.
+    ``sigma`` may be an array broadcasting with ``frequency_per_year``. ``include_lvr=False``
+    leaves the LVR out of ``net_yield_per_year`` (``lvr_per_year`` is still reported): the
+    question "how often do the chain's costs allow recentring", not "does LPing pay".
 
     >>> from lpperp.costs import ARBITRUM
     >>> lp = LPPosition.from_deposit(10_000.0, 3000.0, width_pct=10)
     >>> e = rebalancing_economics(lp, 3000.0, 0.6, ARBITRUM, [12, 52, 365], fee_apr=0.3)
     >>> e.time_in_range.round(3).tolist()
     [0.639, 0.906, 1.0]
-    >>> (e.net_yield_per_year > 0).tolist()
-    [True, True, True]
+    >>> [round(float(x)) for x in (e.fee_income_per_year[2], e.lvr_per_year[2], e.cost_per_year[2])]
+    [2999, 9195, 265]
+    >>> round(float(e.net_yield_per_year[2]))   # daily recentring at 60 % vol loses money
+    -6461
     """
-    if not isinstance(position, LPPosition):
-        raise LpperpError(f"position must be an LPPosition, got {type(position).__name__}")
-    if not isinstance(chain, Chain):
-        raise LpperpError(f"chain must be a Chain (see CHAINS), got {type(chain).__name__}")
-    p0 = positive("price", price, scalar=True)
-    sig = positive("sigma", sigma, scalar=True)
+    p0, _, _ = _check_cycle_inputs(position, chain, price)
+    if chain is None:
+        raise LpperpError("chain must be a Chain (see CHAINS), got NoneType")
+    sig = np.asarray(positive("sigma", sigma), dtype=float)
     freq = np.atleast_1d(np.asarray(positive("frequency_per_year", frequency_per_year)))
     if freq.size == 0:
         raise LpperpError("frequency_per_year must hold at least one frequency, got an empty array")
     apr = nonnegative("fee_apr", fee_apr, scalar=True)
-    ethp = p0 if eth_price is None else positive("eth_price", eth_price, scalar=True)
-    pa, pb = position.price_lower, position.price_upper
-    if not pa < p0 < pb:
-        raise LpperpError(
-            f"price must be inside the position's range ({pa}, {pb}) for a recentring cycle that "
-            f"starts from the range as set, got {p0}"
-        )
-    value = float(position.value(p0))
-    dt = 1.0 / freq
-
-    gas_quote = float(action_cost(chain, "recentre").total_eth) * ethp
-    sd = sig * np.sqrt(dt)[..., None]
-    # the swap has kinks where P_dt crosses pa, pb (range exits) and p0 (its sign changes)
-    kinks = (np.log(np.array([pa, p0, pb]) / p0) + 0.5 * sd**2) / sd  # (F, 3)
-    z, wz = _normal_nodes(kinks)
-    p1 = p0 * np.exp(-0.5 * sd**2 + sd * z)  # (F, n)
-    x = recentre_swap_base(position, p1, reference_price=p0)
-    swap = np.sum(np.asarray(swap_cost(x, p1, swap_fee_fraction, pool_liquidity)) * wz, axis=-1)
-    per_rebalance = gas_quote + swap
-    cost_year = freq * per_rebalance
-    in_range = _time_in_range(p0, pa, pb, sig, dt)
-    fees = apr * value * in_range
+    gas_quote = _gas_quote(chain, p0, eth_price)
+    if not isinstance(include_lvr, bool):
+        raise LpperpError(f"include_lvr must be True or False, got {include_lvr!r}")
+    c = _cycle(position, p0, sig, freq, apr, gas_quote, swap_fee_fraction, pool_liquidity)
+    net = c["net"] if include_lvr else c["fees"] - c["cost_year"]
+    freq_b = np.broadcast_to(freq, c["fees"].shape).astype(float)
+    lvr_centre = sig**2 * position.liquidity * np.sqrt(p0) / 4.0
     return RebalanceEconomics(
         chain=chain.name,
-        value=value,
-        frequency_per_year=freq,
-        gas_cost_per_rebalance=np.full_like(freq, gas_quote),
-        swap_cost_per_rebalance=swap,
-        cost_per_rebalance=per_rebalance,
-        cost_per_year=cost_year,
-        time_in_range=in_range,
-        fee_income_per_year=fees,
-        net_yield_per_year=fees - cost_year,
+        value=float(position.value(p0)),
+        frequency_per_year=freq_b,
+        gas_cost_per_rebalance=np.full_like(freq_b, gas_quote),
+        swap_cost_per_rebalance=c["swap"],
+        cost_per_rebalance=c["per_rebalance"],
+        cost_per_year=c["cost_year"],
+        time_in_range=c["in_range"],
+        fee_income_per_year=c["fees"],
+        net_yield_per_year=net,
+        lvr_per_year=c["lvr"],
+        lvr_in_range=c["lvr_in_range"],
+        lvr_at_centre_per_year=float(lvr_centre) if lvr_centre.ndim == 0 else lvr_centre,
     )
+
+
+def centre_value_per_liquidity(width_pct: Any) -> Any:
+    """Value of a ``±width_pct`` range at its centre per unit ``L sqrt(P)`` (dimensionless).
+
+    ``V = L sqrt(P) c(w)``, ``c(w) = 2 - sqrt(1 - w) - 1 / sqrt(1 + w)``, ``w = width_pct / 100``,
+    for the range ``[P (1 - w), P (1 + w)]`` (:meth:`LPPosition.from_deposit` with ``width_pct``):
+    ``V = L (2 sqrt(P) - sqrt(pa) - P / sqrt(pb))``.
+
+    >>> round(centre_value_per_liquidity(10), 6)
+    0.097854
+    """
+    w = np.asarray(positive("width_pct", width_pct), dtype=float) / 100.0
+    if np.any(w >= 1.0):
+        raise LpperpError(f"width_pct must be in (0, 100), got {width_pct!r}")
+    c = 2.0 - np.sqrt(1.0 - w) - 1.0 / np.sqrt(1.0 + w)
+    return float(c) if c.ndim == 0 else c
+
+
+def break_even_volatility(
+    width_pct: Any,
+    fee_apr: Any,
+    *,
+    frequency_per_year: Any = None,
+    chain: Chain | None = None,
+    price: float = 3000.0,
+    deposit: float = 10_000.0,
+    swap_fee_fraction: float = 0.0005,
+    pool_liquidity: float = np.inf,
+    eth_price: float | None = None,
+) -> Any:
+    """Volatility (per year) at which the fees just pay the LVR (and, for a policy, the costs).
+
+    Without ``frequency_per_year``: a position at the centre of its ``±width_pct`` range, where
+    ``fee_apr V = sigma^2 L sqrt(P) / 4`` with ``V = L sqrt(P) c(w)``
+    (:func:`centre_value_per_liquidity`), so
+
+        ``sigma* = 2 sqrt(fee_apr c(w))``, ``c(w) = 2 - sqrt(1 - w) - 1 / sqrt(1 + w)``
+
+    (independent of price and deposit; vectorized over ``width_pct`` and ``fee_apr``). Above it
+    the in-range LP loses to arbitrageurs more than it earns (Milionis et al. 2022,
+    https://arxiv.org/abs/2208.06046).
+
+    With ``frequency_per_year`` (a recentring policy): the cycle-averaged ``sigma`` where
+    :func:`rebalancing_economics`'s ``net_yield_per_year = fees - LVR - costs`` is zero for
+    ``deposit`` over ``±width_pct`` around ``price`` recentred at that frequency on ``chain``
+    (``chain=None``: no gas, only the swap at ``swap_fee_fraction`` and ``pool_liquidity``).
+    Vectorized bisection on ``log sigma`` in ``[1e-3, 10]`` over the broadcast of ``fee_apr``
+    and ``frequency_per_year`` (one pass per distinct ``width_pct``); NaN where the costs exceed
+    the fees even at zero volatility, ``inf`` where the yield survives ``sigma = 10``.
+
+    >>> [round(float(s), 4) for s in break_even_volatility([5, 10, 20], 0.3)]
+    [0.2435, 0.3427, 0.4809]
+    >>> from lpperp.costs import ARBITRUM
+    >>> daily = break_even_volatility(10, 0.3, frequency_per_year=365, chain=ARBITRUM)
+    >>> bool(daily < break_even_volatility(10, 0.3))    # costs lower the break-even
+    True
+    """
+    c = np.asarray(centre_value_per_liquidity(width_pct))
+    apr = np.asarray(nonnegative("fee_apr", fee_apr), dtype=float)
+    if frequency_per_year is None:
+        if chain is not None:
+            raise LpperpError("chain prices a recentring policy: give frequency_per_year with it")
+        out = 2.0 * np.sqrt(apr * c)
+        return float(out) if out.ndim == 0 else out
+    freq = np.asarray(positive("frequency_per_year", frequency_per_year), dtype=float)
+    p0 = positive("price", price, scalar=True)
+    dep = positive("deposit", deposit, scalar=True)
+    if chain is not None and not isinstance(chain, Chain):
+        raise LpperpError(f"chain must be a Chain (see CHAINS), got {type(chain).__name__}")
+    gas_quote = _gas_quote(chain, p0, eth_price)
+    w_all = np.asarray(width_pct, dtype=float)
+    w_b, apr_b, f_b = np.broadcast_arrays(w_all, apr, freq)
+    out = np.empty(w_b.shape)
+    for w in np.unique(w_b):  # one position per width; everything else vectorized
+        sel = w_b == w
+        lp = LPPosition.from_deposit(dep, p0, width_pct=float(w))
+        a_s, f_s = apr_b[sel], f_b[sel]
+
+        def net(log_sig: np.ndarray, lp=lp, a_s=a_s, f_s=f_s) -> np.ndarray:
+            return _cycle(lp, p0, np.exp(log_sig), f_s, a_s, gas_quote, swap_fee_fraction,
+                          pool_liquidity)["net"]
+
+        lo = np.full(a_s.shape, np.log(1e-3))
+        hi = np.full(a_s.shape, np.log(10.0))
+        n_lo, n_hi = net(lo), net(hi)
+        for _ in range(60):  # bracket width 9.2 / 2^60 in log sigma
+            mid = 0.5 * (lo + hi)
+            pos = net(mid) >= 0
+            lo, hi = np.where(pos, mid, lo), np.where(pos, hi, mid)
+        res = np.exp(0.5 * (lo + hi))
+        res = np.where(n_lo < 0, np.nan, np.where(n_hi >= 0, np.inf, res))
+        out[sel] = res
+    return float(out) if out.ndim == 0 else out
 
 
 def _net_yield_curve(
@@ -224,25 +414,32 @@ def break_even_frequency(
     pool_liquidity: float = np.inf,
     eth_price: float | None = None,
     max_frequency_per_year: float = 365.0 * 24 * 12,
+    include_lvr: bool = True,
 ) -> float:
-    """Highest rebalancing frequency (per year) at which the net yield is still >= 0.
+    """Highest rebalancing frequency (per year) at which the net yield (fees - LVR - costs) is >= 0.
 
-    Rebalancing more often keeps the range around the price (more fee income) but each recentre
-    costs gas and a swap; past this frequency the costs erase the yield. Found on a log grid
-    from ``1e-2`` per year to ``max_frequency_per_year`` (default every 5 minutes) and polished
-    with Brent's method, so ``net_yield_per_year`` there is 0 to ~1e-9 of the position's value.
-    ``inf`` if the yield survives the fastest frequency, NaN if it is negative everywhere.
+    Rebalancing more often keeps the range around the price (more fee income, and more LVR, both
+    over the time in range) but each recentre costs gas and a swap; past this frequency the costs
+    erase what the fees leave after LVR. Found on a log grid from ``1e-2`` per year to
+    ``max_frequency_per_year`` (default every 5 minutes) and polished with Brent's method, so
+    ``net_yield_per_year`` there is 0 to ~1e-9 of the position's value. ``inf`` if the yield
+    survives the fastest frequency, NaN if it is negative everywhere (always the case above
+    :func:`break_even_volatility`, where LVR exceeds the fees while in range).
+    ``include_lvr=False``: fees - costs only (see :func:`rebalancing_economics`).
 
     >>> from lpperp.costs import ARBITRUM, ETHEREUM
     >>> lp = LPPosition.from_deposit(10_000.0, 3000.0, width_pct=10)
-    >>> n_l1 = break_even_frequency(lp, 3000.0, 0.6, ETHEREUM, fee_apr=0.3)
-    >>> n_l2 = break_even_frequency(lp, 3000.0, 0.6, ARBITRUM, fee_apr=0.3)
-    >>> n_l2 > n_l1
+    >>> n_l1 = break_even_frequency(lp, 3000.0, 0.25, ETHEREUM, fee_apr=0.3)
+    >>> n_l2 = break_even_frequency(lp, 3000.0, 0.25, ARBITRUM, fee_apr=0.3)
+    >>> bool(n_l2 > n_l1)
+    True
+    >>> import math; math.isnan(break_even_frequency(lp, 3000.0, 0.6, ARBITRUM, fee_apr=0.3))
     True
     """
     grid, net, net_at = _net_yield_curve(
         position, price, sigma, chain, max_frequency_per_year, fee_apr=fee_apr,
         swap_fee_fraction=swap_fee_fraction, pool_liquidity=pool_liquidity, eth_price=eth_price,
+        include_lvr=include_lvr,
     )
     if np.all(net < 0):
         return float("nan")
@@ -269,22 +466,28 @@ def optimal_frequency(
     pool_liquidity: float = np.inf,
     eth_price: float | None = None,
     max_frequency_per_year: float = 365.0 * 24 * 12,
+    include_lvr: bool = True,
 ) -> float:
-    """Rebalancing frequency (per year) that maximises the net yield of
+    """Rebalancing frequency (per year) that maximises the net yield (fees - LVR - costs) of
     :func:`rebalancing_economics` (log-grid search, then a bounded Brent polish on ``log n``).
+
+    Above :func:`break_even_volatility` every in-range hour loses money, so the best is the
+    slowest frequency searched (``~1e-2`` per year: do not keep the range around the price).
+    ``include_lvr=False``: the frequency that maximises fees - costs.
 
     >>> from dataclasses import replace
     >>> from lpperp.costs import ARBITRUM, ETHEREUM
     >>> lp = LPPosition.from_deposit(10_000.0, 3000.0, width_pct=10)
     >>> mainnet_20_gwei = replace(ETHEREUM, gas_price_gwei=20.0)
-    >>> n_l1 = optimal_frequency(lp, 3000.0, 0.6, mainnet_20_gwei, fee_apr=0.3)
-    >>> n_l2 = optimal_frequency(lp, 3000.0, 0.6, ARBITRUM, fee_apr=0.3)
-    >>> n_l1 < 52 < n_l2  # less than weekly on mainnet at 20 gwei, more on Arbitrum
+    >>> n_l1 = optimal_frequency(lp, 3000.0, 0.25, mainnet_20_gwei, fee_apr=0.3)
+    >>> n_l2 = optimal_frequency(lp, 3000.0, 0.25, ARBITRUM, fee_apr=0.3)
+    >>> bool(n_l1 < 12 < n_l2)  # less than monthly on mainnet at 20 gwei, more on Arbitrum
     True
     """
     grid, net, net_at = _net_yield_curve(
         position, price, sigma, chain, max_frequency_per_year, fee_apr=fee_apr,
         swap_fee_fraction=swap_fee_fraction, pool_liquidity=pool_liquidity, eth_price=eth_price,
+        include_lvr=include_lvr,
     )
     i = int(np.argmax(net))
     lo_i, hi_i = max(i - 1, 0), min(i + 1, grid.size - 1)
