@@ -1,4 +1,4 @@
-"""Rebalancing economics explorer (notebook 05): what recentring costs on each chain, and when it pays.
+"""Rebalancing economics explorer (notebook 05): fees - LVR - costs of recentring on each chain.
 
 Pipeline, as for every explorer (:mod:`lpperp.viz.explorers`): the controls are read into a frozen
 :class:`EconomicsScenario` (bad input raises ``ValueError``: the status line shows it and the plot
@@ -6,11 +6,15 @@ keeps the last good state), :func:`compute_economics` calls :mod:`lpperp.rebalan
 :mod:`lpperp.costs` (no plotting) and returns an :class:`EconomicsResult`, and
 :func:`update_economics_figure` rewrites the one FigureWidget in place.
 
-The figure: (top) net yield per year vs rebalancing frequency for the four chains, with each chain's
-break-even frequency (where costs erase the fee yield) and optimal frequency; (bottom left) the net
-yield at the selected frequency vs the selected chain's gas price, i.e. the gas price at which that
-frequency stops paying; (bottom right) the yearly cost at the selected frequency split into execution
-gas, L1 data fee and the rebalancing swap, against the fee income.
+The figure: (top) net yield per year (fees - LVR - costs) vs rebalancing frequency for the four
+chains, with each chain's break-even frequency (where LVR and costs erase the fee yield) and optimal
+frequency, and the fees - LVR line (what is left before any cost); (middle left) the net yield at the
+selected frequency vs the selected chain's gas price, i.e. the gas price at which that frequency
+stops paying; (middle right) what the year at the selected frequency takes, stacked: LVR, execution
+gas, L1 data fee and the rebalancing swap, against the fee income and the net; (bottom) the net
+yield vs volatility on the selected chain at the selected frequency, with the break-even
+volatility of a position at the centre of its range (closed form) and of the recentring policy
+(:func:`lpperp.rebalancing.break_even_volatility`).
 
 Conventions: price in quote per base (USDC per ETH), money in quote units, yields and costs per year
 as percent of the position's value (``net APR``), frequencies in rebalances per year, gas prices in
@@ -37,6 +41,7 @@ from lpperp.position import LPPosition
 from lpperp.rebalancing import (
     RebalanceEconomics,
     break_even_frequency,
+    break_even_volatility,
     optimal_frequency,
     rebalancing_economics,
 )
@@ -49,6 +54,7 @@ __all__ = [
     "ECONOMICS_TRACES",
     "FREQUENCY_GRID",
     "GAS_GRID_GWEI",
+    "SIGMA_GRID",
     "EconomicsResult",
     "EconomicsScenario",
     "RebalancingExplorer",
@@ -65,6 +71,8 @@ CHAIN_KEYS: tuple[str, ...] = tuple(CHAINS)
 FREQUENCY_GRID = np.geomspace(1.0, 365.0 * 24 * 12, 241)
 #: Execution gas prices of the "net vs gas price" panel, gwei.
 GAS_GRID_GWEI = np.geomspace(1e-4, 1e3, 71)
+#: Volatilities (per year) of the "net vs volatility" panel: the volatility slider's range.
+SIGMA_GRID = np.linspace(0.05, 2.0, 79)
 _CHAIN_COLORS = {"ethereum": "#3c3c3d", "arbitrum": "#28a0f0", "base": "#0052ff",
                  "optimism": "#ff0420"}
 _COST_PARTS = ("execution gas", "L1 data fee", "swap fee + impact")
@@ -93,6 +101,10 @@ def every(frequency_per_year: float) -> str:
 class EconomicsScenario:
     """What the rebalancing explorer shows: a position, a volatility, chains and a frequency.
 
+    The default volatility (25 %/yr) is below the break-even volatility of the default ±10 %
+    range at the example fee APR (31 %/yr): LPing pays before costs, and the chains differ in how
+    much of it the costs leave. At 60 %/yr LVR takes more than the fees on every chain.
+
     >>> s = EconomicsScenario(chain="ethereum", gas_price_gwei=20.0)
     >>> s.chains()["ethereum"].gas_price_gwei, s.chains()["arbitrum"].gas_price_gwei
     (20.0, 0.02)
@@ -102,7 +114,7 @@ class EconomicsScenario:
     gas_price_gwei: float | None = None
     l1_base_fee_gwei: float = 1.0
     frequency_per_year: float = 52.0
-    sigma_per_year: float = 0.6
+    sigma_per_year: float = 0.25
     width_pct: float = 10.0
     fee_apr: float = EXAMPLE_FEE_APR
     deposit: float = 10_000.0
@@ -168,15 +180,32 @@ def _chain_curve(chain: Chain, model: tuple) -> tuple[np.ndarray, float, float, 
     return curve, be, opt, opt_apr
 
 
+@lru_cache(maxsize=256)
+def _gross_curve(model: tuple) -> np.ndarray:
+    """Fees - LVR (before costs) over :data:`FREQUENCY_GRID` as a fraction of value (any chain)."""
+    deposit, price, width_pct, sigma, fee_apr, swap_fee = model
+    lp = LPPosition.from_deposit(deposit, price, width_pct=width_pct)
+    e = rebalancing_economics(lp, price, sigma, CHAINS["ethereum"], FREQUENCY_GRID,
+                              fee_apr=fee_apr, swap_fee_fraction=swap_fee)
+    curve = e.fee_apr_after_lvr.copy()
+    curve.flags.writeable = False
+    return curve
+
+
 @dataclass(frozen=True, eq=False)
 class EconomicsResult:
     """Everything the figure and readout show (arrays over :data:`CHAIN_KEYS` where 1-d).
 
-    ``net_apr[i]`` is chain ``i``'s net yield per year over :data:`FREQUENCY_GRID` as a fraction of
-    the position's value; ``selected`` the selected chain's :class:`RebalanceEconomics` at the
-    selected frequency, ``at_frequency`` every chain's; ``gas_net_apr`` the selected chain's net APR
-    at the selected frequency over :data:`GAS_GRID_GWEI`; ``break_even_gas_gwei`` the gas price
-    where it crosses zero (NaN if the yield is gone at any gas price).
+    ``net_apr[i]`` is chain ``i``'s net yield per year (fees - LVR - costs) over
+    :data:`FREQUENCY_GRID` as a fraction of the position's value; ``gross_apr`` fees - LVR over
+    the same grid (chain-independent: before any cost); ``selected`` the selected chain's
+    :class:`RebalanceEconomics` at the selected frequency, ``at_frequency`` every chain's;
+    ``gas_net_apr`` the selected chain's net APR at the selected frequency over
+    :data:`GAS_GRID_GWEI`; ``break_even_gas_gwei`` the gas price where it crosses zero (NaN if the
+    yield is gone at any gas price); ``sigma_net_apr`` the selected chain's net APR at the selected
+    frequency over :data:`SIGMA_GRID`; ``break_even_sigma`` the volatility where fees = LVR at the
+    centre of the range, ``break_even_sigma_policy`` where fees = LVR + costs for the selected
+    chain and frequency (both per year).
     """
 
     scenario: EconomicsScenario
@@ -192,6 +221,11 @@ class EconomicsResult:
     gas_grid_gwei: np.ndarray
     gas_net_apr: np.ndarray
     break_even_gas_gwei: float
+    gross_apr: np.ndarray
+    sigma_grid: np.ndarray
+    sigma_net_apr: np.ndarray
+    break_even_sigma: float
+    break_even_sigma_policy: float
 
     @property
     def index(self) -> int:
@@ -212,6 +246,7 @@ class EconomicsResult:
             "swap_per_rebalance": float(e.swap_cost_per_rebalance[0]),
             "cost_per_year": float(e.cost_per_year[0]),
             "fee_income_per_year": float(e.fee_income_per_year[0]),
+            "lvr_per_year": float(e.lvr_per_year[0]),
             "net_yield_per_year": float(e.net_yield_per_year[0]),
             "net_apr": float(e.net_apr[0]),
             "time_in_range": float(e.time_in_range[0]),
@@ -219,6 +254,8 @@ class EconomicsResult:
             "optimal_frequency": float(self.optimal[i]),
             "optimal_net_apr": float(self.optimal_net_apr[i]),
             "break_even_gas_gwei": self.break_even_gas_gwei,
+            "break_even_volatility": self.break_even_sigma,
+            "break_even_volatility_policy": self.break_even_sigma_policy,
         }
 
     def rows(self) -> list[tuple[str, str]]:
@@ -229,10 +266,15 @@ class EconomicsResult:
             ("gas per rebalance (USDC)", f"{r['gas_per_rebalance']:,.4f}"),
             ("swap per rebalance (USDC)", f"{r['swap_per_rebalance']:,.4f}"),
             ("fee income per year (USDC)", f"{r['fee_income_per_year']:,.2f}"),
+            ("LVR per year (USDC)", f"{r['lvr_per_year']:,.2f}"),
             ("cost per year (USDC)", f"{r['cost_per_year']:,.2f}"),
+            ("net = fees - LVR - costs (USDC)", f"{r['net_yield_per_year']:,.2f}"),
             ("net APR", f"{100 * r['net_apr']:.2f} %"),
             ("break-even", every(r["break_even_frequency"])),
             ("optimal", every(r["optimal_frequency"])),
+            ("break-even volatility (centre / policy)",
+             f"{100 * r['break_even_volatility']:.1f} % / "
+             f"{100 * r['break_even_volatility_policy']:.1f} %"),
         ]
 
     def _repr_html_(self) -> str:
@@ -269,6 +311,8 @@ def compute_economics(scenario: EconomicsScenario) -> EconomicsResult:
         be_gas = float("inf")  # kept even at the highest
     else:
         be_gas = float(g0 + n0 * (g1 - g0) / (n0 - n1))
+    sigma_apr = rebalancing_economics(lp, s.price, SIGMA_GRID, sel, f, **kw).net_apr
+    be_kw = {"price": s.price, "deposit": s.deposit, "swap_fee_fraction": s.swap_fee_fraction}
     return EconomicsResult(
         scenario=s, chains=tuple(chains[k] for k in CHAIN_KEYS), frequencies=FREQUENCY_GRID,
         net_apr=np.stack([c[0] for c in curves]), break_even=np.array([c[1] for c in curves]),
@@ -276,6 +320,10 @@ def compute_economics(scenario: EconomicsScenario) -> EconomicsResult:
         optimal_net_apr=np.array([c[3] for c in curves]), at_frequency=at_f,
         execution_per_year=f * exe * s.price, data_per_year=f * data * s.price,
         gas_grid_gwei=GAS_GRID_GWEI, gas_net_apr=gas_apr, break_even_gas_gwei=be_gas,
+        gross_apr=_gross_curve(model), sigma_grid=SIGMA_GRID, sigma_net_apr=sigma_apr,
+        break_even_sigma=float(break_even_volatility(s.width_pct, s.fee_apr)),
+        break_even_sigma_policy=float(break_even_volatility(
+            s.width_pct, s.fee_apr, frequency_per_year=f, chain=sel, **be_kw)),
     )
 
 
@@ -294,17 +342,27 @@ ECONOMICS_TRACES = (
     "break-even gas price",
     *_COST_PARTS,
     "fee income",
+    "fees - LVR",
+    "LVR",
+    "net",
+    "net APR vs volatility",
+    "current volatility",
+    "break-even volatility (centre)",
+    "break-even volatility (policy)",
 )
 
 
 def _apr_span(r: EconomicsResult) -> tuple[float, float]:
-    """y range in percent: all of the positive side, the losses cut at twice the fee yield."""
+    """y range in percent: all of the positive side; the losses down to the LVR's (fees - LVR) or
+    twice the fee yield, whichever is lower (costs at every-5-minutes frequencies are cut)."""
     top = max(100.0 * r.scenario.fee_apr, float(np.max(100.0 * r.net_apr)), 1.0)
-    return -2.0 * top - 2.0, 1.15 * top + 1.0
+    low = min(-2.0 * top - 2.0, 1.15 * float(np.min(100.0 * r.gross_apr)) - 5.0)
+    return low, 1.15 * top + 1.0
 
 
 def economics_figure(result: EconomicsResult, *, widget: bool = True) -> go.Figure:
-    """The break-even plot (net APR vs frequency per chain), net APR vs gas price, yearly costs.
+    """The break-even plot (net APR vs frequency per chain), net APR vs gas price, what a year
+    takes (LVR + costs vs fees) and net APR vs volatility with the break-even volatilities.
 
     Traces as in :data:`ECONOMICS_TRACES`.
 
@@ -313,11 +371,13 @@ def economics_figure(result: EconomicsResult, *, widget: bool = True) -> go.Figu
     True
     """
     fig = _figure(
-        widget, rows=2, cols=2, row_heights=[0.58, 0.42], specs=[[{"colspan": 2}, None], [{}, {}]],
-        horizontal_spacing=0.1, vertical_spacing=0.14,
-        subplot_titles=("net yield vs rebalancing frequency (the break-even plot)",
+        widget, rows=3, cols=2, row_heights=[0.44, 0.3, 0.26],
+        specs=[[{"colspan": 2}, None], [{}, {}], [{"colspan": 2}, None]],
+        horizontal_spacing=0.1, vertical_spacing=0.1,
+        subplot_titles=("net yield = fees - LVR - costs vs rebalancing frequency (the break-even plot)",
                         "net yield at the selected frequency vs gas price",
-                        "yearly cost at the selected frequency"),
+                        "what a year at the selected frequency takes: LVR + costs vs fees",
+                        "net yield vs volatility (selected chain and frequency)"),
     )
     for k in CHAIN_KEYS:
         fig.add_trace(go.Scatter(name=f"net APR · {CHAINS[k].name}", mode="lines",
@@ -348,12 +408,33 @@ def economics_figure(result: EconomicsResult, *, widget: bool = True) -> go.Figu
     fig.add_trace(go.Scatter(name="fee income", mode="markers",
                              marker={"symbol": "line-ew-open", "size": 30, "color": "#00a676",
                                      "line": {"width": 3}}), 2, 2)
+    fig.add_trace(go.Scatter(name="fees - LVR", mode="lines",
+                             line={"color": "#00a676", "dash": "dash", "width": 2},
+                             hovertemplate="fees - LVR before costs: %{y:.2f} %<extra></extra>"),
+                  1, 1)
+    fig.add_trace(go.Bar(name="LVR", marker={"color": "#d62728"}), 2, 2)
+    fig.add_trace(go.Scatter(name="net", mode="markers",
+                             marker={"symbol": "diamond", "size": 11, "color": COLORS["now"]}),
+                  2, 2)
+    fig.add_trace(go.Scatter(name="net APR vs volatility", mode="lines", showlegend=False,
+                             line={"color": COLORS["lp"], "width": 2.5}), 3, 1)
+    fig.add_trace(go.Scatter(name="current volatility", mode="markers", showlegend=False,
+                             marker={"color": COLORS["now"], "size": 10}), 3, 1)
+    fig.add_trace(go.Scatter(name="break-even volatility (centre)", mode="markers",
+                             marker={"symbol": "x", "size": 12, "color": "#d62728"},
+                             hovertemplate="fees = LVR at the centre: %{x:.1%}<extra></extra>"),
+                  3, 1)
+    fig.add_trace(go.Scatter(name="break-even volatility (policy)", mode="markers",
+                             marker={"symbol": "x", "size": 12, "color": COLORS["boundary"]},
+                             hovertemplate="fees = LVR + costs: %{x:.1%}<extra></extra>"), 3, 1)
     fig.update_xaxes(type="log", title_text="rebalances per year", row=1, col=1)
     fig.update_xaxes(type="log", title_text="execution gas price (gwei)", row=2, col=1)
     fig.update_yaxes(title_text="net APR (%)", row=1, col=1)
     fig.update_yaxes(title_text="net APR (%)", row=2, col=1)
     fig.update_yaxes(title_text="% of value per year", row=2, col=2)
-    _layout(fig, height=720, top=80, barmode="stack")
+    fig.update_xaxes(title_text="volatility per year", tickformat=".0%", row=3, col=1)
+    fig.update_yaxes(title_text="net APR (%)", row=3, col=1)
+    _layout(fig, height=960, top=80, barmode="stack")
     update_economics_figure(fig, result)
     resync_view_state(fig)
     return fig
@@ -387,6 +468,15 @@ def update_economics_figure(fig: go.Figure, result: EconomicsResult) -> None:
         d[n + 7 + j].update(x=names, y=100.0 * part / v)
     fees = np.array([float(e.fee_income_per_year[0]) for e in r.at_frequency])
     d[n + 10].update(x=names, y=100.0 * fees / v)
+    d[n + 11].update(x=r.frequencies, y=100.0 * r.gross_apr)
+    lvr = np.array([float(e.lvr_per_year[0]) for e in r.at_frequency])
+    d[n + 12].update(x=names, y=100.0 * lvr / v)
+    d[n + 13].update(x=names, y=[100.0 * float(e.net_apr[0]) for e in r.at_frequency])
+    d[n + 14].update(x=r.sigma_grid, y=100.0 * r.sigma_net_apr)
+    d[n + 15].update(x=[s.sigma_per_year], y=[100.0 * float(r.selected.net_apr[0])])
+    d[n + 16].update(x=[r.break_even_sigma], y=[0.0])
+    bp = r.break_even_sigma_policy
+    d[n + 17].update(x=[bp] if math.isfinite(bp) else [], y=[0.0] if math.isfinite(bp) else [])
     fig.update_yaxes(range=list(span), row=1, col=1)
     fig.update_yaxes(range=list(span), row=2, col=1)
     fig.update_xaxes(range=[0.0, math.log10(r.frequencies[-1])], row=1, col=1)
@@ -421,7 +511,7 @@ class RebalancingExplorer(Explorer):
 
     def __init__(self, *, chain: str = "ethereum", gas_price_gwei: float | None = None,
                  l1_base_fee_gwei: float = 1.0, frequency_per_year: float = 52.0,
-                 sigma_per_year: float = 0.6, width_pct: float = 10.0,
+                 sigma_per_year: float = 0.25, width_pct: float = 10.0,
                  fee_apr: float = EXAMPLE_FEE_APR, deposit: float = 10_000.0,
                  price: float = 3000.0) -> None:
         self.price = positive("price", price, scalar=True)
@@ -491,10 +581,17 @@ class RebalancingExplorer(Explorer):
             ("cost_per_rebalance", "cost per rebalance (USDC)",
              f"{r['gas_per_rebalance']:,.3f} gas + {r['swap_per_rebalance']:,.3f} swap"),
             ("fee_income_per_year", "fee income /yr (USDC)", f"{r['fee_income_per_year']:,.2f}"),
+            ("lvr_per_year", "LVR /yr (USDC)", f"{r['lvr_per_year']:,.2f}"),
             ("cost_per_year", "cost /yr (USDC)", f"{r['cost_per_year']:,.2f}"),
+            ("net_yield_per_year", "net = fees - LVR - costs /yr (USDC)",
+             f"{r['net_yield_per_year']:,.2f}"),
             ("net_apr", "net APR", f"{100 * r['net_apr']:.2f} %"),
-            ("break_even_frequency", "break-even (costs = fees)", every(r["break_even_frequency"])),
+            ("break_even_frequency", "break-even (LVR + costs = fees)",
+             every(r["break_even_frequency"])),
             ("optimal_frequency", "optimal",
              f"{every(r['optimal_frequency'])} ({100 * r['optimal_net_apr']:.2f} %)"),
             ("break_even_gas_gwei", "gas price that erases this yield", be_gas_text),
+            ("break_even_volatility", "break-even volatility: centre / this policy",
+             f"{100 * r['break_even_volatility']:.1f} % / "
+             f"{100 * r['break_even_volatility_policy']:.1f} %"),
         ]
