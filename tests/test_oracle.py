@@ -1,0 +1,206 @@
+"""Oracles: direct-loop references, streaming == report bit for bit, exact TWAP tick arithmetic,
+guards that say why, validation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lpperp.oracle import (
+    CHAINLINK_ETH_USD_ARBITRUM,
+    CHAINLINK_ETH_USD_ARBITRUM_2026,
+    CHAINLINK_ETH_USD_BASE,
+    CHAINLINK_ETH_USD_ETHEREUM,
+    DRIFT_GUARD,
+    REVERT_LEND_ARBITRUM_GUARD,
+    ChainlinkFeed,
+    OracleGuard,
+    PullOracle,
+    Spot,
+    TwapOracle,
+    consult_mean_tick,
+    observe_tick_cumulatives,
+)
+from lpperp.units import USDC_WETH_ETHEREUM, WETH_USDC_ARBITRUM
+
+
+def _paths(seed, n_paths, n_steps, sigma_step=0.002, dt=12.0, jitter=False):
+    rng = np.random.default_rng(seed)
+    x = 3000.0 * np.exp(np.cumsum(rng.normal(0.0, sigma_step, (n_paths, n_steps)), axis=1))
+    if jitter:
+        t = np.cumsum(rng.integers(0, 40, n_steps)).astype(float)
+    else:
+        t = np.arange(n_steps) * dt
+    return t, x
+
+
+def _chainlink_loop(t, prices, dev, hb):
+    """The rule written out, one path at a time, one time at a time (the reference)."""
+    out = np.empty_like(prices)
+    for j in range(prices.shape[0]):
+        a, u = float(prices[j, 0]), float(t[0])
+        out[j, 0] = a
+        for i in range(1, prices.shape[1]):
+            p = float(prices[j, i])
+            if abs(p - a) > dev * a or float(t[i]) - u >= hb:
+                a, u = p, float(t[i])
+            out[j, i] = a
+    return out
+
+
+@pytest.mark.parametrize("dev, hb", [(0.005, 3600.0), (0.0005, 86400.0), (0.0015, 1200.0),
+                                     (0.02, 120.0), (0.0, 1e9)])
+def test_chainlink_matches_the_direct_loop_exactly(dev, hb):
+    t, x = _paths(1, 40, 1500)
+    np.testing.assert_array_equal(ChainlinkFeed(dev, hb).report(t, x), _chainlink_loop(t, x, dev, hb))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(1e-4, 0.05), st.floats(1.0, 5000.0),
+       st.integers(1, 7), st.integers(1, 700), st.floats(1e-4, 0.02))
+def test_chainlink_loop_reference_on_random_paths(seed, dev, hb, n_paths, n_steps, sig):
+    t, x = _paths(seed, n_paths, n_steps, sig, jitter=True)
+    feed = ChainlinkFeed(dev, hb)
+    np.testing.assert_array_equal(feed.report(t, x), _chainlink_loop(t, x, dev, hb))
+
+
+def test_chainlink_updated_at_and_leading_axes():
+    t, x = _paths(2, 12, 400)
+    feed = ChainlinkFeed(0.003, 600.0)
+    r = feed.read(t, x.reshape(3, 4, 400))
+    np.testing.assert_array_equal(r.price.reshape(12, 400), feed.report(t, x))
+    # the answer read is the price at its updatedAt, and the age never reaches the heartbeat
+    idx = np.searchsorted(t, r.updated_at_seconds.reshape(12, 400))
+    np.testing.assert_array_equal(np.take_along_axis(x, idx, axis=1), r.price.reshape(12, 400))
+    assert r.age_seconds.max() < 600.0
+    # between answers the price stays within the band of the last answer
+    a = r.price.reshape(12, 400)
+    assert np.all((np.abs(x - a) <= 0.003 * a) | (a == x))
+
+
+def test_chainlink_presets_are_dated_and_sourced():
+    assert (CHAINLINK_ETH_USD_ETHEREUM.deviation_fraction,
+            CHAINLINK_ETH_USD_ETHEREUM.heartbeat_seconds) == (0.005, 3600.0)
+    assert (CHAINLINK_ETH_USD_ARBITRUM.deviation_fraction,
+            CHAINLINK_ETH_USD_ARBITRUM.heartbeat_seconds) == (0.0005, 86400.0)
+    assert CHAINLINK_ETH_USD_ARBITRUM_2026.heartbeat_seconds == 1755.0
+    assert (CHAINLINK_ETH_USD_BASE.deviation_fraction,
+            CHAINLINK_ETH_USD_BASE.heartbeat_seconds) == (0.0015, 1200.0)
+    for f in (CHAINLINK_ETH_USD_ETHEREUM, CHAINLINK_ETH_USD_ARBITRUM, CHAINLINK_ETH_USD_BASE):
+        assert "@" in f.source and "20" in f.source
+
+
+@pytest.mark.parametrize(
+    "oracle",
+    [Spot(), ChainlinkFeed(0.004, 300.0), TwapOracle(1800.0), TwapOracle(60.0, WETH_USDC_ARBITRUM),
+     TwapOracle(600.0, USDC_WETH_ETHEREUM), PullOracle(30.0, 0.001)],
+    ids=lambda o: type(o).__name__,
+)
+def test_streaming_equals_report_bit_for_bit(oracle):
+    t, x = _paths(5, 6, 300, sigma_step=0.004, jitter=True)
+    want = oracle.report(t, x)
+    state = oracle.start(x[:, 0], t[0])
+    got = [x[:, 0] if not isinstance(oracle, TwapOracle) else want[:, 0]]
+    for i in range(1, x.shape[1]):
+        state, r = oracle.step(state, t[i], x[:, i])
+        got.append(r)
+    np.testing.assert_array_equal(np.stack(got, axis=1), want)
+
+
+def test_twap_equals_the_exact_observe_and_consult():
+    """Float TWAP on integer seconds == Oracle.sol accumulator + OracleLibrary.consult in ints."""
+    rng = np.random.default_rng(7)
+    t = np.cumsum(rng.integers(0, 30, 200)).astype(float) + 1_700_000_000
+    x = 3000.0 * np.exp(np.cumsum(rng.normal(0, 0.003, 200)))
+    for pool in (None, WETH_USDC_ARBITRUM, USDC_WETH_ETHEREUM):
+        twap = TwapOracle(300.0, pool)
+        ticks = [int(k) for k in twap.ticks(x)]
+        # history before the series: the pool stood at the first tick since t0 - W
+        t0 = int(t[0]) - 300
+        times = [t0, *[int(s) for s in t]]
+        ticks_ex = [ticks[0], *ticks]
+        mean = twap.mean_ticks(t, x)
+        for i in range(0, 200, 7):
+            now = int(t[i])
+            m = int(np.searchsorted(t, now, side="right")) + 1  # the events up to now
+            c0, c1 = observe_tick_cumulatives(times[:m], ticks_ex[:m], now, [300, 0])
+            assert mean[i] == consult_mean_tick(c0, c1, 300)
+        price = twap.report(t, x)
+        assert price[-1] == pytest.approx(
+            float(twap.price_at_tick(consult_mean_tick(
+                *observe_tick_cumulatives(times, ticks_ex, int(t[-1]), [300, 0]), 300))),
+            rel=1e-14)
+
+
+def test_consult_floors_like_the_contract():
+    # OracleLibrary.consult: int24(Δ / W) then tick-- when Δ < 0 and Δ % W != 0
+    assert consult_mean_tick(0, -1, 600) == -1  # Solidity gives 0, then tick-- -> -1
+    assert consult_mean_tick(0, -1200, 600) == -2  # exact: no correction
+    assert consult_mean_tick(100, 1299, 600) == 1
+    for d in range(-2000, 2000, 37):
+        assert consult_mean_tick(0, d, 61) == math.floor(d / 61)
+    with pytest.raises(ValueError, match="BP"):
+        consult_mean_tick(0, 5, 0)
+    with pytest.raises(ValueError, match="OLD"):
+        observe_tick_cumulatives([1000], [76012], 1600, [601, 0])
+
+
+def test_twap_lags_and_a_one_block_spike_has_no_weight():
+    t = np.arange(0, 3600, 12.0)
+    x = np.full(t.size, 3000.0)
+    x[100] = 6000.0  # pushed in one block, restored the next
+    r = TwapOracle(1800.0).report(t, x)
+    assert r[100] == r[99]  # at its own block the spike has weight 0
+    # one 12 s block at 2x moves a 30-min TWAP by about 2**(12/1800)
+    assert r[101] / r[99] == pytest.approx(2 ** (12 / 1800), rel=2e-4)
+
+
+def test_pull_oracle_against_a_loop_and_its_staleness_guard():
+    t, x = _paths(9, 3, 500, jitter=True)
+    po = PullOracle(publish_interval_seconds=90.0, confidence_fraction=0.002, staleness_seconds=60.0)
+    r = po.read(t, x)
+    for i in range(0, 500, 11):
+        tau = math.floor(t[i] / 90.0) * 90.0
+        k = max(int(np.searchsorted(t, tau, side="right")) - 1, 0)
+        np.testing.assert_array_equal(r.price[:, i], x[:, k])
+        assert r.updated_at_seconds[0, i] == tau
+    np.testing.assert_allclose(r.confidence, 0.002 * r.price)
+    g = po.guard().check_reading(r)
+    assert not bool(g)
+    np.testing.assert_array_equal(g.allowed, r.age_seconds <= 60.0)
+    assert set(np.unique(g.reason)) == {"", "stale"}
+    assert g.message.startswith("stale: oracle age")
+
+
+def test_guards_block_and_say_why():
+    r = REVERT_LEND_ARBITRUM_GUARD.check(3000.0, pool_price=3059.0, age_seconds=100.0)
+    assert r.allowed and r.reason == "" and r.message == ""
+    r = REVERT_LEND_ARBITRUM_GUARD.check(3000.0, pool_price=3061.0)
+    assert not r.allowed and r.reason == "pool_deviation" and "2.03 %" in r.message
+    r = REVERT_LEND_ARBITRUM_GUARD.check(3000.0, age_seconds=86401.0)
+    assert r.reason == "stale" and "86401 s > max 86400 s" in r.message
+    r = DRIFT_GUARD.check(3000.0, confidence=61.0, age_seconds=1e6)  # uncertain reported first
+    assert r.reason == "uncertain"
+    assert "why" in r._repr_html_()
+
+
+def test_validation_names_the_argument():
+    with pytest.raises(ValueError, match="deviation_fraction"):
+        ChainlinkFeed(1.5, 3600)
+    with pytest.raises(ValueError, match="heartbeat_seconds"):
+        ChainlinkFeed(0.005, 0)
+    with pytest.raises(ValueError, match="times_seconds must be non-decreasing"):
+        Spot().report([0, 2, 1], [1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="length of prices' last axis"):
+        ChainlinkFeed(0.005, 3600).report([0, 1], [1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="prices must be a finite number > 0"):
+        TwapOracle(60).report([0, 1], [1.0, np.nan])
+    with pytest.raises(ValueError, match="must not go back in time"):
+        feed = ChainlinkFeed(0.005, 3600)
+        feed.step(feed.start(3000.0, 100.0), 50.0, 3000.0)
+    with pytest.raises(ValueError, match="max_age_seconds"):
+        OracleGuard(max_age_seconds=-1)
