@@ -27,6 +27,7 @@ __all__ = [
     "one_of",
     "ordered_range",
     "positive",
+    "renamed",
     "scalar_or_array",
 ]
 
@@ -195,3 +196,46 @@ def ordered_range(
             f" and {upper_name}={_show(hi) if np.ndim(hi) else hi} (bounds are never swapped)"
         )
     return lo, hi
+
+
+def renamed(**old_to_new: str) -> Any:
+    """Decorator: keyword arguments renamed in this release keep working for one more, with a warning.
+
+    ``@renamed(sigma="sigma_per_year")`` lets a caller still write ``f(sigma=0.6)``: the value is
+    passed on as ``sigma_per_year`` with a :class:`DeprecationWarning` naming both. Giving both the
+    old and the new name is an error. The vocabulary (one name per idea) is in CONTRIBUTING.md.
+
+    >>> @renamed(sigma="sigma_per_year")
+    ... def vol(sigma_per_year):
+    ...     return sigma_per_year
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     vol(sigma=0.6), w[0].category.__name__
+    (0.6, 'DeprecationWarning')
+    """
+    import functools
+    import warnings
+
+    def wrap(fn: Any) -> Any:
+        @functools.wraps(fn)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            for old, new in old_to_new.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise LpperpError(
+                            f"{fn.__name__}: give {new}= only ({old}= is its old name), not both"
+                        )
+                    warnings.warn(
+                        f"{fn.__name__}({old}=...) is renamed {new}=; the old name goes in the "
+                        f"next release",
+                        DeprecationWarning,
+                        stacklevel=2,
+                    )
+                    kwargs[new] = kwargs.pop(old)
+            return fn(*args, **kwargs)
+
+        inner.__renamed__ = dict(old_to_new)  # type: ignore[attr-defined]
+        return inner
+
+    return wrap
