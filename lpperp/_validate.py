@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "MAX_PATH_STEPS",
     "LpperpError",
     "finite",
     "fraction",
@@ -26,6 +27,7 @@ __all__ = [
     "nonnegative",
     "one_of",
     "ordered_range",
+    "path_budget",
     "positive",
     "renamed",
     "scalar_or_array",
@@ -239,3 +241,36 @@ def renamed(**old_to_new: str) -> Any:
         return inner
 
     return wrap
+
+
+#: Default budget of one Monte Carlo call, in path-steps (``n_paths * n_steps``). Memory is chunked,
+#: so this bounds time: about 2e9 path-steps is minutes on a laptop core. Raise it per call with
+#: ``max_path_steps=``.
+MAX_PATH_STEPS = 2_000_000_000
+
+
+def path_budget(
+    n_paths: Any, n_steps: Any, *, max_path_steps: Any = MAX_PATH_STEPS, what: str = "this run"
+) -> tuple[int, int]:
+    """Check path and step counts up front; return them as Python ints.
+
+    A request too big to finish is refused at once with what it needs and what the limit is,
+    instead of running for ever (``n_paths = 2**200``).
+
+    >>> path_budget(10_000, 720)
+    (10000, 720)
+    >>> try:
+    ...     path_budget(10**60, 365)
+    ... except LpperpError as e:
+    ...     print(str(e)[:60])
+    this run: 1e+60 paths x 365 steps = 3.65e+62 path-steps; the
+    """
+    limit = integer("max_path_steps", max_path_steps, 1)
+    n_p = integer("n_paths", n_paths, 1)
+    n_s = integer("n_steps", n_steps, 1)
+    if n_p * n_s > limit:
+        raise LpperpError(
+            f"{what}: {float(n_p):.3g} paths x {n_s} steps = {float(n_p * n_s):.3g} path-steps; "
+            f"the limit is {float(limit):.3g} (pass max_path_steps= to raise it)"
+        )
+    return n_p, n_s
