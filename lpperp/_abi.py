@@ -9,6 +9,10 @@ Conventions: integers are Python ``int`` (never float); addresses are ``0x``-pre
 on the way in (any case) and EIP-55 checksummed strings on the way out; ``bytes`` values are Python
 ``bytes``; type strings are canonical Solidity (``uint256`` not ``uint``). Encoding follows the
 Solidity ABI specification (head/tail layout, 32-byte words, two's complement for signed integers).
+Decoding is strict, as Solidity's ``abi.decode``: a word that does not fit its type (``uint8`` with
+high bits set, an ``int24`` that is not sign-extended, an address with non-zero high bytes, a bool
+other than 0/1), data too short, or an array length larger than the data are ``ValueError`` s,
+never a silently masked number or a huge allocation.
 """
 
 from __future__ import annotations
@@ -286,22 +290,36 @@ def _word(data: bytes, pos: int) -> int:
 def _dec_basic(typ: str, data: bytes, pos: int) -> Any:
     w = _word(data, pos)
     if typ == "address":
-        return to_checksum_address("0x" + (w & ((1 << 160) - 1)).to_bytes(20, "big").hex())
+        if w >> 160:
+            raise ValueError(f"ABI address word has non-zero high bytes: 0x{w:064x}")
+        return to_checksum_address("0x" + w.to_bytes(20, "big").hex())
     if typ == "bool":
+        if w > 1:
+            raise ValueError(f"ABI bool word is neither 0 nor 1: 0x{w:064x}")
         return bool(w)
     if typ in ("bytes", "string"):
         n = w
-        if pos + 32 + n > len(data):
-            raise ValueError("ABI data too short for a bytes/string value")
+        if n > len(data) or pos + 32 + n > len(data):
+            raise ValueError(
+                f"ABI data too short for a {typ} value of {min(n, 2**64)} bytes "
+                f"(have {len(data)} bytes)"
+            )
         raw = data[pos + 32 : pos + 32 + n]
         return raw.decode("utf-8", errors="replace") if typ == "string" else bytes(raw)
     if typ.startswith("bytes"):
-        return bytes(data[pos : pos + int(typ[5:])])
+        k = int(typ[5:])
+        if k < 32 and w & ((1 << (8 * (32 - k))) - 1):
+            raise ValueError(f"ABI {typ} word has non-zero padding: 0x{w:064x}")
+        return bytes(data[pos : pos + k])
     bits = int(re.sub(r"\D", "", typ) or 256)
     if typ.startswith("u"):
-        return w & ((1 << bits) - 1)
-    w &= (1 << bits) - 1
-    return w - (1 << bits) if w >> (bits - 1) else w
+        if w >> bits:
+            raise ValueError(f"ABI value 0x{w:064x} does not fit {typ}")
+        return w
+    v = w - (1 << 256) if w >> 255 else w
+    if not -(1 << (bits - 1)) <= v < 1 << (bits - 1):
+        raise ValueError(f"ABI value 0x{w:064x} does not fit {typ} (not sign-extended)")
+    return v
 
 
 def _dec_seq(types: Sequence[tuple], data: bytes, base: int) -> list:
@@ -322,6 +340,10 @@ def _dec(t: tuple, data: bytes, pos: int) -> Any:
         return tuple(_dec_seq(t[1], data, pos))
     if t[2] is None:
         n = _word(data, pos)
+        if n * _head_size(t[1]) > len(data) - pos - 32:  # checked before allocating n items
+            raise ValueError(
+                f"ABI data too short for an array of {min(n, 2**64)} items (have {len(data)} bytes)"
+            )
         return _dec_seq([t[1]] * n, data, pos + 32)
     return _dec_seq([t[1]] * t[2], data, pos)
 

@@ -23,15 +23,32 @@ Conventions
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from lpperp._abi import decode, encode, encode_call, keccak256, to_checksum_address
-from lpperp._rpc import ChainError, JsonRpcClient, RpcCallError, RpcUnreachableError
+from lpperp._rpc import (
+    ChainError,
+    JsonRpcClient,
+    RpcCallError,
+    RpcUnreachableError,
+    hex_data,
+    hex_quantity,
+)
 from lpperp._validate import LpperpError, integer
 from lpperp.liquidity import amounts_for_burn, mul_div
 from lpperp.position import LPPosition
-from lpperp.units import Q128, PoolSpec, get_tick_at_sqrt_ratio
+from lpperp.units import (
+    MAX_SQRT_RATIO,
+    MAX_TICK,
+    MIN_SQRT_RATIO,
+    MIN_TICK,
+    Q128,
+    PoolSpec,
+    get_tick_at_sqrt_ratio,
+)
 
 __all__ = [
     "CHAINS",
@@ -394,7 +411,8 @@ class _Reader:
                 f"the RPC at {self.client.url_redacted} rejected a basic call ({e}); is it an "
                 "Ethereum JSON-RPC endpoint?"
             ) from None
-        chain_id = int(res[0], 16)
+        url = self.client.url_redacted
+        chain_id = hex_quantity(res[0], f"eth_chainId from {url}", max_bits=64)
         if self.chain is not None and self.chain.chain_id is not None:
             if chain_id != self.chain.chain_id:
                 served = _CHAIN_NAMES.get(chain_id, f"chain id {chain_id}")
@@ -403,8 +421,11 @@ class _Reader:
                     f"but chain={self.chain.name!r} expects chain id {self.chain.chain_id}: pass "
                     "the matching chain= or an RPC URL for that chain"
                 )
-        self.block = int(res[1], 16)
-        return [bytes.fromhex(c[2:]) for c in res[2:]]
+        self.block = hex_quantity(res[1], f"eth_blockNumber from {url}", max_bits=63)
+        return [
+            hex_data(c, f"eth_getCode({a}) from {url}")
+            for a, c in zip(extra_code, res[2:], strict=True)
+        ]
 
     def calls(self, specs: list[tuple[str, str, tuple, list[str] | None]]) -> list[Any]:
         """``(to, signature, args, out_types)`` -> decoded tuples (or raw bytes if out is None);
@@ -420,15 +441,52 @@ class _Reader:
             if isinstance(r, RpcCallError):
                 out.append(r)
                 continue
-            raw = bytes.fromhex(r[2:])
+            raw = hex_data(r, f"eth_call {sig} from {self.client.url_redacted}")
             if types is None:
                 out.append(raw)
                 continue
             try:
                 out.append(decode(types, raw))
-            except ValueError:
-                out.append(RpcCallError(sig, None, f"undecodable return data 0x{raw.hex()[:80]}"))
+            except ValueError as e:
+                out.append(
+                    RpcCallError(sig, None, f"undecodable return data 0x{raw.hex()[:80]} ({e})")
+                )
         return out
+
+
+@contextmanager
+def _reply_checked(where: str) -> Iterator[None]:
+    """Turn a check failing on values read from the chain into a ChainError naming the source."""
+    try:
+        yield
+    except ChainError as e:
+        if where in str(e):
+            raise
+        raise ChainError(f"{where}: {e}") from None
+    except (LpperpError, ArithmeticError) as e:
+        raise ChainError(
+            f"{where} returned values no Uniswap v3 contract produces ({type(e).__name__}: {e})"
+        ) from None
+
+
+def _check_pool_reads(
+    where: str, fee: int, spacing: int, sqrt_price_x96: int, tick: int, *tokens: TokenInfo
+) -> None:
+    """The bounds UniswapV3Factory and TickMath guarantee; anything else is a broken reply."""
+    problems = []
+    if not 0 < fee < 1_000_000:
+        problems.append(f"fee() = {fee} (the factory allows 0 < fee < 1,000,000)")
+    if not 0 < spacing < 16384:
+        problems.append(f"tickSpacing() = {spacing} (the factory allows 0 < spacing < 16384)")
+    if not MIN_SQRT_RATIO <= sqrt_price_x96 < MAX_SQRT_RATIO:
+        problems.append(f"slot0().sqrtPriceX96 = {sqrt_price_x96} (outside TickMath's range)")
+    if not MIN_TICK <= tick <= MAX_TICK:
+        problems.append(f"slot0().tick = {tick} (outside [{MIN_TICK}, {MAX_TICK}])")
+    for t in tokens:
+        if t.decimals > 77:
+            problems.append(f"{t.address}.decimals() = {t.decimals} (more than 77)")
+    if problems:
+        raise ChainError(f"{where} returned values no Uniswap v3 pool holds: {'; '.join(problems)}")
 
 
 def _symbol(raw: Any, address: str) -> str:
@@ -440,8 +498,9 @@ def _symbol(raw: Any, address: str) -> str:
                 text = decode(["string"], raw)[0]
             except ValueError:
                 text = ""
-        if text.strip():
-            return text.strip()
+        text = "".join(ch for ch in text.strip() if ch.isprintable())[:32]
+        if text:
+            return text
     return f"{address[:6]}…{address[-4:]}"
 
 
@@ -520,12 +579,14 @@ def _pool_from_reads(
     tok1 = TokenInfo(t1, _symbol(meta[3], t1), meta[4][0])
     if slot0[0] == 0:
         raise ChainError(f"pool {where} is not initialized (no price yet)")
+    _check_pool_reads(where, fee, spacing, slot0[0], slot0[1], tok0, tok1)
     base_is_token0 = _pick_base_is_token0(tok0, tok1, quote)
     base, quote_t = (tok0, tok1) if base_is_token0 else (tok1, tok0)
     bsym, qsym = base.symbol, quote_t.symbol
     if bsym == qsym:
         bsym, qsym = f"{bsym}({base.address[:6]})", f"{qsym}({quote_t.address[:6]})"
-    spec = PoolSpec(bsym, qsym, base.decimals, quote_t.decimals, base_is_token0, fee, spacing)
+    with _reply_checked(where):
+        spec = PoolSpec(bsym, qsym, base.decimals, quote_t.decimals, base_is_token0, fee, spacing)
     state = PoolState(
         address=to_checksum_address(address),
         chain=reader.chain.name if reader.chain else "unknown",
@@ -694,20 +755,23 @@ def read_position(
         g1 = fee_growth_inside(
             state.tick, tl, tu, state.fee_growth_global1_x128, lower[3], upper[3]
         )
-        a0, a1 = amounts_for_burn(state.sqrt_price_x96, tl, tu, liq, state.tick)
-        return OnchainPosition(
-            token_id=tid,
-            owner=owner[0] if not isinstance(owner, RpcCallError) else "",
-            pool=state,
-            tick_lower=tl,
-            tick_upper=tu,
-            liquidity_raw=liq,
-            fees0_raw=uncollected_fees(liq, g0, fg0_last, owed0),
-            fees1_raw=uncollected_fees(liq, g1, fg1_last, owed1),
-            amounts0_raw=a0,
-            amounts1_raw=a1,
-            position=LPPosition.from_ticks(tl, tu, liq, state.spec),
-        )
+        with _reply_checked(f"position {tid} in {npm} on {preset.name}"):
+            if not MIN_TICK <= tl < tu <= MAX_TICK:
+                raise ChainError(f"its range [{tl}, {tu}) is not within [{MIN_TICK}, {MAX_TICK}]")
+            a0, a1 = amounts_for_burn(state.sqrt_price_x96, tl, tu, liq, state.tick)
+            return OnchainPosition(
+                token_id=tid,
+                owner=owner[0] if not isinstance(owner, RpcCallError) else "",
+                pool=state,
+                tick_lower=tl,
+                tick_upper=tu,
+                liquidity_raw=liq,
+                fees0_raw=uncollected_fees(liq, g0, fg0_last, owed0),
+                fees1_raw=uncollected_fees(liq, g1, fg1_last, owed1),
+                amounts0_raw=a0,
+                amounts1_raw=a1,
+                position=LPPosition.from_ticks(tl, tu, liq, state.spec),
+            )
     finally:
         reader.close()
 
