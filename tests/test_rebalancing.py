@@ -279,3 +279,30 @@ def test_cycle_break_even_volatility_edges():
         r.break_even_volatility(10.0, -0.1)
     with pytest.raises(ValueError, match="give frequency_per_year"):
         r.break_even_volatility(10.0, 0.3, chain=c.ARBITRUM)
+
+
+# --- every number notebook 05's text quotes, from the same library calls -------------------------
+def test_numbers_quoted_in_notebook_05():
+    mainnet_20 = replace(c.ETHEREUM, gas_price_gwei=20.0)
+    # "787,760 x 20 x 1e-9 ETH x 3000 = 47.27 USDC"
+    assert c.GAS_V3.gas("recentre") == 787_760
+    assert round(c.action_cost(mainnet_20, "recentre").in_quote(3000.0), 2) == 47.27
+    # "EXAMPLE_FEE_APR = 25 %/yr"
+    assert c.EXAMPLE_FEE_APR == 0.25
+    # "about 9,197 USDC a year to LVR at the centre" of 10,000 USDC over +/-10 % at 60 %/yr
+    assert round(LP.lvr_rate(3000.0, 0.6)) == 9_197
+    # "net of about -6,461 USDC a year: fees (~3,000) - LVR (~9,195) - costs (~265)"
+    e = r.rebalancing_economics(LP, 3000.0, 0.6, c.ARBITRUM, [365], fee_apr=0.3)
+    assert round(float(e.net_yield_per_year[0])) == -6_461
+    assert round(float(e.fee_income_per_year[0]), -2) == 3_000
+    assert round(float(e.lvr_per_year[0])) == 9_195
+    assert round(float(e.cost_per_year[0])) == 265
+    # "24.35 % for +/-5 %, 34.27 % for +/-10 %, 48.09 % for +/-20 %; at 25 %, 31.28 % for +/-10 %"
+    s30 = r.break_even_volatility([5, 10, 20], 0.3)
+    assert [round(100 * float(x), 2) for x in s30] == [24.35, 34.27, 48.09]
+    assert round(100 * r.break_even_volatility(10, c.EXAMPLE_FEE_APR), 2) == 31.28
+    # "the costs lower it, most on mainnet (NaN: the costs exceed the fees ...)"
+    freqs = [12, 52, 365]
+    l1 = r.break_even_volatility(10, 0.25, frequency_per_year=freqs, chain=mainnet_20)
+    l2 = r.break_even_volatility(10, 0.25, frequency_per_year=freqs, chain=c.ARBITRUM)
+    assert np.all(l2 < 0.3128) and np.all(l1[:2] < l2[:2]) and np.isnan(l1[2])
