@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from lpperp import swap
 from lpperp._abi import decode, encode, encode_call, keccak256, to_checksum_address
 from lpperp._rpc import (
     ChainError,
@@ -36,9 +37,11 @@ from lpperp._rpc import (
     RpcUnreachableError,
     hex_data,
     hex_quantity,
+    show_value,
 )
 from lpperp._validate import LpperpError, integer
 from lpperp.liquidity import amounts_for_burn, mul_div
+from lpperp.oracle import consult_mean_tick
 from lpperp.position import LPPosition
 from lpperp.units import (
     MAX_SQRT_RATIO,
@@ -52,24 +55,32 @@ from lpperp.units import (
 
 __all__ = [
     "CHAINS",
+    "MAX_WORD_RADIUS",
     "POOL_INIT_CODE_HASH",
     "STABLECOINS",
     "ChainError",
     "ChainPreset",
+    "ChainlinkRound",
     "NotAUniswapV3PoolError",
     "OnchainPosition",
     "PoolState",
     "PositionNotFoundError",
     "RpcUnreachableError",
+    "StaleOracleError",
     "TokenInfo",
+    "TwapReading",
     "WrongChainError",
     "example_position",
     "fee_growth_inside",
     "latest_token_id",
     "load_position",
     "pool_address",
+    "read_chainlink",
     "read_pool",
     "read_position",
+    "read_ticks",
+    "read_twap",
+    "tick_window",
     "uncollected_fees",
 ]
 
@@ -385,6 +396,9 @@ _POSITIONS = ["uint96", "address", "address", "address", "uint24", "int24", "int
               "uint256", "uint256", "uint128", "uint128"]  # fmt: skip
 
 
+_BATCH_SIZE = 200
+
+
 class _Reader:
     """Batched eth_calls at one pinned block, with errors turned into ChainErrors."""
 
@@ -434,10 +448,11 @@ class _Reader:
             ("eth_call", JsonRpcClient.call_params(to, encode_call(sig, *args), self.block))
             for to, sig, args, _ in specs
         ]
+        replies: list[Any] = []
+        for i in range(0, len(reqs), _BATCH_SIZE):  # providers cap batch sizes
+            replies += self.client.batch(reqs[i : i + _BATCH_SIZE], return_errors=True)
         out: list[Any] = []
-        for (_, sig, _, types), r in zip(
-            specs, self.client.batch(reqs, return_errors=True), strict=True
-        ):
+        for (_, sig, _, types), r in zip(specs, replies, strict=True):
             if isinstance(r, RpcCallError):
                 out.append(r)
                 continue
@@ -772,6 +787,408 @@ def read_position(
                 amounts1_raw=a1,
                 position=LPPosition.from_ticks(tl, tu, liq, state.spec),
             )
+    finally:
+        reader.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# a pool's initialized ticks, for the exact swap engine
+# ---------------------------------------------------------------------------------------------
+MAX_WORD_RADIUS = 128
+"""Largest ``word_radius`` of :func:`read_ticks` (257 bitmap words: 65,792 tick spacings)."""
+
+
+def tick_window(tick: int, tick_spacing: int, word_radius: int) -> tuple[int, int]:
+    """Lowest and highest tick :func:`read_ticks` sees: ``word_radius`` bitmap words each side.
+
+    The pool's ``tickBitmap`` word ``w`` holds the ticks ``(256 w + b) * spacing``, ``b`` in
+    ``0..255``; the current word is ``floor(tick / spacing) >> 8`` (``TickBitmap.position`` after
+    the floor of ``nextInitializedTickWithinOneWord``), clipped to the words that hold ticks in
+    ``[MIN_TICK, MAX_TICK]``. Uniswap/v3-core ``contracts/libraries/TickBitmap.sol`` @ 011e06f.
+
+    Examples
+    --------
+    >>> tick_window(-200_000, 60, 1)  # spacing 60: words -15..-13 around word -14
+    (-230400, -184380)
+    >>> tick_window(0, 1, 0)
+    (0, 255)
+    """
+    t = integer("tick", tick, MIN_TICK, MAX_TICK)
+    sp = integer("tick_spacing", tick_spacing, 1, 16383)
+    r = integer("word_radius", word_radius, 0, MAX_WORD_RADIUS)
+    w_lo, w_hi = _word_range(t, sp, r)
+    lo = max(256 * w_lo * sp, -(-MIN_TICK // sp) * sp)
+    hi = min((256 * w_hi + 255) * sp, MAX_TICK // sp * sp)
+    return lo, hi
+
+
+def _word_range(tick: int, spacing: int, radius: int) -> tuple[int, int]:
+    word = (tick // spacing) >> 8
+    lowest, highest = (MIN_TICK // spacing) >> 8, (MAX_TICK // spacing) >> 8
+    return max(word - radius, lowest), min(word + radius, highest)
+
+
+def read_ticks(
+    rpc: str | JsonRpcClient,
+    pool_address: str,
+    *,
+    word_radius: int = 2,
+    max_ticks: int = 5000,
+    timeout_s: float = 10.0,
+) -> swap.PoolState:
+    """A pool's price, active liquidity and initialized ticks around the price, for swaps.
+
+    Read-only and bounded: at one pinned block, ``slot0``, ``liquidity``, ``fee`` and
+    ``tickSpacing``; then the ``tickBitmap`` words of the current word +- ``word_radius``
+    (:func:`tick_window`: ``2 r + 1`` words of 256 tick spacings each, at most
+    ``2 * MAX_WORD_RADIUS + 1``); then ``ticks(i)`` for every bit set, keeping ``liquidityNet``.
+    About ``3 + (2 r + 1 + n_ticks) / 200`` HTTP round trips.
+
+    Parameters
+    ----------
+    rpc : str or JsonRpcClient
+        RPC URL (http/https) or an open client.
+    pool_address : str
+        A Uniswap v3 pool.
+    word_radius : int
+        Bitmap words read on each side of the current one, ``0..MAX_WORD_RADIUS``. Spacing 60
+        (0.3 %): one word is 15,360 ticks, a price factor of 4.6; spacing 10 (0.05 %): 2,560
+        ticks, a factor of 1.29; spacing 1 (0.01 %): 256 ticks, +-2.6 %.
+    max_ticks : int
+        Refuse windows holding more initialized ticks (a :class:`ChainError` saying so).
+    timeout_s : float
+        Deadline of each RPC call, seconds.
+
+    Returns
+    -------
+    lpperp.swap.PoolState
+        ``ticks`` / ``liquidity_net`` hold the initialized ticks inside :func:`tick_window` only:
+        :func:`lpperp.swap.swap_exact` on it is exact for swaps that stay inside that window.
+
+    Raises
+    ------
+    RpcUnreachableError, NotAUniswapV3PoolError, ChainError
+
+    Examples
+    --------
+    >>> read_ticks("http://127.0.0.1:9", "0x" + "11" * 20, timeout_s=1.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lpperp._rpc.RpcUnreachableError: could not reach the RPC at http://127.0.0.1:9: ...
+    """
+    address = _address_arg("pool_address", pool_address)
+    radius = integer("word_radius", word_radius, 0, MAX_WORD_RADIUS)
+    cap = integer("max_ticks", max_ticks, 1, 10**6)
+    reader = _Reader(rpc, None, timeout_s)
+    where = f"pool {address}"
+    try:
+        (code,) = reader.start([address])
+        if not code:
+            raise NotAUniswapV3PoolError(f"there is no contract at {address}")
+        head = reader.calls(
+            [
+                (address, "slot0()", (), _SLOT0),
+                (address, "liquidity()", (), ["uint128"]),
+                (address, "fee()", (), ["uint24"]),
+                (address, "tickSpacing()", (), ["int24"]),
+            ]
+        )
+        failed = [
+            n for n, r in zip(("slot0", "liquidity", "fee", "tickSpacing"), head, strict=True)
+            if isinstance(r, RpcCallError)
+        ]  # fmt: skip
+        if failed:
+            raise NotAUniswapV3PoolError(
+                f"{address} is not a Uniswap v3 pool: {', '.join(failed)}() failed"
+            )
+        (sqrt_p, tick, *_), (liquidity,), (fee,), (spacing,) = head
+        if sqrt_p == 0:
+            raise ChainError(f"{where} is not initialized (no price yet)")
+        _check_pool_reads(where, fee, spacing, sqrt_p, tick)
+        w_lo, w_hi = _word_range(tick, spacing, radius)
+        words = list(range(w_lo, w_hi + 1))
+        bitmaps = reader.calls([(address, "tickBitmap(int16)", (w,), ["uint256"]) for w in words])
+        found: list[int] = []
+        for w, bm in zip(words, bitmaps, strict=True):
+            if isinstance(bm, RpcCallError):
+                raise ChainError(f"{where}: tickBitmap({w}) failed: {bm}")
+            bits = bm[0]
+            while bits:
+                low = bits & -bits
+                found.append((256 * w + low.bit_length() - 1) * spacing)
+                bits ^= low
+                if len(found) > cap:
+                    lo, hi = tick_window(tick, spacing, radius)
+                    raise ChainError(
+                        f"{where} has more than max_ticks={cap} initialized ticks in "
+                        f"[{lo}, {hi}]: pass a smaller word_radius (now {radius}) or a larger "
+                        "max_ticks"
+                    )
+        found.sort()
+        infos = reader.calls([(address, "ticks(int24)", (t,), _TICKS) for t in found])
+        nets = []
+        for t, info in zip(found, infos, strict=True):
+            if isinstance(info, RpcCallError):
+                raise ChainError(f"{where}: ticks({t}) failed: {info}")
+            if not info[7]:
+                raise ChainError(
+                    f"{where}: tick {t} is set in tickBitmap but ticks({t}).initialized is false"
+                )
+            nets.append(info[1])
+        with _reply_checked(where):
+            return swap.PoolState(
+                sqrt_price_x96=sqrt_p,
+                tick=tick,
+                liquidity=liquidity,
+                fee_pips=fee,
+                tick_spacing=spacing,
+                ticks=tuple(found),
+                liquidity_net=tuple(nets),
+            )
+    finally:
+        reader.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# on-chain oracles: the pool's TWAP (observe) and a Chainlink-style aggregator (latestRoundData)
+# ---------------------------------------------------------------------------------------------
+class StaleOracleError(ChainError):
+    """An oracle reading failed a staleness or sanity check (as a lender's oracle would revert)."""
+
+
+@dataclass(frozen=True)
+class TwapReading:
+    """``OracleLibrary.consult(pool, window_seconds)`` read at ``block``.
+
+    ``mean_tick`` is the arithmetic mean tick, floored (``Δ // W`` with ``Δ`` the difference of
+    the two ``tickCumulatives``); ``harmonic_mean_liquidity`` as consult computes it (None where
+    consult would divide by zero); price = ``1.0001**mean_tick`` token1 per token0, raw units
+    (:meth:`price` reorients through a :class:`PoolSpec`).
+    """
+
+    pool: str
+    block: int
+    window_seconds: int
+    mean_tick: int
+    tick_cumulatives: tuple[int, int]
+    seconds_per_liquidity_cumulative_x128s: tuple[int, int]
+    harmonic_mean_liquidity: int | None
+
+    def price(self, spec: PoolSpec) -> float:
+        """The TWAP as a human price, quote per base, for the pool described by ``spec``."""
+        return float(spec.tick_to_price(self.mean_tick))
+
+
+def read_twap(
+    rpc: str | JsonRpcClient, pool: str, window_seconds: int, *, timeout_s: float = 10.0
+) -> TwapReading:
+    """The pool's TWAP over the last ``window_seconds``: ``observe([W, 0])`` then consult's math.
+
+    ``Δ = tickCumulatives[1] - tickCumulatives[0]`` (int56, wrapping as Solidity 0.7 does);
+    ``mean_tick = floor(Δ / W)`` (:func:`lpperp.oracle.consult_mean_tick`: Solidity truncates and
+    consult subtracts one for a negative remainder); ``harmonic_mean_liquidity = uint128(W (2^160 -
+    1) / (ΔsecondsPerLiquidityX128 << 32))``. Source: @uniswap/v3-periphery@1.4.4
+    ``contracts/libraries/OracleLibrary.sol`` lines 16-41 (read 2026-11-30).
+
+    Parameters
+    ----------
+    rpc : str or JsonRpcClient
+    pool : str
+        The pool address.
+    window_seconds : int
+        ``W`` in ``1 .. 2**32 - 1`` (uint32). The pool must hold observations that old: it reverts
+        ``'OLD'`` otherwise (raise its ``observationCardinalityNext``; history covered is about the
+        cardinality times the average time between writes).
+    timeout_s : float
+
+    Raises
+    ------
+    StaleOracleError
+        The pool's observations do not reach ``window_seconds`` back (``'OLD'``).
+    RpcUnreachableError, NotAUniswapV3PoolError, ChainError
+
+    Examples
+    --------
+    >>> read_twap("http://127.0.0.1:9", "0x" + "11" * 20, 1800, timeout_s=1.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lpperp._rpc.RpcUnreachableError: could not reach the RPC at http://127.0.0.1:9: ...
+    """
+    address = _address_arg("pool", pool)
+    w = integer("window_seconds", window_seconds, 1, 2**32 - 1)
+    reader = _Reader(rpc, None, timeout_s)
+    try:
+        (code,) = reader.start([address])
+        if not code:
+            raise NotAUniswapV3PoolError(f"there is no contract at {address}")
+        (obs,) = reader.calls([(address, "observe(uint32[])", ([w, 0],), ["int56[]", "uint160[]"])])
+        if isinstance(obs, RpcCallError):
+            if obs.reason == "OLD":
+                raise StaleOracleError(
+                    f"pool {address} holds no observation {w} s old ('OLD'): its history is "
+                    "shorter; call increaseObservationCardinalityNext or use a shorter window"
+                )
+            if obs.reason == "I":
+                raise ChainError(f"pool {address} is not initialized ('I')")
+            raise NotAUniswapV3PoolError(f"{address}: observe() failed: {obs}")
+        ticks_c, spl = obs
+        if len(ticks_c) != 2 or len(spl) != 2:
+            raise ChainError(
+                f"pool {address}: observe([{w}, 0]) returned {len(ticks_c)} and {len(spl)} values, "
+                "expected 2 and 2"
+            )
+        delta = (ticks_c[1] - ticks_c[0] + 2**55) % 2**56 - 2**55  # int56 arithmetic
+        mean = consult_mean_tick(0, delta, w)
+        if not MIN_TICK <= mean <= MAX_TICK:
+            raise ChainError(
+                f"pool {address}: observe([{w}, 0]) gives a mean tick {mean} outside "
+                f"[{MIN_TICK}, {MAX_TICK}] (tickCumulatives {ticks_c})"
+            )
+        d_spl = (spl[1] - spl[0]) % 2**160
+        harmonic = (w * (2**160 - 1)) // (d_spl << 32) % 2**128 if d_spl else None
+        return TwapReading(
+            pool=address,
+            block=reader.block or 0,
+            window_seconds=w,
+            mean_tick=mean,
+            tick_cumulatives=(ticks_c[0], ticks_c[1]),
+            seconds_per_liquidity_cumulative_x128s=(spl[0], spl[1]),
+            harmonic_mean_liquidity=harmonic,
+        )
+    finally:
+        reader.close()
+
+
+@dataclass(frozen=True)
+class ChainlinkRound:
+    """``latestRoundData()`` and ``decimals()`` of a Chainlink-style feed, read at ``block``.
+
+    ``answer`` is the human price (``answer_raw / 10**decimals``, correctly rounded);
+    ``updated_at``/``started_at`` and ``block_timestamp`` are unix seconds; ``age_seconds`` is
+    ``block_timestamp - updated_at``.
+    """
+
+    feed: str
+    block: int
+    block_timestamp: int
+    round_id: int
+    answer: float
+    answer_raw: int
+    decimals: int
+    started_at: int
+    updated_at: int
+    answered_in_round: int
+
+    @property
+    def age_seconds(self) -> int:
+        """Seconds since the answer was written, at the block read."""
+        return self.block_timestamp - self.updated_at
+
+
+def read_chainlink(
+    rpc: str | JsonRpcClient,
+    feed: str,
+    *,
+    max_age_seconds: int | None = None,
+    timeout_s: float = 10.0,
+) -> ChainlinkRound:
+    """The latest round of a Chainlink-style aggregator (or proxy): round id, price, update time.
+
+    ``latestRoundData() returns (uint80 roundId, int256 answer, uint256 startedAt, uint256
+    updatedAt, uint80 answeredInRound)`` and ``decimals() returns (uint8)`` (Chainlink docs,
+    smartcontractkit/documentation ``src/content/data-feeds/api-reference.mdx`` @ 0a20b89), at one
+    pinned block, with that block's timestamp.
+
+    With ``max_age_seconds`` the reading is checked as Revert Lend's ``V3Oracle`` does
+    (revert-finance/lend ``src/V3Oracle.sol`` @ 4f1e127): it fails when ``updatedAt +
+    max_age_seconds < block.timestamp`` or ``answer <= 0``; and, as Arcadia's ``ChainlinkOM``
+    (arcadia-finance/accounts-v2 @ d0b559c), when ``roundId == 0`` or ``updatedAt`` is in the
+    future.
+
+    Parameters
+    ----------
+    rpc : str or JsonRpcClient
+    feed : str
+        Aggregator or proxy address.
+    max_age_seconds : int, optional
+        Staleness limit (Revert's ``maxFeedAge``, e.g. 86,400 s on Arbitrum); None: no check.
+    timeout_s : float
+
+    Raises
+    ------
+    StaleOracleError
+        A check above failed (the message says which and by how much).
+    RpcUnreachableError, ChainError
+
+    Examples
+    --------
+    >>> read_chainlink("http://127.0.0.1:9", "0x" + "11" * 20, timeout_s=1.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lpperp._rpc.RpcUnreachableError: could not reach the RPC at http://127.0.0.1:9: ...
+    """
+    address = _address_arg("feed", feed)
+    max_age = None if max_age_seconds is None else integer("max_age_seconds", max_age_seconds, 0)
+    reader = _Reader(rpc, None, timeout_s)
+    try:
+        (code,) = reader.start([address])
+        if not code:
+            raise ChainError(f"there is no contract at {address}")
+        url = reader.client.url_redacted
+        blk = reader.client.call("eth_getBlockByNumber", [hex(reader.block or 0), False])
+        if not isinstance(blk, dict):
+            raise ChainError(
+                f"eth_getBlockByNumber({reader.block}) from {url} returned {show_value(blk)}, "
+                "expected a block object"
+            )
+        now = hex_quantity(
+            blk.get("timestamp"), f"block {reader.block} timestamp from {url}", max_bits=63
+        )
+        rd, dec = reader.calls(
+            [
+                (address, "latestRoundData()", (), ["uint80", "int256", "uint256", "uint256",
+                                                    "uint80"]),
+                (address, "decimals()", (), ["uint8"]),
+            ]
+        )  # fmt: skip
+        for name, r in (("latestRoundData", rd), ("decimals", dec)):
+            if isinstance(r, RpcCallError):
+                raise ChainError(f"{address} is not a Chainlink-style feed: {name}() failed: {r}")
+        round_id, answer, started, updated, answered_in = rd
+        (decimals,) = dec
+        if decimals > 77 or updated >= 2**63 or started >= 2**63:
+            raise ChainError(
+                f"feed {address} returned values no aggregator holds: decimals {decimals}, "
+                f"startedAt {show_value(started)}, updatedAt {show_value(updated)}"
+            )
+        out = ChainlinkRound(
+            feed=address,
+            block=reader.block or 0,
+            block_timestamp=now,
+            round_id=round_id,
+            answer=answer / 10**decimals if abs(answer) < 10**300 else float(answer > 0) * 1e300,
+            answer_raw=answer,
+            decimals=decimals,
+            started_at=started,
+            updated_at=updated,
+            answered_in_round=answered_in,
+        )
+        if max_age is not None:
+            why = []
+            if updated + max_age < now:
+                why.append(
+                    f"updatedAt {updated} + max_age_seconds {max_age} < block.timestamp {now} "
+                    f"(the answer is {now - updated} s old)"
+                )
+            if answer <= 0:
+                why.append(f"answer {show_value(answer)} <= 0")
+            if round_id == 0:
+                why.append("roundId is 0")
+            if updated > now:
+                why.append(f"updatedAt {updated} is after block.timestamp {now}")
+            if why:
+                raise StaleOracleError(f"feed {address} at block {out.block}: {'; '.join(why)}")
+        return out
     finally:
         reader.close()
 

@@ -58,6 +58,8 @@ ARTIFACTS = {
     "quoter": "@uniswap/v3-periphery/artifacts/contracts/lens/QuoterV2.sol/QuoterV2.json",
     "weth9": "canonical-weth/build/contracts/WETH9.json",
     "erc20": "@openzeppelin/contracts/build/contracts/ERC20PresetMinterPauser.json",
+    # 0x sol-compiler artifact: init code at compilerOutput.evm.bytecode.object (notes/oracles.md §5)
+    "mock_v3_aggregator": "@chainlink/contracts/abi/v0.7/MockV3Aggregator.json",
 }
 ZERO = "0x" + "00" * 20
 MAX_UINT = 2**256 - 1
@@ -164,7 +166,9 @@ class Evm:
         return rcpt
 
     def deploy(self, name: str, types: list[str] = (), args: list[Any] = ()) -> str:
-        code = bytes.fromhex(_artifact(name)["bytecode"].removeprefix("0x"))
+        art = _artifact(name)
+        init = art["bytecode"] if "bytecode" in art else art["compilerOutput"]["evm"]["bytecode"]
+        code = bytes.fromhex((init if isinstance(init, str) else init["object"]).removeprefix("0x"))
         rcpt = self.send(None, code + encode(list(types), list(args)))
         return to_checksum_address(rcpt["contractAddress"])
 
@@ -174,6 +178,20 @@ class Evm:
         raw = self.rpc.eth_call(to, encode_call(signature, *args), block, sender or self.sender)
         res = decode(out, raw)
         return res[0] if len(out) == 1 else res
+
+    def block_timestamp(self, block: str | int = "latest") -> int:
+        tag = hex(block) if isinstance(block, int) else block
+        return int(self.rpc.call("eth_getBlockByNumber", [tag, False])["timestamp"], 16)
+
+    def at(self, timestamp: int) -> None:
+        """The next block (the next transaction, with automine) gets ``timestamp``."""
+        self.rpc.call("evm_setNextBlockTimestamp", [timestamp])
+
+    def mine(self, timestamp: int | None = None) -> None:
+        """Mine an empty block (at ``timestamp`` if given)."""
+        if timestamp is not None:
+            self.at(timestamp)
+        self.rpc.call("evm_mine", [])
 
     def snapshot(self) -> str:
         return self.rpc.call("evm_snapshot", [])

@@ -13,9 +13,12 @@ from lpperp.chain import (
     WrongChainError,
     read_pool,
     read_position,
+    read_ticks,
+    tick_window,
 )
 from lpperp.liquidity import get_liquidity_for_amounts
-from lpperp.units import get_sqrt_ratio_at_tick
+from lpperp.swap import swap_exact
+from lpperp.units import MAX_SQRT_RATIO, MIN_SQRT_RATIO, get_sqrt_ratio_at_tick
 
 pytestmark = pytest.mark.evm
 U128_MAX = 2**128 - 1
@@ -205,3 +208,70 @@ def test_load_position_from_a_local_node(snapshot):
     assert load_position(None, ids[0], chain=chain, local_url=evm.url).tick_upper == t + 60
     with pytest.warns(UserWarning, match="chain id 31337"):  # a node, but not Arbitrum
         assert load_position(None, local_url=evm.url).pool.chain.startswith("example")
+
+
+# ---------------------------------------------------------------------------------------------
+# read_ticks: the initialized ticks of the real pool, and a swap computed on them
+# ---------------------------------------------------------------------------------------------
+def _exact_in_swap(evm, pool, zero_for_one: bool, amount_in: int, trader) -> int:
+    """Swap through the router (no price limit: the router uses MIN+1 / MAX-1); amount out."""
+    tin, tout = (pool.token0, pool.token1) if zero_for_one else (pool.token1, pool.token0)
+    data = encode_call(evm.SWAP_SIG, (tin.address, tout.address, pool.fee, trader, evm.DEADLINE,
+                                      amount_in, 0, 0))  # fmt: skip
+    (out,) = decode(["uint256"], evm.rpc.eth_call(evm.addr["router"], data, "latest", trader))
+    evm.send(evm.addr["router"], data, sender=trader)
+    return out
+
+
+@pytest.mark.parametrize("sym", ["USDC", "USDT"])  # token order both ways
+def test_read_ticks_matches_the_pool_and_its_swaps(snapshot, wei_cases, sym):
+    evm = snapshot
+    pool = evm.pools[f"{sym}-3000"]
+    lp_owner, trader = evm.accounts[1], evm.accounts[2]
+    t = evm.call(pool.address, "slot0()", out=["uint160", "int24"])[1]
+    t -= t % 60
+    ranges = [(t - 600, t + 600), (t - 1800, t + 1200), (t - 3000, t - 600), (t + 600, t + 2400),
+              (t - 120, t + 60), (t - 1800, t + 600)]  # fmt: skip
+    expected: dict[int, int] = {}
+    for k, (lo, hi) in enumerate(ranges):
+        d = _weth_amount(pool, 2.0 + k, 6_000.0 * (k + 1))
+        _, liq, _, _ = _mint(evm, pool, lo, hi, *d, lp_owner)
+        expected[lo] = expected.get(lo, 0) + liq
+        expected[hi] = expected.get(hi, 0) - liq
+    want = {k: v for k, v in sorted(expected.items())}
+    state = read_ticks(evm.url, pool.address, word_radius=2)
+    assert state.ticks == tuple(want) and state.liquidity_net == tuple(want.values())
+    assert state.liquidity == evm.call(pool.address, "liquidity()", out=["uint128"])
+    # the active liquidity is the sum of liquidityNet over the initialized ticks at or below
+    assert sum(
+        n for x, n in zip(state.ticks, state.liquidity_net, strict=True) if x <= state.tick
+    ) == (state.liquidity)
+    assert (state.fee_pips, state.tick_spacing) == (3000, 60)
+    lo, hi = tick_window(state.tick, 60, 2)
+    assert lo <= min(state.ticks) and max(state.ticks) <= hi
+    # a swap computed on the read state equals the pool's, to the wei, both ways, crossing ticks
+    weth_is_0 = pool.token0.symbol == "WETH"
+    crossed = 0
+    for zero_for_one, amount_in in ((weth_is_0, 12 * 10**18), (not weth_is_0, 70_000 * 10**6),
+                                    (weth_is_0, 3 * 10**18)):  # fmt: skip
+        state = read_ticks(evm.url, pool.address, word_radius=1)
+        limit = MIN_SQRT_RATIO + 1 if zero_for_one else MAX_SQRT_RATIO - 1
+        predicted = swap_exact(state, zero_for_one, amount_in, limit)
+        out = _exact_in_swap(evm, pool, zero_for_one, amount_in, trader)
+        sqrt_after, tick_after = evm.call(pool.address, "slot0()", out=["uint160", "int24"])
+        paid_in, paid_out = (predicted.amount0, predicted.amount1)[:: 1 if zero_for_one else -1]
+        assert (paid_in, -paid_out) == (amount_in, out)
+        assert (predicted.sqrt_price_x96, predicted.tick) == (sqrt_after, tick_after)
+        assert predicted.liquidity == evm.call(pool.address, "liquidity()", out=["uint128"])
+        crossed += predicted.ticks_crossed
+        wei_cases[
+            "fixed: read_ticks state -> swap_exact == pool swap (amounts, price, tick, L)"
+        ] += 1
+    assert crossed >= 3, "the swaps should cross initialized ticks"
+    # bounded: a tiny cap is a clear error, not a long read
+    with pytest.raises(ChainError, match="more than max_ticks=2 initialized ticks"):
+        read_ticks(evm.url, pool.address, max_ticks=2)
+    with pytest.raises(ChainError, match="not initialized"):
+        read_ticks(evm.url, evm.pools[f"{sym}-100"].address)
+    with pytest.raises(NotAUniswapV3PoolError, match="not a Uniswap v3 pool"):
+        read_ticks(evm.url, evm.tokens["WETH"].address)
