@@ -21,6 +21,10 @@ Conventions
 - Validation: a missing value (``null``, empty, ``NaN``) raises a ``ValueError`` naming the line
   unless ``missing="drop"``; prices must be > 0; times strictly increasing; no gap longer than
   ``max_gap`` times the median spacing.
+- Funding-rate files (:func:`load_funding_rates`) have the same layouts with a rate column
+  (``fundingRate``, ``funding_rate``, ``rate``, ...) holding the rate *per funding interval* as the
+  venues publish it (Hyperliquid ``fundingHistory``: per hour; Binance ``fundingRate``: per 8 h);
+  rates may be negative.
 - Volatility is annualised, of log prices: ``periods_per_year`` observations a year (365 for daily
   crypto prices, 252 for exchange-traded assets, 8760 for hourly).
 """
@@ -36,15 +40,17 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lpperp._validate import LpperpError, one_of, positive
+from lpperp._validate import LpperpError, finite, one_of, positive
 from lpperp.collateral import RISKMETRICS_LAMBDA
 from lpperp.collateral import ewma_volatility as _ewma
 
 __all__ = [
     "RISKMETRICS_LAMBDA",
     "SECONDS_PER_YEAR",
+    "FundingSeries",
     "PriceSeries",
     "ewma_volatility",
+    "load_funding_rates",
     "load_prices",
     "sample_prices",
 ]
@@ -54,6 +60,7 @@ SECONDS_PER_YEAR = 365.0 * 86400.0
 
 _TIME_NAMES = ("date", "timestamp", "time", "datetime", "open_time", "opentime", "snapped_at",
                "unix", "ts", "t")
+_RATE_NAMES = ("fundingrate", "funding_rate", "funding rate", "rate", "funding", "lastfundingrate")
 _PRICE_NAMES = ("close", "price", "adj close", "adj_close", "last", "value", "mark", "c")
 _WARMUP = 20  # returns averaged to seed the EWMA recursion (as lpperp.collateral)
 _MISSING = {"", "null", "nan", "none", "na", "n/a", "-"}
@@ -214,6 +221,23 @@ def load_prices(
     lpperp._validate.LpperpError: eth.csv line 3: price is missing ('null'); pass missing='drop' ...
     """
     path = Path(path)
+    secs, p = _read_series(path, time_column, price_column, "price_column", _PRICE_NAMES,
+                           "price", True, missing, max_gap)
+    return PriceSeries(secs.astype("datetime64[s]"), p, name if name is not None else path.stem)
+
+
+def _read_series(
+    path: Path,
+    time_column: str | None,
+    value_column: str | None,
+    value_arg: str,
+    value_names: tuple[str, ...],
+    what: str,
+    positive_only: bool,
+    missing: str,
+    max_gap: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(epoch seconds, values)`` of a validated CSV series (see :func:`load_prices`)."""
     one_of("missing", missing, ("raise", "drop"))
     gap = positive("max_gap", max_gap, scalar=True)
     if not path.is_file():
@@ -221,7 +245,7 @@ def load_prices(
     with path.open(newline="", encoding="utf-8-sig") as fh:
         rows = [r for r in csv.reader(fh) if r and any(c.strip() for c in r)]
     if len(rows) < 2:
-        raise LpperpError(f"{path.name}: needs at least 2 rows of prices, found {len(rows)} rows")
+        raise LpperpError(f"{path.name}: needs at least 2 rows of {what}s, found {len(rows)} rows")
     first = rows[0]
     try:
         float(first[0])
@@ -229,12 +253,13 @@ def load_prices(
     except ValueError:
         headerless = False
     if headerless:
-        if time_column is not None or price_column is not None:
-            raise LpperpError(f"{path.name} has no header: time_column/price_column cannot apply")
-        ti, pi, start, data = 0, (4 if len(first) >= 5 else 1), 1, rows
+        if time_column is not None or value_column is not None:
+            raise LpperpError(f"{path.name} has no header: time_column/{value_arg} cannot apply")
+        kline = positive_only and len(first) >= 5  # Binance klines: close is column 4
+        ti, pi, start, data = 0, (4 if kline else 1), 1, rows
     else:
         ti = _pick(first, _TIME_NAMES, "time_column", time_column)
-        pi = _pick(first, _PRICE_NAMES, "price_column", price_column)
+        pi = _pick(first, value_names, value_arg, value_column)
         start, data = 2, rows[1:]
     times: list[float | _dt.datetime] = []
     prices: list[float] = []
@@ -248,15 +273,15 @@ def load_prices(
         if cell.lower() in _MISSING:
             if missing == "drop":
                 continue
-            raise LpperpError(f"{path.name} line {line}: price is missing ({cell!r}); "
+            raise LpperpError(f"{path.name} line {line}: {what} is missing ({cell!r}); "
                               "pass missing='drop' to skip such rows")
         try:
             price = float(cell)
         except ValueError:
-            raise LpperpError(f"{path.name} line {line}: price {cell!r} is not a number") from None
-        if not (math.isfinite(price) and price > 0):
-            raise LpperpError(f"{path.name} line {line}: price must be a finite number > 0, "
-                              f"got {cell!r}")
+            raise LpperpError(f"{path.name} line {line}: {what} {cell!r} is not a number") from None
+        if not math.isfinite(price) or (positive_only and price <= 0):
+            need = "a finite number > 0" if positive_only else "a finite number"
+            raise LpperpError(f"{path.name} line {line}: {what} must be {need}, got {cell!r}")
         try:
             times.append(_parse_time(row[ti]))
         except ValueError:
@@ -265,7 +290,7 @@ def load_prices(
         prices.append(price)
         lines.append(line)
     if len(prices) < 2:
-        raise LpperpError(f"{path.name}: fewer than 2 usable prices")
+        raise LpperpError(f"{path.name}: fewer than 2 usable {what}s")
     secs = _to_epoch_seconds(times)
     p = np.asarray(prices)
     ln = np.asarray(lines)
@@ -274,9 +299,9 @@ def load_prices(
         secs, p, ln, step = secs[::-1], p[::-1], ln[::-1], -step[::-1]
     if (step <= 0).any():
         i = int(np.argmax(step <= 0)) + 1
-        what = "duplicate" if step[i - 1] == 0 else "out of order"
+        how = "duplicate" if step[i - 1] == 0 else "out of order"
         raise LpperpError(f"{path.name} line {ln[i]}: time "
-                          f"{np.datetime64(int(secs[i]), 's')} is {what} after line {ln[i - 1]}")
+                          f"{np.datetime64(int(secs[i]), 's')} is {how} after line {ln[i - 1]}")
     med = float(np.median(step))
     if np.isfinite(gap) and (step > gap * med).any():
         i = int(np.argmax(step > gap * med)) + 1
@@ -285,8 +310,104 @@ def load_prices(
             f"line {ln[i - 1]} ({np.datetime64(int(secs[i - 1]), 's')} -> "
             f"{np.datetime64(int(secs[i]), 's')}), more than max_gap={gap:g}"
         )
-    return PriceSeries(secs.astype("datetime64[s]"), p, name if name is not None else path.stem)
+    return secs, p
 
+
+
+@dataclass(frozen=True, eq=False)
+class FundingSeries:
+    """A validated funding-rate series: ``times`` (datetime64[s], UTC) and ``rate_per_year``
+    (signed: positive, longs pay shorts), with the venue's payment ``interval_hours``.
+
+    >>> f = FundingSeries(np.array(["2024-01-01T00", "2024-01-01T01"], dtype="datetime64[s]"),
+    ...                   np.array([0.0000125, -0.00001]) * 8760, 1.0)
+    >>> round(f.mean_rate_per_year, 4), f.rate_per_interval.round(7).tolist()
+    (0.0109, [1.25e-05, -1e-05])
+    """
+
+    times: np.ndarray
+    rate_per_year: np.ndarray
+    interval_hours: float
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        t = np.asarray(self.times).astype("datetime64[s]")
+        r = np.asarray(finite("rate_per_year", self.rate_per_year), dtype=float)
+        if r.ndim != 1 or t.shape != r.shape or r.size < 2:
+            raise LpperpError(
+                f"times and rate_per_year must be 1-d of the same length >= 2, got shapes "
+                f"{t.shape} and {r.shape}"
+            )
+        if (np.diff(t).astype(np.int64) <= 0).any():
+            raise LpperpError("times must be strictly increasing")
+        t, r = t.copy(), r.copy()
+        t.flags.writeable = False
+        r.flags.writeable = False
+        object.__setattr__(self, "times", t)
+        object.__setattr__(self, "rate_per_year", r)
+        object.__setattr__(
+            self, "interval_hours", positive("interval_hours", self.interval_hours, scalar=True)
+        )
+
+    def __len__(self) -> int:
+        return int(self.rate_per_year.size)
+
+    @property
+    def rate_per_interval(self) -> np.ndarray:
+        """The rates as published: per payment interval (``rate_per_year * interval / 8760 h``)."""
+        return self.rate_per_year * self.interval_hours / 8760.0
+
+    @property
+    def mean_rate_per_year(self) -> float:
+        """Average rate over the series, per year."""
+        return float(self.rate_per_year.mean())
+
+
+def load_funding_rates(
+    path: str | Path,
+    *,
+    time_column: str | None = None,
+    rate_column: str | None = None,
+    interval_hours: float | None = None,
+    missing: Literal["raise", "drop"] = "raise",
+    max_gap: float = 3.0,
+    name: str | None = None,
+) -> FundingSeries:
+    """Read a CSV of funding rates into a validated :class:`FundingSeries` (as :func:`load_prices`).
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV with a time column (any layout of the module docstring) and a rate column.
+    time_column, rate_column : str, optional
+        Header names to use instead of the recognised ones (case-insensitive).
+    interval_hours : float, optional
+        The interval each published rate is for (Hyperliquid 1, Binance and dYdX v3 8); default:
+        the shortest spacing of the times, to the minute. ``rate_per_year = rate * 8760 /
+        interval_hours``.
+    missing, max_gap, name
+        As :func:`load_prices`.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp(); f = os.path.join(d, "eth_funding.csv")
+    >>> _ = open(f, "w").write("time,coin,fundingRate,premium\\n"
+    ...     "1704067200000,ETH,0.0000125,0.0\\n1704070800000,ETH,-0.00002,-0.0003\\n")
+    >>> s = load_funding_rates(f)
+    >>> s.interval_hours, s.rate_per_year.round(4).tolist(), s.name
+    (1.0, [0.1095, -0.1752], 'eth_funding')
+    """
+    path = Path(path)
+    secs, r = _read_series(path, time_column, rate_column, "rate_column", _RATE_NAMES,
+                           "rate", False, missing, max_gap)
+    if interval_hours is None:
+        # the shortest spacing, to the minute: dropped rows and timestamp jitter cannot change it
+        interval = max(round(float(np.diff(secs).min()) / 60.0), 1) / 60.0
+    else:
+        interval = positive("interval_hours", interval_hours, scalar=True)
+    return FundingSeries(secs.astype("datetime64[s]"), r * 8760.0 / interval, interval,
+                         name if name is not None else path.stem)
 
 def sample_prices() -> PriceSeries:
     """The bundled **synthetic** ETH/USD-like daily series (see ``lpperp/data/README.md``).

@@ -1,4 +1,5 @@
-"""Price processes for Monte Carlo: GBM, Merton jump-diffusion, block bootstrap of a series.
+"""Price and funding processes for Monte Carlo: GBM, Merton jump-diffusion, block bootstrap of a
+series; constant and mean-reverting (Ornstein-Uhlenbeck) funding rates.
 
 Conventions
 -----------
@@ -11,6 +12,9 @@ Conventions
   one row of the block per step). Hence the numbers depend only on ``(seed, n_paths, n_steps)``: the
   same seed gives the same paths whatever ``chunk_paths`` or ``chunk_steps`` (memory knobs), in
   process or on a cluster.
+- Funding processes (:class:`ConstantFunding`, :class:`OUFunding`) are stepped along the price
+  paths by the simulator (``start`` / ``step``, arrays over paths); rates are per year, signed as
+  the venues sign them (positive: longs pay shorts), paid every ``interval_hours``.
 - Arrays of paths are **time-major** ``(n_steps + 1, n_paths)`` when chunks are iterated (the natural
   layout for stepping through time) and path-major ``(n_paths, n_steps + 1)`` from
   :func:`sample_paths` (the natural layout for plotting one path).
@@ -28,14 +32,21 @@ import numpy as np
 from lpperp._validate import LpperpError, finite, integer, nonnegative, positive
 
 __all__ = [
+    "FUNDING_CAP_PER_HOUR_HYPERLIQUID",
     "GBM",
+    "HOURS_PER_YEAR",
     "PATH_BLOCK",
     "BlockBootstrap",
+    "ConstantFunding",
+    "FundingProcess",
     "MertonJumpDiffusion",
+    "OUFunding",
     "PriceProcess",
+    "as_funding",
     "iter_increments",
     "iter_paths",
     "root_seed",
+    "sample_funding",
     "sample_paths",
 ]
 
@@ -436,3 +447,244 @@ def sample_paths(
     for a, b, p in iter_paths(process, p0, tau, ns, npaths, seed, chunk_paths=chunk_paths):
         out[a:b] = p.T
     return out
+
+
+# ------------------------------------------------------------------------------------------------
+# funding rates
+# ------------------------------------------------------------------------------------------------
+#: Hours in a 365-day year: ``rate_per_year = rate_per_hour * HOURS_PER_YEAR``.
+HOURS_PER_YEAR = 8760.0
+#: Hyperliquid caps the funding rate at 4 % per hour, and pays funding every hour (one eighth of
+#: the 8-hour rate each hour). Source: https://hyperliquid.gitbook.io/hyperliquid-docs/trading/funding
+#: (read 2026-11-30 through the search tool's mirrors of that page: "Funding is capped at 4% per
+#: hour"; "funding is paid every hour at one eighth of the computed rate").
+FUNDING_CAP_PER_HOUR_HYPERLIQUID = 0.04
+
+
+class FundingProcess(Protocol):
+    """What the simulator needs from a funding process (rates per year, positive: longs pay).
+
+    ``start(n_paths)`` returns the state at entry; ``step(state, dt_years, z_return, z_own)``
+    returns ``(state, rate_per_year)`` for the step just elapsed, where ``z_return`` is the step's
+    standardised log price return and ``z_own`` an independent standard normal (arrays over
+    paths). ``stochastic`` says whether ``step`` uses the noise (the simulator only draws it then);
+    ``interval_hours`` is how often the venue pays.
+    """
+
+    interval_hours: float
+
+    @property
+    def stochastic(self) -> bool: ...
+
+    def start(self, n_paths: int) -> Any: ...
+
+    def step(self, state: Any, dt_years: float, z_return: Any, z_own: Any) -> tuple[Any, Any]: ...
+
+
+def _interval(interval_hours: Any) -> float:
+    return positive("interval_hours", interval_hours, scalar=True)
+
+
+@dataclass(frozen=True)
+class ConstantFunding:
+    """A constant funding rate, ``rate_per_year`` (positive: longs pay shorts), paid every
+    ``interval_hours`` (Hyperliquid: 1 h).
+
+    >>> f = ConstantFunding(0.10)
+    >>> f.step(f.start(3), 1 / 365, None, None)[1], f.stochastic
+    (0.1, False)
+    """
+
+    rate_per_year: float
+    interval_hours: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "rate_per_year", finite("rate_per_year", self.rate_per_year, scalar=True)
+        )
+        object.__setattr__(self, "interval_hours", _interval(self.interval_hours))
+
+    @property
+    def stochastic(self) -> bool:
+        return False
+
+    def start(self, n_paths: int) -> None:
+        return None
+
+    def step(self, state: Any, dt_years: float, z_return: Any, z_own: Any) -> tuple[Any, float]:
+        return None, self.rate_per_year
+
+
+@dataclass(frozen=True)
+class OUFunding:
+    """A mean-reverting (Ornstein-Uhlenbeck) funding rate, capped per hour, optionally correlated
+    with price returns.
+
+    ``dx = kappa (mean - x) dt + sigma dW`` with ``dW = rho dB + sqrt(1 - rho^2) dW'``, ``dB`` the
+    price's standardised return; stepped exactly:
+    ``x' = mean + (x - mean) e^{-kappa dt} + sigma sqrt((1 - e^{-2 kappa dt}) / (2 kappa)) eps``
+    (``sigma sqrt(dt) eps`` for ``kappa = 0``). The rate paid is ``x`` clipped to
+    ``+-cap_per_hour * 8760`` per year (Hyperliquid: 4 %/h, :data:`FUNDING_CAP_PER_HOUR_HYPERLIQUID`);
+    the state itself is not clipped. Stationary law: ``N(mean, sigma^2 / (2 kappa))``.
+
+    Parameters
+    ----------
+    mean_rate_per_year : float
+        Long-run level (per year; Hyperliquid's interest component alone is 0.01 % per 8 h, 10.95 %
+        a year).
+    kappa_per_year : float
+        Speed of mean reversion, per year (half-life ``ln 2 / kappa`` years).
+    sigma_per_year : float
+        Volatility of the annualised rate, per sqrt(year).
+    correlation : float
+        Correlation with the price's standardised return, in [-1, 1] (positive: the rate rises
+        when the price rallies, longs crowd in).
+    cap_per_hour : float
+        Largest absolute rate per hour (fraction).
+    interval_hours : float
+        Payment interval (Hyperliquid: 1 h).
+    initial_rate_per_year : float, optional
+        Rate at entry (default the mean).
+
+    >>> f = OUFunding(0.1, kappa_per_year=50.0, sigma_per_year=1.0)
+    >>> r = sample_funding(f, 365 / 365, 365, 20_000, seed=1)
+    >>> round(float(r.mean()), 2), round(float(r[:, -1].std()), 2), round(f.stationary_sd, 2)
+    (0.1, 0.1, 0.1)
+    """
+
+    mean_rate_per_year: float
+    kappa_per_year: float
+    sigma_per_year: float
+    correlation: float = 0.0
+    cap_per_hour: float = FUNDING_CAP_PER_HOUR_HYPERLIQUID
+    interval_hours: float = 1.0
+    initial_rate_per_year: float | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self,
+            "mean_rate_per_year",
+            finite("mean_rate_per_year", self.mean_rate_per_year, scalar=True),
+        )
+        for name in ("kappa_per_year", "sigma_per_year"):
+            object.__setattr__(self, name, nonnegative(name, getattr(self, name), scalar=True))
+        rho = finite("correlation", self.correlation, scalar=True)
+        if not -1.0 <= rho <= 1.0:
+            raise LpperpError(f"correlation must be in [-1, 1], got {rho}")
+        object.__setattr__(self, "correlation", rho)
+        object.__setattr__(
+            self, "cap_per_hour", positive("cap_per_hour", self.cap_per_hour, scalar=True)
+        )
+        object.__setattr__(self, "interval_hours", _interval(self.interval_hours))
+        if self.initial_rate_per_year is not None:
+            object.__setattr__(
+                self,
+                "initial_rate_per_year",
+                finite("initial_rate_per_year", self.initial_rate_per_year, scalar=True),
+            )
+
+    @property
+    def stochastic(self) -> bool:
+        return self.sigma_per_year > 0.0
+
+    @property
+    def cap_per_year(self) -> float:
+        """``cap_per_hour * 8760``: the largest rate paid, per year."""
+        return self.cap_per_hour * HOURS_PER_YEAR
+
+    @property
+    def stationary_sd(self) -> float:
+        """``sigma / sqrt(2 kappa)`` (``inf`` without mean reversion), per year."""
+        if self.kappa_per_year == 0.0:
+            return math.inf
+        return self.sigma_per_year / math.sqrt(2.0 * self.kappa_per_year)
+
+    def start(self, n_paths: int) -> np.ndarray:
+        x0 = self.mean_rate_per_year if self.initial_rate_per_year is None else (
+            self.initial_rate_per_year
+        )
+        return np.full(n_paths, x0)
+
+    def step(
+        self, state: np.ndarray, dt_years: float, z_return: Any, z_own: Any
+    ) -> tuple[np.ndarray, np.ndarray]:
+        k, m = self.kappa_per_year, self.mean_rate_per_year
+        a = math.exp(-k * dt_years)
+        sd = (
+            self.sigma_per_year * math.sqrt(-math.expm1(-2.0 * k * dt_years) / (2.0 * k))
+            if k > 0
+            else self.sigma_per_year * math.sqrt(dt_years)
+        )
+        state -= m
+        state *= a
+        state += m
+        if sd > 0.0:
+            rho = self.correlation
+            if rho != 0.0:
+                state += (sd * rho) * z_return
+            if rho * rho < 1.0:
+                state += (sd * math.sqrt(1.0 - rho * rho)) * z_own
+        cap = self.cap_per_year
+        return state, np.clip(state, -cap, cap)
+
+
+def as_funding(funding: Any) -> Any:
+    """A funding process from a process or a plain number (a constant rate per year).
+
+    >>> as_funding(0.1)
+    ConstantFunding(rate_per_year=0.1, interval_hours=1.0)
+    >>> as_funding("10%")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lpperp._validate.LpperpError: funding must be a rate per year (a number) or a funding process ...
+    """
+    if all(hasattr(funding, a) for a in ("start", "step", "interval_hours", "stochastic")):
+        return funding
+    if isinstance(funding, (int, float, np.floating, np.integer)) and not isinstance(
+        funding, (bool, np.bool_)
+    ):
+        return ConstantFunding(float(funding))
+    raise LpperpError(
+        "funding must be a rate per year (a number) or a funding process (ConstantFunding, "
+        f"OUFunding), got {type(funding).__name__} {funding!r}"
+    )
+
+
+def sample_funding(
+    funding: Any,
+    tau_years: float,
+    n_steps: int,
+    n_paths: int,
+    seed: int | np.random.Generator | np.random.SeedSequence | None = None,
+    *,
+    log_returns: np.ndarray | None = None,
+) -> np.ndarray:
+    """Funding-rate paths (per year), path-major ``(n_paths, n_steps)``: the rate of each step.
+
+    ``log_returns`` (time-major ``(n_steps, n_paths)``) are the price returns the rate correlates
+    with, standardised here by their own sample standard deviation; without them the price part of
+    the noise is an independent normal.
+
+    >>> sample_funding(ConstantFunding(0.05), 1.0, 3, 2).tolist()
+    [[0.05, 0.05, 0.05], [0.05, 0.05, 0.05]]
+    """
+    f = as_funding(funding)
+    _, tau, ns, npaths = _check_grid(1.0, tau_years, n_steps, n_paths)
+    dt = tau / ns
+    rng = np.random.Generator(np.random.PCG64(root_seed(seed)))
+    if log_returns is not None:
+        r = np.asarray(finite("log_returns", log_returns), dtype=float)
+        if r.shape != (ns, npaths):
+            raise LpperpError(f"log_returns must have shape {(ns, npaths)}, got {r.shape}")
+        sd = float(r.std())
+        zr = r / sd if sd > 0 else np.zeros_like(r)
+    else:
+        zr = None
+    out = np.empty((ns, npaths))
+    state = f.start(npaths)
+    for t in range(ns):
+        z_own = rng.standard_normal(npaths) if f.stochastic else None
+        z_ret = (zr[t] if zr is not None else rng.standard_normal(npaths)) if f.stochastic else None
+        state, rate = f.step(state, dt, z_ret, z_own)
+        out[t] = rate
+    return out.T.copy()

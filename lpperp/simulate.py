@@ -73,7 +73,9 @@ from lpperp.position import LPPosition
 from lpperp.prices import SECONDS_PER_YEAR
 from lpperp.processes import (
     PATH_BLOCK,
+    ConstantFunding,
     PriceProcess,
+    as_funding,
     cumsum_time,
     iter_increments,
     n_chunks,
@@ -83,6 +85,7 @@ from lpperp.processes import (
 from lpperp.risk import wilson_interval
 
 __all__ = [
+    "HYPERLIQUID_TAKER_FEE_FRACTION",
     "SECONDS_PER_YEAR",
     "PathResults",
     "Policy",
@@ -95,6 +98,11 @@ __all__ = [
     "run_on_paths",
     "simulate",
 ]
+
+#: Hyperliquid's perp taker fee at the base (lowest-volume) tier, 0.045 % of notional. Source:
+#: https://hyperliquid.gitbook.io/hyperliquid-docs/trading/fees (read 2026-11-30 through the
+#: search tool's mirrors of the fee table: "Default / Tier 0 ... taker 0.045%").
+HYPERLIQUID_TAKER_FEE_FRACTION = 0.00045
 
 Kind = Literal["lp", "stable", "lp_plus_cash"]
 Mode = Literal["isolated", "cross"]
@@ -120,9 +128,25 @@ class Policy:
         Blocks an action waits to land (the chain's ``block_time_s`` each).
     latency_s : float
         Keeper or user latency before sending, seconds (a bot: seconds; a person: hours).
+    hedge : bool
+        Delta-hedge the LP with the perp: the perp is sized to ``-hedge_ratio * (LP delta)`` at
+        entry (the scenario's ``leverage`` and ``side`` are then not used) and re-sized to it when
+        it drifts out of the band, after the reaction delay, paying the scenario's
+        ``perp_fee_fraction`` on each trade's notional (and the chain's gas for an on-chain perp).
+        The LP's delta is its base amount, ``L (1/sqrt(P) - 1/sqrt(pb))`` in range (base units).
+    hedge_ratio : float
+        Fraction of the LP's delta hedged (1: delta-neutral).
+    hedge_band : float
+        Re-hedge when ``|q - target| > hedge_band * |target|`` (a fraction of the target; 0: at
+        every step the price moved).
+    hedge_interval_years : float
+        At most one re-hedge per this interval (a time grid: ``hedge_band=0`` with a one-day
+        interval re-hedges daily).
 
     >>> Policy.none().recentre, Policy(recentre=True).reaction_delay_s(12.0)
     (False, 72.0)
+    >>> Policy(hedge=True, hedge_band=0.1).hedge_ratio
+    1.0
     """
 
     recentre: bool = False
@@ -133,11 +157,22 @@ class Policy:
     top_up_target: float = 3.0
     blocks: int = 1
     latency_s: float = 60.0
+    hedge: bool = False
+    hedge_ratio: float = 1.0
+    hedge_band: float = 0.1
+    hedge_interval_years: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("recentre_health", "min_interval_years", "latency_s"):
+        for name in (
+            "recentre_health",
+            "min_interval_years",
+            "latency_s",
+            "hedge_ratio",
+            "hedge_band",
+            "hedge_interval_years",
+        ):
             object.__setattr__(self, name, float(nonnegative(name, getattr(self, name))))
-        for name in ("recentre", "top_up"):  # "no" or None would silently read as a choice
+        for name in ("recentre", "top_up", "hedge"):  # "no" or None would read as a choice
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise LpperpError(f"{name} must be True or False, got {getattr(self, name)!r}")
             object.__setattr__(self, name, bool(getattr(self, name)))
@@ -187,6 +222,9 @@ class Scenario:
     fee_apr: float = EXAMPLE_FEE_APR
     fee_reference_width_pct: float | None = 20.0
     funding_rate_per_year: float = 0.10
+    funding: Any = None
+    perp_fee_fraction: float = 0.0
+    perp_on_chain: bool = False
     cash_apr: float = 0.0
     cash_margin_fraction: float = 0.3
     chain: Chain | None = None
@@ -201,7 +239,7 @@ class Scenario:
         one_of("mode", self.mode, ("isolated", "cross"))
         for name in ("price", "deposit"):
             object.__setattr__(self, name, float(positive(name, getattr(self, name))))
-        for name in ("wallet_cash", "leverage", "cash_apr", "swap_fee_fraction"):
+        for name in ("wallet_cash", "leverage", "cash_apr", "swap_fee_fraction", "perp_fee_fraction"):
             object.__setattr__(self, name, float(nonnegative(name, getattr(self, name))))
         w = positive("width_pct", self.width_pct, scalar=True)
         if w >= 100:
@@ -243,10 +281,37 @@ class Scenario:
             )
         if not isinstance(self.policy, Policy):
             raise LpperpError(f"policy must be a Policy, got {type(self.policy).__name__}")
+        if self.funding is not None:
+            object.__setattr__(self, "funding", as_funding(self.funding))
+        if not isinstance(self.perp_on_chain, (bool, np.bool_)):
+            raise LpperpError(f"perp_on_chain must be True or False, got {self.perp_on_chain!r}")
+        if self.policy.hedge and self.kind == "stable":
+            raise LpperpError(
+                "policy.hedge needs an LP to hedge: kind='stable' holds none (use 'lp' or "
+                "'lp_plus_cash')"
+            )
+
+    @property
+    def funding_process(self) -> Any:
+        """The funding process: ``funding`` if given, else ``ConstantFunding(funding_rate_per_year)``
+        (a plain number in ``funding`` is a constant rate per year too).
+
+        >>> Scenario(funding_rate_per_year=0.05).funding_process.rate_per_year
+        0.05
+        """
+        if self.funding is not None:
+            return self.funding
+        return ConstantFunding(self.funding_rate_per_year)
 
     @property
     def perp_size(self) -> float:
-        """Signed perp size, base units: ``-+ leverage * deposit / price``."""
+        """Signed perp size at entry, base units: ``-+ leverage * deposit / price``; for a hedging
+        policy ``-hedge_ratio * delta`` of the LP as deposited (before entry costs)."""
+        if self.policy.hedge:
+            lo, hi = _width(self)
+            b, q = _lp_amounts(np.array(self.price), self.price * lo, self.price * hi, 1.0)
+            per_unit = float(self.lp_deposit / (b * self.price + q))
+            return -self.policy.hedge_ratio * float(b) * per_unit
         q = self.leverage * self.deposit / self.price
         return -q if self.side == "short" else q
 
@@ -270,17 +335,24 @@ def _width(s: Scenario) -> tuple[float, float]:
     return 1.0 - w, 1.0 + w
 
 
-def affordable_interval_years(scenario: Scenario, sigma_per_year: float) -> float:
+def affordable_interval_years(
+    scenario: Scenario, sigma_per_year: float, *, include_lvr: bool = True
+) -> float:
     """Shortest interval between recentres worth paying for on the scenario's chain, years.
 
-    ``1 / rebalancing.optimal_frequency(...)``: the frequency that maximises fee income kept minus gas and
-    swap costs for the scenario's LP (its width, fee APR, swap fee, pool liquidity) at volatility
-    ``sigma_per_year``. Use it as ``Policy(min_interval_years=...)``.
+    ``1 / rebalancing.optimal_frequency(...)``: the frequency that maximises fee income minus LVR
+    minus gas and swap costs for the scenario's LP (its width, fee APR, swap fee, pool liquidity)
+    at volatility ``sigma_per_year``. Use it as ``Policy(min_interval_years=...)``. Above the
+    break-even volatility (LVR over fees) keeping the range around the price loses money whatever
+    the chain, and the answer is the slowest frequency searched (about a century);
+    ``include_lvr=False`` prices the costs of acting alone (fees - costs).
 
     >>> from lpperp.costs import ARBITRUM, ETHEREUM
-    >>> days = [365 * affordable_interval_years(Scenario(chain=c), 0.8) for c in (ETHEREUM, ARBITRUM)]
+    >>> days = [365 * affordable_interval_years(Scenario(chain=c), 0.3) for c in (ETHEREUM, ARBITRUM)]
     >>> days[0] > days[1]
     True
+    >>> round(365 * affordable_interval_years(Scenario(chain=ARBITRUM), 0.8) / 365)   # never
+    100
     """
     from lpperp.rebalancing import optimal_frequency
 
@@ -299,6 +371,7 @@ def affordable_interval_years(scenario: Scenario, sigma_per_year: float) -> floa
         fee_apr=scenario.fee_apr,
         swap_fee_fraction=scenario.swap_fee_fraction,
         pool_liquidity=scenario.pool_liquidity,
+        include_lvr=bool(include_lvr),
     )
     return 1.0 / f
 
@@ -330,7 +403,18 @@ def initial_account(scenario: Scenario) -> IsolatedAccount | CrossAccount:
 # ------------------------------------------------------------------------------------------------
 # results
 # ------------------------------------------------------------------------------------------------
-_COMPONENTS = ("hold", "il", "fees", "perp", "funding", "cash_yield", "costs", "liquidation_loss")
+#: The P&L attribution, in order, with the sign each part enters the total with.
+ATTRIBUTION = (
+    ("fees", 1.0),
+    ("hold", 1.0),
+    ("il", 1.0),
+    ("perp", 1.0),
+    ("funding", -1.0),
+    ("cash_yield", 1.0),
+    ("costs", -1.0),
+    ("hedge_costs", -1.0),
+    ("liquidation_loss", -1.0),
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -340,15 +424,28 @@ class PathResults:
     ``liquidated`` and ``liquidation_step`` (-1 if never); ``final_wealth`` everything the owner
     holds at the horizon (or after a liquidation: what was left plus what was outside the
     account, marked to the final price); ``capital`` the initial capital; ``capital_added`` top-ups
-    beyond the wallet's cash; the P&L split ``hold, il, fees, perp, funding, cash_yield, costs,
-    liquidation_loss`` with ``final_wealth - capital - capital_added = hold + il + fees + perp -
-    funding + cash_yield - costs - liquidation_loss``; ``n_recentres``, ``n_top_ups``.
-    ``lvr`` (informational, outside the split) is the realised loss-versus-rebalancing
-    ``sum L sqrt(P_t) r_t^2 / 4`` over in-range steps (Milionis et al. 2022; its expectation is
-    ``sum sigma^2 L sqrt(P) dt / 4``): for martingale prices ``E[il] = -E[lvr]``.
-    ``liquidation_loss`` is the account's full-value equity minus what the owner kept: the
-    collateral haircut and the penalty; negative when the account was underwater (the venue bears
-    the shortfall).
+    beyond the wallet's cash. The P&L attribution (:data:`ATTRIBUTION`, :meth:`attribution`)
+    sums exactly to ``final_wealth - capital - capital_added``:
+
+    ``fees + hold + il + perp - funding + cash_yield - costs - hedge_costs - liquidation_loss``
+
+    - ``fees``: pool fees earned (accrued at par while in range);
+    - ``hold``: the LP's price P&L had its deposited amounts been held, per range epoch;
+    - ``il``: LP value minus that hold value (impermanent loss, realised at each recentre): the
+      LP's loss-versus-rebalancing plus noise; ``lvr`` (informational, outside the sum) is the
+      realised LVR ``sum L sqrt(P_t) r_t^2 / 4`` over in-range steps (Milionis et al. 2022), and
+      for martingale prices ``E[il] = -E[lvr]``;
+    - ``perp``: the perp's P&L, realised and marked (``q P - basis``);
+    - ``funding``: funding paid (negative: received), on the mark at each payment;
+    - ``cash_yield``: interest on idle cash; ``costs``: gas, swap fees and price impact of the
+      LP's mint, recentres and margin transfers; ``hedge_costs``: the perp's trading fees (and
+      gas for an on-chain perp);
+    - ``liquidation_loss``: the account's true equity at the liquidation (LP at market with its
+      fees, cash, perp P&L) minus what the owner kept: the venue's penalty, never the collateral
+      haircut; negative when the account was underwater (``bad_debt``, the venue bears it).
+
+    ``backstop`` is what a backstop liquidation took (zero where the venue has none);
+    ``n_recentres``, ``n_top_ups``, ``n_hedges`` count the actions.
     """
 
     liquidated: np.ndarray
@@ -363,9 +460,13 @@ class PathResults:
     funding: np.ndarray
     cash_yield: np.ndarray
     costs: np.ndarray
+    hedge_costs: np.ndarray
     liquidation_loss: np.ndarray
+    bad_debt: np.ndarray
+    backstop: np.ndarray
     n_recentres: np.ndarray
     n_top_ups: np.ndarray
+    n_hedges: np.ndarray
     lvr: np.ndarray
     n_steps: int
     dt_years: float
@@ -373,6 +474,18 @@ class PathResults:
     @property
     def n_paths(self) -> int:
         return int(self.liquidated.size)
+
+    def attribution(self) -> dict[str, np.ndarray]:
+        """The P&L per path by source, signed as it enters the total (quote units); the values sum
+        to :attr:`pnl` (to rounding).
+
+        >>> from lpperp.processes import GBM
+        >>> r = simulate(Scenario(), GBM(0.8), 30 / 365, 30, 500, seed=3)
+        >>> a = r.attribution()
+        >>> list(a)[:4], bool(np.allclose(sum(a.values()), r.pnl, rtol=0, atol=1e-8))
+        (['fees', 'hold', 'il', 'perp'], True)
+        """
+        return {name: sign * getattr(self, name) for name, sign in ATTRIBUTION}
 
     def survival_curve(self) -> np.ndarray:
         """Fraction of paths not yet liquidated after each step, length ``n_steps + 1``.
@@ -416,6 +529,11 @@ class PathResults:
             costs_paid=float(self.costs.mean()),
             il=float(self.il.mean()),
             funding_paid=float(self.funding.mean()),
+            attribution={k: float(v.mean()) for k, v in self.attribution().items()},
+            lvr=float(self.lvr.mean()),
+            bad_debt=float(self.bad_debt.mean()),
+            backstop=float(self.backstop.mean()),
+            mean_hedges=float(self.n_hedges.mean()),
             n_paths=n,
             mean_recentres=float(self.n_recentres.mean()),
             mean_top_ups=float(self.n_top_ups.mean()),
@@ -438,7 +556,10 @@ class PathResults:
 
 @dataclass(frozen=True)
 class Summary:
-    """Headline figures of a run (returns as fractions of capital; money in quote units, means)."""
+    """Headline figures of a run (returns as fractions of capital; money in quote units, means).
+
+    ``attribution`` is the mean P&L by source (:meth:`PathResults.attribution`); ``bad_debt`` and
+    ``backstop`` the mean shortfall borne by the venue and the mean backstop take."""
 
     survival: float
     survival_ci: tuple[float, float]
@@ -455,6 +576,11 @@ class Summary:
     n_paths: int
     mean_recentres: float
     mean_top_ups: float
+    attribution: dict[str, float] = field(default_factory=dict)
+    lvr: float = 0.0
+    bad_debt: float = 0.0
+    backstop: float = 0.0
+    mean_hedges: float = 0.0
 
     def _repr_html_(self) -> str:
         rows = "".join(
@@ -492,33 +618,58 @@ class _Costs:
         def eth(action: str) -> float:
             return 0.0 if chain is None else float(action_cost(chain, action).total_eth)
 
-        self.mint, self.recentre, self.transfer = (
+        self.mint, self.recentre, self.transfer, self.swap = (
             eth("mint"),
             eth("recentre"),
             eth("margin_transfer"),
+            eth("swap"),
         )
         self.block_time_s = 0.0 if chain is None else chain.block_time_s
 
 
-def _collateral_weights(model: Any, var: np.ndarray, dt: float):
-    """``(k, w_base, w_quote)`` of the LP's collateral value (arrays for the EWMA model)."""
-    if isinstance(model, VolatilityScaledFactor):
-        sig = np.sqrt(var / dt)
-        k = model.shock_multiplier(sig, model.horizon_years, model.confidence)
-        return k, model.base_factor, model.quote_factor
-    w = model.shock_weights(None)
-    if w is None:
-        return None
-    return w
+class _Collateral:
+    """The LP's collateral value ``f(P)`` for the kernel, the cheapest form its model allows.
+
+    ``"scaled"``: ``cf V(P)`` (static and per-token-min factors); ``"weights"``: per-token weights
+    at ``k = 1``; ``"shocked"``: :func:`~lpperp.collateral.weighted_value` with a shock (EWMA-fed
+    for :class:`~lpperp.collateral.VolatilityScaledFactor`); ``"function"``: ``cf(P) V(P)``.
+    """
+
+    def __init__(self, model: Any, dt: float) -> None:
+        self.model, self.dt = model, dt
+        self.ewma = isinstance(model, VolatilityScaledFactor)
+        w = None if self.ewma else model.shock_weights(None)
+        if self.ewma:
+            self.kind = "shocked"
+        elif w is None:
+            self.kind = "function"
+        else:
+            k, wb, wq = (float(x) for x in w)
+            self.k, self.wb, self.wq = k, wb, wq
+            self.kind = "scaled" if (k == 1.0 and wb == wq) else "weights" if k == 1.0 else "shocked"
+
+    def value(self, p, s, v, pa, pb, sa, isb, liq, var):
+        """Collateral value at ``p`` given ``s = sqrt(clip(p, pa, pb))`` and the LP value ``v``."""
+        if self.kind == "scaled":
+            return v * self.wb
+        if self.kind == "function":
+            return np.asarray(self.model.func(p), dtype=float) * v
+        if self.kind == "weights":
+            return liq * (self.wb * (p / s - p * isb) + self.wq * (s - sa))
+        if self.ewma:
+            m = self.model
+            k = m.shock_multiplier(np.sqrt(var / self.dt), m.horizon_years, m.confidence)
+            return weighted_value(p, pa, pb, liq, k, m.base_factor, m.quote_factor)
+        return weighted_value(p, pa, pb, liq, self.k, self.wb, self.wq)
 
 
-def _collateral(model: Any, p, pa, pb, liq, var, dt):
-    w = _collateral_weights(model, var, dt)
-    if w is None:  # FunctionFactor: cf(P) * V(P)
-        cf = np.asarray(model.func(p), dtype=float)
-        b, q = _lp_amounts(p, pa, pb, liq)
-        return cf * (b * p + q)
-    return weighted_value(p, pa, pb, liq, *w)
+def _maintenance(rules: MarginRules):
+    """``notional -> maintenance`` (quote units); one multiply for a single-tier schedule."""
+    floors, rates, deds = rules.maintenance_pieces()
+    if len(floors) == 1 and deds[0] == 0.0:
+        r = float(rates[0])
+        return lambda n: n * r
+    return lambda n: np.asarray(rules.maintenance_margin(n), dtype=float)
 
 
 def run_on_paths(
@@ -527,13 +678,15 @@ def run_on_paths(
     dt_years: float,
     *,
     noise: np.ndarray | None = None,
+    funding_noise: np.ndarray | None = None,
     seed: int | np.random.Generator | None = 0,
 ) -> PathResults:
     """Step ``scenario`` through price paths ``prices`` (time-major ``(n_steps + 1, n_paths)``; a
     1-d array is one path), every step vectorized over paths.
 
     ``noise`` (standard normals, same shape minus the first row) moves the price over the part of
-    a reaction delay that falls between grid steps; drawn from ``seed`` if not given.
+    a reaction delay that falls between grid steps; ``funding_noise`` (same shape) drives a
+    stochastic funding process; both drawn from ``seed`` if not given.
 
     >>> p = np.array([3000.0, 3300.0, 3700.0, 4000.0])
     >>> r = run_on_paths(Scenario(leverage=3.0), p, 1 / 365)
@@ -551,18 +704,33 @@ def run_on_paths(
         )
     dt = positive("dt_years", dt_years, scalar=True)
     n_steps, m = P.shape[0] - 1, P.shape[1]
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     if noise is None:
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         noise = rng.standard_normal((n_steps, m))
     elif np.shape(noise) != (n_steps, m):
         raise LpperpError(f"noise must have shape {(n_steps, m)}, got {np.shape(noise)}")
+    if funding_noise is None:
+        funding_noise = (
+            rng.standard_normal((n_steps, m)) if scenario.funding_process.stochastic else None
+        )
+    elif np.shape(funding_noise) != (n_steps, m):
+        raise LpperpError(
+            f"funding_noise must have shape {(n_steps, m)}, got {np.shape(funding_noise)}"
+        )
+    R = np.diff(np.log(P), axis=0)
     kernel = _kernel(scenario, m, dt, n_steps)
     next(kernel)
-    return _drive([kernel], ((P[t], noise[t - 1]) for t in range(1, n_steps + 1)))[0]
+    fz = funding_noise
+    rows = (
+        (P[t], R[t - 1], noise[t - 1], None if fz is None else fz[t - 1])
+        for t in range(1, n_steps + 1)
+    )
+    return _drive([kernel], rows)[0]
 
 
-def _drive(kernels: list[Any], rows: Iterable[tuple[np.ndarray, np.ndarray]]) -> list[PathResults]:
-    """Feed each ``(price row, noise row)`` to every (primed) kernel; collect their results."""
+def _drive(kernels: list[Any], rows: Iterable[tuple[Any, ...]]) -> list[PathResults]:
+    """Feed each ``(prices, log returns, delay noise, funding noise)`` row to every (primed)
+    kernel; collect their results."""
     out: list[Any] = [None] * len(kernels)
     for row in rows:
         for i, k in enumerate(kernels):
@@ -574,25 +742,43 @@ def _drive(kernels: list[Any], rows: Iterable[tuple[np.ndarray, np.ndarray]]) ->
 
 
 def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
-    """Generator stepping one scenario over ``m`` paths: send ``(prices_t, noise_t)`` for
-    ``t = 1..n_steps``; the last send returns the :class:`PathResults` (``StopIteration.value``)."""
+    """Generator stepping one scenario over ``m`` paths: send ``(prices_t, log_returns_t, noise_t,
+    funding_noise_t)`` for ``t = 1..n_steps``; the last send returns the :class:`PathResults`
+    (``StopIteration.value``).
+
+    State per path: the LP (range ``pa, pb``, liquidity, the entry amounts of its range epoch),
+    the perp (size ``q`` and ``basis = sum of trade sizes x trade prices``, so its P&L is
+    ``q P - basis``), the account's cash (funding and perp fees are paid from it), the owner's
+    uncollected fees, the wallet; accumulators of the P&L attribution.
+    """
     pol, costs = s.policy, _Costs(s.chain)
     delay_y = pol.reaction_delay_s(costs.block_time_s) / SECONDS_PER_YEAR
     k_delay = math.floor(delay_y / dt + 1e-9)
     rem_y = delay_y - k_delay * dt
     lo_f, hi_f = _width(s)
-    model = s.collateral
-    c_ref = None
+    coll = _Collateral(s.collateral, dt)
+    mmf = _maintenance(s.rules)
+    fund = s.funding_process
+    fund_const = isinstance(fund, ConstantFunding)
+    interval_y = fund.interval_hours / 8760.0
+    pay_every_step = dt >= interval_y * (1.0 - 1e-9)
+    fund_rho = float(getattr(fund, "correlation", 0.0)) if fund.stochastic else 0.0
+    kf = None  # fee per unit of L sqrt(P) in range, per step
     if s.fee_reference_width_pct is not None:
         w_ref = s.fee_reference_width_pct / 100.0
-        c_ref = 2.0 - math.sqrt(1.0 - w_ref) - 1.0 / math.sqrt(1.0 + w_ref)
+        kf = s.fee_apr * (2.0 - math.sqrt(1.0 - w_ref) - 1.0 / math.sqrt(1.0 + w_ref)) * dt
 
     # -- state per path ----------------------------------------------------------------------------
     p0 = s.price
-    q = s.perp_size
     has_lp = s.lp_deposit > 0
+    lp_inside = s.lp_in_account and has_lp
+    hedge = pol.hedge and has_lp
+    do_rec = pol.recentre and has_lp
+    acting = do_rec or pol.top_up or hedge
+    need_var = coll.ewma or (acting and rem_y > 0) or fund_rho != 0.0
     pa = np.full(m, p0 * lo_f)
     pb = np.full(m, p0 * hi_f)
+    sa, isb = np.sqrt(pa), 1.0 / np.sqrt(pb)
     entry_cost = 0.0
     if has_lp:  # mint gas + swapping to the range's mix from all-quote
         b1, q1 = _lp_amounts(np.array(p0), pa[0], pb[0], 1.0)
@@ -600,7 +786,8 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
         entry_cost = costs.mint * p0 + float(
             swap_cost(base_share * s.lp_deposit / p0, p0, s.swap_fee_fraction, s.pool_liquidity)
         )
-    v_entry = np.full(m, max(s.lp_deposit - entry_cost, 0.0))
+        entry_cost = min(entry_cost, s.lp_deposit)
+    v_entry = np.full(m, s.lp_deposit - entry_cost)
     liq = v_entry / _unit_value(np.array(p0), pa, pb) if has_lp else np.zeros(m)
     b0, q0 = _lp_amounts(np.array(p0), pa, pb, liq)  # entry amounts of the current range epoch
     acct_cash = np.full(m, s.deposit - s.lp_deposit)
@@ -608,10 +795,21 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
     if s.mode == "cross":
         acct_cash += wallet
         wallet[:] = 0.0
-    lp_inside = s.lp_in_account
+    q = np.full(m, s.perp_size)
+    if hedge:  # the hedge is sized on the LP actually minted (after entry costs)
+        q = -pol.hedge_ratio * b0
+    basis = q * p0
+    perp_gas = costs.swap if s.perp_on_chain else 0.0
+    hedge_cost = np.abs(q) * (p0 * s.perp_fee_fraction) + (perp_gas * p0) * (q != 0)
+    acct_cash -= hedge_cost
+    perp_real = np.zeros(m)
     fees = np.zeros(m)
+    fees_held = np.zeros(m)  # the owner's uncollected fees (seized with an LP inside the account)
     lvr = np.zeros(m)
+    lvr_w = np.zeros(m)  # L sqrt(P) / 4 in range, at the previous step
     funding = np.zeros(m)
+    f_state = fund.start(m)
+    r_acc = 0.0 if fund_const else np.zeros(m)
     cash_yield = np.zeros(m)
     cost = np.full(m, entry_cost)
     hold = np.zeros(m)
@@ -619,150 +817,243 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
     added = np.zeros(m)
     n_rec = np.zeros(m, dtype=np.int64)
     n_top = np.zeros(m, dtype=np.int64)
+    n_hedge = np.zeros(m, dtype=np.int64)
     alive = np.ones(m, dtype=bool)
     liq_step = np.full(m, -1, dtype=np.int64)
-    frozen_account = np.zeros(m)  # what the owner kept from a liquidated account
     liq_loss = np.zeros(m)
-    perp_at_liq = np.zeros(m)
+    bad_debt = np.zeros(m)
+    backstop = np.zeros(m)
     last_rec = np.full(m, -np.inf)
+    last_hedge = np.zeros(m)
     pending = np.full(m, -1, dtype=np.int64)  # step at which a decided action lands
     pend_rec = np.zeros(m, dtype=bool)
     pend_top = np.zeros(m, dtype=bool)
-    sig0 = getattr(model, "sigma_per_year", 0.8)
+    pend_hedge = np.zeros(m, dtype=bool)
+    sig0 = getattr(s.collateral, "sigma_per_year", 0.8)
     var = np.full(m, sig0**2 * dt)
     lam = s.ewma_lambda ** (dt * 365.0)  # per step, same half-life in days whatever the step
+    cy = s.cash_apr * dt
+    if has_lp:
+        c = np.sqrt(np.full(m, p0))
+        lvr_w = 0.25 * liq * c
 
-    def account_value(p, cash_):
-        lp_coll = _collateral(model, p, pa, pb, liq, var, dt) if (lp_inside and has_lp) else 0.0
-        eq = lp_coll + cash_ + q * (p - p0) + (fees if lp_inside else 0.0) - funding
-        mm = np.asarray(s.rules.maintenance_margin(abs(q) * p))
-        return eq, mm
+    def lp_state(p, idx=None):
+        """``(s, V, base)`` of the LP at ``p`` (all paths, or the paths ``idx``)."""
+        if idx is None:
+            a, b, sa_, isb_, L = pa, pb, sa, isb, liq
+        else:
+            a, b, sa_, isb_, L = pa[idx], pb[idx], sa[idx], isb[idx], liq[idx]
+        sq = np.sqrt(np.clip(p, a, b))
+        base = L * (1.0 / sq - isb_)
+        return sq, base * p + L * (sq - sa_), base
 
-    def liquidate(mask, p, t):
-        if not mask.any():
+    def equity_at(p, idx):
+        """``(true equity, collateral equity, maintenance)`` of the paths ``idx`` at ``p``."""
+        qp = q[idx] * p
+        other = acct_cash[idx] + qp - basis[idx]
+        if lp_inside:
+            sq, v, _ = lp_state(p, idx)
+            fh = fees_held[idx]
+            cv = coll.value(p, sq, v, pa[idx], pb[idx], sa[idx], isb[idx], liq[idx], var[idx])
+            return v + other + fh, cv + other + fh, mmf(np.abs(qp))
+        return other, other, mmf(np.abs(qp))
+
+    def liquidate(idx, p, t):
+        """Close the accounts ``idx`` at ``p``: the owner keeps the true equity less the venue's
+        penalty (never the collateral haircut), floored at zero; below zero the venue bears it."""
+        if idx.size == 0:
             return
-        eq, _ = account_value(p, acct_cash)
-        pen = np.asarray(s.rules.liquidation_fee(abs(q) * p))
-        b, qq = _lp_amounts(p, pa, pb, liq)
-        full_lp = (b * p + qq) if (lp_inside and has_lp) else 0.0
-        full_eq = full_lp + acct_cash + q * (p - p0) + (fees if lp_inside else 0.0) - funding
-        kept = np.maximum(eq - pen, 0.0)
-        sel = mask & alive
-        frozen_account[sel] = kept[sel] if np.ndim(kept) else kept
-        liq_loss[sel] = (full_eq - kept)[sel]
-        perp_at_liq[sel] = (q * (p - p0))[sel] if np.ndim(p) else q * (p - p0)
-        # the LP inside the account is gone: book its P&L up to here, then empty it
-        if lp_inside and has_lp:
-            hold[sel] += (b0 * p + q0 - v_entry)[sel]
-            il_real[sel] += ((b * p + qq) - (b0 * p + q0))[sel]
-            liq[sel] = 0.0
-            v_entry[sel] = 0.0
-            b0[sel] = 0.0
-            q0[sel] = 0.0
-        liq_step[sel] = t
-        alive[sel] = False
+        true_eq, _, _ = equity_at(p, idx)
+        pen = np.asarray(s.rules.liquidation_fee(np.abs(q[idx]) * p), dtype=float)
+        kept = np.maximum(true_eq - pen, 0.0)
+        bad_debt[idx] = np.maximum(-true_eq, 0.0)
+        liq_loss[idx] += true_eq - kept
+        perp_real[idx] += q[idx] * p - basis[idx]
+        q[idx] = 0.0
+        basis[idx] = 0.0
+        if lp_inside:  # the LP inside the account is gone: book its P&L up to here, then empty it
+            _, v, _ = lp_state(p, idx)
+            h = b0[idx] * p + q0[idx]
+            hold[idx] += h - v_entry[idx]
+            il_real[idx] += v - h
+            liq[idx] = 0.0
+            v_entry[idx] = 0.0
+            b0[idx] = 0.0
+            q0[idx] = 0.0
+            fees_held[idx] = 0.0
+            lvr_w[idx] = 0.0
+        acct_cash[idx] = kept
+        liq_step[idx] = t
+        alive[idx] = False
 
-    p_prev = np.full(m, p0)
+    p = np.full(m, p0)
     for t in range(1, n_steps + 1):
-        p, z = yield
-        r = np.log(p / p_prev)
-        p_prev_lp = p_prev
-        p_prev = p
-        var = lam * var + (1.0 - lam) * r * r
-        # accruals over the step (at the step's end price)
+        p, r, z, zf = yield
+        # -- accruals over the step (at the step's end price) ----------------------------------
+        if need_var:
+            r2 = r * r
+            z_ret = r / np.sqrt(var) if fund_rho != 0.0 else None
+            var *= lam
+            var += (1.0 - lam) * r2
         if has_lp:
-            b, qq = _lp_amounts(p, pa, pb, liq)
-            in_rng = (p >= pa) & (p <= pb)
-            if c_ref is None:
-                f_step = s.fee_apr * (b * p + qq) * dt
+            c = np.clip(p, pa, pb)
+            inr = c == p
+            np.sqrt(c, out=c)  # c = sqrt(clip(P)), the LP's sqrt price
+            if not need_var:
+                r2 = r * r
+            lvr_w *= r2
+            lvr += lvr_w
+            g = liq * c
+            g *= inr  # L sqrt(P) in range
+            base = liq * (1.0 / c - isb)
+            v = base * p + liq * (c - sa)
+            if kf is not None:
+                f_step = kf * g
             else:
-                f_step = s.fee_apr * c_ref * liq * np.sqrt(p) * dt
-            fees += np.where(in_rng, f_step, 0.0) * (alive | (not lp_inside))
-            lvr += np.where(
-                (p_prev_lp > pa) & (p_prev_lp < pb), 0.25 * liq * np.sqrt(p_prev_lp) * r * r, 0.0
-            )
-        funding += np.where(alive, q * p * s.funding_rate_per_year * dt, 0.0)
-        cy = s.cash_apr * dt
-        cash_yield += np.where(alive, acct_cash * cy, 0.0) + wallet * cy
-        acct_cash += np.where(alive, acct_cash * cy, 0.0)
-        wallet += wallet * cy
-        # liquidation at the grid price
-        eq, mm = account_value(p, acct_cash)
-        liquidate(alive & (eq < mm), p, t)
-        # decide
-        if pol.recentre or pol.top_up:
-            free = alive & (pending < 0)
-            eq, mm = account_value(p, acct_cash)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                health = np.where(mm > 0, eq / mm, np.inf)
-            want_rec = np.zeros(m, dtype=bool)
-            if pol.recentre and has_lp:
-                out = (p < pa) | (p > pb) | (health < pol.recentre_health)
-                want_rec = free & out & ((t * dt - last_rec) >= pol.min_interval_years - 1e-12)
-            want_top = free & (health < pol.top_up_health) if pol.top_up else np.zeros(m, bool)
-            new = want_rec | want_top
-            pending[new] = t + k_delay
+                f_step = (s.fee_apr * dt) * v * inr
+            fees += f_step
+            fees_held += f_step
+            np.multiply(g, 0.25, out=lvr_w)
+        qp = q * p
+        if fund_const and pay_every_step:
+            pay = qp * (fund.rate_per_year * dt)
+        else:
+            f_state, rate = fund.step(f_state, dt, z_ret if fund_rho != 0.0 else None, zf)
+            r_acc = r_acc + rate * dt
+            k_prev = math.floor((t - 1) * dt / interval_y + 1e-9)
+            if pay_every_step or math.floor(t * dt / interval_y + 1e-9) > k_prev:
+                pay = qp * r_acc
+                r_acc = 0.0 if fund_const else np.zeros(m)
+            else:
+                pay = None
+        if pay is not None:
+            funding += pay
+            acct_cash -= pay
+        if cy:
+            y = acct_cash * cy
+            y *= alive
+            cash_yield += y
+            acct_cash += y
+            cash_yield += wallet * cy
+            wallet *= 1.0 + cy
+        # -- liquidation at the grid price -------------------------------------------------------
+        other = acct_cash + qp
+        other -= basis
+        if lp_inside:
+            other += fees_held
+            eq = coll.value(p, c, v, pa, pb, sa, isb, liq, var)
+            eq += other
+        else:
+            eq = other
+        mm = mmf(np.abs(qp))
+        breach = eq < mm
+        breach &= alive
+        if breach.any():
+            i = np.flatnonzero(breach)
+            liquidate(i, p[i], t)
+        if not acting:
+            continue
+        # -- decide --------------------------------------------------------------------------------
+        free = alive & (pending < 0)
+        want = np.zeros(m, dtype=bool)
+        if do_rec:
+            out = ~inr
+            if pol.recentre_health > 0:
+                out |= (eq < pol.recentre_health * mm) & (mm > 0)
+            want_rec = free & out
+            if pol.min_interval_years > 0:
+                want_rec &= (t * dt - last_rec) >= pol.min_interval_years - 1e-12
             pend_rec |= want_rec
+            want |= want_rec
+        if pol.top_up:
+            want_top = free & (eq < pol.top_up_health * mm) & (mm > 0)
             pend_top |= want_top
-        # act
+            want |= want_top
+        if hedge:
+            target = base * (-pol.hedge_ratio)
+            want_h = np.abs(q - target) > pol.hedge_band * np.abs(target)
+            want_h &= free
+            if pol.hedge_interval_years > 0:
+                want_h &= (t * dt - last_hedge) >= pol.hedge_interval_years - 1e-12
+            pend_hedge |= want_h
+            want |= want_h
+        pending[want] = t + k_delay
+        # -- act -------------------------------------------------------------------------------------
         due = alive & (pending == t)
-        if due.any():
-            sig_now = np.sqrt(var / dt)
-            pe = p * np.exp(sig_now * math.sqrt(rem_y) * z - 0.5 * sig_now**2 * rem_y)
-            eq_e, mm_e = account_value(pe, acct_cash)
-            late = due & (eq_e < mm_e)
-            liquidate(late, pe, t)
-            go = due & ~late
-            rec = go & pend_rec
-            if rec.any():
-                b, qq = _lp_amounts(pe, pa, pb, liq)
-                v_exit = b * pe + qq
-                npa, npb = pe * lo_f, pe * hi_f
-                ub, uq = _lp_amounts(pe, npa, npb, 1.0)
-                w_base = ub * pe / (ub * pe + uq)
-                swap_b = v_exit * w_base / pe - b
-                c = costs.recentre * pe + np.asarray(
-                    swap_cost(swap_b, pe, s.swap_fee_fraction, s.pool_liquidity)
-                )
-                v_new = np.maximum(v_exit - c, 0.0)
-                hold[rec] += (b0 * pe + q0 - v_entry)[rec]
-                il_real[rec] += (v_exit - (b0 * pe + q0))[rec]
-                cost[rec] += c[rec]
-                pa[rec], pb[rec] = npa[rec], npb[rec]
-                liq[rec] = (v_new / _unit_value(pe, npa, npb))[rec]
-                v_entry[rec] = v_new[rec]
-                nb, nq = _lp_amounts(pe, pa, pb, liq)
-                b0[rec], q0[rec] = nb[rec], nq[rec]
-                # the LP is now valued at the grid price: book the move pe -> p as hold/il later
-                last_rec[rec] = t * dt
-                n_rec[rec] += 1
-            top = go & pend_top
-            if top.any():
-                eq_e, mm_e = account_value(pe, acct_cash)
-                need = np.maximum(pol.top_up_target * mm_e - eq_e, 0.0)
-                tc = costs.transfer * pe
-                from_wallet = np.minimum(need + tc, wallet)
-                extra = need + tc - from_wallet
-                acct_cash[top] += need[top]
-                wallet[top] -= from_wallet[top]
-                added[top] += extra[top]
-                cost[top] += tc[top] if np.ndim(tc) else tc
-                n_top[top] += 1
-            pending[due] = -1
-            pend_rec[due] = False
-            pend_top[due] = False
+        if not due.any():
+            continue
+        idx = np.flatnonzero(due)
+        pe = p[idx]
+        if rem_y > 0:
+            sig = np.sqrt(var[idx] / dt)
+            pe = pe * np.exp(sig * math.sqrt(rem_y) * z[idx] - 0.5 * sig * sig * rem_y)
+        _, eq_e, mm_e = equity_at(pe, idx)
+        late = eq_e < mm_e
+        liquidate(idx[late], pe[late], t)
+        ok = ~late
+        idx, pe = idx[ok], pe[ok]
+        rec = pend_rec[idx]
+        if rec.any():
+            i, pr = idx[rec], pe[rec]
+            _, v_exit, b = lp_state(pr, i)
+            npa, npb = pr * lo_f, pr * hi_f
+            ub, uq = _lp_amounts(pr, npa, npb, 1.0)
+            swap_b = v_exit * (ub * pr / (ub * pr + uq)) / pr - b
+            c_rec = costs.recentre * pr + np.asarray(
+                swap_cost(swap_b, pr, s.swap_fee_fraction, s.pool_liquidity)
+            )
+            v_new = np.maximum(v_exit - c_rec, 0.0)
+            h = b0[i] * pr + q0[i]
+            hold[i] += h - v_entry[i]
+            il_real[i] += v_exit - h
+            cost[i] += v_exit - v_new
+            pa[i], pb[i] = npa, npb
+            sa[i], isb[i] = np.sqrt(npa), 1.0 / np.sqrt(npb)
+            liq[i] = v_new / (ub * pr + uq)
+            v_entry[i] = v_new
+            b0[i], q0[i] = ub * liq[i], uq * liq[i]
+            # the LP is now valued at the grid price: the move pe -> p is booked as hold/il later
+            sq_now = np.sqrt(np.clip(p[i], npa, npb))
+            lvr_w[i] = 0.25 * liq[i] * sq_now * ((p[i] >= npa) & (p[i] <= npb))
+            last_rec[i] = t * dt
+            n_rec[i] += 1
+        hd = pend_hedge[idx] | (rec if hedge else False)
+        if hedge and hd.any():
+            i, ph = idx[hd], pe[hd]
+            _, _, b = lp_state(ph, i)
+            dq = -pol.hedge_ratio * b - q[i]
+            basis[i] += dq * ph
+            fee = np.abs(dq) * ph * s.perp_fee_fraction + (perp_gas * ph) * (dq != 0)
+            acct_cash[i] -= fee
+            hedge_cost[i] += fee
+            q[i] += dq
+            last_hedge[i] = t * dt
+            n_hedge[i] += 1
+        top = pend_top[idx]
+        if top.any():
+            i, pt = idx[top], pe[top]
+            _, eqc_t, mm_t = equity_at(pt, i)
+            need = np.maximum(pol.top_up_target * mm_t - eqc_t, 0.0)
+            tc = costs.transfer * pt
+            from_wallet = np.minimum(need + tc, wallet[i])
+            acct_cash[i] += need
+            wallet[i] -= from_wallet
+            added[i] += need + tc - from_wallet
+            cost[i] += tc
+            n_top[i] += 1
+        pending[due] = -1
+        pend_rec[due] = False
+        pend_top[due] = False
+        pend_hedge[due] = False
 
     # -- final marks ---------------------------------------------------------------------------------
-    pT = p_prev
-    b, qq = _lp_amounts(pT, pa, pb, liq)
-    v_T = b * pT + qq
-    hold_T = hold + (b0 * pT + q0 - v_entry)
-    il_T = il_real + (v_T - (b0 * pT + q0))
-    perp_T = np.where(alive, q * (pT - p0), perp_at_liq)
-    # a liquidated account's cash, perp P&L, funding (and fees, if its LP was inside) are in `kept`
-    live = alive + 0.0
-    wealth = v_T + wallet + np.where(alive, acct_cash + perp_T - funding, frozen_account)
-    wealth = wealth + (fees * live if lp_inside else fees)
+    pT = p
+    _, v_T, _ = lp_state(pT)
+    h_T = b0 * pT + q0
+    hold_T = hold + (h_T - v_entry)
+    il_T = il_real + (v_T - h_T)
+    perp_T = perp_real + (q * pT - basis)
+    wealth = v_T + wallet + acct_cash + (q * pT - basis) + fees_held
     return PathResults(
         liquidated=~alive,
         liquidation_step=liq_step,
@@ -776,9 +1067,13 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
         funding=funding,
         cash_yield=cash_yield,
         costs=cost,
+        hedge_costs=hedge_cost,
         liquidation_loss=liq_loss,
+        bad_debt=bad_debt,
+        backstop=backstop,
         n_recentres=n_rec,
         n_top_ups=n_top,
+        n_hedges=n_hedge,
         lvr=lvr,
         n_steps=n_steps,
         dt_years=dt,
@@ -789,10 +1084,14 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
 # Monte Carlo, backtests, comparisons, stress, sweeps
 # ------------------------------------------------------------------------------------------------
 _NOISE_KEY = 2**31  # spawn-key branch for the delay noise, never used by lpperp.processes
+_FUNDING_KEY = 2**31 + 1  # spawn-key branch for the funding noise
 
 
-def noise_streams(root: np.random.SeedSequence, a: int, b: int) -> list[tuple[Any, int]]:
-    """One generator per block of paths ``[a, b)`` for the delay noise, with its block's width.
+def noise_streams(
+    root: np.random.SeedSequence, a: int, b: int, key: int = _NOISE_KEY
+) -> list[tuple[Any, int]]:
+    """One generator per block of paths ``[a, b)`` for the delay noise (``key``: another branch,
+    e.g. the funding noise), with its block's width.
 
     Public so that a cached explorer can redraw exactly the noise :func:`simulate` uses for a seed.
 
@@ -802,7 +1101,7 @@ def noise_streams(root: np.random.SeedSequence, a: int, b: int) -> list[tuple[An
     """
     out = []
     for k in range(a // PATH_BLOCK, -(-b // PATH_BLOCK)):
-        ss = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, _NOISE_KEY, k))
+        ss = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, key, k))
         out.append(
             (
                 np.random.Generator(np.random.PCG64(ss)),
@@ -813,19 +1112,29 @@ def noise_streams(root: np.random.SeedSequence, a: int, b: int) -> list[tuple[An
 
 
 def _rows(
-    price: float, steps: Iterable[tuple[int, np.ndarray]], streams: list[tuple[Any, int]], m: int
-) -> Iterable[tuple[np.ndarray, np.ndarray]]:
-    """``(prices_t, noise_t)`` rows from streamed log increments, one time chunk in memory."""
+    price: float,
+    steps: Iterable[tuple[int, np.ndarray]],
+    streams: list[tuple[Any, int]],
+    m: int,
+    funding_streams: list[tuple[Any, int]] | None = None,
+) -> Iterable[tuple[Any, ...]]:
+    """``(prices_t, log_returns_t, noise_t, funding_noise_t)`` rows from streamed log increments,
+    one time chunk in memory."""
     x_prev = np.zeros(m)
     for _, x in steps:
         n = x.shape[0]
+        r = x.copy()
         cumsum_time(x, x_prev)
         x_prev = x[-1].copy()
-        prices = price * np.exp(x)
+        prices = np.exp(x, out=x)
+        prices *= price
         zs = [g.standard_normal((n, w)) for g, w in streams]
         z = zs[0] if len(zs) == 1 else np.concatenate(zs, axis=1)
+        if funding_streams:
+            fz = [g.standard_normal((n, w)) for g, w in funding_streams]
+            zf = fz[0] if len(fz) == 1 else np.concatenate(fz, axis=1)
         for i in range(n):
-            yield prices[i], z[i]
+            yield prices[i], r[i], z[i], (zf[i] if funding_streams else None)
 
 
 def _run_many(
@@ -851,6 +1160,7 @@ def _run_many(
     npaths = integer("n_paths", n_paths, 1)
     root = root_seed(seed)
     dt = tau / ns
+    stochastic_funding = any(sc.funding_process.stochastic for sc in scenarios)
     parts: list[list[PathResults]] = [[] for _ in scenarios]
     chunks = iter_increments(
         process, tau, ns, npaths, root, chunk_paths=chunk_paths, chunk_steps=chunk_steps
@@ -863,7 +1173,8 @@ def _run_many(
             kernels = [_kernel(sc, b - a, dt, ns) for sc in scenarios]
             for k in kernels:
                 next(k)
-            res = _drive(kernels, _rows(price, steps, noise_streams(root, a, b), b - a))
+            fstreams = noise_streams(root, a, b, _FUNDING_KEY) if stochastic_funding else None
+            res = _drive(kernels, _rows(price, steps, noise_streams(root, a, b), b - a, fstreams))
             for lst, r in zip(parts, res, strict=True):
                 lst.append(r)
             done = b

@@ -11,7 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lpperp import collateral
-from lpperp.prices import PriceSeries, ewma_volatility, load_prices, sample_prices
+from lpperp.prices import (
+    FundingSeries,
+    PriceSeries,
+    ewma_volatility,
+    load_funding_rates,
+    load_prices,
+    sample_prices,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -158,3 +165,35 @@ def test_real_eth_usd_file():
     vol = ewma_volatility(s)
     assert vol[i + 1] > 1.5 * vol[i]  # the oracle's vol jumps on the crash day
     assert 0.5 < s.tail(730).realized_volatility() < 1.5
+
+
+# -- funding-rate files ----------------------------------------------------------------------------
+def test_hyperliquid_funding_history_layout(tmp_path):
+    """Hyperliquid's info API ``fundingHistory`` rows (coin, fundingRate per hour, premium, time in
+    ms), newest first as some exports write them; negative rates are valid."""
+    f = _write(tmp_path, "coin,fundingRate,premium,time\n"
+               "ETH,-0.0000031,-0.0003,1704074400000\n"
+               "ETH,0.0000125,0.0001,1704070800000\n"
+               "ETH,0.0000250,0.0002,1704067200000\n", "hl_eth.csv")
+    s = load_funding_rates(f)
+    assert isinstance(s, FundingSeries) and s.interval_hours == 1.0 and len(s) == 3
+    np.testing.assert_allclose(s.rate_per_year, np.array([0.000025, 0.0000125, -0.0000031]) * 8760)
+    np.testing.assert_allclose(s.rate_per_interval, [0.000025, 0.0000125, -0.0000031])
+    assert str(s.times[0]) == "2024-01-01T00:00:00"
+
+
+def test_eight_hour_funding_and_named_columns(tmp_path):
+    f = _write(tmp_path, "symbol,fundingTime,lastFundingRate\n"
+               "ETHUSDT,1704067200000,0.0001\nETHUSDT,1704096000000,0.0002\n"
+               "ETHUSDT,1704124800000,null\nETHUSDT,1704153600000,0.0001\n")
+    with pytest.raises(ValueError, match=r"line 4: rate is missing \('null'\)"):
+        load_funding_rates(f, time_column="fundingTime")
+    s = load_funding_rates(f, time_column="fundingTime", missing="drop")
+    assert s.interval_hours == 8.0
+    assert s.rate_per_year[0] == pytest.approx(0.0001 * 3 * 365)
+    forced = load_funding_rates(f, time_column="fundingTime", missing="drop", interval_hours=1.0)
+    assert forced.rate_per_year[0] == pytest.approx(0.0001 * 8760)
+    with pytest.raises(ValueError, match="rate_column='x' is not a column"):
+        load_funding_rates(f, time_column="fundingTime", rate_column="x")
+    with pytest.raises(ValueError, match="rate 'abc' is not a number"):
+        load_funding_rates(_write(tmp_path, "time,rate\n1,0.1\n2,abc\n", "bad.csv"))

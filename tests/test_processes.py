@@ -10,11 +10,16 @@ import pytest
 from lpperp.prices import sample_prices
 from lpperp.processes import (
     GBM,
+    HOURS_PER_YEAR,
     PATH_BLOCK,
     BlockBootstrap,
+    ConstantFunding,
     MertonJumpDiffusion,
+    OUFunding,
+    as_funding,
     iter_increments,
     iter_paths,
+    sample_funding,
     sample_paths,
 )
 
@@ -141,3 +146,62 @@ def test_a_non_process_is_a_clear_error():
 def test_block_bootstrap_from_series_needs_a_price_series():
     with pytest.raises(ValueError, match="series must be a PriceSeries"):
         BlockBootstrap.from_series(np.array([3000.0, 3100.0, 3050.0]))
+
+
+# -- funding processes -----------------------------------------------------------------------------
+def test_ou_funding_stationary_law_and_exact_step():
+    """Started at the mean, the exact OU step keeps N(mean, sigma^2 / 2 kappa) at every step."""
+    f = OUFunding(0.1, kappa_per_year=30.0, sigma_per_year=2.0, cap_per_hour=1.0)
+    r = sample_funding(f, 0.5, 180, 40_000, seed=5)
+    sd = f.stationary_sd
+    last = r[:, -1]
+    n = last.size
+    assert abs(last.mean() - 0.1) < 3 * sd / math.sqrt(n)
+    assert abs(last.std() - sd) < 3 * sd / math.sqrt(2 * n)
+    # one step from x: mean + (x - mean) e^{-k dt}; lag-one autocorrelation e^{-k dt}
+    dt = 0.5 / 180
+    rho = np.corrcoef(r[:, 100], r[:, 101])[0, 1]
+    assert abs(rho - math.exp(-30.0 * dt)) < 3 * (1 - rho**2) / math.sqrt(n)
+
+
+def test_ou_funding_is_capped_per_hour_and_follows_a_direct_loop():
+    f = OUFunding(0.0, kappa_per_year=1.0, sigma_per_year=400.0, cap_per_hour=0.0005,
+                  initial_rate_per_year=2.0)
+    r = sample_funding(f, 1.0, 100, 50, seed=2)
+    cap = 0.0005 * HOURS_PER_YEAR
+    assert np.abs(r).max() == pytest.approx(cap) and (np.abs(r) == cap).mean() > 0.3
+    # the state is not clipped: a direct loop with the same normals
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(2)))
+    x = np.full(50, 2.0)
+    dt, a = 0.01, math.exp(-0.01)
+    sd = 400.0 * math.sqrt((1 - a * a) / 2.0)
+    for t in range(100):
+        z_own = rng.standard_normal(50)
+        rng.standard_normal(50)  # the price part (correlation 0: unused)
+        x = a * x + sd * z_own
+        np.testing.assert_allclose(r[:, t], np.clip(x, -cap, cap), rtol=1e-12, atol=1e-12)
+    assert dt == 1.0 / 100
+
+
+def test_ou_funding_correlates_with_price_returns():
+    ret = np.random.default_rng(0).standard_normal((200, 5000)) * 0.05
+    f = OUFunding(0.0, kappa_per_year=0.0, sigma_per_year=1.0, correlation=-0.6, cap_per_hour=1.0)
+    r = sample_funding(f, 200 / 365, 200, 5000, seed=1, log_returns=ret)
+    dx = np.diff(np.c_[np.zeros(5000), r], axis=1).T  # increments, time-major
+    c = np.corrcoef(dx.ravel(), ret.ravel())[0, 1]
+    assert abs(c + 0.6) < 0.01
+
+
+def test_funding_arguments_are_checked():
+    assert as_funding(0.1) == ConstantFunding(0.1)
+    f = OUFunding(0.1, 5.0, 0.5)
+    assert as_funding(f) is f and f.interval_hours == 1.0 and f.cap_per_hour == 0.04
+    for make, match in [
+        (lambda: OUFunding(0.1, 5.0, 0.5, correlation=1.5), "correlation must be in"),
+        (lambda: OUFunding(0.1, -5.0, 0.5), "kappa_per_year"),
+        (lambda: ConstantFunding(0.1, interval_hours=0), "interval_hours"),
+        (lambda: as_funding("10%"), "funding must be a rate per year"),
+        (lambda: as_funding(True), "funding must be a rate per year"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            make()

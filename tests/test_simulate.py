@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 
 from lpperp.collateral import StaticFactor, VolatilityScaledFactor
 from lpperp.costs import ARBITRUM, ETHEREUM
+from lpperp.margin import IsolatedAccount
 from lpperp.perp import MarginRules, PerpPosition
 from lpperp.position import LPPosition
 from lpperp.prices import PriceSeries, load_prices, sample_prices
-from lpperp.processes import GBM, PATH_BLOCK, MertonJumpDiffusion
+from lpperp.processes import GBM, PATH_BLOCK, ConstantFunding, MertonJumpDiffusion, OUFunding
 from lpperp.simulate import Policy, Scenario, backtest, initial_account, run_on_paths, simulate
 from lpperp.strategies import compare_strategies, run_sweep, stress_test
 
@@ -29,8 +30,10 @@ QUIET = {"fee_apr": 0.0, "funding_rate_per_year": 0.0, "rules": RULES, "swap_fee
 
 def _identity_gap(r):
     parts = (
-        r.hold + r.il + r.fees + r.perp - r.funding + r.cash_yield - r.costs - r.liquidation_loss
+        r.hold + r.il + r.fees + r.perp - r.funding + r.cash_yield - r.costs - r.hedge_costs
+        - r.liquidation_loss
     )
+    assert np.allclose(sum(r.attribution().values()), parts, rtol=0, atol=1e-9)
     return float(np.abs(parts - r.pnl).max())
 
 
@@ -62,8 +65,9 @@ def test_one_step_matches_the_margin_engine(kw):
         outside = outside + s.wallet_cash
     ok = ~r.liquidated
     np.testing.assert_allclose(r.final_wealth[ok], (full.equity(grid) + outside)[ok], rtol=1e-12)
-    # the liquidated keep max(equity - penalty, 0), equity with the collateral haircut
-    eq = np.asarray(acct.equity(grid))
+    # the liquidated keep max(true equity - penalty, 0): the collateral haircut only decides
+    # *when* the account is liquidated, never how much the owner loses (issue 9)
+    eq = np.asarray(full.equity(grid))
     kept = np.maximum(eq - RULES.liquidation_fee(abs(s.perp_size) * grid), 0.0)
     np.testing.assert_allclose(
         r.final_wealth[~ok],
@@ -422,3 +426,72 @@ def test_backtest_needs_a_price_series_and_stress_test_a_shock():
         backtest(Scenario(), np.array([3000.0, 3100.0]))  # was AttributeError: no 'prices'
     with pytest.raises(ValueError, match="shocks must name at least one"):
         stress_test(Scenario(), {})  # was "max() arg is an empty sequence"
+
+
+# -- funding that moves (issue 10 part 4) -----------------------------------------------------------
+def test_funding_is_paid_on_the_mark_of_each_step():
+    """A short on a path that doubles: funding is sum q P_t rate dt, not q P_0 rate dt per step
+    (the issue-14 mutant 'funding charged at the entry price instead of the mark')."""
+    s = Scenario(**(QUIET | {"funding_rate_per_year": 0.5, "kind": "stable", "leverage": 1.0}))
+    path = np.linspace(s.price, 2 * s.price, 31)
+    dt = 1 / 365
+    r = run_on_paths(s, path, dt)
+    expect = np.sum(s.perp_size * path[1:] * 0.5 * dt)
+    assert r.funding[0] == pytest.approx(expect, rel=1e-12)
+    assert abs(r.funding[0] - s.perp_size * s.price * 0.5 * 30 * dt) > 0.3 * abs(expect)
+    assert _identity_gap(r) < 1e-9
+
+
+def test_funding_paid_enters_the_margin_check():
+    """A long paying 600 %/yr funding on a gently rising path: without funding it survives; with
+    funding it is liquidated at the first step where the margin engine, with the cash reduced by
+    the funding paid so far on the mark, says so (the issue-14 mutant 'funding removed from the
+    simulated margin check')."""
+    base = Scenario(**(QUIET | {"kind": "stable", "side": "long", "leverage": 8.0}))
+    path = base.price * np.linspace(1.0, 1.02, 121)
+    dt = 1 / 365
+    calm = run_on_paths(base, path, dt)
+    assert not calm.liquidated[0]
+    s = replace(base, funding_rate_per_year=6.0)
+    r = run_on_paths(s, path, dt)
+    q = s.perp_size
+    paid = np.cumsum(q * path[1:] * 6.0 * dt)
+    acct = [
+        IsolatedAccount(PerpPosition(q, s.price), None, s.deposit - f, StaticFactor(0.8), RULES)
+        for f in paid
+    ]
+    first = next(t for t in range(1, path.size) if acct[t - 1].is_liquidatable(path[t]))
+    assert r.liquidated[0] and int(r.liquidation_step[0]) == first
+    assert r.funding[0] == pytest.approx(paid[first - 1], rel=1e-12)
+    assert _identity_gap(r) < 1e-9
+
+
+def test_funding_is_paid_at_the_venue_interval():
+    """Ten-minute steps, hourly payments: the funding of each hour is paid at its end on that
+    step's mark; with an 8-hour interval fewer, larger payments."""
+    s = Scenario(**(QUIET | {"kind": "stable", "leverage": 1.0}))
+    dt = 1 / (365 * 24 * 6)
+    path = s.price * np.exp(np.linspace(0.0, 0.1, 6 * 24 + 1))
+    for hours in (1.0, 8.0):
+        r = run_on_paths(replace(s, funding=ConstantFunding(0.3, interval_hours=hours)), path, dt)
+        k = int(6 * hours)
+        pays = path[k::k]
+        expect = np.sum(s.perp_size * pays * 0.3 * k * dt)
+        assert r.funding[0] == pytest.approx(expect, rel=1e-9)
+    plain = run_on_paths(replace(s, funding_rate_per_year=0.3), path, 1 / 365)
+    same = run_on_paths(replace(s, funding=0.3), path, 1 / 365)
+    assert plain.funding[0] == same.funding[0]  # a plain number is constant funding
+
+
+def test_stochastic_funding_is_reproducible_and_chunking_invariant():
+    f = OUFunding(0.1, kappa_per_year=20.0, sigma_per_year=3.0, correlation=0.5)
+    s = Scenario(funding=f, chain=ARBITRUM, policy=Policy(recentre=True))
+    a = simulate(s, GBM(0.8), 20 / 365, 480, PATH_BLOCK + 300, seed=9)
+    b = simulate(s, GBM(0.8), 20 / 365, 480, PATH_BLOCK + 300, seed=9, chunk_paths=10**9,
+                 chunk_steps=50)
+    np.testing.assert_array_equal(a.funding, b.funding)
+    np.testing.assert_array_equal(a.final_wealth, b.final_wealth)
+    const = simulate(replace(s, funding=None, funding_rate_per_year=0.1), GBM(0.8), 20 / 365, 480,
+                     PATH_BLOCK + 300, seed=9)
+    assert a.funding.std() > 1.5 * const.funding.std()
+    assert _identity_gap(a) < 1e-6
