@@ -806,21 +806,6 @@ class LiquidityProfile:
         return _out(self.liquidity[self.segment(price)])
 
 
-def _one_segment(
-    p: np.ndarray, x: np.ndarray, liq: np.ndarray, fee: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Closed form inside one segment: ``r = L / (L + xe sqrt P)``, ``P1 = P r^2``.
-
-    ``xe`` is the base through the curve (``x (1 - f)`` for a sale, ``x`` for a purchase); the
-    quote is ``xe P r`` (sale) or ``xe P r / (1 - f)`` (purchase, fee on the quote input).
-    """
-    xe = np.where(x > 0, x * (1.0 - fee), x)
-    r = liq / (liq + xe * np.sqrt(p))
-    q = xe * p * r
-    q = np.where(x > 0, q, q / (1.0 - fee))
-    return q, p * r * r
-
-
 def float_swap(profile: LiquidityProfile, price: Any, base_amount: Any) -> tuple[Any, Any]:
     """Swap ``base_amount`` (human units) through ``profile`` at ``price``: float twin of the pool.
 
@@ -857,6 +842,18 @@ def float_swap(profile: LiquidityProfile, price: Any, base_amount: Any) -> tuple
     >>> q.round(6).tolist(), p1.round(6).tolist()
     ([-3000.164326, 2999.835692], [3000.328661, 2999.671393])
     """
+    q, p1, _, shape = _swap(profile, price, base_amount, with_cost=False)
+    return _out(q.reshape(shape)), _out(p1.reshape(shape))
+
+
+def _swap(
+    profile: LiquidityProfile, price: Any, base_amount: Any, *, with_cost: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[int, ...]]:
+    """Flat ``(quote, price_after, cost or None, shape)`` of :func:`float_swap`.
+
+    Inside the starting segment the cost against the mid is written without cancellation:
+    a sale costs ``x P r (f + xe sqrt(P) / L)``, a purchase ``|x| P (|x| sqrt(P) r / L + f) / (1 - f)``.
+    """
     if not isinstance(profile, LiquidityProfile):
         raise LpperpError(f"profile must be a LiquidityProfile, got {type(profile).__name__}")
     x = np.asarray(finite("base_amount", base_amount), dtype=float)
@@ -868,20 +865,37 @@ def float_swap(profile: LiquidityProfile, price: Any, base_amount: Any) -> tuple
     fee = profile.fee_fraction
     liq = profile.liquidity[k]
     s = np.sqrt(p)
+    sell = x > 0
+    cost = None
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         inv_s = 1.0 / s
-        xe = np.where(x > 0, x * (1.0 - fee), x)
+        xe = np.where(sell, x * (1.0 - fee), x)
         # room in the current segment: base it absorbs down to its lower edge, holds above P
         room_down = liq * (profile._inv_u[k] - inv_s)
         room_up = liq * (inv_s - profile._inv_u[k + 1])
-        inside = (x == 0) | ((x > 0) & (xe <= room_down)) | ((x < 0) & (-xe < room_up))
-        q, p1 = _one_segment(p, x, liq, fee)
+        inside = (x == 0) | (sell & (xe <= room_down)) | (~sell & (-xe < room_up))
+        r = liq / (liq + xe * s)
+        q = xe * p * r
+        q = np.where(sell, q, q / (1.0 - fee))
+        p1 = p * r * r
         q = np.where(x == 0, 0.0, q)
         p1 = np.where(x == 0, p, p1)
+        if with_cost:
+            ax = np.abs(x)
+            impact = ax * s / liq
+            cost = np.where(
+                sell,
+                ax * p * r * (fee + (1.0 - fee) * impact),
+                ax * p * (impact * r + fee) / (1.0 - fee),
+            )
+            cost = np.where(x == 0, 0.0, cost)
     if not inside.all():
         idx = np.flatnonzero(~inside)
-        q[idx], p1[idx] = _walk(profile, p[idx], s[idx], xe[idx], k[idx], x[idx] > 0)
-    return _out(q.reshape(shape)), _out(p1.reshape(shape))
+        q[idx], p1[idx] = _walk(profile, p[idx], s[idx], xe[idx], k[idx], sell[idx])
+        if cost is not None:
+            c = x[idx] * p[idx] - q[idx]
+            cost[idx] = np.where(np.isnan(c), np.inf, np.maximum(c, 0.0))
+    return q, p1, cost, shape
 
 
 def _walk(
@@ -939,9 +953,5 @@ def execution_cost(profile: LiquidityProfile, price: Any, base_amount: Any) -> A
     >>> round(execution_cost(prof, 3000.0, 10.0), 4)
     31.4063
     """
-    q, _ = float_swap(profile, price, base_amount)
-    x = np.asarray(finite("base_amount", base_amount), dtype=float)
-    p = np.asarray(positive("price", price), dtype=float)
-    cost = x * p - np.asarray(q)
-    cost = np.where(np.isnan(cost), np.inf, np.maximum(cost, 0.0))
-    return _out(cost)
+    _, _, cost, shape = _swap(profile, price, base_amount, with_cost=True)
+    return _out(cost.reshape(shape))
