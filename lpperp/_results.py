@@ -11,6 +11,7 @@ current price; NaN means "none" (no boundary on that side) and shows as ``-``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,18 +45,33 @@ def html_table(rows: Sequence[tuple[str, Any]], header: Sequence[str] = ()) -> s
 
 @dataclass(frozen=True)
 class AccountSummary:
-    """Key margin figures of an account at one price (quote units unless noted)."""
+    """Key margin figures of an account at one price (quote units unless noted).
+
+    ``account_leverage`` is perp notional / equity (the old field ``leverage`` reads it with a
+    DeprecationWarning for one release).
+    """
 
     equity: float
     maintenance: float
     initial: float
     free_collateral: float
     health: float
-    leverage: float
+    account_leverage: float
     liquidation_below: float
     liquidation_above: float
     distance_pct: float
     liquidatable: bool
+
+    @property
+    def leverage(self) -> float:
+        """Deprecated: renamed ``account_leverage`` (perp notional / equity); kept one release."""
+        warnings.warn(
+            "AccountSummary.leverage is renamed account_leverage (notional / equity); 'leverage' "
+            "now means perp notional at entry / LP deposit at entry",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.account_leverage
 
     def _repr_html_(self) -> str:
         return html_table([(k.replace("_", " "), v) for k, v in self.__dict__.items()])
@@ -63,18 +79,75 @@ class AccountSummary:
 
 @dataclass(frozen=True)
 class LiquidationOutcome:
-    """A liquidation at ``price``: requirement, penalty, what is left and what was lost."""
+    """A liquidation at ``trigger_price``: the true equity there and where every dollar goes.
 
-    price: float
-    equity: float
-    maintenance: float
-    penalty: float
-    remaining: float
-    loss: float
-    equity_now: float
+    ``true_equity = lp_value + fees + cash + perp_pnl - funding_paid`` (the LP at market, never
+    the collateral-factor-weighted value: the factor decides *when*, not *how much*), and
+    ``true_equity == owner_keeps + perp_close_cost + lp_unwind_cost + to_liquidator +
+    to_insurance + to_backstop - bad_debt``. ``closed_fraction < 1`` is a partial liquidation (the
+    smaller position keeps running; ``owner_keeps`` is the equity left in the account).
+    ``venue_equity`` and ``maintenance`` are what the venue compares at the trigger;
+    ``equity_now`` the true equity at the current price. All money in quote units. The old names
+    ``price``, ``equity`` (the venue's equity), ``penalty`` (everything the venue takes),
+    ``remaining`` (= ``owner_keeps``) and ``loss`` (= ``equity_now - owner_keeps``) still read.
+    """
+
+    trigger_price: float
+    true_equity: float
+    lp_value: float
+    cash: float
+    perp_pnl: float
+    fees: float
+    funding_paid: float
+    perp_close_cost: float
+    lp_unwind_cost: float
+    to_liquidator: float
+    to_insurance: float
+    to_backstop: float
+    owner_keeps: float
+    bad_debt: float
+    closed_fraction: float
+    maintenance: float = float("nan")
+    venue_equity: float = float("nan")
+    equity_now: float = float("nan")
+    venue: str = ""
+
+    @property
+    def price(self) -> float:
+        """Alias of ``trigger_price``."""
+        return self.trigger_price
+
+    @property
+    def equity(self) -> float:
+        """The venue's (collateral-weighted) equity at the trigger: alias of ``venue_equity``."""
+        return self.venue_equity
+
+    @property
+    def penalty(self) -> float:
+        """What the venue's mechanics take: close cost + liquidator + insurance + backstop."""
+        return self.perp_close_cost + self.to_liquidator + self.to_insurance + self.to_backstop
+
+    @property
+    def remaining(self) -> float:
+        """Alias of ``owner_keeps``."""
+        return self.owner_keeps
+
+    @property
+    def loss(self) -> float:
+        """``equity_now - owner_keeps``: what the owner loses from today's true equity."""
+        return self.equity_now - self.owner_keeps
+
+    def __str__(self) -> str:
+        head = f"liquidation{' on ' + self.venue if self.venue else ''} at {self.trigger_price:,.2f}"
+        rows = [(k.replace("_", " "), v) for k, v in self.__dict__.items()
+                if k not in ("trigger_price", "venue")]
+        width = max(len(k) for k, _ in rows)
+        return "\n".join([head] + [f"  {k:<{width}}  {v:>12,.2f}" for k, v in rows])
 
     def _repr_html_(self) -> str:
-        return html_table([(k.replace("_", " "), v) for k, v in self.__dict__.items()])
+        caption = f"liquidation{' on ' + self.venue if self.venue else ''}"
+        rows = [(k.replace("_", " "), v) for k, v in self.__dict__.items() if k != "venue"]
+        return f"<p>{caption}</p>" + html_table(rows, header=("", "quote units"))
 
 
 @dataclass(frozen=True)
@@ -98,8 +171,12 @@ class ModeComparison:
             ("liquidation above", (i.liquidation_above, c.liquidation_above)),
             ("distance %", (i.distance_pct, c.distance_pct)),
             ("at risk (max loss)", (self.isolated_at_risk, self.cross_at_risk)),
-            ("penalty at liquidation", (self.isolated_outcome.penalty, self.cross_outcome.penalty)),
-            ("left after liquidation", (self.isolated_outcome.remaining,
-                                        self.cross_outcome.remaining)),
+            ("true equity at liquidation", (self.isolated_outcome.true_equity,
+                                            self.cross_outcome.true_equity)),
+            ("venue takes", (self.isolated_outcome.penalty, self.cross_outcome.penalty)),
+            ("LP unwind cost", (self.isolated_outcome.lp_unwind_cost,
+                                self.cross_outcome.lp_unwind_cost)),
+            ("owner keeps", (self.isolated_outcome.owner_keeps, self.cross_outcome.owner_keeps)),
+            ("bad debt", (self.isolated_outcome.bad_debt, self.cross_outcome.bad_debt)),
         ]
         return html_table(rows, header=("", "isolated", "cross"))

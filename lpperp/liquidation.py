@@ -32,7 +32,8 @@ to a dense log grid over ``P0 * [1e-6, 1e6]`` and :func:`scipy.optimize.brentq` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -48,13 +49,19 @@ from lpperp._boundary_kernels import (
 from lpperp._validate import LpperpError, finite, nonnegative, one_of, positive
 from lpperp.collateral import weighted_value
 from lpperp.perp import MarginRules
+from lpperp.settlement import LiquidationSettlement, settle_liquidation
+from lpperp.venues import get_mechanics, get_venue
 
 __all__ = [
+    "LiquidationComparison",
     "LiquidationResult",
+    "LiquidationSettlement",
     "boundaries_after",
     "boundary_map",
+    "compare_liquidations",
     "health_map",
     "liquidation_boundaries",
+    "settle_liquidation",
     "solve_boundaries",
 ]
 
@@ -552,3 +559,97 @@ def health_map(
     mm = np.sum(mm, axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(mm == 0, np.where(eq >= 0, np.inf, -np.inf), eq / np.where(mm == 0, 1, mm))
+
+
+# ------------------------------------------------------------------------------------------------
+# the same account on several venues
+# ------------------------------------------------------------------------------------------------
+_COMPARE_ROWS = (
+    "trigger_price", "maintenance", "venue_equity", "true_equity", "perp_close_cost",
+    "lp_unwind_cost", "to_liquidator", "to_insurance", "to_backstop", "owner_keeps", "bad_debt",
+    "closed_fraction",
+)
+
+
+@dataclass(frozen=True)
+class LiquidationComparison:
+    """One account liquidated on several venues: one :class:`~lpperp.margin.LiquidationOutcome`
+    per venue (each with the venue's margin rules for the trigger and its mechanics for the
+    outcome). ``table()`` gives ``{row: [value per venue]}``; in a notebook it renders as a table
+    with one column per venue."""
+
+    venues: tuple[str, ...]
+    outcomes: tuple[Any, ...]
+
+    def __getitem__(self, venue: str) -> Any:
+        if venue not in self.venues:
+            raise LpperpError(f"venue must be one of {self.venues}, got {venue!r}")
+        return self.outcomes[self.venues.index(venue)]
+
+    def table(self) -> dict[str, list[float]]:
+        """``{row name: [value on each venue]}`` (quote units; closed_fraction a fraction)."""
+        return {row: [float(getattr(o, row)) for o in self.outcomes] for row in _COMPARE_ROWS}
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{o.venue}</th>" for o in self.outcomes)
+        body = "".join(
+            f"<tr><td>{row.replace('_', ' ')}</td>"
+            + "".join(f"<td>{_fmt_money(v)}</td>" for v in vals)
+            + "</tr>"
+            for row, vals in self.table().items()
+        )
+        return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+    def __str__(self) -> str:
+        names = [o.venue for o in self.outcomes]
+        width = max(len(r) for r in _COMPARE_ROWS)
+        lines = [" " * width + "".join(f"{n:>16}" for n in names)]
+        for row, vals in self.table().items():
+            lines.append(f"{row.replace('_', ' '):<{width}}" + "".join(f"{v:>16,.2f}" for v in vals))
+        return "\n".join(lines)
+
+
+def _fmt_money(x: float) -> str:
+    return "-" if np.isnan(x) else f"{x:,.2f}"
+
+
+def compare_liquidations(
+    account: Any,
+    price: Any,
+    venues: Sequence[str] = ("hyperliquid", "dydx", "gmx", "drift", "binance"),
+    *,
+    market: str | None = None,
+    profile: Any = None,
+    gas_quote: float = 0.0,
+) -> LiquidationComparison:
+    """The same account liquidated on each venue: its rules for the trigger, its mechanics after.
+
+    For each venue name the account's ``rules`` are replaced by the venue's preset
+    (:func:`lpperp.venues.get_venue`) and :meth:`liquidation_outcome` runs with the venue's
+    :class:`~lpperp.venues.LiquidationMechanics`; collateral model, LP, perp and cash stay.
+
+    >>> from lpperp.margin import IsolatedAccount
+    >>> from lpperp.perp import PerpPosition
+    >>> from lpperp.position import LPPosition
+    >>> lp = LPPosition.from_deposit(10_000, 3000.0, width_pct=20)
+    >>> acct = IsolatedAccount(PerpPosition(-6.667, 3000.0), lp)
+    >>> cmp = compare_liquidations(acct, 3000.0, venues=("hyperliquid", "gmx"))
+    >>> [round(x, 2) for x in cmp.table()["to_insurance"]]   # GMX's 0.2 % liquidation fee
+    [0.0, 60.56]
+    """
+    if isinstance(venues, str):
+        venues = (venues,)
+    names = tuple(str(v).lower() for v in venues)
+    if not names:
+        raise LpperpError("venues must name at least one venue, got an empty sequence")
+    if not hasattr(account, "liquidation_outcome") or not hasattr(account, "rules"):
+        raise LpperpError(
+            f"account must be an IsolatedAccount or CrossAccount, got {type(account).__name__}"
+        )
+    outcomes = tuple(
+        replace(account, rules=get_venue(n)).liquidation_outcome(
+            price, market=market, mechanics=get_mechanics(n), profile=profile,
+            gas_quote=gas_quote)
+        for n in names
+    )
+    return LiquidationComparison(names, outcomes)

@@ -19,6 +19,7 @@ market of the account, or the first perp's market).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,8 @@ from lpperp._validate import scalar_or_array as _out
 from lpperp.collateral import CollateralModel, StaticFactor
 from lpperp.perp import MarginRules, PerpPosition
 from lpperp.position import LPPosition
+from lpperp.settlement import settle_liquidation
+from lpperp.venues import LiquidationMechanics, get_mechanics, mechanics_for
 
 __all__ = [
     "DEFAULT_RULES",
@@ -173,17 +176,65 @@ class _AccountBase:
         mm = np.asarray(self.maintenance_requirement(price))
         return _out(np.where(eq <= 0, np.inf, _ratio(mm, eq, 1.0)))
 
-    def leverage(self, price: Any) -> Any:
-        """``gross notional / equity`` (inf if equity <= 0).
+    def account_leverage(self, price: Any) -> Any:
+        """``gross perp notional / equity`` (inf if equity <= 0): the live account figure.
+
+        (The scenario's ``leverage`` is perp notional at entry / LP deposit at entry.)
 
         >>> a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0,
         ...                     rules=MarginRules("x", 0.1, 0.05))
-        >>> a.leverage(3000.0)
+        >>> a.account_leverage(3000.0)
         9.0
         """
         eq = np.asarray(self.equity(price))
         n = np.asarray(self.notional(price))
         return _out(np.where(eq <= 0, np.inf, _ratio(n, eq, 1.0)))
+
+    def leverage(self, price: Any) -> Any:
+        """Deprecated alias of :meth:`account_leverage` (kept one release)."""
+        warnings.warn(
+            "account.leverage(price) is renamed account_leverage(price) (notional / equity); "
+            "'leverage' now means perp notional at entry / LP deposit at entry",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.account_leverage(price)
+
+    def delta(self, price: Any, market: str | None = None) -> Any:
+        """``d equity / dP`` at collateral factor 1, base units: LP base amounts + perp sizes.
+
+        The sum over the LPs and perps of the moving ``market`` (the only market of the account
+        by default). The collateral factor is left out on purpose: it decides when the venue
+        liquidates, not what the account holds.
+
+        >>> from lpperp.position import LPPosition
+        >>> lp = LPPosition.from_deposit(10_000, 3000.0, width_pct=20)
+        >>> acct = IsolatedAccount(PerpPosition(-1.5, 3000.0), lp)
+        >>> round(acct.delta(3000.0), 4)                  # 1.5071 ETH in the LP, short 1.5
+        0.0071
+        """
+        m, p = self._moving(price, market)
+        lps, perps = self._in_market(m)
+        out = np.zeros_like(p) + sum(x.size for x in perps)
+        for lp in lps:
+            out = out + np.asarray(lp.delta(p))
+        return _out(out)
+
+    def gamma(self, price: Any, market: str | None = None) -> Any:
+        """``d delta / dP`` in base^2 per quote: the LPs' ``-L / (2 P^{3/2})`` in range (perps 0).
+
+        >>> from lpperp.position import LPPosition
+        >>> lp = LPPosition.from_deposit(10_000, 3000.0, width_pct=20)
+        >>> acct = IsolatedAccount(PerpPosition(-1.5, 3000.0), lp)
+        >>> round(acct.gamma(3000.0), 6)                  # ETH per USDC of price move
+        -0.002883
+        """
+        m, p = self._moving(price, market)
+        lps, _ = self._in_market(m)
+        out = np.zeros_like(p)
+        for lp in lps:
+            out = out + np.asarray(lp.gamma(p))
+        return _out(out)
 
     def is_liquidatable(self, price: Any) -> Any:
         """``equity < maintenance``.
@@ -219,18 +270,31 @@ class _AccountBase:
         return _out(self.liquidation(price, market).distance_pct)
 
     def liquidation_outcome(
-        self, price: Any, at: float | None = None, market: str | None = None
+        self,
+        price: Any,
+        at: float | None = None,
+        market: str | None = None,
+        *,
+        mechanics: LiquidationMechanics | str | None = None,
+        profile: Any = None,
+        gas_quote: float = 0.0,
     ) -> LiquidationOutcome:
-        """What a liquidation costs: at ``at`` (default: the nearest boundary to ``price``).
+        """What a liquidation takes, at ``at`` (default: the nearest boundary to ``price``).
 
-        The penalty is ``rules.liquidation_fee_fraction * notional`` at the liquidation price;
-        what is left is ``max(equity - penalty, 0)`` (losses beyond the account's equity fall on
-        the venue, not on anything outside the account).
+        At the trigger the account holds its true equity (LP at market incl. uncollected fees,
+        cash, perp PnL, funding); the venue's ``mechanics`` (default: those of the account's
+        rules preset, :func:`lpperp.venues.mechanics_for`) close the perp, unwind what they must of
+        the LP through the pool (``profile``: an ``lpperp.swap`` liquidity profile; default the
+        synthetic pool of :mod:`lpperp.settlement`; ``gas_quote`` to burn the LP) and pay the
+        liquidator, insurance fund or backstop; the owner keeps the rest; below zero it is bad
+        debt. One implementation for accounts and paths: :func:`lpperp.settlement.settle_liquidation`
+        (the venue equity passed to it is the factor-weighted equity at the trigger). If the
+        account has no boundary, nothing is liquidated: the outcome keeps today's equity.
 
         >>> a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0,
         ...                     rules=MarginRules("x", 0.1, 0.05, liquidation_fee_fraction=0.01))
         >>> o = a.liquidation_outcome(3000.0)
-        >>> round(o.price, 2), round(o.penalty, 2), round(o.remaining, 2)
+        >>> round(o.trigger_price, 2), round(o.to_insurance, 2), round(o.owner_keeps, 2)
         (3174.6, 95.24, 380.95)
         """
         res = self.liquidation(price, market)
@@ -241,21 +305,102 @@ class _AccountBase:
             at = min(cands, key=lambda x: abs(np.log(x / p_now))) if cands else float("nan")
             if bool(np.asarray(res.liquidatable_now).reshape(-1)[0]):
                 at = p_now
-        return self._outcome(p_now, float(at), market)
+        if isinstance(mechanics, str):
+            mechanics = get_mechanics(mechanics)
+        elif mechanics is None:
+            mechanics = mechanics_for(self._rules_at(market))
+        elif not isinstance(mechanics, LiquidationMechanics):
+            raise LpperpError(
+                f"mechanics must be a LiquidationMechanics, a preset name or None, got "
+                f"{type(mechanics).__name__}"
+            )
+        now = self._settlement_inputs(self._full_price(price, p_now, market), market)
+        equity_now = float(now["true_equity"])
+        if not np.isfinite(float(at)):
+            nan = float("nan")
+            return LiquidationOutcome(
+                trigger_price=nan, true_equity=equity_now, lp_value=float(now["lp_value"]),
+                cash=float(now["cash_total"]), perp_pnl=float(now["perp_pnl"]),
+                fees=self.accrued_fees, funding_paid=self.funding_paid, perp_close_cost=0.0,
+                lp_unwind_cost=0.0, to_liquidator=0.0, to_insurance=0.0, to_backstop=0.0,
+                owner_keeps=equity_now, bad_debt=0.0, closed_fraction=0.0, maintenance=nan,
+                venue_equity=nan, equity_now=equity_now, venue=mechanics.name,
+            )
+        inp = self._settlement_inputs(self._full_price(price, float(at), market), market)
+        st = settle_liquidation(
+            mechanics,
+            price=float(at),
+            lp_base=inp["lp_base"],
+            lp_quote=inp["lp_quote"],
+            cash=inp["cash"],
+            perp_size=inp["perp_size"],
+            perp_entry_price=inp["perp_entry_price"],
+            fees=inp["fees"],
+            funding_paid=self.funding_paid,
+            maintenance=inp["maintenance"],
+            profile=profile,
+            gas_quote=gas_quote,
+            venue_equity=inp["venue_equity"],
+            collateral_value=inp["collateral_value"],
+        )
+        return LiquidationOutcome(
+            trigger_price=float(at),
+            true_equity=float(st.true_equity),
+            lp_value=float(inp["lp_value"]),
+            cash=float(inp["cash_total"]),
+            perp_pnl=float(inp["perp_pnl"]),
+            fees=self.accrued_fees,
+            funding_paid=self.funding_paid,
+            perp_close_cost=float(st.perp_close_cost),
+            lp_unwind_cost=float(st.lp_unwind_cost),
+            to_liquidator=float(st.to_liquidator),
+            to_insurance=float(st.to_insurance),
+            to_backstop=float(st.to_backstop),
+            owner_keeps=float(st.owner_keeps),
+            bad_debt=float(st.bad_debt),
+            closed_fraction=float(st.closed_fraction),
+            maintenance=float(inp["maintenance"]),
+            venue_equity=float(inp["venue_equity"]),
+            equity_now=equity_now,
+            venue=mechanics.name,
+        )
 
-    def _outcome(self, p_now: float, at: float, market: str | None) -> LiquidationOutcome:
-        if not np.isfinite(at):
-            eq = float(self.equity(self._price_at(p_now, market)))
-            return LiquidationOutcome(np.nan, np.nan, np.nan, 0.0, eq, 0.0, eq)
-        pr = self._price_at(at, market)
-        eq = float(self.equity(pr))
-        mm = float(self.maintenance_requirement(pr))
-        pen = float(self._parts(pr)["penalty"])
-        left = max(eq - pen, 0.0)
-        eq_now = float(self.equity(self._price_at(p_now, market)))
-        return LiquidationOutcome(at, eq, mm, pen, left, eq_now - left, eq_now)
+    def true_equity(self, price: Any) -> Any:
+        """LP at market + uncollected fees + cash + perp PnL - funding paid (quote units).
 
-    def _price_at(self, p: float, market: str | None) -> Any:  # pragma: no cover
+        What the account really holds: the collateral factor is left out (it decides when the
+        venue liquidates, not what the owner has).
+
+        >>> from lpperp.position import LPPosition
+        >>> lp = LPPosition.from_deposit(10_000, 3000.0, width_pct=20)
+        >>> acct = IsolatedAccount(PerpPosition(-1.0, 3000.0), lp, collateral=StaticFactor(0.5))
+        >>> round(acct.true_equity(3000.0), 2), round(acct.equity(3000.0), 2)
+        (10000.0, 5000.0)
+        """
+        p = self._lp_values(price)
+        return _out(p + self.cash + np.asarray(self.pnl(price)) + self.accrued_fees
+                    - self.funding_paid)
+
+    def _full_price(self, price: Any, p: float, market: str | None) -> Any:
+        """The price argument with the moving market's price replaced by ``p``."""
+        if isinstance(price, Mapping):
+            m, _ = self._moving(price, market)
+            return {**price, m: p}
+        return p
+
+    def _moving(self, price: Any, market: str | None) -> tuple[str, np.ndarray]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _in_market(self, market: str) -> tuple[list[Any], list[PerpPosition]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _rules_at(self, market: str | None) -> MarginRules:  # pragma: no cover
+        raise NotImplementedError
+
+    def _lp_values(self, price: Any) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def _settlement_inputs(self, price: Any, market: str | None) -> dict[str, Any]:  # pragma: no cover
         raise NotImplementedError
 
     def summary(
@@ -288,7 +433,7 @@ class _AccountBase:
             initial=f(self.initial_requirement(price)),
             free_collateral=f(self.free_collateral(price)),
             health=f(self.health(price)),
-            leverage=f(self.leverage(price)),
+            account_leverage=f(self.account_leverage(price)),
             liquidation_below=f(np.asarray(liq.liquidation_price_below).reshape(-1)[0]),
             liquidation_above=f(np.asarray(liq.liquidation_price_above).reshape(-1)[0]),
             distance_pct=f(np.asarray(liq.distance_pct).reshape(-1)[0]),
@@ -362,8 +507,24 @@ class IsolatedAccount(_AccountBase):
             price = price[self.market]
         return positive("price", price)
 
-    def _price_at(self, p: float, market: str | None) -> Any:
-        return p
+    def _moving(self, price: Any, market: str | None) -> tuple[str, np.ndarray]:
+        if market is not None and market != self.market:
+            raise LpperpError(f"market must be {self.market!r} for this account, got {market!r}")
+        return self.market, np.asarray(self._p(price), dtype=float)
+
+    def _in_market(self, market: str) -> tuple[list[Any], list[PerpPosition]]:
+        return ([] if self.lp is None else [self.lp]), ([] if self.perp is None else [self.perp])
+
+    def _rules_at(self, market: str | None) -> MarginRules:
+        return self.rules
+
+    def _lp_values(self, price: Any) -> Any:
+        p = np.asarray(self._p(price), dtype=float)
+        return np.zeros_like(p) if self.lp is None else np.asarray(self.lp.value(p))
+
+    def _settlement_inputs(self, price: Any, market: str | None) -> dict[str, Any]:
+        self._moving(price, market)
+        return self.as_cross()._settlement_inputs(self._p(price), self.market)
 
     def _parts(self, price: Any) -> dict[str, Any]:
         p = np.asarray(self._p(price), dtype=float)
@@ -558,8 +719,95 @@ class CrossAccount(_AccountBase):
             )
         return {mk[0]: positive("price", price)}
 
-    def _price_at(self, p: float, market: str | None) -> Any:
-        return p if market is None else {market: p}
+    def _moving(self, price: Any, market: str | None) -> tuple[str, np.ndarray]:
+        mk = self.markets or ("ETH",)
+        market = self._moving_name(market)
+        if isinstance(price, Mapping):
+            pr = self._prices(price)
+        elif len(mk) == 1:
+            pr = {mk[0]: positive("price", price)}
+        else:
+            raise LpperpError(f"this account spans markets {mk}: pass price as a mapping")
+        if market not in pr:
+            raise LpperpError(f"market must be one of {mk}, got {market!r}")
+        return market, np.asarray(pr[market], dtype=float)
+
+    def _in_market(self, market: str) -> tuple[list[Any], list[PerpPosition]]:
+        lps = [lp for lp, m in zip(self.lps, self.lp_markets, strict=True) if m == market]
+        return lps, [x for x in self.perps if x.market == market]
+
+    def _rules_at(self, market: str | None) -> MarginRules:
+        m = self._moving_name(market)
+        if isinstance(self.rules, Mapping) and m not in self.rules:
+            return DEFAULT_RULES
+        return self.rules_for(m)
+
+    def _moving_name(self, market: str | None) -> str:
+        mk = self.markets or ("ETH",)
+        if market is None:
+            market = (self.perps[0].market if self.perps else mk[0]) if len(mk) > 1 else mk[0]
+        return market
+
+    def _lp_values(self, price: Any) -> Any:
+        pr = self._prices(price)
+        shape = np.broadcast_shapes(*(np.shape(v) for v in pr.values()))
+        out = np.zeros(shape)
+        for lp, m in zip(self.lps, self.lp_markets, strict=True):
+            out = out + np.asarray(lp.value(pr[m]))
+        return out
+
+    def _settlement_inputs(self, price: Any, market: str | None) -> dict[str, Any]:
+        """The account at ``price`` in the terms of :func:`lpperp.settlement.settle_liquidation`.
+
+        LPs and perps of other markets count as cash at their prices; several perps in the moving
+        market are one net size at their size-weighted entry (or, when that is not a price, at
+        the mark with their PnL in cash).
+        """
+        m, p = self._moving(price, market)
+        pr = self._prices(price) if isinstance(price, Mapping) else {m: p}
+        lp_base = np.zeros_like(p)
+        lp_quote = np.zeros_like(p)
+        cash = np.zeros_like(p) + self.cash
+        for lp, lm in zip(self.lps, self.lp_markets, strict=True):
+            if lm == m:
+                b, q = lp.amounts(p)
+                lp_base, lp_quote = lp_base + b, lp_quote + q
+            else:
+                cash = cash + np.asarray(lp.value(pr[lm]))
+        same = [x for x in self.perps if x.market == m]
+        size = float(sum(x.size for x in same))
+        entry: Any = p
+        if len(same) == 1:
+            entry = same[0].entry_price
+        elif same:
+            weighted = sum(x.size * x.entry_price for x in same) / size if size else -1.0
+            if weighted > 0:
+                entry = weighted
+            else:
+                cash = cash + sum(np.asarray(x.pnl(p)) for x in same)
+        for x in self.perps:
+            if x.market != m:
+                cash = cash + np.asarray(x.pnl(pr[x.market]))
+        fees = max(self.accrued_fees, 0.0)
+        cash = cash + min(self.accrued_fees, 0.0)
+        parts = self._parts(price)
+        lp_value = self._lp_values(price)
+        return {
+            "lp_base": lp_base,
+            "lp_quote": lp_quote,
+            "cash": cash,
+            "perp_size": size,
+            "perp_entry_price": entry,
+            "fees": fees,
+            "maintenance": parts["mm"],
+            "venue_equity": np.asarray(self.equity(price)),
+            "collateral_value": parts["coll"],
+            "lp_value": lp_value,
+            "perp_pnl": parts["pnl"],
+            "cash_total": self.cash,
+            "true_equity": lp_value + self.cash + parts["pnl"] + self.accrued_fees
+            - self.funding_paid,
+        }
 
     def _parts(self, price: Any) -> dict[str, Any]:
         pr = self._prices(price)

@@ -27,6 +27,7 @@ calculate liquidation price of USDⓈ-M futures contracts"; Drift docs
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -35,6 +36,7 @@ from lpperp._validate import (
     finite,
     fraction,
     nonnegative,
+    one_of,
     positive,
 )
 from lpperp._validate import (
@@ -44,14 +46,23 @@ from lpperp.perp import MarginRules
 
 __all__ = [
     "BINANCE_ETHUSDT",
+    "BINANCE_MECHANICS",
     "DRIFT_ETH",
+    "DRIFT_MECHANICS",
     "DRIFT_SPOT_WEIGHTS",
     "DYDX_ETH",
     "DYDX_LIQUIDITY_TIERS",
+    "DYDX_MECHANICS",
     "GMX_ETH",
+    "GMX_ETH_OI_MULTIPLIER",
+    "GMX_MECHANICS",
     "GMX_MIN_COLLATERAL_USD",
     "HYPERLIQUID_ETH",
+    "HYPERLIQUID_MECHANICS",
+    "MECHANICS",
+    "REVERT_MECHANICS",
     "VENUES",
+    "LiquidationMechanics",
     "binance_cum_amounts",
     "binance_liquidation_price",
     "binance_liquidation_price_tiered",
@@ -60,12 +71,14 @@ __all__ = [
     "drift_size_premium_margin_ratio",
     "dydx_liquidation_price",
     "dydx_open_interest_imf",
+    "get_mechanics",
     "get_venue",
     "gmx_liquidation_price",
     "gmx_min_collateral_usd",
     "hyperliquid_liquidation_price",
     "hyperliquid_maintenance_deductions",
     "hyperliquid_maintenance_rate",
+    "mechanics_for",
 ]
 
 Array = np.ndarray
@@ -479,21 +492,23 @@ HYPERLIQUID_ETH = MarginRules.from_max_leverage(
         "Hyperliquid docs trading/margin-tiers, mainnet ETH: 0-100M USDC 25x, >100M 15x; "
         "MMF = 1/(2 max leverage), deductions continuous at tier edges (read 2026-11; the same "
         "table is in the live meta of 2026-09-27). No separate liquidation fee: order-book "
-        "liquidations keep the remaining margin (trading/liquidations); positions > 100k USDC "
-        "are liquidated 20% first (not modelled)."
+        "liquidations keep the remaining margin (trading/liquidations); partial liquidation of "
+        "positions > 100k USDC and the backstop: HYPERLIQUID_MECHANICS."
     ),
 )
 """Hyperliquid ETH perp: 25x (IMF 4%, MMF 2%) up to 100M USDC notional, 15x above."""
 
 DYDX_LIQUIDITY_TIERS: dict[str, dict[str, float]] = {
     # initial_margin_ppm / 1e6, initial * maintenance_fraction_ppm / 1e6, OI caps in USDC
-    "Large-Cap": {"imf": 0.05, "mmf": 0.03, "oi_lower_cap": 0.0, "oi_upper_cap": 0.0},
+    "Large-Cap": {"imf": 0.02, "mmf": 0.012, "oi_lower_cap": 0.0, "oi_upper_cap": 0.0},
     "Small-Cap": {"imf": 0.10, "mmf": 0.05, "oi_lower_cap": 20e6, "oi_upper_cap": 50e6},
 }
-"""dYdX v4 liquidity tiers (dydxprotocol/v4-chain genesis sample, ``perpetuals.liquidity_tiers``:
-Large-Cap ``initial_margin_ppm = 50000``, ``maintenance_fraction_ppm = 600000``, OI caps 0/0;
-Small-Cap 100000 / 500000, OI caps 20M/50M USDC). WEAK for live values: governance can change
-them; feed ``oi_*`` to :func:`dydx_open_interest_imf`."""
+"""dYdX v4 liquidity tiers. Large-Cap: ``initial_margin_ppm = 20000`` (2 %, 50x),
+``maintenance_fraction_ppm = 600000`` (maintenance = 60 % of initial = 1.2 %), OI caps 0/0 —
+dydxprotocol/v4-chain PR #2431 (merged 2024-10-02: Large-Cap ``initial_margin_ppm`` 50000 -> 20000 in
+the genesis liquidity tiers) and the governance-adjustable market parameters page (read 2026-11-30).
+Small-Cap 100000 / 500000, OI caps 20M/50M USDC (genesis sample). WEAK for live values: governance
+can change them; feed ``oi_*`` to :func:`dydx_open_interest_imf`."""
 
 DYDX_ETH = MarginRules(
     name="dYdX v4 ETH-USD",
@@ -501,13 +516,15 @@ DYDX_ETH = MarginRules(
     maintenance_fraction=DYDX_LIQUIDITY_TIERS["Large-Cap"]["mmf"],
     liquidation_fee_fraction=0.015,
     source=(
-        "dYdX v4 ETH-USD is in the Large-Cap liquidity tier: IMF 5%, MMF = 60% of IMF = 3%, no "
-        "open-interest scaling (dydxprotocol/v4-chain genesis liquidity_tiers; v4-documentation "
-        "concepts/trading/margin, read 2026-11). Liquidation fee 1.5% = the protocol's max "
-        "liquidation fee (maxLiquidationFeePpm 15000) — WEAK (the fee actually paid can be lower)."
+        "dYdX v4 ETH-USD is in the Large-Cap liquidity tier: IMF 2 % (initial_margin_ppm 20000, "
+        "v4-chain PR #2431, 2024-10-02), MMF = 60 % of IMF = 1.2 %, no open-interest scaling "
+        "(v4-documentation concepts/trading/margin; read 2026-11-30). Liquidation fee: at most 1.5 % "
+        "(max_liquidation_fee_ppm 15000, protocol/testing/genesis.sh), capped by the account's "
+        "remaining collateral (x/clob/keeper/liquidations.go GetLiquidationInsuranceFundDelta); see "
+        "DYDX_MECHANICS."
     ),
 )
-"""dYdX v4 ETH-USD perp (Large-Cap tier): IMF 5%, MMF 3%."""
+"""dYdX v4 ETH-USD perp (Large-Cap tier): IMF 2 %, MMF 1.2 % (50x)."""
 
 _BINANCE_ETH_FLOORS = (0.0, 50e3, 600e3, 3e6, 12e6, 50e6, 65e6, 150e6, 320e6, 400e6, 530e6, 800e6)
 _BINANCE_ETH_MMR = (0.004, 0.005, 0.0065, 0.01, 0.02, 0.025, 0.05, 0.1, 0.125, 0.15, 0.25, 0.5)
@@ -556,19 +573,29 @@ DRIFT_ETH = MarginRules(
 GMX_MIN_COLLATERAL_USD = 1.0
 """GMX v2 ``minCollateralUsd`` (gmx-synthetics config/markets.ts: ``decimalToFloat(1, 0)``)."""
 
+GMX_ETH_OI_MULTIPLIER = 6e-11
+"""GMX v2 WETH/USDC ``minCollateralFactorForOpenInterestMultiplier`` (per USD of open interest on
+the position's side): the min collateral factor is ``max(0.5 %, OI * 6e-11)``, i.e. 0.5 % until
+about 83M USD of open interest (gmx-synthetics config/markets.ts, arbitrum WETH/USDC; read
+2026-11-30)."""
+
 GMX_ETH = MarginRules(
     name="GMX v2 ETH/USD",
-    initial_fraction=0.01,
-    maintenance_fraction=0.01,
-    liquidation_fee_fraction=0.0,
+    initial_fraction=0.005,
+    maintenance_fraction=0.005,
+    liquidation_fee_fraction=0.002,
     source=(
-        "gmx-synthetics config/markets.ts base market config: minCollateralFactor 1% (100x), "
-        "minCollateralFactorForLiquidation 1%, minCollateralUsd 1 USD (read 2026-11). The "
-        "per-market open-interest multiplier and the 1 USD floor are not in MarginRules: use "
-        "gmx_min_collateral_usd / gmx_liquidation_price. WEAK: live per-market values may differ."
+        "gmx-synthetics config/markets.ts, arbitrum WETH/USDC market: minCollateralFactor "
+        "percentageToFloat('0.5%') (200x) for opening and liquidation, "
+        "minCollateralFactorForOpenInterestMultiplier 6e-11, minCollateralUsd 1 USD; "
+        "baseMarketConfig liquidationFeeFactor 0.20 % (read 2026-11-30; the older stored commit "
+        "f66657d had 1 % and 2e-10). The open-interest multiplier and the 1 USD floor are not in "
+        "MarginRules: use gmx_min_collateral_usd / gmx_liquidation_price with "
+        "GMX_ETH_OI_MULTIPLIER. WEAK: per-market values are changed by config keepers."
     ),
 )
-"""GMX v2 ETH/USD: min collateral factor 1% for opening and for liquidation (100x)."""
+"""GMX v2 ETH/USD: min collateral factor 0.5 % for opening and for liquidation (200x), 0.2 %
+liquidation fee."""
 
 VENUES: dict[str, MarginRules] = {
     "hyperliquid": HYPERLIQUID_ETH,
@@ -586,7 +613,7 @@ def get_venue(name: str) -> MarginRules:
     Presets are frozen: derive variants with :func:`dataclasses.replace`.
 
     >>> get_venue("dYdX").maintenance_fraction
-    0.03
+    0.012
     >>> get_venue("ftx")
     Traceback (most recent call last):
     ...
@@ -597,3 +624,289 @@ def get_venue(name: str) -> MarginRules:
         allowed = ", ".join(repr(k) for k in VENUES)
         raise LpperpError(f"venue must be one of {allowed}; got {name!r}")
     return VENUES[name.lower()]
+
+
+# ------------------------------------------------------------------------------------------------
+# Liquidation mechanics: what a venue or lender does once an account is liquidatable
+# ------------------------------------------------------------------------------------------------
+_KINDS = ("book", "lender")
+
+
+@dataclass(frozen=True)
+class LiquidationMechanics:
+    """How a venue (or lender) liquidates, and who gets what: frozen, sourced, dated.
+
+    The margin rules (:class:`~lpperp.perp.MarginRules`) decide *when* an account is liquidated;
+    this record decides *what happens then*. :func:`lpperp.liquidation.settle_liquidation` applies
+    it (vectorized over paths). Every fraction is a plain fraction of the closed notional (quote)
+    unless its name says otherwise.
+
+    Attributes
+    ----------
+    name : str
+        Venue and market.
+    kind : {"book", "lender"}
+        ``"book"``: the perp is closed (fully or partly) at the mark price and the realized loss is
+        paid from cash, then the LP (burn, swap the base through the pool); the rest stays with the
+        owner. ``"lender"``: Revert Lend style, the liquidator repays the debt and receives
+        collateral worth ``debt * (1 + penalty)``; the owner keeps the rest of the position.
+    trading_fee_fraction : float
+        Fee on the closed notional paid to the venue's fee pool (``perp_close_cost``).
+    insurance_fee_fraction : float
+        Liquidation fee on the closed notional paid to the insurance fund / protocol
+        (``to_insurance``). With ``fee_capped_by_equity`` (dYdX) it is a maximum.
+    liquidator_fee_fraction : float
+        Discount on the closed notional paid to the liquidator (``to_liquidator``; Drift).
+    fee_capped_by_equity : bool
+        dYdX: the fee is ``min(max fee, the closed share of the remaining collateral)``.
+    partial_above_notional, partial_fraction, partial_cooldown_seconds : float
+        Hyperliquid: a position above ``partial_above_notional`` (quote) is closed
+        ``partial_fraction`` at a time, ``partial_cooldown_seconds`` apart.
+    max_portion_per_block, min_notional_per_block, max_notional_per_block : float
+        dYdX position and subaccount block limits: at most
+        ``min(max(portion * N, min notional), max notional)`` of the notional per block.
+    bankruptcy_adjustment, spread_to_maintenance : float
+        dYdX fillable price ``(PNNV - ABR * SMMR * PMMR) / PS``, ``ABR = clip(BA (1 - TNC/TMMR), 0,
+        1)``: below maintenance the order may fill worse than the oracle (to the liquidator).
+    cover_shortage_buffer : float or None
+        Drift: close only the base that covers the margin shortage at ``maintenance +
+        buffer * notional``: ``base = shortage / (P (mmr + buffer - liquidator_fee - if_fee))``.
+    backstop_below_fraction : float
+        Hyperliquid: below ``fraction * maintenance`` (venue equity) the liquidator vault takes the
+        position and the whole margin (nothing is returned). 0 disables.
+    penalty_min_fraction, penalty_max_fraction : float
+        Revert Lend: penalty graded from min (at the boundary) to max (deep under water).
+    source, read_on : str
+        Where each figure was read, and when (ISO date). ``WEAK`` marks what was not confirmed.
+
+    Examples
+    --------
+    >>> HYPERLIQUID_MECHANICS.partial_fraction, HYPERLIQUID_MECHANICS.backstop_below_fraction
+    (0.2, 0.6666666666666666)
+    >>> get_mechanics("revert").penalty_max_fraction
+    0.1
+    """
+
+    name: str
+    kind: str = "book"
+    trading_fee_fraction: float = 0.0
+    insurance_fee_fraction: float = 0.0
+    liquidator_fee_fraction: float = 0.0
+    fee_capped_by_equity: bool = False
+    partial_above_notional: float = float("inf")
+    partial_fraction: float = 1.0
+    partial_cooldown_seconds: float = 0.0
+    max_portion_per_block: float = 1.0
+    min_notional_per_block: float = 0.0
+    max_notional_per_block: float = float("inf")
+    bankruptcy_adjustment: float = 0.0
+    spread_to_maintenance: float = 0.0
+    cover_shortage_buffer: float | None = None
+    backstop_below_fraction: float = 0.0
+    penalty_min_fraction: float = 0.0
+    penalty_max_fraction: float = 0.0
+    source: str = ""
+    read_on: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise LpperpError(f"name must be a non-empty string, got {self.name!r}")
+        one_of("kind", self.kind, _KINDS)
+        for f in ("trading_fee_fraction", "insurance_fee_fraction", "liquidator_fee_fraction",
+                  "partial_fraction", "max_portion_per_block", "backstop_below_fraction",
+                  "penalty_min_fraction", "penalty_max_fraction"):
+            object.__setattr__(self, f, fraction(f, getattr(self, f), scalar=True))
+        for f in ("partial_above_notional", "partial_cooldown_seconds", "min_notional_per_block",
+                  "max_notional_per_block", "bankruptcy_adjustment", "spread_to_maintenance"):
+            v = getattr(self, f)
+            if not isinstance(v, (int, float)) or np.isnan(v) or v < 0:
+                raise LpperpError(f"{f} must be a number >= 0 (inf allowed), got {v!r}")
+            object.__setattr__(self, f, float(v))
+        if self.partial_fraction == 0 or self.max_portion_per_block == 0:
+            raise LpperpError("partial_fraction and max_portion_per_block must be > 0")
+        if self.cover_shortage_buffer is not None:
+            object.__setattr__(self, "cover_shortage_buffer",
+                               fraction("cover_shortage_buffer", self.cover_shortage_buffer,
+                                        scalar=True))
+        if self.penalty_min_fraction > self.penalty_max_fraction:
+            raise LpperpError(
+                f"penalty_min_fraction must be <= penalty_max_fraction, got "
+                f"{self.penalty_min_fraction} > {self.penalty_max_fraction}"
+            )
+
+    @classmethod
+    def from_rules(cls, rules: MarginRules) -> LiquidationMechanics:
+        """Generic book liquidation for rules without a preset: full close at the mark price, the
+        rules' ``liquidation_fee_fraction`` to the insurance fund, no trading fee.
+
+        >>> from lpperp.perp import MarginRules
+        >>> rules = MarginRules("x", 0.1, 0.05, liquidation_fee_fraction=0.01)
+        >>> LiquidationMechanics.from_rules(rules).insurance_fee_fraction
+        0.01
+        """
+        if not isinstance(rules, MarginRules):
+            raise LpperpError(f"rules must be a MarginRules, got {type(rules).__name__}")
+        return cls(
+            name=f"{rules.name} (generic)",
+            insurance_fee_fraction=rules.liquidation_fee_fraction,
+            source=f"generic: full book liquidation, fee from {rules.name!r}",
+            read_on="",
+        )
+
+
+HYPERLIQUID_MECHANICS = LiquidationMechanics(
+    name="Hyperliquid",
+    kind="book",
+    trading_fee_fraction=0.00045,
+    partial_above_notional=100_000.0,
+    partial_fraction=0.2,
+    partial_cooldown_seconds=30.0,
+    backstop_below_fraction=2.0 / 3.0,
+    source=(
+        "https://hyperliquid.gitbook.io/hyperliquid-docs/trading/liquidations: market orders to the "
+        "book at the mark price, no clearance fee, remaining collateral stays with the trader; "
+        "below 2/3 of maintenance margin the liquidator vault takes over (backstop) and the "
+        "maintenance margin is not returned. Positions > 100k USDC: 20 % first, 30 s cooldown "
+        "(same page; also hyperliquid-co.gitbook.io wiki clearinghouse/liquidations). Taker fee "
+        "0.045 % (trading/fees, base tier) on the liquidation order — WEAK: whether the liquidated "
+        "side pays the taker fee is not stated."
+    ),
+    read_on="2026-11-30",
+)
+"""Hyperliquid: book liquidation without a fee, 20 % steps above 100k USDC, backstop below 2/3 MM."""
+
+DYDX_MECHANICS = LiquidationMechanics(
+    name="dYdX v4",
+    kind="book",
+    trading_fee_fraction=0.0,
+    insurance_fee_fraction=0.015,
+    fee_capped_by_equity=True,
+    max_portion_per_block=0.10,
+    min_notional_per_block=1_000.0,
+    max_notional_per_block=100_000.0,
+    bankruptcy_adjustment=1.0,
+    spread_to_maintenance=1.5,
+    source=(
+        "dydxprotocol/v4-chain protocol/x/clob/keeper/liquidations.go (GetFillablePrice: "
+        "(PNNV - ABR*SMMR*PMMR)/PS, ABR = clamp(BA*(1 - TNC/TMMR), 0, 1); "
+        "GetLiquidationInsuranceFundDelta: fee = min(max_liquidation_fee_ppm * |quote|, fill - "
+        "bankruptcy value); GetMaxAndMinPositionNotionalLiquidatable: "
+        "max(max_position_portion_liquidated_ppm * N, min_position_notional_liquidated)), "
+        "process_single_match.go ('Liquidation orders do not pay trading fees'); values from "
+        "protocol/testing/genesis.sh@b358dff: max_liquidation_fee_ppm 15000, "
+        "max_position_portion_liquidated_ppm 100000, min_position_notional_liquidated 1000 USDC, "
+        "max_notional_liquidated 100000 USDC per subaccount and block, bankruptcy_adjustment_ppm "
+        "1e6, spread_to_maintenance_margin_ratio_ppm 1.5e6. WEAK for live mainnet values "
+        "(governance parameters)."
+    ),
+    read_on="2026-11-30",
+)
+"""dYdX v4: at most 10 % of a position per block, fee <= 1.5 % to the insurance fund."""
+
+GMX_MECHANICS = LiquidationMechanics(
+    name="GMX v2",
+    kind="book",
+    trading_fee_fraction=0.0005,
+    insurance_fee_fraction=0.002,
+    source=(
+        "gmx-synthetics config/markets.ts: liquidationFeeFactor 0.20 % of the position size "
+        "(to the pool / fee receiver), positionFeeFactor 0.05 % on close (baseMarketConfig of the "
+        "stored commit f66657d — WEAK: per-market values differ); DecreasePositionUtils closes the "
+        "whole position and returns the remaining collateral to the account "
+        "(PositionUtils.isPositionLiquidatable; read 2026-11-30). Capped liquidation price impact "
+        "(maxPositionImpactFactorForLiquidations) not modelled."
+    ),
+    read_on="2026-11-30",
+)
+"""GMX v2: full close, 0.2 % liquidation fee, 0.05 % position fee."""
+
+DRIFT_MECHANICS = LiquidationMechanics(
+    name="Drift v2",
+    kind="book",
+    liquidator_fee_fraction=0.01,
+    insurance_fee_fraction=0.01,
+    cover_shortage_buffer=0.02,
+    source=(
+        "drift-labs/protocol-v2 programs/drift/src/math/liquidation.rs "
+        "calculate_base_asset_amount_to_cover_margin_shortage: base = shortage / (P (margin_ratio + "
+        "buffer - liquidator_fee - if_liquidation_fee)), tests 'one_percent_liquidation_fee_and_"
+        "one_percent_if_liquidation_fee' (10 USD shortage, 10x, 1 % + 1 %, P 100 -> 1.25 base); "
+        "per-market liquidator_fee and if_liquidation_fee (admin handle_update_perp_liquidation_fee). "
+        "WEAK: the ETH-PERP values 1 % / 1 % and the 2 % liquidation_margin_buffer_ratio are not "
+        "confirmed (read 2026-11-30)."
+    ),
+    read_on="2026-11-30",
+)
+"""Drift v2: closes what covers the shortage; liquidator fee and insurance-fund fee per market."""
+
+BINANCE_MECHANICS = LiquidationMechanics(
+    name="Binance USD-M",
+    kind="book",
+    source=(
+        "Binance USD-M liquidation: full close by the liquidation engine, a liquidation clearance "
+        "fee to the insurance fund — WEAK: the clearance fee rate was not confirmed and is set to "
+        "0 here; pass your own with dataclasses.replace(insurance_fee_fraction=...) (read "
+        "2026-11-30)."
+    ),
+    read_on="2026-11-30",
+)
+"""Binance USD-M: full close (clearance fee not confirmed: 0)."""
+
+REVERT_MECHANICS = LiquidationMechanics(
+    name="Revert Lend",
+    kind="lender",
+    penalty_min_fraction=0.02,
+    penalty_max_fraction=0.10,
+    source=(
+        "revert-finance/lend@c9fc4d0 src/V3Vault.sol: MIN_LIQUIDATION_PENALTY_X32 = 2 %, "
+        "MAX_LIQUIDATION_PENALTY_X32 = 10 %; _calculateLiquidation: if fullValue >= debt * 1.1, "
+        "penalty = 2 % + 8 % * (1 - (fullValue - 1.1 debt) / (debt * fullValue / collateralValue - "
+        "1.1 debt)) and the liquidator repays debt for value debt * (1 + penalty); else the "
+        "liquidator gets the whole position for fullValue - 0.1 debt and the reserves cover the "
+        "rest (reserveCost). fullValue includes uncollected fees (_checkLoanIsHealthy; read "
+        "2026-11-30)."
+    ),
+    read_on="2026-11-30",
+)
+"""Revert Lend: penalty graded 2 % -> 10 % with how far under water; owner keeps the rest."""
+
+MECHANICS: dict[str, LiquidationMechanics] = {
+    "hyperliquid": HYPERLIQUID_MECHANICS,
+    "dydx": DYDX_MECHANICS,
+    "binance": BINANCE_MECHANICS,
+    "drift": DRIFT_MECHANICS,
+    "gmx": GMX_MECHANICS,
+    "revert": REVERT_MECHANICS,
+}
+"""Venue / lender name -> :class:`LiquidationMechanics` preset."""
+
+
+def get_mechanics(name: str) -> LiquidationMechanics:
+    """The liquidation mechanics preset of a venue or lender by name (case-insensitive).
+
+    >>> get_mechanics("Hyperliquid").partial_above_notional
+    100000.0
+    >>> get_mechanics("ftx")
+    Traceback (most recent call last):
+    ...
+    lpperp._validate.LpperpError: mechanics must be one of 'hyperliquid', 'dydx', 'binance', \
+'drift', 'gmx', 'revert'; got 'ftx'
+    """
+    if not isinstance(name, str) or name.lower() not in MECHANICS:
+        allowed = ", ".join(repr(k) for k in MECHANICS)
+        raise LpperpError(f"mechanics must be one of {allowed}; got {name!r}")
+    return MECHANICS[name.lower()]
+
+
+def mechanics_for(rules: MarginRules) -> LiquidationMechanics:
+    """The mechanics that go with a rules preset (by identity or name), else the generic ones.
+
+    >>> mechanics_for(get_venue("gmx")).name
+    'GMX v2'
+    >>> mechanics_for(MarginRules("mine", 0.1, 0.05)).name
+    'mine (generic)'
+    """
+    for key, rules_preset in VENUES.items():
+        if rules is rules_preset or rules.name == rules_preset.name:
+            return MECHANICS[key]
+    return LiquidationMechanics.from_rules(rules)

@@ -596,3 +596,102 @@ def test_map_values_are_validated(bad):
 def test_health_map_empty_prices_is_a_clear_error():
     with pytest.raises(ValueError, match="prices must hold at least one price"):
         health_map(_map_account(), [], "cash", [0.0])
+
+
+# ---------------------------------------------------------------------------------------------
+# What a liquidation takes (settlement): identity, the LP unwind, venues side by side
+# ---------------------------------------------------------------------------------------------
+from lpperp.liquidation import compare_liquidations, settle_liquidation  # noqa: E402
+from lpperp.settlement import default_unwind_cost  # noqa: E402
+from lpperp.venues import MECHANICS, get_venue  # noqa: E402
+
+_finite = dict(allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    name=st.sampled_from(sorted(MECHANICS)),
+    n=st.integers(1, 6),
+    seed=st.integers(0, 2**32 - 1),
+    gap=st.floats(-0.5, 1.5, **_finite),
+)
+def test_settlement_identity_on_every_path(name, n, seed, gap):
+    """true_equity == owner_keeps + close + unwind + liquidator + insurance + backstop - bad debt."""
+    rng = np.random.default_rng(seed)
+    p = rng.uniform(500.0, 8000.0, n)
+    size = rng.uniform(-200.0, 200.0, n)
+    mm = 0.02 * np.abs(size) * p
+    s = settle_liquidation(
+        MECHANICS[name], price=p, lp_base=rng.uniform(0, 50, n), lp_quote=rng.uniform(0, 1e5, n),
+        cash=rng.uniform(-1e5, 5e4, n), perp_size=size, perp_entry_price=rng.uniform(500, 8000, n),
+        fees=rng.uniform(0, 500, n), funding_paid=rng.uniform(-500, 500, n), maintenance=mm,
+        venue_equity=gap * mm, gas_quote=rng.uniform(0, 5, n),
+        collateral_value=rng.uniform(0, 1e5, n),
+    )
+    parts = (s.owner_keeps + s.perp_close_cost + s.lp_unwind_cost + s.to_liquidator
+             + s.to_insurance + s.to_backstop - s.bad_debt)
+    scale = np.maximum(np.abs(s.true_equity), 1.0) + np.abs(size) * p
+    assert np.all(np.abs(parts - s.true_equity) <= 1e-9 * scale)
+    assert np.all(s.owner_keeps >= 0) and np.all(s.bad_debt >= 0) and np.all(s.lp_unwind_cost >= 0)
+    assert np.all((s.closed_fraction >= 0) & (s.closed_fraction <= 1))
+    assert s.true_equity.shape == (n,)
+
+
+def test_settlement_sells_the_seized_base_through_the_pool():
+    """A long LP account whose LP is mostly ETH: the loss is paid by selling base, fee + impact."""
+    m = MECHANICS["gmx"]
+    kw = dict(price=2000.0, lp_base=5.0, lp_quote=100.0, cash=0.0, perp_size=-10.0,
+              perp_entry_price=1500.0, fees=0.0, funding_paid=0.0, maintenance=100.0)
+    s = settle_liquidation(m, **kw)
+    loss = 10.0 * 500.0 + s.perp_close_cost + s.to_insurance  # paid from 100 quote + base sold
+    sold = (loss - 100.0 + s.lp_unwind_cost) / 2000.0
+    assert s.lp_unwind_cost == pytest.approx(default_unwind_cost(2000.0, sold), rel=1e-9)
+    assert s.lp_unwind_cost > 0.0005 * sold * 2000.0  # at least the pool fee on the input
+    with_gas = settle_liquidation(m, **kw, gas_quote=3.0)
+    assert with_gas.lp_unwind_cost == pytest.approx(s.lp_unwind_cost + 3.0)
+    assert with_gas.owner_keeps == pytest.approx(s.owner_keeps - 3.0)
+
+
+def test_settlement_gap_through_the_boundary_is_bad_debt():
+    m = MECHANICS["gmx"]
+    s = settle_liquidation(m, price=4000.0, lp_base=0.0, lp_quote=1000.0, cash=0.0,
+                           perp_size=-2.0, perp_entry_price=3000.0, fees=0.0, funding_paid=0.0,
+                           maintenance=40.0, venue_equity=-1000.0)
+    assert s.true_equity == pytest.approx(-1000.0)
+    assert s.owner_keeps == 0.0
+    assert s.bad_debt == pytest.approx(1000.0 + s.perp_close_cost + s.to_insurance)
+
+
+def test_settlement_refuses_bad_input():
+    with pytest.raises(ValueError, match="mechanics"):
+        settle_liquidation("gmx", price=1.0, lp_base=0, lp_quote=0, cash=0, perp_size=0,
+                           perp_entry_price=1.0, fees=0, funding_paid=0, maintenance=0)
+    with pytest.raises(ValueError, match="lp_base"):
+        settle_liquidation(MECHANICS["gmx"], price=1.0, lp_base=-1.0, lp_quote=0, cash=0,
+                           perp_size=0, perp_entry_price=1.0, fees=0, funding_paid=0,
+                           maintenance=0)
+
+
+def test_same_account_liquidated_differently_on_two_venues():
+    """Hyperliquid docs: positions above 100k USDC are liquidated 20 % at a time with no fee on
+    book liquidations; GMX v2 (DecreasePositionUtils + liquidationFeeFactor 0.2 %) closes the
+    whole position and charges 0.2 % of it. Same $100k LP, 2x short, Revert's factor."""
+    from lpperp.collateral import REVERT_LEND_ARBITRUM_WETH_USDC as revert
+
+    lp = LPPosition.from_deposit(100_000.0, P0, width_pct=20)
+    acct = IsolatedAccount(PerpPosition(-66.67, P0), lp, collateral=revert)
+    cmp = compare_liquidations(acct, P0, venues=("hyperliquid", "gmx"))
+    hl, gmx = cmp["hyperliquid"], cmp["gmx"]
+    assert hl.closed_fraction == 0.2 and gmx.closed_fraction == 1.0
+    assert hl.to_insurance == 0.0
+    assert gmx.to_insurance == pytest.approx(0.002 * 66.67 * gmx.trigger_price)
+    # each trigger is where the venue's own maintenance meets the weighted equity
+    for name, o in (("hyperliquid", hl), ("gmx", gmx)):
+        mm = get_venue(name).maintenance_margin(66.67 * o.trigger_price)
+        assert o.maintenance == pytest.approx(mm, rel=1e-9)
+        assert o.venue_equity == pytest.approx(mm, rel=1e-7)
+    table = cmp.table()
+    assert table["closed_fraction"] == [0.2, 1.0]
+    assert "<table>" in cmp._repr_html_() and "GMX v2" in str(cmp)
+    with pytest.raises(ValueError, match="venue must be one of"):
+        cmp["ftx"]

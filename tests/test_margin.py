@@ -34,14 +34,14 @@ def test_equity_and_requirements_are_the_documented_sums():
     np.testing.assert_allclose(acct.free_collateral(PRICES), eq - im, rtol=1e-12)
     np.testing.assert_allclose(acct.health(PRICES), eq / mm, rtol=1e-12)
     np.testing.assert_allclose(acct.margin_ratio(PRICES), np.where(eq > 0, mm / eq, np.inf))
-    np.testing.assert_allclose(acct.leverage(PRICES),
+    np.testing.assert_allclose(acct.account_leverage(PRICES),
                                np.where(eq > 0, perp.notional(PRICES) / eq, np.inf))
     assert np.array_equal(acct.is_liquidatable(PRICES), eq < mm)
 
 
 def test_no_perp_health_is_infinite_and_debt_can_liquidate():
     acct = IsolatedAccount(None, LP, cash=-2000.0)
-    assert acct.health(P0) == np.inf and acct.leverage(P0) == 0.0
+    assert acct.health(P0) == np.inf and acct.account_leverage(P0) == 0.0
     broke = IsolatedAccount(None, LP, cash=-20_000.0)
     assert broke.health(P0) == -np.inf and broke.is_liquidatable(P0)
 
@@ -67,7 +67,8 @@ def isolated(draw):
 def test_cross_with_one_position_equals_isolated(acct):
     cross = acct.as_cross()
     for name in ("equity", "maintenance_requirement", "initial_requirement", "free_collateral",
-                 "health", "margin_ratio", "leverage", "is_liquidatable"):
+                 "health", "margin_ratio", "account_leverage", "is_liquidatable", "delta",
+                 "gamma", "true_equity"):
         np.testing.assert_allclose(getattr(cross, name)(PRICES), getattr(acct, name)(PRICES),
                                    rtol=1e-12, err_msg=name)
     flat = replace(acct, perp=None)  # sizing a new perp on the same collateral
@@ -129,16 +130,88 @@ def test_max_perp_size_inverts_initial_margin():
     assert x.max_perp_size(P0) == pytest.approx((1000.0 - 300.0) / 0.1 / P0)
 
 
-def test_liquidation_outcome_penalty_and_remaining():
+def test_liquidation_outcome_parts_and_old_names():
     acct = IsolatedAccount(PerpPosition(-6.0, P0), LP, rules=FLAT)
     out = acct.liquidation_outcome(P0)
     liq = float(acct.liquidation(P0).liquidation_price_above)
-    assert out.price == pytest.approx(liq)
-    assert out.equity == pytest.approx(out.maintenance, rel=1e-9)
-    assert out.penalty == pytest.approx(0.01 * 6.0 * liq)
-    assert out.remaining == pytest.approx(max(out.equity - out.penalty, 0.0))
-    assert out.loss == pytest.approx(acct.equity(P0) - out.remaining)
-    assert "<table>" in out._repr_html_()
+    assert out.trigger_price == out.price == pytest.approx(liq)
+    assert out.venue_equity == out.equity == pytest.approx(out.maintenance, rel=1e-9)
+    # FLAT has no preset: generic mechanics, the rules' 1 % fee on the notional to the insurance
+    assert out.to_insurance == out.penalty == pytest.approx(0.01 * 6.0 * liq)
+    assert out.true_equity == pytest.approx(
+        LP.value(liq) + 0.0 + PerpPosition(-6.0, P0).pnl(liq), rel=1e-12)
+    assert out.remaining == out.owner_keeps
+    assert out.loss == pytest.approx(acct.true_equity(P0) - out.owner_keeps)
+    parts = (out.owner_keeps + out.perp_close_cost + out.lp_unwind_cost + out.to_liquidator
+             + out.to_insurance + out.to_backstop - out.bad_debt)
+    assert parts == pytest.approx(out.true_equity, rel=1e-9)
+    assert "<table>" in out._repr_html_() and "owner keeps" in str(out)
+
+
+def test_collateral_factor_is_not_a_loss():
+    """Issue 9: the README seed account keeps ~2.9k at its boundary on Hyperliquid, not 551."""
+    from lpperp.collateral import REVERT_LEND_ARBITRUM_WETH_USDC as revert
+    from lpperp.venues import get_venue
+
+    short = PerpPosition(-6.667, P0)
+    acct = IsolatedAccount(short, LP, collateral=revert, rules=get_venue("hyperliquid"))
+    out = acct.liquidation_outcome(P0)
+    assert out.trigger_price == pytest.approx(4130.01, abs=0.01)
+    assert out.venue_equity == pytest.approx(550.70, abs=0.01)  # the old 'remaining'
+    assert out.true_equity == pytest.approx(10_431.55 - 7_533.76, abs=0.02)
+    # Hyperliquid's book liquidation: no fee, only the taker fee on the closed notional
+    assert out.to_insurance == out.to_liquidator == out.to_backstop == out.bad_debt == 0.0
+    assert out.perp_close_cost == pytest.approx(0.00045 * 6.667 * out.trigger_price)
+    assert 2_880.0 < out.owner_keeps < 2_898.0
+    same_cf1 = replace(acct, collateral=StaticFactor(1.0)).liquidation_outcome(P0, at=out.trigger_price)
+    assert same_cf1.true_equity == pytest.approx(out.true_equity, rel=1e-9)  # cf decides when only
+
+
+def test_no_boundary_keeps_todays_equity():
+    acct = IsolatedAccount(None, LP, cash=1000.0)
+    out = acct.liquidation_outcome(P0)
+    assert np.isnan(out.trigger_price) and out.owner_keeps == pytest.approx(11_000.0)
+    assert out.closed_fraction == 0.0 and out.loss == pytest.approx(0.0)
+
+
+def test_cross_outcome_with_other_markets_counts_them_at_market():
+    eth, btc = PerpPosition(-4.0, P0), PerpPosition(0.1, 60_000.0, "BTC")
+    x = CrossAccount((eth, btc), (LP,), 500.0, lp_markets=("ETH",), rules=FLAT)
+    prices = {"ETH": P0, "BTC": 61_000.0}
+    out = x.liquidation_outcome(prices, market="ETH")
+    at = out.trigger_price
+    assert out.true_equity == pytest.approx(
+        LP.value(at) + 500.0 + eth.pnl(at) + btc.pnl(61_000.0), rel=1e-12)
+    assert out.venue_equity == pytest.approx(out.maintenance, rel=1e-9)
+
+
+def test_account_greeks_are_finite_differences_of_equity_at_cf_1():
+    acct = IsolatedAccount(PerpPosition(-1.2, 3100.0), LP, cash=300.0)
+    p = np.linspace(2000.0, 4500.0, 60)
+    h = 1e-3
+    fd_delta = (acct.equity(p + h) - acct.equity(p - h)) / (2 * h)
+    np.testing.assert_allclose(acct.delta(p), fd_delta, rtol=1e-6, atol=1e-6)
+    inside = (p > LP.price_lower + 1) & (p < LP.price_upper - 1)
+    hh = 0.5
+    fd_gamma = (acct.equity(p + hh) - 2 * acct.equity(p) + acct.equity(p - hh)) / hh**2
+    np.testing.assert_allclose(acct.gamma(p)[inside], fd_gamma[inside], rtol=1e-4)
+    assert np.all(acct.gamma(p)[~inside] == 0.0)
+    # cross, two markets: only the moving market's LP and perps count
+    x = CrossAccount((PerpPosition(-1.2, 3100.0), PerpPosition(0.1, 60_000.0, "BTC")), (LP,),
+                     lp_markets=("ETH",))
+    assert x.delta({"ETH": 3000.0, "BTC": 6e4}, "BTC") == pytest.approx(0.1)
+    assert x.delta({"ETH": 3000.0, "BTC": 6e4}) == pytest.approx(acct.delta(3000.0))
+    assert x.gamma({"ETH": 3000.0, "BTC": 6e4}, "BTC") == 0.0
+
+
+def test_leverage_is_renamed_account_leverage_with_a_warning():
+    acct = IsolatedAccount(PerpPosition(-3.0, P0), cash=1000.0, rules=FLAT)
+    with pytest.warns(DeprecationWarning, match="account_leverage"):
+        assert acct.leverage(P0) == acct.account_leverage(P0) == 9.0
+    s = acct.summary(P0)
+    assert s.account_leverage == 9.0
+    with pytest.warns(DeprecationWarning, match="account_leverage"):
+        assert s.leverage == 9.0
 
 
 def test_isolated_vs_cross_what_is_at_risk():

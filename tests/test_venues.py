@@ -288,8 +288,11 @@ def test_hyperliquid_preset_liquidation_matches_published_formula():
 
 
 def test_dydx_preset_with_the_published_formula():
+    # v4-chain PR #2431 (2024-10-02): Large-Cap initial_margin_ppm 50000 -> 20000; maintenance =
+    # 60 % of initial (maintenance_fraction_ppm 600000) -> 2 % / 1.2 % (read 2026-11-30)
     r = v.DYDX_ETH
-    assert (r.initial_fraction, r.maintenance_fraction) == (0.05, 0.03)
+    assert (r.initial_fraction, r.maintenance_fraction) == (0.02, 0.012)
+    assert r.max_leverage == pytest.approx(50.0)
     e, s, p = 1000.0, -3.0, 3000.0  # the docs' example account, at the ETH-USD preset's MMF
     lp = v.dydx_liquidation_price(e, s, p, r.maintenance_fraction)
     assert e + s * (lp - p) == pytest.approx(r.maintenance_margin(abs(s) * lp), rel=1e-12)
@@ -321,4 +324,175 @@ def test_drift_and_gmx_presets():
     w = v.DRIFT_SPOT_WEIGHTS["SOL"]
     # docs example again through the preset table: 2000 SOL keeps the 0.80 initial weight
     assert v.drift_size_discount_asset_weight(2000.0, w["imf_factor"], w["initial"]) == 0.80
-    assert v.GMX_ETH.max_leverage == 100.0 and v.GMX_MIN_COLLATERAL_USD == 1.0
+    # gmx-synthetics config/markets.ts WETH/USDC: minCollateralFactor 0.5 % (200x), liquidation fee
+    # 0.20 % (read 2026-11-30)
+    assert v.GMX_ETH.max_leverage == 200.0 and v.GMX_MIN_COLLATERAL_USD == 1.0
+    assert v.GMX_ETH.liquidation_fee_fraction == 0.002
+
+
+# ---------------------------------------------------------------------------------------------
+# Liquidation mechanics: each against the venue's own docs or code (read 2026-11-30)
+# ---------------------------------------------------------------------------------------------
+from dataclasses import replace  # noqa: E402
+
+from lpperp.settlement import settle_liquidation  # noqa: E402
+
+
+def _settle(m, *, size, price, cash, mm, venue_equity=None, lp_base=0.0, lp_quote=0.0,
+            entry=None, **kw):
+    return settle_liquidation(m, price=price, lp_base=lp_base, lp_quote=lp_quote, cash=cash,
+                              perp_size=size, perp_entry_price=price if entry is None else entry,
+                              fees=0.0, funding_paid=0.0, maintenance=mm,
+                              venue_equity=venue_equity, **kw)
+
+
+def _identity(s):
+    return (s.owner_keeps + s.perp_close_cost + s.lp_unwind_cost + s.to_liquidator
+            + s.to_insurance + s.to_backstop - s.bad_debt)
+
+
+def test_every_mechanics_preset_is_sourced_and_dated():
+    assert set(v.MECHANICS) == {"hyperliquid", "dydx", "binance", "drift", "gmx", "revert"}
+    for name, m in v.MECHANICS.items():
+        assert m.read_on == "2026-11-30" and len(m.source) > 80, name
+        assert v.get_mechanics(name.upper()) is m
+    for name in v.VENUES:  # each rules preset finds its mechanics
+        assert v.mechanics_for(v.get_venue(name)) is v.MECHANICS[name]
+    with pytest.raises(ValueError, match="kind"):
+        v.LiquidationMechanics("x", kind="auction")
+    with pytest.raises(ValueError, match="penalty_min_fraction"):
+        v.LiquidationMechanics("x", penalty_min_fraction=0.2, penalty_max_fraction=0.1)
+
+
+def test_hyperliquid_partial_above_100k_and_no_fee_on_book_liquidations():
+    # docs trading/liquidations: > 100k USDC notional liquidated 20 % at a time (30 s cooldown);
+    # book liquidations charge no clearance fee, remaining collateral stays with the trader
+    m = v.HYPERLIQUID_MECHANICS
+    sizes = np.array([-30.0, -40.0])  # 90k and 120k notional at 3000
+    mm = 0.02 * np.abs(sizes) * 3000.0
+    s = _settle(m, size=sizes, price=3000.0, cash=mm, mm=mm)
+    np.testing.assert_allclose(s.closed_fraction, [1.0, 0.2])
+    assert m.partial_cooldown_seconds == 30.0
+    np.testing.assert_allclose(s.to_insurance + s.to_liquidator + s.to_backstop, 0.0)
+    np.testing.assert_allclose(s.perp_close_cost, 0.00045 * s.closed_fraction * np.abs(sizes) * 3e3)
+    np.testing.assert_allclose(s.owner_keeps, mm - s.perp_close_cost)
+
+
+def test_hyperliquid_backstop_below_two_thirds_of_maintenance_keeps_the_margin():
+    # docs: below 2/3 of maintenance the liquidator vault takes the position and the margin;
+    # "the maintenance margin is not returned to the user"
+    m = v.HYPERLIQUID_MECHANICS
+    mm = 600.0
+    veq = np.array([0.70, 0.66, -0.10]) * mm
+    s = _settle(m, size=-10.0, price=3000.0, cash=veq, mm=mm, venue_equity=veq)
+    np.testing.assert_array_equal(s.to_backstop > 0, [False, True, False])
+    np.testing.assert_allclose(s.owner_keeps[1:], 0.0)
+    assert s.to_backstop[1] == pytest.approx(0.66 * mm)
+    assert s.bad_debt[2] == pytest.approx(60.0)  # a gap below zero: the vault's loss
+    np.testing.assert_allclose(_identity(s), s.true_equity, rtol=1e-12)
+
+
+def test_dydx_block_limits_and_fee_capped_by_the_remaining_collateral():
+    # liquidations.go GetMaxAndMinPositionNotionalLiquidatable / GetSubaccountMaxNotionalLiquidatable
+    # with genesis.sh: 10 % of the position, at least 1,000 USDC, at most 100,000 USDC per block
+    m = v.DYDX_MECHANICS
+    n = np.array([5_000.0, 50_000.0, 2_000_000.0])
+    q = -n / 3000.0
+    mm = 0.012 * n
+    s = _settle(m, size=q, price=3000.0, cash=mm, mm=mm)
+    np.testing.assert_allclose(s.closed_fraction, [1_000 / 5_000, 0.10, 100_000 / 2e6])
+    # GetLiquidationInsuranceFundDelta: fee = min(1.5 % of the closed quote, fill - bankruptcy):
+    # at the boundary the closed part's share of TNC is its maintenance (1.2 % < 1.5 %)
+    np.testing.assert_allclose(s.to_insurance, 0.012 * s.closed_fraction * n)
+    assert np.all(s.perp_close_cost == 0.0)  # "Liquidation orders do not pay trading fees"
+    rich = _settle(m, size=q, price=3000.0, cash=3 * mm, mm=mm, venue_equity=3 * mm)
+    np.testing.assert_allclose(rich.to_insurance, 0.015 * rich.closed_fraction * n)
+
+
+def test_dydx_fillable_price_spread_below_maintenance():
+    # GetFillablePrice: (PNNV - ABR * SMMR * PMMR) / PS, ABR = clamp(BA (1 - TNC / TMMR), 0, 1);
+    # genesis.sh: BA = 1e6 ppm, SMMR = 1.5e6 ppm. TNC = TMMR / 2 -> ABR = 0.5.
+    m = replace(v.DYDX_MECHANICS, max_portion_per_block=1.0, max_notional_per_block=float("inf"))
+    size, p, mm = -2.0, 3000.0, 72.0
+    s = _settle(m, size=size, price=p, cash=36.0, mm=mm, venue_equity=36.0)
+    fillable = (size * p - 0.5 * 1.5 * mm) / size  # the short buys back above the oracle
+    assert s.to_liquidator == pytest.approx(abs(size) * (fillable - p))
+    assert s.to_insurance == pytest.approx(0.0)  # nothing left above bankruptcy for a fee
+    assert _identity(s) == pytest.approx(s.true_equity, rel=1e-12)
+
+
+def test_gmx_liquidation_fee_and_open_interest_multiplier():
+    # config/markets.ts: liquidationFeeFactor 0.20 %; minCollateralFactor 0.5 % with
+    # minCollateralFactorForOpenInterestMultiplier 6e-11 ("0.5 % when open interest is 83,000,000")
+    m = v.GMX_MECHANICS
+    s = _settle(m, size=-50_000.0 / 2500.0, price=2500.0, cash=250.0, mm=250.0)
+    assert s.closed_fraction == 1.0 and s.to_insurance == pytest.approx(100.0)
+    assert s.perp_close_cost == pytest.approx(25.0)
+    assert v.GMX_ETH_OI_MULTIPLIER * 83e6 == pytest.approx(0.005, abs=1e-4)
+    req = v.gmx_min_collateral_usd(50_000.0, v.GMX_ETH.maintenance_fraction, 1.0,
+                                   [10e6, 200e6], v.GMX_ETH_OI_MULTIPLIER)
+    np.testing.assert_allclose(req, [250.0, 50_000.0 * 200e6 * 6e-11])
+
+
+def test_drift_closes_what_covers_the_margin_shortage():
+    # protocol-v2 math/liquidation tests one_percent_liquidation_fee_and_one_percent_if_
+    # liquidation_fee: shortage 10 USD, margin ratio 10 %, liquidator fee 1 %, IF fee 1 %,
+    # oracle 100 -> base 1.25 (1250000000 at BASE_PRECISION)
+    m = replace(v.DRIFT_MECHANICS, cover_shortage_buffer=0.0)
+    size, p = -10.0, 100.0
+    mm = 0.10 * abs(size) * p
+    s = _settle(m, size=size, price=p, cash=mm - 10.0, mm=mm, venue_equity=mm - 10.0)
+    assert s.closed_fraction * abs(size) == pytest.approx(1.25)
+    assert s.to_liquidator == pytest.approx(0.01 * 125.0)
+    assert s.to_insurance == pytest.approx(0.01 * 125.0)
+    zero_fee = replace(m, liquidator_fee_fraction=0.0, insurance_fee_fraction=0.0)
+    s0 = _settle(zero_fee, size=size, price=p, cash=mm - 10.0, mm=mm, venue_equity=mm - 10.0)
+    assert s0.closed_fraction * abs(size) == pytest.approx(1.0)  # test zero_percent: 1 base
+
+
+def _revert_calculate_liquidation(debt: int, full_value: int, collateral_value: int):
+    """revert-finance/lend@c9fc4d0 src/V3Vault.sol _calculateLiquidation, in exact integers."""
+    q32, q96 = 2**32, 2**96
+    min_pen, max_pen = q32 * 2 // 100, q32 * 10 // 100
+    liquidator_cost, reserve_cost = debt, 0
+    max_penalty_value = debt * (q32 + max_pen) // q32
+    if full_value >= max_penalty_value:
+        start = debt * full_value // collateral_value
+        frac = q96 - (full_value - max_penalty_value) * q96 // (start - max_penalty_value)
+        pen = min_pen + (max_pen - min_pen) * frac // q96
+        liquidation_value = debt * (q32 + pen) // q32
+    else:
+        penalty = debt * max_pen // q32
+        liquidator_cost = full_value - penalty if full_value > penalty else 0
+        liquidation_value = full_value
+        reserve_cost = debt - liquidator_cost
+    return liquidation_value, liquidator_cost, reserve_cost
+
+
+@pytest.mark.parametrize("cf, under", [(0.775, 0.999), (0.775, 0.9), (0.775, 0.8), (0.85, 0.95)])
+def test_revert_penalty_graded_from_2_to_10_percent(cf, under):
+    # the owner's collateral value is `under` of the debt: deeper under water, higher penalty
+    debt = 10_000 * 10**6
+    full = int(debt * under / cf)
+    coll = full * int(cf * 2**32) // 2**32
+    value, cost, reserve = _revert_calculate_liquidation(debt, full, coll)
+    s = settle_liquidation(v.REVERT_MECHANICS, price=3000.0, lp_base=0.0, lp_quote=full / 1e6,
+                           cash=-debt / 1e6, perp_size=0.0, perp_entry_price=3000.0, fees=0.0,
+                           funding_paid=0.0, maintenance=0.0, collateral_value=coll / 1e6)
+    assert s.owner_keeps == pytest.approx((full - value) / 1e6, abs=1e-5)
+    assert s.to_liquidator == pytest.approx((value - cost) / 1e6, abs=1e-5)
+    assert s.bad_debt == pytest.approx(reserve / 1e6, abs=1e-5)
+    penalty = (value / debt) - 1
+    assert 0.02 - 1e-9 <= penalty <= 0.10 + 1e-9
+    if under > 0.99:
+        assert penalty == pytest.approx(0.02, abs=2e-3)  # at the boundary: the minimum
+
+
+def test_revert_under_water_liquidator_takes_all_reserves_cover():
+    debt, full = 10_000 * 10**6, 10_500 * 10**6  # below debt * 1.1
+    value, cost, reserve = _revert_calculate_liquidation(debt, full, full * 3 // 4)
+    s = settle_liquidation(v.REVERT_MECHANICS, price=3000.0, lp_base=0.0, lp_quote=full / 1e6,
+                           cash=-debt / 1e6, perp_size=0.0, perp_entry_price=3000.0, fees=0.0,
+                           funding_paid=0.0, maintenance=0.0, collateral_value=full * 0.75 / 1e6)
+    assert s.owner_keeps == 0.0 and s.bad_debt == pytest.approx(reserve / 1e6)
+    assert s.to_liquidator == pytest.approx((value - cost) / 1e6)
