@@ -46,7 +46,7 @@ def _chainlink_loop(t, prices, dev, hb):
         out[j, 0] = a
         for i in range(1, prices.shape[1]):
             p = float(prices[j, i])
-            if abs(p - a) > dev * a or float(t[i]) - u >= hb:
+            if p > a * (1 + dev) or p < a * (1 - dev) or float(t[i]) >= u + hb:
                 a, u = p, float(t[i])
             out[j, i] = a
     return out
@@ -55,8 +55,10 @@ def _chainlink_loop(t, prices, dev, hb):
 @pytest.mark.parametrize("dev, hb", [(0.005, 3600.0), (0.0005, 86400.0), (0.0015, 1200.0),
                                      (0.02, 120.0), (0.0, 1e9)])
 def test_chainlink_matches_the_direct_loop_exactly(dev, hb):
-    t, x = _paths(1, 40, 1500)
-    np.testing.assert_array_equal(ChainlinkFeed(dev, hb).report(t, x), _chainlink_loop(t, x, dev, hb))
+    for shape in ((40, 1500), (2100, 40)):  # update-to-update scan; time-major over many paths
+        t, x = _paths(1, *shape)
+        np.testing.assert_array_equal(ChainlinkFeed(dev, hb).report(t, x),
+                                      _chainlink_loop(t, x, dev, hb))
 
 
 @settings(max_examples=40, deadline=None)

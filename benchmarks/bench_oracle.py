@@ -1,0 +1,40 @@
+"""Oracle speed (issue 12): ChainlinkFeed.report over 10**6 prices vs np.copyto of the same size.
+
+The feed is path-dependent (the band moves with each answer), so ``report`` scans update to update
+(few long paths) or time-major over paths (many short paths); see lpperp/oracle.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from benchmarks._timing import best_time
+from lpperp.oracle import ChainlinkFeed, PullOracle, TwapOracle
+
+
+def _paths(n_paths: int, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    sigma_step = 0.8 * np.sqrt(12.0 / (365.0 * 86400.0))  # 80 % a year, 12 s blocks
+    x = 3000.0 * np.exp(np.cumsum(rng.normal(0.0, sigma_step, (n_paths, n_steps)), axis=1))
+    return np.arange(n_steps) * 12.0, x
+
+
+def run() -> list[tuple[str, float, str]]:
+    feed = ChainlinkFeed(0.005, 3600.0)
+    rows = []
+    for n_paths, n_steps, target in ((10_000, 100, "<= 10x"), (1_000, 1_000, "(info)"),
+                                     (10, 100_000, "(info)")):
+        t, x = _paths(n_paths, n_steps)
+        dst = np.empty_like(x)
+        t_copy = best_time(lambda: np.copyto(dst, x), repeat=15)  # noqa: B023
+        t_feed = best_time(lambda: feed.report(t, x), repeat=15)  # noqa: B023
+        rows.append((f"Chainlink report {n_paths}x{n_steps} / np.copyto(1e6)", t_feed / t_copy,
+                     target))
+    t, x = _paths(10_000, 100)
+    dst = np.empty_like(x)
+    t_copy = best_time(lambda: np.copyto(dst, x), repeat=9)
+    rows.append(("TWAP(1800 s) report 10000x100 / np.copyto(1e6)",
+                 best_time(lambda: TwapOracle(1800.0).report(t, x), repeat=3) / t_copy, "(info)"))
+    rows.append(("Pull(60 s) report 10000x100 / np.copyto(1e6)",
+                 best_time(lambda: PullOracle(60.0).report(t, x), repeat=3) / t_copy, "(info)"))
+    return rows
