@@ -20,7 +20,15 @@ from lpperp.perp import MarginRules, PerpPosition
 from lpperp.position import LPPosition
 from lpperp.prices import PriceSeries, load_prices, sample_prices
 from lpperp.processes import GBM, PATH_BLOCK, ConstantFunding, MertonJumpDiffusion, OUFunding
-from lpperp.simulate import Policy, Scenario, backtest, initial_account, run_on_paths, simulate
+from lpperp.simulate import (
+    HYPERLIQUID_TAKER_FEE_FRACTION,
+    Policy,
+    Scenario,
+    backtest,
+    initial_account,
+    run_on_paths,
+    simulate,
+)
 from lpperp.strategies import compare_strategies, run_sweep, stress_test
 
 ETH = Path(__file__).resolve().parents[2] / "shared" / "data" / "ETH-USD.csv"
@@ -495,3 +503,128 @@ def test_stochastic_funding_is_reproducible_and_chunking_invariant():
                      PATH_BLOCK + 300, seed=9)
     assert a.funding.std() > 1.5 * const.funding.std()
     assert _identity_gap(a) < 1e-6
+
+
+# -- the delta-hedged LP (issue 10 part 3) ----------------------------------------------------------
+HEDGE0 = Policy(hedge=True, hedge_band=0.0, blocks=0, latency_s=0.0)
+
+
+def _expected_lvr(lp, price, sigma, tau, n=4000):
+    """``E[int_0^tau sigma^2/4 L sqrt(P_t) 1{pa < P_t < pb} dt]`` for driftless GBM: the lognormal
+    partial moment of order 1/2, ``sqrt(P0) e^{-sigma^2 t/8} [Phi(d_b) - Phi(d_a)]`` with
+    ``d = (ln(x/P0) + sigma^2 t/2 - sigma^2 t/2) / (sigma sqrt t)``, integrated on a midpoint grid."""
+    from scipy.stats import norm
+
+    t = (np.arange(n) + 0.5) * tau / n
+    v = sigma**2 * t
+    m = np.log(price) - 0.5 * v  # mean of ln P_t
+    da = (np.log(lp.price_lower) - m - 0.5 * v) / np.sqrt(v)
+    db = (np.log(lp.price_upper) - m - 0.5 * v) / np.sqrt(v)
+    part = np.sqrt(price) * np.exp(-v / 8.0) * (norm.cdf(db) - norm.cdf(da))
+    return float(0.25 * sigma**2 * lp.liquidity * part.sum() * tau / n)
+
+
+def test_continuously_hedged_lp_loses_lvr_on_average():
+    """Zero fees, funding and costs, re-hedged to the LP's delta at every hourly step: the P&L is
+    minus the LVR (Milionis et al. 2022, eq. for the rebalancing strategy), whose expectation is
+    the closed form above; within 3 Monte Carlo standard errors."""
+    s = Scenario(**QUIET, width_pct=50.0, policy=HEDGE0)
+    tau, sigma = 30 / 365, 0.8
+    r = simulate(s, GBM(sigma), tau, 720, 6000, seed=5)
+    lp = LPPosition.from_deposit(s.deposit, s.price, width_pct=50.0)
+    expect = -_expected_lvr(lp, s.price, sigma, tau)
+    se = r.pnl.std(ddof=1) / np.sqrt(r.n_paths)
+    assert abs(r.pnl.mean() - expect) < 3 * se, (r.pnl.mean(), expect, se)
+    assert se < 0.002 * abs(expect)  # the hedge removes the price risk: a tight estimate
+    assert not r.liquidated.any() and np.median(r.n_hedges) == 720  # out of range: delta fixed
+    # unhedged, the same LP carries the price risk: a standard deviation ~40x larger
+    naked = simulate(replace(s, policy=Policy(), leverage=0.0), GBM(sigma), tau, 720, 6000, seed=5)
+    assert naked.pnl.std() > 20 * r.pnl.std()
+    assert _identity_gap(r) < 1e-8
+
+
+def test_hedge_trades_follow_the_delta_and_pay_the_taker_fee():
+    """On a deterministic path with no delay: every step the perp is re-sized to -L(1/sqrt P -
+    1/sqrt pb), paying perp_fee_fraction on |dq| P (and the opening trade), as a direct loop."""
+    s = Scenario(**QUIET, width_pct=20.0, perp_fee_fraction=HYPERLIQUID_TAKER_FEE_FRACTION,
+                 policy=HEDGE0)
+    path = s.price * np.exp(0.03 * np.sin(np.arange(41) / 3.0))
+    r = run_on_paths(s, path, 1 / 365)
+    lp = LPPosition.from_deposit(s.deposit, s.price, width_pct=20.0)
+    q = -lp.amounts(path)[0]
+    fee = HYPERLIQUID_TAKER_FEE_FRACTION * (abs(q[0]) * path[0] + np.sum(np.abs(np.diff(q)) * path[1:]))
+    assert r.hedge_costs[0] == pytest.approx(fee, rel=1e-9)
+    perp = np.sum(q[:-1] * np.diff(path))
+    assert r.perp[0] == pytest.approx(perp, rel=1e-9)
+    assert int(r.n_hedges[0]) == 40
+    assert _identity_gap(r) < 1e-9
+
+
+def test_hedge_band_and_time_grid_trade_less():
+    proc = GBM(0.8)
+    base = Scenario(**QUIET, width_pct=20.0, perp_fee_fraction=0.00045)
+    runs = {
+        band: simulate(replace(base, policy=Policy(hedge=True, hedge_band=band, latency_s=0.0)),
+                       proc, 10 / 365, 240, 2000, seed=8)
+        for band in (0.0, 0.05, 0.2)
+    }
+    trades = [runs[b].n_hedges.mean() for b in (0.0, 0.05, 0.2)]
+    assert trades[0] > trades[1] > trades[2] > 0
+    costs = [runs[b].hedge_costs.mean() for b in (0.0, 0.05, 0.2)]
+    assert costs[0] > costs[1] > costs[2]
+    daily = simulate(
+        replace(base, policy=Policy(hedge=True, hedge_band=0.0, hedge_interval_years=1 / 365)),
+        proc, 10 / 365, 240, 2000, seed=8)
+    assert daily.n_hedges.max() <= 10
+    wide = simulate(replace(base, policy=Policy(hedge=True, hedge_band=1e9)), proc, 10 / 365, 240,
+                    500, seed=8)
+    # a band relative to the LP's delta: only leaving the range above (delta 0) forces a trade
+    assert wide.n_hedges.max() <= 3 and wide.n_hedges.mean() < 0.5 < trades[2]
+
+
+def test_hedge_needs_an_lp_and_sizes_the_perp_to_it():
+    with pytest.raises(ValueError, match=r"policy\.hedge needs an LP"):
+        Scenario(kind="stable", policy=Policy(hedge=True))
+    s = Scenario(policy=Policy(hedge=True, hedge_ratio=0.5), leverage=7.0, side="long")
+    lp = LPPosition.from_deposit(s.deposit, s.price, width_pct=s.width_pct)
+    assert s.perp_size == pytest.approx(-0.5 * lp.amounts(s.price)[0], rel=1e-12)
+    with pytest.raises(ValueError, match="hedge must be True or False"):
+        Policy(hedge="yes")
+
+
+# -- attribution (issue 10 part 2) ------------------------------------------------------------------
+@settings(max_examples=25, deadline=None)
+@given(
+    kind=st.sampled_from(["lp", "stable", "lp_plus_cash"]),
+    mode=st.sampled_from(["isolated", "cross"]),
+    leverage=st.floats(0.0, 6.0),
+    width=st.floats(3.0, 60.0),
+    hedge=st.booleans(),
+    band=st.floats(0.0, 0.5),
+    recentre=st.booleans(),
+    top_up=st.booleans(),
+    latency=st.sampled_from([0.0, 600.0, 7200.0]),
+    stochastic_funding=st.booleans(),
+    chain=st.sampled_from([None, ARBITRUM, ETHEREUM]),
+    vol_collateral=st.booleans(),
+    perp_fee=st.floats(0.0, 0.001),
+    seed=st.integers(0, 2**16),
+)
+def test_attribution_sums_to_the_pnl_on_every_path(
+    kind, mode, leverage, width, hedge, band, recentre, top_up, latency, stochastic_funding,
+    chain, vol_collateral, perp_fee, seed,
+):
+    hedge = hedge and kind != "stable"
+    s = Scenario(
+        kind=kind, mode=mode, leverage=leverage, width_pct=width, wallet_cash=1500.0, chain=chain,
+        cash_apr=0.04, perp_fee_fraction=perp_fee, perp_on_chain=chain is not None,
+        funding=OUFunding(0.1, 20.0, 4.0, correlation=0.3) if stochastic_funding else None,
+        collateral=VolatilityScaledFactor(0.8) if vol_collateral else StaticFactor(0.8),
+        policy=Policy(recentre=recentre, top_up=top_up, hedge=hedge, hedge_band=band,
+                      latency_s=latency),
+    )
+    r = simulate(s, MertonJumpDiffusion(0.9, 10.0, -0.08, 0.1), 15 / 365, 360, 300, seed=seed)
+    parts = sum(r.attribution().values())
+    assert np.abs(parts - r.pnl).max() <= 1e-9 * (s.deposit + s.wallet_cash)
+    assert (r.hedge_costs >= 0).all() and (r.costs >= 0).all() and (r.bad_debt >= 0).all()
+    assert (r.liquidation_loss[~r.liquidated] == 0).all()
