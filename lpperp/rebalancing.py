@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from ._validate import LpperpError, nonnegative, positive
+from ._validate import LpperpError, nonnegative, positive, renamed
 from .costs import Chain, action_cost, recentre_swap_base, swap_cost
 from .position import LPPosition
 
@@ -196,32 +196,36 @@ def _check_cycle_inputs(position: Any, chain: Any, price: Any) -> tuple[float, f
     return p0, pa, pb
 
 
-def _gas_quote(chain: Chain | None, p0: float, eth_price: Any) -> float:
-    """Gas of one recentre in quote units (0 without a chain); ``eth_price`` defaults to ``p0``."""
-    ethp = p0 if eth_price is None else positive("eth_price", eth_price, scalar=True)
+def _gas_quote(chain: Chain | None, p0: float, gas_token_price: Any) -> float:
+    """Gas of one recentre in quote units (0 without a chain); the gas token's price (quote per
+    ETH) defaults to ``p0``."""
+    ethp = p0 if gas_token_price is None else positive("gas_token_price", gas_token_price,
+                                                       scalar=True)
     if chain is None:
         return 0.0
     return float(action_cost(chain, "recentre").total_eth) * ethp
 
 
+@renamed(position="lp", sigma="sigma_per_year", eth_price="gas_token_price")
 def rebalancing_economics(
-    position: LPPosition,
+    lp: LPPosition,
     price: float,
-    sigma: float,
+    sigma_per_year: Any,
     chain: Chain,
     frequency_per_year: Any,
     *,
     fee_apr: float,
     swap_fee_fraction: float = 0.0005,
     pool_liquidity: float = np.inf,
-    eth_price: float | None = None,
+    gas_token_price: float | None = None,
     include_lvr: bool = True,
 ) -> RebalanceEconomics:
-    """Fee income, LVR, cost and net yield of recentring ``position`` at a calendar frequency.
+    """Fee income, LVR, cost and net yield of recentring ``lp`` at a calendar frequency.
 
     Model (one stationary cycle, repeated): the range is set around ``price`` as given; the price
-    follows driftless GBM with volatility ``sigma``; every ``dt = 1 / frequency`` years the
-    position is recentred (:func:`lpperp.costs.recentre_swap_base` with ``reference_price = price``).
+    follows driftless GBM with volatility ``sigma_per_year`` (``sigma`` below); every
+    ``dt = 1 / frequency`` years the position is recentred
+    (:func:`lpperp.costs.recentre_swap_base` with ``reference_price = price``).
     With ``s_t = sigma sqrt(t)``, ``Phi`` the normal CDF and bars the mean over ``t in (0, dt]``:
 
     - fee income: ``fee_apr * V * pi``, ``pi = mean_t [Phi(d_b(t)) - Phi(d_a(t))]`` the expected
@@ -232,13 +236,14 @@ def rebalancing_economics(
       (Milionis et al. 2022, https://arxiv.org/abs/2208.06046: the in-range LVR of a v3 range;
       ``E[sqrt(P_t) 1{..}]`` is the lognormal partial moment of order 1/2): it accrues over the
       same time in range as the fees, so it depends on the width and the frequency;
-    - gas per rebalance: ``action_cost(chain, "recentre") * eth_price`` (``eth_price`` defaults to
-      ``price``: base = ETH);
+    - gas per rebalance: ``action_cost(chain, "recentre") * gas_token_price`` (quote per ETH;
+      defaults to ``price``: base = ETH);
     - swap per rebalance: ``E[swap_cost(recentre_swap_base(P_dt))]`` over the lognormal ``P_dt``
       (Gauss-Legendre between the kinks at ``pa``, ``price``, ``pb``, times the normal density);
     - net yield per year: ``fee income - LVR - frequency * cost per rebalance``.
 
-    ``sigma`` may be an array broadcasting with ``frequency_per_year``. ``include_lvr=False``
+    ``sigma_per_year`` may be an array broadcasting with ``frequency_per_year``.
+    ``include_lvr=False``
     leaves the LVR out of ``net_yield_per_year`` (``lvr_per_year`` is still reported): the
     question "how often do the chain's costs allow recentring", not "does LPing pay".
 
@@ -252,15 +257,16 @@ def rebalancing_economics(
     >>> round(float(e.net_yield_per_year[2]))   # daily recentring at 60 % vol loses money
     -6461
     """
+    position = lp
     p0, _, _ = _check_cycle_inputs(position, chain, price)
     if chain is None:
         raise LpperpError("chain must be a Chain (see CHAINS), got NoneType")
-    sig = np.asarray(positive("sigma", sigma), dtype=float)
+    sig = np.asarray(positive("sigma_per_year", sigma_per_year), dtype=float)
     freq = np.atleast_1d(np.asarray(positive("frequency_per_year", frequency_per_year)))
     if freq.size == 0:
         raise LpperpError("frequency_per_year must hold at least one frequency, got an empty array")
     apr = nonnegative("fee_apr", fee_apr, scalar=True)
-    gas_quote = _gas_quote(chain, p0, eth_price)
+    gas_quote = _gas_quote(chain, p0, gas_token_price)
     if not isinstance(include_lvr, bool):
         raise LpperpError(f"include_lvr must be True or False, got {include_lvr!r}")
     c = _cycle(position, p0, sig, freq, apr, gas_quote, swap_fee_fraction, pool_liquidity)
@@ -311,7 +317,7 @@ def break_even_volatility(
     deposit: float = 10_000.0,
     swap_fee_fraction: float = 0.0005,
     pool_liquidity: float = np.inf,
-    eth_price: float | None = None,
+    gas_token_price: float | None = None,
 ) -> Any:
     """Volatility (per year) at which the fees just pay the LVR (and, for a policy, the costs).
 
@@ -352,7 +358,7 @@ def break_even_volatility(
     dep = positive("deposit", deposit, scalar=True)
     if chain is not None and not isinstance(chain, Chain):
         raise LpperpError(f"chain must be a Chain (see CHAINS), got {type(chain).__name__}")
-    gas_quote = _gas_quote(chain, p0, eth_price)
+    gas_quote = _gas_quote(chain, p0, gas_token_price)
     w_all = np.asarray(width_pct, dtype=float)
     w_b, apr_b, f_b = np.broadcast_arrays(w_all, apr, freq)
     out = np.empty(w_b.shape)
@@ -403,16 +409,17 @@ def _net_yield_curve(
     return grid, net, net_at
 
 
+@renamed(position="lp", sigma="sigma_per_year", eth_price="gas_token_price")
 def break_even_frequency(
-    position: LPPosition,
+    lp: LPPosition,
     price: float,
-    sigma: float,
+    sigma_per_year: float,
     chain: Chain,
     *,
     fee_apr: float,
     swap_fee_fraction: float = 0.0005,
     pool_liquidity: float = np.inf,
-    eth_price: float | None = None,
+    gas_token_price: float | None = None,
     max_frequency_per_year: float = 365.0 * 24 * 12,
     include_lvr: bool = True,
 ) -> float:
@@ -437,9 +444,9 @@ def break_even_frequency(
     True
     """
     grid, net, net_at = _net_yield_curve(
-        position, price, sigma, chain, max_frequency_per_year, fee_apr=fee_apr,
-        swap_fee_fraction=swap_fee_fraction, pool_liquidity=pool_liquidity, eth_price=eth_price,
-        include_lvr=include_lvr,
+        lp, price, sigma_per_year, chain, max_frequency_per_year, fee_apr=fee_apr,
+        swap_fee_fraction=swap_fee_fraction, pool_liquidity=pool_liquidity,
+        gas_token_price=gas_token_price, include_lvr=include_lvr,
     )
     if np.all(net < 0):
         return float("nan")
@@ -455,16 +462,17 @@ def break_even_frequency(
     return float(np.exp(root))
 
 
+@renamed(position="lp", sigma="sigma_per_year", eth_price="gas_token_price")
 def optimal_frequency(
-    position: LPPosition,
+    lp: LPPosition,
     price: float,
-    sigma: float,
+    sigma_per_year: float,
     chain: Chain,
     *,
     fee_apr: float,
     swap_fee_fraction: float = 0.0005,
     pool_liquidity: float = np.inf,
-    eth_price: float | None = None,
+    gas_token_price: float | None = None,
     max_frequency_per_year: float = 365.0 * 24 * 12,
     include_lvr: bool = True,
 ) -> float:
@@ -485,9 +493,9 @@ def optimal_frequency(
     True
     """
     grid, net, net_at = _net_yield_curve(
-        position, price, sigma, chain, max_frequency_per_year, fee_apr=fee_apr,
-        swap_fee_fraction=swap_fee_fraction, pool_liquidity=pool_liquidity, eth_price=eth_price,
-        include_lvr=include_lvr,
+        lp, price, sigma_per_year, chain, max_frequency_per_year, fee_apr=fee_apr,
+        swap_fee_fraction=swap_fee_fraction, pool_liquidity=pool_liquidity,
+        gas_token_price=gas_token_price, include_lvr=include_lvr,
     )
     i = int(np.argmax(net))
     lo_i, hi_i = max(i - 1, 0), min(i + 1, grid.size - 1)

@@ -306,3 +306,16 @@ def test_numbers_quoted_in_notebook_05():
     l1 = r.break_even_volatility(10, 0.25, frequency_per_year=freqs, chain=mainnet_20)
     l2 = r.break_even_volatility(10, 0.25, frequency_per_year=freqs, chain=c.ARBITRUM)
     assert np.all(l2 < 0.3128) and np.all(l1[:2] < l2[:2]) and np.isnan(l1[2])
+
+
+def test_renamed_keywords_still_work_with_a_deprecation_warning():
+    """position -> lp, sigma -> sigma_per_year, eth_price -> gas_token_price (the vocabulary)."""
+    new = r.rebalancing_economics(lp=LP, price=3000.0, sigma_per_year=0.6, chain=c.BASE,
+                                  frequency_per_year=52.0, fee_apr=0.3, gas_token_price=2500.0)
+    with pytest.warns(DeprecationWarning, match="renamed"):
+        old = r.rebalancing_economics(position=LP, price=3000.0, sigma=0.6, chain=c.BASE,
+                                      frequency_per_year=52.0, fee_apr=0.3, eth_price=2500.0)
+    assert old.net_yield_per_year[0] == new.net_yield_per_year[0]
+    with pytest.warns(DeprecationWarning):
+        n = r.optimal_frequency(LP, 3000.0, sigma=0.25, chain=c.ETHEREUM, fee_apr=0.3)
+    assert n == r.optimal_frequency(LP, 3000.0, 0.25, c.ETHEREUM, fee_apr=0.3)
