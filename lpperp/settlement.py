@@ -22,7 +22,8 @@ rules of each venue are :class:`lpperp.venues.LiquidationMechanics` presets with
 The LP unwind swap uses ``lpperp.swap.execution_cost(profile, price, base_amount)`` when a
 ``profile`` is given; without one it uses the synthetic default pool documented in
 :func:`default_unwind_cost` (a constant-liquidity pool holding ``DEFAULT_POOL_TVL_QUOTE`` at the
-price, fee tier ``DEFAULT_POOL_FEE_FRACTION``), which is the closed form of one v3 swap step.
+price, fee tier ``DEFAULT_POOL_FEE_FRACTION``), the closed form of one v3 swap step
+(``lpperp.swap.LiquidityProfile.uniform`` with that liquidity gives the same cost).
 """
 
 from __future__ import annotations
@@ -32,13 +33,9 @@ from typing import Any
 
 import numpy as np
 
+from lpperp import swap as swap_engine
 from lpperp._validate import LpperpError, finite, nonnegative, positive
 from lpperp.venues import LiquidationMechanics
-
-try:  # the swap engine lands in its own commit; until then only the synthetic default is used
-    from lpperp import swap as swap_engine
-except ImportError:  # pragma: no cover - depends on the tree's state
-    swap_engine = None
 
 __all__ = [
     "DEFAULT_POOL_FEE_FRACTION",
@@ -76,15 +73,17 @@ def default_unwind_cost(price: Any, base_amount: Any, *, tvl_quote: float = DEFA
     fee = nonnegative("fee_fraction", fee_fraction, scalar=True)
     s = np.sqrt(p)
     liq = tvl / (2.0 * s)
+    # sell x = b (1 - fee) net of the fee: cost = P b fee + P x^2 s / (L + x s) (no cancellation)
     sell = np.maximum(b, 0.0)
-    s_after = liq * s / (liq + sell * (1.0 - fee) * s)
-    cost_sell = sell * p - liq * (s - s_after)
+    x = sell * (1.0 - fee)
+    cost_sell = p * sell * fee + p * x * x * s / (liq + x * s)
+    # buy y base (exact output): quote in = y P L / ((L - y s)(1 - fee)), cost = quote in - y P
     buy = np.maximum(-b, 0.0)
-    # exact output of base: sqrt(P') = L sqrt(P) / (L - buy sqrt(P)); quote in = L (s' - s) / (1 - fee)
+    room = liq - buy * s
     with np.errstate(divide="ignore", invalid="ignore"):
-        s_up = liq * s / (liq - buy * s)
-        quote_in = np.where(buy * s < liq, liq * (s_up - s) / (1.0 - fee), np.inf)
-    cost_buy = np.where(buy > 0, quote_in - buy * p, 0.0)
+        cost_buy = np.where(room > 0, buy * p * (liq * fee + buy * s * (1.0 - fee))
+                            / (room * (1.0 - fee)), np.inf)
+    cost_buy = np.where(buy > 0, cost_buy, 0.0)
     out = np.maximum(cost_sell, 0.0) + np.maximum(cost_buy, 0.0)
     return out.item() if out.ndim == 0 else out
 
@@ -92,8 +91,10 @@ def default_unwind_cost(price: Any, base_amount: Any, *, tvl_quote: float = DEFA
 def _unwind_cost(profile: Any, price: np.ndarray, base: np.ndarray) -> np.ndarray:
     if profile is None:
         return np.asarray(default_unwind_cost(price, base), dtype=float)
-    if swap_engine is None:  # pragma: no cover - depends on the tree's state
-        raise LpperpError("profile= needs lpperp.swap (the swap engine), which is not installed")
+    if not isinstance(profile, swap_engine.LiquidityProfile):
+        raise LpperpError(
+            f"profile must be an lpperp.swap.LiquidityProfile or None, got {type(profile).__name__}"
+        )
     return np.asarray(swap_engine.execution_cost(profile, price, base), dtype=float)
 
 

@@ -695,3 +695,31 @@ def test_same_account_liquidated_differently_on_two_venues():
     assert "<table>" in cmp._repr_html_() and "GMX v2" in str(cmp)
     with pytest.raises(ValueError, match="venue must be one of"):
         cmp["ftx"]
+
+
+def test_default_unwind_pool_is_the_swap_engines_uniform_profile():
+    from lpperp.settlement import DEFAULT_POOL_FEE_FRACTION, DEFAULT_POOL_TVL_QUOTE
+    from lpperp.swap import LiquidityProfile, execution_cost
+
+    for price in (800.0, 3000.0, 12_000.0):
+        liq = DEFAULT_POOL_TVL_QUOTE / (2 * np.sqrt(price))
+        prof = LiquidityProfile.uniform(price, liq, DEFAULT_POOL_FEE_FRACTION)
+        base = np.array([1e-3, 1.0, 50.0, 2000.0, -3.0])
+        np.testing.assert_allclose(default_unwind_cost(price, base),
+                                   execution_cost(prof, price, base), rtol=1e-9)
+
+
+def test_settlement_takes_a_real_liquidity_profile():
+    from lpperp.swap import LiquidityProfile
+
+    thin = LiquidityProfile.thin(2000.0, 2e4, 0.003) if hasattr(LiquidityProfile, "thin") else None
+    prof = thin or LiquidityProfile.uniform(2000.0, 2e4, 0.003)
+    kw = dict(price=2000.0, lp_base=5.0, lp_quote=100.0, cash=0.0, perp_size=-10.0,
+              perp_entry_price=1500.0, fees=0.0, funding_paid=0.0, maintenance=100.0)
+    deep = settle_liquidation(MECHANICS["gmx"], **kw)
+    shallow = settle_liquidation(MECHANICS["gmx"], **kw, profile=prof)
+    assert shallow.lp_unwind_cost > deep.lp_unwind_cost
+    assert shallow.owner_keeps == pytest.approx(
+        deep.owner_keeps - (shallow.lp_unwind_cost - deep.lp_unwind_cost), rel=1e-9)
+    with pytest.raises(ValueError, match="profile"):
+        settle_liquidation(MECHANICS["gmx"], **kw, profile="deep")
