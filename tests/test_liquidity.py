@@ -175,13 +175,24 @@ def test_amounts_monotone_in_price(ps, ratio, lo):
     assert np.all(np.diff(quote) >= -1e-12 * quote.max(initial=1))
 
 
+def whitepaper_value(p, pa, pb, liq):
+    """x P + y by regime, Uniswap v3 whitepaper eqs. 6.29-6.30: below the range all base
+    x = L (sqrt pb - sqrt pa) / (sqrt pa sqrt pb); in range x = L (sqrt pb - sqrt P) / (sqrt P
+    sqrt pb), y = L (sqrt P - sqrt pa); above all quote y = L (sqrt pb - sqrt pa). A different
+    expression from the library's clipped one (no clip, no shared subexpression)."""
+    sp, sa, sb = np.sqrt(p), np.sqrt(pa), np.sqrt(pb)
+    below = liq * (sb - sa) / (sa * sb) * p
+    inside = liq * (sb - sp) / (sp * sb) * p + liq * (sp - sa)
+    above = liq * (sb - sa) + 0.0 * p
+    return np.select([p < pa, p > pb], [below, above], inside)
+
+
 def test_blocked_value_path_equals_plain_formula():
     rng = np.random.default_rng(0)
     p = rng.uniform(1000, 5000, size=200_000)
     pa, pb, liq = 2500.0, 3600.0, 123.0
-    s = np.sqrt(np.clip(p, pa, pb))
-    plain = liq * ((p / s - p / np.sqrt(pb)) + (s - np.sqrt(pa)))
-    np.testing.assert_allclose(value_for_liquidity(p, pa, pb, liq), plain, rtol=1e-14)
+    plain = whitepaper_value(p, pa, pb, liq)
+    np.testing.assert_allclose(value_for_liquidity(p, pa, pb, liq), plain, rtol=1e-13)
     bad = p.copy()
     bad[150_000] = np.nan
     with pytest.raises(ValueError, match="price must be a finite number > 0, got nan"):
@@ -192,9 +203,8 @@ def test_threaded_value_path_equals_plain_formula():
     """Arrays of 2**20 prices and more are split over threads: same numbers, same errors."""
     p = np.random.default_rng(1).uniform(1000, 5000, size=(1 << 20) + 12_345)
     pa, pb, liq = 2500.0, 3600.0, 7.0
-    s = np.sqrt(np.clip(p, pa, pb))
-    plain = liq * ((p / s - p / np.sqrt(pb)) + (s - np.sqrt(pa)))
-    np.testing.assert_allclose(value_for_liquidity(p, pa, pb, liq), plain, rtol=1e-14)
+    plain = whitepaper_value(p, pa, pb, liq)
+    np.testing.assert_allclose(value_for_liquidity(p, pa, pb, liq), plain, rtol=1e-13)
     for bad_value in (-1.0, np.inf, np.nan):
         bad = p.copy()
         bad[-3] = bad_value

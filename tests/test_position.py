@@ -2,10 +2,11 @@
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from lpperp import LPPosition, impermanent_loss_in_range
+from lpperp.liquidity import get_amounts_for_liquidity
 from lpperp.units import USDC_WETH_ETHEREUM, WETH_USDC_ARBITRUM
 
 prices = st.floats(10.0, 1e5)
@@ -28,10 +29,15 @@ def test_il_closed_form_equals_value_minus_hold(p0, r, move):
 
 
 @given(st.floats(1.01, 20.0), st.floats(0.5, 2.0))
+@example(1.015625, 1.0004389529406255)  # 2 sqrt(k) / (1 + k) - 1 lost 6 digits here (issue 14)
+@example(20.0, 1.0 + 2**-40)
 def test_il_symmetric_range_is_v2_il_times_leverage(r, k):
-    """pa = P/r, pb = P r: IL = IL_v2 sqrt(r) / (sqrt(r) - 1) (notes: venue-rules.md, Theory)."""
+    """pa = P/r, pb = P r: IL = IL_v2 sqrt(r) / (sqrt(r) - 1) (notes: venue-rules.md, Theory).
+
+    IL_v2 = 2 sqrt(k) / (1 + k) - 1 = -(sqrt(k) - 1)^2 / (1 + k), with sqrt(k) - 1 written as
+    (k - 1) / (sqrt(k) + 1): no cancellation near k = 1 (k - 1 is exact there, Sterbenz)."""
     k = min(max(k, 1 / r), r)
-    il_v2 = 2 * np.sqrt(k) / (1 + k) - 1
+    il_v2 = -(((k - 1) / (np.sqrt(k) + 1)) ** 2) / (1 + k)
     assert impermanent_loss_in_range(k, 3000.0, 3000.0 / r, 3000.0 * r) == pytest.approx(
         il_v2 * np.sqrt(r) / (np.sqrt(r) - 1), rel=1e-9, abs=1e-14
     )
@@ -104,16 +110,32 @@ def test_from_ticks_in_either_token_order():
     assert a.value(3000.0) == pytest.approx(b.value(3000.0), rel=1e-12)
 
 
+def exact_value(lp, price, pool=WETH_USDC_ARBITRUM):
+    """Value (quote) of ``lp`` at ``price`` from the contracts' integer amounts: LiquidityAmounts.
+    getAmountsForLiquidity at the position's raw liquidity, base * price + quote. Independent of
+    the float value formula that from_deposit inverts."""
+    sa, sb, s = (pool.price_to_sqrt_price_x96(p) for p in (lp.price_lower, lp.price_upper, price))
+    a0, a1 = get_amounts_for_liquidity(s, sa, sb, pool.liquidity_to_raw(lp.liquidity))
+    base, quote = pool.from_raw_amounts(a0, a1)
+    return base * price + quote
+
+
 def test_range_specs():
     assert make(3000.0, 1.25).price_lower == 2400.0
     lp = LPPosition.from_deposit(1000.0, 3000.0, width_pct=10)
     assert (lp.price_lower, lp.price_upper) == pytest.approx((2700.0, 3300.0))
+    assert exact_value(lp, 3000.0) == pytest.approx(1000.0, rel=1e-9)
     lp = LPPosition.from_deposit(1000.0, 3000.0, price_lower=2000.0, price_upper=4000.0)
-    assert lp.value(3000.0) == pytest.approx(1000.0)
+    assert exact_value(lp, 3000.0) == pytest.approx(1000.0, rel=1e-9)
     lp = LPPosition.from_deposit(
         1000.0, 3000.0, tick_lower=-200310, tick_upper=-193380, pool=WETH_USDC_ARBITRUM
     )
-    assert lp.value(3000.0) == pytest.approx(1000.0)
+    assert exact_value(lp, 3000.0) == pytest.approx(1000.0, rel=1e-9)
+    # and in range the value is the whitepaper's x P + y with x = L (sqrt pb - sqrt P) /
+    # (sqrt P sqrt pb), y = L (sqrt P - sqrt pa) (Uniswap v3 whitepaper eqs. 6.29-6.30)
+    sp, sa, sb = np.sqrt([3000.0, lp.price_lower, lp.price_upper])
+    x, y = lp.liquidity * (sb - sp) / (sp * sb), lp.liquidity * (sp - sa)
+    assert x * 3000.0 + y == pytest.approx(1000.0, rel=1e-12)
 
 
 def test_out_of_range_deposits_hold_a_single_asset():
