@@ -34,6 +34,7 @@ __all__ = [
     "break_even_frequency",
     "break_even_volatility",
     "centre_value_per_liquidity",
+    "compounded_yield",
     "optimal_frequency",
     "rebalancing_economics",
 ]
@@ -288,6 +289,67 @@ def rebalancing_economics(
         lvr_in_range=c["lvr_in_range"],
         lvr_at_centre_per_year=float(lvr_centre) if lvr_centre.ndim == 0 else lvr_centre,
     )
+
+
+def compounded_yield(
+    economics: RebalanceEconomics, *, reinvest_fees: bool = True, years: float = 1.0
+) -> np.ndarray:
+    """Expected P&L (quote units) over ``years`` when the position's size follows its own P&L.
+
+    :class:`RebalanceEconomics` gives first-order yearly figures on the starting value ``V_0``.
+    Over many cycles the position shrinks with LVR and the swap (both paid out of it) and, when
+    the collected fees are reinvested at each recentre, grows with the fees. Per cycle, as
+    fractions of the position's value: fees ``a = fee_income_per_year / (V_0 n)``, losses
+    ``b = (lvr_per_year + n swap_cost_per_rebalance) / (V_0 n)``; gas ``g`` (quote) per recentre
+    is paid from outside the position. Fees, LVR and the swap scale with the position's size
+    (exactly so for ``pool_liquidity=inf``; price impact grows faster in a thin pool), and
+    ``E[V_{k+1} | V_k]`` is linear in ``V_k``, so with ``N = n * years`` cycles:
+
+    - ``reinvest_fees=True``: ``V_{k+1} = V_k q - g``, ``q = 1 + a - b``; P&L ``= V_N - V_0 =
+      (V_0 - g / (q - 1)) (q^N - 1)``;
+    - ``reinvest_fees=False``: fees are kept as cash: ``V_{k+1} = V_k p - g``, ``p = 1 - b``; P&L
+      ``= V_N - V_0 + a sum_{k<N} V_k``.
+
+    With one cycle (``N = 1``) both equal ``net_yield_per_year``. The LVR is always counted.
+
+    >>> from lpperp.costs import ARBITRUM
+    >>> lp = LPPosition.from_deposit(10_000.0, 3000.0, width_pct=10)
+    >>> e = rebalancing_economics(lp, 3000.0, 0.25, ARBITRUM, [52], fee_apr=0.3)
+    >>> round(float(e.net_yield_per_year[0]))            # first order, on the starting value
+    1361
+    >>> [round(float(compounded_yield(e, reinvest_fees=k)[0])) for k in (True, False)]
+    [1457, 1257]
+    """
+    if not isinstance(economics, RebalanceEconomics):
+        raise LpperpError(
+            f"economics must be a RebalanceEconomics, got {type(economics).__name__}"
+        )
+    if not isinstance(reinvest_fees, bool):
+        raise LpperpError(f"reinvest_fees must be True or False, got {reinvest_fees!r}")
+    yrs = nonnegative("years", years, scalar=True)
+    e = economics
+    v0, n = e.value, e.frequency_per_year
+    a = e.fee_income_per_year / (v0 * n)
+    b = (e.lvr_per_year + n * e.swap_cost_per_rebalance) / (v0 * n)
+    g = e.gas_cost_per_rebalance
+    cycles = n * yrs
+
+    def growth(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(1 + x)^N - 1`` and ``sum_{k<N} (1 + x)^k = ((1 + x)^N - 1) / x`` (N at x = 0)."""
+        up = np.expm1(cycles * np.log1p(x))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            geo = np.where(np.abs(x) > 1e-12, up / x, cycles)
+        return up, geo
+
+    if reinvest_fees:
+        up, geo = growth(a - b)
+        return v0 * up - g * geo  # V_N - V_0 with V_N = V_0 q^N - g sum_{k<N} q^k
+    up, geo = growth(-b)
+    v_n_minus_v0 = v0 * up - g * geo
+    # sum_{k<N} V_k = V_0 sum p^k - g sum_{k<N} sum_{j<k} p^j = V_0 geo - g (geo - N) / (p - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inner = np.where(np.abs(b) > 1e-12, (geo - cycles) / -b, cycles * (cycles - 1) / 2)
+    return v_n_minus_v0 + a * (v0 * geo - g * inner)
 
 
 def centre_value_per_liquidity(width_pct: Any) -> Any:

@@ -319,3 +319,44 @@ def test_renamed_keywords_still_work_with_a_deprecation_warning():
     with pytest.warns(DeprecationWarning):
         n = r.optimal_frequency(LP, 3000.0, sigma=0.25, chain=c.ETHEREUM, fee_apr=0.3)
     assert n == r.optimal_frequency(LP, 3000.0, 0.25, c.ETHEREUM, fee_apr=0.3)
+
+
+# --- fees that compound (issue 10, part 5) -----------------------------------------------------
+def _recursion(e, i, cycles, reinvest):
+    """The cycle-by-cycle expected value, stepped directly (a loop over cycles, not prices)."""
+    v0, n = e.value, e.frequency_per_year[i]
+    a = e.fee_income_per_year[i] / (v0 * n)
+    b = (e.lvr_per_year[i] + n * e.swap_cost_per_rebalance[i]) / (v0 * n)
+    g = e.gas_cost_per_rebalance[i]
+    v, cash = v0, 0.0
+    for _ in range(cycles):
+        if reinvest:
+            v = v * (1 + a - b) - g
+        else:
+            cash += a * v
+            v = v * (1 - b) - g
+    return v - v0 + cash
+
+
+@pytest.mark.parametrize("sigma", [0.25, 0.6])
+def test_compounded_yield_against_the_cycle_recursion(sigma):
+    e = r.rebalancing_economics(LP, 3000.0, sigma, c.ETHEREUM, [1.0, 12.0, 52.0], fee_apr=0.3)
+    for reinvest in (True, False):
+        got = r.compounded_yield(e, reinvest_fees=reinvest)
+        # one cycle a year: the first-order figure
+        assert got[0] == pytest.approx(e.net_yield_per_year[0], rel=1e-12)
+        for i, cycles in ((1, 12), (2, 52)):
+            assert got[i] == pytest.approx(_recursion(e, i, cycles, reinvest), rel=1e-10)
+        two = r.compounded_yield(e, reinvest_fees=reinvest, years=2.0)
+        assert two[2] == pytest.approx(_recursion(e, 2, 104, reinvest), rel=1e-10)
+
+
+def test_reinvesting_pays_only_when_fees_beat_lvr_and_the_swap():
+    for sigma, better in ((0.25, True), (0.6, False)):
+        e = r.rebalancing_economics(LP, 3000.0, sigma, c.ARBITRUM, [52.0], fee_apr=0.3)
+        gain = r.compounded_yield(e)[0] - r.compounded_yield(e, reinvest_fees=False)[0]
+        assert bool(gain > 0) == better
+    with pytest.raises(ValueError, match="economics must be a RebalanceEconomics"):
+        r.compounded_yield(LP)
+    with pytest.raises(ValueError, match="reinvest_fees must be True or False"):
+        r.compounded_yield(e, reinvest_fees="yes")
