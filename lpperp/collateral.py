@@ -27,6 +27,7 @@ Conventions
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -34,19 +35,27 @@ from typing import Any, Protocol
 import numpy as np
 from scipy.special import ndtri
 
-from lpperp._validate import LpperpError, fraction, nonnegative, positive
+from lpperp._validate import LpperpError, fraction, integer, nonnegative, positive
 from lpperp._validate import scalar_or_array as _out
+from lpperp.oracle import Oracle
+
+#: Seconds in a (365-day) year: oracle times are seconds, volatility is per year.
+_SECONDS_PER_YEAR = 365.0 * 86400.0
 
 __all__ = [
+    "GMX_ETH_USD_OI_MULTIPLIER",
     "REVERT_LEND_ARBITRUM_WETH_USDC",
     "RISKMETRICS_LAMBDA",
     "CollateralModel",
+    "FactorSchedule",
     "FunctionFactor",
     "RangeAwareFactor",
     "StaticFactor",
     "TokenMinFactor",
     "VolatilityScaledFactor",
     "ewma_volatility",
+    "gmx_min_collateral_factor",
+    "gmx_min_collateral_factor_x30",
     "weighted_value",
 ]
 
@@ -365,9 +374,23 @@ class VolatilityScaledFactor(_ShockedWeighted):
         return k, self.base_factor, self.quote_factor
 
     def factor_path(
-        self, lp: Any, prices: Any, dt_years: float, lam: float = RISKMETRICS_LAMBDA
+        self,
+        lp: Any,
+        prices: Any,
+        dt_years: float,
+        lam: float = RISKMETRICS_LAMBDA,
+        *,
+        oracle: Oracle | None = None,
+        times_seconds: Any = None,
     ) -> np.ndarray:
-        """Factor at each point of an oracle series: EWMA ``sigma_t`` and the LP valued at ``P_t``.
+        """Factor at each point of a price series: EWMA ``sigma_t`` and the LP valued at ``P_t``.
+
+        With ``oracle`` (an :mod:`lpperp.oracle` feed) the venue computes both on what it reads,
+        not on the true path: ``P_t`` becomes ``oracle.report(times_seconds, prices)`` (the EWMA
+        sees zero returns between a push feed's updates and one jump at each update; a TWAP's
+        smoothed moves), ``times_seconds`` defaulting to ``dt_years`` steps. Time is the last
+        axis; leading axes are paths. The per-token weights ``base_factor``/``quote_factor``
+        apply at every point.
 
         >>> from lpperp.position import LPPosition
         >>> lp = LPPosition.from_deposit(10_000, 3000.0, width_pct=20)
@@ -376,8 +399,23 @@ class VolatilityScaledFactor(_ShockedWeighted):
         >>> cf = m.factor_path(lp, p, 1 / 365)
         >>> cf.shape, bool(cf[-1] < m.factor(lp, p[-1]))   # 57 % vol > 50 %: lower factor
         ((41,), True)
+        >>> from lpperp.oracle import ChainlinkFeed
+        >>> seen = m.factor_path(lp, p, 1 / 365, oracle=ChainlinkFeed(0.05, 30 * 86400.0))
+        >>> round(float(seen[-1]), 4), round(float(cf[-1]), 4)   # a 5 % feed hides the 3 % moves
+        (1.0, 0.9634)
         """
         p = positive("prices", prices)
+        if oracle is not None:
+            if not hasattr(oracle, "report"):
+                raise LpperpError(
+                    f"oracle must be an lpperp.oracle feed (Spot, ChainlinkFeed, TwapOracle, "
+                    f"PullOracle), got {type(oracle).__name__}"
+                )
+            n = np.shape(p)[-1] if np.ndim(p) else 1
+            dt = positive("dt_years", dt_years, scalar=True)
+            t = (np.arange(n) * dt * _SECONDS_PER_YEAR if times_seconds is None
+                 else times_seconds)
+            p = oracle.report(t, p)
         sig = ewma_volatility(p, dt_years, lam)
         k = self.shock_multiplier(sig, self.horizon_years, self.confidence)
         c = weighted_value(
@@ -385,6 +423,121 @@ class VolatilityScaledFactor(_ShockedWeighted):
         )
         v = np.asarray(_lp_value(lp, p))
         return np.divide(c, v, out=np.zeros_like(v), where=v > 0)
+
+
+@dataclass(frozen=True)
+class FactorSchedule:
+    """Collateral models that change by governance steps: ``models[i]`` holds from
+    ``effective_seconds[i]`` until the next step (a step function in time, e.g. a DAO vote
+    lowering a factor after a crash). Before the first step, the first model holds.
+
+    ``factor_path(lp, times_seconds, prices)`` gives the factor in force at each time (time the
+    last axis); :meth:`from_dates` takes ISO dates (UTC midnight). The dates of real changes are
+    the user's (a venue's governance forum or on-chain config events); the example is made up.
+
+    >>> from lpperp.position import LPPosition
+    >>> lp = LPPosition.from_deposit(10_000, 3000.0, width_pct=20)
+    >>> s = FactorSchedule.from_dates([("2024-01-01", StaticFactor(0.85)),
+    ...                                ("2024-06-01", StaticFactor(0.775))])
+    >>> t = [s.effective_seconds[0], s.effective_seconds[1] - 1, s.effective_seconds[1]]
+    >>> s.factor_path(lp, t, [3000.0, 3000.0, 3000.0]).round(3).tolist()
+    [0.85, 0.85, 0.775]
+    """
+
+    effective_seconds: tuple[float, ...]
+    models: tuple[Any, ...]
+    labels: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        ts = tuple(float(x) for x in np.atleast_1d(
+            positive("effective_seconds", list(self.effective_seconds))))
+        if len(ts) != len(self.models) or not ts:
+            raise LpperpError(
+                f"effective_seconds and models must be non-empty and of one length, got "
+                f"{len(ts)} and {len(self.models)}"
+            )
+        if any(b <= a for a, b in itertools.pairwise(ts)):
+            raise LpperpError(f"effective_seconds must be increasing, got {ts}")
+        for i, m in enumerate(self.models):
+            if not hasattr(m, "collateral_value"):
+                raise LpperpError(f"models[{i}] must be a collateral model, got {type(m).__name__}")
+        object.__setattr__(self, "effective_seconds", ts)
+        object.__setattr__(self, "models", tuple(self.models))
+
+    @classmethod
+    def from_dates(cls, steps: Any) -> FactorSchedule:
+        """From ``[(iso_date, model), ...]`` (dates as ``YYYY-MM-DD``, UTC midnight)."""
+        import datetime as _dt
+
+        secs, models, labels = [], [], []
+        for date, model in steps:
+            d = _dt.datetime.fromisoformat(str(date)).replace(tzinfo=_dt.timezone.utc)
+            secs.append(d.timestamp())
+            models.append(model)
+            labels.append(str(date))
+        return cls(tuple(secs), tuple(models), tuple(labels))
+
+    def index_at(self, times_seconds: Any) -> np.ndarray:
+        """Index of the model in force at each time (0 before the first step)."""
+        t = np.asarray(positive("times_seconds", times_seconds), dtype=float)
+        return np.clip(np.searchsorted(self.effective_seconds, t, side="right") - 1, 0, None)
+
+    def model_at(self, t_seconds: float) -> Any:
+        """The collateral model in force at one time."""
+        return self.models[int(self.index_at(float(t_seconds)))]
+
+    def factor_path(self, lp: Any, times_seconds: Any, prices: Any) -> np.ndarray:
+        """Factor at each (time, price): each model applied where it is in force."""
+        p = np.asarray(positive("prices", prices), dtype=float)
+        idx = np.broadcast_to(self.index_at(times_seconds), p.shape)
+        out = np.zeros(p.shape)
+        for i, m in enumerate(self.models):  # a few governance steps, never a loop over prices
+            sel = idx == i
+            if sel.any():
+                out[sel] = np.asarray(m.factor(lp, p[sel]), dtype=float)
+        return out
+
+
+#: GMX v2 WETH/USDC: minCollateralFactorForOpenInterestMultiplier 6e-11 per USD of open interest
+#: (gmx-io/gmx-synthetics config/markets.ts, read 2026-11-30 by the venues helper).
+GMX_ETH_USD_OI_MULTIPLIER = 6e-11
+
+
+def gmx_min_collateral_factor(
+    open_interest_usd: Any, min_collateral_factor: Any, oi_multiplier: Any
+) -> Any:
+    """GMX v2's min collateral factor scaled by open interest (fraction; vectorized).
+
+    ``max(minCollateralFactor, openInterest * minCollateralFactorForOpenInterestMultiplier)``
+    with the open interest of the position's side after the change (gmx-io/gmx-synthetics
+    ``contracts/market/MarketUtils.sol`` ``getMinCollateralFactorForOpenInterest`` and
+    ``contracts/position/PositionUtils.sol`` ``willPositionCollateralBeSufficient``, @ a5c0c88,
+    2026-03-13). The more open interest on a side, the more collateral each position needs.
+
+    >>> gmx_min_collateral_factor(25_000.0, 0.01, 6e-6)   # gmx-synthetics test: 0.15 at 25k OI
+    0.15
+    >>> gmx_min_collateral_factor([1e8, 1e9], 0.005, GMX_ETH_USD_OI_MULTIPLIER).round(4).tolist()
+    [0.006, 0.06]
+    """
+    oi = nonnegative("open_interest_usd", open_interest_usd)
+    mcf = fraction("min_collateral_factor", min_collateral_factor)
+    mult = nonnegative("oi_multiplier", oi_multiplier)
+    return _out(np.maximum(mcf, np.asarray(oi) * np.asarray(mult)))
+
+
+def gmx_min_collateral_factor_x30(
+    open_interest_usd_x30: int, min_collateral_factor_x30: int, oi_multiplier_x30: int
+) -> int:
+    """The same in GMX's integers (30-decimal fixed point): ``Precision.applyFactor(oi, mult)``
+    is ``oi * mult / 1e30`` rounded down, then the max with ``minCollateralFactor``.
+
+    >>> gmx_min_collateral_factor_x30(25_000 * 10**30, 10**28, 6 * 10**24) == 15 * 10**28
+    True
+    """
+    oi = integer("open_interest_usd_x30", open_interest_usd_x30, 0)
+    mcf = integer("min_collateral_factor_x30", min_collateral_factor_x30, 0)
+    mult = integer("oi_multiplier_x30", oi_multiplier_x30, 0)
+    return max(mcf, oi * mult // 10**30)
 
 
 @dataclass(frozen=True)

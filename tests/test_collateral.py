@@ -168,3 +168,68 @@ def test_shock_multiplier_scalar_in_float_out_array_broadcast():
     assert type(k) is float
     assert VolatilityScaledFactor.shock_multiplier(np.array([[0.5], [0.8]]), 1 / 365, 0.99).shape == (
         2, 1)
+
+
+# --- issue 12: oracle-fed factors, governance steps, GMX open-interest scaling -------------------
+def test_factor_path_applies_the_per_token_weights():
+    """Kills the mutant 'factor_path ignoring the per-token weights' (0.748 -> 0.963)."""
+    p = P0 * np.exp(np.cumsum(np.r_[0.0, np.tile([0.03, -0.03], 20)]))
+    m = VolatilityScaledFactor(0.5, base_factor=0.7, quote_factor=0.9)
+    path = m.factor_path(LP, p, 1 / 365)
+    assert path[-1] == pytest.approx(0.748371, abs=1e-6)
+    assert VolatilityScaledFactor(0.5).factor_path(LP, p, 1 / 365)[-1] == pytest.approx(0.963418,
+                                                                                      abs=1e-6)
+    sig = ewma_volatility(p, 1 / 365)
+    for i in (0, 17, 40):
+        one = VolatilityScaledFactor(sig[i], m.horizon_years, m.confidence, 0.7, 0.9)
+        assert path[i] == pytest.approx(one.factor(LP, p[i]), rel=1e-12)
+
+
+def test_factor_path_computes_on_the_oracle_not_the_true_path():
+    from lpperp.oracle import ChainlinkFeed, Spot, TwapOracle
+
+    rng = np.random.default_rng(4)
+    p = P0 * np.exp(np.cumsum(rng.normal(0, 0.002, (3, 500)), axis=1))
+    dt = 60.0 / (365 * 86400)
+    m = VolatilityScaledFactor(0.5, horizon_years=1 / 365, base_factor=0.8, quote_factor=0.95)
+    t = np.arange(500) * 60.0
+    np.testing.assert_array_equal(m.factor_path(LP, p, dt, oracle=Spot()), m.factor_path(LP, p, dt))
+    for oracle in (ChainlinkFeed(0.005, 3600.0), TwapOracle(1800.0)):
+        seen = oracle.report(t, p)
+        np.testing.assert_array_equal(m.factor_path(LP, p, dt, oracle=oracle, times_seconds=t),
+                                      m.factor_path(LP, seen, dt))
+        assert not np.array_equal(m.factor_path(LP, p, dt, oracle=oracle), m.factor_path(LP, p, dt))
+    with pytest.raises(ValueError, match=r"oracle must be an lpperp\.oracle feed"):
+        m.factor_path(LP, p, dt, oracle="chainlink")
+
+
+def test_factor_schedule_steps_at_its_dates():
+    from lpperp.collateral import FactorSchedule
+
+    s = FactorSchedule.from_dates([("2024-01-01", StaticFactor(0.85)),
+                                   ("2024-06-01", REVERT_LEND_ARBITRUM_WETH_USDC),
+                                   ("2025-01-01", RangeAwareFactor(10.0, 0.8, 0.9))])
+    t0, t1, t2 = s.effective_seconds
+    assert t1 - t0 == 152 * 86400  # 2024 is a leap year: Jan..May = 152 days
+    t = np.array([t0 - 5, t0, t1 - 1, t1, t2 + 10])
+    got = s.factor_path(LP, t, np.full(5, P0))
+    want = [0.85, 0.85, 0.85, 0.775, RangeAwareFactor(10.0, 0.8, 0.9).factor(LP, P0)]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert s.model_at(t1 + 1) is REVERT_LEND_ARBITRUM_WETH_USDC
+    with pytest.raises(ValueError, match="increasing"):
+        FactorSchedule((2.0, 1.0), (StaticFactor(0.5), StaticFactor(0.6)))
+
+
+def test_gmx_open_interest_scaling_matches_the_integer_contract():
+    from lpperp.collateral import gmx_min_collateral_factor, gmx_min_collateral_factor_x30
+
+    # gmx-synthetics test (MarketUtils / PositionUtils): goal 0.15 at OI 25,000 -> multiplier 6e-6
+    assert gmx_min_collateral_factor(25_000.0, 0.01, 6e-6) == pytest.approx(0.15)
+    assert gmx_min_collateral_factor_x30(25_000 * 10**30, 10**28, 6 * 10**24) == 15 * 10**28
+    oi = np.geomspace(1e3, 1e10, 50)
+    f = gmx_min_collateral_factor(oi, 0.005, 6e-11)
+    assert np.all(np.diff(f) >= 0) and f[0] == 0.005
+    for o in (1e6, 2.5e8, 3e9):
+        exact = gmx_min_collateral_factor_x30(int(o) * 10**30, 5 * 10**27, 6 * 10**19)
+        assert exact / 1e30 == pytest.approx(float(gmx_min_collateral_factor(o, 0.005, 6e-11)),
+                                             rel=1e-12)
