@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from benchmarks._timing import best_time, import_time
+from benchmarks._timing import best_time, check, import_time
 from lpperp import WETH_USDC_ARBITRUM, LPPosition, get_sqrt_ratio_at_tick
 from lpperp.liquidity import get_amounts_for_liquidity
 
@@ -45,6 +45,13 @@ def run() -> list[tuple[str, float, str]]:
         return out
 
     few = prices[:20_000].tolist()
+    # the figures compare like with like: the three paths give the same values
+    vec = lp.value(np.array(few))
+    rel_float = float(np.max(np.abs(np.array(float_loop(few)) - vec) / vec))
+    rel_exact = float(np.max(np.abs(np.array(exact_loop(few[:2000])) - vec[:2000]) / vec[:2000]))
+    check("value() == per-price float formula to 1e-12", rel_float <= 1e-12, f"max rel {rel_float:.3g}")
+    check("value() == exact integer path to 1e-9", rel_exact <= 1e-9, f"max rel {rel_exact:.3g}")
+    check("value() of 1e7 prices is finite", bool(np.isfinite(lp.value(prices)).all()))
     t_float_loop = best_time(lambda: float_loop(few), repeat=3) / len(few)
     t_exact_loop = best_time(lambda: exact_loop(few[:5000]), repeat=3) / 5000
 
@@ -57,4 +64,6 @@ def run() -> list[tuple[str, float, str]]:
         ("throughput vs per-price loop, exact integer path", t_exact_loop / (t_value / n), ">= 1000x"),
         ("throughput vs per-price loop, float formula", t_float_loop / (t_value / n), "(info)"),
         ("import lpperp / import numpy, scipy.special", t_lpperp / t_numpy, "<= 1.3x"),
+        ("value() vs per-price float formula, max rel diff", rel_float, "<= 1e-12 (checked)"),
+        ("value() vs exact integer path, max rel diff", rel_exact, "<= 1e-9 (checked)"),
     ]

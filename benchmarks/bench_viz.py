@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from benchmarks._timing import check
 from lpperp.viz import figures
 from lpperp.viz.explorers import HealthExplorer, LPExplorer
 from lpperp.viz.scenarios import GRID_POINTS, HealthScenario, compute_health
@@ -61,6 +62,17 @@ def run() -> list[tuple[str, float, str]]:
         lev.value = 3.0 if i % 2 else 3.5
 
     explorer_ms = _median_ms(move_leverage)
+    # what is timed is a real update: after the last move the explorer's figure shows the
+    # scenario at the slider's leverage, trace for trace
+    want = _trace_state(figures.health_figure(
+        compute_health(HealthScenario(price=3000.0, leverage=float(lev.value))), widget=False))
+    got = _trace_state(ex.figure)
+    same = len(got) == len(want) and all(
+        np.allclose(np.asarray(g["y"], dtype=float), np.asarray(w["y"], dtype=float),
+                    equal_nan=True)
+        for g, w in zip(got, want, strict=True) if g["y"] is not None and w["y"] is not None
+    )
+    check("health explorer figure == compute_health at the slider's leverage", same)
 
     # baseline: same traces, same data, bare FigureWidget, one batch_update, no compute
     states = []
@@ -83,7 +95,7 @@ def run() -> list[tuple[str, float, str]]:
     scen = [HealthScenario(price=3000.0, leverage=v) for v in (3.0, 3.5)]
     compute_ms = _median_ms(lambda i: compute_health(scen[i % 2]))
     sync_ms = _median_ms(lambda i: figures.resync_view_state(ex.figure))
-    assert np.isfinite(explorer_ms)
+    check("explorer timings are finite", np.isfinite([explorer_ms, bare_ms, lp_ms]).all())
 
     return [
         ("health explorer: leverage slider -> figure, median ms", explorer_ms, "< 10 ms"),
