@@ -18,7 +18,10 @@ Conventions
   Kinds: ``"lp"`` the whole deposit is an LP posted as collateral; ``"stable"`` the deposit is
   stablecoin collateral (no LP, earns ``cash_apr``, 0 by default: the cost of carry is the fee
   income forgone); ``"lp_plus_cash"`` a fraction ``cash_margin_fraction`` of the deposit is cash
-  margin and the rest an LP *outside* the account (inside under cross margin).
+  margin and the rest an LP *outside* the account (inside under cross margin); ``"hold"`` the
+  deposit is swapped into the LP's entry mix and simply held in the wallet (the benchmark of LVR:
+  no fees, no impermanent loss; meant with ``leverage=0``, the wallet backs no perp under isolated
+  margin).
 - Margin mode: ``"isolated"``: only the account's assets back the perp and the rest of the wallet
   survives a liquidation; ``"cross"``: the wallet's cash and LP join the account.
 - The account follows :mod:`lpperp.margin`: ``equity = collateral_value(LP) + cash + q (P - E) +
@@ -85,6 +88,7 @@ from lpperp.processes import (
 from lpperp.risk import wilson_interval
 
 __all__ = [
+    "ATTRIBUTION",
     "HYPERLIQUID_TAKER_FEE_FRACTION",
     "SECONDS_PER_YEAR",
     "PathResults",
@@ -104,7 +108,7 @@ __all__ = [
 #: search tool's mirrors of the fee table: "Default / Tier 0 ... taker 0.045%").
 HYPERLIQUID_TAKER_FEE_FRACTION = 0.00045
 
-Kind = Literal["lp", "stable", "lp_plus_cash"]
+Kind = Literal["lp", "stable", "lp_plus_cash", "hold"]
 Mode = Literal["isolated", "cross"]
 
 
@@ -234,7 +238,7 @@ class Scenario:
     ewma_lambda: float = RISKMETRICS_LAMBDA
 
     def __post_init__(self) -> None:
-        one_of("kind", self.kind, ("lp", "stable", "lp_plus_cash"))
+        one_of("kind", self.kind, ("lp", "stable", "lp_plus_cash", "hold"))
         one_of("side", self.side, ("short", "long"))
         one_of("mode", self.mode, ("isolated", "cross"))
         for name in ("price", "deposit"):
@@ -285,9 +289,9 @@ class Scenario:
             object.__setattr__(self, "funding", as_funding(self.funding))
         if not isinstance(self.perp_on_chain, (bool, np.bool_)):
             raise LpperpError(f"perp_on_chain must be True or False, got {self.perp_on_chain!r}")
-        if self.policy.hedge and self.kind == "stable":
+        if self.policy.hedge and self.kind in ("stable", "hold"):
             raise LpperpError(
-                "policy.hedge needs an LP to hedge: kind='stable' holds none (use 'lp' or "
+                f"policy.hedge needs an LP to hedge: kind={self.kind!r} holds none (use 'lp' or "
                 "'lp_plus_cash')"
             )
 
@@ -318,11 +322,21 @@ class Scenario:
     @property
     def lp_deposit(self) -> float:
         """Quote value put into the LP (before entry costs)."""
-        if self.kind == "stable":
+        if self.kind in ("stable", "hold"):
             return 0.0
         return self.deposit * (
             1.0 - self.cash_margin_fraction if self.kind == "lp_plus_cash" else 1.0
         )
+
+    @property
+    def hold_base(self) -> float:
+        """Base amount held by a ``"hold"`` scenario at entry (the LP's base share of the deposit),
+        base units; 0 for the other kinds."""
+        if self.kind != "hold":
+            return 0.0
+        lo, hi = _width(self)
+        b, q = _lp_amounts(np.array(self.price), self.price * lo, self.price * hi, 1.0)
+        return float(b / (b * self.price + q)) * self.deposit
 
     @property
     def lp_in_account(self) -> bool:
@@ -392,7 +406,7 @@ def initial_account(scenario: Scenario) -> IsolatedAccount | CrossAccount:
         if s.lp_deposit
         else None
     )
-    cash = s.deposit - s.lp_deposit
+    cash = 0.0 if s.kind == "hold" else s.deposit - s.lp_deposit
     if s.mode == "cross":
         return CrossAccount(
             (perp,), (lp,) if lp is not None else (), cash + s.wallet_cash, s.collateral, s.rules
@@ -444,6 +458,8 @@ class PathResults:
       fees, cash, perp P&L) minus what the owner kept: the venue's penalty, never the collateral
       haircut; negative when the account was underwater (``bad_debt``, the venue bears it).
 
+    ``funding_exposure`` is ``sum q_t P_t dt`` over the steps (quote x years): to first order (at
+    fixed liquidations) the P&L moves by ``-funding_exposure`` per unit of funding rate per year.
     ``backstop`` is what a backstop liquidation took (zero where the venue has none);
     ``n_recentres``, ``n_top_ups``, ``n_hedges`` count the actions.
     """
@@ -464,6 +480,7 @@ class PathResults:
     liquidation_loss: np.ndarray
     bad_debt: np.ndarray
     backstop: np.ndarray
+    funding_exposure: np.ndarray
     n_recentres: np.ndarray
     n_top_ups: np.ndarray
     n_hedges: np.ndarray
@@ -534,6 +551,9 @@ class PathResults:
             bad_debt=float(self.bad_debt.mean()),
             backstop=float(self.backstop.mean()),
             mean_hedges=float(self.n_hedges.mean()),
+            funding_sensitivity=float(
+                -(self.funding_exposure / (self.capital + self.capital_added)).mean()
+            ),
             n_paths=n,
             mean_recentres=float(self.n_recentres.mean()),
             mean_top_ups=float(self.n_top_ups.mean()),
@@ -559,7 +579,9 @@ class Summary:
     """Headline figures of a run (returns as fractions of capital; money in quote units, means).
 
     ``attribution`` is the mean P&L by source (:meth:`PathResults.attribution`); ``bad_debt`` and
-    ``backstop`` the mean shortfall borne by the venue and the mean backstop take."""
+    ``backstop`` the mean shortfall borne by the venue and the mean backstop take;
+    ``funding_sensitivity`` the change of ``expected_return`` per unit of funding rate per year
+    (first order: ``-E[funding_exposure / capital]``; a short LP hedge gains when funding rises)."""
 
     survival: float
     survival_ci: tuple[float, float]
@@ -581,6 +603,7 @@ class Summary:
     bad_debt: float = 0.0
     backstop: float = 0.0
     mean_hedges: float = 0.0
+    funding_sensitivity: float = 0.0
 
     def _repr_html_(self) -> str:
         rows = "".join(
@@ -792,6 +815,12 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
     b0, q0 = _lp_amounts(np.array(p0), pa, pb, liq)  # entry amounts of the current range epoch
     acct_cash = np.full(m, s.deposit - s.lp_deposit)
     wallet = np.full(m, s.wallet_cash)
+    held = s.hold_base  # a "hold" scenario: base in the wallet, the rest of the deposit as quote
+    if held:
+        c_hold = min(float(swap_cost(held, p0, s.swap_fee_fraction, s.pool_liquidity)), s.deposit)
+        entry_cost += c_hold
+        wallet += s.deposit - held * p0 - c_hold
+        acct_cash[:] = 0.0
     if s.mode == "cross":
         acct_cash += wallet
         wallet[:] = 0.0
@@ -808,6 +837,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
     lvr = np.zeros(m)
     lvr_w = np.zeros(m)  # L sqrt(P) / 4 in range, at the previous step
     funding = np.zeros(m)
+    exposure = np.zeros(m)
     f_state = fund.start(m)
     r_acc = 0.0 if fund_const else np.zeros(m)
     cash_yield = np.zeros(m)
@@ -915,6 +945,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
             fees_held += f_step
             np.multiply(g, 0.25, out=lvr_w)
         qp = q * p
+        exposure += qp
         if fund_const and pay_every_step:
             pay = qp * (fund.rate_per_year * dt)
         else:
@@ -1050,10 +1081,10 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
     pT = p
     _, v_T, _ = lp_state(pT)
     h_T = b0 * pT + q0
-    hold_T = hold + (h_T - v_entry)
+    hold_T = hold + (h_T - v_entry) + held * (pT - p0)
     il_T = il_real + (v_T - h_T)
     perp_T = perp_real + (q * pT - basis)
-    wealth = v_T + wallet + acct_cash + (q * pT - basis) + fees_held
+    wealth = v_T + wallet + acct_cash + (q * pT - basis) + fees_held + held * pT
     return PathResults(
         liquidated=~alive,
         liquidation_step=liq_step,
@@ -1071,6 +1102,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
         liquidation_loss=liq_loss,
         bad_debt=bad_debt,
         backstop=backstop,
+        funding_exposure=exposure * dt,
         n_recentres=n_rec,
         n_top_ups=n_top,
         n_hedges=n_hedge,

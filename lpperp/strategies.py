@@ -21,6 +21,8 @@ import numpy as np
 from lpperp._validate import LpperpError, integer, one_of, positive
 from lpperp.processes import PriceProcess, progress_bar, root_seed
 from lpperp.simulate import (
+    ATTRIBUTION,
+    Policy,
     Scenario,
     Summary,
     _fmt,
@@ -33,6 +35,7 @@ __all__ = [
     "StrategyTable",
     "StressResult",
     "compare_strategies",
+    "hedging_strategies",
     "run_sweep",
     "shock_paths",
     "stress_test",
@@ -45,7 +48,12 @@ class StrategyTable:
 
     Columns: ``survival`` (with ``survival_low``/``survival_high``, the Wilson interval),
     ``expected_return`` (fraction of capital), ``tail_loss`` (minus the 5 % quantile of the return:
-    positive = a loss), ``fees_earned`` and ``costs_paid`` (quote units, means over paths).
+    positive = a loss), ``fees_earned`` and ``costs_paid`` (quote units, means over paths); the
+    mean P&L attribution ``pnl_fees, pnl_hold, pnl_il, pnl_perp, pnl_funding, pnl_cash_yield,
+    pnl_costs, pnl_hedge_costs, pnl_liquidation`` (quote units, signed as they enter the P&L: they
+    sum to ``expected_pnl``), ``expected_pnl``, ``lvr`` (the realised loss-versus-rebalancing,
+    informational), ``bad_debt`` (borne by the venue) and ``funding_sensitivity`` (change of the
+    expected return per +10 %/yr of funding, first order).
     """
 
     names: tuple[str, ...]
@@ -61,12 +69,17 @@ class StrategyTable:
         "tail_loss",
         "fees_earned",
         "costs_paid",
+        *(f"pnl_{k if k != 'liquidation_loss' else 'liquidation'}" for k, _ in ATTRIBUTION),
+        "expected_pnl",
+        "lvr",
+        "bad_debt",
+        "funding_sensitivity",
     )
 
     def row(self, name: str) -> dict[str, float]:
         """The columns of one strategy."""
         s = self.summaries[self.names.index(name)]
-        return {
+        out = {
             "survival": s.survival,
             "survival_low": s.survival_ci[0],
             "survival_high": s.survival_ci[1],
@@ -75,6 +88,17 @@ class StrategyTable:
             "fees_earned": s.fees_earned,
             "costs_paid": s.costs_paid,
         }
+        for k, _ in ATTRIBUTION:
+            out[f"pnl_{k if k != 'liquidation_loss' else 'liquidation'}"] = s.attribution.get(
+                k, float("nan")
+            )
+        out.update(
+            expected_pnl=s.expected_pnl,
+            lvr=s.lvr,
+            bad_debt=s.bad_debt,
+            funding_sensitivity=0.1 * s.funding_sensitivity,
+        )
+        return out
 
     def column(self, col: str) -> np.ndarray:
         """One column over the strategies, in order."""
@@ -85,13 +109,19 @@ class StrategyTable:
         return {n: self.row(n) for n in self.names}
 
     def __repr__(self) -> str:
-        head = f"{'strategy':<34}{'survival':>9}{'E[ret]':>9}{'tail':>9}{'fees':>10}{'costs':>9}"
+        head = (
+            f"{'strategy':<34}{'survival':>9}{'E[ret]':>9}{'tail':>9}{'fees':>10}{'IL':>10}"
+            f"{'perp':>10}{'funding':>9}{'costs':>9}{'hedge':>8}{'liq':>9}{'dE/10%f':>9}"
+        )
         lines = [head]
         for n in self.names:
             r = self.row(n)
             lines.append(
                 f"{n[:33]:<34}{r['survival']:>9.4f}{r['expected_return']:>9.4f}"
-                f"{r['tail_loss']:>9.4f}{r['fees_earned']:>10.2f}{r['costs_paid']:>9.2f}"
+                f"{r['tail_loss']:>9.4f}{r['pnl_fees']:>10.2f}{r['pnl_il']:>10.2f}"
+                f"{r['pnl_perp']:>10.2f}{r['pnl_funding']:>9.2f}{r['pnl_costs']:>9.2f}"
+                f"{r['pnl_hedge_costs']:>8.2f}{r['pnl_liquidation']:>9.2f}"
+                f"{r['funding_sensitivity']:>9.4f}"
             )
         return "\n".join(lines)
 
@@ -121,6 +151,32 @@ def _as_named(scenarios: Mapping[str, Scenario] | Iterable[Scenario]) -> list[Sc
     names = [s.name for s in out]
     if len(set(names)) != len(names):
         raise LpperpError(f"scenario names must be distinct, got {names}")
+    return out
+
+
+def hedging_strategies(
+    base: Scenario, bands: Sequence[float] = (0.02, 0.1, 0.3), *, hedge_ratio: float = 1.0
+) -> dict[str, Scenario]:
+    """The standard comparison around an LP: the same deposit as an unhedged LP, as an LP hedged
+    with a short perp at each re-hedge band, as an LP plus a separate cash margin for ``base``'s
+    perp, as stablecoin collateral for that perp, and simply held (the LVR benchmark).
+
+    ``base`` supplies the deposit, range, chain, fees, funding, perp fee and reaction delay; the
+    hedged rows re-hedge to ``-hedge_ratio x`` the LP's delta when it drifts by more than the band
+    (a fraction of the delta).
+
+    >>> list(hedging_strategies(Scenario(), bands=(0.05,)))   # doctest: +NORMALIZE_WHITESPACE
+    ['LP, unhedged', 'LP hedged · band 5%', 'LP + separate cash, perp', 'stablecoin, perp',
+     'hold']
+    """
+    none = replace(base.policy, hedge=False)
+    out = {"LP, unhedged": replace(base, kind="lp", leverage=0.0, policy=none)}
+    for band in bands:
+        pol = replace(base.policy, hedge=True, hedge_band=float(band), hedge_ratio=hedge_ratio)
+        out[f"LP hedged · band {100 * float(band):g}%"] = replace(base, kind="lp", policy=pol)
+    out["LP + separate cash, perp"] = replace(base, kind="lp_plus_cash", policy=none)
+    out["stablecoin, perp"] = replace(base, kind="stable", policy=replace(none, recentre=False))
+    out["hold"] = replace(base, kind="hold", leverage=0.0, policy=Policy())
     return out
 
 

@@ -19,7 +19,14 @@ from lpperp.margin import IsolatedAccount
 from lpperp.perp import MarginRules, PerpPosition
 from lpperp.position import LPPosition
 from lpperp.prices import PriceSeries, load_prices, sample_prices
-from lpperp.processes import GBM, PATH_BLOCK, ConstantFunding, MertonJumpDiffusion, OUFunding
+from lpperp.processes import (
+    GBM,
+    PATH_BLOCK,
+    BlockBootstrap,
+    ConstantFunding,
+    MertonJumpDiffusion,
+    OUFunding,
+)
 from lpperp.simulate import (
     HYPERLIQUID_TAKER_FEE_FRACTION,
     Policy,
@@ -29,7 +36,7 @@ from lpperp.simulate import (
     run_on_paths,
     simulate,
 )
-from lpperp.strategies import compare_strategies, run_sweep, stress_test
+from lpperp.strategies import compare_strategies, hedging_strategies, run_sweep, stress_test
 
 ETH = Path(__file__).resolve().parents[2] / "shared" / "data" / "ETH-USD.csv"
 RULES = MarginRules("test 2%/4%", 0.04, 0.02, liquidation_fee_fraction=0.01)
@@ -595,7 +602,7 @@ def test_hedge_needs_an_lp_and_sizes_the_perp_to_it():
 # -- attribution (issue 10 part 2) ------------------------------------------------------------------
 @settings(max_examples=25, deadline=None)
 @given(
-    kind=st.sampled_from(["lp", "stable", "lp_plus_cash"]),
+    kind=st.sampled_from(["lp", "stable", "lp_plus_cash", "hold"]),
     mode=st.sampled_from(["isolated", "cross"]),
     leverage=st.floats(0.0, 6.0),
     width=st.floats(3.0, 60.0),
@@ -614,7 +621,7 @@ def test_attribution_sums_to_the_pnl_on_every_path(
     kind, mode, leverage, width, hedge, band, recentre, top_up, latency, stochastic_funding,
     chain, vol_collateral, perp_fee, seed,
 ):
-    hedge = hedge and kind != "stable"
+    hedge = hedge and kind not in ("stable", "hold")
     s = Scenario(
         kind=kind, mode=mode, leverage=leverage, width_pct=width, wallet_cash=1500.0, chain=chain,
         cash_apr=0.04, perp_fee_fraction=perp_fee, perp_on_chain=chain is not None,
@@ -628,3 +635,63 @@ def test_attribution_sums_to_the_pnl_on_every_path(
     assert np.abs(parts - r.pnl).max() <= 1e-9 * (s.deposit + s.wallet_cash)
     assert (r.hedge_costs >= 0).all() and (r.costs >= 0).all() and (r.bad_debt >= 0).all()
     assert (r.liquidation_loss[~r.liquidated] == 0).all()
+
+
+# -- hedged LP against the alternatives, on the same paths -----------------------------------------
+def _comparison(process, tau, n_steps, n_paths=1500):
+    base = Scenario(width_pct=20.0, leverage=2.0, chain=ARBITRUM,
+                    perp_fee_fraction=HYPERLIQUID_TAKER_FEE_FRACTION)
+    scs = hedging_strategies(base, bands=(0.02, 0.3))
+    t = compare_strategies(scs, process, tau, n_steps, n_paths, seed=4)
+    for n in t.names:  # the table's attribution columns add up to its expected P&L
+        row = t.row(n)
+        parts = sum(v for k, v in row.items() if k.startswith("pnl_"))
+        assert parts == pytest.approx(row["expected_pnl"], rel=1e-9, abs=1e-9)
+    return t
+
+
+@pytest.mark.parametrize(
+    "process",
+    [GBM(0.6), MertonJumpDiffusion(0.5, 6.0, -0.08, 0.1)],
+    ids=["gbm", "merton"],
+)
+def test_hedged_lp_against_the_alternatives(process):
+    t = _comparison(process, 30 / 365, 720)
+    unhedged, tight, loose = (t.row(n) for n in
+                              ("LP, unhedged", "LP hedged · band 2%", "LP hedged · band 30%"))
+    hold, stable = t.row("hold"), t.row("stablecoin, perp")
+    # same paths: the LP's fees and impermanent loss are identical with or without the hedge
+    assert tight["pnl_fees"] == unhedged["pnl_fees"] and tight["pnl_il"] == unhedged["pnl_il"]
+    # the hedge removes the price risk (tail) and pays for it in trading fees, more when tighter
+    assert tight["tail_loss"] < 0.5 * unhedged["tail_loss"]
+    assert tight["pnl_hedge_costs"] < loose["pnl_hedge_costs"] < 0
+    # a short hedge receives positive funding; held tokens earn nothing and lose no LVR
+    assert tight["pnl_funding"] > 0 and tight["funding_sensitivity"] > 0
+    assert hold["pnl_fees"] == 0 and hold["pnl_il"] == 0 and stable["pnl_fees"] == 0
+    assert unhedged["lvr"] > 0
+
+
+def test_hedged_lp_on_the_bootstrapped_sample_series():
+    bb = BlockBootstrap.from_series(sample_prices(), block_length=10)
+    t = _comparison(bb, 60 / 365, 60)
+    assert t.row("LP hedged · band 2%")["tail_loss"] < t.row("LP, unhedged")["tail_loss"]
+
+
+@pytest.mark.skipif(not ETH.is_file(), reason="shared ETH-USD data not present")
+def test_hedged_lp_on_the_bootstrapped_real_series():
+    bb = BlockBootstrap.from_series(load_prices(ETH, missing="drop"), block_length=10)
+    t = _comparison(bb, 60 / 365, 60)
+    tight, unhedged = t.row("LP hedged · band 2%"), t.row("LP, unhedged")
+    assert tight["tail_loss"] < unhedged["tail_loss"]
+    assert tight["survival"] >= t.row("LP + separate cash, perp")["survival"]
+
+
+def test_hold_is_the_lps_entry_mix_held():
+    s = Scenario(kind="hold", leverage=0.0, swap_fee_fraction=0.0)
+    path = np.array([3000.0, 3600.0, 2400.0])
+    r = run_on_paths(s, path, 1 / 365)
+    lp = LPPosition.from_deposit(s.deposit, s.price, width_pct=s.width_pct)
+    b = lp.amounts(s.price)[0]
+    assert s.hold_base == pytest.approx(b, rel=1e-12)
+    assert r.pnl[0] == pytest.approx(b * (2400.0 - 3000.0), rel=1e-12)
+    assert r.hold[0] == pytest.approx(r.pnl[0], rel=1e-12) and r.fees[0] == 0 and r.il[0] == 0
