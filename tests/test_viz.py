@@ -184,11 +184,15 @@ def test_static_figure_equals_widget_figure():
 
 def _reference_account(leverage, side="short", width_pct=10.0, cf=0.8, mode="isolated",
                        wallet_cash=5_000.0, rules=None, model=None):
-    """The account the explorer should show, built directly from the library."""
+    """The account the explorer should show, built directly from the library.
+
+    leverage = perp notional at entry / LP deposit value at entry (10,000 USDC at 3,000), as in
+    lpperp.simulate.Scenario: the collateral factor does not change the perp.
+    """
     lp = LPPosition.from_deposit(10_000.0, 3000.0, width_pct=width_pct)
     model = model or StaticFactor(cf)
     sign = -1.0 if side == "short" else 1.0
-    perp = PerpPosition(sign * leverage * model.collateral_value(lp, 3000.0) / 3000.0, 3000.0)
+    perp = PerpPosition(sign * leverage * 10_000.0 / 3000.0, 3000.0)
     kw = {} if rules is None else {"rules": rules}
     if mode == "isolated":
         return IsolatedAccount(perp, lp, collateral=model, **kw)
@@ -198,7 +202,8 @@ def _reference_account(leverage, side="short", width_pct=10.0, cf=0.8, mode="iso
 @pytest.fixture(scope="module")
 def health():
     return HealthExplorer(entry_price=3000.0, deposit=10_000.0, width_pct=10.0, leverage=3.0,
-                          side="short", cf=0.8)
+                          side="short", collateral="static", cf=0.8, venue="default",
+                          wallet_cash=5_000.0)
 
 
 def test_health_price_slider_moves_marker_and_readout(health):
@@ -255,7 +260,7 @@ def test_health_cross_mode_adds_the_wallet(health):
     ex = health
     ex.controls["mode"].value = "cross"
     try:
-        assert not ex.controls["wallet_cash"].disabled
+        assert ex.controls["wallet_cash"].layout.display != "none"  # shown in cross mode
         acct = _reference_account(3.0, mode="cross")
         grid = np.asarray(_trace(ex.figure, "equity").x)
         np.testing.assert_allclose(_trace(ex.figure, "equity").y, acct.equity(grid), rtol=1e-12)
@@ -275,7 +280,9 @@ def test_health_long_side_and_models_and_venues(health):
         ex.controls["shock_pct"].value = 15.0
         ex.controls["venue"].value = "dydx"
     try:
-        assert ex.controls["cf"].disabled and not ex.controls["shock_pct"].disabled
+        # only the chosen model's parameter is on screen (hidden, never greyed out)
+        assert ex.controls["cf"].layout.display == "none"
+        assert ex.controls["shock_pct"].layout.display != "none"
         acct = _reference_account(3.0, side="long", model=RangeAwareFactor(shock_pct=15.0),
                                   rules=get_venue("dydx"))
         p = ex.controls["price"].value
@@ -296,7 +303,6 @@ def test_health_long_side_and_models_and_venues(health):
         ("leverage", 0.0, "leverage must be a finite number &gt; 0, got 0.0"),
         ("entry_price", -3000.0, "entry_price must be a finite number &gt; 0, got -3000.0"),
         ("deposit", 0.0, "deposit must be a finite number &gt; 0"),
-        ("cf", 0.0, "counts nothing of this LP"),
     ],
 )
 def test_health_bad_input_shows_message_and_keeps_plot(health, control, value, message):
@@ -382,7 +388,8 @@ def test_liquidation_map_matches_library_and_moves_with_leverage():
     from lpperp.liquidation import boundary_map, health_map
     from lpperp.viz.explorers import LiquidationMapExplorer
 
-    ex = LiquidationMapExplorer(leverage=4.0, side="long", width_pct=10.0)
+    ex = LiquidationMapExplorer(leverage=4.0, side="long", width_pct=10.0, cf=0.8,
+                                venue="default")
     heat = _trace(ex.figure, "health")
     widths, prices = np.asarray(heat.y), np.asarray(heat.x)
     acct = _reference_account(4.0, side="long", width_pct=10.0)
@@ -408,3 +415,113 @@ def test_liquidation_map_matches_library_and_moves_with_leverage():
     ex.controls["leverage"].value = 0.0
     assert "leverage must be" in ex.status.value
     np.testing.assert_array_equal(np.asarray(_trace(ex.figure, "health").z), z_now)
+
+
+# -- one meaning of leverage; the collateral factor is live ------------------------------------------
+def test_collateral_factor_slider_changes_health_not_the_perp():
+    """leverage = perp notional / LP deposit: a lower factor is less collateral for the same perp."""
+    ex = HealthExplorer(collateral="static", cf=0.8, leverage=2.0)
+    size, health = ex.result.scenario.perp().size, ex.result.summary.health
+    ex.controls["cf"].value = 0.5
+    assert ex.result.scenario.perp().size == size == pytest.approx(-2.0 * 10_000.0 / 3000.0)
+    assert ex.result.summary.health < health
+    acct = _reference_account(2.0, width_pct=20.0, cf=0.5, rules=get_venue("hyperliquid"))
+    assert ex.result.summary.health == pytest.approx(float(acct.health(3000.0)), rel=1e-12)
+
+
+def test_liquidatable_readout_keeps_the_crossed_boundary():
+    ex = HealthExplorer(leverage=3.0, side="short")
+    b = float(ex.result.summary.liquidation_above)
+    ex.controls["price"].value = round(b + 150.0)
+    assert ex.result.summary.liquidatable
+    text = ex.readout.value
+    assert f"liquidatable now; boundary {b:,.0f} crossed" in text
+    assert "none" not in text and "LIQUIDATABLE" in text
+    assert _trace(ex.figure, "health now").y[0] < 1.0  # drawn below the health = 1 line
+
+
+def test_health_curve_is_equity_over_maintenance(health):
+    r = health.result
+    h = np.asarray(_trace(health.figure, "health").y)
+    np.testing.assert_allclose(h, np.clip(r.equity / r.maintenance, 0.1, 100.0), rtol=1e-12)
+    assert list(_trace(health.figure, "health").x) == list(r.grid)
+
+
+def test_copy_as_code_rebuilds_the_scenario():
+    from lpperp.scenario import SEED
+
+    ex = HealthExplorer()
+    with ex.hold():
+        ex.controls["leverage"].value = 3.5
+        ex.controls["price"].value = 3100.0
+        ex.controls["cf"].value = 0.6
+    ns: dict = {}
+    exec(ex.to_code(), ns)
+    spec = ns["scenario"]
+    assert spec == ex.result.scenario.to_spec() == SEED.replace(leverage=3.5, price=3100.0, cf=0.6)
+    assert float(ns["account"].health(3100.0)) == pytest.approx(ex.result.summary.health, rel=1e-12)
+    ex._show_code()
+    assert "SEED.replace(" in ex.code.value
+    again = HealthExplorer.from_spec(spec)
+    assert again.result.summary.health == pytest.approx(ex.result.summary.health, rel=1e-12)
+
+
+def test_reset_and_pin():
+    ex = HealthExplorer()
+    h0 = ex.result.summary.health
+    ex.pin()
+    ex.controls["leverage"].value = 5.0
+    assert "pinned" in ex.pinned_view.value and f"{h0:,.2f}" in ex.pinned_view.value
+    ex.reset()
+    assert ex.controls["leverage"].value == 2.0
+    assert ex.result.summary.health == pytest.approx(h0)
+    ex.unpin()
+    assert ex.pinned_view.value == ""
+
+
+def test_update_messages_carry_no_undefined_holes():
+    """plotly's frontend model stores batched updates raw: an Undefined hole became x = undefined
+    in any later view (notebook 07's first draw against 0..1999). The kit's FigureWidget fills
+    each hole with the trace's current value."""
+    from plotly.basedatatypes import Undefined
+
+    ex = HealthExplorer()
+    sent = []
+    ex.figure.observe(lambda ch: sent.append(ch["new"]) if ch["new"] else None,
+                      names="_py2js_update")
+    ex.controls["price"].value = 3100.0  # composition y changes, its x does not
+    ex.controls["range_mode"].value = "bounds"
+    ex.controls["price_lower"].value = 2650.0
+    assert sent
+    for msg in sent:
+        for prop, values in msg["style_data"].items():
+            assert not any(v is Undefined for v in values), (prop, values)
+    first = sent[0]
+    pos = list(first["style_traces"]).index(figures.HEALTH_TRACES.index("composition"))
+    assert next(iter(first["style_data"]["x"][pos])).startswith("base")
+
+
+def test_figures_fill_the_cell_and_follow_the_theme(health):
+    lay = health.figure.layout
+    assert lay.autosize and lay.width is None
+    assert lay.template.layout.paper_bgcolor == "rgba(0,0,0,0)"
+    assert health.figure._config.get("responsive") is True
+    assert "var(--jp-ui-font-color1" in health.widget.children[0].value
+
+
+def test_start_page_layout_puts_price_and_leverage_first():
+    import ipywidgets as widgets
+
+    ex = HealthExplorer(compact=True)
+    controls = ex.widget.children[1]
+    shown = [w.description for col in controls.children for w in col.children]
+    assert shown == ["price", "leverage"]
+    more = [c for c in ex.widget.children if isinstance(c, widgets.Accordion)]
+    assert len(more) == 1 and more[0].selected_index is None
+
+
+def test_log_slider_reaches_round_values():
+    from lpperp.viz import _kit
+
+    s = _kit.log_slider("gas", 20.0, 0.001, 1000.0)
+    assert s.value == 20.0 and 52.0 in _kit.nice_values(1, 1000, include=(52.0,))

@@ -102,10 +102,10 @@ class FigureWidget(go.FigureWidget):
             out[prop] = values
         return out
 
-    def _send_update_msg(self, restyle_data, layout_data, trace_indexes=None,
+    def _send_update_msg(self, restyle_data, relayout_data, trace_indexes=None,
                          source_view_id=None):
         restyle_data = self._fill_holes(restyle_data, self._normalize_trace_indexes(trace_indexes))
-        super()._send_update_msg(restyle_data, layout_data, trace_indexes, source_view_id)
+        super()._send_update_msg(restyle_data, relayout_data, trace_indexes, source_view_id)
 
     def _send_restyle_msg(self, restyle_data, trace_indexes=None, source_view_id=None):
         restyle_data = self._fill_holes(restyle_data, self._normalize_trace_indexes(trace_indexes))

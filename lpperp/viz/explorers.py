@@ -10,7 +10,13 @@ runs :meth:`Explorer.refresh`:
 4. the readout (HTML) shows the numbers at the current price.
 
 On ``ValueError`` the status line shows the message and the figure and readout keep the last good
-state. Explorers expose ``.controls`` (dict name -> widget), ``.figure``, ``.status``, ``.readout``,
+state. Every explorer has a toolbar: **reset** (back to the values it was built with), **copy as
+code** (the Python that rebuilds the scenario, :meth:`Explorer.to_code`) and **pin** (keep the
+current numbers and compare them with the live ones, :meth:`Explorer.pin`).
+
+Controls wrap on narrow cells (``_kit.control_box``); the plot takes the cell's width and follows
+resizes (``_kit.apply_layout``); its colours follow JupyterLab's light/dark theme (``_kit``).
+Explorers expose ``.controls`` (dict name -> widget), ``.figure``, ``.status``, ``.readout``,
 ``.result`` (last good result) and ``.widget`` (the whole layout), so tests can set
 ``explorer.controls["price"].value = x`` and read ``explorer.figure.data`` without a browser.
 
@@ -20,6 +26,7 @@ Conventions: prices in quote per base (USDC per ETH); values in quote units; wid
 from __future__ import annotations
 
 import html
+import inspect
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,9 +35,11 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
-from lpperp.viz import figures
+from lpperp.scenario import AccountSpec, PerpSpec
+from lpperp.viz import _kit, figures
 from lpperp.viz.scenarios import (
     COLLATERAL_MODELS,
+    SEED,
     VENUE_CHOICES,
     HealthResult,
     HealthScenario,
@@ -54,29 +63,22 @@ __all__ = [
     "LiquidationMapExplorer",
 ]
 
-_DESC = {"description_width": "105px"}
-_WIDE = widgets.Layout(width="310px")
+# Kept for the explorer modules that import them (economics, montecarlo): use lpperp.viz._kit.
+_DESC = _kit.DESCRIPTION_STYLE
+_WIDE = widgets.Layout(width="100%", min_width="240px")
 
 
 def _slider(description: str, value: float, lo: float, hi: float, step: float, fmt: str,
             css: str) -> widgets.FloatSlider:
-    s = widgets.FloatSlider(
-        value=value, min=lo, max=hi, step=step, description=description, readout_format=fmt,
-        continuous_update=True, style=_DESC, layout=_WIDE,
-    )
-    s.add_class(css)
-    return s
+    return _kit.slider(description, value, lo, hi, step, fmt, css)
 
 
 def _text(description: str, value: float, css: str) -> widgets.FloatText:
-    t = widgets.FloatText(value=value, description=description, style=_DESC, layout=_WIDE)
-    t.add_class(css)
-    return t
+    return _kit.number(description, value, css)
 
 
 def _choice(description: str, options: list, value: Any) -> widgets.Dropdown:
-    return widgets.Dropdown(options=options, value=value, description=description, style=_DESC,
-                            layout=_WIDE)
+    return _kit.choice(description, options, value)
 
 
 def _set_slider_bounds(slider: widgets.FloatSlider, lo: float, hi: float, value: float,
@@ -92,12 +94,25 @@ def _set_slider_bounds(slider: widgets.FloatSlider, lo: float, hi: float, value:
     slider.value = min(max(value, lo), hi)
 
 
+def _show(widget: widgets.Widget, visible: bool) -> None:
+    """Show or hide a control (hidden rather than greyed out: no dead control on screen)."""
+    widget.layout.display = None if visible else "none"
+
+
+def _button(description: str, css: str, tooltip: str) -> widgets.Button:
+    b = widgets.Button(description=description, tooltip=tooltip,
+                       layout=widgets.Layout(width="auto"))
+    b.add_class(css)
+    return b
+
+
 class Explorer:
     """Base class: subclasses define controls, ``scenario``, ``compute``, figure and readout.
 
     Subclass hooks: ``_build_controls(**initial) -> dict``, ``scenario() -> frozen scenario``,
     ``compute(scenario) -> result``, ``_make_figure(result)``, ``_update_figure(fig, result)``,
-    ``_readout_items(result) -> list[(key, label, text)]`` and optionally ``_control_rows()``.
+    ``_readout_items(result) -> list[(key, label, text)]`` and optionally ``_control_rows()``
+    (columns of control names) and ``_more_rows()`` (columns behind the "more" section).
     """
 
     title = "explorer"
@@ -106,14 +121,21 @@ class Explorer:
         self._suspended = 0
         self.n_updates = 0
         self.last_update_seconds = float("nan")
+        self._initial = dict(initial)
         self.controls: dict[str, widgets.Widget] = self._build_controls(**initial)
+        self._initial_values = {k: w.value for k, w in self.controls.items()}
         self.status = widgets.HTML(value="")
         self.status.add_class("lpperp-status")
         self.readout = widgets.HTML(value="")
         self.readout.add_class("lpperp-readout")
+        self.pinned: dict[str, Any] | None = None
+        self.pinned_view = widgets.HTML(value="")
+        self.pinned_view.add_class("lpperp-pinned")
+        self.code = widgets.HTML(value="")
+        self.code.add_class("lpperp-code")
+        self.readout_values: dict[str, float] = {}
         # The initial state must be valid: a bad default is a programming error, so let it raise.
         self.result = self.compute(self.scenario())
-        self.readout_values: dict[str, float] = {}
         self.figure = self._make_figure(self.result)
         figures.resync_view_state(self.figure)
         self._show_readout(self.result)
@@ -144,6 +166,10 @@ class Explorer:
     def _control_rows(self) -> list[list[str]]:
         """Control names in columns (each inner list is one column)."""
         return [list(self.controls)]
+
+    def _more_rows(self) -> list[list[str]]:
+        """Control names shown behind the collapsed "more" section (none by default)."""
+        return []
 
     # -- machinery --------------------------------------------------------------------------------
     @contextmanager
@@ -184,38 +210,119 @@ class Explorer:
         figures.resync_view_state(fig)
         self.result = result
         self._show_readout(result)
-        self.status.value = ""
+        if self.pinned is not None:
+            self._show_pinned()
+        if self.status.value:
+            self.status.value = ""
         self.n_updates += 1
         self.last_update_seconds = time.perf_counter() - t0
         return True
 
     def _show_error(self, exc: Exception) -> None:
-        self.status.value = (
-            "<div class='lpperp-error' style='color:#b00020;font-weight:600'>"
-            f"&#9888; {html.escape(str(exc))}"
-            "<span style='font-weight:400;color:#555'> &mdash; the plot still shows the last valid"
-            " input.</span></div>"
-        )
+        self.status.value = _kit.error_html(exc)
 
     def _show_readout(self, result: Any) -> None:
         items = self._readout_items(result)
         cells = "".join(
             f"<div class='lpperp-readout-item' data-key='{html.escape(key)}' "
-            "style='display:inline-block;margin:0 1.4em 0.3em 0'>"
-            f"<div style='font-size:11px;color:#666'>{html.escape(label)}</div>"
+            "style='display:inline-block;margin:0 1.4em 0.3em 0;vertical-align:top'>"
+            f"<div class='lpperp-muted' style='font-size:11px'>{html.escape(label)}</div>"
             f"<div style='font-size:16px;font-weight:600'>{html.escape(text)}</div></div>"
             for key, label, text in items
         )
         self.readout.value = f"<div class='lpperp-readout-row'>{cells}</div>"
 
-    def _layout(self) -> widgets.Widget:
-        columns = [
-            widgets.VBox([self.controls[name] for name in col]) for col in self._control_rows()
-        ]
-        box = widgets.VBox(
-            [widgets.HBox(columns), self.status, self.readout, self.figure],
-            layout=widgets.Layout(width="100%"),
+    # -- toolbar: reset, copy as code, pin ----------------------------------------------------------
+    def reset(self) -> None:
+        """Every control back to the value the explorer was built with (one redraw)."""
+        with self.hold():
+            for name, value in self._initial_values.items():
+                self.controls[name].value = value
+
+    def to_code(self) -> str:
+        """Python that rebuilds the current scenario (and this explorer on it).
+
+        >>> print(LPExplorer(width_pct=10).to_code())
+        from lpperp.viz import LPExplorer
+        <BLANKLINE>
+        explorer = LPExplorer(price=3000.0, width_pct=10.0, entry_price=3000.0, deposit=10000.0)
+        """
+        params = inspect.signature(type(self).__init__).parameters
+        args = []
+        for name, w in self.controls.items():
+            if name in params and not isinstance(w.value, bool | type(None)):
+                v = w.value
+                args.append(f"{name}={round(v, 6) if isinstance(v, float) else v!r}")
+        name = type(self).__name__
+        return f"from lpperp.viz import {name}\n\nexplorer = {name}({', '.join(args)})"
+
+    def _show_code(self, _button: Any = None) -> None:
+        code = self.to_code()
+        self.code.value = (
+            "<div class='lpperp-muted' style='font-size:11px'>Python that rebuilds this "
+            "scenario (select and copy):</div>"
+            f"<pre style='user-select:all;margin:0.2em 0'>{html.escape(code)}</pre>"
         )
+
+    def pin(self) -> None:
+        """Keep the current numbers; the readout then compares them with the live ones."""
+        self.pinned = {"values": dict(self.readout_values), "code": self.to_code()}
+        self._show_pinned()
+
+    def unpin(self) -> None:
+        self.pinned = None
+        self.pinned_view.value = ""
+
+    def _show_pinned(self) -> None:
+        if self.pinned is None:
+            return
+        then, now = self.pinned["values"], self.readout_values
+        rows = []
+        for key, v0 in then.items():
+            if key not in now or not isinstance(v0, int | float):
+                continue
+            v1 = now[key]
+            diff = v1 - v0 if np.isfinite(v0) and np.isfinite(v1) else float("nan")
+            rows.append((key.replace("_", " "),
+                         (_kit.fmt_num(v0), _kit.fmt_num(v1), _kit.fmt_num(diff))))
+        self.pinned_view.value = _kit.html_table(rows, "pinned vs now",
+                                                 header=("pinned", "now", "change"))
+
+    def _toggle_pin(self, _button: Any = None) -> None:
+        if self.pinned is None:
+            self.pin()
+            self._pin_button.description = "unpin"
+        else:
+            self.unpin()
+            self._pin_button.description = "pin"
+
+    def _toolbar(self) -> widgets.Box:
+        reset = _button("reset", "lpperp-reset", "back to the values this explorer started with")
+        reset.on_click(lambda _b: self.reset())
+        code = _button("copy as code", "lpperp-copy-code",
+                       "show the Python that rebuilds this scenario")
+        code.on_click(self._show_code)
+        self._pin_button = _button("pin", "lpperp-pin",
+                                   "keep these numbers and compare them with the live ones")
+        self._pin_button.on_click(self._toggle_pin)
+        bar = widgets.HBox([reset, code, self._pin_button],
+                           layout=widgets.Layout(flex_flow="row wrap", grid_gap="6px"))
+        bar.add_class("lpperp-toolbar")
+        return bar
+
+    def _layout(self) -> widgets.Widget:
+        cols = [[self.controls[n] for n in col] for col in self._control_rows()]
+        parts: list[widgets.Widget] = [_kit.theme_style(), _kit.control_box(cols)]
+        more = self._more_rows()
+        if more:
+            inner = _kit.control_box([[self.controls[n] for n in col] for col in more])
+            acc = widgets.Accordion(children=[inner], titles=("more settings",),
+                                    selected_index=None, layout=widgets.Layout(width="100%"))
+            acc.add_class("lpperp-more")
+            parts.append(acc)
+        parts += [self._toolbar(), self.status, self.readout, self.pinned_view, self.code,
+                  self.figure]
+        box = widgets.VBox(parts, layout=widgets.Layout(width="100%"))
         box.add_class("lpperp-explorer")
         return box
 
@@ -233,16 +340,19 @@ class _RangeControls:
                         price: float | None) -> dict[str, widgets.Widget]:
         e = float(entry_price)
         c: dict[str, widgets.Widget] = {}
-        c["price"] = _slider("price", e if price is None else price, 0.3 * e, 2.0 * e,
-                             _nice_step(e), ",.1f", "lpperp-price")
-        c["width_pct"] = _slider("range ± %", width_pct, 0.5, 95.0, 0.5, ".1f", "lpperp-width")
-        c["range_mode"] = _choice("range given by", [("± width %", "width"),
-                                                      ("lower/upper bounds", "bounds")], "width")
-        c["price_lower"] = _text("lower bound", e * (1 - width_pct / 100), "lpperp-lower")
-        c["price_upper"] = _text("upper bound", e * (1 + width_pct / 100), "lpperp-upper")
-        c["entry_price"] = _text("entry price", e, "lpperp-entry")
-        c["deposit"] = _text("LP deposit", deposit, "lpperp-deposit")
-        c["price_lower"].disabled = c["price_upper"].disabled = True
+        c["price"] = _kit.slider("price", e if price is None else price, 0.3 * e, 2.0 * e,
+                                 _nice_step(e), ",.2f", "lpperp-price")
+        c["width_pct"] = _kit.slider("range ± %", width_pct, 0.5, 95.0, 0.5, ".1f",
+                                     "lpperp-width")
+        c["range_mode"] = _kit.choice("range given by", [("± width %", "width"),
+                                                         ("lower/upper bounds", "bounds")],
+                                      "width", "lpperp-range-mode")
+        c["price_lower"] = _kit.number("lower bound", e * (1 - width_pct / 100), "lpperp-lower")
+        c["price_upper"] = _kit.number("upper bound", e * (1 + width_pct / 100), "lpperp-upper")
+        c["entry_price"] = _kit.number("entry price", e, "lpperp-entry")
+        c["deposit"] = _kit.number("LP deposit", deposit, "lpperp-deposit")
+        _show(c["price_lower"], False)
+        _show(c["price_upper"], False)
         c["width_pct"].observe(self._sync_bounds, names="value")
         c["entry_price"].observe(self._on_entry, names="value")
         c["range_mode"].observe(self._on_range_mode, names="value")
@@ -256,7 +366,7 @@ class _RangeControls:
                 "price_upper": c["price_upper"].value}
 
     def _sync_bounds(self, change: dict | None = None) -> None:
-        """In width mode the bound boxes display the implied bounds (read-only)."""
+        """In width mode the (hidden) bound boxes hold the implied bounds."""
         c = self.controls
         if c["range_mode"].value != "width":
             return
@@ -269,30 +379,39 @@ class _RangeControls:
     def _on_range_mode(self, change: dict) -> None:
         c = self.controls
         by_width = change["new"] == "width"
-        c["width_pct"].disabled = not by_width
-        c["price_lower"].disabled = c["price_upper"].disabled = by_width
+        _show(c["width_pct"], by_width)
+        _show(c["price_lower"], not by_width)
+        _show(c["price_upper"], not by_width)
         self._sync_bounds()
 
     def _on_entry(self, change: dict) -> None:
         """A new valid entry price recentres the price slider on it."""
         e = change["new"]
-        if not (isinstance(e, (int, float)) and e > 0):
+        if not (isinstance(e, (int, float)) and e > 0 and np.isfinite(e)):
             return  # refresh() reports the error
+        try:
+            step = _nice_step(e)
+        except (ValueError, OverflowError):
+            return  # too small or too large to slide over: refresh() reports what is wrong
         with self._quiet():
-            _set_slider_bounds(self.controls["price"], 0.3 * e, 2.0 * e, e, _nice_step(e))
+            _set_slider_bounds(self.controls["price"], 0.3 * e, 2.0 * e, e, step)
             self._sync_bounds()
 
 
 def _nice_step(entry_price: float) -> float:
-    """About 1/1000 of the entry price, rounded to 1, 2 or 5 times a power of ten."""
+    """About 1/2000 of the entry price, rounded up to 1, 2 or 5 times a power of ten (3000 -> 2).
+
+    >>> _nice_step(3000.0), _nice_step(60_000.0), _nice_step(1.0)
+    (2.0, 50.0, 0.0005)
+    """
     import math
 
-    raw = entry_price / 1000.0
+    raw = entry_price / 2000.0
     mag = 10 ** math.floor(math.log10(raw))
     for m in (1, 2, 5, 10):
-        if raw <= m * mag:
-            return m * mag
-    return 10 * mag
+        if raw <= m * mag * (1 + 1e-9):
+            return float(f"{m * mag:.12g}")
+    return float(f"{10 * mag:.12g}")
 
 
 class LPExplorer(_RangeControls, Explorer):
@@ -306,8 +425,10 @@ class LPExplorer(_RangeControls, Explorer):
 
     title = "LP explorer"
 
-    def __init__(self, *, entry_price: float = 3000.0, deposit: float = 10_000.0,
-                 width_pct: float = 10.0, price: float | None = None,
+    def __init__(self, *, entry_price: float = SEED.lp_spec.entry_price,
+                 deposit: float = SEED.lp_spec.deposit,
+                 width_pct: float = SEED.lp_spec.width_pct,  # type: ignore[assignment]
+                 price: float | None = None,
                  symbols: tuple[str, str] = ("ETH", "USDC")) -> None:
         self.symbols = symbols
         super().__init__(entry_price=entry_price, deposit=deposit, width_pct=width_pct,
@@ -317,8 +438,8 @@ class LPExplorer(_RangeControls, Explorer):
         return self._range_controls(**initial)
 
     def _control_rows(self) -> list[list[str]]:
-        return [["price", "width_pct", "range_mode"],
-                ["entry_price", "deposit", "price_lower", "price_upper"]]
+        return [["price", "width_pct", "price_lower", "price_upper"],
+                ["range_mode", "entry_price", "deposit"]]
 
     def scenario(self) -> LPScenario:
         c = self.controls
@@ -349,25 +470,50 @@ class LPExplorer(_RangeControls, Explorer):
         ]
 
 
-def _fmt_price(x: float) -> str:
-    return "none" if not np.isfinite(x) else f"{x:,.2f}"
+_fmt_price = _kit.fmt_price
+_fmt_num = _kit.fmt_num
 
 
-def _fmt_num(x: float, unit: str = "") -> str:
-    if np.isnan(x):
-        return "-"
-    if np.isinf(x):
-        return "∞" if x > 0 else "-∞"
-    return f"{x:,.2f}{unit}"
+def crossed_boundary(boundaries: np.ndarray, price: float) -> float:
+    """The liquidation boundary nearest to ``price`` (the one a liquidatable account crossed);
+    NaN if there is none.
+
+    >>> crossed_boundary(np.array([2500.0, 3944.0]), 4100.0)
+    3944.0
+    """
+    b = np.asarray(boundaries, dtype=float).reshape(-1)
+    b = b[np.isfinite(b)]
+    if not b.size:
+        return float("nan")
+    return float(b[np.argmin(np.abs(b - price))])
+
+
+def boundary_items(summary: Any, boundaries: np.ndarray, price: float
+                   ) -> list[tuple[str, str, str]]:
+    """Readout items for the liquidation side(s): the boundary prices, or - when the account is
+    liquidatable now - which boundary was crossed (never "none" for a liquidatable account)."""
+    if summary.liquidatable:
+        b = crossed_boundary(boundaries, price)
+        where = (f"boundary {b:,.0f} crossed" if np.isfinite(b)
+                 else "below maintenance at every price")
+        return [("liquidation", "liquidation", f"liquidatable now; {where}"),
+                ("distance_pct", "distance to liquidation", "0 % (crossed)")]
+    return [
+        ("liquidation_below", "liquidation below", _fmt_price(summary.liquidation_below)),
+        ("liquidation_above", "liquidation above", _fmt_price(summary.liquidation_above)),
+        ("distance_pct", "distance to liquidation", _fmt_num(summary.distance_pct, " %")),
+    ]
 
 
 class HealthExplorer(_RangeControls, Explorer):
     """LP as perp collateral: health, liquidation boundaries and zone, LP value, IL, holdings.
 
-    Controls: ``price`` (oracle/mark), ``width_pct`` (or explicit bounds), ``leverage`` (perp notional
-    at entry / LP collateral value at entry), ``side``, ``mode`` (isolated / cross with
-    ``wallet_cash``), ``collateral`` model and its parameters (``cf``, ``shock_pct``,
-    ``sigma_per_year``), ``venue`` preset, ``entry_price`` and ``deposit``.
+    Controls: ``price`` (oracle/mark), ``leverage`` (perp notional at entry / LP deposit value at
+    entry, as in :mod:`lpperp.simulate`), ``width_pct`` (or explicit bounds), ``side``, ``mode``
+    (isolated / cross with ``wallet_cash``), ``collateral`` model and its parameters (``cf``,
+    ``shock_pct``, ``sigma_per_year``), ``venue`` preset, ``entry_price`` and ``deposit``. Defaults:
+    :data:`lpperp.scenario.SEED`. ``compact=True`` shows price and leverage and puts the rest behind
+    a "more settings" section (the start page).
 
     >>> ex = HealthExplorer(leverage=3.0, side="short")
     >>> ex.controls["leverage"].value = 5.0
@@ -378,51 +524,86 @@ class HealthExplorer(_RangeControls, Explorer):
 
     title = "LP collateral health explorer"
 
-    def __init__(self, *, entry_price: float = 3000.0, deposit: float = 10_000.0,
-                 width_pct: float = 10.0, price: float | None = None, leverage: float = 3.0,
-                 side: str = "short", mode: str = "isolated", wallet_cash: float = 5_000.0,
-                 collateral: str = "static", cf: float = 0.8, shock_pct: float = 10.0,
-                 sigma_per_year: float = 0.8, venue: str = "default",
-                 symbols: tuple[str, str] = ("ETH", "USDC")) -> None:
+    def __init__(self, *, entry_price: float = SEED.lp_spec.entry_price,
+                 deposit: float = SEED.lp_spec.deposit,
+                 width_pct: float = SEED.lp_spec.width_pct,  # type: ignore[assignment]
+                 price: float | None = None, leverage: float = SEED.perp_spec.leverage,
+                 side: str = SEED.perp_spec.side, mode: str = SEED.account_spec.mode,
+                 wallet_cash: float = SEED.account_spec.wallet_cash,
+                 collateral: str = SEED.account_spec.collateral,
+                 cf: float = SEED.account_spec.cf,
+                 shock_pct: float = SEED.account_spec.shock_pct,
+                 sigma_per_year: float = SEED.account_spec.sigma_per_year,
+                 venue: str = SEED.account_spec.venue,
+                 symbols: tuple[str, str] = ("ETH", "USDC"), compact: bool = False) -> None:
         self.symbols = symbols
+        self.compact = compact
         super().__init__(entry_price=entry_price, deposit=deposit, width_pct=width_pct,
                          price=price, leverage=leverage, side=side, mode=mode,
                          wallet_cash=wallet_cash, collateral=collateral, cf=cf,
                          shock_pct=shock_pct, sigma_per_year=sigma_per_year, venue=venue)
 
+    @classmethod
+    def from_spec(cls, spec: Any, **kwargs: Any) -> HealthExplorer:
+        """An explorer on a :class:`lpperp.scenario.ScenarioSpec` (e.g. ``SEED.replace(...)``)."""
+        h = HealthScenario.from_spec(spec)
+        ex = cls(entry_price=h.entry_price, deposit=h.deposit,
+                 width_pct=h.width_pct if h.width_pct is not None else 20.0, price=h.price,
+                 leverage=h.leverage, side=h.side, mode=h.mode, wallet_cash=h.wallet_cash,
+                 collateral=h.collateral, cf=h.cf, shock_pct=h.shock_pct,
+                 sigma_per_year=h.sigma_per_year, venue=h.venue, **kwargs)
+        if h.width_pct is None:
+            with ex.hold():
+                ex.controls["range_mode"].value = "bounds"
+                ex.controls["price_lower"].value = h.price_lower
+                ex.controls["price_upper"].value = h.price_upper
+        return ex
+
     def _build_controls(self, **k: Any) -> dict[str, widgets.Widget]:
         c = self._range_controls(k["entry_price"], k["deposit"], k["width_pct"], k["price"])
-        c["leverage"] = _slider("leverage", k["leverage"], 0.0, 20.0, 0.25, ".2f",
-                                "lpperp-leverage")
-        c["side"] = _choice("perp side", ["long", "short"], k["side"])
-        c["mode"] = _choice("margin mode", ["isolated", "cross"], k["mode"])
-        c["wallet_cash"] = _text("wallet cash", k["wallet_cash"], "lpperp-wallet-cash")
-        c["collateral"] = _choice("collateral model", list(COLLATERAL_MODELS), k["collateral"])
-        c["cf"] = _slider("factor cf", k["cf"], 0.0, 1.0, 0.01, ".2f", "lpperp-cf")
-        c["shock_pct"] = _slider("shock %", k["shock_pct"], 0.0, 60.0, 0.5, ".1f",
-                                 "lpperp-shock")
-        c["sigma_per_year"] = _slider("volatility /yr", k["sigma_per_year"], 0.05, 3.0, 0.05,
-                                      ".2f", "lpperp-sigma")
-        c["venue"] = _choice("venue rules", list(VENUE_CHOICES), k["venue"])
-        c["collateral"].observe(self._enable_params, names="value")
-        c["mode"].observe(self._enable_params, names="value")
-        self._enable_params(controls=c)
+        c["leverage"] = _kit.control_for(PerpSpec, "leverage", k["leverage"], "lpperp-leverage")
+        c["side"] = _kit.control_for(PerpSpec, "side", k["side"], "lpperp-side")
+        c["mode"] = _kit.control_for(AccountSpec, "mode", k["mode"], "lpperp-mode")
+        c["wallet_cash"] = _kit.number("wallet cash", k["wallet_cash"], "lpperp-wallet-cash")
+        c["collateral"] = _kit.choice("collateral model", list(COLLATERAL_MODELS),
+                                      k["collateral"], "lpperp-collateral")
+        c["cf"] = _kit.control_for(AccountSpec, "cf", k["cf"], "lpperp-cf")
+        c["shock_pct"] = _kit.control_for(AccountSpec, "shock_pct", k["shock_pct"],
+                                          "lpperp-shock")
+        c["sigma_per_year"] = _kit.control_for(AccountSpec, "sigma_per_year",
+                                               k["sigma_per_year"], "lpperp-sigma")
+        c["venue"] = _kit.choice("venue rules", list(VENUE_CHOICES), k["venue"], "lpperp-venue")
+        c["collateral"].observe(self._show_params, names="value")
+        c["mode"].observe(self._show_params, names="value")
+        self._show_params(controls=c)
         return c
 
-    def _enable_params(self, change: dict | None = None,
-                       controls: dict[str, widgets.Widget] | None = None) -> None:
+    def _show_params(self, change: dict | None = None,
+                     controls: dict[str, widgets.Widget] | None = None) -> None:
+        """Only the parameters of the chosen model and mode are on screen (none greyed out)."""
         c = controls if controls is not None else self.controls
         model = c["collateral"].value
-        c["cf"].disabled = model != "static"
-        c["shock_pct"].disabled = model != "range-aware"
-        c["sigma_per_year"].disabled = model != "volatility"
-        c["wallet_cash"].disabled = c["mode"].value != "cross"
+        _show(c["cf"], model == "static")
+        _show(c["shock_pct"], model == "range-aware")
+        _show(c["sigma_per_year"], model == "volatility")
+        _show(c["wallet_cash"], c["mode"].value == "cross")
 
     def _control_rows(self) -> list[list[str]]:
+        if self.compact:
+            return [["price"], ["leverage"]]
         return [
-            ["price", "leverage", "width_pct", "side", "mode", "wallet_cash"],
+            ["price", "leverage", "width_pct", "price_lower", "price_upper", "side"],
+            ["mode", "wallet_cash", "collateral", "cf", "shock_pct", "sigma_per_year"],
+            ["venue", "range_mode", "entry_price", "deposit"],
+        ]
+
+    def _more_rows(self) -> list[list[str]]:
+        if not self.compact:
+            return []
+        return [
+            ["width_pct", "price_lower", "price_upper", "side", "mode", "wallet_cash"],
             ["collateral", "cf", "shock_pct", "sigma_per_year", "venue"],
-            ["entry_price", "deposit", "range_mode", "price_lower", "price_upper"],
+            ["range_mode", "entry_price", "deposit"],
         ]
 
     def scenario(self) -> HealthScenario:
@@ -436,6 +617,23 @@ class HealthExplorer(_RangeControls, Explorer):
             **self._range_kwargs(),
         )
 
+    def to_code(self) -> str:
+        """Python that rebuilds the scenario (a :class:`~lpperp.scenario.ScenarioSpec`), the
+        library account and this explorer.
+
+        >>> print(HealthExplorer(leverage=3.0).to_code())
+        from lpperp.scenario import SEED
+        <BLANKLINE>
+        scenario = SEED.replace(leverage=3.0)
+        account = scenario.account()            # lpperp.margin account
+        # simulate.simulate(scenario.to_simulation(), ...) runs it over time
+        # HealthExplorer.from_spec(scenario) opens it in this explorer
+        """
+        code = self.result.scenario.to_spec().to_code()
+        return (code + "\naccount = scenario.account()            # lpperp.margin account\n"
+                "# simulate.simulate(scenario.to_simulation(), ...) runs it over time\n"
+                "# HealthExplorer.from_spec(scenario) opens it in this explorer")
+
     def compute(self, scenario: HealthScenario) -> HealthResult:
         return compute_health(scenario)
 
@@ -448,15 +646,16 @@ class HealthExplorer(_RangeControls, Explorer):
     def _readout_items(self, result: HealthResult) -> list[tuple[str, str, str]]:
         r = result.readout
         q = self.symbols[1]
-        self.readout_values = dict(r)
-        liq = result.summary.liquidatable
+        s = result.summary
+        self.readout_values = {k: float(v) for k, v in r.items()}
+        self.readout_values["perp_size"] = float(result.scenario.perp().size)
+        health = _fmt_num(r["health"]) + ("  LIQUIDATABLE" if s.liquidatable else "")
         return [
-            ("health", "health (equity / maintenance)",
-             _fmt_num(r["health"]) + ("  LIQUIDATABLE" if liq else "")),
-            ("liquidation_below", "liquidation below", _fmt_price(r["liquidation_below"])),
-            ("liquidation_above", "liquidation above", _fmt_price(r["liquidation_above"])),
-            ("distance_pct", "distance to liquidation", _fmt_num(r["distance_pct"], " %")),
-            ("leverage", "account leverage", _fmt_num(r["leverage"], "x")),
+            ("health", "health (equity / maintenance)", health),
+            *boundary_items(s, result.boundaries, result.scenario.price),
+            ("perp_size", f"perp ({self.symbols[0]})", f"{result.scenario.perp().size:+,.4f}"),
+            ("account_leverage", "account leverage (notional / equity)",
+             _fmt_num(r["account_leverage"], "x")),
             ("free_collateral", f"free collateral ({q})", _fmt_num(r["free_collateral"])),
             ("equity", f"equity ({q})", _fmt_num(r["equity"])),
             ("maintenance", f"maintenance ({q})", _fmt_num(r["maintenance"])),
@@ -468,42 +667,46 @@ class CrossIsolatedExplorer(Explorer):
 
     Wallet: an ETH/USDC LP backing an ETH short, a WBTC/USDC LP backing a BTC long, spare cash.
     Isolated: two accounts; the spare cash is out of reach. Cross: one account with everything.
-    Controls: ``eth_price``, ``btc_price``, ``eth_leverage``, ``btc_leverage``, ``eth_width_pct``,
+    Leverage per perp = its notional at entry / its LP's deposit at entry. Controls:
+    ``eth_price``, ``btc_price``, ``eth_leverage``, ``btc_leverage``, ``eth_width_pct``,
     ``btc_width_pct``, ``spare_cash``, ``cf``, ``venue``.
 
     >>> ex = CrossIsolatedExplorer()
-    >>> ex.controls["btc_price"].value = 45_000.0
-    >>> bool(ex.result.iso_btc.health < 2)
-    True
+    >>> ex.controls["btc_price"].value = 40_000.0
+    >>> bool(ex.result.iso_btc.liquidatable), bool(ex.result.cross_eth.liquidatable)
+    (True, False)
     """
 
     title = "cross vs isolated"
 
     def __init__(self, *, eth_price: float = 3000.0, btc_price: float = 60_000.0,
-                 eth_leverage: float = 3.0, btc_leverage: float = 3.0,
-                 eth_width_pct: float = 10.0, btc_width_pct: float = 20.0,
-                 spare_cash: float = 5_000.0, cf: float = 0.8, venue: str = "default") -> None:
+                 eth_leverage: float = SEED.perp_spec.leverage,
+                 btc_leverage: float = SEED.perp_spec.leverage,
+                 eth_width_pct: float = SEED.lp_spec.width_pct,  # type: ignore[assignment]
+                 btc_width_pct: float = 20.0,
+                 spare_cash: float = SEED.account_spec.wallet_cash,
+                 cf: float = SEED.account_spec.cf, venue: str = SEED.account_spec.venue) -> None:
         super().__init__(eth_price=eth_price, btc_price=btc_price, eth_leverage=eth_leverage,
                          btc_leverage=btc_leverage, eth_width_pct=eth_width_pct,
                          btc_width_pct=btc_width_pct, spare_cash=spare_cash, cf=cf, venue=venue)
 
     def _build_controls(self, **k: Any) -> dict[str, widgets.Widget]:
         return {
-            "eth_price": _slider("ETH price", k["eth_price"], 900.0, 6000.0, 5.0, ",.0f",
-                                 "lpperp-price"),
-            "btc_price": _slider("BTC price", k["btc_price"], 20_000.0, 120_000.0, 100.0, ",.0f",
-                                 "lpperp-btc-price"),
-            "eth_leverage": _slider("ETH short lev.", k["eth_leverage"], 0.0, 20.0, 0.25, ".2f",
-                                    "lpperp-leverage"),
-            "btc_leverage": _slider("BTC long lev.", k["btc_leverage"], 0.0, 20.0, 0.25, ".2f",
-                                    "lpperp-btc-leverage"),
-            "eth_width_pct": _slider("ETH LP ± %", k["eth_width_pct"], 0.5, 95.0, 0.5, ".1f",
-                                     "lpperp-width"),
-            "btc_width_pct": _slider("BTC LP ± %", k["btc_width_pct"], 0.5, 95.0, 0.5, ".1f",
-                                     "lpperp-btc-width"),
-            "spare_cash": _text("spare cash", k["spare_cash"], "lpperp-wallet-cash"),
-            "cf": _slider("factor cf", k["cf"], 0.0, 1.0, 0.01, ".2f", "lpperp-cf"),
-            "venue": _choice("venue rules", list(VENUE_CHOICES), k["venue"]),
+            "eth_price": _kit.slider("ETH price", k["eth_price"], 900.0, 6000.0, 1.0, ",.2f",
+                                     "lpperp-price"),
+            "btc_price": _kit.slider("BTC price", k["btc_price"], 20_000.0, 120_000.0, 50.0,
+                                     ",.0f", "lpperp-btc-price"),
+            "eth_leverage": _kit.slider("ETH short lev.", k["eth_leverage"], 0.1, 20.0, 0.1,
+                                        ".1f", "lpperp-leverage"),
+            "btc_leverage": _kit.slider("BTC long lev.", k["btc_leverage"], 0.1, 20.0, 0.1, ".1f",
+                                        "lpperp-btc-leverage"),
+            "eth_width_pct": _kit.slider("ETH LP ± %", k["eth_width_pct"], 0.5, 95.0, 0.5, ".1f",
+                                         "lpperp-width"),
+            "btc_width_pct": _kit.slider("BTC LP ± %", k["btc_width_pct"], 0.5, 95.0, 0.5, ".1f",
+                                         "lpperp-btc-width"),
+            "spare_cash": _kit.number("wallet cash", k["spare_cash"], "lpperp-wallet-cash"),
+            "cf": _kit.control_for(AccountSpec, "cf", k["cf"], "lpperp-cf"),
+            "venue": _kit.choice("venue rules", list(VENUE_CHOICES), k["venue"], "lpperp-venue"),
         }
 
     def _control_rows(self) -> list[list[str]]:
@@ -535,17 +738,33 @@ class CrossIsolatedExplorer(Explorer):
 
     def _show_readout(self, result: Any) -> None:
         self._readout_items(result)
-        flags = [s.liquidatable for s in (result.iso_eth, result.iso_btc, result.cross_eth)]
+        summaries = (result.iso_eth, result.iso_btc, result.cross_eth)
+        flags = [s.liquidatable for s in summaries]
         head = "".join(
             f"<th style='text-align:right;padding:0 1em'>{h}"
-            f"{' <span style=color:#b00020>LIQUIDATABLE</span>' if f else ''}</th>"
+            f"{' <span class=lpperp-error>LIQUIDATABLE</span>' if f else ''}</th>"
             for h, f in zip(("isolated: ETH account", "isolated: BTC account",
                              "cross: one account"), flags, strict=True)
         )
+        bnds = (result.boundaries_iso_eth, np.array([]), result.boundaries_cross)
+        prices = (result.scenario.eth_price, result.scenario.btc_price, result.scenario.eth_price)
+
+        def cell(label: str, j: int, v: float) -> str:
+            if flags[j] and "liquidation" in label and not np.isfinite(v):
+                b = crossed_boundary(bnds[j], prices[j])
+                market = label.split()[0]
+                own = (j == 1) == (market == "BTC") or j == 2
+                if own and np.isfinite(b) and market == "ETH":
+                    return f"liquidatable now; {b:,.0f} crossed"
+                return "liquidatable now" if own else "-"
+            if flags[j] and label.startswith("at risk"):
+                return f"{v:,.2f} (liquidatable now)"
+            return _fmt_price(v, none="-" if "liquidation" not in label else "none")
+
         body = "".join(
             f"<tr><th style='text-align:left'>{html.escape(label)}</th>"
             + "".join(f"<td style='text-align:right;padding:0 1em' data-key='{html.escape(label)}'>"
-                      f"{_fmt_price(v)}</td>" for v in vals)
+                      f"{html.escape(cell(label, j, v))}</td>" for j, v in enumerate(vals))
             + "</tr>"
             for label, vals in result.rows()
         )
@@ -558,7 +777,7 @@ class LiquidationMapExplorer(Explorer):
 
     The colour is ``equity / maintenance`` (log scale; white = 1 = liquidation); the black lines are
     the exact liquidation boundaries of every width; the dotted row is the selected width, whose
-    boundaries and health are in the readout.
+    boundaries and health are in the readout. Defaults: :data:`lpperp.scenario.SEED`.
 
     >>> ex = LiquidationMapExplorer(leverage=4.0)
     >>> ex.controls["leverage"].value = 6.0
@@ -568,30 +787,42 @@ class LiquidationMapExplorer(Explorer):
 
     title = "liquidation map"
 
-    def __init__(self, *, leverage: float = 3.0, side: str = "short", width_pct: float = 10.0,
-                 collateral: str = "static", cf: float = 0.8, shock_pct: float = 10.0,
-                 venue: str = "default", entry_price: float = 3000.0,
-                 deposit: float = 10_000.0) -> None:
+    def __init__(self, *, leverage: float = SEED.perp_spec.leverage,
+                 side: str = SEED.perp_spec.side,
+                 width_pct: float = SEED.lp_spec.width_pct,  # type: ignore[assignment]
+                 collateral: str = SEED.account_spec.collateral,
+                 cf: float = SEED.account_spec.cf,
+                 shock_pct: float = SEED.account_spec.shock_pct,
+                 venue: str = SEED.account_spec.venue,
+                 entry_price: float = SEED.lp_spec.entry_price,
+                 deposit: float = SEED.lp_spec.deposit) -> None:
         super().__init__(leverage=leverage, side=side, width_pct=width_pct,
                          collateral=collateral, cf=cf, shock_pct=shock_pct, venue=venue,
                          entry_price=entry_price, deposit=deposit)
 
     def _build_controls(self, **k: Any) -> dict[str, widgets.Widget]:
-        return {
-            "leverage": _slider("leverage", k["leverage"], 0.0, 20.0, 0.25, ".2f",
-                                "lpperp-leverage"),
-            "width_pct": _slider("selected ± %", k["width_pct"], 1.0, 60.0, 0.5, ".1f",
-                                 "lpperp-width"),
-            "side": _choice("perp side", ["long", "short"], k["side"]),
-            "collateral": _choice("collateral model", ["static", "token-min", "range-aware"],
-                                  k["collateral"]),
-            "cf": _slider("factor cf", k["cf"], 0.0, 1.0, 0.01, ".2f", "lpperp-cf"),
-            "shock_pct": _slider("shock %", k["shock_pct"], 0.0, 60.0, 0.5, ".1f",
-                                 "lpperp-shock"),
-            "venue": _choice("venue rules", list(VENUE_CHOICES), k["venue"]),
-            "entry_price": _text("entry price", k["entry_price"], "lpperp-entry"),
-            "deposit": _text("LP deposit", k["deposit"], "lpperp-deposit"),
+        c = {
+            "leverage": _kit.control_for(PerpSpec, "leverage", k["leverage"], "lpperp-leverage"),
+            "width_pct": _kit.slider("selected ± %", k["width_pct"], 1.0, 60.0, 0.5, ".1f",
+                                     "lpperp-width"),
+            "side": _kit.control_for(PerpSpec, "side", k["side"], "lpperp-side"),
+            "collateral": _kit.choice("collateral model", ["static", "token-min", "range-aware"],
+                                      k["collateral"], "lpperp-collateral"),
+            "cf": _kit.control_for(AccountSpec, "cf", k["cf"], "lpperp-cf"),
+            "shock_pct": _kit.control_for(AccountSpec, "shock_pct", k["shock_pct"],
+                                          "lpperp-shock"),
+            "venue": _kit.choice("venue rules", list(VENUE_CHOICES), k["venue"], "lpperp-venue"),
+            "entry_price": _kit.number("entry price", k["entry_price"], "lpperp-entry"),
+            "deposit": _kit.number("LP deposit", k["deposit"], "lpperp-deposit"),
         }
+
+        def show(change: dict | None = None) -> None:
+            _show(c["cf"], c["collateral"].value == "static")
+            _show(c["shock_pct"], c["collateral"].value == "range-aware")
+
+        c["collateral"].observe(show, names="value")
+        show()
+        return c
 
     def _control_rows(self) -> list[list[str]]:
         return [["leverage", "width_pct", "side"], ["collateral", "cf", "shock_pct"],
@@ -618,12 +849,10 @@ class LiquidationMapExplorer(Explorer):
 
     def _readout_items(self, result: MapResult) -> list[tuple[str, str, str]]:
         s = result.selected.summary
-        self.readout_values = dict(result.selected.readout)
+        self.readout_values = {k: float(v) for k, v in result.selected.readout.items()}
         w = result.scenario.base.width_pct
         return [
             ("width_pct", "selected range", f"± {w:.1f} %"),
             ("health", "health at entry", _fmt_num(s.health)),
-            ("liquidation_below", "liquidation below", _fmt_price(s.liquidation_below)),
-            ("liquidation_above", "liquidation above", _fmt_price(s.liquidation_above)),
-            ("distance_pct", "distance to liquidation", _fmt_num(s.distance_pct, " %")),
+            *boundary_items(s, result.selected.boundaries, result.scenario.base.price),
         ]

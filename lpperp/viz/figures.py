@@ -19,14 +19,17 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+
+from lpperp.viz import _kit
 
 __all__ = [
+    "HEALTH_AXIS",
     "HEALTH_TRACES",
     "LP_TRACES",
     "MAP_TRACES",
     "WALLET_TRACES",
     "bands",
+    "health_curve",
     "health_figure",
     "lp_figure",
     "map_figure",
@@ -67,18 +70,13 @@ LP_TRACES = (
 
 
 def _figure(widget: bool, **subplot_kwargs: Any) -> go.Figure:
-    base = make_subplots(**subplot_kwargs)
-    return go.FigureWidget(base) if widget else base
+    """Kept for the explorer modules that call it: :func:`lpperp.viz._kit.make_figure`."""
+    return _kit.make_figure(widget, **subplot_kwargs)
 
 
 def _layout(fig: go.Figure, *, height: int, top: int, bottom: int = 50, **layout: Any) -> None:
-    """The explorers' common look: white template, a horizontal legend along the top, and the
-    user's zoom kept across updates (``uirevision``); ``layout`` adds to or overrides it."""
-    legend = {"orientation": "h", "y": 0.995, "yanchor": "top", "yref": "container", "x": 0.0}
-    fig.update_layout(**{
-        "height": height, "margin": {"l": 60, "r": 20, "t": top, "b": bottom},
-        "template": "plotly_white", "legend": legend, "uirevision": "lpperp", **layout,
-    })
+    """Kept for the explorer modules that call it: :func:`lpperp.viz._kit.apply_layout`."""
+    _kit.apply_layout(fig, height=height, top=top, bottom=bottom, **layout)
 
 
 def _span(*arrays: np.ndarray) -> tuple[float, float]:
@@ -254,7 +252,13 @@ HEALTH_TRACES = (
     "impermanent loss",
     "IL now",
     "composition",
+    "health",
+    "health now",
+    "health = 1",
 )
+
+#: health axis of :func:`health_figure`: log scale from 0.1 to 100 (values clipped into it)
+HEALTH_AXIS = (0.1, 100.0)
 
 
 def health_figure(
@@ -272,10 +276,11 @@ def health_figure(
     """
     q = symbols[1]
     fig = _figure(
-        widget, rows=3, cols=2, column_widths=[0.74, 0.26], row_heights=[0.5, 0.27, 0.23],
-        specs=[[{}, {"rowspan": 3}], [{}, None], [{}, None]], shared_xaxes=True,
-        horizontal_spacing=0.09, vertical_spacing=0.06,
+        widget, rows=4, cols=2, column_widths=[0.74, 0.26], row_heights=[0.36, 0.22, 0.22, 0.2],
+        specs=[[{}, {"rowspan": 4}], [{}, None], [{}, None], [{}, None]], shared_xaxes=True,
+        horizontal_spacing=0.09, vertical_spacing=0.05,
         subplot_titles=("margin: equity vs maintenance", "holdings now (quote units)",
+                        "health = equity / maintenance (log; liquidation below 1)",
                         "LP value and what counts as collateral", "impermanent loss"),
     )
     add = fig.add_trace
@@ -290,20 +295,29 @@ def health_figure(
                    line={"color": COLORS["now"], "dash": "dot", "width": 1}), 1, 1)
     add(go.Scatter(name="equity now", mode="markers", showlegend=False,
                    marker={"color": COLORS["now"], "size": 9}), 1, 1)
-    add(go.Scatter(name="LP value", line={"color": COLORS["lp"], "dash": "dash"}), 2, 1)
-    add(go.Scatter(name="collateral value", line={"color": COLORS["quote"]}), 2, 1)
+    add(go.Scatter(name="LP value", line={"color": COLORS["lp"], "dash": "dash"}), 3, 1)
+    add(go.Scatter(name="collateral value", line={"color": COLORS["quote"]}), 3, 1)
     add(go.Scatter(name="LP value now", mode="markers", showlegend=False,
-                   marker={"color": COLORS["now"], "size": 8}), 2, 1)
-    add(go.Scatter(name="impermanent loss", line={"color": COLORS["il"]}), 3, 1)
-    add(go.Scatter(name="IL now", mode="markers", showlegend=False,
                    marker={"color": COLORS["now"], "size": 8}), 3, 1)
+    add(go.Scatter(name="impermanent loss", line={"color": COLORS["il"]}), 4, 1)
+    add(go.Scatter(name="IL now", mode="markers", showlegend=False,
+                   marker={"color": COLORS["now"], "size": 8}), 4, 1)
     add(go.Bar(name="composition", showlegend=False, textposition="auto",
                marker={"color": [COLORS["base"], COLORS["quote"], COLORS["equity"]]}), 1, 2)
+    add(go.Scatter(name="health", line={"color": COLORS["equity"], "width": 2}, showlegend=False,
+                   hovertemplate="price %{x:,.2f}<br>health %{y:.3g}<extra></extra>"), 2, 1)
+    add(go.Scatter(name="health now", mode="markers", showlegend=False,
+                   marker={"color": COLORS["now"], "size": 8}), 2, 1)
+    add(go.Scatter(name="health = 1", mode="lines", showlegend=False, hoverinfo="skip",
+                   line={"color": COLORS["boundary"], "dash": "dash", "width": 1}), 2, 1)
+    lo, hi = HEALTH_AXIS
     fig.update_yaxes(title_text=q, row=1, col=1)
-    fig.update_yaxes(title_text=q, row=2, col=1)
-    fig.update_yaxes(title_text="IL (%)", row=3, col=1)
-    fig.update_xaxes(title_text=f"price ({q} per {symbols[0]})", row=3, col=1)
-    _layout(fig, height=720, top=80)
+    fig.update_yaxes(title_text="health", type="log", range=[np.log10(lo), np.log10(hi)],
+                     row=2, col=1)
+    fig.update_yaxes(title_text=q, row=3, col=1)
+    fig.update_yaxes(title_text="IL (%)", row=4, col=1)
+    fig.update_xaxes(title_text=f"price ({q} per {symbols[0]})", row=4, col=1)
+    _layout(fig, height=860, top=80)
     update_health_figure(fig, result, symbols=symbols)
     resync_view_state(fig)
     return fig
@@ -339,6 +353,23 @@ def update_health_figure(
     coll = float(acct.collateral_value(s.price))
     d[11].update(x=[*comp["x"], "counted as collateral"], y=[*comp["y"], coll],
                  text=[*comp["text"], f"{coll:,.2f} {symbols[1]}"])
+    d[12].update(x=grid, y=health_curve(result.equity, result.maintenance))
+    d[13].update(x=[s.price], y=health_curve(np.array([result.summary.equity]),
+                                             np.array([result.summary.maintenance])))
+    d[14].update(x=[grid[0], grid[-1]], y=[1.0, 1.0])
+
+
+def health_curve(equity: np.ndarray, maintenance: np.ndarray) -> np.ndarray:
+    """``equity / maintenance`` clipped into :data:`HEALTH_AXIS` for a log axis (no perp: top).
+
+    >>> health_curve(np.array([2.0, -1.0, 5.0]), np.array([1.0, 1.0, 0.0])).tolist()
+    [2.0, 0.1, 100.0]
+    """
+    lo, hi = HEALTH_AXIS
+    e, m = np.asarray(equity, dtype=float), np.asarray(maintenance, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = np.where(m > 0, e / np.where(m > 0, m, 1.0), hi)
+    return np.clip(h, lo, hi)
 
 
 #: Trace order of :func:`wallet_figure`.
@@ -474,8 +505,7 @@ def map_figure(result: Any, *, widget: bool = True) -> go.Figure:
     >>> [t.name for t in map_figure(r, widget=False).data] == list(MAP_TRACES)
     True
     """
-    base = go.FigureWidget() if widget else go.Figure()
-    fig = base
+    fig = _kit.make_figure(widget)
     fig.add_trace(go.Heatmap(
         name="health", colorscale=_HEALTH_SCALE, zmin=-1.0, zmax=2.0,
         colorbar={"title": {"text": "health"}, "tickvals": [-1, 0, 1, 2],

@@ -21,18 +21,22 @@ from typing import Any
 import numpy as np
 
 from lpperp._validate import LpperpError, finite, nonnegative, one_of, ordered_range, positive
-from lpperp.collateral import (
-    REVERT_LEND_ARBITRUM_WETH_USDC,
-    CollateralModel,
-    RangeAwareFactor,
-    StaticFactor,
-    VolatilityScaledFactor,
-)
+from lpperp.collateral import CollateralModel, StaticFactor
 from lpperp.liquidation import LiquidationResult, boundary_map, health_map
-from lpperp.margin import DEFAULT_RULES, AccountSummary, CrossAccount, IsolatedAccount
+from lpperp.margin import AccountSummary, CrossAccount, IsolatedAccount
 from lpperp.perp import MarginRules, PerpPosition
 from lpperp.position import LPPosition
-from lpperp.venues import VENUES, get_venue
+from lpperp.scenario import (
+    COLLATERAL_MODELS,
+    SEED,
+    VENUE_CHOICES,
+    AccountSpec,
+    LPSpec,
+    PerpSpec,
+    ScenarioSpec,
+    collateral_model,
+    margin_rules,
+)
 
 __all__ = [
     "COLLATERAL_MODELS",
@@ -235,61 +239,26 @@ def compute_lp(scenario: LPScenario, grid: np.ndarray | None = None) -> LPResult
 # ------------------------------------------------------------------------------------------------
 # LP as perp collateral: one LP, one perp, isolated or cross with the rest of the wallet
 # ------------------------------------------------------------------------------------------------
-COLLATERAL_MODELS = ("static", "token-min", "range-aware", "volatility")
-"""Collateral models offered by the health explorer (see :func:`collateral_model`)."""
 
 
-def collateral_model(
-    name: str, *, cf: float = 0.8, shock_pct: float = 10.0, sigma_per_year: float = 0.8
-) -> CollateralModel:
-    """The :mod:`lpperp.collateral` model behind an explorer choice.
-
-    ``static``: ``StaticFactor(cf)``; ``token-min``: Revert Lend's Arbitrum WETH/USDC factors
-    (``min`` of the token factors, range-blind); ``range-aware``: ``RangeAwareFactor(shock_pct)``;
-    ``volatility``: ``VolatilityScaledFactor(sigma_per_year)`` (1-day horizon, 99 % confidence).
-
-    >>> collateral_model("static", cf=0.7).cf
-    0.7
-    >>> collateral_model("token-min").cf
-    0.775
-    """
-    one_of("collateral model", name, COLLATERAL_MODELS)
-    if name == "static":
-        return StaticFactor(cf)
-    if name == "token-min":
-        return REVERT_LEND_ARBITRUM_WETH_USDC
-    if name == "range-aware":
-        return RangeAwareFactor(shock_pct=shock_pct)
-    return VolatilityScaledFactor(sigma_per_year=sigma_per_year)
-
-
-def margin_rules(venue: str) -> MarginRules:
-    """Perp margin rules of a venue preset (:data:`lpperp.venues.VENUES`) or ``"default"``.
-
-    >>> margin_rules("dydx").maintenance_fraction
-    0.03
-    """
-    if venue == "default":
-        return DEFAULT_RULES
-    return get_venue(venue)
-
-
-VENUE_CHOICES = ("default", *VENUES)
+_SEED_LP, _SEED_PERP, _SEED_ACCT = SEED.lp_spec, SEED.perp_spec, SEED.account_spec
 
 
 @dataclass(frozen=True)
 class HealthScenario:
-    """An LP deposit posted as margin for a perp opened at the same entry price.
+    """An LP deposit posted as margin for a perp opened at the same entry price (the explorer's flat
+    view of a :class:`lpperp.scenario.ScenarioSpec`; defaults are :data:`lpperp.scenario.SEED`).
 
-    The perp's size is set by ``leverage`` = perp notional at entry / LP collateral value at entry
-    (the LP value weighted by the collateral model): ``|q| = leverage * collateral(P0) / P0``, signed
-    by ``side``. ``mode="isolated"``: the LP alone backs the perp. ``mode="cross"``: the rest of the
+    The perp's size is set by ``leverage`` = perp notional at entry / LP deposit value at entry, as
+    in :mod:`lpperp.simulate`: ``|q| = leverage * deposit / P0``, signed by ``side``. The collateral
+    model does not change the perp: a lower factor is less collateral for the same perp, so lower
+    health. ``mode="isolated"``: the LP alone backs the perp. ``mode="cross"``: the rest of the
     wallet (``wallet_cash``, quote units) backs it too - the same trade, more collateral, more at
     risk.
 
     >>> s = HealthScenario(price=3000.0, leverage=3.0, side="short", collateral="static", cf=0.8)
     >>> round(s.perp().size, 6)
-    -8.0
+    -10.0
     >>> HealthScenario(price=3000.0, leverage=0.0)
     Traceback (most recent call last):
     ...
@@ -297,36 +266,62 @@ class HealthScenario:
     """
 
     price: float
-    entry_price: float = 3000.0
-    deposit: float = 10_000.0
-    width_pct: float | None = 10.0
+    entry_price: float = _SEED_LP.entry_price
+    deposit: float = _SEED_LP.deposit
+    width_pct: float | None = _SEED_LP.width_pct
     price_lower: float | None = None
     price_upper: float | None = None
-    leverage: float = 3.0
-    side: str = "short"
-    mode: str = "isolated"
-    wallet_cash: float = 5_000.0
-    collateral: str = "static"
-    cf: float = 0.8
-    shock_pct: float = 10.0
-    sigma_per_year: float = 0.8
-    venue: str = "default"
+    leverage: float = _SEED_PERP.leverage
+    side: str = _SEED_PERP.side
+    mode: str = _SEED_ACCT.mode
+    wallet_cash: float = _SEED_ACCT.wallet_cash
+    collateral: str = _SEED_ACCT.collateral
+    cf: float = _SEED_ACCT.cf
+    shock_pct: float = _SEED_ACCT.shock_pct
+    sigma_per_year: float = _SEED_ACCT.sigma_per_year
+    venue: str = _SEED_ACCT.venue
 
     def __post_init__(self) -> None:
         lp = LPScenario(self.price, self.entry_price, self.deposit, self.width_pct,
                         self.price_lower, self.price_upper)
         for name in ("price", "entry_price", "deposit", "width_pct", "price_lower", "price_upper"):
             object.__setattr__(self, name, getattr(lp, name))
-        object.__setattr__(self, "leverage", positive("leverage", self.leverage))
+        object.__setattr__(self, "leverage", positive("leverage", self.leverage, scalar=True))
         one_of("side", self.side, ("long", "short"))
         one_of("mode", self.mode, ("isolated", "cross"))
-        object.__setattr__(self, "wallet_cash", nonnegative("wallet_cash", self.wallet_cash))
+        object.__setattr__(self, "wallet_cash", nonnegative("wallet_cash", self.wallet_cash,
+                                                            scalar=True))
         one_of("venue", self.venue, VENUE_CHOICES)
-        # build once to validate the model parameters (cf in [0, 1], shock in [0, 100), ...)
-        model = self.model()
-        if model.collateral_value(self.lp(), self.entry_price) <= 0:
-            raise LpperpError("the collateral model counts nothing of this LP (cf = 0?): "
-                              "a perp cannot be opened against it")
+        self.model()  # validates the model parameters (cf in [0, 1], shock in [0, 100), ...)
+
+    @classmethod
+    def from_spec(cls, spec: ScenarioSpec) -> HealthScenario:
+        """The explorer's view of a :class:`~lpperp.scenario.ScenarioSpec`."""
+        lp, perp, a = spec.lp_spec, spec.perp_spec, spec.account_spec
+        return cls(price=spec.price, entry_price=lp.entry_price, deposit=lp.deposit,
+                   width_pct=lp.width_pct, price_lower=lp.price_lower, price_upper=lp.price_upper,
+                   leverage=perp.leverage, side=perp.side, mode=a.mode, wallet_cash=a.wallet_cash,
+                   collateral=a.collateral, cf=a.cf, shock_pct=a.shock_pct,
+                   sigma_per_year=a.sigma_per_year, venue=a.venue)
+
+    def to_spec(self) -> ScenarioSpec:
+        """This scenario as a :class:`~lpperp.scenario.ScenarioSpec` (for ``to_code``, ``simulate``).
+
+        >>> HealthScenario(price=3000.0).to_spec() == SEED
+        True
+        """
+        by_width = self.width_pct is not None
+        lp = LPSpec(entry_price=self.entry_price, deposit=self.deposit, width_pct=self.width_pct,
+                    price_lower=None if by_width else self.price_lower,
+                    price_upper=None if by_width else self.price_upper)
+        return ScenarioSpec(
+            price=self.price, lp_spec=lp, perp_spec=PerpSpec(self.leverage, self.side),
+            account_spec=AccountSpec(mode=self.mode, collateral=self.collateral, cf=self.cf,
+                                     shock_pct=self.shock_pct,
+                                     sigma_per_year=self.sigma_per_year, venue=self.venue,
+                                     wallet_cash=self.wallet_cash),
+            run_spec=SEED.run_spec,
+        )
 
     def lp(self) -> LPPosition:
         return LPPosition.from_deposit(self.deposit, self.entry_price,
@@ -340,9 +335,9 @@ class HealthScenario:
         return margin_rules(self.venue)
 
     def perp(self) -> PerpPosition:
-        coll0 = float(self.model().collateral_value(self.lp(), self.entry_price))
         sign = 1.0 if self.side == "long" else -1.0
-        return PerpPosition(sign * self.leverage * coll0 / self.entry_price, self.entry_price)
+        return PerpPosition(sign * self.leverage * self.deposit / self.entry_price,
+                            self.entry_price)
 
     def account(self) -> IsolatedAccount | CrossAccount:
         """The margin account: isolated (LP only) or cross (LP + wallet cash)."""
@@ -426,7 +421,7 @@ def compute_health(scenario: HealthScenario, grid: np.ndarray | None = None) -> 
         "liquidation_below": summary.liquidation_below,
         "liquidation_above": summary.liquidation_above,
         "distance_pct": summary.distance_pct,
-        "leverage": summary.leverage,
+        "account_leverage": summary.account_leverage,
         "free_collateral": summary.free_collateral,
         "equity": summary.equity,
         "maintenance": summary.maintenance,
@@ -450,7 +445,8 @@ class WalletScenario:
 
     ``isolated``: two accounts, each perp backed by its own LP; ``spare_cash`` stays in the wallet,
     out of reach. ``cross``: one account, both LPs and ``spare_cash`` back both perps. Leverage per
-    perp = notional at entry / its LP's collateral value at entry (static factor ``cf``).
+    perp = notional at entry / its LP's deposit value at entry (as everywhere); the LPs
+    count at the static factor ``cf``.
 
     >>> w = WalletScenario(eth_price=3000.0, btc_price=60_000.0)
     >>> [a.market for a in w.isolated_accounts()]
@@ -463,13 +459,13 @@ class WalletScenario:
     btc_entry: float = 60_000.0
     eth_deposit: float = 10_000.0
     btc_deposit: float = 10_000.0
-    eth_width_pct: float = 10.0
+    eth_width_pct: float = _SEED_LP.width_pct  # type: ignore[assignment]
     btc_width_pct: float = 20.0
-    eth_leverage: float = 3.0
-    btc_leverage: float = 3.0
-    spare_cash: float = 5_000.0
-    cf: float = 0.8
-    venue: str = "default"
+    eth_leverage: float = _SEED_PERP.leverage
+    btc_leverage: float = _SEED_PERP.leverage
+    spare_cash: float = _SEED_ACCT.wallet_cash
+    cf: float = _SEED_ACCT.cf
+    venue: str = _SEED_ACCT.venue
 
     def __post_init__(self) -> None:
         for name in ("eth_price", "btc_price", "eth_entry", "btc_entry", "eth_deposit",
@@ -492,10 +488,8 @@ class WalletScenario:
                                         width_pct=self.btc_width_pct))
 
     def perps(self) -> tuple[PerpPosition, PerpPosition]:
-        model = StaticFactor(self.cf)
-        lp_eth, lp_btc = self.lps()
-        eth = -self.eth_leverage * model.collateral_value(lp_eth, self.eth_entry) / self.eth_entry
-        btc = self.btc_leverage * model.collateral_value(lp_btc, self.btc_entry) / self.btc_entry
+        eth = -self.eth_leverage * self.eth_deposit / self.eth_entry
+        btc = self.btc_leverage * self.btc_deposit / self.btc_entry
         return PerpPosition(eth, self.eth_entry, "ETH"), PerpPosition(btc, self.btc_entry, "BTC")
 
     def isolated_accounts(self) -> tuple[IsolatedAccount, IsolatedAccount]:
