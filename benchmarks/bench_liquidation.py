@@ -15,9 +15,9 @@ import math
 import numpy as np
 from scipy.optimize import brentq
 
-from benchmarks._timing import best_time
-from lpperp.liquidation import solve_boundaries
-from lpperp.venues import HYPERLIQUID_ETH
+from benchmarks._timing import best_time, check
+from lpperp.liquidation import settle_liquidation, solve_boundaries
+from lpperp.venues import DYDX_MECHANICS, HYPERLIQUID_ETH
 
 N_ACCOUNTS = 10_000
 P0 = 3000.0
@@ -77,13 +77,41 @@ def run() -> list[tuple[str, float, str]]:
         t_ref = min(t_ref, best_time(lambda: _brentq_all(a), repeat=1))
     fast, ref = _vectorized(a), _brentq_all(a)
     rel = float(np.nanmax(np.abs(fast - ref) / ref))
+    t_set, t_copy, ident = _settlement_figures()
     return [
         ("liquidation 10k accounts: closed form vs brentq (x faster)", t_ref / t_vec, ">= 100"),
         ("  closed form, ns per account", 1e9 * t_vec / N_ACCOUNTS, "~55 ns"),
         ("  brentq, us per account", 1e6 * t_ref / N_ACCOUNTS, "~24 us"),
         ("  max relative difference", rel, "<= 1e-9"),
         ("  accounts with no boundary (should be 0)", float(np.isnan(fast).sum()), "0"),
+        (f"settle_liquidation {N_PATHS:,} paths (dYdX, LP seized), ns per path",
+         1e9 * t_set / N_PATHS, "figure"),
+        ("  vs np.copyto of one array of the same size (x)", t_set / t_copy, "figure"),
+        ("  max identity residual / scale", ident, "<= 1e-9"),
     ]
+
+
+N_PATHS = 100_000
+
+
+def _settlement_figures() -> tuple[float, float, float]:
+    """Time one vectorized settlement of N_PATHS liquidated long-LP accounts (the loss is paid by
+    selling seized base through the default pool) and check the accounting identity."""
+    rng = np.random.default_rng(1)
+    p = rng.uniform(1500.0, 2500.0, N_PATHS)
+    kw = dict(price=p, lp_base=rng.uniform(1.0, 5.0, N_PATHS), lp_quote=rng.uniform(0, 500, N_PATHS),
+              cash=0.0, perp_size=-rng.uniform(5.0, 15.0, N_PATHS), perp_entry_price=1500.0,
+              fees=0.0, funding_paid=0.0, maintenance=0.012 * 10.0 * p)
+    settle_liquidation(DYDX_MECHANICS, **kw)
+    t_set = best_time(lambda: settle_liquidation(DYDX_MECHANICS, **kw), repeat=5)
+    dst = np.empty(N_PATHS)
+    t_copy = best_time(lambda: np.copyto(dst, p), repeat=20)
+    s = settle_liquidation(DYDX_MECHANICS, **kw)
+    parts = (s.owner_keeps + s.perp_close_cost + s.lp_unwind_cost + s.to_liquidator
+             + s.to_insurance + s.to_backstop - s.bad_debt)
+    ident = float(np.max(np.abs(parts - s.true_equity) / (np.abs(s.true_equity) + 10.0 * p)))
+    check("settlement identity", ident <= 1e-9, f"residual {ident:.3g}")
+    return t_set, t_copy, ident
 
 
 if __name__ == "__main__":

@@ -610,7 +610,7 @@ class LiquidationComparison:
 
 
 def _fmt_money(x: float) -> str:
-    return "-" if np.isnan(x) else f"{x:,.2f}"
+    return "-" if np.isnan(x) else f"{x + 0.0:,.2f}"
 
 
 def compare_liquidations(

@@ -78,12 +78,14 @@ def default_unwind_cost(price: Any, base_amount: Any, *, tvl_quote: float = DEFA
     x = sell * (1.0 - fee)
     cost_sell = p * sell * fee + p * x * x * s / (liq + x * s)
     # buy y base (exact output): quote in = y P L / ((L - y s)(1 - fee)), cost = quote in - y P
-    buy = np.maximum(-b, 0.0)
-    room = liq - buy * s
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cost_buy = np.where(room > 0, buy * p * (liq * fee + buy * s * (1.0 - fee))
-                            / (room * (1.0 - fee)), np.inf)
-    cost_buy = np.where(buy > 0, cost_buy, 0.0)
+    cost_buy = 0.0
+    if np.any(b < 0):
+        buy = np.maximum(-b, 0.0)
+        room = liq - buy * s
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cost_buy = np.where(room > 0, buy * p * (liq * fee + buy * s * (1.0 - fee))
+                                / (room * (1.0 - fee)), np.inf)
+        cost_buy = np.where(buy > 0, cost_buy, 0.0)
     out = np.maximum(cost_sell, 0.0) + np.maximum(cost_buy, 0.0)
     return out.item() if out.ndim == 0 else out
 
@@ -96,6 +98,26 @@ def _unwind_cost(profile: Any, price: np.ndarray, base: np.ndarray) -> np.ndarra
             f"profile must be an lpperp.swap.LiquidityProfile or None, got {type(profile).__name__}"
         )
     return np.asarray(swap_engine.execution_cost(profile, price, base), dtype=float)
+
+
+def _base_to_sell(profile: Any, p: np.ndarray, quote: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """Base to sell so the pool pays ``quote`` (net of fee and impact), at most ``cap``.
+
+    Default pool in closed form: the net output ``x P L / (L + x s)`` with ``x = b (1 - fee)``
+    equals ``quote`` at ``x = quote L / (P L - quote s)``; a profile by fixed-point iteration of
+    ``b = (quote + cost(b)) / P`` (the cost is a small fraction of the value).
+    """
+    if profile is None:
+        s = np.sqrt(p)
+        liq = DEFAULT_POOL_TVL_QUOTE / (2.0 * s)
+        room = p * liq - quote * s
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = np.where(room > 0, quote * liq / np.where(room > 0, room, 1.0), np.inf)
+        return np.minimum(x / (1.0 - DEFAULT_POOL_FEE_FRACTION), cap)
+    sell = np.minimum(quote / p, cap)
+    for _ in range(6):
+        sell = np.minimum((quote + _unwind_cost(profile, p, sell)) / p, cap)
+    return sell
 
 
 @dataclass(frozen=True)
@@ -275,9 +297,7 @@ def _settle_book(m: LiquidationMechanics, p: np.ndarray, b: np.ndarray, qt: np.n
     # the realized loss and the charges are paid from cash, then the LP's quote, then its base
     need = np.maximum(-(quote_side + f * pnl - trading - to_liq - ins), 0.0)
     from_base = np.maximum(need - qt, 0.0)
-    sell = np.zeros_like(from_base)
-    for _ in range(4):  # fixed point of sell * P - cost(sell) = from_base (cost << value)
-        sell = np.minimum((from_base + _unwind_cost(profile, p, sell)) / p, b)
+    sell = _base_to_sell(profile, p, from_base, b)
     touched = (need > 0) & ((b > 0) | (qt > 0))
     unwind = np.where(sell > 0, _unwind_cost(profile, p, sell), 0.0) + np.where(touched, gas, 0.0)
     remaining = (b * p + qt + quote_side + pnl) - trading - to_liq - ins - unwind
