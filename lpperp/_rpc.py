@@ -639,7 +639,12 @@ class JsonRpcClient:
                         by_id[i] = r
             replies = [by_id.get(r["id"]) for r in reqs]
         out: list[Any] = []
-        for method, r in zip(methods, replies, strict=True):
+        for req, method, r in zip(reqs, methods, replies, strict=True):
+            if r is None and isinstance(reply, list):
+                raise RpcReplyError(
+                    f"RPC at {self.url_redacted} sent no reply to {method} (id {req['id']}) in "
+                    f"its batch reply: {show_value(reply)}"
+                )
             try:
                 out.append(self._result(method, r))
             except RpcCallError as e:

@@ -50,6 +50,7 @@ from lpperp.units import (
     MIN_TICK,
     Q128,
     PoolSpec,
+    get_sqrt_ratio_at_tick,
     get_tick_at_sqrt_ratio,
 )
 
@@ -497,6 +498,12 @@ def _check_pool_reads(
         problems.append(f"slot0().sqrtPriceX96 = {sqrt_price_x96} (outside TickMath's range)")
     if not MIN_TICK <= tick <= MAX_TICK:
         problems.append(f"slot0().tick = {tick} (outside [{MIN_TICK}, {MAX_TICK}])")
+    elif MIN_SQRT_RATIO <= sqrt_price_x96 < MAX_SQRT_RATIO:
+        at_price = get_tick_at_sqrt_ratio(sqrt_price_x96)  # or one less, exactly on a tick
+        if tick != at_price and not (
+            tick == at_price - 1 and get_sqrt_ratio_at_tick(at_price) == sqrt_price_x96
+        ):
+            problems.append(f"slot0().tick = {tick} but its sqrtPriceX96 is in tick {at_price}")
     for t in tokens:
         if t.decimals > 77:
             problems.append(f"{t.address}.decimals() = {t.decimals} (more than 77)")

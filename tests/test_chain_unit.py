@@ -342,3 +342,48 @@ def test_import_makes_no_network_calls():
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# strict reply checks (issue 13): quantities, data, ABI words
+# ---------------------------------------------------------------------------------------------
+def test_hex_quantities_and_data_are_checked():
+    from lpperp._rpc import ChainError, RpcReplyError, hex_data, hex_quantity, show_value
+
+    assert hex_quantity("0x7a69", "eth_chainId", max_bits=64) == 31337
+    assert hex_quantity("0x" + "0" * 40 + "1", "x") == 1  # leading zeros tolerated, within reason
+    for bad in (31337, None, "7a69", "0x", "0xg1", "0X10", " 0x1", "0x" + "f" * 17, [1], 1.0):
+        with pytest.raises(RpcReplyError, match="eth_chainId: expected a hex quantity"):
+            hex_quantity(bad, "eth_chainId", max_bits=64)
+    with pytest.raises(ChainError, match=r"got '0x9999.*\.\.\.") as e:  # 100k digits: abbreviated
+        hex_quantity("0x" + "9" * 100_000, "eth_blockNumber", max_bits=63)
+    assert len(str(e.value)) < 300 and isinstance(e.value, LpperpError)
+    assert hex_data("0x", "eth_call") == b"" and hex_data("0xA0ff", "eth_call") == b"\xa0\xff"
+    for bad in ("0xabc", "0xzz", "abcd", 12, None, b"0x00"):
+        with pytest.raises(RpcReplyError, match="eth_call: expected hex data"):
+            hex_data(bad, "eth_call")
+    with pytest.raises(RpcReplyError, match="at most 2 bytes"):
+        hex_data("0x000000", "eth_call", max_bytes=2)
+    assert show_value(10**20_000) == "<int of 66439 bits>"  # repr() itself would raise
+    assert len(show_value(["x" * 10_000] * 1000)) <= 160
+
+
+def test_abi_decoding_is_strict_like_solidity():
+    word = lambda v: v.to_bytes(32, "big")  # noqa: E731
+    with pytest.raises(ValueError, match="does not fit uint8"):
+        decode(["uint8"], word(256))
+    with pytest.raises(ValueError, match="does not fit int24"):
+        decode(["int24"], word(2**23))  # not sign-extended
+    assert decode(["int24"], word(2**256 - 1)) == (-1,)
+    with pytest.raises(ValueError, match="non-zero high bytes"):
+        decode(["address"], word(2**160))
+    with pytest.raises(ValueError, match="neither 0 nor 1"):
+        decode(["bool"], word(2))
+    with pytest.raises(ValueError, match="non-zero padding"):
+        decode(["bytes4"], word(1))
+    # an absurd array length or string length is refused before anything is allocated
+    with pytest.raises(ValueError, match="too short for an array"):
+        decode(["uint256[]"], word(32) + word(2**255))
+    with pytest.raises(ValueError, match="too short for a string"):
+        decode(["string"], word(32) + word(2**200))
+    assert decode_revert(word(2**255)) is None
