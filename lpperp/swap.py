@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import os
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any
@@ -842,8 +843,140 @@ def float_swap(profile: LiquidityProfile, price: Any, base_amount: Any) -> tuple
     >>> q.round(6).tolist(), p1.round(6).tolist()
     ([-3000.164326, 2999.835692], [3000.328661, 2999.671393])
     """
+    fast = _fast_one_step(profile, price, base_amount)
+    if fast is not None:
+        return fast
     q, p1, _, shape = _swap(profile, price, base_amount, with_cost=False)
     return _out(q.reshape(shape)), _out(p1.reshape(shape))
+
+
+_BLOCK = 1 << 13  # elements per block: a block's arrays stay in L1/L2 cache
+_FAST_MIN = 1 << 15  # below this many swaps the general path is as fast
+_THREADED_MIN = 1 << 19
+_POOL: Any = None
+
+
+def _fast_one_step(
+    profile: LiquidityProfile, price: Any, base_amount: Any
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Large 1-d swaps that all stay in their starting segment: blocked, in place, threaded.
+
+    Applies when ``base_amount`` is a float64 1-d array and the price is one number (one
+    segment for all swaps) or the profile has one segment. Every block is checked (finite
+    amounts, prices inside the edges, each result inside its segment); if any check fails the
+    caller's general path recomputes everything, so results and errors are the general path's.
+    """
+    global _POOL
+    if not isinstance(profile, LiquidityProfile):
+        return None
+    x = base_amount
+    if not (isinstance(x, np.ndarray) and x.ndim == 1 and x.dtype == np.float64):
+        return None
+    n = x.size
+    if n < _FAST_MIN:
+        return None
+    if isinstance(price, np.ndarray):
+        if not (price.shape == x.shape and price.dtype == np.float64):
+            return None
+        if profile.liquidity.size != 1:
+            return None
+        k = 0
+        p: Any = price
+    else:
+        if isinstance(price, (bool, np.bool_)) or not isinstance(price, (float, int, np.floating)):
+            return None
+        p = float(price)
+        e = profile.price_edges
+        if not (p > 0 and e[0] <= p <= e[-1]):  # NaN fails too
+            return None
+        k = min(int(np.searchsorted(e, p, side="right")) - 1, e.size - 2)
+    liq = float(profile.liquidity[k])
+    if not liq > 0:
+        return None
+    lo, hi = float(profile.price_edges[k]), float(profile.price_edges[k + 1])
+    q = np.empty(n)
+    p1 = np.empty(n)
+    args = (p, x, q, p1, liq, profile.fee_fraction, lo, hi)
+    workers = min(os.cpu_count() or 1, 4) if n >= _THREADED_MIN else 1
+    if workers == 1:
+        ok = _fast_span(*args, 0, n)
+    else:
+        if _POOL is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lpperp-swap")
+        edges = [min(n, (i * n // workers) // _BLOCK * _BLOCK) for i in range(workers)] + [n]
+        spans = [_POOL.submit(_fast_span, *args, a, b) for a, b in pairwise(edges)]
+        ok = all([f.result() for f in spans])
+    return (q, p1) if ok else None
+
+
+def _fast_span(
+    p: Any,
+    x: np.ndarray,
+    q: np.ndarray,
+    p1: np.ndarray,
+    liq: float,
+    fee: float,
+    lo: float,
+    hi: float,
+    start: int,
+    stop: int,
+) -> bool:
+    """``q[start:stop]``, ``p1[start:stop]`` in one segment; False if any check fails.
+
+    ``a = xe sqrt(P)``, ``r = L / (L + a)``, ``sr = sqrt(P) r``: ``P1 = sr^2``, ``quote = a sr``
+    (``xe = x (1 - f)`` for sales; purchases pay ``/ (1 - f)``).
+    """
+    scalar_p = not isinstance(p, np.ndarray)
+    s_scalar = math.sqrt(p) if scalar_p else 0.0
+    if scalar_p and not (lo <= p <= hi):
+        return False
+    keep, grow = 1.0 - fee, 1.0 / (1.0 - fee)
+    # over (0, inf) only P1 > 0 needs checking (a finite segment also bounds P and P1)
+    check_edges = lo > 0.0 or hi < math.inf
+    a = np.empty(_BLOCK)
+    t = np.empty(_BLOCK)
+    sq = np.empty(_BLOCK)
+    with np.errstate(all="ignore"):
+        for i in range(start, stop, _BLOCK):
+            j = min(i + _BLOCK, stop)
+            xb, qb, pb = x[i:j], q[i:j], p1[i:j]
+            ab, tb = a[: j - i], t[: j - i]
+            x_min, x_max = xb.min(), xb.max()  # NaN/inf amounts surface in the checks below
+            if scalar_p:
+                s: Any = s_scalar
+                np.multiply(xb, s_scalar * keep if x_min > 0 else s_scalar, out=ab)
+            else:
+                pr = p[i:j]
+                if check_edges and not (pr.min() >= lo and pr.max() <= hi):
+                    return False
+                s = np.sqrt(pr, out=sq[: j - i])
+                np.multiply(xb, s, out=ab)
+                if x_min > 0:
+                    ab *= keep
+            if x_min <= 0 < x_max:  # both directions: a -= f max(a, 0) (the fee on sales)
+                np.maximum(ab, 0.0, out=tb)
+                tb *= fee
+                ab -= tb
+            np.add(ab, liq, out=pb)  # d = L + a
+            if x_min < 0 and not pb.min() > 0:  # a purchase of all the base (or more)
+                return False
+            np.divide(liq, pb, out=pb)  # r
+            np.multiply(pb, s, out=pb)  # sr
+            np.multiply(ab, pb, out=qb)  # quote = a sr
+            np.multiply(pb, pb, out=pb)  # P1 = sr^2
+            if x_max < 0:
+                qb *= grow
+            elif x_min < 0:  # q += (1/(1-f) - 1) min(q, 0): the fee on purchases
+                np.minimum(qb, 0.0, out=tb)
+                tb *= grow - 1.0
+                qb += tb
+            # P1 > 0 fails for a price <= 0 (P1 = 0 or NaN), NaN or inf inputs (NaN or 0)
+            p1_min = pb.min()
+            if not p1_min > 0 or (check_edges and not (p1_min >= lo and pb.max() <= hi)):
+                return False
+    return True
 
 
 def _swap(
