@@ -139,13 +139,6 @@ def _range_moment(
     return np.sum(moment * 2.0 * u * wu, axis=-1)
 
 
-def _time_in_range(
-    price: float, pa: float, pb: float, sigma: Any, dt: np.ndarray
-) -> np.ndarray:
-    """Mean over ``t in (0, dt]`` of ``Prob(pa <= P_t <= pb)``: :func:`_range_moment` at ``a = 0``."""
-    return _range_moment(price, pa, pb, sigma, dt, 0.0)
-
-
 def _cycle(
     position: LPPosition,
     p0: float,
@@ -184,7 +177,7 @@ def _cycle(
 
 def _check_cycle_inputs(position: Any, chain: Any, price: Any) -> tuple[float, float, float]:
     if not isinstance(position, LPPosition):
-        raise LpperpError(f"position must be an LPPosition, got {type(position).__name__}")
+        raise LpperpError(f"lp must be an LPPosition, got {type(position).__name__}")
     if chain is not None and not isinstance(chain, Chain):
         raise LpperpError(f"chain must be a Chain (see CHAINS), got {type(chain).__name__}")
     p0 = positive("price", price, scalar=True)

@@ -360,3 +360,14 @@ def test_reinvesting_pays_only_when_fees_beat_lvr_and_the_swap():
         r.compounded_yield(LP)
     with pytest.raises(ValueError, match="reinvest_fees must be True or False"):
         r.compounded_yield(e, reinvest_fees="yes")
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="lp must be an LPPosition, got str"):
+        r.rebalancing_economics("lp", 3000.0, 0.6, c.BASE, 12.0, fee_apr=0.2)
+    with pytest.raises(ValueError, match="chain must be a Chain"):
+        r.rebalancing_economics(LP, 3000.0, 0.6, None, 12.0, fee_apr=0.2)
+    with pytest.raises(ValueError, match="sigma_per_year"):
+        r.rebalancing_economics(LP, 3000.0, -0.6, c.BASE, 12.0, fee_apr=0.2)
+    with pytest.raises(ValueError, match="chain must be a Chain"):
+        r.break_even_volatility(10.0, 0.3, frequency_per_year=12.0, chain="arbitrum")
