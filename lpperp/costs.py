@@ -10,6 +10,13 @@ human liquidity (``sqrt(base * quote)`` units, :meth:`lpperp.units.PoolSpec.liqu
 the pool's ``liquidity()``). Float functions broadcast over array arguments. What recentring at a
 given frequency costs and earns over a year is :mod:`lpperp.rebalancing`.
 
+A swap is costed one of two ways: through constant liquidity ``pool_liquidity`` with the fee taken
+at the mid price (:func:`swap_price_impact`, the first-order approximation), or, given
+``profile=`` (a :class:`lpperp.swap.LiquidityProfile`: the pool's liquidity over prices and its
+fee), through the swap engine, which charges the fee on the input amount as the pool does and
+crosses the profile's segments (:func:`lpperp.swap.execution_cost`). Signs here: ``base_amount > 0``
+buys base, ``< 0`` sells it.
+
 Presets (:data:`CHAINS`) are frozen, dated and sourced; figures that are estimates are listed in
 each preset's ``weak`` field. Override any number with :func:`dataclasses.replace`, e.g.
 ``replace(ETHEREUM, gas_price_gwei=8.0)`` or ``replace(ARBITRUM, gas=replace(GAS_V3, mint=400_000))``.
@@ -30,6 +37,7 @@ from ._validate import LpperpError, finite, nonnegative, one_of, positive
 from ._validate import scalar_or_array as _out
 from .liquidity import amounts_for_liquidity
 from .position import LPPosition
+from .swap import LiquidityProfile, execution_cost
 
 __all__ = [
     "ACTIONS",
@@ -302,13 +310,15 @@ BASE = Chain(
     as_of="2026-11",
     source=(
         "OP-stack Fjord L1 fee (GasPriceOracle 0x4200...000F getL1Fee); Base scalars 2,269 / "
-        "1,055,762 (set 2024-07-10); minimum base fee 0.005 gwei since 2026-02. L1 base fee 1 "
-        "gwei; blob base fee 1/16 of it (EIP-7918 reserve price). Blocks 2 s (Flashblocks "
-        "pre-confirm every 200 ms)."
+        "1,055,762 (set 2024-07-10); minimum base fee 5,000,000 wei = 0.005 gwei since "
+        "2026-02-19 (docs.base.org/base-chain/network-information/configuration-changelog, read "
+        "2026-11: 200,000 wei 2025-12-04, 500,000 2025-12-18, 1,000,000 2026-01-22, 2,000,000 "
+        "2026-02-02, 5,000,000 2026-02-19). L1 base fee 1 gwei; blob base fee 1/16 of it "
+        "(EIP-7918 reserve price). Blocks 2 s (Flashblocks pre-confirm every 200 ms)."
     ),
     weak=("l1_base_fee_gwei", "blob_base_fee_gwei", "compression_ratio", "tx_envelope_bytes"),
 )
-"""Base at its 0.005 gwei minimum base fee (L1 prices WEAK)."""
+"""Base at its 0.005 gwei minimum base fee (since 2026-02-19; L1 prices WEAK)."""
 
 OPTIMISM = Chain(
     name="OP Mainnet",
@@ -571,21 +581,51 @@ def swap_price_impact(base_amount: Any, price: Any, pool_liquidity: Any) -> floa
 
 
 def swap_cost(
-    base_amount: Any, price: Any, fee_fraction: Any, pool_liquidity: Any = np.inf
+    base_amount: Any,
+    price: Any,
+    fee_fraction: Any = None,
+    pool_liquidity: Any = np.inf,
+    *,
+    profile: LiquidityProfile | None = None,
 ) -> float | np.ndarray:
-    """Cost in quote units of a swap of ``base_amount`` (signed): pool fee + price impact.
+    """Cost in quote units of a swap of ``base_amount`` (signed, > 0 buys): pool fee + price impact.
 
-    ``fee_fraction * |x| * P + swap_price_impact(x, P, L)``; the fee is to first order (the pool
-    charges it on the input amount, ``fee / (1 - fee)`` of the net input).
+    Without ``profile``: ``fee_fraction * |x| * P + swap_price_impact(x, P, L)``, the fee to
+    first order (the pool charges it on the input amount, ``fee / (1 - fee)`` of the net input).
+    With ``profile``: :func:`lpperp.swap.execution_cost` of the same swap at pool price ``price``
+    (the fee on the input amount, segments crossed; ``inf`` where the profile cannot fill it); the
+    fee is the profile's, so ``fee_fraction`` and ``pool_liquidity`` must then be left out.
 
     >>> round(swap_cost(-2.0, 3000.0, 0.0005), 6)  # sell 2 ETH in the 0.05% pool, no impact
     3.0
+    >>> from lpperp.swap import LiquidityProfile
+    >>> prof = LiquidityProfile.uniform(3000.0, 1e6, 0.0005)
+    >>> round(swap_cost(2.0, 3000.0, profile=prof), 6)  # buy 2 ETH: fee on the USDC paid
+    3.659169
     """
+    x = np.asarray(finite("base_amount", base_amount), dtype=float)
+    p = np.asarray(positive("price", price), dtype=float)
+    if profile is not None:
+        if not isinstance(profile, LiquidityProfile):
+            raise LpperpError(f"profile must be a LiquidityProfile, got {type(profile).__name__}")
+        if fee_fraction is not None and not np.all(
+            np.asarray(fee_fraction, dtype=float) == profile.fee_fraction
+        ):
+            raise LpperpError(
+                f"fee_fraction={fee_fraction!r} given with a profile whose fee is "
+                f"{profile.fee_fraction}: the profile's fee is charged; leave fee_fraction out"
+            )
+        if not (np.ndim(pool_liquidity) == 0 and np.isposinf(pool_liquidity)):
+            raise LpperpError(
+                f"pool_liquidity={pool_liquidity!r} given with a profile: the profile holds the "
+                "pool's liquidity; leave pool_liquidity out"
+            )
+        return _out(execution_cost(profile, p, -x))
+    if fee_fraction is None:
+        raise LpperpError("fee_fraction is required without a profile (e.g. 0.0005 for 0.05 %)")
     fee = np.asarray(nonnegative("fee_fraction", fee_fraction), dtype=float)
     if np.any(fee >= 1):
         raise LpperpError(f"fee_fraction must be < 1, got {fee_fraction!r}")
-    x = np.asarray(finite("base_amount", base_amount), dtype=float)
-    p = np.asarray(positive("price", price), dtype=float)
     return _out(fee * np.abs(x) * p + np.asarray(swap_price_impact(x, p, pool_liquidity)))
 
 
@@ -595,22 +635,36 @@ def recentre_cost(
     chain: Chain,
     *,
     reference_price: Any = None,
-    swap_fee_fraction: float = 0.0005,
+    swap_fee_fraction: float | None = None,
     pool_liquidity: float = np.inf,
     eth_price: Any = None,
+    profile: LiquidityProfile | None = None,
 ) -> float | np.ndarray:
     """Cost in quote units of one recentring at ``price``: gas + swap fee + price impact.
 
     ``action_cost(chain, "recentre").in_quote(eth_price) + swap_cost(x, price, fee, L)`` with
     ``x = recentre_swap_base(position, price, reference_price)``; ``eth_price`` defaults to
-    ``price`` (base = ETH). Vectorized over ``price``.
+    ``price`` (base = ETH). ``swap_fee_fraction`` defaults to 0.0005 (the 0.05 % pool). With
+    ``profile`` the swap goes through the swap engine at pool price ``price``
+    (``swap_cost(x, price, profile=profile)``: the profile's fee on the input amount, its
+    liquidity over prices); ``swap_fee_fraction`` and ``pool_liquidity`` are then left out.
+    Vectorized over ``price``.
 
     >>> lp = LPPosition.from_deposit(10_000.0, 3000.0, width_pct=10)
     >>> round(recentre_cost(lp, 3000.0, ETHEREUM, reference_price=3000.0), 4)  # gas only
     2.3633
+    >>> from lpperp.swap import LiquidityProfile
+    >>> prof = LiquidityProfile.concentrated(3300.0, 2e5, 0.0005)
+    >>> round(recentre_cost(lp, 3300.0, BASE, reference_price=3000.0, profile=prof), 4)
+    4.5105
     """
     p = np.asarray(positive("price", price), dtype=float)
     ethp = p if eth_price is None else np.asarray(positive("eth_price", eth_price), dtype=float)
     gas = np.asarray(action_cost(chain, "recentre").total_eth) * ethp
     x = recentre_swap_base(position, p, reference_price)
-    return _out(gas + np.asarray(swap_cost(x, p, swap_fee_fraction, pool_liquidity)))
+    if profile is not None:
+        swap = swap_cost(x, p, swap_fee_fraction, pool_liquidity, profile=profile)
+    else:
+        fee = 0.0005 if swap_fee_fraction is None else swap_fee_fraction
+        swap = swap_cost(x, p, fee, pool_liquidity)
+    return _out(gas + np.asarray(swap))

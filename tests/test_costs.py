@@ -15,6 +15,7 @@ import pytest
 from lpperp import costs as c
 from lpperp.liquidity import amounts_for_liquidity
 from lpperp.position import LPPosition
+from lpperp.swap import LiquidityProfile, execution_cost
 
 LP = LPPosition.from_deposit(10_000.0, 3000.0, width_pct=10)
 
@@ -79,9 +80,7 @@ def test_action_cost_composition_on_each_fee_model():
     assert arb.total_eth == pytest.approx(451_862 * 0.02e-9 + data_wei / 1e18, rel=1e-12)
     # Base: Fjord per transaction; a recentre is three transactions, each floored on its own
     rec = c.action_cost(c.BASE, "recentre")
-    parts = [
-        c.action_cost(c.BASE, a).l1_data_eth for a in ("exit", "swap", "mint")
-    ]
+    parts = [c.action_cost(c.BASE, a).l1_data_eth for a in ("exit", "swap", "mint")]
     assert rec.l1_data_eth == pytest.approx(sum(parts), rel=1e-12)
     assert rec.gas_used == 228_718 + 107_180 + 451_862 == 787_760
 
@@ -164,8 +163,11 @@ def test_recentre_swap_signs_and_vectorization():
     assert np.all(x[:2] < 0) and np.all(x[3:] > 0)  # fell: sell ETH; rose: buy ETH back
     # far below the range the position is all base and the new one needs about half of it sold
     base_all, _ = LP.amounts(2000.0)
-    assert -x[0] == pytest.approx(base_all - LP.amounts(3000.0)[0] * LP.value(2000.0)
-                                  / LP.value(3000.0) * 1.0 / (2000.0 / 3000.0), rel=1e-12)
+    assert -x[0] == pytest.approx(
+        base_all
+        - LP.amounts(3000.0)[0] * LP.value(2000.0) / LP.value(3000.0) * 1.0 / (2000.0 / 3000.0),
+        rel=1e-12,
+    )
 
 
 @pytest.mark.parametrize("p1_over_p0", [1.001, 1.03, 1.2, 0.999, 0.97, 0.8])
@@ -217,3 +219,64 @@ def test_swap_cost_validates_base_amount(bad):
     """A string amount was parsed ("2" -> 2 ETH) and costed silently."""
     with pytest.raises(ValueError, match="base_amount must be a number"):
         c.swap_cost(bad, 3000.0, 0.0005)
+
+
+# --- swaps through the swap engine (issue 9) --------------------------------------------------
+def test_swap_cost_with_a_profile_charges_the_fee_on_the_input_amount():
+    """The pool takes its fee from the input: f x P on a sale, x P f / (1 - f) on a purchase."""
+    deep = LiquidityProfile.uniform(3000.0, 1e15, 0.003)  # no price impact to 1e-12
+    got = c.swap_cost(np.array([2.0, -2.0]), 3000.0, profile=deep)
+    np.testing.assert_allclose(got, [6000.0 * 0.003 / 0.997, 6000.0 * 0.003], rtol=1e-9)
+    # the constant-liquidity path keeps its first-order fee (f |x| P both ways)
+    np.testing.assert_allclose(c.swap_cost(np.array([2.0, -2.0]), 3000.0, 0.003), [18.0, 18.0])
+
+
+@pytest.mark.parametrize("liq", [2e4, 5e5])
+def test_swap_cost_through_one_segment_without_fee_is_the_price_impact(liq):
+    x = np.array([-40.0, -1.0, 0.5, 30.0])
+    got = c.swap_cost(x, 3000.0, profile=LiquidityProfile.uniform(3000.0, liq, 0.0))
+    np.testing.assert_allclose(got, c.swap_price_impact(x, 3000.0, liq), rtol=1e-9)
+    np.testing.assert_allclose(got, c.swap_cost(x, 3000.0, 0.0, liq), rtol=1e-9)
+
+
+def test_swap_cost_with_a_profile_is_the_engines_execution_cost():
+    prof = LiquidityProfile.concentrated(3000.0, 3e4, 0.0005, width_fraction=0.02)
+    x = np.linspace(-60.0, 60.0, 13)
+    prices = np.array([[2950.0], [3000.0], [3080.0]])
+    got = c.swap_cost(x, prices, profile=prof)
+    assert got.shape == (3, 13)
+    np.testing.assert_allclose(got, execution_cost(prof, prices, -x))
+    # crossing into the thin tails costs more than the constant core liquidity would
+    assert (got[:, [0, -1]] > c.swap_cost(x[[0, -1]], prices, 0.0005, 3e4)).all()
+
+
+def test_swap_cost_refuses_ambiguous_fee_or_liquidity_next_to_a_profile():
+    prof = LiquidityProfile.uniform(3000.0, 1e5, 0.0005)
+    with pytest.raises(ValueError, match="profile's fee is charged"):
+        c.swap_cost(1.0, 3000.0, 0.003, profile=prof)
+    assert c.swap_cost(1.0, 3000.0, 0.0005, profile=prof) == c.swap_cost(1.0, 3000.0, profile=prof)
+    with pytest.raises(ValueError, match="leave pool_liquidity out"):
+        c.swap_cost(1.0, 3000.0, pool_liquidity=1e5, profile=prof)
+    with pytest.raises(ValueError, match="fee_fraction is required"):
+        c.swap_cost(1.0, 3000.0)
+    with pytest.raises(ValueError, match="profile must be a LiquidityProfile"):
+        c.swap_cost(1.0, 3000.0, profile=1e5)
+
+
+def test_recentre_cost_with_a_profile_is_gas_plus_the_engines_swap():
+    prices = np.array([2700.0, 3000.0, 3300.0])
+    prof = LiquidityProfile.thin(3000.0, 5e4, 0.0005, width_fraction=0.2)
+    got = c.recentre_cost(LP, prices, c.BASE, reference_price=3000.0, profile=prof)
+    x = c.recentre_swap_base(LP, prices, reference_price=3000.0)
+    gas = c.action_cost(c.BASE, "recentre").total_eth * prices
+    np.testing.assert_allclose(got, gas + execution_cost(prof, prices, -x))
+    # the default path is unchanged: 0.05 % fee at the mid, constant liquidity
+    old = c.recentre_cost(LP, prices, c.BASE, reference_price=3000.0, pool_liquidity=4e5)
+    np.testing.assert_allclose(old, gas + c.swap_cost(x, prices, 0.0005, 4e5))
+
+
+def test_base_minimum_base_fee_is_the_published_2026_02_19_value():
+    """docs.base.org configuration changelog: 5,000,000 wei from 2026-02-19 (2,000,000 from
+    2026-02-02, the figure in notes/venue-rules.md)."""
+    assert c.BASE.gas_price_gwei == 0.005
+    assert "2026-02-19" in c.BASE.source and "5,000,000 wei" in c.BASE.source
