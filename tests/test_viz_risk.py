@@ -91,7 +91,7 @@ def _decode(v):
 @pytest.fixture(scope="module")
 def econ():
     return RebalancingExplorer(
-        chain="ethereum", frequency_per_year=52.0, sigma_per_year=0.6, width_pct=10.0, fee_apr=0.25
+        chain="ethereum", frequency_per_year=52.0, sigma_per_year=0.25, width_pct=10.0, fee_apr=0.25
     )
 
 
@@ -106,21 +106,21 @@ def test_economics_figure_equals_the_library(econ):
         ex.controls["frequency_per_year"].value = 52.0
     lp, kw = _lp(), {"fee_apr": 0.25}
     eth = replace(ETHEREUM, gas_price_gwei=20.0)
-    e = rebalancing_economics(lp, 3000.0, 0.6, eth, FREQUENCY_GRID, **kw)
+    e = rebalancing_economics(lp, 3000.0, 0.25, eth, FREQUENCY_GRID, **kw)
     np.testing.assert_allclose(
         _trace(ex.figure, "net APR · Ethereum mainnet").y, 100.0 * e.net_apr, rtol=1e-12
     )
-    arb = rebalancing_economics(lp, 3000.0, 0.6, ARBITRUM, FREQUENCY_GRID, **kw)
+    arb = rebalancing_economics(lp, 3000.0, 0.25, ARBITRUM, FREQUENCY_GRID, **kw)
     np.testing.assert_allclose(
         _trace(ex.figure, "net APR · Arbitrum One").y, 100.0 * arb.net_apr, rtol=1e-12
     )
-    be = [break_even_frequency(lp, 3000.0, 0.6, c, **kw) for c in (eth, ARBITRUM, BASE)]
+    be = [break_even_frequency(lp, 3000.0, 0.25, c, **kw) for c in (eth, ARBITRUM, BASE)]
     shown = list(_trace(ex.figure, "break-even").x)
     assert shown[:3] == pytest.approx(be, rel=1e-12)
-    opt = optimal_frequency(lp, 3000.0, 0.6, eth, **kw)
+    opt = optimal_frequency(lp, 3000.0, 0.25, eth, **kw)
     assert _trace(ex.figure, "optimal").x[0] == pytest.approx(opt, rel=1e-12)
     # readout: the selected chain at the selected frequency
-    at = rebalancing_economics(lp, 3000.0, 0.6, eth, 52.0, **kw)
+    at = rebalancing_economics(lp, 3000.0, 0.25, eth, 52.0, **kw)
     r = ex.readout_values
     assert r["net_yield_per_year"] == pytest.approx(float(at.net_yield_per_year[0]), rel=1e-12)
     assert r["gas_per_rebalance"] == pytest.approx(float(at.gas_cost_per_rebalance[0]), rel=1e-12)
@@ -148,7 +148,7 @@ def test_mainnet_gas_erases_the_yield_where_an_l2_keeps_it(econ):
     g = ex.readout_values["break_even_gas_gwei"]
     assert 1.0 < g < 20.0
     at = rebalancing_economics(
-        _lp(), 3000.0, 0.6, replace(ETHEREUM, gas_price_gwei=g), 52.0, fee_apr=0.25
+        _lp(), 3000.0, 0.25, replace(ETHEREUM, gas_price_gwei=g), 52.0, fee_apr=0.25
     )
     assert abs(float(at.net_yield_per_year[0])) < 1e-9 * 10_000.0
     assert list(_trace(ex.figure, "break-even gas price").x) == [pytest.approx(g)]
@@ -162,7 +162,7 @@ def test_chain_selector_and_l1_fee(econ):
     ex.controls["l1_base_fee_gwei"].value = 5.0
     l2 = replace(BASE, l1_base_fee_gwei=5.0, blob_base_fee_gwei=5.0 / 16.0)
     at = rebalancing_economics(
-        _lp(), 3000.0, 0.6, l2, ex.result.scenario.frequency_per_year, fee_apr=0.25
+        _lp(), 3000.0, 0.25, l2, ex.result.scenario.frequency_per_year, fee_apr=0.25
     )
     assert ex.readout_values["cost_per_year"] == pytest.approx(
         float(at.cost_per_year[0]), rel=1e-12
