@@ -4,6 +4,7 @@ guards that say why, validation."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -206,3 +207,74 @@ def test_validation_names_the_argument():
         feed.step(feed.start(3000.0, 100.0), 50.0, 3000.0)
     with pytest.raises(ValueError, match="max_age_seconds"):
         OracleGuard(max_age_seconds=-1)
+
+
+# --- trigger on the oracle, execute at the market (lpperp.oracle_risk) ---------------------------
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ETH-USD.csv"
+
+
+def _crash_paths(seed=11, n_paths=8, n_steps=2400):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_steps) * 12.0
+    drift = np.linspace(0.0, -0.45, n_steps)
+    x = 3000.0 * np.exp(drift + np.cumsum(rng.normal(0, 0.001, (n_paths, n_steps)), axis=1))
+    return t, x
+
+
+def test_oracle_liquidation_against_a_direct_scan_and_the_account_outcome():
+    from lpperp.oracle_risk import crash_day_account, liquidate_on_oracle
+
+    acct = crash_day_account(3000.0)
+    t, x = _crash_paths()
+    feed = ChainlinkFeed(0.005, 3600.0)
+    r = liquidate_on_oracle(acct, t, x, feed)
+    seen = feed.report(t, x)
+    for j in range(x.shape[0]):  # reference: the first time the venue's view is liquidatable
+        i = next(k for k in range(x.shape[1]) if acct.is_liquidatable(float(seen[j, k])))
+        s = next(k for k in range(x.shape[1]) if acct.is_liquidatable(float(x[j, k])))
+        assert r.trigger_seconds[j] == t[i] and r.spot_trigger_seconds[j] == t[s]
+        assert r.market_price[j] == x[j, i] and r.oracle_price[j] == seen[j, i]
+        # the spot case settles exactly as the account's own liquidation_outcome at that price
+        o = acct.liquidation_outcome(float(x[j, s - 1]), at=float(x[j, s]))
+        assert r.spot_owner_keeps[j] == pytest.approx(o.owner_keeps, rel=1e-12, abs=1e-9)
+    assert np.all(r.delay_seconds >= 0)  # on a falling path the feed sits above the market
+    spot = liquidate_on_oracle(acct, t, x, Spot())
+    np.testing.assert_array_equal(spot.delay_seconds, 0.0)
+    np.testing.assert_array_equal(spot.loss_vs_spot, 0.0)
+    assert r.summary()["mean_loss_vs_spot"] >= 0.0
+    assert "survival" in r._repr_html_()
+
+
+def test_a_stale_guard_blocks_the_liquidation_and_counts_it():
+    from lpperp.oracle_risk import crash_day_account, liquidate_on_oracle
+
+    acct = crash_day_account(3000.0)
+    t = np.arange(0, 6 * 3600, 12.0)  # -40 % in 2 hours, then flat: a 1 h TWAP lags ~10 %
+    x = 3000.0 * np.exp(np.interp(t, [0, 3600, 3 * 3600, t[-1]], np.log([1, 1, 0.6, 0.6])))
+    twap = TwapOracle(3600.0)
+    free = liquidate_on_oracle(acct, t, x, twap)
+    guarded = liquidate_on_oracle(acct, t, x, twap, guard=REVERT_LEND_ARBITRUM_GUARD)
+    assert guarded.blocked_steps > 0 and free.blocked_steps == 0
+    assert guarded.trigger_seconds > free.trigger_seconds  # Revert's 2 % pool check waits
+    assert abs(guarded.stale_fraction) <= 0.02 < abs(free.stale_fraction)
+    assert guarded.true_equity < free.true_equity  # later: less left at execution
+    late = liquidate_on_oracle(acct, t, x, Spot(), execution_delay_steps=5)
+    assert late.market_price < late.oracle_price and late.owner_value < late.spot_owner_value + 1e-9
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="shared/data/ETH-USD.csv not present (not shipped)")
+@pytest.mark.parametrize("date", ["2020-03-12", "2021-05-19"])
+def test_replay_the_real_crash_days_with_each_oracle(date):
+    from lpperp.oracle_risk import load_ohlc, replay_crash_day
+
+    o, _h, lo, _c = load_ohlc(DATA, date)
+    assert lo < 0.6 * o  # both days lost more than 40 % at the low
+    oracles = {"spot": Spot(), "chainlink": CHAINLINK_ETH_USD_ETHEREUM,
+               "twap_30min": TwapOracle(1800.0), "twap_2h": TwapOracle(7200.0)}
+    tab = replay_crash_day(DATA, date, oracles).table()
+    assert all(row["liquidated"] == 1.0 for row in tab.values())
+    hours = [tab[k]["hour"] for k in oracles]
+    losses = [tab[k]["loss_vs_spot"] for k in oracles]
+    assert hours == sorted(hours) and losses == sorted(losses)  # more lag: later, costlier
+    assert tab["spot"]["loss_vs_spot"] == 0.0 and tab["twap_2h"]["loss_vs_spot"] > 500.0
+    assert tab["twap_2h"]["stale_pct"] < -3.0  # the 2 h TWAP sells ~4 % below what it reads
