@@ -38,21 +38,16 @@ from typing import Any
 
 import numpy as np
 
-from lpperp._boundary_fast import fast_kernel
-from lpperp._boundary_kernels import (
-    g_direct,
-    general_kernel,
-    maintenance,
-    numeric_boundaries,
-    safe_interval,
-)
+from lpperp._boundary_kernels import maintenance
 from lpperp._validate import LpperpError, finite, nonnegative, one_of, positive
+from lpperp.boundary import BoundaryProblem, LiquidationResult, solve_problem
 from lpperp.collateral import weighted_value
 from lpperp.perp import MarginRules
 from lpperp.settlement import LiquidationSettlement, settle_liquidation
 from lpperp.venues import get_mechanics, get_venue
 
 __all__ = [
+    "BoundaryProblem",
     "LiquidationComparison",
     "LiquidationResult",
     "LiquidationSettlement",
@@ -66,207 +61,35 @@ __all__ = [
 ]
 
 # ------------------------------------------------------------------------------------------------
-# results
-# ------------------------------------------------------------------------------------------------
-def _fmt(x: float) -> str:
-    if np.isnan(x):
-        return "-"
-    if np.isinf(x):
-        return "∞"
-    return f"{x:,.6g}"
-
-
-@dataclass(frozen=True)
-class LiquidationResult:
-    """Boundaries of one or many accounts along one price factor.
-
-    Attributes
-    ----------
-    price : ndarray (N,)
-        Current price of each account.
-    boundaries : ndarray (N, K)
-        Sorted prices where ``equity == maintenance`` and the safety changes (NaN-padded).
-    safe_lower, safe_upper : ndarray (N,)
-        The safe interval containing ``price`` (``0`` / ``inf`` when unbounded; NaN when the account
-        is already liquidatable).
-    liquidatable_now : ndarray (N,) of bool
-        ``equity < maintenance`` at ``price``.
-    """
-
-    price: np.ndarray
-    boundaries: np.ndarray
-    safe_lower: np.ndarray
-    safe_upper: np.ndarray
-    liquidatable_now: np.ndarray
-
-    @property
-    def liquidation_price_below(self) -> Any:
-        """Nearest boundary below the price (NaN when none: safe all the way down).
-
-        A float for one account, else an array of the accounts' shape.
-
-        >>> from lpperp.perp import MarginRules
-        >>> res = solve_boundaries(3000.0, 3.0, 3000.0, 1000.0, rules=MarginRules("x", 0.1, 0.05))
-        >>> round(res.liquidation_price_below, 2), res.liquidation_price_above
-        (2807.02, nan)
-        """
-        out = np.where(self.safe_lower > 0, self.safe_lower, np.nan)
-        return float(out) if out.ndim == 0 else out
-
-    @property
-    def liquidation_price_above(self) -> Any:
-        """Nearest boundary above the price (NaN when none: safe all the way up).
-
-        A float for one account, else an array of the accounts' shape.
-        """
-        out = np.where(np.isfinite(self.safe_upper), self.safe_upper, np.nan)
-        return float(out) if out.ndim == 0 else out
-
-    @property
-    def distance_pct(self) -> np.ndarray:
-        """Smallest % move from ``price`` to a boundary (0 if liquidatable, inf if never).
-
-        >>> from lpperp.perp import MarginRules
-        >>> res = solve_boundaries(3000.0, -3.0, 3000.0, 1000.0, rules=MarginRules("x", 0.1, 0.05))
-        >>> round(float(res.distance_pct), 3)
-        5.82
-        """
-        with np.errstate(invalid="ignore"):
-            down = np.where(self.safe_lower > 0, 100 * (1 - self.safe_lower / self.price), np.inf)
-            up = np.where(np.isfinite(self.safe_upper), 100 * (self.safe_upper / self.price - 1),
-                          np.inf)
-        return np.where(self.liquidatable_now, 0.0, np.minimum(down, up))
-
-    def _flat(self) -> tuple[np.ndarray, ...]:
-        n = int(np.size(self.price))
-        return (
-            np.reshape(self.price, n),
-            np.reshape(self.boundaries, (n, -1)),
-            np.reshape(self.safe_lower, n),
-            np.reshape(self.safe_upper, n),
-            np.reshape(self.liquidatable_now, n),
-            np.reshape(self.distance_pct, n),
-        )
-
-    def safe_intervals(self, i: int = 0) -> list[tuple[float, float]]:
-        """All safe intervals of account ``i`` (flat index; consecutive segments alternate).
-
-        >>> from lpperp.margin import IsolatedAccount
-        >>> from lpperp.perp import MarginRules, PerpPosition
-        >>> a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0,
-        ...                     rules=MarginRules("x", 0.1, 0.05))
-        >>> [(lo, round(hi, 2)) for lo, hi in a.liquidation(3000.0).safe_intervals()]
-        [(0.0, 3174.6)]
-        """
-        price, bnd, lower, _, liq_now, _ = self._flat()
-        b = bnd[i][np.isfinite(bnd[i])]
-        edges = np.concatenate(([0.0], b, [np.inf]))
-        if liq_now[i]:
-            j, j_safe = int(np.searchsorted(b, price[i], side="right")), False
-        else:
-            j, j_safe = int(np.searchsorted(b, lower[i], side="right")), True
-        return [
-            (float(edges[m]), float(edges[m + 1]))
-            for m in range(len(edges) - 1)
-            if ((m - j) % 2 == 0) == j_safe
-        ]
-
-    def _repr_html_(self) -> str:
-        price, bnd, lower, upper, liq_now, dist = self._flat()
-        rows = []
-        for i in range(min(len(price), 10)):
-            b = ", ".join(_fmt(x) for x in bnd[i] if np.isfinite(x)) or "none"
-            rows.append(
-                f"<tr><td>{_fmt(price[i])}</td><td>{b}</td>"
-                f"<td>({_fmt(lower[i])}, {_fmt(upper[i])})</td>"
-                f"<td>{_fmt(dist[i])}</td>"
-                f"<td>{'yes' if liq_now[i] else 'no'}</td></tr>"
-            )
-        more = f"<p>... {len(price) - 10} more accounts</p>" if len(price) > 10 else ""
-        return (
-            "<table><thead><tr><th>price</th><th>boundaries</th><th>safe interval</th>"
-            "<th>distance %</th><th>liquidatable now</th></tr></thead><tbody>"
-            + "".join(rows)
-            + "</tbody></table>"
-            + more
-        )
-
-
-# ------------------------------------------------------------------------------------------------
-# driving the kernel
+# the problem record as the map helpers edit it
 # ------------------------------------------------------------------------------------------------
 _PER_LP = ("pa", "pb", "L", "k", "wb", "wq")
 _PER_PERP = ("sizes", "entries")
+_KERNEL = {
+    "P0": "price", "pa": "price_lower", "pb": "price_upper", "L": "liquidity", "k": "shock",
+    "wb": "base_factor", "wq": "quote_factor", "sizes": "perp_sizes",
+    "entries": "perp_entry_prices", "base_const": "constant_quote", "floors": "tier_floors",
+    "rates": "tier_rates", "deds": "tier_deductions",
+}
 
 
-def _lead_shape(inp: dict[str, Any]) -> tuple[int, ...]:
-    shapes = [np.shape(inp["P0"]), np.shape(inp["base_const"])]
-    shapes += [np.shape(inp[key])[:-1] for key in _PER_LP + _PER_PERP]
-    return np.broadcast_shapes(*shapes)
+def _inputs(account: Any, price: Any, market: str | None) -> dict[str, Any]:
+    """The account's public :class:`BoundaryProblem` as a dict of short names (maps edit it)."""
+    if not hasattr(account, "boundary_problem"):
+        raise LpperpError(
+            f"account must be an IsolatedAccount or CrossAccount, got {type(account).__name__}"
+        )
+    prob = account.boundary_problem(price, market)
+    inp = {short: getattr(prob, name) for short, name in _KERNEL.items()}
+    if prob.margin_gap is not None:
+        inp["numeric_g"] = prob.margin_gap
+    return inp
 
 
 def _run(inp: dict[str, Any]) -> LiquidationResult:
-    """Broadcast the inputs to ``S``, flatten to ``N`` accounts, solve, reshape back to ``S``."""
-    shape = _lead_shape(inp)
-    n = int(np.prod(shape, dtype=int))
-    P0 = np.broadcast_to(np.asarray(inp["P0"], dtype=float), shape).reshape(n)
-    arr = {}
-    for key in _PER_LP + _PER_PERP:
-        a = np.asarray(inp[key], dtype=float)
-        arr[key] = np.broadcast_to(a, shape + a.shape[-1:]).reshape(n, a.shape[-1])
-    base_const = np.broadcast_to(np.asarray(inp["base_const"], dtype=float), shape).reshape(n)
-    if arr["sizes"].shape[1] == 1:
-        const = base_const - arr["sizes"][:, 0] * arr["entries"][:, 0]
-    else:
-        const = base_const - np.sum(arr["sizes"] * arr["entries"], axis=1)
-    tiers = (inp["floors"], inp["rates"], inp["deds"])
-    lp_args = tuple(arr[key] for key in _PER_LP)
-    if "numeric_g" in inp:
-        # boundaries do not depend on the current price: found once, then each price placed
-        gs = inp["numeric_g"]
-        bps = np.concatenate([arr["pa"][0] / arr["k"][0], arr["pb"][0] / arr["k"][0]])
-        b, _ = numeric_boundaries(lambda p: np.asarray(gs(p), dtype=float), float(np.median(P0)), bps)
-        bnd = np.broadcast_to(b, (n, b.size)).astype(float)
-        g0 = np.asarray(gs(P0), dtype=float).reshape(n)
-
-        def gfun(P: np.ndarray) -> np.ndarray:
-            return np.asarray(gs(P[:, 0]), dtype=float).reshape(-1, 1)
-    elif arr["L"].shape[1] == 1 and arr["sizes"].shape[1] == 1:
-        one = tuple(x[:, 0] for x in lp_args)
-        bnd, g0, lower, upper, flagged = fast_kernel(
-            P0, *one, arr["sizes"][:, 0], const, *tiers
-        )
-        if flagged.any():
-            idx = np.flatnonzero(flagged)
-            sub = tuple(x[idx] for x in lp_args)
-            b2, g2 = general_kernel(P0[idx], *sub, arr["sizes"][idx], const[idx], *tiers)
-
-            def gsub(P: np.ndarray) -> np.ndarray:
-                return g_direct(P, *sub, arr["sizes"][idx], const[idx], *tiers)
-
-            lo2, hi2 = safe_interval(b2, P0[idx], g2, gsub)
-            width = max(bnd.shape[1], b2.shape[1])
-            bnd = np.pad(bnd, ((0, 0), (0, width - bnd.shape[1])), constant_values=np.nan)
-            bnd[idx] = np.pad(b2, ((0, 0), (0, width - b2.shape[1])), constant_values=np.nan)
-            keep = np.isfinite(bnd).any(axis=0)
-            bnd = bnd[:, keep]
-            g0[idx], lower[idx], upper[idx] = g2, lo2, hi2
-    else:
-        bnd, g0 = general_kernel(P0, *lp_args, arr["sizes"], const, *tiers)
-
-        def gfun(P: np.ndarray) -> np.ndarray:
-            return g_direct(P, *lp_args, arr["sizes"], const, *tiers)
-
-    if "numeric_g" in inp or not (arr["L"].shape[1] == 1 and arr["sizes"].shape[1] == 1):
-        lower, upper = safe_interval(bnd, P0, g0, gfun)
-    kk = bnd.shape[1]
-    return LiquidationResult(
-        price=P0.reshape(shape),
-        boundaries=bnd.reshape((*shape, kk)),
-        safe_lower=lower.reshape(shape),
-        safe_upper=upper.reshape(shape),
-        liquidatable_now=(g0 < 0).reshape(shape),
-    )
+    prob = BoundaryProblem(**{name: inp[short] for short, name in _KERNEL.items()},
+                           margin_gap=inp.get("numeric_g"))
+    return solve_problem(prob)
 
 
 def liquidation_boundaries(account: Any, price: Any, market: str | None = None) -> LiquidationResult:
@@ -288,11 +111,7 @@ def liquidation_boundaries(account: Any, price: Any, market: str | None = None) 
     >>> round(float(res.liquidation_price_above), 2), float(res.safe_lower)
     (3174.6, 0.0)
     """
-    if not hasattr(account, "_kernel_inputs"):
-        raise LpperpError(
-            f"account must be an IsolatedAccount or CrossAccount, got {type(account).__name__}"
-        )
-    return _run(account._kernel_inputs(price, market))
+    return _run(_inputs(account, price, market))
 
 
 def solve_boundaries(
@@ -447,7 +266,7 @@ def boundaries_after(
     >>> np.round(res.liquidation_price_below, 2).tolist()
     [2807.02, 2936.79]
     """
-    inp = account._kernel_inputs(price, market)
+    inp = _inputs(account, price, market)
     if "numeric_g" in inp:
         raise LpperpError("boundaries_after needs a closed-form collateral model")
     d = np.asarray(nonnegative("days", days), dtype=float)
@@ -489,7 +308,7 @@ def boundary_map(
     (200, 200)
     """
     one_of("param", param, _PARAMS)
-    inp = account._kernel_inputs(price, market)
+    inp = _inputs(account, price, market)
     if "numeric_g" in inp:
         raise LpperpError("boundary maps need a closed-form collateral model")
     if np.ndim(inp["P0"]):
@@ -539,7 +358,7 @@ def health_map(
     if grid.size == 0:
         raise LpperpError("prices must hold at least one price, got an empty array")
     p_now = np.sqrt(grid.min() * grid.max()) if price is None else price
-    inp = account._kernel_inputs(p_now, market)
+    inp = _inputs(account, p_now, market)
     if "numeric_g" in inp:
         raise LpperpError("health maps need a closed-form collateral model")
     v = np.asarray(finite("values", values), dtype=float).reshape(-1)

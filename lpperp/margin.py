@@ -29,6 +29,7 @@ import numpy as np
 from lpperp._results import AccountSummary, LiquidationOutcome, ModeComparison, html_table
 from lpperp._validate import LpperpError, finite, one_of, positive
 from lpperp._validate import scalar_or_array as _out
+from lpperp.boundary import BoundaryProblem, LiquidationResult, solve_problem
 from lpperp.collateral import CollateralModel, StaticFactor
 from lpperp.perp import MarginRules, PerpPosition
 from lpperp.position import LPPosition
@@ -73,7 +74,7 @@ def _invert_schedule(pieces: tuple[np.ndarray, np.ndarray, np.ndarray], budget: 
 
 
 class _AccountBase:
-    """Shared math; subclasses provide ``_parts(price)`` and ``_kernel_inputs``."""
+    """Shared math; subclasses provide ``_parts(price)`` and ``boundary_problem``."""
 
     cash: float
     accrued_fees: float
@@ -255,9 +256,7 @@ class _AccountBase:
         >>> round(float(a.liquidation(3000.0).liquidation_price_above), 2)   # dYdX docs: 3174.60
         3174.6
         """
-        from lpperp.liquidation import liquidation_boundaries
-
-        return liquidation_boundaries(self, price, market=market)
+        return solve_problem(self.boundary_problem(price, market))
 
     def distance_to_liquidation(self, price: Any, market: str | None = None) -> Any:
         """Smallest % move of the price to a liquidation boundary (0 if liquidatable now).
@@ -443,8 +442,6 @@ class _AccountBase:
 
 def _solved_for(liquidation: Any, price: Any, market: str | None) -> Any:
     """``liquidation`` if it is one account's result at ``price`` (the moving market's price)."""
-    from lpperp.liquidation import LiquidationResult
-
     if not isinstance(liquidation, LiquidationResult):
         raise LpperpError(
             f"liquidation must be a LiquidationResult (from account.liquidation(price)), got "
@@ -590,10 +587,16 @@ class IsolatedAccount(_AccountBase):
         with np.errstate(divide="ignore", invalid="ignore"):
             return _out(np.where(budget > 0, n / budget, 0.0))
 
-    def _kernel_inputs(self, price: Any, market: str | None) -> dict[str, Any]:
+    def boundary_problem(self, price: Any, market: str | None = None) -> BoundaryProblem:
+        """This account along its market's price, as the boundary solver takes it.
+
+        >>> a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0)
+        >>> a.boundary_problem(3000.0).perp_entry_prices.tolist()
+        [3000.0]
+        """
         if market is not None and market != self.market:
             raise LpperpError(f"market must be {self.market!r} for this account, got {market!r}")
-        return self.as_cross()._kernel_inputs(price, self.market)
+        return self.as_cross().boundary_problem(price, self.market)
 
     def _repr_html_(self) -> str:
         p, lp = self.perp, self.lp
@@ -861,8 +864,17 @@ class CrossAccount(_AccountBase):
         with np.errstate(divide="ignore", invalid="ignore"):
             return _out(np.where(budget > 0, np.abs(size) * p / budget, 0.0))
 
-    def _kernel_inputs(self, price: Any, market: str | None) -> dict[str, Any]:
-        """Arrays for :mod:`lpperp.liquidation`: one price factor ``market``, others fixed."""
+    def boundary_problem(self, price: Any, market: str | None = None) -> BoundaryProblem:
+        """The account along ``market``'s price (others fixed), as the boundary solver takes it.
+
+        Built from the account's public attributes: the moving market's LPs with their
+        collateral weights, its perps, the maintenance schedule of its rules, and everything
+        else folded into ``constant_quote`` (:class:`lpperp.boundary.BoundaryProblem`).
+
+        >>> x = CrossAccount(perps=(PerpPosition(-1.0, 3000.0),), cash=500.0)
+        >>> float(x.boundary_problem(3000.0).constant_quote)
+        500.0
+        """
         mk = self.markets or ("ETH",)
         if market is None:
             if len(mk) > 1:
@@ -906,25 +918,11 @@ class CrossAccount(_AccountBase):
         else:
             rules = self.rules_for(market)
         floors, rates, deds = rules.maintenance_pieces()
-        inp = {
-            "P0": p0,
-            "pa": np.array([lp.price_lower for lp in lps], dtype=float),
-            "pb": np.array([lp.price_upper for lp in lps], dtype=float),
-            "L": np.array([lp.liquidity for lp in lps], dtype=float),
-            "k": np.array([w[0] for w in weights], dtype=float),
-            "wb": np.array([w[1] for w in weights], dtype=float),
-            "wq": np.array([w[2] for w in weights], dtype=float),
-            "sizes": np.array(sizes, dtype=float),
-            "entries": np.array(entries, dtype=float),
-            "base_const": base_const,
-            "floors": floors,
-            "rates": rates,
-            "deds": deds,
-        }
+        gap = None
         if numeric:
             others = {m: v for m, v in pr.items() if m != market}
 
-            def g(P: np.ndarray) -> np.ndarray:
+            def gap(P: np.ndarray) -> np.ndarray:
                 full = {**others, market: P}
                 parts = self._parts(full)
                 eq = (
@@ -932,8 +930,22 @@ class CrossAccount(_AccountBase):
                 )
                 return eq - parts["mm"]
 
-            inp["numeric_g"] = g
-        return inp
+        return BoundaryProblem(
+            price=p0,
+            price_lower=np.array([lp.price_lower for lp in lps], dtype=float),
+            price_upper=np.array([lp.price_upper for lp in lps], dtype=float),
+            liquidity=np.array([lp.liquidity for lp in lps], dtype=float),
+            shock=np.array([w[0] for w in weights], dtype=float),
+            base_factor=np.array([w[1] for w in weights], dtype=float),
+            quote_factor=np.array([w[2] for w in weights], dtype=float),
+            perp_sizes=np.array(sizes, dtype=float),
+            perp_entry_prices=np.array(entries, dtype=float),
+            constant_quote=base_const,
+            tier_floors=floors,
+            tier_rates=rates,
+            tier_deductions=deds,
+            margin_gap=gap,
+        )
 
     def _repr_html_(self) -> str:
         rows: list[tuple[str, Any]] = [("mode", "cross"), ("cash", self.cash)]

@@ -723,3 +723,26 @@ def test_settlement_takes_a_real_liquidity_profile():
         deep.owner_keeps - (shallow.lp_unwind_cost - deep.lp_unwind_cost), rel=1e-9)
     with pytest.raises(ValueError, match="profile"):
         settle_liquidation(MECHANICS["gmx"], **kw, profile="deep")
+
+
+def test_accounts_hand_the_solver_a_public_record_and_import_nothing_below():
+    """DESIGN: the boundary solver gets a public, typed problem record; no upward import."""
+    import ast
+    import inspect
+
+    import lpperp.boundary
+    import lpperp.margin
+    from lpperp.boundary import BoundaryProblem, solve_problem
+
+    tree = ast.parse(inspect.getsource(lpperp.margin))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert "lpperp.liquidation" not in imported and "lpperp.margin" not in {
+        n.module for n in ast.walk(ast.parse(inspect.getsource(lpperp.boundary)))
+        if isinstance(n, ast.ImportFrom)}
+    acct = IsolatedAccount(PerpPosition(-3.0, P0), cash=1000.0, rules=MarginRules("x", 0.1, 0.05))
+    prob = acct.boundary_problem(P0)
+    assert isinstance(prob, BoundaryProblem) and prob.closed_form
+    assert solve_problem(prob).boundaries.tolist() == liquidation_boundaries(acct, P0).boundaries.tolist()
+    assert not hasattr(acct, "_kernel_inputs")
+    with pytest.raises(ValueError, match="BoundaryProblem"):
+        solve_problem({"P0": P0})
