@@ -594,3 +594,63 @@ def test_profile_validation():
         float_swap(LiquidityProfile.uniform(1.0, 1.0, 0.0), 1.0, "1")
     with pytest.raises(LpperpError, match="PoolSpec"):
         LiquidityProfile.from_pool_state(BASE, "WETH/USDC")
+
+
+@pytest.mark.parametrize(
+    "profile, price, amounts",
+    [
+        ("uniform", "array", "both"),
+        ("uniform", "scalar", "sales"),
+        ("uniform", "scalar", "purchases"),
+        ("concentrated", "scalar", "both"),
+        ("finite", "array", "both"),
+        ("concentrated", "scalar", "crossing"),  # some leave their segment: general path
+        ("uniform", "scalar", "too_big"),  # a purchase of all the base: general path (NaN)
+    ],
+)
+def test_large_batches_equal_the_general_path(profile, price, amounts):
+    """Arrays of >= 2**15 swaps take a blocked kernel; chunks of 1,000 take the general path."""
+    n = 70_001
+    rng = np.random.default_rng(7)
+    prof = {
+        "uniform": LiquidityProfile.uniform(3000.0, 1e6, 0.0005),
+        "concentrated": LiquidityProfile.concentrated(3000.0, 1e5, 0.003),
+        "finite": LiquidityProfile([2000.0, 4500.0], [3e5], 0.0001),
+    }[profile]
+    x = {
+        "both": rng.uniform(-1.0, 1.0, n),
+        "sales": rng.uniform(0.0, 5.0, n),
+        "purchases": -rng.uniform(0.0, 5.0, n),
+        "crossing": rng.uniform(-1.0, 1.0, n) * rng.choice([1.0, 300.0], n, p=[0.99, 0.01]),
+        "too_big": np.where(np.arange(n) == 50_000, -1e9, rng.uniform(-1.0, 1.0, n)),
+    }[amounts]
+    x[::977] = 0.0
+    p = rng.uniform(2900.0, 3100.0, n) if price == "array" else 3000.0
+    q, p1 = float_swap(prof, p, x)
+    for i in range(0, n, 1000):
+        pi = p[i : i + 1000] if price == "array" else p
+        q_ref, p_ref = float_swap(prof, pi, x[i : i + 1000])
+        np.testing.assert_allclose(q[i : i + 1000], q_ref, rtol=1e-13, atol=1e-300)
+        np.testing.assert_allclose(p1[i : i + 1000], p_ref, rtol=1e-13)
+    if amounts == "too_big":
+        assert np.flatnonzero(np.isnan(q)).tolist() == [50_000]
+    if amounts == "crossing":
+        assert np.isnan(q).any()  # purchases larger than the profile's base above 3000
+
+
+def test_large_batches_refuse_bad_values_by_name():
+    prof = LiquidityProfile.uniform(3000.0, 1e6, 0.0005)
+    x = np.random.default_rng(1).uniform(-1.0, 1.0, 2**16)
+    for bad in (np.nan, np.inf, -np.inf):
+        y = x.copy()
+        y[40_000] = bad
+        with pytest.raises(LpperpError, match=r"base_amount must be finite.*index 40000"):
+            float_swap(prof, 3000.0, y)
+    for bad in (0.0, -1.0, np.nan, np.inf):
+        p = np.full(x.size, 3000.0)
+        p[333] = bad
+        with pytest.raises(LpperpError, match=r"price must be a finite number > 0.*index 333"):
+            float_swap(prof, p, x)
+    finite = LiquidityProfile([2000.0, 4500.0], [3e5], 0.0)
+    with pytest.raises(LpperpError, match="within the profile"):
+        float_swap(finite, np.full(x.size, 5000.0), x)
