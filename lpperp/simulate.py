@@ -86,6 +86,8 @@ from lpperp.processes import (
     root_seed,
 )
 from lpperp.risk import wilson_interval
+from lpperp.settlement import settle_liquidation
+from lpperp.venues import LiquidationMechanics, mechanics_for
 
 __all__ = [
     "ATTRIBUTION",
@@ -236,6 +238,7 @@ class Scenario:
     pool_liquidity: float = math.inf
     policy: Policy = field(default_factory=Policy)
     ewma_lambda: float = RISKMETRICS_LAMBDA
+    liquidation: Any = None
 
     def __post_init__(self) -> None:
         one_of("kind", self.kind, ("lp", "stable", "lp_plus_cash", "hold"))
@@ -287,6 +290,11 @@ class Scenario:
             raise LpperpError(f"policy must be a Policy, got {type(self.policy).__name__}")
         if self.funding is not None:
             object.__setattr__(self, "funding", as_funding(self.funding))
+        if self.liquidation is not None and not isinstance(self.liquidation, LiquidationMechanics):
+            raise LpperpError(
+                "liquidation must be a LiquidationMechanics (lpperp.venues: get_mechanics) or None, "
+                f"got {type(self.liquidation).__name__}"
+            )
         if not isinstance(self.perp_on_chain, (bool, np.bool_)):
             raise LpperpError(f"perp_on_chain must be True or False, got {self.perp_on_chain!r}")
         if self.policy.hedge and self.kind in ("stable", "hold"):
@@ -294,6 +302,19 @@ class Scenario:
                 f"policy.hedge needs an LP to hedge: kind={self.kind!r} holds none (use 'lp' or "
                 "'lp_plus_cash')"
             )
+
+    @property
+    def liquidation_mechanics(self) -> LiquidationMechanics:
+        """How the venue liquidates: ``liquidation`` if given, else the preset that goes with
+        ``rules`` (:func:`lpperp.venues.mechanics_for`: a full close charging the rules'
+        ``liquidation_fee_fraction`` for rules without a preset).
+
+        >>> Scenario().liquidation_mechanics.kind
+        'book'
+        """
+        if self.liquidation is not None:
+            return self.liquidation
+        return mechanics_for(self.rules)
 
     @property
     def funding_process(self) -> Any:
@@ -478,6 +499,10 @@ class PathResults:
     costs: np.ndarray
     hedge_costs: np.ndarray
     liquidation_loss: np.ndarray
+    liquidation_close_cost: np.ndarray
+    liquidation_unwind_cost: np.ndarray
+    liquidation_fees: np.ndarray
+    n_liquidations: np.ndarray
     bad_debt: np.ndarray
     backstop: np.ndarray
     funding_exposure: np.ndarray
@@ -550,6 +575,10 @@ class PathResults:
             lvr=float(self.lvr.mean()),
             bad_debt=float(self.bad_debt.mean()),
             backstop=float(self.backstop.mean()),
+            liquidation_fees=float(
+                (self.liquidation_close_cost + self.liquidation_fees).mean()
+            ),
+            liquidation_unwind_cost=float(self.liquidation_unwind_cost.mean()),
             mean_hedges=float(self.n_hedges.mean()),
             funding_sensitivity=float(
                 -(self.funding_exposure / (self.capital + self.capital_added)).mean()
@@ -602,6 +631,8 @@ class Summary:
     lvr: float = 0.0
     bad_debt: float = 0.0
     backstop: float = 0.0
+    liquidation_fees: float = 0.0
+    liquidation_unwind_cost: float = 0.0
     mean_hedges: float = 0.0
     funding_sensitivity: float = 0.0
 
@@ -641,11 +672,12 @@ class _Costs:
         def eth(action: str) -> float:
             return 0.0 if chain is None else float(action_cost(chain, action).total_eth)
 
-        self.mint, self.recentre, self.transfer, self.swap = (
+        self.mint, self.recentre, self.transfer, self.swap, self.exit = (
             eth("mint"),
             eth("recentre"),
             eth("margin_transfer"),
             eth("swap"),
+            eth("exit"),
         )
         self.block_time_s = 0.0 if chain is None else chain.block_time_s
 
@@ -851,8 +883,14 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
     alive = np.ones(m, dtype=bool)
     liq_step = np.full(m, -1, dtype=np.int64)
     liq_loss = np.zeros(m)
+    liq_close = np.zeros(m)
+    liq_unwind = np.zeros(m)
+    liq_fees = np.zeros(m)
     bad_debt = np.zeros(m)
     backstop = np.zeros(m)
+    hit = np.zeros(m, dtype=bool)
+    n_liq = np.zeros(m, dtype=np.int64)
+    mechanics = s.liquidation_mechanics
     last_rec = np.full(m, -np.inf)
     last_hedge = np.zeros(m)
     pending = np.full(m, -1, dtype=np.int64)  # step at which a decided action lands
@@ -889,32 +927,76 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
         return other, other, mmf(np.abs(qp))
 
     def liquidate(idx, p, t):
-        """Close the accounts ``idx`` at ``p``: the owner keeps the true equity less the venue's
-        penalty (never the collateral haircut), floored at zero; below zero the venue bears it."""
+        """Liquidate the accounts ``idx`` at ``p`` by the venue's mechanics
+        (:func:`lpperp.settlement.settle_liquidation`): the owner keeps the true equity less what
+        the venue takes (closing fee, LP unwind, liquidator / insurance / backstop), never the
+        collateral haircut; a partial liquidation leaves a smaller perp running."""
         if idx.size == 0:
             return
-        true_eq, _, _ = equity_at(p, idx)
-        pen = np.asarray(s.rules.liquidation_fee(np.abs(q[idx]) * p), dtype=float)
-        kept = np.maximum(true_eq - pen, 0.0)
-        bad_debt[idx] = np.maximum(-true_eq, 0.0)
-        liq_loss[idx] += true_eq - kept
-        perp_real[idx] += q[idx] * p - basis[idx]
-        q[idx] = 0.0
-        basis[idx] = 0.0
+        qi, bi = q[idx], basis[idx]
+        upnl = qi * p - bi
+        with np.errstate(divide="ignore", invalid="ignore"):
+            entry = np.where(qi != 0, bi / qi, p)
+        sane = entry > 0  # else (a flipped hedge) the perp's P&L goes in as cash
+        entry = np.where(sane, entry, p)
+        cash_in = acct_cash[idx] + np.where(sane, 0.0, upnl)
+        if lp_inside:
+            sq, v, lb = lp_state(p, idx)
+            lq = v - lb * p
+            fh = fees_held[idx]
+            cv = coll.value(p, sq, v, pa[idx], pb[idx], sa[idx], isb[idx], liq[idx], var[idx])
+        else:
+            lb = lq = fh = v = cv = 0.0
+        mm_i = mmf(np.abs(qi * p))
+        st = settle_liquidation(
+            mechanics, price=p, lp_base=lb, lp_quote=np.maximum(lq, 0.0), cash=cash_in,
+            perp_size=qi, perp_entry_price=entry, fees=fh, funding_paid=0.0,
+            maintenance=mm_i, gas_quote=(costs.exit * p) if lp_inside else 0.0,
+            venue_equity=cv + acct_cash[idx] + upnl + fh,
+            collateral_value=cv if lp_inside else None,
+        )
+        keeps = np.asarray(st.owner_keeps, dtype=float)
+        f = np.asarray(st.closed_fraction, dtype=float)
+        liq_loss[idx] += np.asarray(st.true_equity) - keeps
+        liq_close[idx] += st.perp_close_cost
+        liq_unwind[idx] += st.lp_unwind_cost
+        liq_fees[idx] += np.asarray(st.to_liquidator) + np.asarray(st.to_insurance)
+        backstop[idx] += st.to_backstop
+        bad_debt[idx] += st.bad_debt
+        hit[idx] |= True
+        first = idx[liq_step[idx] < 0]
+        liq_step[first] = t
+        n_liq[idx] += 1
+        full = f >= 1.0 - 1e-12
+        # partial: the rest of the perp keeps running at the same entry, the LP is kept, and the
+        # cash is what makes the true equity equal what the owner keeps
+        part = idx[~full]
+        if part.size:
+            fp = f[~full]
+            perp_real[part] += fp * upnl[~full]
+            q[part] *= 1.0 - fp
+            basis[part] *= 1.0 - fp
+            rest = (v[~full] + fh[~full]) if lp_inside else 0.0
+            acct_cash[part] = keeps[~full] - rest - (q[part] * p[~full] - basis[part])
+        i = idx[full]
+        if i.size == 0:
+            return
+        pf = p[full]
+        perp_real[i] += upnl[full]
+        q[i] = 0.0
+        basis[i] = 0.0
         if lp_inside:  # the LP inside the account is gone: book its P&L up to here, then empty it
-            _, v, _ = lp_state(p, idx)
-            h = b0[idx] * p + q0[idx]
-            hold[idx] += h - v_entry[idx]
-            il_real[idx] += v - h
-            liq[idx] = 0.0
-            v_entry[idx] = 0.0
-            b0[idx] = 0.0
-            q0[idx] = 0.0
-            fees_held[idx] = 0.0
-            lvr_w[idx] = 0.0
-        acct_cash[idx] = kept
-        liq_step[idx] = t
-        alive[idx] = False
+            h = b0[i] * pf + q0[i]
+            hold[i] += h - v_entry[i]
+            il_real[i] += v[full] - h
+            liq[i] = 0.0
+            v_entry[i] = 0.0
+            b0[i] = 0.0
+            q0[i] = 0.0
+            fees_held[i] = 0.0
+            lvr_w[i] = 0.0
+        acct_cash[i] = keeps[full]
+        alive[i] = False
 
     p = np.full(m, p0)
     for t in range(1, n_steps + 1):
@@ -1086,7 +1168,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
     perp_T = perp_real + (q * pT - basis)
     wealth = v_T + wallet + acct_cash + (q * pT - basis) + fees_held + held * pT
     return PathResults(
-        liquidated=~alive,
+        liquidated=hit,
         liquidation_step=liq_step,
         final_wealth=wealth,
         capital=s.deposit + s.wallet_cash,
@@ -1100,6 +1182,10 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
         costs=cost,
         hedge_costs=hedge_cost,
         liquidation_loss=liq_loss,
+        liquidation_close_cost=liq_close,
+        liquidation_unwind_cost=liq_unwind,
+        liquidation_fees=liq_fees,
+        n_liquidations=n_liq,
         bad_debt=bad_debt,
         backstop=backstop,
         funding_exposure=exposure * dt,

@@ -27,6 +27,7 @@ from lpperp.processes import (
     MertonJumpDiffusion,
     OUFunding,
 )
+from lpperp.settlement import settle_liquidation
 from lpperp.simulate import (
     HYPERLIQUID_TAKER_FEE_FRACTION,
     Policy,
@@ -37,6 +38,7 @@ from lpperp.simulate import (
     simulate,
 )
 from lpperp.strategies import compare_strategies, hedging_strategies, run_sweep, stress_test
+from lpperp.venues import get_mechanics, get_venue, mechanics_for
 
 ETH = Path(__file__).resolve().parents[2] / "shared" / "data" / "ETH-USD.csv"
 RULES = MarginRules("test 2%/4%", 0.04, 0.02, liquidation_fee_fraction=0.01)
@@ -80,10 +82,23 @@ def test_one_step_matches_the_margin_engine(kw):
         outside = outside + s.wallet_cash
     ok = ~r.liquidated
     np.testing.assert_allclose(r.final_wealth[ok], (full.equity(grid) + outside)[ok], rtol=1e-12)
-    # the liquidated keep max(true equity - penalty, 0): the collateral haircut only decides
-    # *when* the account is liquidated, never how much the owner loses (issue 9)
+    # the liquidated keep what the venue's mechanics leave of the TRUE equity (LP at market):
+    # the collateral haircut only decides *when* the account is liquidated, never how much the
+    # owner loses (issue 9); inputs from the margin engine's account, not the simulator's state
     eq = np.asarray(full.equity(grid))
-    kept = np.maximum(eq - RULES.liquidation_fee(abs(s.perp_size) * grid), 0.0)
+    lp_in = acct.lps[0] if s.mode == "cross" and acct.lps else getattr(acct, "lp", None)
+    base, quote = lp_in.amounts(grid) if lp_in is not None else (0.0, 0.0)
+    st = settle_liquidation(
+        mechanics_for(RULES), price=grid, lp_base=base, lp_quote=quote, cash=acct.cash,
+        perp_size=s.perp_size, perp_entry_price=s.price, fees=0.0, funding_paid=0.0,
+        maintenance=RULES.maintenance_margin(abs(s.perp_size) * grid),
+        venue_equity=acct.equity(grid),
+        collateral_value=(s.collateral.collateral_value(lp_in, grid) if lp_in is not None
+                          else None),
+    )
+    np.testing.assert_allclose(st.true_equity, eq, rtol=1e-12, atol=1e-9)
+    kept = st.owner_keeps
+    assert np.all(kept >= np.maximum(eq - RULES.liquidation_fee(abs(s.perp_size) * grid) - 30, 0))
     np.testing.assert_allclose(
         r.final_wealth[~ok],
         (kept + outside)[~ok] if np.ndim(outside) else kept[~ok] + outside,
@@ -695,3 +710,71 @@ def test_hold_is_the_lps_entry_mix_held():
     assert s.hold_base == pytest.approx(b, rel=1e-12)
     assert r.pnl[0] == pytest.approx(b * (2400.0 - 3000.0), rel=1e-12)
     assert r.hold[0] == pytest.approx(r.pnl[0], rel=1e-12) and r.fees[0] == 0 and r.il[0] == 0
+
+
+# -- liquidation through the simulator (issue 9 part 5) --------------------------------------------
+HL = get_venue("hyperliquid")
+
+
+@pytest.mark.parametrize("venue", ["hyperliquid", "dydx", "drift", "gmx"])
+def test_a_liquidated_paths_loss_is_the_sum_of_the_parts(venue):
+    s = Scenario(leverage=4.0, rules=get_venue(venue), liquidation=get_mechanics(venue),
+                 chain=ARBITRUM, fee_apr=0.2)
+    r = simulate(s, MertonJumpDiffusion(0.9, 12.0, 0.02, 0.15), 30 / 365, 240, 3000, seed=6)
+    assert r.liquidated.sum() > 50
+    parts = (r.liquidation_close_cost + r.liquidation_unwind_cost + r.liquidation_fees
+             + r.backstop - r.bad_debt)
+    np.testing.assert_allclose(r.liquidation_loss, parts, rtol=1e-9, atol=1e-7)
+    assert (r.liquidation_loss[~r.liquidated] == 0).all()
+    assert _identity_gap(r) < 1e-7
+
+
+def test_hyperliquid_backstop_takes_what_a_gap_leaves():
+    """A jump far through the boundary: equity below 2/3 of maintenance -> the backstop liquidator
+    takes the remaining collateral (Hyperliquid docs, trading/liquidations)."""
+    s = Scenario(**(QUIET | {"rules": HL, "liquidation": get_mechanics("hyperliquid"),
+                             "leverage": 4.0, "kind": "stable"}))
+    boundary = float(initial_account(s).liquidation(s.price).liquidation_price_above)
+    near = run_on_paths(s, np.array([s.price, boundary * 1.0005]), 1 / 365)
+    gap = run_on_paths(s, np.array([s.price, boundary * 1.015]), 1 / 365)
+    assert near.liquidated[0] and gap.liquidated[0]
+    assert near.backstop[0] == 0 and near.final_wealth[0] > 0
+    assert gap.backstop[0] > 0 and gap.final_wealth[0] == 0
+    assert gap.liquidation_loss[0] == pytest.approx(gap.backstop[0], rel=1e-12)
+
+
+def test_partial_liquidation_leaves_a_smaller_perp_running():
+    """Hyperliquid closes positions above 100k notional 20 % at a time: one breach, then the price
+    stays; the account survives with 80 % of its short (perp P&L 0.2 q (P_liq - E) + 0.8 q (P_T -
+    E))."""
+    s = Scenario(**(QUIET | {"rules": HL, "liquidation": get_mechanics("hyperliquid"),
+                             "leverage": 6.0, "deposit": 100_000.0, "kind": "stable"}))
+    boundary = float(initial_account(s).liquidation(s.price).liquidation_price_above)
+    p_liq = boundary * 1.0002
+    path = np.array([s.price, p_liq, p_liq * 0.99, p_liq * 0.98])
+    r = run_on_paths(s, path, 1 / 365)
+    assert r.liquidated[0] and int(r.n_liquidations[0]) == 1 and int(r.liquidation_step[0]) == 1
+    q, e = s.perp_size, s.price
+    assert r.perp[0] == pytest.approx(0.2 * q * (p_liq - e) + 0.8 * q * (path[-1] - e), rel=1e-9)
+    fee = 0.00045 * 0.2 * abs(q) * p_liq  # the taker fee on the closed fifth
+    assert r.liquidation_loss[0] == pytest.approx(fee, rel=1e-9)
+    assert r.final_wealth[0] > 0.2 * s.deposit and not r.bad_debt[0]
+    assert _identity_gap(r) < 1e-8
+
+
+def test_lp_collateral_liquidation_never_books_the_haircut():
+    """The same short on LP collateral at a 50 % factor and on stablecoins: at the liquidation the
+    LP account loses its venue's charges (a few dollars), not half the LP's value."""
+    base = Scenario(**(QUIET | {"leverage": 2.0, "collateral": StaticFactor(0.5)}))
+    path = base.price * np.linspace(1.0, 1.6, 61)
+    lp = run_on_paths(base, path, 1 / 365)
+    stable = run_on_paths(replace(base, kind="stable", leverage=4.0), path, 1 / 365)
+    assert lp.liquidated[0] and stable.liquidated[0]
+    t = int(lp.liquidation_step[0])
+    v = LPPosition.from_deposit(base.deposit, base.price, width_pct=base.width_pct).value(path[t])
+    fee = RULES.liquidation_fee(abs(base.perp_size) * path[t])
+    assert lp.liquidation_loss[0] == pytest.approx(fee, rel=1e-9)  # penalty only
+    assert lp.liquidation_loss[0] < 0.05 * 0.5 * v  # the haircut would have been 0.5 V
+    assert stable.liquidation_loss[0] == pytest.approx(
+        RULES.liquidation_fee(abs(4.0 * base.deposit / base.price) * path[int(stable.liquidation_step[0])]),
+        rel=1e-9)
