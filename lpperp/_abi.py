@@ -119,7 +119,12 @@ def to_checksum_address(address: str) -> str:
     >>> to_checksum_address("0xc36442b4a4522e871399cd717abdd847ab11fe88")
     '0xC36442b4a4522E871399CD717aBDD847Ab11FE88'
     """
-    h = _address_hex(address)
+    return _checksum(_address_hex(address))
+
+
+@lru_cache(maxsize=4096)
+def _checksum(h: str) -> str:
+    """EIP-55 of 40 lower-case hex digits (cached: decoding repeats a few addresses many times)."""
     digest = keccak256(h.encode()).hex()
     return "0x" + "".join(ch.upper() if int(digest[i], 16) >= 8 else ch for i, ch in enumerate(h))
 
