@@ -224,3 +224,138 @@ def test_liquidity_to_human_broadcasts_and_allows_zero():
         USDC_WETH_ETHEREUM.liquidity_to_human(-1.0)
     with pytest.raises(LpperpError, match=r"base must be a finite number >= 0, got -1.0"):
         USDC_WETH_ETHEREUM.to_raw_amounts(-1.0, 0.0)
+
+
+# --- mutation-testing references (issue 14: `make mutate` survivors) -----------------------------
+# Every validated argument is tried at its allowed limit (accepted) and one past it (refused, with
+# the argument's name and the allowed interval in the message): a changed bound or name is caught.
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: nearest_usable_tick(MAX_TICK + 1, 60), r"^tick must be an integer in \[-887272, 887272\]"),
+        (lambda: nearest_usable_tick(MIN_TICK - 1, 60), r"^tick must be an integer in \[-887272, 887272\]"),
+        (lambda: nearest_usable_tick(0, 16385), r"^tick_spacing must be an integer in \[1, 16384\]"),
+        (lambda: sqrt_price_x96_to_x64(-1), r"^sqrt_price_x96 must be an integer in \[0, None\]"),
+        (lambda: sqrt_price_x64_to_x96(-1), r"^sqrt_price_x64 must be an integer in \[0, None\]"),
+        (lambda: PoolSpec("A", "B", 18, 78, True), r"^quote_decimals must be an integer in \[0, 77\]"),
+        (lambda: PoolSpec("A", "B", 18, -1, True), r"^quote_decimals must be an integer in \[0, 77\]"),
+        (lambda: PoolSpec("A", "B", 18, 6, True, 1_000_001, 1),
+         r"^fee_pips must be an integer in \[0, 1000000\]"),
+        (lambda: PoolSpec("A", "B", 18, 6, True, -1, 1), r"^fee_pips must be an integer in \[0, 1000000\]"),
+        (lambda: PoolSpec("A", "B", 18, 6, True, 500, 16385),
+         r"^tick_spacing must be an integer in \[1, 16384\]"),
+        (lambda: PoolSpec("A", "B", 18, 6, True, 500, 0),
+         r"^tick_spacing must be an integer in \[1, 16384\]"),
+        (lambda: PoolSpec(5, "B"), "^base must be a non-empty token symbol string, got 5"),
+        (lambda: PoolSpec("A", ""), "^quote must be a non-empty token symbol string, got ''"),
+        (lambda: WETH_USDC_ARBITRUM.raw_to_price(-1.0), "^raw_price must be a finite number > 0"),
+        (lambda: WETH_USDC_ARBITRUM.tick_to_price(MAX_TICK + 1), r"^tick must be in \[-887272, 887272\]"),
+        (lambda: WETH_USDC_ARBITRUM.tick_to_price(np.array([0, MIN_TICK - 1])),
+         r"^tick must be in \[-887272, 887272\]"),
+        (lambda: WETH_USDC_ARBITRUM.price_to_sqrt_price_x96(-1.0), "^price must be a finite number > 0"),
+        (lambda: WETH_USDC_ARBITRUM.price_to_sqrt_price_x96(np.array([1.0, 2.0])),
+         "^price must be a scalar here"),
+        (lambda: WETH_USDC_ARBITRUM.price_to_sqrt_price_x96(1e60), "outside the sqrt price range"),
+        (lambda: WETH_USDC_ARBITRUM.sqrt_price_x96_to_price(0), r"^sqrt_price_x96 must be an integer in \[1"),
+        (lambda: WETH_USDC_ARBITRUM.to_raw_amounts(0.0, -1.0), "^quote must be a finite number >= 0"),
+        (lambda: WETH_USDC_ARBITRUM.to_raw_amounts(np.array([1.0, 2.0]), 0.0), "^base must be a scalar"),
+        (lambda: WETH_USDC_ARBITRUM.liquidity_to_raw(-1.0), "^liquidity must be a finite number >= 0"),
+        (lambda: WETH_USDC_ARBITRUM.liquidity_to_human(-1), "^liquidity_raw must be >= 0, got -1"),
+        (lambda: WETH_USDC_ARBITRUM.liquidity_to_human(True), "^liquidity_raw must be a number"),
+        (lambda: WETH_USDC_ARBITRUM.from_raw_amounts(-1, 0), "^amount0 must be a raw amount >= 0, got -1"),
+        (lambda: WETH_USDC_ARBITRUM.price_to_tick(1e-60), "maps to a tick outside"),
+        (lambda: WETH_USDC_ARBITRUM.price_to_tick(1e60), "maps to a tick outside"),
+    ],
+)
+def test_each_limit_is_refused_one_past_it_with_its_name(call, match):
+    with pytest.raises(LpperpError, match=match):
+        call()
+
+
+def test_each_limit_itself_is_accepted():
+    assert nearest_usable_tick(0, 16384) == 0 and nearest_usable_tick(MIN_TICK, 1) == MIN_TICK
+    assert sqrt_price_x96_to_x64(0) == 0 and sqrt_price_x64_to_x96(0) == 0
+    assert PoolSpec("A", "B", 77, 0, True, 0, 1).quote_decimals == 0
+    assert PoolSpec("A", "B", 18, 6, True, 1_000_000, 16384).tick_spacing == 16384
+    assert PoolSpec("A", "B", 18, 6, True, 500, 1).tick_spacing == 1  # given spacing is kept
+    assert PoolSpec("A", "B", 18, 6, True, 3000).tick_spacing == 60  # the tier's default
+    assert WETH_USDC_ARBITRUM.sqrt_price_x96_to_price(1) > 0
+    assert WETH_USDC_ARBITRUM.liquidity_to_human(0) == 0.0
+    assert USDC_WETH_ETHEREUM.liquidity_to_human(np.int64(10**12)) == 1.0
+    for t in (MIN_TICK, MAX_TICK):  # the extreme ticks map to prices and back
+        p = WETH_USDC_ARBITRUM.tick_to_price(t)
+        assert int(WETH_USDC_ARBITRUM.price_to_tick(p)) == t
+
+
+def test_nearest_usable_tick_against_brute_force():
+    """The multiple of the spacing nearest to the tick (ties up), inside [MIN_TICK, MAX_TICK]."""
+    for spacing in (1, 10, 60, 200, 16384):
+        for tick in (MIN_TICK, MIN_TICK + 7, -100_030, -30, -29, 0, 29, 30, 100_030, MAX_TICK - 7,
+                     MAX_TICK):
+            inside = [m for m in range(tick - spacing, tick + spacing + 1)
+                      if m % spacing == 0 and MIN_TICK <= m <= MAX_TICK]
+            best = min(inside, key=lambda m: (abs(m - tick), -m))
+            assert nearest_usable_tick(tick, spacing) == best, (tick, spacing)
+
+
+def test_q64_q96_shifts_are_exact_on_non_round_values():
+    x64 = 0x1234_5678_9ABC_DEF0_1357_9BDF
+    assert sqrt_price_x64_to_x96(x64) == x64 * 2**32
+    assert sqrt_price_x96_to_x64(x64 * 2**32 + 2**32 - 1) == x64  # rounded down
+
+
+def test_tick_at_sqrt_ratio_at_and_just_below_every_sampled_tick():
+    """The greatest tick whose sqrt ratio is <= s, at s = ratio(t) (t) and ratio(t) - 1 (t - 1):
+    where the float estimate lands on the wrong side, the integer search must walk exactly."""
+    rng = np.random.default_rng(7)
+    sample = {MIN_TICK + 1, -1, 0, 1, 2, MAX_TICK - 2, MAX_TICK - 1}
+    sample |= set(rng.integers(MIN_TICK + 1, MAX_TICK, 1500).tolist())
+    for t in sorted(sample):
+        s = get_sqrt_ratio_at_tick(t)
+        assert get_tick_at_sqrt_ratio(s) == t
+        assert get_tick_at_sqrt_ratio(s - 1) == t - 1
+
+
+def _human_price_reference(pool: PoolSpec, sqrt_price_x96: int):
+    """quote per base from the raw price token1/token0 = (s / 2**96)**2 in smallest units:
+    base = token0: P = raw * 10**dec0 / 10**dec1; base = token1: P = 10**dec1 / (raw * 10**dec0).
+    Exact Fractions, rounded to a float once."""
+    from fractions import Fraction
+
+    raw = Fraction(sqrt_price_x96 * sqrt_price_x96, 2**192)
+    if pool.base_is_token0:
+        return float(raw * 10**pool.base_decimals / 10**pool.quote_decimals)
+    return float(Fraction(10**pool.base_decimals) / (raw * 10**pool.quote_decimals))
+
+
+@pytest.mark.parametrize("base_is_token0", [True, False])
+@pytest.mark.parametrize(("dec_base", "dec_quote"), [(18, 6), (6, 18), (8, 8), (0, 1), (1, 0)])
+def test_sqrt_price_to_price_for_every_decimal_shift_and_order(base_is_token0, dec_base, dec_quote):
+    pool = PoolSpec("A", "B", dec_base, dec_quote, base_is_token0, 3000)
+    for tick in (-300_000, -1, 0, 7, 250_001):
+        s = get_sqrt_ratio_at_tick(tick)
+        assert pool.sqrt_price_x96_to_price(s) == _human_price_reference(pool, s)
+        # and the float conversions agree with the exact one
+        p = pool.tick_to_price(np.int64(tick))
+        assert p == pytest.approx(_human_price_reference(pool, s), rel=1e-9)
+        assert pool.raw_to_price(pool.price_to_raw(p)) == pytest.approx(p, rel=1e-14)
+
+
+def test_price_to_tick_returns_integer_ticks_and_round_trips_on_tick_prices():
+    pool = USDC_WETH_ETHEREUM
+    ticks_ = np.array([MIN_TICK + 10, -50_001, -1, 0, 1, 196_256, 887_000])
+    out = pool.price_to_tick(pool.tick_to_price(ticks_))
+    assert out.dtype == np.int64 and out.tolist() == ticks_.tolist()
+    assert isinstance(pool.tick_to_price(0), float)
+    assert pool.tick_to_price(ticks_).shape == ticks_.shape
+
+
+def test_raw_amounts_floor_and_exact_conversions():
+    # 1.7 micro-USDC floors to 1 (round-half-even would give 2); 0 stays 0
+    assert WETH_USDC_ARBITRUM.to_raw_amounts(0.0, 1.7e-6) == (0, 1)
+    assert USDC_WETH_ETHEREUM.to_raw_amounts(2.5e-18, 0.0) == (0, 2)
+    base, quote = WETH_USDC_ARBITRUM.from_raw_amounts(np.array([10**18, 3 * 10**17]),
+                                                      np.array([3_000 * 10**6, 7]))
+    assert base.tolist() == [1.0, 0.3] and quote.tolist() == [3000.0, 7e-6]
+    assert isinstance(USDC_WETH_ETHEREUM.liquidity_to_human(1e12), float)
+    assert USDC_WETH_ETHEREUM.liquidity_to_raw(2.5) == 2_500_000_000_000
