@@ -946,32 +946,34 @@ def _fast_span(
             x_min, x_max = xb.min(), xb.max()  # NaN/inf amounts surface in the checks below
             if scalar_p:
                 s: Any = s_scalar
-                np.multiply(xb, s_scalar * keep if x_min > 0 else s_scalar, out=ab)
+                np.multiply(xb, s_scalar * keep if x_min >= 0 else s_scalar, out=ab)
             else:
                 pr = p[i:j]
                 if check_edges and not (pr.min() >= lo and pr.max() <= hi):
                     return False
                 s = np.sqrt(pr, out=sq[: j - i])
                 np.multiply(xb, s, out=ab)
-                if x_min > 0:
+                if x_min >= 0:
                     ab *= keep
-            if x_min <= 0 < x_max:  # both directions: a -= f max(a, 0) (the fee on sales)
-                np.maximum(ab, 0.0, out=tb)
-                tb *= fee
-                ab -= tb
+            mixed = x_min < 0 < x_max
+            if mixed:  # both directions: a = min(a, (1 - f) a) takes the fee on sales only
+                np.multiply(ab, keep, out=tb)
+                np.minimum(ab, tb, out=ab)
             np.add(ab, liq, out=pb)  # d = L + a
             if x_min < 0 and not pb.min() > 0:  # a purchase of all the base (or more)
                 return False
-            np.divide(liq, pb, out=pb)  # r
-            np.multiply(pb, s, out=pb)  # sr
+            if scalar_p:
+                np.divide(s_scalar * liq, pb, out=pb)  # sr = sqrt(P) L / d
+            else:
+                np.divide(liq, pb, out=pb)  # r
+                np.multiply(pb, s, out=pb)  # sr
             np.multiply(ab, pb, out=qb)  # quote = a sr
-            np.multiply(pb, pb, out=pb)  # P1 = sr^2
-            if x_max < 0:
+            np.square(pb, out=pb)  # P1 = sr^2
+            if x_max <= 0:
                 qb *= grow
-            elif x_min < 0:  # q += (1/(1-f) - 1) min(q, 0): the fee on purchases
-                np.minimum(qb, 0.0, out=tb)
-                tb *= grow - 1.0
-                qb += tb
+            elif mixed:  # q = min(q, q / (1 - f)) adds the fee to purchases (q < 0) only
+                np.multiply(qb, grow, out=tb)
+                np.minimum(qb, tb, out=qb)
             # P1 > 0 fails for a price <= 0 (P1 = 0 or NaN), NaN or inf inputs (NaN or 0)
             p1_min = pb.min()
             if not p1_min > 0 or (check_edges and not (p1_min >= lo and pb.max() <= hi)):
