@@ -1,4 +1,4 @@
-"""Read Uniswap v3 pools and positions from a chain over JSON-RPC, into PoolSpec and LPPosition.
+"""Read Uniswap v3 pools, positions, ticks and oracles from a chain over JSON-RPC.
 
 Give an RPC URL (yours: Alchemy, Infura, a public endpoint, a local node) and a position manager
 token id, get back the pool (tokens, fee, tick spacing, price, active liquidity) and the position
@@ -17,8 +17,15 @@ Conventions
   the position manager's ``tokensOwed`` update, so it matches a static ``collect`` to the wei.
 - Chain presets (:data:`CHAINS`) hold the official position manager and factory addresses;
   ``ChainPreset(...)`` or ``dataclasses.replace(CHAINS["base"], factory=...)`` overrides them.
-- Errors are :class:`ChainError` subclasses with a message that says what to check; bad arguments
-  raise :class:`~lpperp._validate.LpperpError` (a ``ValueError``).
+- For swaps and oracles: :func:`read_ticks` (the initialized ticks around the price, bounded, as a
+  :class:`lpperp.swap.PoolState`), :func:`read_twap` (``observe`` and ``OracleLibrary.consult``'s
+  floored mean tick) and :func:`read_chainlink` (``latestRoundData`` with an optional staleness
+  check as lenders apply it).
+- Errors are :class:`ChainError` subclasses with a message that says what to check, which call and
+  what came back; ``ChainError`` is an :class:`~lpperp._validate.LpperpError` (a ``ValueError``),
+  as are bad arguments. ``timeout_s`` is a deadline per RPC call (see :mod:`lpperp._rpc`), and a
+  reply the contracts could never produce (a fee above 100 %, a tick outside TickMath, decimals
+  above 77) is a ``ChainError`` too.
 """
 
 from __future__ import annotations
@@ -658,7 +665,7 @@ def read_pool(
     quote : str, optional
         Symbol or address of the quote token (default: a stablecoin, else WETH, else token1).
     timeout_s : float
-        Seconds per network operation.
+        Deadline of each RPC call (connect to decoded reply), seconds.
 
     Raises
     ------
@@ -706,7 +713,7 @@ def read_position(
     quote : str, optional
         Symbol or address of the quote token (default: a stablecoin, else WETH, else token1).
     timeout_s : float
-        Seconds per network operation.
+        Deadline of each RPC call (connect to decoded reply), seconds.
 
     Returns
     -------
@@ -1168,12 +1175,19 @@ def read_chainlink(
                 f"feed {address} returned values no aggregator holds: decimals {decimals}, "
                 f"startedAt {show_value(started)}, updatedAt {show_value(updated)}"
             )
+        try:
+            human = answer / 10**decimals  # int / int: correctly rounded
+        except OverflowError:
+            raise ChainError(
+                f"feed {address} answered {show_value(answer)} with {decimals} decimals: "
+                "beyond any float"
+            ) from None
         out = ChainlinkRound(
             feed=address,
             block=reader.block or 0,
             block_timestamp=now,
             round_id=round_id,
-            answer=answer / 10**decimals if abs(answer) < 10**300 else float(answer > 0) * 1e300,
+            answer=human,
             answer_raw=answer,
             decimals=decimals,
             started_at=started,
