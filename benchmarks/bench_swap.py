@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from benchmarks._timing import best_time
+from benchmarks._timing import best_time, check
 from lpperp.swap import LiquidityProfile, PoolState, float_swap, swap_exact
 from lpperp.units import MIN_SQRT_RATIO, get_sqrt_ratio_at_tick
 
@@ -71,6 +71,15 @@ def run() -> list[tuple[str, float, str]]:
         c_unwind = _best_cpu(unwind)
     finally:
         swap_module._THREADED_MIN = threaded_min
+
+    # the timed kernel must equal the general path (chunks below the kernel's size threshold)
+    q, p1 = pairs()
+    worst = 0.0
+    for i in range(0, 200_000, 10_000):
+        q_ref, p_ref = float_swap(uniform, prices[i : i + 10_000], amounts[i : i + 10_000])
+        worst = max(worst, float(np.max(np.abs(q[i : i + 10_000] / q_ref - 1.0))))
+        worst = max(worst, float(np.max(np.abs(p1[i : i + 10_000] / p_ref - 1.0))))
+    check("float_swap kernel == general path to 1e-13", worst <= 1e-13, f"max rel {worst:.3g}")
 
     state = PoolState(
         get_sqrt_ratio_at_tick(0), 0, 10**18, 500, 10, (-600, 600), (10**18, -(10**18))

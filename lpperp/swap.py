@@ -672,6 +672,18 @@ class LiquidityProfile:
             arr.setflags(write=False)
             object.__setattr__(self, name, arr)
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LiquidityProfile):
+            return NotImplemented
+        return (
+            np.array_equal(self.price_edges, other.price_edges)
+            and np.array_equal(self.liquidity, other.liquidity)
+            and self.fee_fraction == other.fee_fraction
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.price_edges.tobytes(), self.liquidity.tobytes(), self.fee_fraction))
+
     # -- constructors ------------------------------------------------------------------------
     @classmethod
     def uniform(

@@ -654,3 +654,12 @@ def test_large_batches_refuse_bad_values_by_name():
     finite = LiquidityProfile([2000.0, 4500.0], [3e5], 0.0)
     with pytest.raises(LpperpError, match="within the profile"):
         float_swap(finite, np.full(x.size, 5000.0), x)
+
+
+def test_profiles_compare_by_value():
+    a = LiquidityProfile.concentrated(3000.0, 1e5, 0.0005)
+    assert a == LiquidityProfile.concentrated(3000.0, 1e5, 0.0005)
+    assert a != LiquidityProfile.concentrated(3000.0, 1e5, 0.003)
+    assert len({a, LiquidityProfile.concentrated(3000.0, 1e5, 0.0005)}) == 1
+    with pytest.raises(ValueError):  # frozen: the arrays are read-only too
+        a.liquidity[0] = 1.0
