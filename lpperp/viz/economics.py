@@ -78,6 +78,15 @@ _CHAIN_COLORS = {"ethereum": "#3c3c3d", "arbitrum": "#28a0f0", "base": "#0052ff"
 _COST_PARTS = ("execution gas", "L1 data fee", "swap fee + impact")
 
 
+def _pct(fraction: float) -> str:
+    """A fraction as a percentage; NaN (no such value) as ``none (costs exceed fees)``.
+
+    >>> _pct(0.3427), _pct(float("nan"))
+    ('34.3 %', 'none (costs exceed fees)')
+    """
+    return "none (costs exceed fees)" if math.isnan(fraction) else f"{100 * fraction:.1f} %"
+
+
 def every(frequency_per_year: float) -> str:
     """A frequency as a human interval: ``every 6.1 h``, ``every 3.2 days``, ``never``.
 
@@ -273,8 +282,8 @@ class EconomicsResult:
             ("break-even", every(r["break_even_frequency"])),
             ("optimal", every(r["optimal_frequency"])),
             ("break-even volatility (centre / policy)",
-             f"{100 * r['break_even_volatility']:.1f} % / "
-             f"{100 * r['break_even_volatility_policy']:.1f} %"),
+             f"{_pct(r['break_even_volatility'])} / "
+             f"{_pct(r['break_even_volatility_policy'])}"),
         ]
 
     def _repr_html_(self) -> str:
@@ -542,7 +551,9 @@ class RebalancingExplorer(Explorer):
         return c
 
     def _on_chain(self, change: dict) -> None:
-        """A newly chosen chain starts at its preset gas price."""
+        """A newly chosen chain starts at its preset gas price (no chain: the status says so)."""
+        if change["new"] not in CHAINS:
+            return
         with self._quiet():
             self.controls["gas_price_gwei"].value = CHAINS[change["new"]].gas_price_gwei
 
@@ -592,6 +603,5 @@ class RebalancingExplorer(Explorer):
              f"{every(r['optimal_frequency'])} ({100 * r['optimal_net_apr']:.2f} %)"),
             ("break_even_gas_gwei", "gas price that erases this yield", be_gas_text),
             ("break_even_volatility", "break-even volatility: centre / this policy",
-             f"{100 * r['break_even_volatility']:.1f} % / "
-             f"{100 * r['break_even_volatility_policy']:.1f} %"),
+             f"{_pct(r['break_even_volatility'])} / {_pct(r['break_even_volatility_policy'])}"),
         ]
