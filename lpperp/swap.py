@@ -416,6 +416,10 @@ class PoolState:
             raise LpperpError(f"ticks must be multiples of tick_spacing={sp}, got {bad[:3]}")
         object.__setattr__(self, "ticks", ticks)
         object.__setattr__(self, "liquidity_net", nets)
+        prefix = [0]
+        for net in nets:
+            prefix.append(prefix[-1] + net)
+        object.__setattr__(self, "_net_prefix", tuple(prefix))
 
     def liquidity_at(self, tick: int) -> int:
         """Raw liquidity active at ``tick``, from the current liquidity and the nets in between.
@@ -424,12 +428,12 @@ class PoolState:
         0
         """
         t = integer("tick", tick, MIN_TICK, MAX_TICK)
-        liq = self.liquidity
-        for tk, net in zip(self.ticks, self.liquidity_net, strict=True):
-            if self.tick < tk <= t:
-                liq += net
-            elif t < tk <= self.tick:
-                liq -= net
+        pre = self._net_prefix  # sums of liquidityNet over the ticks <= a tick
+        liq = (
+            self.liquidity
+            + pre[bisect.bisect_right(self.ticks, t)]
+            - pre[bisect.bisect_right(self.ticks, self.tick)]
+        )
         if liq < 0 or liq > _UINT128_MAX:
             raise LpperpError(f"ticks and liquidity_net give liquidity {liq} at tick {t}")
         return liq
