@@ -26,7 +26,7 @@ import pytest
 
 from lpperp._abi import decode, encode_call
 from lpperp.liquidity import get_amounts_for_liquidity
-from lpperp.swap import PoolState, SwapError, swap_exact
+from lpperp.swap import PoolState, SwapError, SwapResult, swap_exact
 from lpperp.units import (
     MAX_SQRT_RATIO,
     MAX_TICK,
@@ -154,13 +154,13 @@ def _swap_call(evm, pool, zfo: bool, amount: int, limit: int) -> tuple[str, byte
 
 
 def _ours(st: PoolState, zfo: bool, amount: int, limit: int):
-    """swap_exact, or None where the router must revert (pool revert, or nothing to pay)."""
+    """swap_exact, or why the router must revert (a pool revert, or nothing to pay)."""
     try:
         r = swap_exact(st, zfo, amount, limit)
-    except SwapError:
-        return None
+    except SwapError as e:
+        return str(e).split(":")[0]
     if r.amount0 <= 0 and r.amount1 <= 0:  # SwapRouter: swaps within zero liquidity unsupported
-        return None
+        return "nothing to pay (SwapRouter)"
     return r
 
 
@@ -172,8 +172,8 @@ def test_swaps_match_pool_to_the_wei(snapshot, wei_cases):
     for pool in pools:
         evm.send(pool.address, encode_call("initialize(uint160)", sqrt_price_x96_for(pool, 3000.0)))
         ticks[pool.address] = _mint_positions(evm, pool, rng)
-    counts = {"swaps": 0, "exact_out": 0, "zfo": 0, "crossed>=2": 0, "at_limit": 0, "reverts": 0,
-              "word_steps": 0}  # fmt: skip
+    counts = {"swaps": 0, "exact_out": 0, "zfo": 0, "crossed>=2": 0, "at_limit": 0}
+    reverts: dict[str, int] = {}
     for rnd in range(ROUNDS):
         cases, plans = [], []
         bases = {p.address: _read_state(evm, p, ticks[p.address]) for p in pools}
@@ -194,7 +194,7 @@ def test_swaps_match_pool_to_the_wei(snapshot, wei_cases):
                     calls += [(pool.address, encode_call("slot0()")),
                               (pool.address, encode_call("liquidity()"))]  # fmt: skip
                     plan.append((st, zfo, amount, limit, ours))
-                    if ours is not None:
+                    if isinstance(ours, SwapResult):
                         st = st.after(ours)
                 cases.append(calls)
                 plans.append((pool, plan))
@@ -206,9 +206,9 @@ def test_swaps_match_pool_to_the_wei(snapshot, wei_cases):
                 swap_res, r0, r1, r_slot0, r_liq = res[2 + 5 * i : 7 + 5 * i]
                 ctx = (f"round {rnd} {pool.label}: swap_exact({st}, zero_for_one={zfo}, "
                        f"amount_specified={amount}, sqrt_price_limit_x96={limit})")  # fmt: skip
-                if ours is None:
-                    assert not swap_res[0], f"pool swapped where we predict a revert: {ctx}"
-                    counts["reverts"] += 1
+                if not isinstance(ours, SwapResult):
+                    assert not swap_res[0], f"pool swapped where we predict '{ours}': {ctx}"
+                    reverts[ours] = reverts.get(ours, 0) + 1
                     continue
                 assert swap_res[0], f"router reverted ({evm.reason(swap_res[1])}): {ctx}"
                 n0, n1 = decode(["uint256"], r0[1])[0], decode(["uint256"], r1[1])[0]
@@ -228,7 +228,7 @@ def test_swaps_match_pool_to_the_wei(snapshot, wei_cases):
             st = bases[pool.address]
             zfo, amount, limit = _draw_swap(rng, st, _calibrate(st))
             ours = _ours(st, zfo, amount, limit)
-            if ours is None:
+            if not isinstance(ours, SwapResult):
                 continue
             evm.send(*_swap_call(evm, pool, zfo, amount, limit))
             after = _read_state(evm, pool, ticks[pool.address])
@@ -240,4 +240,5 @@ def test_swaps_match_pool_to_the_wei(snapshot, wei_cases):
     wei_cases["coverage: swap crossing >= 2 initialized ticks"] += counts["crossed>=2"]
     wei_cases["coverage: swap stopped at the price limit"] += counts["at_limit"]
     wei_cases["coverage: swap with exact output"] += counts["exact_out"]
-    wei_cases["swap: predicted router revert"] += counts["reverts"]
+    for why, k in reverts.items():
+        wei_cases[f"swap: predicted revert ({why})"] += k
