@@ -20,6 +20,8 @@ from lpperp.liquidity import get_liquidity_for_amounts
 from lpperp.swap import swap_exact
 from lpperp.units import MAX_SQRT_RATIO, MIN_SQRT_RATIO, get_sqrt_ratio_at_tick
 
+from .conftest import sqrt_price_x96_for
+
 pytestmark = pytest.mark.evm
 U128_MAX = 2**128 - 1
 
@@ -275,3 +277,47 @@ def test_read_ticks_matches_the_pool_and_its_swaps(snapshot, wei_cases, sym):
         read_ticks(evm.url, evm.pools[f"{sym}-100"].address)
     with pytest.raises(NotAUniswapV3PoolError, match="not a Uniswap v3 pool"):
         read_ticks(evm.url, evm.tokens["WETH"].address)
+
+
+def test_read_ticks_across_bitmap_words(snapshot, wei_cases):
+    """Tick spacing 1 (0.01 % tier): 256 ticks per bitmap word, positions spanning several words."""
+    evm = snapshot
+    pool = evm.pools["USDC-100"]  # USDC is token0 here: ticks are positive
+    evm.send(pool.address, encode_call("initialize(uint160)", sqrt_price_x96_for(pool, 3000.0)))
+    lp_owner, trader = evm.accounts[1], evm.accounts[2]
+    t = evm.call(pool.address, "slot0()", out=["uint160", "int24"])[1]
+    ranges = [(t - 700, t + 650), (t - 300, t + 257), (t - 1, t + 1), (t - 1300, t - 256),
+              (t + 3, t + 900), (t - 513, t + 512)]  # fmt: skip
+    want: dict[int, int] = {}
+    for k, (lo, hi) in enumerate(ranges):
+        _, liq, _, _ = _mint(evm, pool, lo, hi, *_weth_amount(pool, 1.0 + k, 3_000.0 * (k + 1)),
+                             lp_owner)  # fmt: skip
+        want[lo] = want.get(lo, 0) + liq
+        want[hi] = want.get(hi, 0) - liq
+    want = dict(sorted(want.items()))
+    words = {x >> 8 for x in want}
+    assert len(words) >= 5, words
+    full = read_ticks(evm.url, pool.address, word_radius=6)
+    assert (full.ticks, full.liquidity_net) == (tuple(want), tuple(want.values()))
+    for r in (0, 1, 2):  # a narrower window is exactly the ticks inside tick_window
+        lo, hi = tick_window(full.tick, 1, r)
+        part = read_ticks(evm.url, pool.address, word_radius=r)
+        inside = {k: v for k, v in want.items() if lo <= k <= hi}
+        assert (part.ticks, part.liquidity_net) == (tuple(inside), tuple(inside.values()))
+    weth_is_0 = pool.token0.symbol == "WETH"
+    for sell_weth, amount_in in ((True, 10 * 10**18), (False, 60_000 * 10**6)):
+        zero_for_one = sell_weth == weth_is_0
+        state = read_ticks(evm.url, pool.address, word_radius=6)
+        limit = MIN_SQRT_RATIO + 1 if zero_for_one else MAX_SQRT_RATIO - 1
+        predicted = swap_exact(state, zero_for_one, amount_in, limit)
+        out = _exact_in_swap(evm, pool, zero_for_one, amount_in, trader)
+        sqrt_after, tick_after = evm.call(pool.address, "slot0()", out=["uint160", "int24"])
+        paid_in, paid_out = (predicted.amount0, predicted.amount1)[:: 1 if zero_for_one else -1]
+        assert (paid_in, -paid_out, predicted.sqrt_price_x96, predicted.tick) == (
+            amount_in, out, sqrt_after, tick_after
+        )  # fmt: skip
+        assert predicted.liquidity == evm.call(pool.address, "liquidity()", out=["uint128"])
+        assert predicted.ticks_crossed >= 2 and tick_after >> 8 != state.tick >> 8  # new word
+        wei_cases[
+            "fixed: read_ticks state -> swap_exact == pool swap (amounts, price, tick, L)"
+        ] += 1
