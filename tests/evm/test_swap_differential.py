@@ -113,6 +113,8 @@ def _draw_swap(rng, st: PoolState, scale: dict[bool, int]) -> tuple[bool, int, i
     if kind == 0:
         limit = far
     elif kind == 1 and st.ticks:  # exactly an initialized tick's price, when one lies that way
+        # (the spacing-1 full-range position sits on MIN_TICK/MAX_TICK, whose prices are exactly
+        # MIN/MAX_SQRT_RATIO: a limit the pool refuses with 'SPL', as we predict)
         side = [
             t for t in st.ticks if (S(t) < st.sqrt_price_x96 if zfo else S(t) > st.sqrt_price_x96)
         ]
