@@ -19,7 +19,9 @@ from lpperp.liquidity import (
     value_for_liquidity,
 )
 from lpperp.units import (
+    MAX_SQRT_RATIO,
     MAX_TICK,
+    MIN_SQRT_RATIO,
     MIN_TICK,
     Q96,
     USDC_WETH_ETHEREUM,
@@ -243,3 +245,196 @@ def test_broadcasting_over_ranges():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# --- mutation-testing references (issue 14: `make mutate` survivors) -----------------------------
+# The contracts' formulas restated as exact rationals (Fraction): floor/ceil of the true value.
+# Nested integer divisions equal one division of the product (ceil(ceil(x/m)/n) = ceil(x/(m n))),
+# so SqrtPriceMath's two-step rounding has a one-step exact reference.
+U128, U160, U256 = 2**128 - 1, 2**160 - 1, 2**256 - 1
+
+
+def _floor(f):
+    return f.numerator // f.denominator
+
+
+def _ceil(f):
+    return -((-f.numerator) // f.denominator)
+
+
+def ref_amount0(a, b, liq, up):
+    from fractions import Fraction
+
+    a, b = min(a, b), max(a, b)
+    x = Fraction(liq * 2**96 * (b - a), a * b)
+    return _ceil(x) if up else _floor(x)
+
+
+def ref_amount1(a, b, liq, up):
+    from fractions import Fraction
+
+    a, b = min(a, b), max(a, b)
+    x = Fraction(liq * (b - a), 2**96)
+    return _ceil(x) if up else _floor(x)
+
+
+def test_mul_div_against_exact_rationals_and_its_limits():
+    from lpperp.liquidity import mul_div, mul_div_rounding_up
+
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        a, b, d = (int(x) for x in rng.integers(1, 2**62, 3))
+        a, b, d = a << int(rng.integers(0, 120)), b << int(rng.integers(0, 70)), d << 40
+        if a * b // d > U256:
+            continue
+        assert mul_div(a, b, d) == a * b // d
+        assert mul_div_rounding_up(a, b, d) == -((-a * b) // d)
+    assert mul_div(U256, 1, 1) == U256  # the largest result is allowed
+    assert mul_div_rounding_up(U256, 1, 1) == U256
+    with pytest.raises(ValueError, match="overflows uint256"):
+        mul_div(U256, 2, 1)
+    with pytest.raises(ValueError, match="mul_div_rounding_up result overflows"):
+        mul_div_rounding_up(2 * U256 + 1, 1, 2)  # floor is U256, the remainder rounds past it
+    with pytest.raises(ValueError, match="denominator must be > 0, got 0"):
+        mul_div(1, 1, 0)
+
+
+@pytest.mark.parametrize("up", [True, False])
+def test_amount_deltas_against_exact_rationals(up):
+    rng = np.random.default_rng(11 + up)
+    for _ in range(300):
+        ta, tb = sorted(int(t) for t in rng.integers(MIN_TICK, MAX_TICK, 2))
+        a, b = get_sqrt_ratio_at_tick(ta), get_sqrt_ratio_at_tick(tb)
+        liq = int(rng.integers(0, 2**62)) << int(rng.integers(0, 66))
+        if a == b:
+            continue
+        for x, y in ((a, b), (b, a)):  # either order
+            assert get_amount0_delta(x, y, liq, up) == ref_amount0(a, b, liq, up)
+            assert get_amount1_delta(x, y, liq, up) == ref_amount1(a, b, liq, up)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: get_amount0_delta(U160 + 1, Q96, 1, True), r"^sqrt_ratio_a_x96 must be an integer in \[1, "),
+        (lambda: get_amount1_delta(Q96, 0, 1, True), r"^sqrt_ratio_b_x96 must be an integer in \[1, "),
+        (lambda: get_amount1_delta(Q96, Q96, U128 + 1, True), r"^liquidity must be an integer in \[0, "),
+        (lambda: amounts_for_mint(MAX_SQRT_RATIO + 1, -60, 60, 1), r"^sqrt_price_x96 must be an integer in"),
+        (lambda: amounts_for_mint(Q96, MIN_TICK - 1, 60, 1), r"^tick_lower must be an integer in \[-887272"),
+        (lambda: amounts_for_mint(Q96, -60, -60, 1), "^tick_lower must be < tick_upper, got -60 and -60"),
+        (lambda: get_liquidity_for_amounts(Q96, Q96, 2 * Q96, -1, 0),
+         r"^amount0 must be an integer in \[0, "),
+        (lambda: get_liquidity_for_amounts(Q96, Q96, 2 * Q96, 0, U256 + 1),
+         r"^amount1 must be an integer in"),
+        (lambda: get_liquidity_for_amounts(0, Q96, 2 * Q96, 0, 0), r"^sqrt_price_x96 must be an integer in"),
+        (lambda: get_liquidity_for_amounts(2 * Q96, Q96, 2 * Q96, 0, 2**200), "overflows uint128"),
+        (lambda: get_amounts_for_liquidity(Q96, Q96, 2 * Q96, U128 + 1), r"^liquidity must be an integer"),
+        (lambda: amounts_for_liquidity(3000.0, 2500.0, 3600.0, -1.0),
+         "^liquidity must be a finite number >= 0"),
+        (lambda: liquidity_for_amounts(3000.0, 2500.0, 3600.0, -1.0, 1.0),
+         "^base must be a finite number >= 0"),
+        (lambda: liquidity_for_amounts(3000.0, 2500.0, 3600.0, 1.0, -1.0),
+         "^quote must be a finite number >= 0"),
+        (lambda: value_for_liquidity(3000.0, 3600.0, 3600.0, 1.0), "price_lower must be < price_upper"),
+        (lambda: value_for_liquidity(np.full(70_000, 3000.0), 2500.0, 3600.0, -1.0),
+         "^liquidity must be a finite number >= 0"),
+        (lambda: value_for_liquidity(np.full(70_000, -3000.0), 2500.0, 3600.0, 0.0),
+         "^price must be a finite number > 0"),
+    ],
+)
+def test_limits_are_refused_with_the_argument_name(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_limits_themselves_are_accepted():
+    assert get_amount1_delta(1, U160, U128, False) == ref_amount1(1, U160, U128, False)
+    assert get_amount0_delta(MIN_SQRT_RATIO, MAX_SQRT_RATIO, 0, True) == 0
+    assert amounts_for_mint(MAX_SQRT_RATIO, MIN_TICK, MAX_TICK, 1) == (0, ref_amount1(
+        MIN_SQRT_RATIO, MAX_SQRT_RATIO, 1, True))
+    assert amounts_for_burn(MIN_SQRT_RATIO, MAX_TICK - 1, MAX_TICK, 1)[1] == 0
+    assert get_liquidity_for_amounts(Q96, Q96, 2 * Q96, U256 >> 130, 0) > 0
+
+
+@pytest.mark.parametrize("round_up", [True, False])
+def test_pool_amounts_by_regime_against_exact_rationals(round_up):
+    """_modifyPosition: below the range (tick < lower) all token0, in range (lower <= tick <
+    upper) both from the current price, at or above upper all token1; the regime is the tick's."""
+    fn = amounts_for_mint if round_up else amounts_for_burn
+    liq = 123_456_789_012_345_678_901
+    tl, tu = -600, 600
+    sa, sb = get_sqrt_ratio_at_tick(tl), get_sqrt_ratio_at_tick(tu)
+    for tick in (-10_000, tl - 1, tl, -1, 0, 1, tu - 1, tu, 10_000):
+        s = get_sqrt_ratio_at_tick(tick) + (0 if tick in (tl, tu) else 12345)
+        if tick < tl:
+            want = (ref_amount0(sa, sb, liq, round_up), 0)
+        elif tick < tu:
+            want = (ref_amount0(s, sb, liq, round_up), ref_amount1(sa, s, liq, round_up))
+        else:
+            want = (0, ref_amount1(sa, sb, liq, round_up))
+        assert fn(s, tl, tu, liq) == want, tick
+        assert fn(s, tl, tu, liq, tick_current=tick) == want, tick
+    # an explicit tick_current overrides the one implied by the price (after a swap that stops on
+    # a tick the pool's tick can be one below): in range by the tick although s is the upper edge
+    assert fn(sb, tl, tu, liq, tick_current=tu - 1) == (0, ref_amount1(sa, sb, liq, round_up))
+
+
+def test_liquidity_for_amounts_exact_by_regime():
+    """LiquidityAmounts.getLiquidityForAmounts: s <= a: amount0 only; a < s < b: the smaller of the
+    two; s >= b: amount1 only; L0 = amount0 * floor(a b / 2^96) / (b - a), L1 = amount1 2^96 / (b - a)."""
+    a, b = get_sqrt_ratio_at_tick(-6000), get_sqrt_ratio_at_tick(6000)
+    am0, am1 = 10**21 + 7, 3 * 10**21 + 11
+
+    def l0(lo, hi):
+        return am0 * (lo * hi // Q96) // (hi - lo)
+
+    def l1(lo, hi):
+        return am1 * Q96 // (hi - lo)
+
+    for s, want in (
+        (a - 1, l0(a, b)), (a, l0(a, b)), (a + 2**60, min(l0(a + 2**60, b), l1(a, a + 2**60))),
+        (Q96, min(l0(Q96, b), l1(a, Q96))), (b - 2**60, min(l0(b - 2**60, b), l1(a, b - 2**60))),
+        (b, l1(a, b)), (b + 1, l1(a, b)),
+    ):
+        assert get_liquidity_for_amounts(s, a, b, am0, am1) == want
+        assert get_liquidity_for_amounts(s, b, a, am0, am1) == want  # bounds in either order
+    # and the amounts it holds (rounded down) at the edges of each regime
+    liq = 10**20
+    for s in (a - 1, a, a + 1, Q96, b - 1, b, b + 1):
+        want0 = ref_amount0(max(s, a), b, liq, False) if s < b else 0
+        want1 = ref_amount1(a, min(s, b), liq, False) if s > a else 0
+        assert get_amounts_for_liquidity(s, a, b, liq) == (want0, want1)
+        assert get_amounts_for_liquidity(s, b, a, liq) == (want0, want1)
+
+
+def test_float_amounts_and_liquidity_against_the_whitepaper():
+    p = np.array([1000.0, 2500.0, 2600.0, 3000.0, 3599.0, 3600.0, 9000.0])
+    pa, pb, liq = 2500.0, 3600.0, 77.0
+    sp, sa, sb = np.sqrt(p), np.sqrt(pa), np.sqrt(pb)
+    base = np.select([p < pa, p > pb], [liq * (sb - sa) / (sa * sb), 0.0],
+                     liq * (sb - sp) / (sp * sb))
+    quote = np.select([p < pa, p > pb], [0.0, liq * (sb - sa)], liq * (sp - sa))
+    got_b, got_q = amounts_for_liquidity(p, pa, pb, liq)
+    # the whitepaper's sqrt(pb) - sqrt(P) loses ~3e-13 near pb (the library's form does not)
+    np.testing.assert_allclose(got_b, base, rtol=1e-11, atol=0)
+    np.testing.assert_allclose(got_q, quote, rtol=1e-11, atol=0)
+    # inverting: from the amounts back to L in every regime (one token suffices at the edges)
+    back = liquidity_for_amounts(p, pa, pb, base, quote)
+    np.testing.assert_allclose(back, liq, rtol=1e-12)
+    assert liquidity_for_amounts(3000.0, pa, pb, 1e9, float(quote[3])) == pytest.approx(liq, rel=1e-12)
+    assert liquidity_for_amounts(3000.0, pa, pb, float(base[3]), 1e9) == pytest.approx(liq, rel=1e-12)
+    assert liquidity_for_amounts(2000.0, pa, pb, 0.0, 5.0) == 0.0  # below: quote does not count
+    assert liquidity_for_amounts(4000.0, pa, pb, 5.0, 0.0) == 0.0  # above: base does not count
+    assert isinstance(liquidity_for_amounts(3000.0, pa, pb, 1.0, 1.0), float)
+    assert isinstance(value_for_liquidity(3000.0, pa, pb, 1.0), float)
+
+
+@pytest.mark.parametrize("n", [2 * (1 << 15) + 1, 3 * (1 << 15) + 17, (1 << 20) + 3])
+def test_large_arrays_take_the_blocked_path_with_the_same_numbers(n):
+    """Arrays above two blocks (and above the threading threshold) against the whitepaper; zero
+    liquidity is zero everywhere (and still validates the prices)."""
+    p = np.random.default_rng(n).uniform(1000.0, 5000.0, n)
+    got = value_for_liquidity(p, 2500.0, 3600.0, 9.0)
+    np.testing.assert_allclose(got, whitepaper_value(p, 2500.0, 3600.0, 9.0), rtol=1e-13)
+    zero = value_for_liquidity(p, 2500.0, 3600.0, 0.0)
+    assert zero.shape == p.shape and not zero.any()
