@@ -866,7 +866,7 @@ def float_swap(profile: LiquidityProfile, price: Any, base_amount: Any) -> tuple
     return _out(q.reshape(shape)), _out(p1.reshape(shape))
 
 
-_BLOCK = 1 << 13  # elements per block: a block's arrays stay in L1/L2 cache
+_BLOCK = 1 << 14  # elements per block (best of 2**12..2**16 here): the block stays in L2
 _FAST_MIN = 1 << 15  # below this many swaps the general path is as fast
 _THREADED_MIN = 1 << 19
 _POOL: Any = None
