@@ -5,7 +5,7 @@ the repository (``lpperp/``, the top-level ``tests/*.py``, ``pyproject.toml`` wi
 ``[tool.mutmut]`` section for that module) is made under ``--workdir`` and ``mutmut run`` mutates
 only that module and runs only the module's fast unit tests (MODULE_TESTS; mutmut further narrows
 them to the tests that call the mutated function), two mutants at a time, with mutmut's per-mutant
-timeout (15x the covering tests' clean time + 1 s). Hypothesis runs the ``mutation`` profile
+timeout (5x the covering tests' clean time + 1 s). Hypothesis runs the ``mutation`` profile
 (derandomized, 25 examples) so a verdict does not depend on the draw.
 
 Prints the mutation score per module (killed / (mutants - equivalent - not run)), each survivor
@@ -83,7 +83,7 @@ def _pyproject(module_files: list[str], tests: list[str]) -> str:
         # an error message's wording is not the model: mutants of `raise` statements (string
         # mutations of the message) are not generated; the condition above each raise is mutated
         "do_not_mutate_patterns": [r"^\s*raise \w"],
-        "timeout_multiplier": 15.0,
+        "timeout_multiplier": 5.0,
         "timeout_constant": 1.0,
         "use_git_change_detection": False,
         "track_dependencies": False,

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from lpperp import LPPosition, impermanent_loss_in_range
 from lpperp.liquidity import get_amounts_for_liquidity
-from lpperp.units import USDC_WETH_ETHEREUM, WETH_USDC_ARBITRUM
+from lpperp.units import MAX_TICK, MIN_TICK, USDC_WETH_ETHEREUM, WETH_USDC_ARBITRUM, PoolSpec
 
 prices = st.floats(10.0, 1e5)
 ratios = st.floats(1.001, 20.0)
@@ -268,3 +268,146 @@ def test_fee_income_refuses_pool_flow_arguments_next_to_fee_apr():
     """fee_fraction/active_liquidity next to fee_apr were silently ignored."""
     with pytest.raises(ValueError, match="give one, not both"):
         make(3000.0, 2).fee_income(3000.0, 1.0, fee_apr=0.2, fee_fraction=0.003)
+
+
+# --- mutation-testing references (issue 14: `make mutate` survivors) -----------------------------
+def wp_amounts(p, pa, pb, liq):
+    """Uniswap v3 whitepaper eqs. 6.29-6.30 by regime (no clip): the reference amounts."""
+    sp, sa, sb = np.sqrt(p), np.sqrt(pa), np.sqrt(pb)
+    base = np.select([p < pa, p > pb], [liq * (sb - sa) / (sa * sb), 0.0], liq * (sb - sp) / (sp * sb))
+    quote = np.select([p < pa, p > pb], [0.0, liq * (sb - sa)], liq * (sp - sa))
+    return base, quote
+
+
+EDGES = (2500.0, 3600.0)
+PRICES = np.array([1000.0, 2500.0, 2501.0, 3000.0, 3599.0, 3600.0, 8000.0])
+
+
+def test_value_scalar_int_and_array_paths_against_the_whitepaper():
+    lp = LPPosition(*EDGES, 123.0)
+    b, q = wp_amounts(PRICES, *EDGES, 123.0)
+    want = b * PRICES + q
+    np.testing.assert_allclose(lp.value(PRICES), want, rtol=1e-12)
+    for p, w in zip(PRICES, want, strict=True):
+        assert lp.value(float(p)) == pytest.approx(w, rel=1e-12)  # scalar fast path
+        assert lp.value(int(p)) == pytest.approx(w, rel=1e-12)
+        assert lp.value(np.float64(p)) == pytest.approx(w, rel=1e-12)
+    for bad in (0.0, -1.0, float("inf"), float("nan")):
+        with pytest.raises(ValueError, match=r"^price must be a finite number > 0"):
+            lp.value(bad)
+    np.testing.assert_allclose(lp.hold_value(PRICES, 3000.0),
+                               wp_amounts(3000.0, *EDGES, 123.0)[0] * PRICES
+                               + wp_amounts(3000.0, *EDGES, 123.0)[1], rtol=1e-12)
+
+
+def test_range_edges_belong_to_the_range_for_fees_and_in_range_but_not_gamma_lvr():
+    """Fees and in_range include the edges (the position is active at pa and pb); the second
+    derivative and LVR are those of the interior: zero at the edges (one-sided kinks)."""
+    lp = LPPosition(*EDGES, 123.0)
+    assert lp.in_range(list(PRICES)).tolist() == [False, True, True, True, True, True, False]
+    assert lp.in_range(2500.0) is True and lp.in_range(2499.0) is False
+    fees = lp.fee_income(PRICES, 0.5, fee_apr=0.2)
+    np.testing.assert_allclose(fees, np.where(lp.in_range(PRICES), 0.2 * lp.value(PRICES) * 0.5, 0))
+    flow = lp.fee_income(PRICES, 2.0, volume_per_year=1e6, active_liquidity=4 * 123.0,
+                         fee_fraction=0.003)
+    np.testing.assert_allclose(flow, np.where(lp.in_range(PRICES), 1e6 * 0.003 * 0.25 * 2.0, 0))
+    inside = (PRICES > EDGES[0]) & (PRICES < EDGES[1])
+    np.testing.assert_allclose(lp.gamma(PRICES), np.where(inside, -123.0 / (2 * PRICES**1.5), 0))
+    np.testing.assert_allclose(lp.lvr_rate(PRICES, 0.7),
+                               np.where(inside, 0.49 * 123.0 * np.sqrt(PRICES) / 4, 0))
+    assert isinstance(lp.gamma(3000.0), float) and isinstance(lp.lvr_rate(3000.0, 0.5), float)
+
+
+def test_impermanent_loss_by_value_and_hold_and_zero_liquidity():
+    lp = LPPosition(*EDGES, 123.0)
+    b0, q0 = wp_amounts(3000.0, *EDGES, 123.0)
+    b, q = wp_amounts(PRICES, *EDGES, 123.0)
+    np.testing.assert_allclose(lp.impermanent_loss(PRICES, 3000.0),
+                               (b * PRICES + q) / (b0 * PRICES + q0) - 1.0, rtol=1e-10, atol=1e-15)
+    empty = LPPosition(*EDGES, 0.0)
+    assert empty.impermanent_loss(PRICES, 3000.0).tolist() == [0.0] * PRICES.size
+    assert empty.impermanent_loss(3000.0, 2000.0) == 0.0
+
+
+def test_constructors_build_the_ranges_they_say():
+    lp = LPPosition.from_deposit(1000.0, 3000.0, width_pct=99.9)
+    assert (lp.price_lower, lp.price_upper) == pytest.approx((3.0, 5997.0))
+    lp = LPPosition.from_deposit(1000.0, 3000.0, width_factor=1.0000001)
+    assert lp.price_upper / lp.price_lower == pytest.approx(1.0000001**2, rel=1e-12)
+    pool = WETH_USDC_ARBITRUM  # base is token0: a higher tick is a higher price
+    lp = LPPosition.from_deposit(1000.0, 3000.0, tick_lower=-200310, tick_upper=-193380, pool=pool)
+    assert lp.price_lower == pool.tick_to_price(np.int64(-200310))
+    assert lp.price_upper == pool.tick_to_price(np.int64(-193380))
+    assert lp.pool is pool
+    main = USDC_WETH_ETHEREUM  # base is token1: the upper tick is the lower price
+    lp = LPPosition.from_deposit(1000.0, 3000.0, tick_lower=193380, tick_upper=200310, pool=main)
+    assert lp.price_lower == main.tick_to_price(np.int64(200310))
+    assert lp.price_upper == main.tick_to_price(np.int64(193380))
+    top = LPPosition.from_ticks(-200310, -193380, 2**128 - 1, pool)
+    assert top.liquidity == pool.liquidity_to_human(2**128 - 1)
+    one_tick = PoolSpec("WETH", "USDC", 18, 6, True, 500, 1)
+    assert LPPosition.from_ticks(0, 1, 1, one_tick).price_upper > 0
+    lp = LPPosition.from_amounts(0.0, 1000.0, 4000.0, 2500.0, 3600.0)  # above the range: quote only
+    assert lp.value(4000.0) == pytest.approx(1000.0, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: LPPosition(np.array([1.0, 2.0]), 3.0, 1.0), "must be scalars"),
+        (lambda: LPPosition(1.0, 3.0, np.array([1.0, 2.0])), "must be scalars"),
+        (lambda: LPPosition(1.0, 3.0, 1.0, pool="arb"), "^pool must be a PoolSpec or None, got str"),
+        (lambda: LPPosition.from_deposit(1.0, 3000.0, width_pct=100), r"^width_pct must be in \(0, 100\)"),
+        (lambda: LPPosition.from_deposit(1.0, 3000.0, width_factor=1.0), r"^width_factor must be > 1"),
+        (lambda: LPPosition.from_deposit(1.0, 3000.0, price_lower=2000.0), "^give both price_lower"),
+        (lambda: LPPosition.from_deposit(1.0, 3000.0, price_upper=4000.0), "^give both price_lower"),
+        (lambda: LPPosition.from_deposit(1.0, -3.0, width_pct=5), "^price must be a finite number > 0"),
+        (lambda: LPPosition.from_deposit(1.0, 3000.0, tick_lower=60, tick_upper=0,
+                                         pool=WETH_USDC_ARBITRUM), "^tick_lower must be < tick_upper"),
+        (lambda: LPPosition.from_ticks(0, 60, 1, "pool"), "^pool must be a PoolSpec, got str"),
+        (lambda: LPPosition.from_ticks(0, 60, 2**128, WETH_USDC_ARBITRUM),
+         r"^liquidity_raw must be an integer in \[0, "),
+        (lambda: LPPosition.from_ticks(MIN_TICK - 1, 60, 1, WETH_USDC_ARBITRUM),
+         r"^tick_lower must be an integer in \[-887272"),
+        (lambda: LPPosition.from_ticks(-60, MAX_TICK + 1, 1, WETH_USDC_ARBITRUM),
+         r"^tick_upper must be an integer in \[-887272"),
+        (lambda: LPPosition.from_ticks(0, 15, 1, WETH_USDC_ARBITRUM), "^tick_upper=15 is not a multiple"),
+        (lambda: make(3000.0, 2).fee_income(3000.0, -1.0, fee_apr=0.1), "^tau_years must be"),
+        (lambda: make(3000.0, 2).fee_income(3000.0, 1.0, fee_apr=-0.1), "^fee_apr must be"),
+        (lambda: make(3000.0, 2).fee_income(3000.0, 1.0, volume_per_year=-1.0, active_liquidity=1e9,
+                                            fee_fraction=0.003), "^volume_per_year must be"),
+        (lambda: make(3000.0, 2).fee_income(3000.0, 1.0, volume_per_year=1.0, active_liquidity=1e9,
+                                            fee_fraction=1.5), "^fee_fraction must be"),
+        (lambda: make(3000.0, 2).fee_income(3000.0, 1.0, volume_per_year=1.0, active_liquidity=0.0,
+                                            fee_fraction=0.003), "^active_liquidity must be"),
+        (lambda: make(3000.0, 2).fee_income(3000.0, 1.0, volume_per_year=1.0, fee_fraction=0.003),
+         "^volume_per_year needs active_liquidity and fee_fraction"),
+        (lambda: make(3000.0, 2).fee_income(3000.0, 1.0, volume_per_year=1.0, active_liquidity=1e9),
+         "^volume_per_year needs active_liquidity and fee_fraction"),
+        (lambda: make(3000.0, 2).fee_income(3000.0, 1.0, fee_apr=0.1, active_liquidity=1e9),
+         "give one, not both"),
+        (lambda: make(3000.0, 2).lvr_rate(3000.0, -0.1), "^sigma must be"),
+        (lambda: make(3000.0, 2).gamma(-1.0), "^price must be"),
+        (lambda: make(3000.0, 2).in_range(-1.0), "^price must be"),
+        (lambda: impermanent_loss_in_range(0.0, 3000.0, 2500.0, 3600.0), "^price_ratio must be"),
+        (lambda: impermanent_loss_in_range(1.0, 3000.0, 3600.0, 2500.0), "price_lower must be < price_upper"),
+        (lambda: impermanent_loss_in_range(1.2 * (1 + 1e-11), 3000.0, 2500.0, 3600.0),
+         r"^price_ratio \* entry_price must be inside .* got 3600.00000003[0-9]* outside \[2500.0, 3600.0\]"),
+        (lambda: impermanent_loss_in_range([1.0, 1.0], [3000.0, 2499.0], 2500.0, [3600.0, 3700.0]),
+         r"^entry_price must be inside .* got 2499.0 outside \[2500.0, 3700.0\]"),
+    ],
+)
+def test_limits_are_refused_with_the_argument_name(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_limits_themselves_are_accepted():
+    lp = make(3000.0, 2)
+    assert lp.fee_income(3000.0, 1.0, volume_per_year=1.0, active_liquidity=lp.liquidity,
+                         fee_fraction=1.0) == 1.0  # the whole pool: share 1
+    assert lp.fee_income(3000.0, 1.0, volume_per_year=1.0, active_liquidity=lp.liquidity * (1 - 1e-13),
+                         fee_fraction=1.0) == pytest.approx(1.0)
+    # k P a hair past the edge (float rounding of pb / P) is still the edge
+    assert impermanent_loss_in_range(1.2 * (1 + 1e-13), 3000.0, 2500.0, 3600.0) < 0
+    assert impermanent_loss_in_range(2500.0 / 3000.0 * (1 - 1e-13), 3000.0, 2500.0, 3600.0) < 0
