@@ -26,12 +26,20 @@ import pytest
 
 from lpperp._abi import decode, encode_call
 from lpperp.liquidity import get_amounts_for_liquidity
-from lpperp.swap import PoolState, SwapError, SwapResult, swap_exact
+from lpperp.swap import (
+    LiquidityProfile,
+    PoolState,
+    SwapError,
+    SwapResult,
+    float_swap,
+    swap_exact,
+)
 from lpperp.units import (
     MAX_SQRT_RATIO,
     MAX_TICK,
     MIN_SQRT_RATIO,
     MIN_TICK,
+    PoolSpec,
     get_sqrt_ratio_at_tick,
     get_tick_at_sqrt_ratio,
 )
@@ -166,6 +174,37 @@ def _ours(st: PoolState, zfo: bool, amount: int, limit: int):
     return r
 
 
+def _spec(pool) -> PoolSpec:
+    weth0 = pool.token0.symbol == "WETH"
+    stable = pool.token1 if weth0 else pool.token0
+    return PoolSpec("WETH", stable.symbol, 18, stable.decimals, weth0, pool.fee, pool.tick_spacing)
+
+
+def _check_float_twin(pool, st: PoolState, got: tuple, ours: SwapResult, ctx: str) -> int:
+    """The float twin (human units, from the pool's own ticks) against the pool's real swap.
+
+    The base the pool actually took in (or paid out) goes through ``float_swap`` from the same
+    start; the quote and price after must agree to 1e-9 relative, plus 2 raw units of quote per
+    step of the pool's loop (each step rounds its amounts and fee to the unit; a step ends at an
+    initialized tick or a 256-spacing bitmap word). Returns 1 when checked.
+    """
+    spec = _spec(pool)
+    base_raw, quote_raw = (got[0], got[1]) if spec.base_is_token0 else (got[1], got[0])
+    if base_raw == 0:
+        return 0
+    scale_b, scale_q = 10**spec.base_decimals, 10**spec.quote_decimals
+    prof = LiquidityProfile.from_pool_state(st, spec)
+    p0 = spec.sqrt_price_x96_to_price(st.sqrt_price_x96)
+    q, p1 = float_swap(prof, p0, base_raw / scale_b)
+    q_pool = -quote_raw / scale_q
+    steps = ours.ticks_crossed + abs(ours.tick - st.tick) // (256 * st.tick_spacing) + 2
+    tol = 1e-9 * abs(q_pool) + 2 * steps / scale_q
+    assert abs(q - q_pool) <= tol, f"float {q} vs pool {q_pool} ({steps} steps): {ctx}"
+    p_pool = spec.sqrt_price_x96_to_price(got[2])
+    assert p1 == pytest.approx(p_pool, rel=1e-9), f"float price {p1} vs pool {p_pool}: {ctx}"
+    return 1
+
+
 def test_swaps_match_pool_to_the_wei(snapshot, wei_cases):
     evm = snapshot
     rng = np.random.default_rng(20261130)
@@ -174,7 +213,7 @@ def test_swaps_match_pool_to_the_wei(snapshot, wei_cases):
     for pool in pools:
         evm.send(pool.address, encode_call("initialize(uint160)", sqrt_price_x96_for(pool, 3000.0)))
         ticks[pool.address] = _mint_positions(evm, pool, rng)
-    counts = {"swaps": 0, "exact_out": 0, "zfo": 0, "crossed>=2": 0, "at_limit": 0}
+    counts = {"swaps": 0, "exact_out": 0, "zfo": 0, "crossed>=2": 0, "at_limit": 0, "float": 0}
     reverts: dict[str, int] = {}
     for rnd in range(ROUNDS):
         cases, plans = [], []
@@ -225,6 +264,8 @@ def test_swaps_match_pool_to_the_wei(snapshot, wei_cases):
                 counts["zfo"] += zfo
                 counts["crossed>=2"] += ours.ticks_crossed >= 2
                 counts["at_limit"] += ours.sqrt_price_x96 == limit
+                if i == 0 and ours.sqrt_price_x96 != limit:  # the float twin on the real pool
+                    counts["float"] += _check_float_twin(pool, st, got, ours, ctx)
         # move the base state for real: one random swap per pool, checked the same way
         for pool in pools:
             st = bases[pool.address]
@@ -236,11 +277,12 @@ def test_swaps_match_pool_to_the_wei(snapshot, wei_cases):
             after = _read_state(evm, pool, ticks[pool.address])
             assert after == st.after(ours), f"sent swap: pool {after} vs ours {st.after(ours)}"
     assert counts["swaps"] >= 500, counts
-    for key in ("exact_out", "zfo", "crossed>=2", "at_limit"):
+    for key in ("exact_out", "zfo", "crossed>=2", "at_limit", "float"):
         assert counts[key] >= 50, f"too few {key} cases: {counts}"
     wei_cases["swap: amounts, sqrt price, tick, liquidity after a swap (router)"] += counts["swaps"]
     wei_cases["coverage: swap crossing >= 2 initialized ticks"] += counts["crossed>=2"]
     wei_cases["coverage: swap stopped at the price limit"] += counts["at_limit"]
     wei_cases["coverage: swap with exact output"] += counts["exact_out"]
+    wei_cases["coverage: float twin = pool swap (1e-9 + rounding)"] += counts["float"]
     for why, k in reverts.items():
         wei_cases[f"swap: predicted revert ({why})"] += k
