@@ -15,6 +15,9 @@ are sometimes far away, sometimes a random price a few hundred ticks off, someti
 initialized tick). After each swap the pool's token balances (the swap's amount0/amount1), slot0
 (sqrtPriceX96, tick) and liquidity() are compared with ``swap_exact`` chained by
 ``PoolState.after``. Between rounds one random swap is sent for real to move the base state.
+The first swap of each case is also run through the float twin
+(``LiquidityProfile.from_pool_state`` + ``float_swap`` with the base the pool really moved):
+quote and price after agree with the pool to 1e-9 plus the pool's unit rounding per step.
 """
 
 from __future__ import annotations
