@@ -357,7 +357,20 @@ class OnchainPosition:
     fees1_raw: int
     amounts0_raw: int
     amounts1_raw: int
-    position: LPPosition
+    lp: LPPosition
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "position":  # the field's old name (one name per idea: an LP is ``lp``)
+            import warnings
+
+            warnings.warn(
+                "OnchainPosition.position is renamed OnchainPosition.lp; the old name goes in the "
+                "next release",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            return self.lp
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
     def price(self) -> float:
@@ -388,8 +401,8 @@ class OnchainPosition:
         fb, fq = self.fees
         return (
             f"#{self.token_id} {s.base}/{s.quote} {self.pool.fee_pips / 1e4:g}% on "
-            f"{self.pool.chain}: range {self.position.price_lower:.6g}-"
-            f"{self.position.price_upper:.6g}, price {self.price:.6g}, holds {b:.6g} {s.base} + "
+            f"{self.pool.chain}: range {self.lp.price_lower:.6g}-"
+            f"{self.lp.price_upper:.6g}, price {self.price:.6g}, holds {b:.6g} {s.base} + "
             f"{q:.6g} {s.quote}, fees {fb:.6g} {s.base} + {fq:.6g} {s.quote}, "
             f"value {self.value:.6g} {s.quote}"
         )
@@ -718,7 +731,7 @@ def read_position(
     Returns
     -------
     OnchainPosition
-        With ``.position`` an :class:`LPPosition` (human liquidity, price range in quote per base)
+        With ``.lp`` an :class:`LPPosition` (human liquidity, price range in quote per base)
         and ``.pool.spec`` its :class:`PoolSpec`.
 
     Raises
@@ -799,7 +812,7 @@ def read_position(
                 fees1_raw=uncollected_fees(liq, g1, fg1_last, owed1),
                 amounts0_raw=a0,
                 amounts1_raw=a1,
-                position=LPPosition.from_ticks(tl, tu, liq, state.spec),
+                lp=LPPosition.from_ticks(tl, tu, liq, state.spec),
             )
     finally:
         reader.close()
@@ -1237,7 +1250,7 @@ def example_position() -> OnchainPosition:
     Examples
     --------
     >>> pos = example_position()
-    >>> round(pos.price, 2), round(pos.position.price_lower), round(pos.position.price_upper)
+    >>> round(pos.price, 2), round(pos.lp.price_lower), round(pos.lp.price_upper)
     (3012.5, 2700, 3301)
     >>> round(pos.value)
     10048
@@ -1275,7 +1288,7 @@ def example_position() -> OnchainPosition:
         fees1_raw=e["fees1_raw"],
         amounts0_raw=a0,
         amounts1_raw=a1,
-        position=LPPosition.from_ticks(tl, tu, liq, spec),
+        lp=LPPosition.from_ticks(tl, tu, liq, spec),
     )
 
 

@@ -387,3 +387,13 @@ def test_abi_decoding_is_strict_like_solidity():
     with pytest.raises(ValueError, match="too short for a string"):
         decode(["string"], word(32) + word(2**200))
     assert decode_revert(word(2**255)) is None
+
+
+def test_onchain_position_calls_its_lp_lp():
+    from lpperp.chain import example_position
+
+    pos = example_position()
+    with pytest.warns(DeprecationWarning, match="renamed OnchainPosition.lp"):
+        assert pos.position is pos.lp  # the old field name, for one release
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        pos.nope  # noqa: B018

@@ -104,7 +104,7 @@ def test_read_back_minted_positions_after_swaps(snapshot, wei_cases, sym):
                          ["uint256", "uint256"])  # fmt: skip
         assert (got.amounts0_raw, got.amounts1_raw) == burn_c
         # the LPPosition in human units: range in USDC per WETH around 3000, value consistent
-        lp = got.position
+        lp = got.lp
         assert lp.pool == spec and lp.liquidity == pytest.approx(spec.liquidity_to_human(liq))
         assert 1000 < lp.price_lower < lp.price_upper < 9000
         base, quote = got.amounts
