@@ -632,11 +632,14 @@ class LiquidityProfile:
     fee_fraction: float = 0.0005
 
     def __post_init__(self) -> None:
-        edges = (
-            np.array(self.price_edges, dtype=float).ravel()
-            if not isinstance(self.price_edges, str)
-            else None
-        )
+        try:
+            edges = (
+                None
+                if isinstance(self.price_edges, (str, bytes))
+                else np.array(self.price_edges, dtype=float).ravel()
+            )
+        except (TypeError, ValueError):
+            edges = None
         if edges is None or edges.size < 2 or np.isnan(edges).any() or (edges < 0).any():
             raise LpperpError(
                 f"price_edges must be >= 2 sorted prices >= 0 (inf allowed last), got "

@@ -663,3 +663,9 @@ def test_profiles_compare_by_value():
     assert len({a, LiquidityProfile.concentrated(3000.0, 1e5, 0.0005)}) == 1
     with pytest.raises(ValueError):  # frozen: the arrays are read-only too
         a.liquidity[0] = 1.0
+
+
+@pytest.mark.parametrize("edges", ["2000,4000", [2000.0, "x"], None, [3000.0], [-1.0, 2.0]])
+def test_profile_edges_must_be_prices(edges):
+    with pytest.raises(LpperpError, match="price_edges"):
+        LiquidityProfile(edges, [1.0], 0.0)
