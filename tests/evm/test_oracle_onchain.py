@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lpperp._abi import decode, encode_call
 from lpperp.chain import (
@@ -145,3 +147,56 @@ def test_chainlink_mock_aggregator_reads_back_to_the_wei(snapshot, wei_cases):
         read_chainlink(evm.url, evm.tokens["WETH"].address)
     with pytest.raises(ChainError, match="no contract"):
         read_chainlink(evm.url, evm.accounts[2])
+
+
+@settings(max_examples=8, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(
+    sym=st.sampled_from(["USDC", "USDT"]),  # ticks > 0 (USDC is token0) and < 0 (WETH token0)
+    schedule=st.lists(st.tuples(st.integers(1, 900), st.booleans(), st.integers(1, 100)),
+                      min_size=1, max_size=6),  # (seconds after the last, sell WETH?, size %)
+    tail=st.integers(1, 600),
+    data=st.data(),
+)  # fmt: skip
+def test_twap_on_random_schedules(evm, wei_cases, sym, schedule, tail, data):
+    """Random swap times and sizes: observe's mean tick == TwapOracle's, for random windows."""
+    snap = evm.snapshot()
+    try:
+        pool = evm.pools[f"{sym}-500"]
+        lp, trader = evm.accounts[1], evm.accounts[2]
+        weth_is_0 = pool.token0.symbol == "WETH"
+        t = evm.block_timestamp() + 100
+        evm.at(t)
+        evm.send(pool.address, encode_call("initialize(uint160)", sqrt_price_x96_for(pool, 3000.0)))
+        times, ticks = [t], [_slot0(evm, pool)[1]]
+        evm.send(pool.address, encode_call("increaseObservationCardinalityNext(uint16)", 16))
+        centre = ticks[0] - ticks[0] % 10
+        w, s = 50 * 10**18, 150_000 * 10**6
+        params = (pool.token0.address, pool.token1.address, pool.fee, centre - 4000, centre + 4000,
+                  *((w, s) if weth_is_0 else (s, w)), 0, 0, lp, evm.DEADLINE)  # fmt: skip
+        evm.send(evm.addr["npm"], encode_call(evm.MINT_SIG, params), sender=lp)
+        t = evm.block_timestamp()  # swaps are timed from the mint's block on
+        for gap, sell_weth, pct in schedule:
+            t += gap
+            evm.at(t)
+            amount = 5 * 10**16 * pct if sell_weth else 150 * 10**6 * pct
+            _swap(evm, pool, sell_weth == weth_is_0, amount, trader)
+            tick = _slot0(evm, pool)[1]
+            if tick != ticks[-1]:  # the pool writes only when the tick changed
+                times.append(t)
+                ticks.append(tick)
+        now = t + tail
+        evm.mine(now)
+        span = now - times[0]
+        windows = data.draw(st.lists(st.integers(1, span), min_size=1, max_size=5), label="windows")
+        rel_t = np.array([*times, now], dtype=float) - times[0]
+        prices = 1.0001 ** (np.array([*ticks, ticks[-1]], dtype=float) + 0.5)
+        for window in windows:
+            got = read_twap(evm.url, pool.address, window)
+            model = TwapOracle(float(window)).mean_ticks(rel_t, prices)[-1]
+            cum = observe_tick_cumulatives(times, ticks, now, [window, 0])
+            assert got.tick_cumulatives == tuple(cum)
+            assert got.mean_tick == int(model) == consult_mean_tick(*cum, window)
+            wei_cases["read_twap == TwapOracle on random swap schedules (mean tick)"] += 1
+    finally:
+        evm.revert(snap)
