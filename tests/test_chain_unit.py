@@ -397,3 +397,11 @@ def test_onchain_position_calls_its_lp_lp():
         assert pos.position is pos.lp  # the old field name, for one release
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         pos.nope  # noqa: B018
+
+
+def test_https_to_a_plain_http_server_is_a_tls_error(server):
+    _, url = server
+    t0 = time.monotonic()
+    with pytest.raises(RpcUnreachableError, match="TLS error"):
+        JsonRpcClient(url.replace("http://", "https://"), timeout_s=2).call("eth_chainId")
+    assert time.monotonic() - t0 < 3
