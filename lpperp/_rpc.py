@@ -20,12 +20,14 @@ supported.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import itertools
 import json
 import re
 import reprlib
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -257,8 +259,46 @@ class _Conn:
             raise _Deadline
         return left
 
+    def _resolve(self) -> list[tuple]:
+        """``getaddrinfo`` within the deadline (the system resolver itself has no timeout)."""
+        try:
+            ipaddress.ip_address(self.host)
+            return socket.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)
+        except ValueError:
+            pass
+        box: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                box["ok"] = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)
+            except OSError as e:
+                box["err"] = e
+
+        worker = threading.Thread(target=work, daemon=True, name="lpperp-rpc-resolve")
+        worker.start()
+        worker.join(self._left())
+        if worker.is_alive():
+            raise _Deadline
+        if "err" in box:
+            raise box["err"]
+        return box["ok"]
+
     def connect(self) -> None:
-        sock = socket.create_connection((self.host, self.port), timeout=self._left())
+        last: OSError = OSError(f"no address for {self.host!r}")
+        for family, kind, proto, _, addr in self._resolve():
+            sock = socket.socket(family, kind, proto)
+            try:
+                sock.settimeout(self._left())
+                sock.connect(addr)
+                break
+            except OSError as e:
+                sock.close()
+                last = e
+            except BaseException:
+                sock.close()
+                raise
+        else:
+            raise last
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if self.https:
