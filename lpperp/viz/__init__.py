@@ -6,7 +6,14 @@
 - :mod:`lpperp.viz.economics` / :mod:`lpperp.viz.montecarlo`: rebalancing economics and Monte Carlo
   risk (scenario, compute, figure and explorer in one module each).
 
-Names are imported lazily, so ``import lpperp.viz`` costs nothing until an explorer is used.
+Names are imported lazily, so ``import lpperp.viz`` costs little until an explorer is used.
+
+Start-up: plotly imports nbformat, which imports jsonschema, whose optional IRI format check imports
+``rfc3987_syntax`` - building that grammar took 5-9 s of the first explorer's 10 s on the 2-core test
+machine (``python -X importtime``). Unless jsonschema is already loaded (or
+``LPPERP_IRI_FORMAT=1``), ``import lpperp.viz`` imports jsonschema once with that optional module
+hidden (jsonschema then simply has no "iri" format checker in this process) and un-hides it
+afterwards, so anyone may still import ``rfc3987_syntax`` themselves.
 
 Conventions: prices in quote per base (USDC per ETH), values in quote units, widths in percent.
 """
@@ -14,7 +21,25 @@ Conventions: prices in quote per base (USDC per ETH), values in quote units, wid
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from typing import Any
+
+
+def _import_jsonschema_without_iri_grammar() -> None:
+    if ("jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules
+            or os.environ.get("LPPERP_IRI_FORMAT")):
+        return
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  (import -> ImportError)
+    try:
+        import jsonschema  # noqa: F401
+    except ImportError:
+        pass
+    finally:
+        del sys.modules["rfc3987_syntax"]
+
+
+_import_jsonschema_without_iri_grammar()
 
 __all__ = [
     "CrossIsolatedExplorer",

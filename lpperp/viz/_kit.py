@@ -338,9 +338,9 @@ def control_for(record: Any, name: str, value: Any = None, css: str = "") -> wid
 
 def control_box(columns: Sequence[Sequence[widgets.Widget]]) -> widgets.Box:
     """Columns of controls that sit side by side on a wide cell and wrap under each other on a
-    narrow one (flex-wrap; each column 300-520 px), never overlapping."""
+    narrow one (flex-wrap; each column 270-560 px), never overlapping."""
     cols = [
-        widgets.VBox(list(col), layout=widgets.Layout(flex="1 1 320px", min_width="300px",
+        widgets.VBox(list(col), layout=widgets.Layout(flex="1 1 280px", min_width="270px",
                                                       max_width="560px", overflow="visible"))
         for col in columns
     ]

@@ -1,44 +1,68 @@
-"""Real JupyterLab in headless Chromium: the health explorer of 02_lp_as_collateral moves live.
+"""Every notebook in real JupyterLab with headless Chromium: run, read the plots back, move, break,
+resize and reload every explorer.
 
-Opens the notebook (a temporary copy), runs all cells, waits for the kernel to be idle AND the
-FigureWidget to be drawn, moves the price and leverage sliders with the keyboard and checks that the
-plot's *data* (``gd.data`` of the plotly div, not only the SVG) and the text readout changed, that no
-console error appeared, saves a screenshot under the test's tmp dir, reloads the page and checks that the
-plot shows the current state (the stale-view fix). It prints the key-press-to-redraw latency; the target
-(< 150 ms) is reported, never asserted (timings belong in benchmarks).
+Notebooks are discovered by glob (``notebooks/*.ipynb``, ``notebooks/workshop/**/*.ipynb``), so a new
+notebook is covered when it lands. For each one, on one shared server and browser:
+
+1. Run > Run All Cells; no cell may show an error output, no console error may appear.
+2. Every plotly plot is read from the page (``gd.data`` of each ``.js-plotly-plot``): each
+   scatter/bar trace with a y has an x of the same length, and on a price axis x is prices (not
+   0..n-1: notebook 07's first draw plotted the curves against the index, see
+   ``lpperp.viz._kit.FigureWidget``).
+3. Every plot is at least 95 % of its cell's width at first draw, and again after the window is
+   resized to 1,000 px, where the explorers' controls must not overlap.
+4. Per explorer: one slider moved with the keyboard (>= 10 presses; the data and readout change;
+   the key-press -> redraw time is printed, median, never asserted), one bad input (the status line
+   shows the message, the plot keeps the last valid data), then a reload shows the same data and
+   readout (the stale-view fix).
+
+A separate test switches JupyterLab to its dark theme: the plot must not be a white box.
+Timing targets from issue 11 (printed, not asserted): redraw < 100 ms for 02-04, < 150 ms for
+05-06; Run All to a drawn explorer in 02 < 4 s.
 """
 
 from __future__ import annotations
 
+import re
 import statistics
+import time
+from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+from . import jlab
 
-NOTEBOOK = "02_lp_as_collateral.ipynb"
-PLOT = ".lpperp-explorer .js-plotly-plot"
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
-# JavaScript run in the page -------------------------------------------------------------------
-JS_TRACES = """() => {
-  const gd = document.querySelector('PLOT');
+NOTEBOOK_DIR = jlab.ROOT / "notebooks"
+NOTEBOOKS = sorted(
+    str(p.relative_to(NOTEBOOK_DIR))
+    for p in [*NOTEBOOK_DIR.glob("*.ipynb"), *NOTEBOOK_DIR.glob("workshop/**/*.ipynb")]
+    if ".ipynb_checkpoints" not in p.parts
+)
+PRESSES = 10
+NARROW = {"width": 1000, "height": 1500}
+
+# -- JavaScript run in the page ---------------------------------------------------------------------
+JS_EXPLORER_DATA = """(i) => {
+  const ex = document.querySelectorAll('.lpperp-explorer')[i];
+  const gd = ex && ex.querySelector('.js-plotly-plot');
   if (!gd || !gd.data) return null;
-  return gd.data.map(t => ({name: t.name,
-                            x: t.x ? Array.from(t.x).slice(0, 4000) : null,
-                            y: t.y ? Array.from(t.y).slice(0, 4000) : null}));
-}""".replace("PLOT", PLOT)
+  const arr = v => (v === undefined || v === null) ? null
+      : (ArrayBuffer.isView(v) || Array.isArray(v)) ? Array.from(v) : v;
+  const ro = ex.querySelector('.lpperp-readout');
+  return {traces: gd.data.map(t => ({name: t.name || '', x: arr(t.x), y: arr(t.y),
+                                     z: t.z ? JSON.stringify(Array.from(t.z).slice(0, 3)) : null})),
+          readout: ro ? ro.innerText : ''};
+}"""
 
-JS_ARM = """() => {
-  const gd = document.querySelector('PLOT');
-  window.__lp = {t0: null, redraws: [], readout: null};
+JS_ARM = """(i) => {
+  const ex = document.querySelectorAll('.lpperp-explorer')[i];
+  const gd = ex.querySelector('.js-plotly-plot');
+  window.__lp = {t0: null, redraws: []};
   if (!window.__lpKey) {
     window.__lpKey = true;
     document.addEventListener('keydown', () => { window.__lp.t0 = performance.now(); }, true);
-    const ro = document.querySelector('.lpperp-explorer .lpperp-readout');
-    new MutationObserver(() => {
-      if (window.__lp.t0 !== null && window.__lp.readout === null)
-        window.__lp.readout = performance.now();
-    }).observe(ro, {subtree: true, childList: true, characterData: true});
   }
   if (!gd.__lpHooked) {
     gd.__lpHooked = true;
@@ -47,163 +71,279 @@ JS_ARM = """() => {
     });
   }
   return true;
-}""".replace("PLOT", PLOT)
-
-JS_LATENCY = """() => (window.__lp.t0 !== null && window.__lp.redraws.length)
-  ? [window.__lp.redraws[0] - window.__lp.t0,
-     window.__lp.readout === null ? null : window.__lp.readout - window.__lp.t0] : null"""
-
-
-JS_KERNEL_IDLE = """() => {
-  const bar = document.querySelector('#jp-main-statusbar');
-  return !!bar && /\\| Idle/.test(bar.innerText) && !/No Kernel/.test(bar.innerText);
 }"""
 
-JS_PROMPTS = """() => Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt'))
-  .map(p => p.textContent.trim())"""
+JS_LATENCY = """() => (window.__lp.t0 !== null && window.__lp.redraws.length)
+  ? window.__lp.redraws[0] - window.__lp.t0 : null"""
+
+#: rectangles of the visible controls of explorer i (to check that none overlap)
+JS_CONTROL_BOXES = """(i) => {
+  const ex = document.querySelectorAll('.lpperp-explorer')[i];
+  return Array.from(ex.querySelectorAll('.lpperp-controls .widget-inline-hbox'))
+    .filter(w => w.offsetParent !== null)
+    .map(w => { const r = w.getBoundingClientRect();
+                return {x: r.left, y: r.top, w: r.width, h: r.height,
+                        label: (w.querySelector('.widget-label') || {}).innerText || ''}; });
+}"""
 
 
-def _wait_for_kernel(page, timeout_ms: int = 60_000) -> None:
-    """The status bar says the notebook's kernel is connected and idle ("... | Idle")."""
-    page.wait_for_function(JS_KERNEL_IDLE, timeout=timeout_ms)
+def _explorer_count(page) -> int:
+    return page.evaluate("() => document.querySelectorAll('.lpperp-explorer').length")
 
 
-def _run_all(page) -> None:
-    """Run > Run All Cells through the menu, as a user would; retry once if nothing started."""
-    for _ in range(2):
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-        try:
-            page.wait_for_function(
-                f"() => ({JS_PROMPTS})().some(t => t !== '[ ]:' && t !== '')", timeout=10_000
-            )
-            return
-        except Exception:
-            _wait_for_kernel(page)
-    raise AssertionError("Run All Cells did not start any cell")
+def _explorer_data(page, i: int) -> dict:
+    return page.evaluate(JS_EXPLORER_DATA, i)
 
 
-def _wait_for_run(page, n_code_cells: int, timeout_ms: int = 120_000) -> None:
-    """Every code cell has an execution count and the kernel reports idle."""
+def _wait_for_plots(page, timeout_ms: int = 60_000) -> None:
+    """Every explorer's plot is drawn with traces, and every other plot has its data."""
     page.wait_for_function(
-        f"""(n) => {{
-          const prompts = ({JS_PROMPTS})();
-          const done = prompts.filter(t => /^\\[\\d+\\]:$/.test(t)).length;
-          return done >= n && !prompts.includes('[*]:') && ({JS_KERNEL_IDLE})();
-        }}""",
-        arg=n_code_cells, timeout=timeout_ms,
-    )
-
-
-def _wait_for_plot(page, timeout_ms: int = 60_000) -> None:
-    """The explorer's FigureWidget is drawn and holds traces (an empty plot = stale widget state)."""
-    page.wait_for_selector(f"{PLOT} .main-svg", state="visible", timeout=timeout_ms)
-    try:
-        _wait_for_traces(page, timeout_ms)
-    except Exception as exc:
-        raise AssertionError(
-            "the explorer's plot was drawn without traces: the widget state the browser received "
-            "is stale or empty (see figures.resync_view_state)"
-        ) from exc
-
-
-def _wait_for_traces(page, timeout_ms: int) -> None:
-    page.wait_for_function(
-        "() => { const gd = document.querySelector(\"" + PLOT + "\");"
-        " return gd && gd.data && gd.data.length > 0 && gd._fullLayout; }",
+        """() => Array.from(document.querySelectorAll('.lpperp-explorer')).every(ex => {
+             const gd = ex.querySelector('.js-plotly-plot');
+             return gd && gd.data && gd.data.length > 0 && gd._fullLayout
+                    && gd.querySelector('.main-svg'); })""",
         timeout=timeout_ms,
     )
 
 
-def _traces(page) -> dict[str, dict]:
-    return {t["name"]: t for t in page.evaluate(JS_TRACES)}
+def _check_traces(plots: list[dict], where: str) -> list[str]:
+    """Each scatter/bar trace with y has an x of the same length; price axes carry prices."""
+    bad = []
+    for p in plots:
+        price_axis = any("price" in t.lower() for t in p["xaxis_titles"])
+        for t in p["traces"]:
+            if t["type"] not in ("scatter", "scattergl", "bar") or not isinstance(t["y"], list):
+                continue
+            x, y = t["x"], t["y"]
+            label = f"{where}: plot {p['index']} trace {t['name']!r}"
+            if not isinstance(x, list):
+                bad.append(f"{label}: no x for {len(y)} y values (x is {t['x_kind']})")
+                continue
+            if len(x) != len(y):
+                bad.append(f"{label}: {len(x)} x for {len(y)} y")
+                continue
+            nums = [v for v in x if isinstance(v, (int, float))]
+            if len(nums) >= 10 and nums == list(range(len(nums))):
+                bad.append(f"{label}: x is the index 0..{len(nums) - 1}, not data")
+            if price_axis and t["type"] != "bar" and nums and min(nums) <= 0:
+                bad.append(f"{label}: price axis with x <= 0 ({min(nums)})")
+    return bad
 
 
-def _readout(page) -> str:
-    return page.inner_text(".lpperp-explorer .lpperp-readout")
+def _check_widths(page, where: str) -> list[str]:
+    bad = []
+    for p in jlab.plots(page):
+        if p["cell_width"] and p["width"] < 0.95 * p["cell_width"]:
+            bad.append(f"{where}: plot {p['index']} is {p['width']:.0f} px in a "
+                       f"{p['cell_width']:.0f} px cell ({100 * p['width'] / p['cell_width']:.0f} %)")
+    return bad
 
 
-def _press(page, slider_css: str, key: str, times: int) -> list[float]:
-    """Press ``key`` on a slider handle ``times`` times; wait for each redraw; return latencies."""
-    handle = page.locator(f".lpperp-explorer {slider_css} .noUi-handle").first
+def _overlaps(page, i: int) -> list[str]:
+    boxes = page.evaluate(JS_CONTROL_BOXES, i)
+    out = []
+    for a_i, a in enumerate(boxes):
+        for b in boxes[a_i + 1:]:
+            dx = min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"])
+            dy = min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"])
+            if dx > 1 and dy > 1:
+                out.append(f"explorer {i}: {a['label']!r} overlaps {b['label']!r}")
+    return out
+
+
+def _slider_handle(page, i: int):
+    ex = page.locator(".lpperp-explorer").nth(i)
+    for css in (".lpperp-price", ".lpperp-leverage", ".lpperp-controls"):
+        handles = ex.locator(f"{css} .noUi-handle")
+        for k in range(handles.count()):
+            h = handles.nth(k)
+            if h.is_visible():
+                return h
+    return None
+
+
+def _press(page, i: int, times: int) -> list[float]:
+    """ArrowRight on explorer i's first visible slider ``times`` times; wait for each redraw."""
+    handle = _slider_handle(page, i)
+    if handle is None:
+        return []
+    handle.scroll_into_view_if_needed()
     handle.focus()
     latencies = []
     for _ in range(times):
-        page.evaluate(JS_ARM)
-        before = page.evaluate(JS_TRACES)
-        page.keyboard.press(key)
-        page.wait_for_function(
-            "() => window.__lp && window.__lp.redraws.length > 0", timeout=20_000
-        )
-        page.wait_for_function(
-            f"(before) => JSON.stringify(({JS_TRACES})()) !== JSON.stringify(before)",
-            arg=before, timeout=20_000,
-        )
-        latencies.append(page.evaluate(JS_LATENCY))
+        page.evaluate(JS_ARM, i)
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("() => window.__lp && window.__lp.redraws.length > 0",
+                               timeout=30_000, polling=10)
+        page.wait_for_timeout(60)  # let the readout and the kernel settle before the next press
+        lat = page.evaluate(JS_LATENCY)
+        if lat is not None:
+            latencies.append(lat)
     return latencies
 
 
-def _code_cells(lab) -> int:
-    import json
+def _bad_input(page, i: int) -> str:
+    """Type -1 into a number box of explorer i: the status line must explain, the plot stay."""
+    ex = page.locator(".lpperp-explorer").nth(i)
+    box = None
+    for css in (".lpperp-deposit", ".lpperp-wallet-cash", ".lpperp-controls"):
+        inputs = ex.locator(f"{css} input[type=number]")
+        for k in range(inputs.count()):
+            if inputs.nth(k).is_visible():
+                box = inputs.nth(k)
+                break
+        if box is not None:
+            break
+    if box is None:
+        return "no visible number box to break"
+    before = _explorer_data(page, i)
+    old = box.input_value()
+    box.fill("-1")
+    box.press("Enter")
+    status = ex.locator(".lpperp-status .lpperp-error")
+    status.wait_for(state="visible", timeout=20_000)
+    text = status.inner_text()
+    page.wait_for_timeout(300)
+    after = _explorer_data(page, i)
+    assert after["traces"] == before["traces"], "a bad input changed the plot"
+    assert after["readout"] == before["readout"], "a bad input changed the readout"
+    box.fill(old)
+    box.press("Enter")
+    page.wait_for_function(
+        "(i) => !document.querySelectorAll('.lpperp-explorer')[i]"
+        ".querySelector('.lpperp-status .lpperp-error')", arg=i, timeout=20_000)
+    return text
 
-    nb = json.loads((lab.root / NOTEBOOK).read_text())
-    return sum(1 for c in nb["cells"] if c["cell_type"] == "code")
+
+def _save(page) -> None:
+    """File > Save Notebook (a key press could land in a widget's input), until saved."""
+    page.get_by_role("menuitem", name="File", exact=True).click()
+    page.get_by_role("menuitem", name=re.compile(r"^Save Notebook")).first.click()
+    page.wait_for_function(
+        "() => { const t = document.querySelector('.jp-mod-current.lm-TabBar-tab, "
+        ".lm-TabBar-tab.jp-mod-current'); return t && !t.classList.contains('jp-mod-dirty'); }",
+        timeout=20_000)
 
 
-def test_health_explorer_moves_in_real_jupyterlab(page, lab, tmp_path):
-    page.goto(lab.url(NOTEBOOK))
-    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook", timeout=60_000)
-    _wait_for_kernel(page)
-    _run_all(page)
-    _wait_for_run(page, _code_cells(lab))
-    _wait_for_plot(page)
-    page.locator(".lpperp-explorer").first.scroll_into_view_if_needed()
+def _label(notebook: str) -> str:
+    return notebook.replace(".ipynb", "")
 
-    start_traces, start_text = _traces(page), _readout(page)
-    assert "current price" in start_traces and "liquidation boundary" in start_traces, start_traces
-    assert "health" in start_text.lower()
 
-    lat_price = _press(page, ".lpperp-price", "ArrowRight", 5)
-    after_price, text_price = _traces(page), _readout(page)
-    assert after_price["current price"]["x"] != start_traces["current price"]["x"]
-    assert text_price != start_text
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_label)
+def test_notebook_in_real_jupyterlab(page, lab, notebook, tmp_path):
+    where = _label(notebook)
+    t_start = time.monotonic()
+    jlab.open_notebook(page, lab.url(notebook))
+    t_run = jlab.run_all(page)
+    n_explorers = 0
+    t_drawn = None
+    if "Explorer" in (lab.root / notebook).read_text():
+        page.wait_for_selector(".lpperp-explorer .js-plotly-plot .main-svg", timeout=180_000)
+        t_drawn = page.evaluate("() => performance.now()")
+    jlab.wait_for_run(page, jlab.code_cells(lab.root / notebook))
+    errors = jlab.error_outputs(page)
+    assert not errors, f"{where}: error output after Run All:\n" + "\n---\n".join(errors)
+    n_explorers = _explorer_count(page)
+    if n_explorers:
+        _wait_for_plots(page)
+    page.wait_for_timeout(500)
 
-    lat_lev = _press(page, ".lpperp-leverage", "ArrowRight", 3)
-    after_lev, text_lev = _traces(page), _readout(page)
-    assert after_lev["equity"]["y"] != after_price["equity"]["y"] or \
-        after_lev["maintenance"]["y"] != after_price["maintenance"]["y"]
-    assert after_lev["liquidation boundary"]["x"] != after_price["liquidation boundary"]["x"]
-    assert text_lev != text_price
+    problems = _check_traces(jlab.plots(page), where) + _check_widths(page, where)
+    assert not problems, "\n".join(problems)
 
-    shot = tmp_path / "explorer.png"
-    page.locator(".lpperp-explorer").first.screenshot(path=str(shot))
-    assert shot.stat().st_size > 10_000
+    # narrow window: plots follow, controls wrap without overlapping
+    page.set_viewport_size(NARROW)
+    page.wait_for_timeout(800)
+    problems = _check_widths(page, f"{where} at {NARROW['width']} px")
+    for i in range(n_explorers):
+        problems += _overlaps(page, i)
+    page.set_viewport_size(jlab.VIEWPORT)
+    page.wait_for_timeout(800)
+    problems += _check_widths(page, f"{where} after resizing back")
+    assert not problems, "\n".join(problems)
 
-    # Reload: the kernel keeps running; the widget view must show the state after the moves.
-    page.keyboard.press("Control+s")
-    page.wait_for_timeout(1000)
-    page.reload()
-    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook", timeout=60_000)
-    _wait_for_plot(page)
-    reloaded = _traces(page)
-    for name in ("current price", "equity", "maintenance", "liquidation boundary"):
-        assert reloaded[name]["x"] == after_lev[name]["x"], f"{name} stale after reload"
-        assert reloaded[name]["y"] == after_lev[name]["y"], f"{name} stale after reload"
-    assert _readout(page) == text_lev
-    page.locator(".lpperp-explorer").first.scroll_into_view_if_needed()
-    page.locator(".lpperp-explorer").first.screenshot(path=str(tmp_path / "after_reload.png"))
+    report = []
+    states = []
+    for i in range(n_explorers):
+        start = _explorer_data(page, i)
+        lat = _press(page, i, PRESSES)
+        moved = _explorer_data(page, i)
+        if lat:
+            assert moved["traces"] != start["traces"], f"{where}: explorer {i} did not redraw"
+            assert moved["readout"] != start["readout"] or not start["readout"], \
+                f"{where}: explorer {i} readout did not change"
+        message = _bad_input(page, i)
+        states.append(_explorer_data(page, i))
+        med = statistics.median(lat) if lat else float("nan")
+        report.append(f"{where} explorer {i}: key press -> redraw median {med:.0f} ms, max "
+                      f"{max(lat, default=float('nan')):.0f} ms over {len(lat)} presses; "
+                      f"bad input -> {message[:70]!r}")
+    assert not _check_traces(jlab.plots(page), f"{where} after moves")
 
-    # any console error or uncaught exception, before or after the reload, fails the test
-    assert not page.lpperp_errors, "console errors:\n" + "\n".join(page.lpperp_errors)
+    if n_explorers:
+        page.locator(".lpperp-explorer").first.screenshot(path=str(tmp_path / "explorer.png"))
+        # Reload: the kernel keeps running; every view must show the state after the moves.
+        _save(page)
+        page.reload()
+        page.wait_for_selector(".jp-NotebookPanel .jp-Notebook", timeout=60_000)
+        page.wait_for_function(f"() => document.querySelectorAll('.lpperp-explorer').length "
+                               f">= {n_explorers}", timeout=60_000)
+        _wait_for_plots(page)
+        for i, state in enumerate(states):
+            again = _explorer_data(page, i)
+            assert again["traces"] == state["traces"], f"{where}: explorer {i} stale after reload"
+            assert again["readout"] == state["readout"], f"{where}: explorer {i} readout stale"
+        assert not _check_traces(jlab.plots(page), f"{where} after reload")
 
-    pairs = [x for x in lat_price + lat_lev if x is not None]
-    redraw = [p[0] for p in pairs]
-    readout = [p[1] for p in pairs if p[1] is not None]
-    med = statistics.median(redraw) if redraw else float("nan")
-    med_ro = statistics.median(readout) if readout else float("nan")
-    print(
-        f"\nkey press -> plot redraw in JupyterLab/Chromium: median {med:.0f} ms, "
-        f"max {max(redraw, default=float('nan')):.0f} ms over {len(redraw)} presses "
-        f"(target < 150 ms); key press -> readout text updated (kernel round trip): median "
-        f"{med_ro:.0f} ms; screenshot: {shot}"
-    )
+    assert not page.lpperp_errors, f"{where}: console errors:\n" + "\n".join(page.lpperp_errors)
+    if t_drawn is not None:
+        report.insert(0, f"{where}: Run All -> first explorer drawn {(t_drawn - t_run) / 1000:.1f} s")
+    report.append(f"{where}: whole test {time.monotonic() - t_start:.0f} s")
+    print("\n" + "\n".join(report))
+
+
+def test_dark_theme_plot_is_not_a_white_box(page, lab):
+    """Under JupyterLab Dark the explorer's plot background is transparent and its text light."""
+    nb = "00_start_here.ipynb"
+    jlab.open_notebook(page, lab.url(nb))
+    page.get_by_role("menuitem", name="Settings", exact=True).click()
+    page.get_by_role("menuitem", name="Theme", exact=True).click()
+    page.get_by_role("menuitem", name="JupyterLab Dark", exact=True).click()
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'",
+                           timeout=30_000)
+    try:
+        jlab.run_all(page)
+        jlab.wait_for_run(page, jlab.code_cells(lab.root / nb))
+        _wait_for_plots(page)
+        colours = page.evaluate("""() => {
+          const gd = document.querySelector('.lpperp-explorer .js-plotly-plot');
+          const bg = gd.querySelector('.main-svg .bg') || gd.querySelector('rect.bg');
+          const text = gd.querySelector('.main-svg text.gtitle, .main-svg .xtitle, .main-svg text');
+          const area = gd.closest('.jp-OutputArea-output') || document.body;
+          return {paper: gd._fullLayout.paper_bgcolor, plot: gd._fullLayout.plot_bgcolor,
+                  bg_fill: bg ? getComputedStyle(bg).fill : null,
+                  text: getComputedStyle(text).fill,
+                  page: getComputedStyle(document.querySelector('.jp-Notebook')).backgroundColor};
+        }""")
+
+        def lum(css: str) -> float:
+            nums = [float(v) for v in css[css.index("(") + 1:css.index(")")].split(",")[:3]]
+            return (0.2126 * nums[0] + 0.7152 * nums[1] + 0.0722 * nums[2]) / 255
+
+        assert colours["paper"] == "rgba(0,0,0,0)" and colours["plot"] == "rgba(0,0,0,0)", colours
+        assert lum(colours["page"]) < 0.3, colours  # the notebook really is dark
+        assert lum(colours["text"]) > 0.6, colours  # axis text is light on it
+        assert not page.lpperp_errors, "\n".join(page.lpperp_errors)
+    finally:
+        page.get_by_role("menuitem", name="Settings", exact=True).click()
+        page.get_by_role("menuitem", name="Theme", exact=True).click()
+        page.get_by_role("menuitem", name="JupyterLab Light", exact=True).click()
+        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'",
+                               timeout=30_000)
+
+
+def test_every_notebook_is_covered():
+    """The glob finds the numbered notebooks and the workshop (a new notebook joins by itself)."""
+    names = {Path(n).name for n in NOTEBOOKS}
+    assert {"00_start_here.ipynb", "02_lp_as_collateral.ipynb", "07_your_position.ipynb"} <= names
+    assert any(n.startswith("workshop/") for n in NOTEBOOKS)
