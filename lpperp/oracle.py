@@ -352,7 +352,7 @@ def _chainlink_scan(
     ``np.repeat``: each answer held until the path's next update.
     """
     n_paths, n = x.shape
-    scan = _chainlink_time_major if n_paths >= 256 or n <= 64 else _chainlink_jump
+    scan = _chainlink_time_major if n_paths >= 64 or n <= 64 else _chainlink_jump
     rows, cols = scan(t, x, dev, hb)
     flat = rows * n + cols
     flat.sort()
@@ -699,9 +699,9 @@ class PullOracle(Oracle):
     ([3000.0, 3000.0, 3200.0, 3200.0], [0.0, 30.0, 0.0, 30.0], [3.0, 3.0, 3.2, 3.2])
     """
 
-    publish_interval_seconds: float = 1.0
     confidence_fraction: float = 0.0
     staleness_seconds: float = 60.0
+    publish_interval_seconds: float = 1.0
     name: str = "Pyth-style pull oracle"
 
     def __post_init__(self) -> None:
@@ -740,7 +740,7 @@ class PullOracle(Oracle):
     def step(self, state: PullState, t_seconds: float, prices: Any) -> tuple[PullState, Any]:
         """Publish when a multiple of the interval passed: the sample standing at that time.
 
-        >>> pyth = PullOracle(60.0)
+        >>> pyth = PullOracle(publish_interval_seconds=60.0)
         >>> s = pyth.start(3000.0)
         >>> s, r1 = pyth.step(s, 45.0, 3100.0)
         >>> s, r2 = pyth.step(s, 75.0, 3200.0)    # published at 60 s: the 45 s sample stood
