@@ -4,7 +4,7 @@ Price is quote per base in human units (USDC per ETH = 3000.0) everywhere; :clas
 converts token order and decimals to on-chain ticks, sqrt prices and raw amounts. Values are in
 quote units, time in years, rates per year. Bad input raises :class:`LpperpError` (a ValueError).
 
-Layers (each imports only from those before it): units -> liquidity -> position -> perp -> venues
+Layers (each imports only from those before it): units -> liquidity -> swap -> position -> perp -> venues
 -> collateral -> margin -> liquidation -> costs -> rebalancing -> processes/risk -> simulate -> strategies.
 ``lpperp.chain`` (JSON-RPC) and ``lpperp.viz`` (plotly, ipywidgets) are imported on demand, never
 here.
@@ -39,6 +39,15 @@ from .margin import (
 )
 from .perp import MarginRules, PerpPosition, hourly_to_yearly_rate
 from .position import LPPosition, impermanent_loss_in_range
+from .swap import (
+    LiquidityProfile,
+    PoolState,
+    SwapError,
+    compute_swap_step,
+    execution_cost,
+    float_swap,
+    swap_exact,
+)
 from .units import (
     USDC_WETH_ETHEREUM,
     WETH_USDC_ARBITRUM,
@@ -139,6 +148,7 @@ __all__ = [
     "LiquidationOutcome",
     "LiquidationResult",
     "LiquidationRisk",
+    "LiquidityProfile",
     "LpperpError",
     "MarginRules",
     "MertonJumpDiffusion",
@@ -146,10 +156,12 @@ __all__ = [
     "PerpPosition",
     "Policy",
     "PoolSpec",
+    "PoolState",
     "PriceSeries",
     "RangeAwareFactor",
     "Scenario",
     "StaticFactor",
+    "SwapError",
     "TokenMinFactor",
     "VolatilityScaledFactor",
     "action_cost",
@@ -162,8 +174,11 @@ __all__ = [
     "break_even_volatility",
     "compare_strategies",
     "compounded_yield",
+    "compute_swap_step",
     "ewma_volatility",
+    "execution_cost",
     "first_passage_probability",
+    "float_swap",
     "get_chain",
     "get_sqrt_ratio_at_tick",
     "get_tick_at_sqrt_ratio",
@@ -185,4 +200,5 @@ __all__ = [
     "sample_prices",
     "solve_boundaries",
     "stress_test",
+    "swap_exact",
 ]
