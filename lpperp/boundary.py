@@ -145,6 +145,9 @@ class LiquidationResult:
         [(0.0, 3174.6)]
         """
         price, bnd, lower, _, liq_now, _ = self._flat()
+        n = len(price)
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not -n <= i < n:
+            raise LpperpError(f"i must be an account index in [0, {len(price)}), got {i!r}")
         b = bnd[i][np.isfinite(bnd[i])]
         edges = np.concatenate(([0.0], b, [np.inf]))
         if liq_now[i]:

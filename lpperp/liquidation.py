@@ -148,6 +148,16 @@ def solve_boundaries(
     if np.any(pa >= pb):
         raise LpperpError("price_lower must be < price_upper for every account (never swapped)")
     floors, rates, deds = rules.maintenance_pieces()
+    named = {"price": price, "size": size, "entry_price": entry_price, "cash": cash,
+             "price_lower": price_lower, "price_upper": price_upper, "liquidity": liquidity,
+             "shock": shock, "w_base": w_base, "w_quote": w_quote}
+    try:
+        np.broadcast_shapes(*(np.shape(v) for v in named.values()))
+    except ValueError:
+        shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in named.items() if np.ndim(v))
+        raise LpperpError(
+            f"the arguments must broadcast to one shape of accounts, got {shapes}"
+        ) from None
     inp = {
         "P0": positive("price", price),
         "pa": pa[..., None],
@@ -170,6 +180,12 @@ def solve_boundaries(
 # maps and drift
 # ------------------------------------------------------------------------------------------------
 _PARAMS = ("width_pct", "width_factor", "leverage", "cf", "cash", "size", "days")
+
+
+def _param(name: str, x: Any) -> str:
+    if not isinstance(x, str):
+        raise LpperpError(f"{name} must be one of {', '.join(map(repr, _PARAMS))}; got {x!r}")
+    return one_of(name, x, _PARAMS)
 
 
 def _vary(inp: dict[str, Any], param: str, values: np.ndarray, account: Any, extra: dict) -> dict:
@@ -307,7 +323,7 @@ def boundary_map(
     >>> m.safe_upper.shape
     (200, 200)
     """
-    one_of("param", param, _PARAMS)
+    _param("param", param)
     inp = _inputs(account, price, market)
     if "numeric_g" in inp:
         raise LpperpError("boundary maps need a closed-form collateral model")
@@ -317,7 +333,7 @@ def boundary_map(
     v1 = np.asarray(finite("values", values), dtype=float).reshape(-1)
     if param2 is None:
         return _run(_vary(inp, param, v1, account, extra))
-    one_of("param2", param2, _PARAMS)
+    _param("param2", param2)
     if param2 == param:
         raise LpperpError("param2 must differ from param")
     v2 = np.asarray(finite("values2", values2), dtype=float).reshape(-1)
@@ -353,7 +369,7 @@ def health_map(
     >>> np.round(h, 3).tolist()
     [[2.222, 1.0], [4.444, 3.1]]
     """
-    one_of("param", param, _PARAMS)
+    _param("param", param)
     grid = np.asarray(positive("prices", prices), dtype=float).reshape(-1)
     if grid.size == 0:
         raise LpperpError("prices must hold at least one price, got an empty array")

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from lpperp._results import AccountSummary, LiquidationOutcome, ModeComparison, html_table
-from lpperp._validate import LpperpError, finite, one_of, positive
+from lpperp._validate import LpperpError, finite, positive
 from lpperp._validate import scalar_or_array as _out
 from lpperp.boundary import BoundaryProblem, LiquidationResult, solve_problem
 from lpperp.collateral import CollateralModel, StaticFactor
@@ -59,6 +59,20 @@ def _ratio(num: Any, den: Any, zero_den_sign: Any) -> Any:
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r = num / np.where(den == 0, 1.0, den)
     return np.where(den == 0, np.where(np.asarray(zero_den_sign) >= 0, np.inf, -np.inf), r)
+
+
+def _side(side: Any) -> int:
+    """``side`` as +1 / -1 (arrays and other types refused by name)."""
+    if isinstance(side, bool) or not isinstance(side, (int, np.integer)) or side not in (1, -1):
+        raise LpperpError(f"side must be one of 1, -1; got {side!r}")
+    return int(side)
+
+
+def _market(market: Any) -> str | None:
+    """``market`` as a name or None (arrays and numbers refused by name)."""
+    if market is not None and not isinstance(market, str):
+        raise LpperpError(f"market must be a market name (str) or None, got {market!r}")
+    return market
 
 
 def _invert_schedule(pieces: tuple[np.ndarray, np.ndarray, np.ndarray], budget: Any) -> Any:
@@ -296,6 +310,12 @@ class _AccountBase:
         >>> round(o.trigger_price, 2), round(o.to_insurance, 2), round(o.owner_keeps, 2)
         (3174.6, 95.24, 380.95)
         """
+        _, p_moving = self._moving(price, market)
+        if np.ndim(p_moving):
+            raise LpperpError(
+                f"price must be one price for a liquidation outcome, got an array of shape "
+                f"{np.shape(p_moving)} (use lpperp.settlement.settle_liquidation for many paths)"
+            )
         res = self.liquidation(price, market)
         p_now = float(np.asarray(res.price).reshape(-1)[0])
         if at is None:
@@ -505,7 +525,7 @@ class IsolatedAccount(_AccountBase):
         return positive("price", price)
 
     def _moving(self, price: Any, market: str | None) -> tuple[str, np.ndarray]:
-        if market is not None and market != self.market:
+        if _market(market) is not None and market != self.market:
             raise LpperpError(f"market must be {self.market!r} for this account, got {market!r}")
         return self.market, np.asarray(self._p(price), dtype=float)
 
@@ -568,7 +588,7 @@ class IsolatedAccount(_AccountBase):
         >>> round(acct.max_perp_size(2000.0, side=-1), 6)
         -5.0
         """
-        one_of("side", side, (1, -1))
+        side = _side(side)
         p = np.asarray(self._p(price), dtype=float)
         budget = np.asarray(_without_perp(self).equity(p))
         n = _invert_schedule(self.rules.initial_pieces(), budget)
@@ -594,7 +614,7 @@ class IsolatedAccount(_AccountBase):
         >>> a.boundary_problem(3000.0).perp_entry_prices.tolist()
         [3000.0]
         """
-        if market is not None and market != self.market:
+        if _market(market) is not None and market != self.market:
             raise LpperpError(f"market must be {self.market!r} for this account, got {market!r}")
         return self.as_cross().boundary_problem(price, self.market)
 
@@ -746,6 +766,7 @@ class CrossAccount(_AccountBase):
         return self.rules_for(m)
 
     def _moving_name(self, market: str | None) -> str:
+        _market(market)
         mk = self.markets or ("ETH",)
         if market is None:
             market = (self.perps[0].market if self.perps else mk[0]) if len(mk) > 1 else mk[0]
@@ -837,8 +858,8 @@ class CrossAccount(_AccountBase):
         >>> CrossAccount(cash=1000.0, rules=MarginRules("x", 0.1, 0.05)).max_perp_size(2000.0)
         5.0
         """
-        one_of("side", side, (1, -1))
-        if market is None:
+        side = _side(side)
+        if _market(market) is None:
             market = self.perps[0].market if self.perps else (self.markets or ("ETH",))[0]
         if isinstance(price, Mapping) or self.markets:
             pr = self._prices(price)
@@ -876,7 +897,7 @@ class CrossAccount(_AccountBase):
         500.0
         """
         mk = self.markets or ("ETH",)
-        if market is None:
+        if _market(market) is None:
             if len(mk) > 1:
                 market = self.perps[0].market if self.perps else mk[0]
             else:

@@ -179,7 +179,7 @@ class MarginRules:
                 f"maintenance_fraction must be <= initial_fraction, got {mm} > {im}"
             )
         floors = np.atleast_1d(np.asarray(nonnegative("tier_floors", self.tier_floors)))
-        if floors.ndim != 1 or floors[0] != 0.0 or np.any(np.diff(floors) <= 0):
+        if floors.ndim != 1 or floors.size == 0 or floors[0] != 0.0 or np.any(np.diff(floors) <= 0):
             raise LpperpError(
                 "tier_floors must start at 0 and increase strictly (notional, quote units), "
                 f"got {floors.tolist()}"

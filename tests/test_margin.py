@@ -296,3 +296,21 @@ def test_accounts_refuse_non_positions_up_front(make, match):
     """These used to be accepted and fail later with AttributeError/TypeError at first use."""
     with pytest.raises(ValueError, match=match):
         make()
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda a: a.liquidation_outcome([3000.0, 3100.0]), "one price"),
+        (lambda a: a.liquidation_outcome(3000.0, mechanics=3), "mechanics must be"),
+        (lambda a: a.liquidation_outcome(3000.0, mechanics="ftx"), "mechanics must be one of"),
+        (lambda a: a.gamma(3000.0, market=np.array([])), "market must be a market name"),
+        (lambda a: a.max_perp_size(3000.0, side=np.array([])), "side must be one of"),
+        (lambda a: a.liquidation(3000.0).safe_intervals(float("nan")), "account index"),
+    ],
+)
+def test_outcome_and_greeks_refuse_bad_arguments_by_name(call, match):
+    """Found by tests/test_fuzz.py: these raised IndexError / numpy's ambiguous-truth ValueError."""
+    acct = IsolatedAccount(PerpPosition(-6.0, P0), LP, rules=FLAT)
+    with pytest.raises(ValueError, match=match):
+        call(acct)
