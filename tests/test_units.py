@@ -282,6 +282,8 @@ def test_each_limit_itself_is_accepted():
     assert WETH_USDC_ARBITRUM.sqrt_price_x96_to_price(1) > 0
     assert WETH_USDC_ARBITRUM.liquidity_to_human(0) == 0.0
     assert USDC_WETH_ETHEREUM.liquidity_to_human(np.int64(10**12)) == 1.0
+    # the smallest sqrt price a pool accepts is reachable from a float price, and accepted
+    assert WETH_USDC_ARBITRUM.price_to_sqrt_price_x96(2.938956808774311e-27) == MIN_SQRT_RATIO
     for t in (MIN_TICK, MAX_TICK):  # the extreme ticks map to prices and back
         p = WETH_USDC_ARBITRUM.tick_to_price(t)
         assert int(WETH_USDC_ARBITRUM.price_to_tick(p)) == t
