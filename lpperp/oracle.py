@@ -617,7 +617,27 @@ class TwapOracle(Oracle):
     def mean_ticks(self, times_seconds: Any, prices: Any) -> np.ndarray:
         """``floor((C(t) - C(t - W)) / W)`` at each time (prices' shape, integer-valued floats)."""
         t, p = _inputs(times_seconds, prices)
-        tick = self.ticks(p)
+        return self.mean_ticks_of(t, self.ticks(p))
+
+    def mean_ticks_of(self, times_seconds: Any, ticks: Any) -> np.ndarray:
+        """The mean tick ``observe``/``consult`` give at each time, from the pool's ticks.
+
+        ``ticks[..., i]`` is the pool's tick from ``times_seconds[i]`` on (e.g. ``slot0.tick``
+        after the swaps of that block); before the first time the pool stood at ``ticks[..., 0]``.
+        Equal to :func:`consult_mean_tick` of :func:`observe_tick_cumulatives` for integer seconds.
+
+        >>> TwapOracle(600.0).mean_ticks_of([0, 300, 600], [76012, 76100, 76100]).tolist()
+        [76012.0, 76012.0, 76056.0]
+        """
+        tick = np.asarray(finite("ticks", ticks), dtype=float)
+        t = np.asarray(finite("times_seconds", times_seconds), dtype=float)
+        if t.ndim != 1 or tick.ndim == 0 or tick.shape[-1] != t.shape[0]:
+            raise LpperpError(f"ticks must have times_seconds' length {t.shape} along the last "
+                              f"axis, got shape {tick.shape}")
+        if np.any(tick != np.floor(tick)) or np.any(np.abs(tick) > 887272):
+            raise LpperpError("ticks must be integers in [-887272, 887272]")
+        if t.shape[0] > 1 and np.any(t[1:] < t[:-1]):
+            raise LpperpError("times_seconds must be non-decreasing")
         dt = np.diff(t)
         cum = np.zeros_like(tick)
         np.cumsum(tick[..., :-1] * dt, axis=-1, out=cum[..., 1:])

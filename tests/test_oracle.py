@@ -316,3 +316,19 @@ def test_oracle_explorer_moves_with_its_sliders_and_keeps_the_last_good_plot():
     ex.scenario = lambda: OracleScenario(horizon_hours=240.0)
     assert ex.refresh() is False and "20,000 steps" in ex.status.value
     np.testing.assert_array_equal(np.array(ex.figure.data[0].y), good)  # last good plot kept
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(-887272, 887272)), min_size=1,
+                max_size=40), st.integers(1, 400))
+def test_mean_ticks_of_pool_ticks_equals_observe_and_consult(steps, window):
+    """Any tick sequence at any integer timestamps (several in one block allowed)."""
+    times = np.cumsum([dt for dt, _ in steps]).astype(float) + 10_000
+    ticks = [tk for _, tk in steps]
+    got = TwapOracle(float(window)).mean_ticks_of(times, ticks)
+    ts = [int(times[0]) - window, *[int(x) for x in times]]
+    tk = [ticks[0], *ticks]
+    for i in range(len(steps)):
+        m = int(np.searchsorted(times, times[i], side="right")) + 1
+        c0, c1 = observe_tick_cumulatives(ts[:m], tk[:m], int(times[i]), [window, 0])
+        assert got[i] == consult_mean_tick(c0, c1, window)
