@@ -332,3 +332,22 @@ def test_mean_ticks_of_pool_ticks_equals_observe_and_consult(steps, window):
         m = int(np.searchsorted(times, times[i], side="right")) + 1
         c0, c1 = observe_tick_cumulatives(ts[:m], tk[:m], int(times[i]), [window, 0])
         assert got[i] == consult_mean_tick(c0, c1, window)
+
+
+BTC = DATA.parent / "BTC-USD.csv"
+
+
+@pytest.mark.skipif(not BTC.exists(), reason="shared/data/BTC-USD.csv not present (not shipped)")
+def test_replay_btc_crash_days_lag_is_later_or_never():
+    from lpperp.oracle_risk import replay_crash_day
+
+    oracles = {"spot": Spot(), "chainlink": CHAINLINK_ETH_USD_ETHEREUM,
+               "twap_30min": TwapOracle(1800.0), "twap_2h": TwapOracle(7200.0)}
+    for date in ("2020-03-12", "2021-05-19"):
+        tab = replay_crash_day(BTC, date, oracles).table()
+        assert tab["spot"]["liquidated"] == 1.0
+        for name in ("chainlink", "twap_30min", "twap_2h"):
+            row = tab[name]
+            assert row["liquidated"] == 0.0 or row["delay_s"] > 0  # later, or never
+    # 2021-05-19: -28 % to the low and back to -14 %: a 2 h TWAP never sees the liquidation
+    assert tab["twap_2h"]["liquidated"] == 0.0 and tab["twap_2h"]["loss_vs_spot"] < 0
