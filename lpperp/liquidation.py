@@ -32,6 +32,7 @@ to a dense log grid over ``P0 * [1e-6, 1e6]`` and :func:`scipy.optimize.brentq` 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -179,13 +180,23 @@ def solve_boundaries(
 # ------------------------------------------------------------------------------------------------
 # maps and drift
 # ------------------------------------------------------------------------------------------------
-_PARAMS = ("width_pct", "width_factor", "leverage", "cf", "cash", "size", "days")
+_PARAMS = ("width_pct", "width_factor", "account_leverage", "leverage", "cf", "cash", "size",
+           "days")
 
 
 def _param(name: str, x: Any) -> str:
     if not isinstance(x, str):
         raise LpperpError(f"{name} must be one of {', '.join(map(repr, _PARAMS))}; got {x!r}")
-    return one_of(name, x, _PARAMS)
+    one_of(name, x, _PARAMS)
+    if x == "leverage":
+        warnings.warn(
+            f"{name}='leverage' is renamed 'account_leverage' (perp notional / equity at the "
+            "price); 'leverage' now means perp notional at entry / LP deposit at entry",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return "account_leverage"
+    return x
 
 
 def _vary(inp: dict[str, Any], param: str, values: np.ndarray, account: Any, extra: dict) -> dict:
@@ -217,7 +228,7 @@ def _vary(inp: dict[str, Any], param: str, values: np.ndarray, account: Any, ext
         out["wb"] = out["wq"] = np.broadcast_to(v[..., None], (*lead, m))
     elif param == "cash":
         out["base_const"] = inp["base_const"] + (v - account.cash)
-    elif param in ("size", "leverage"):
+    elif param in ("size", "account_leverage"):
         if np.shape(inp["sizes"])[-1] != 1:
             raise LpperpError(f"{param} maps need exactly one perp on the moving market")
         e = inp["entries"][..., 0]
@@ -309,7 +320,8 @@ def boundary_map(
     """Boundaries over a grid of one or two parameters, for heatmaps (one vectorized solve).
 
     ``param`` in ``width_pct``, ``width_factor`` (the LP re-deposited at today's value over a
-    symmetric range), ``leverage`` (perp resized to notional / equity at ``price``), ``cf``
+    symmetric range), ``account_leverage`` (perp resized to notional / equity at ``price``;
+    ``leverage`` is its deprecated name), ``cf``
     (a static factor replacing the model), ``cash``, ``size``, ``days`` (fees and funding, see
     :func:`boundaries_after`). With ``param2`` the result has shape ``(len(values), len(values2))``.
 
@@ -318,12 +330,12 @@ def boundary_map(
     >>> from lpperp.position import LPPosition
     >>> lp = LPPosition.from_deposit(10_000, 3000.0, width_pct=20)
     >>> acct = IsolatedAccount(PerpPosition(-6.0, 3000.0), lp)
-    >>> m = boundary_map(acct, 3000.0, "width_pct", np.linspace(5, 50, 200), "leverage",
+    >>> m = boundary_map(acct, 3000.0, "width_pct", np.linspace(5, 50, 200), "account_leverage",
     ...                  np.linspace(0.5, 5, 200))
     >>> m.safe_upper.shape
     (200, 200)
     """
-    _param("param", param)
+    param = _param("param", param)
     inp = _inputs(account, price, market)
     if "numeric_g" in inp:
         raise LpperpError("boundary maps need a closed-form collateral model")
@@ -333,13 +345,13 @@ def boundary_map(
     v1 = np.asarray(finite("values", values), dtype=float).reshape(-1)
     if param2 is None:
         return _run(_vary(inp, param, v1, account, extra))
-    _param("param2", param2)
+    param2 = _param("param2", param2)
     if param2 == param:
         raise LpperpError("param2 must differ from param")
     v2 = np.asarray(finite("values2", values2), dtype=float).reshape(-1)
     # order matters: apply the structural change (range, cf) first, the perp sizing last
     order = sorted([(param, v1[:, None]), (param2, v2[None, :])],
-                   key=lambda t: t[0] in ("leverage", "days"))
+                   key=lambda t: t[0] in ("account_leverage", "days"))
     for name, vals in order:
         inp = _vary(inp, name, vals, account, extra)
     return _run(inp)
@@ -369,7 +381,7 @@ def health_map(
     >>> np.round(h, 3).tolist()
     [[2.222, 1.0], [4.444, 3.1]]
     """
-    _param("param", param)
+    param = _param("param", param)
     grid = np.asarray(positive("prices", prices), dtype=float).reshape(-1)
     if grid.size == 0:
         raise LpperpError("prices must hold at least one price, got an empty array")

@@ -415,7 +415,7 @@ def test_boundary_map_entries_equal_single_solves():
     acct = IsolatedAccount(PerpPosition(-6.0, P0), LP, rules=FLAT)
     widths = np.linspace(5, 50, 7)
     levs = np.linspace(0.5, 5, 5)
-    m = boundary_map(acct, P0, "width_pct", widths, "leverage", levs)
+    m = boundary_map(acct, P0, "width_pct", widths, "account_leverage", levs)
     assert m.safe_upper.shape == (7, 5)
     i, j = 3, 2
     lp = LPPosition.from_deposit(LP.value(P0), P0, width_pct=widths[i])
@@ -746,3 +746,20 @@ def test_accounts_hand_the_solver_a_public_record_and_import_nothing_below():
     assert not hasattr(acct, "_kernel_inputs")
     with pytest.raises(ValueError, match="BoundaryProblem"):
         solve_problem({"P0": P0})
+
+
+def test_map_parameter_leverage_is_renamed_account_leverage():
+    acct = IsolatedAccount(PerpPosition(-3.0, P0), LPPosition.from_deposit(1e4, P0, width_pct=20))
+    new = boundary_map(acct, P0, "account_leverage", [1.0, 2.0])
+    with pytest.warns(DeprecationWarning, match="account_leverage"):
+        old = boundary_map(acct, P0, "leverage", [1.0, 2.0])
+    np.testing.assert_array_equal(new.boundaries, old.boundaries)
+    with pytest.warns(DeprecationWarning, match="account_leverage"):
+        health_map(acct, [2000.0, 4000.0], "leverage", [1.0], price=P0)
+    # account_leverage is notional / equity at the price, as the account reports it
+    q = IsolatedAccount(PerpPosition(-1.0, P0), acct.lp).equity(P0) * 2.0 / P0
+    assert new.price.shape == (2,)
+    resized = IsolatedAccount(PerpPosition(-q, P0), acct.lp)
+    assert resized.account_leverage(P0) == pytest.approx(2.0)
+    assert float(new.safe_upper[1]) == pytest.approx(
+        float(resized.liquidation(P0).safe_upper), rel=1e-9)
