@@ -70,17 +70,26 @@ _LOG_TICK_BASE = math.log(1.0001)
 # ------------------------------------------------------------------------------------------------
 # inputs and the reading record
 # ------------------------------------------------------------------------------------------------
-def _inputs(times_seconds: Any, prices: Any) -> tuple[np.ndarray, np.ndarray]:
-    """``(times (n,), prices (..., n))`` as float arrays, checked in a few passes."""
+def _check_positive(p: np.ndarray) -> None:
+    """Raise (naming the first bad element) unless every price is finite and > 0 (two reads)."""
+    lo, hi = p.min(), p.max()  # NaN propagates: two read passes check finiteness and sign
+    if not (lo > 0 and np.isfinite(hi)):
+        positive("prices", p)
+
+
+def _inputs(
+    times_seconds: Any, prices: Any, check_prices: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(times (n,), prices (..., n))`` as float arrays, checked in a few passes (the prices'
+    sign and finiteness left to the caller with ``check_prices=False``)."""
     p = np.asarray(prices, dtype=float) if not isinstance(prices, (str, bytes)) else None
     if p is None or p.ndim == 0 or p.shape[-1] == 0:
         raise LpperpError(
             f"prices must be an array with time along the last axis (at least one time), got "
             f"{prices!r}" if p is None or p.ndim == 0 else "prices must hold at least one time"
         )
-    lo, hi = p.min(), p.max()  # NaN propagates: two read passes check finiteness and sign
-    if not (lo > 0 and np.isfinite(hi)):
-        positive("prices", p)  # raises, naming the first bad element
+    if check_prices:
+        _check_positive(p)
     t = np.asarray(finite("times_seconds", times_seconds), dtype=float)
     if t.ndim != 1 or t.shape[0] != p.shape[-1]:
         raise LpperpError(
@@ -223,6 +232,7 @@ def _chainlink_jump(
     loop runs over updates (all paths in each round), never over times.
     """
     n_paths, n = x.shape
+    _check_positive(x)
     up, down = 1.0 + dev, 1.0 - dev
     b = _block_length(n)
     nb = -(-n // b)
@@ -304,7 +314,9 @@ def _chainlink_time_major(
     n_paths, n = x.shape
     xt = np.empty((n, n_paths))
     for j in range(0, n_paths, 256):  # transposed in cache-sized tiles (~1.3x np.copyto)
-        xt[:, j : j + 256] = x[j : j + 256].T
+        tile = x[j : j + 256]
+        _check_positive(tile)  # checked while the tile is in cache
+        xt[:, j : j + 256] = tile.T
     up, down = 1.0 + dev, 1.0 - dev
     hi, lo = x[:, 0] * up, x[:, 0] * down
     due = np.full(n_paths, t[0] + hb)
@@ -404,10 +416,14 @@ class ChainlinkFeed(Oracle):
         )
 
     def _scan(self, times_seconds: Any, prices: Any, with_updated: bool) -> tuple[Any, Any, Any]:
-        t, p = _inputs(times_seconds, prices)
+        t, p = _inputs(times_seconds, prices, check_prices=False)  # the scans check the prices
         x = np.ascontiguousarray(p.reshape(-1, p.shape[-1]))
-        out, ut = _chainlink_scan(t, x, self.deviation_fraction, self.heartbeat_seconds,
-                                  with_updated)
+        try:
+            out, ut = _chainlink_scan(t, x, self.deviation_fraction, self.heartbeat_seconds,
+                                      with_updated)
+        except LpperpError:
+            positive("prices", p)  # the message with the index in the caller's shape
+            raise
         return t, out.reshape(p.shape), None if ut is None else ut.reshape(p.shape)
 
     def report(self, times_seconds: Any, prices: Any) -> np.ndarray:

@@ -351,3 +351,13 @@ def test_replay_btc_crash_days_lag_is_later_or_never():
             assert row["liquidated"] == 0.0 or row["delay_s"] > 0  # later, or never
     # 2021-05-19: -28 % to the low and back to -14 %: a 2 h TWAP never sees the liquidation
     assert tab["twap_2h"]["liquidated"] == 0.0 and tab["twap_2h"]["loss_vs_spot"] < 0
+
+
+def test_chainlink_names_the_bad_price_in_the_callers_shape():
+    x = np.full((2, 300, 10), 3000.0)  # 600 paths: checked tile by tile in the scan
+    x[1, 290, 5] = np.nan
+    with pytest.raises(ValueError, match=r"got nan at index \(1, 290, 5\)"):
+        ChainlinkFeed(0.005, 3600.0).report(np.arange(10.0), x)
+    x[1, 290, 5] = -2.0
+    with pytest.raises(ValueError, match=r"got -2.0 at index \(1, 290, 5\)"):
+        ChainlinkFeed(0.005, 3600.0).read(np.arange(10.0), x)
