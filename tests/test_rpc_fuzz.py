@@ -392,8 +392,30 @@ def _http_fault(conn: socket.socket, body: bytes, what: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 # fixtures and the entry points under test
 # ---------------------------------------------------------------------------------------------
+class _Summary:
+    """Prints the slowest call per entry point and the outcomes at the end of the session."""
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if not OUTCOMES:
+            return
+        tr = terminalreporter
+        tr.write_sep("-", "misbehaving JSON-RPC node (tests/test_rpc_fuzz.py)")
+        tr.write_line(
+            f"{sum(OUTCOMES.values())} calls; slowest per entry point (deadline per round trip "
+            f"{FUZZ_TIMEOUT_S} s in the walk):"
+        )
+        for name, (sec, why) in sorted(SLOWEST.items()):
+            tr.write_line(f"  {name:20s} {sec:6.3f} s  ({why})")
+        kinds = Counter()
+        for k, v in OUTCOMES.items():
+            kinds["returned" if not k.endswith(("Error", "Error'")) else k.split(" -> ")[1]] += v
+        tr.write_line("  outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
+
+
 @pytest.fixture(scope="module")
-def node():
+def node(request):
+    if not request.config.pluginmanager.has_plugin("lpperp-rpc-fuzz-summary"):
+        request.config.pluginmanager.register(_Summary(), "lpperp-rpc-fuzz-summary")
     n = Node()
     n.start()
     try:
@@ -525,7 +547,7 @@ def test_a_dripping_node_cannot_stretch_the_deadline(node):
     with pytest.raises(RpcUnreachableError, match=r"within the deadline of 2 s"):
         _client(node.url, 2.0).call("eth_chainId")
     elapsed = time.monotonic() - t0
-    print(f"\ndripping node (1 byte / 0.5 s), timeout_s=2: the call ended after {elapsed:.2f} s")
+    SLOWEST["dripping node 1 B/0.5 s, timeout_s=2"] = (elapsed, "drip_slow")
     assert elapsed < 2.0 + 1.0  # the deadline holds (a correctness bound, generous)
 
 
@@ -620,13 +642,3 @@ faults = st.one_of(
 @given(entry=st.sampled_from(ENTRY_POINTS), fault=faults)
 def test_walk_reply_shapes(node, entry, fault):
     _run(node, entry, fault, FUZZ_TIMEOUT_S)
-
-
-def test_print_slowest(node):
-    """The slowest call of each entry point seen in this module (a figure, not an assertion)."""
-    lines = [f"  {name:18s} {s:6.3f} s  ({why})" for name, (s, why) in sorted(SLOWEST.items())]
-    print("\nslowest call per entry point (deadline per round trip "
-          f"{FUZZ_TIMEOUT_S} s):\n" + "\n".join(lines))  # fmt: skip
-    print(f"{sum(OUTCOMES.values())} calls against the misbehaving node; outcomes:")
-    for k, v in sorted(OUTCOMES.items()):
-        print(f"  {v:6d}  {k}")
