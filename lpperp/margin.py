@@ -6,7 +6,12 @@ Conventions
 and ``maintenance(P) = sum rules.maintenance_margin(|q_i| P_i)`` (per position, at the *mark*
 price, never at entry). Liquidatable iff ``equity < maintenance``; ``health = equity /
 maintenance`` (``inf`` without a position); ``margin_ratio = maintenance / equity`` (Binance's
-"margin ratio", liquidation at 1); ``leverage = gross notional / equity``. ``cash`` may be negative
+"margin ratio", liquidation at 1); ``account_leverage = gross notional / equity``. ``equity`` is
+what the venue sees (collateral-factor weighted): it decides *when* the account is liquidated.
+``true_equity`` (the LP at market) is what the account holds, and :meth:`liquidation_outcome`
+splits it at the trigger into what the owner keeps and what the venue's mechanics take
+(:mod:`lpperp.settlement`). ``delta`` / ``gamma`` are d(true equity)/dP and its derivative in the
+moving market (base, base^2 per quote). ``cash`` may be negative
 (borrowed stablecoins); ``accrued_fees`` (uncollected LP fees, counted at par) and
 ``funding_paid`` (net funding paid so far, negative if received) are quote units. Prices are
 quote per base, human units; every method is vectorized over price arrays. An
