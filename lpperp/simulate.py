@@ -77,8 +77,11 @@ from lpperp.prices import SECONDS_PER_YEAR
 from lpperp.processes import (
     PATH_BLOCK,
     ConstantFunding,
+    OUFunding,
     PriceProcess,
     as_funding,
+    counter_key,
+    counter_normals,
     cumsum_time,
     iter_increments,
     n_chunks,
@@ -99,6 +102,7 @@ __all__ = [
     "Summary",
     "affordable_interval_years",
     "backtest",
+    "delay_noise_key",
     "initial_account",
     "noise_streams",
     "run_on_paths",
@@ -723,7 +727,12 @@ def _maintenance(rules: MarginRules):
     floors, rates, deds = rules.maintenance_pieces()
     if len(floors) == 1 and deds[0] == 0.0:
         r = float(rates[0])
-        return lambda n: n * r
+
+        def flat(n: Any) -> Any:
+            return n * r
+
+        flat.rate = r  # type: ignore[attr-defined]
+        return flat
     return lambda n: np.asarray(rules.maintenance_margin(n), dtype=float)
 
 
@@ -740,8 +749,9 @@ def run_on_paths(
     1-d array is one path), every step vectorized over paths.
 
     ``noise`` (standard normals, same shape minus the first row) moves the price over the part of
-    a reaction delay that falls between grid steps; ``funding_noise`` (same shape) drives a
-    stochastic funding process; both drawn from ``seed`` if not given.
+    a reaction delay that falls between grid steps (without it: :func:`~lpperp.processes.
+    counter_normals` keyed from ``seed``); ``funding_noise`` (same shape) drives a stochastic
+    funding process (drawn from ``seed`` if not given).
 
     >>> p = np.array([3000.0, 3300.0, 3700.0, 4000.0])
     >>> r = run_on_paths(Scenario(leverage=3.0), p, 1 / 365)
@@ -761,9 +771,19 @@ def run_on_paths(
     n_steps, m = P.shape[0] - 1, P.shape[1]
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     if noise is None:
-        noise = rng.standard_normal((n_steps, m))
+        key = int(rng.integers(0, 2**63))
+
+        def znoise(t: int, idx: np.ndarray) -> np.ndarray:
+            return counter_normals(key, t, idx)
+
     elif np.shape(noise) != (n_steps, m):
         raise LpperpError(f"noise must have shape {(n_steps, m)}, got {np.shape(noise)}")
+    else:
+        z_all = np.asarray(noise, dtype=float)
+
+        def znoise(t: int, idx: np.ndarray) -> np.ndarray:
+            return z_all[t - 1, idx]
+
     if funding_noise is None:
         funding_noise = (
             rng.standard_normal((n_steps, m)) if scenario.funding_process.stochastic else None
@@ -773,19 +793,16 @@ def run_on_paths(
             f"funding_noise must have shape {(n_steps, m)}, got {np.shape(funding_noise)}"
         )
     R = np.diff(np.log(P), axis=0)
-    kernel = _kernel(scenario, m, dt, n_steps)
+    kernel = _kernel(scenario, m, dt, n_steps, znoise)
     next(kernel)
     fz = funding_noise
-    rows = (
-        (P[t], R[t - 1], noise[t - 1], None if fz is None else fz[t - 1])
-        for t in range(1, n_steps + 1)
-    )
+    rows = ((P[t], R[t - 1], None if fz is None else fz[t - 1]) for t in range(1, n_steps + 1))
     return _drive([kernel], rows)[0]
 
 
 def _drive(kernels: list[Any], rows: Iterable[tuple[Any, ...]]) -> list[PathResults]:
-    """Feed each ``(prices, log returns, delay noise, funding noise)`` row to every (primed)
-    kernel; collect their results."""
+    """Feed each ``(prices, log returns, funding noise)`` row to every (primed) kernel; collect
+    their results."""
     out: list[Any] = [None] * len(kernels)
     for row in rows:
         for i, k in enumerate(kernels):
@@ -796,10 +813,11 @@ def _drive(kernels: list[Any], rows: Iterable[tuple[Any, ...]]) -> list[PathResu
     return out
 
 
-def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
-    """Generator stepping one scenario over ``m`` paths: send ``(prices_t, log_returns_t, noise_t,
+def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
+    """Generator stepping one scenario over ``m`` paths: send ``(prices_t, log_returns_t,
     funding_noise_t)`` for ``t = 1..n_steps``; the last send returns the :class:`PathResults`
-    (``StopIteration.value``).
+    (``StopIteration.value``). ``znoise(t, idx)`` gives the delay noise of the paths ``idx`` at
+    step ``t`` (standard normals), drawn only for the paths that act.
 
     State per path: the LP (range ``pa, pb``, liquidity, the entry amounts of its range epoch),
     the perp (size ``q`` and ``basis = sum of trade sizes x trade prices``, so its P&L is
@@ -859,6 +877,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
     q = np.full(m, s.perp_size)
     if hedge:  # the hedge is sized on the LP actually minted (after entry costs)
         q = -pol.hedge_ratio * b0
+    q[np.abs(q) * p0 < 1e-9] = 0.0  # below a billionth of a quote unit: no perp (no denormals)
     basis = q * p0
     perp_gas = costs.swap if s.perp_on_chain else 0.0
     hedge_cost = np.abs(q) * (p0 * s.perp_fee_fraction) + (perp_gas * p0) * (q != 0)
@@ -867,7 +886,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
     fees = np.zeros(m)
     fees_held = np.zeros(m)  # the owner's uncollected fees (seized with an LP inside the account)
     lvr = np.zeros(m)
-    lvr_w = np.zeros(m)  # L sqrt(P) / 4 in range, at the previous step
+    lvr_w = np.zeros(m)
     funding = np.zeros(m)
     exposure = np.zeros(m)
     f_state = fund.start(m)
@@ -902,8 +921,49 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
     lam = s.ewma_lambda ** (dt * 365.0)  # per step, same half-life in days whatever the step
     cy = s.cash_apr * dt
     if has_lp:
-        c = np.sqrt(np.full(m, p0))
-        lvr_w = 0.25 * liq * c
+        lvr_w = liq * math.sqrt(p0)  # L sqrt(P) in range at the previous step (x 1/4 at the end)
+    # price bounds outside which a path may want to act (a prefilter: the exact conditions are
+    # checked on the few paths outside): the range for recentring, and the prices at which the
+    # LP's delta leaves the hedge band (delta is monotone in the price)
+    t_lo = np.zeros(m)
+    t_hi = np.full(m, np.inf)
+    h_lo = np.zeros(m)
+    h_hi = np.full(m, np.inf)
+    loose_lo, loose_hi = 1.0 + 1e-9, 1.0 - 1e-9
+
+    def hedge_bounds(i):
+        """``(h_lo, h_hi)`` of paths ``i``: the LP's base amount stays within the band around
+        ``-q / hedge_ratio`` while ``h_lo <= P <= h_hi``."""
+        tgt = -q[i] / pol.hedge_ratio
+        lb = tgt / (1.0 + pol.hedge_band)
+        hb = tgt / (1.0 - pol.hedge_band) if pol.hedge_band < 1.0 else np.full(i.size, np.inf)
+        L = liq[i]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            base_max = L * (1.0 / sa[i] - isb[i])
+            p_of = lambda b: 1.0 / (b / L + isb[i]) ** 2  # noqa: E731 - inverse of base(P)
+            hi = np.where((lb > 0) & (L > 0), p_of(lb), np.inf)
+            lo = np.where((hb < base_max) & (L > 0), p_of(np.minimum(hb, base_max)), 0.0)
+        return np.nan_to_num(lo, nan=0.0), np.nan_to_num(hi, nan=np.inf)
+
+    def set_bounds(i):
+        """Refresh the action prefilter of paths ``i`` after their LP or perp changed."""
+        if i.size == 0:
+            return
+        lo = np.zeros(i.size)
+        hi = np.full(i.size, np.inf)
+        if do_rec:
+            lo, hi = pa[i].copy(), pb[i].copy()
+        if hedge:
+            h_lo[i], h_hi[i] = hedge_bounds(i)
+            lo = np.maximum(lo, h_lo[i])
+            hi = np.minimum(hi, h_hi[i])
+        with np.errstate(over="ignore"):
+            t_lo[i] = lo * loose_hi
+            t_hi[i] = hi * loose_lo
+        dead = ~alive[i]
+        t_lo[i[dead]] = 0.0
+        t_hi[i[dead]] = np.inf
+
 
     def lp_state(p, idx=None):
         """``(s, V, base)`` of the LP at ``p`` (all paths, or the paths ``idx``)."""
@@ -978,6 +1038,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
             basis[part] *= 1.0 - fp
             rest = (v[~full] + fh[~full]) if lp_inside else 0.0
             acct_cash[part] = keeps[~full] - rest - (q[part] * p[~full] - basis[part])
+            set_bounds(part)
         i = idx[full]
         if i.size == 0:
             return
@@ -997,48 +1058,90 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
             lvr_w[i] = 0.0
         acct_cash[i] = keeps[full]
         alive[i] = False
+        set_bounds(i)
 
     p = np.full(m, p0)
+    need_base = lp_inside or kf is None
+    need_v = lp_inside or kf is None
+    scaled = coll.kind == "scaled"
+    mm_rate = getattr(mmf, "rate", None)
+    a_ou = None
+    if not (fund_const and pay_every_step) and isinstance(fund, OUFunding):
+        # the OU step inlined (same arithmetic as OUFunding.step, in place)
+        k_ou, m_ou = fund.kappa_per_year, fund.mean_rate_per_year
+        a_ou = math.exp(-k_ou * dt)
+        sd_ou = (
+            fund.sigma_per_year * math.sqrt(-math.expm1(-2.0 * k_ou * dt) / (2.0 * k_ou))
+            if k_ou > 0
+            else fund.sigma_per_year * math.sqrt(dt)
+        )
+        cap_ou = fund.cap_per_year
+        sd_ret = sd_ou * fund_rho
+        sd_own = sd_ou * math.sqrt(1.0 - fund_rho * fund_rho)
+    n_pending = 0
+    if acting:
+        set_bounds(np.arange(m))
     for t in range(1, n_steps + 1):
-        p, r, z, zf = yield
+        p, r, zf = yield
         # -- accruals over the step (at the step's end price) ----------------------------------
+        r2 = r * r
         if need_var:
-            r2 = r * r
-            z_ret = r / np.sqrt(var) if fund_rho != 0.0 else None
+            if fund_rho != 0.0:
+                z_ret = np.sqrt(var)
+                np.divide(r, z_ret, out=z_ret)
             var *= lam
             var += (1.0 - lam) * r2
         if has_lp:
             c = np.clip(p, pa, pb)
             inr = c == p
             np.sqrt(c, out=c)  # c = sqrt(clip(P)), the LP's sqrt price
-            if not need_var:
-                r2 = r * r
-            lvr_w *= r2
+            lvr_w *= r2  # L sqrt(P_prev) in range, times the step's squared return
             lvr += lvr_w
             g = liq * c
             g *= inr  # L sqrt(P) in range
-            base = liq * (1.0 / c - isb)
-            v = base * p + liq * (c - sa)
+            if need_base:
+                base = np.divide(1.0, c)
+                base -= isb
+                base *= liq
+            if need_v:
+                v = base * p
+                np.subtract(c, sa, out=r2)  # r2 is free again
+                r2 *= liq
+                v += r2
             if kf is not None:
-                f_step = kf * g
+                f_step = g * kf
             else:
-                f_step = (s.fee_apr * dt) * v * inr
+                f_step = v * inr
+                f_step *= s.fee_apr * dt
             fees += f_step
             fees_held += f_step
-            np.multiply(g, 0.25, out=lvr_w)
+            lvr_w = g
         qp = q * p
         exposure += qp
         if fund_const and pay_every_step:
             pay = qp * (fund.rate_per_year * dt)
         else:
-            f_state, rate = fund.step(f_state, dt, z_ret if fund_rho != 0.0 else None, zf)
-            r_acc = r_acc + rate * dt
-            k_prev = math.floor((t - 1) * dt / interval_y + 1e-9)
-            if pay_every_step or math.floor(t * dt / interval_y + 1e-9) > k_prev:
-                pay = qp * r_acc
-                r_acc = 0.0 if fund_const else np.zeros(m)
+            if a_ou is not None:
+                f_state *= a_ou
+                f_state += m_ou * (1.0 - a_ou)
+                if sd_ret != 0.0:
+                    f_state += sd_ret * z_ret
+                if sd_own != 0.0:
+                    f_state += sd_own * zf
+                rate = np.clip(f_state, -cap_ou, cap_ou)
             else:
-                pay = None
+                f_state, rate = fund.step(f_state, dt, z_ret if fund_rho != 0.0 else None, zf)
+            if pay_every_step:
+                pay = qp * rate
+                pay *= dt
+            else:
+                r_acc = r_acc + rate * dt
+                k_prev = math.floor((t - 1) * dt / interval_y + 1e-9)
+                if math.floor(t * dt / interval_y + 1e-9) > k_prev:
+                    pay = qp * r_acc
+                    r_acc = 0.0 if fund_const else np.zeros(m)
+                else:
+                    pay = None
         if pay is not None:
             funding += pay
             acct_cash -= pay
@@ -1050,71 +1153,100 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
             cash_yield += wallet * cy
             wallet *= 1.0 + cy
         # -- liquidation at the grid price -------------------------------------------------------
-        other = acct_cash + qp
-        other -= basis
         if lp_inside:
-            other += fees_held
-            eq = coll.value(p, c, v, pa, pb, sa, isb, liq, var)
-            eq += other
+            eq = v * coll.wb if scaled else coll.value(p, c, v, pa, pb, sa, isb, liq, var)
+            eq += acct_cash
+            eq += fees_held
         else:
-            eq = other
-        mm = mmf(np.abs(qp))
+            eq = acct_cash.copy()
+        eq += qp
+        eq -= basis
+        mm = np.abs(qp)
+        if mm_rate is not None:
+            mm *= mm_rate
+        else:
+            mm = mmf(mm)
         breach = eq < mm
-        breach &= alive
         if breach.any():
             i = np.flatnonzero(breach)
+            i = i[alive[i]]
             liquidate(i, p[i], t)
         if not acting:
             continue
-        # -- decide --------------------------------------------------------------------------------
-        free = alive & (pending < 0)
-        want = np.zeros(m, dtype=bool)
-        if do_rec:
-            out = ~inr
-            if pol.recentre_health > 0:
-                out |= (eq < pol.recentre_health * mm) & (mm > 0)
-            want_rec = free & out
-            if pol.min_interval_years > 0:
-                want_rec &= (t * dt - last_rec) >= pol.min_interval_years - 1e-12
-            pend_rec |= want_rec
-            want |= want_rec
+        # -- decide (on the paths that want something: few of them) -------------------------------
+        trig = p < t_lo
+        trig |= p > t_hi
+        if pol.recentre_health > 0:
+            trig |= eq < pol.recentre_health * mm
         if pol.top_up:
-            want_top = free & (eq < pol.top_up_health * mm) & (mm > 0)
-            pend_top |= want_top
-            want |= want_top
-        if hedge:
-            target = base * (-pol.hedge_ratio)
-            want_h = np.abs(q - target) > pol.hedge_band * np.abs(target)
-            want_h &= free
-            if pol.hedge_interval_years > 0:
-                want_h &= (t * dt - last_hedge) >= pol.hedge_interval_years - 1e-12
-            pend_hedge |= want_h
-            want |= want_h
-        pending[want] = t + k_delay
+            trig |= eq < pol.top_up_health * mm
+        if trig.any():
+            cand = np.flatnonzero(trig)
+            cand = cand[alive[cand] & (pending[cand] < 0)]
+            if cand.size:
+                pc = p[cand]
+                want = np.zeros(cand.size, dtype=bool)
+                if do_rec:
+                    wr = (pc < pa[cand]) | (pc > pb[cand])
+                    if pol.recentre_health > 0:
+                        wr |= (eq[cand] < pol.recentre_health * mm[cand]) & (mm[cand] > 0)
+                    if pol.min_interval_years > 0:
+                        wr &= (t * dt - last_rec[cand]) >= pol.min_interval_years - 1e-12
+                    pend_rec[cand] |= wr
+                    want |= wr
+                if pol.top_up:
+                    wt = (eq[cand] < pol.top_up_health * mm[cand]) & (mm[cand] > 0)
+                    pend_top[cand] |= wt
+                    want |= wt
+                if hedge:
+                    bc = lp_state(pc, cand)[2]
+                    wh = np.abs(q[cand] + pol.hedge_ratio * bc) > (
+                        pol.hedge_band * pol.hedge_ratio
+                    ) * bc
+                    if pol.hedge_interval_years > 0:
+                        wh &= (t * dt - last_hedge[cand]) >= pol.hedge_interval_years - 1e-12
+                    pend_hedge[cand] |= wh
+                    want |= wh
+                pending[cand[want]] = t + k_delay
+                n_pending += int(want.sum())
         # -- act -------------------------------------------------------------------------------------
-        due = alive & (pending == t)
-        if not due.any():
+        if n_pending == 0:
             continue
-        idx = np.flatnonzero(due)
+        idx = np.flatnonzero(pending == t)
+        if idx.size == 0:
+            continue
+        n_pending -= idx.size
+        alive_due = alive[idx]
+        pending[idx] = -1
+        flags = pend_rec[idx], pend_top[idx], pend_hedge[idx]
+        pend_rec[idx] = False
+        pend_top[idx] = False
+        pend_hedge[idx] = False
+        idx = idx[alive_due]
+        f_rec, f_top, f_hedge = (f[alive_due] for f in flags)
+        if idx.size == 0:
+            continue
         pe = p[idx]
         if rem_y > 0:
             sig = np.sqrt(var[idx] / dt)
-            pe = pe * np.exp(sig * math.sqrt(rem_y) * z[idx] - 0.5 * sig * sig * rem_y)
+            pe = pe * np.exp(sig * math.sqrt(rem_y) * znoise(t, idx) - 0.5 * sig * sig * rem_y)
         _, eq_e, mm_e = equity_at(pe, idx)
         late = eq_e < mm_e
         liquidate(idx[late], pe[late], t)
         ok = ~late
-        idx, pe = idx[ok], pe[ok]
-        rec = pend_rec[idx]
+        idx, pe, f_rec, f_top, f_hedge = idx[ok], pe[ok], f_rec[ok], f_top[ok], f_hedge[ok]
+        rec = f_rec
         if rec.any():
             i, pr = idx[rec], pe[rec]
             _, v_exit, b = lp_state(pr, i)
             npa, npb = pr * lo_f, pr * hi_f
             ub, uq = _lp_amounts(pr, npa, npb, 1.0)
             swap_b = v_exit * (ub * pr / (ub * pr + uq)) / pr - b
-            c_rec = costs.recentre * pr + np.asarray(
-                swap_cost(swap_b, pr, s.swap_fee_fraction, s.pool_liquidity)
-            )
+            if math.isinf(s.pool_liquidity):  # swap_cost without price impact, inlined
+                c_swap = s.swap_fee_fraction * np.abs(swap_b) * pr
+            else:
+                c_swap = np.asarray(swap_cost(swap_b, pr, s.swap_fee_fraction, s.pool_liquidity))
+            c_rec = costs.recentre * pr + c_swap
             v_new = np.maximum(v_exit - c_rec, 0.0)
             h = b0[i] * pr + q0[i]
             hold[i] += h - v_entry[i]
@@ -1127,10 +1259,10 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
             b0[i], q0[i] = ub * liq[i], uq * liq[i]
             # the LP is now valued at the grid price: the move pe -> p is booked as hold/il later
             sq_now = np.sqrt(np.clip(p[i], npa, npb))
-            lvr_w[i] = 0.25 * liq[i] * sq_now * ((p[i] >= npa) & (p[i] <= npb))
+            lvr_w[i] = liq[i] * sq_now * ((p[i] >= npa) & (p[i] <= npb))
             last_rec[i] = t * dt
             n_rec[i] += 1
-        hd = pend_hedge[idx] | (rec if hedge else False)
+        hd = f_hedge | rec if hedge else f_hedge
         if hedge and hd.any():
             i, ph = idx[hd], pe[hd]
             _, _, b = lp_state(ph, i)
@@ -1142,7 +1274,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
             q[i] += dq
             last_hedge[i] = t * dt
             n_hedge[i] += 1
-        top = pend_top[idx]
+        top = f_top
         if top.any():
             i, pt = idx[top], pe[top]
             _, eqc_t, mm_t = equity_at(pt, i)
@@ -1154,10 +1286,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
             added[i] += need + tc - from_wallet
             cost[i] += tc
             n_top[i] += 1
-        pending[due] = -1
-        pend_rec[due] = False
-        pend_top[due] = False
-        pend_hedge[due] = False
+        set_bounds(idx)
 
     # -- final marks ---------------------------------------------------------------------------------
     pT = p
@@ -1192,7 +1321,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int) -> Any:
         n_recentres=n_rec,
         n_top_ups=n_top,
         n_hedges=n_hedge,
-        lvr=lvr,
+        lvr=0.25 * lvr,
         n_steps=n_steps,
         dt_years=dt,
     )
@@ -1232,12 +1361,11 @@ def noise_streams(
 def _rows(
     price: float,
     steps: Iterable[tuple[int, np.ndarray]],
-    streams: list[tuple[Any, int]],
     m: int,
     funding_streams: list[tuple[Any, int]] | None = None,
 ) -> Iterable[tuple[Any, ...]]:
-    """``(prices_t, log_returns_t, noise_t, funding_noise_t)`` rows from streamed log increments,
-    one time chunk in memory."""
+    """``(prices_t, log_returns_t, funding_noise_t)`` rows from streamed log increments, one time
+    chunk in memory."""
     x_prev = np.zeros(m)
     for _, x in steps:
         n = x.shape[0]
@@ -1246,13 +1374,23 @@ def _rows(
         x_prev = x[-1].copy()
         prices = np.exp(x, out=x)
         prices *= price
-        zs = [g.standard_normal((n, w)) for g, w in streams]
-        z = zs[0] if len(zs) == 1 else np.concatenate(zs, axis=1)
         if funding_streams:
             fz = [g.standard_normal((n, w)) for g, w in funding_streams]
             zf = fz[0] if len(fz) == 1 else np.concatenate(fz, axis=1)
         for i in range(n):
-            yield prices[i], r[i], z[i], (zf[i] if funding_streams else None)
+            yield prices[i], r[i], (zf[i] if funding_streams else None)
+
+
+def delay_noise_key(root: np.random.SeedSequence) -> int:
+    """The :func:`~lpperp.processes.counter_normals` key of the delay noise of a run seeded with
+    ``root``: the noise of path ``i`` at step ``t`` is ``counter_normals(key, t, i)``, whatever the
+    chunking and whichever paths act (public so a cached explorer can redraw it).
+
+    >>> from lpperp.processes import root_seed
+    >>> delay_noise_key(root_seed(0)) == delay_noise_key(root_seed(0))
+    True
+    """
+    return counter_key(root, _NOISE_KEY)
 
 
 def _run_many(
@@ -1279,6 +1417,7 @@ def _run_many(
     root = root_seed(seed)
     dt = tau / ns
     stochastic_funding = any(sc.funding_process.stochastic for sc in scenarios)
+    key = delay_noise_key(root)
     parts: list[list[PathResults]] = [[] for _ in scenarios]
     chunks = iter_increments(
         process, tau, ns, npaths, root, chunk_paths=chunk_paths, chunk_steps=chunk_steps
@@ -1288,11 +1427,14 @@ def _run_many(
         for a, b, steps in progress_bar(
             chunks, n_chunks(npaths, chunk_paths), progress, "simulate"
         ):
-            kernels = [_kernel(sc, b - a, dt, ns) for sc in scenarios]
+            def znoise(t: int, idx: np.ndarray, a: int = a, key: int = key) -> np.ndarray:
+                return counter_normals(key, t, idx + a)
+
+            kernels = [_kernel(sc, b - a, dt, ns, znoise) for sc in scenarios]
             for k in kernels:
                 next(k)
             fstreams = noise_streams(root, a, b, _FUNDING_KEY) if stochastic_funding else None
-            res = _drive(kernels, _rows(price, steps, noise_streams(root, a, b), b - a, fstreams))
+            res = _drive(kernels, _rows(price, steps, b - a, fstreams))
             for lst, r in zip(parts, res, strict=True):
                 lst.append(r)
             done = b

@@ -455,3 +455,32 @@ def test_risk_widget_state_and_static_figure(risk):
     r = compute_risk(RiskScenario(n_paths=200, horizon_days=5))
     assert [t.name for t in risk_figure(r, widget=False).data] == list(RISK_TRACES)
     assert "same paths for every row" in r._repr_html_()
+
+
+def test_attribution_bars_stack_to_the_expected_pnl_of_each_strategy():
+    """The stacked bars are each strategy's mean attribution (compare_strategies on the same
+    seed); gains stack up from zero and losses down, and they add up to the expected P&L."""
+    ex = RiskExplorer(n_paths=500, horizon_days=15, seed=3, policy="delta hedge")
+    r = ex.result
+    t = compare_strategies(
+        {n: r.scenario.scenario(kind=k, mode=m) for n, (k, m) in
+         zip(r.table.names, [(k, m) for k in KINDS for m in ("isolated", "cross")], strict=True)},
+        r.scenario.paths().process(), 15 / 365, 15, 500, seed=3,
+    )
+    from lpperp.viz.montecarlo import ATTRIBUTION_PARTS
+
+    total = np.zeros(len(t.names))
+    for key, label, _ in ATTRIBUTION_PARTS:
+        bar = _trace(ex.figure, f"P&L · {label}")
+        col = "pnl_" + (key if key != "liquidation_loss" else "liquidation")
+        np.testing.assert_allclose(np.asarray(bar.y, float), t.column(col), rtol=1e-9, atol=1e-9)
+        assert list(bar.x) == list(t.names)
+        total += np.asarray(bar.y, float)
+    np.testing.assert_allclose(total, _trace(ex.figure, "expected P&L").y, rtol=1e-9, atol=1e-6)
+    # the hedged LP pays perp trading fees; idle stablecoins have no LP to hedge
+    fees = np.asarray(_trace(ex.figure, "P&L · perp trading fees").y, float)
+    names = list(t.names)
+    assert fees[names.index("LP as collateral · isolated")] < 0
+    sel = r.selected
+    assert sel.policy.hedge and sel.perp_size < 0
+    assert not r.scenario.scenario(kind="stable").policy.hedge

@@ -35,16 +35,24 @@ from lpperp._validate import LpperpError, integer, nonnegative, one_of, positive
 from lpperp.collateral import StaticFactor, VolatilityScaledFactor
 from lpperp.costs import CHAINS, EXAMPLE_FEE_APR
 from lpperp.prices import sample_prices
-from lpperp.processes import GBM, BlockBootstrap, MertonJumpDiffusion, root_seed, sample_paths
+from lpperp.processes import (
+    GBM,
+    BlockBootstrap,
+    MertonJumpDiffusion,
+    counter_normals,
+    root_seed,
+    sample_paths,
+)
 from lpperp.risk import band_exit_probability, safe_band, wilson_interval
 from lpperp.simulate import (
+    HYPERLIQUID_TAKER_FEE_FRACTION,
     PathResults,
     Policy,
     Scenario,
     Summary,
     affordable_interval_years,
+    delay_noise_key,
     initial_account,
-    noise_streams,
     run_on_paths,
 )
 from lpperp.strategies import StrategyTable
@@ -52,6 +60,8 @@ from lpperp.viz.explorers import _DESC, _WIDE, Explorer, _choice, _slider, _text
 from lpperp.viz.figures import COLORS, _figure, _layout, resync_view_state
 
 __all__ = [
+    "ATTRIBUTION_PARTS",
+    "HEDGE_BAND",
     "KINDS",
     "LEVERAGES",
     "POLICIES",
@@ -82,8 +92,26 @@ KINDS = {
     "stable": "idle stablecoin",
     "lp_plus_cash": "LP + separate cash",
 }
-#: Owner policies; "recentre" waits at least the interval the chain's costs make worth paying.
-POLICIES = ("hold", "recentre", "top up", "recentre + top up")
+#: Owner policies; "recentre" waits at least the interval the chain's costs make worth paying;
+#: "delta hedge" sizes the perp to minus the LP's delta and re-hedges outside a 10 % band, paying
+#: Hyperliquid's taker fee (it replaces the leverage slider's perp; idle stablecoins hold no LP
+#: to hedge and keep the leverage's perp).
+POLICIES = ("hold", "recentre", "top up", "recentre + top up", "delta hedge",
+            "recentre + delta hedge")
+#: The re-hedge band of the "delta hedge" policies (a fraction of the LP's delta).
+HEDGE_BAND = 0.1
+#: P&L attribution shown as stacked bars: (PathResults.attribution key, label, colour).
+ATTRIBUTION_PARTS = (
+    ("fees", "fees", "#2ca02c"),
+    ("hold", "held tokens (price)", "#1f77b4"),
+    ("il", "impermanent loss (LVR)", "#d62728"),
+    ("perp", "perp", "#9467bd"),
+    ("funding", "funding", "#17becf"),
+    ("cash_yield", "cash yield", "#bcbd22"),
+    ("costs", "gas + swaps", "#7f7f7f"),
+    ("hedge_costs", "perp trading fees", "#e377c2"),
+    ("liquidation_loss", "liquidation", "#8c564b"),
+)
 #: Reaction latency before an action is sent, seconds (plus one block of the chain).
 REACTIONS = {"bot (1 min)": 60.0, "person (4 h)": 4 * 3600.0, "person (1 day)": 86_400.0}
 #: Range widths and leverages of the sweep panels (the current value is added to each).
@@ -149,9 +177,10 @@ def seeded_paths(spec: PathSpec) -> tuple[np.ndarray, np.ndarray]:
     time-major, as :func:`lpperp.simulate.simulate` draws them for ``spec.seed``.
 
     The prices are :func:`lpperp.processes.sample_paths` (the same random streams as ``simulate``),
-    the noise comes from the same per-block streams. Results on them equal ``simulate``'s to the
-    last bit or two of ``exp``/``sqrt`` (numpy's SIMD kernels may round differently with another
-    array layout): the same liquidations, money equal to ~1e-15 relative.
+    the noise is the same counter-based normals (:func:`lpperp.simulate.delay_noise_key`).
+    Results on them equal ``simulate``'s to the last bit or two of ``exp``/``sqrt`` (numpy's SIMD
+    kernels may round differently with another array layout): the same liquidations, money equal
+    to ~1e-15 relative.
 
     >>> p, z = seeded_paths(PathSpec("gbm", 0.8, 5, 3, 1))
     >>> p.shape, z.shape, float(p[0, 0])
@@ -161,8 +190,8 @@ def seeded_paths(spec: PathSpec) -> tuple[np.ndarray, np.ndarray]:
     prices = np.ascontiguousarray(
         sample_paths(spec.process(), spec.price, spec.tau_years, ns, spec.n_paths, spec.seed).T
     )
-    streams = noise_streams(root_seed(spec.seed), 0, spec.n_paths)
-    noise = np.concatenate([g.standard_normal((ns, w)) for g, w in streams], axis=1)
+    key = delay_noise_key(root_seed(spec.seed))  # the counter-based noise simulate draws lazily
+    noise = counter_normals(key, np.arange(1, ns + 1)[:, None], np.arange(spec.n_paths))
     for arr in (prices, noise):
         arr.flags.writeable = False
     return prices, noise
@@ -309,16 +338,20 @@ class RiskScenario:
             chain=CHAINS[self.chain],
             policy=Policy(latency_s=REACTIONS[self.reaction]),
         )
-        recentre = self.policy in ("recentre", "recentre + top up")
+        recentre = self.policy in ("recentre", "recentre + top up", "recentre + delta hedge")
         top_up = self.policy in ("top up", "recentre + top up")
+        hedge = "delta hedge" in self.policy and base.lp_deposit > 0
         interval = _interval_years(base, vol) if recentre and base.lp_deposit > 0 else 0.0
         return replace(
             base,
+            perp_fee_fraction=HYPERLIQUID_TAKER_FEE_FRACTION if hedge else 0.0,
             policy=Policy(
                 recentre=recentre,
                 top_up=top_up,
                 min_interval_years=interval,
                 latency_s=REACTIONS[self.reaction],
+                hedge=hedge,
+                hedge_band=HEDGE_BAND,
             ),
         )
 
@@ -471,6 +504,8 @@ RISK_TRACES = (
     "selected width",
     "survival vs leverage",
     "selected leverage",
+    *(f"P&L · {label}" for _, label, _ in ATTRIBUTION_PARTS),
+    "expected P&L",
 )
 
 
@@ -485,15 +520,18 @@ def risk_figure(result: RiskResult, *, widget: bool = True) -> go.Figure:
     """
     fig = _figure(
         widget,
-        rows=2,
+        rows=3,
         cols=2,
         horizontal_spacing=0.1,
-        vertical_spacing=0.16,
+        vertical_spacing=0.1,
+        row_heights=[0.34, 0.28, 0.38],
+        specs=[[{}, {}], [{}, {}], [{"colspan": 2}, None]],
         subplot_titles=(
             "survival over time (selected strategy)",
             "return at the horizon (same paths, selected margin mode)",
             "survival at the horizon vs range width",
             "survival at the horizon vs leverage",
+            "where the P&L came from: mean per path by source (USDC, same paths)",
         ),
     )
     fig.add_trace(
@@ -579,6 +617,18 @@ def risk_figure(result: RiskResult, *, widget: bool = True) -> go.Figure:
         2,
         2,
     )
+    for _, label, color in ATTRIBUTION_PARTS:
+        fig.add_trace(go.Bar(name=f"P&L · {label}", marker={"color": color}), 3, 1)
+    fig.add_trace(
+        go.Scatter(
+            name="expected P&L",
+            mode="markers",
+            marker={"color": "black", "symbol": "diamond", "size": 10},
+        ),
+        3,
+        1,
+    )
+    fig.update_yaxes(title_text="USDC", row=3, col=1)
     fig.update_xaxes(title_text="days", row=1, col=1)
     fig.update_xaxes(title_text="return on capital (%)", row=1, col=2)
     fig.update_xaxes(
@@ -589,7 +639,7 @@ def risk_figure(result: RiskResult, *, widget: bool = True) -> go.Figure:
     for row, col in ((2, 1), (2, 2)):
         fig.update_yaxes(title_text="survival (%)", range=[-2, 102], row=row, col=col)
     fig.update_yaxes(title_text="% of paths", row=1, col=2)
-    _layout(fig, height=720, top=80, barmode="overlay")
+    _layout(fig, height=1000, top=80, barmode="overlay")
     update_risk_figure(fig, result)
     resync_view_state(fig)
     return fig
@@ -613,6 +663,20 @@ def update_risk_figure(fig: go.Figure, result: RiskResult) -> None:
     d[7].update(x=[s.width_pct], y=[100.0 * r.summary.survival])
     d[8].update(x=r.leverages, y=100.0 * r.survival_by_leverage)
     d[9].update(x=[s.leverage], y=[100.0 * r.summary.survival])
+    # stacked by hand (the figure's barmode is "overlay" for the histograms): gains pile up from
+    # zero, losses down from zero, as barmode="relative" would draw them
+    names = list(r.table.names)
+    up = np.zeros(len(names))
+    down = np.zeros(len(names))
+    for j, (key, _, _) in enumerate(ATTRIBUTION_PARTS):
+        vals = np.array([summ.attribution.get(key, 0.0) for summ in r.table.summaries])
+        base = np.where(vals >= 0, up, down)
+        d[10 + j].update(x=names, y=vals, base=base)
+        up = up + np.maximum(vals, 0.0)
+        down = down + np.minimum(vals, 0.0)
+    d[10 + len(ATTRIBUTION_PARTS)].update(
+        x=names, y=[summ.expected_pnl for summ in r.table.summaries]
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -798,10 +862,12 @@ class RiskExplorer(Explorer):
         super()._show_readout(result)
         t = result.table
         sel = result.selected.name
-        cols = ("survival", "expected_return", "tail_loss", "fees_earned", "costs_paid")
+        cols = ("survival", "expected_return", "tail_loss", "fees_earned", "pnl_il", "pnl_perp",
+                "pnl_funding", "costs_paid", "pnl_hedge_costs", "pnl_liquidation")
         head = "".join(
             f"<th style='text-align:right;padding:0 0.8em'>{h}</th>"
-            for h in ("survival", "E[return]", "5 % tail loss", "fees (USDC)", "costs (USDC)")
+            for h in ("survival", "E[return]", "5 % tail loss", "fees (USDC)", "IL", "perp",
+                      "funding", "costs", "perp fees", "liquidation")
         )
         body = ""
         for name in t.names:
