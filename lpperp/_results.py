@@ -85,7 +85,8 @@ class LiquidationOutcome:
     the collateral-factor-weighted value: the factor decides *when*, not *how much*), and
     ``true_equity == owner_keeps + perp_close_cost + lp_unwind_cost + to_liquidator +
     to_insurance + to_backstop - bad_debt``. ``closed_fraction < 1`` is a partial liquidation (the
-    smaller position keeps running; ``owner_keeps`` is the equity left in the account).
+    smaller position of ``perp_size_after`` base keeps running; ``owner_keeps`` is the equity left
+    in the account).
     ``venue_equity`` and ``maintenance`` are what the venue compares at the trigger;
     ``equity_now`` the true equity at the current price. All money in quote units. The old names
     ``price``, ``equity`` (the venue's equity), ``penalty`` (everything the venue takes),
@@ -107,6 +108,7 @@ class LiquidationOutcome:
     owner_keeps: float
     bad_debt: float
     closed_fraction: float
+    perp_size_after: float = float("nan")
     maintenance: float = float("nan")
     venue_equity: float = float("nan")
     equity_now: float = float("nan")
@@ -142,7 +144,7 @@ class LiquidationOutcome:
         rows = [(k.replace("_", " "), v) for k, v in self.__dict__.items()
                 if k not in ("trigger_price", "venue")]
         width = max(len(k) for k, _ in rows)
-        return "\n".join([head] + [f"  {k:<{width}}  {v:>12,.2f}" for k, v in rows])
+        return "\n".join([head] + [f"  {k:<{width}}  {v + 0.0:>12,.2f}" for k, v in rows])
 
     def _repr_html_(self) -> str:
         caption = f"liquidation{' on ' + self.venue if self.venue else ''}"

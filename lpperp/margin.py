@@ -347,7 +347,8 @@ class _AccountBase:
                 cash=float(now["cash_total"]), perp_pnl=float(now["perp_pnl"]),
                 fees=self.accrued_fees, funding_paid=self.funding_paid, perp_close_cost=0.0,
                 lp_unwind_cost=0.0, to_liquidator=0.0, to_insurance=0.0, to_backstop=0.0,
-                owner_keeps=equity_now, bad_debt=0.0, closed_fraction=0.0, maintenance=nan,
+                owner_keeps=equity_now, bad_debt=0.0, closed_fraction=0.0,
+                perp_size_after=float(now["perp_size"]), maintenance=nan,
                 venue_equity=nan, equity_now=equity_now, venue=mechanics.name,
             )
         inp = self._settlement_inputs(self._full_price(price, float(at), market), market)
@@ -383,6 +384,7 @@ class _AccountBase:
             owner_keeps=float(st.owner_keeps),
             bad_debt=float(st.bad_debt),
             closed_fraction=float(st.closed_fraction),
+            perp_size_after=(1.0 - float(st.closed_fraction)) * float(inp["perp_size"]) + 0.0,
             maintenance=float(inp["maintenance"]),
             venue_equity=float(inp["venue_equity"]),
             equity_now=equity_now,

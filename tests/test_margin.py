@@ -314,3 +314,26 @@ def test_outcome_and_greeks_refuse_bad_arguments_by_name(call, match):
     acct = IsolatedAccount(PerpPosition(-6.0, P0), LP, rules=FLAT)
     with pytest.raises(ValueError, match=match):
         call(acct)
+
+
+@settings(max_examples=30, deadline=None)
+@given(isolated(), st.sampled_from(["hyperliquid", "dydx", "gmx", "drift", "binance"]))
+def test_outcome_cross_equals_isolated_and_adds_up(acct, venue):
+    from lpperp.venues import get_mechanics
+
+    iso = acct.liquidation_outcome(P0, mechanics=venue)
+    cross = acct.as_cross().liquidation_outcome(P0, mechanics=get_mechanics(venue))
+    a, b = np.array(astuple_floats(iso)), np.array(astuple_floats(cross))
+    np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-6, equal_nan=True)
+    if np.isfinite(iso.trigger_price):
+        parts = (iso.owner_keeps + iso.perp_close_cost + iso.lp_unwind_cost + iso.to_liquidator
+                 + iso.to_insurance + iso.to_backstop - iso.bad_debt)
+        assert parts == pytest.approx(iso.true_equity, rel=1e-9, abs=1e-6)
+        size = acct.perp.size
+        assert iso.perp_size_after == pytest.approx((1 - iso.closed_fraction) * size, abs=1e-12)
+
+
+def astuple_floats(outcome):
+    from dataclasses import astuple
+
+    return [x for x in astuple(outcome) if not isinstance(x, str)]
