@@ -546,8 +546,16 @@ def _symbol(raw: Any, address: str) -> str:
     return f"{address[:6]}…{address[-4:]}"
 
 
+def _quote_arg(quote: Any) -> str | None:
+    if quote is not None and (not isinstance(quote, str) or not quote.strip()):
+        raise LpperpError(
+            f"quote must be None or a token symbol or address string, got {show_value(quote)}"
+        )
+    return quote
+
+
 def _pick_base_is_token0(t0: TokenInfo, t1: TokenInfo, quote: str | None) -> bool:
-    if quote is not None:
+    if _quote_arg(quote) is not None:
         q = quote.strip()
         for i, t in enumerate((t0, t1)):
             if q.lower() in (t.symbol.lower(), t.address.lower()):
@@ -692,6 +700,7 @@ def read_pool(
     lpperp._rpc.RpcUnreachableError: could not reach the RPC at http://127.0.0.1:9: ...
     """
     address = _address_arg("pool_address", pool_address)
+    quote = _quote_arg(quote)
     reader = _Reader(rpc, _resolve_chain(chain), timeout_s)
     try:
         (code,) = reader.start([address])
@@ -746,6 +755,7 @@ def read_position(
     lpperp._rpc.RpcUnreachableError: could not reach the RPC at http://127.0.0.1:9: ...
     """
     tid = integer("token_id", token_id, 0, _U256 - 1)
+    quote = _quote_arg(quote)
     preset = _resolve_chain(chain)
     if preset is None:
         raise LpperpError("read_position needs chain= (a preset name or a ChainPreset)")

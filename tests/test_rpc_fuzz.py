@@ -642,3 +642,54 @@ faults = st.one_of(
 @given(entry=st.sampled_from(ENTRY_POINTS), fault=faults)
 def test_walk_reply_shapes(node, entry, fault):
     _run(node, entry, fault, FUZZ_TIMEOUT_S)
+
+
+# ---------------------------------------------------------------------------------------------
+# bad arguments to the readers: an LpperpError naming the argument (or a TypeError with a message)
+# ---------------------------------------------------------------------------------------------
+BAD = [None, True, "2", 2.5, float("nan"), -1, 2**200, b"\x00", [1], {"a": 1}, "", "0x12"]
+READERS = {
+    "read_ticks": (read_ticks, ("rpc", "pool_address"), ("word_radius", "max_ticks", "timeout_s")),
+    "read_twap": (read_twap, ("rpc", "pool", "window_seconds"), ("timeout_s",)),
+    "read_chainlink": (read_chainlink, ("rpc", "feed"), ("max_age_seconds", "timeout_s")),
+    "read_pool": (read_pool, ("rpc", "pool_address"), ("chain", "quote", "timeout_s")),
+    "read_position": (read_position, ("rpc", "token_id"), ("chain", "quote", "timeout_s")),
+    "latest_token_id": (latest_token_id, ("rpc",), ("chain", "timeout_s")),
+}
+
+
+def _good_args(name: str, url: str) -> tuple[list, dict]:
+    target = {"read_ticks": POOL, "read_twap": POOL, "read_chainlink": FEED, "read_pool": POOL,
+              "read_position": 7}.get(name)  # fmt: skip
+    args = [url] + ([target] if target is not None else [])
+    if name == "read_twap":
+        args.append(600)
+    kw: dict[str, Any] = {"timeout_s": 2.0}
+    if name in ("read_pool", "read_position", "latest_token_id"):
+        kw["chain"] = PRESET
+    return args, kw
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(name=st.sampled_from(sorted(READERS)), slot=st.integers(0, 4), bad=st.sampled_from(BAD))
+def test_bad_arguments_are_named(node, name, slot, bad):
+    fn, positional, keywords = READERS[name]
+    args, kw = _good_args(name, node.url)
+    node.arm(Fault())
+    names = list(positional) + list(keywords)
+    arg = names[slot % len(names)]
+    if arg in positional:
+        args[positional.index(arg)] = bad
+    else:
+        kw[arg] = bad
+    t0 = time.monotonic()
+    try:
+        fn(*args, **kw)
+    except LpperpError as e:  # ChainError included: e.g. quote='2' is neither token
+        assert str(e), (name, arg, bad)
+    except TypeError as e:
+        assert str(e), (name, arg, bad)
+    except Exception as e:  # the point of the test
+        pytest.fail(f"{name}({arg}={show_value(bad)}) let {type(e).__name__} escape: {e}")
+    assert time.monotonic() - t0 < 10 * 2.0 + 1.0
