@@ -45,7 +45,7 @@ from lpperp.boundary import BoundaryProblem, LiquidationResult, solve_problem
 from lpperp.collateral import weighted_value
 from lpperp.perp import MarginRules
 from lpperp.settlement import LiquidationSettlement, settle_liquidation
-from lpperp.venues import get_mechanics, get_venue
+from lpperp.venues import VENUES, get_mechanics, get_venue
 
 __all__ = [
     "BoundaryProblem",
@@ -473,7 +473,9 @@ def compare_liquidations(
 
     For each venue name the account's ``rules`` are replaced by the venue's preset
     (:func:`lpperp.venues.get_venue`) and :meth:`liquidation_outcome` runs with the venue's
-    :class:`~lpperp.venues.LiquidationMechanics`; collateral model, LP, perp and cash stay.
+    :class:`~lpperp.venues.LiquidationMechanics`; collateral model, LP, perp and cash stay. A
+    lender without perp rules (``"revert"``) keeps the account's rules (a loan: no perp,
+    liquidated when the weighted collateral no longer covers the debt).
 
     >>> from lpperp.margin import IsolatedAccount
     >>> from lpperp.perp import PerpPosition
@@ -493,10 +495,10 @@ def compare_liquidations(
         raise LpperpError(
             f"account must be an IsolatedAccount or CrossAccount, got {type(account).__name__}"
         )
+    mechs = [get_mechanics(n) for n in names]  # refuses unknown names first
     outcomes = tuple(
-        replace(account, rules=get_venue(n)).liquidation_outcome(
-            price, market=market, mechanics=get_mechanics(n), profile=profile,
-            gas_quote=gas_quote)
-        for n in names
+        (replace(account, rules=get_venue(n)) if n in VENUES else account).liquidation_outcome(
+            price, market=market, mechanics=m, profile=profile, gas_quote=gas_quote)
+        for n, m in zip(names, mechs, strict=True)
     )
     return LiquidationComparison(names, outcomes)

@@ -763,3 +763,22 @@ def test_map_parameter_leverage_is_renamed_account_leverage():
     assert resized.account_leverage(P0) == pytest.approx(2.0)
     assert float(new.safe_upper[1]) == pytest.approx(
         float(resized.liquidation(P0).safe_upper), rel=1e-9)
+
+
+def test_compare_liquidations_with_a_lender_and_bad_names():
+    from lpperp.collateral import REVERT_LEND_ARBITRUM_WETH_USDC as revert
+
+    lp = LPPosition.from_deposit(10_000.0, P0, width_pct=20)
+    loan = IsolatedAccount(None, lp, cash=-7_000.0, collateral=revert)
+    cmp = compare_liquidations(loan, P0, venues=("revert", "gmx"))
+    r = cmp["revert"]
+    # at the boundary the weighted collateral equals the debt: Revert's minimum penalty, 2 %
+    assert r.venue_equity == pytest.approx(0.0, abs=1e-6)
+    assert r.to_liquidator + r.lp_unwind_cost == pytest.approx(0.02 * 7_000.0, rel=1e-9)
+    assert r.owner_keeps == pytest.approx(r.true_equity - 0.02 * 7_000.0, rel=1e-9)
+    with pytest.raises(ValueError, match="mechanics must be one of"):
+        compare_liquidations(loan, P0, venues=("ftx",))
+    with pytest.raises(ValueError, match="at least one"):
+        compare_liquidations(loan, P0, venues=())
+    with pytest.raises(ValueError, match="IsolatedAccount or CrossAccount"):
+        compare_liquidations("acct", P0)
