@@ -30,6 +30,7 @@ Conventions
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -223,6 +224,13 @@ def pool_address(
     '0x88e6A0c2dDD26FEEb64F039a2c41296FcB3f5640'
     """
     a, b = _address_arg("token_a", token_a), _address_arg("token_b", token_b)
+    fee_pips = integer("fee_pips", fee_pips, 0, 2**24 - 1)
+    if not (
+        isinstance(init_code_hash, str) and re.fullmatch(r"(0x)?[0-9a-fA-F]{64}", init_code_hash)
+    ):
+        raise LpperpError(
+            f"init_code_hash must be 32 bytes as 64 hex digits, got {show_value(init_code_hash)}"
+        )
     t0, t1 = sorted((a, b), key=lambda x: int(x, 16))
     salt = keccak256(encode(["address", "address", "uint24"], [t0, t1, fee_pips]))
     body = b"\xff" + bytes.fromhex(_address_arg("factory", factory)[2:]) + salt
@@ -264,6 +272,12 @@ def fee_growth_inside(
     >>> fee_growth_inside(100, -60, 60, 1000, 100, 300)   # above the range: global - outside
     200
     """
+    tick_current = integer("tick_current", tick_current, MIN_TICK - 1, MAX_TICK)
+    tick_lower = integer("tick_lower", tick_lower, MIN_TICK, MAX_TICK)
+    tick_upper = integer("tick_upper", tick_upper, MIN_TICK, MAX_TICK)
+    fee_growth_global_x128 = integer("fee_growth_global_x128", fee_growth_global_x128, 0, _U256 - 1)
+    lower_outside_x128 = integer("lower_outside_x128", lower_outside_x128, 0, _U256 - 1)
+    upper_outside_x128 = integer("upper_outside_x128", upper_outside_x128, 0, _U256 - 1)
     below = (
         lower_outside_x128
         if tick_current >= tick_lower
@@ -296,6 +310,9 @@ def uncollected_fees(
     5999999999999999
     """
     integer("liquidity", liquidity, 0, _U128 - 1)
+    integer("fee_growth_inside_x128", fee_growth_inside_x128, 0, _U256 - 1)
+    integer("fee_growth_inside_last_x128", fee_growth_inside_last_x128, 0, _U256 - 1)
+    integer("tokens_owed", tokens_owed, 0, _U128 - 1)
     delta = (fee_growth_inside_x128 - fee_growth_inside_last_x128) % _U256
     return (tokens_owed + mul_div(delta, liquidity, Q128) % _U128) % _U128
 

@@ -405,3 +405,23 @@ def test_https_to_a_plain_http_server_is_a_tls_error(server):
     with pytest.raises(RpcUnreachableError, match="TLS error"):
         JsonRpcClient(url.replace("http://", "https://"), timeout_s=2).call("eth_chainId")
     assert time.monotonic() - t0 < 3
+
+
+@pytest.mark.parametrize("bad", [None, 1.5, "7", True, 2**300, -(2**300), float("nan")])
+def test_exact_helpers_refuse_non_integers_by_name(bad):
+    from lpperp.chain import tick_window
+
+    fac, a, b = CHAINS["ethereum"].factory, "0x" + "aa" * 20, "0x" + "bb" * 20
+    calls = [
+        lambda: fee_growth_inside(bad, -60, 60, 1000, 100, 300),
+        lambda: fee_growth_inside(0, -60, 60, bad, 100, 300),
+        lambda: uncollected_fees(10, bad, 0, 0),
+        lambda: uncollected_fees(10, 5, 0, bad),
+        lambda: pool_address(fac, a, b, bad),
+        lambda: pool_address(fac, a, b, 500, bad),
+        lambda: tick_window(bad, 60, 1),
+        lambda: tick_window(0, 60, bad),
+    ]
+    for call in calls:
+        with pytest.raises(LpperpError, match=r"must be"):
+            call()
