@@ -575,6 +575,15 @@ def consult_mean_tick(tick_cumulative_start: int, tick_cumulative_end: int, seco
     return tick
 
 
+def _floor_div(a: np.ndarray, w: float) -> np.ndarray:
+    """``floor(a / w)`` for integer-valued ``a`` (``|a| < 2**53``), exact, ~5x faster than
+    ``np.floor_divide`` on floats: the quotient rounded, then corrected by one where needed."""
+    q = np.floor(a / w)
+    q -= q * w > a
+    q += (q + 1.0) * w <= a
+    return q
+
+
 @dataclass(frozen=True)
 class TwapState:
     """Streaming state of a :class:`TwapOracle`: the accumulator history still inside the window."""
@@ -618,10 +627,7 @@ class TwapOracle(Oracle):
         >>> TwapOracle(60.0).ticks([1.0, 1.00011, 0.99999]).tolist()
         [0.0, 1.0, -1.0]
         """
-        p = positive("prices", prices)
-        if self.pool is not None:
-            return np.asarray(self.pool.price_to_tick(p), dtype=float)
-        return np.floor(np.log(p) / _LOG_TICK_BASE + 1e-9)
+        return self._ticks(np.asarray(positive("prices", prices), dtype=float))
 
     def price_at_tick(self, tick: Any) -> Any:
         """``1.0001**tick`` as quote per base (through ``pool`` when given)."""
@@ -633,7 +639,27 @@ class TwapOracle(Oracle):
     def mean_ticks(self, times_seconds: Any, prices: Any) -> np.ndarray:
         """``floor((C(t) - C(t - W)) / W)`` at each time (prices' shape, integer-valued floats)."""
         t, p = _inputs(times_seconds, prices)
-        return self.mean_ticks_of(t, self.ticks(p))
+        return self._mean_ticks(t, self._ticks(p))
+
+    def _ticks(self, p: np.ndarray) -> np.ndarray:
+        if self.pool is not None:
+            return np.asarray(self.pool.price_to_tick(p), dtype=float)
+        out = np.log(p, out=np.empty(np.shape(p)))
+        out /= _LOG_TICK_BASE
+        out += 1e-9
+        return np.floor(out, out=out)
+
+    def _mean_ticks(self, t: np.ndarray, tick: np.ndarray) -> np.ndarray:
+        cum = np.empty_like(tick)
+        cum[..., 0] = 0.0
+        np.multiply(tick[..., :-1], np.diff(t), out=cum[..., 1:])
+        np.cumsum(cum[..., 1:], axis=-1, out=cum[..., 1:])
+        target = t - self.window_seconds
+        k = np.clip(np.searchsorted(t, target, side="right") - 1, 0, None)
+        c_then = np.take(cum, k, axis=-1)
+        c_then += np.take(tick, k, axis=-1) * (target - t[k])
+        np.subtract(cum, c_then, out=cum)
+        return _floor_div(cum, self.window_seconds)
 
     def mean_ticks_of(self, times_seconds: Any, ticks: Any) -> np.ndarray:
         """The mean tick ``observe``/``consult`` give at each time, from the pool's ticks.
@@ -654,25 +680,19 @@ class TwapOracle(Oracle):
             raise LpperpError("ticks must be integers in [-887272, 887272]")
         if t.shape[0] > 1 and np.any(t[1:] < t[:-1]):
             raise LpperpError("times_seconds must be non-decreasing")
-        dt = np.diff(t)
-        cum = np.zeros_like(tick)
-        np.cumsum(tick[..., :-1] * dt, axis=-1, out=cum[..., 1:])
-        target = t - self.window_seconds
-        k = np.clip(np.searchsorted(t, target, side="right") - 1, 0, None)
-        c_then = cum[..., k] + tick[..., k] * (target - t[k])
-        return np.floor_divide(cum - c_then, self.window_seconds)
+        return self._mean_ticks(t, tick)
 
     def read(self, times_seconds: Any, prices: Any) -> OracleReading:
         """TWAP prices, always 'updated' now (the age of a TWAP is its window); no confidence."""
         t, p = _inputs(times_seconds, prices)
-        out = np.asarray(self.price_at_tick(self.mean_ticks(t, p)), dtype=float)
+        out = np.asarray(self.price_at_tick(self._mean_ticks(t, self._ticks(p))), dtype=float)
         tt = np.broadcast_to(t, p.shape)
         return OracleReading(out, tt, np.zeros_like(out), tt)
 
     def start(self, prices0: Any, t0_seconds: float = 0.0) -> TwapState:
         """Accumulator 0 at ``t0_seconds``, the pool at the tick of ``prices0``."""
         p = np.asarray(positive("prices0", prices0), dtype=float)
-        tick = self.ticks(p)
+        tick = self._ticks(p)
         return TwapState(np.array([_t(t0_seconds)]), np.zeros((*p.shape, 1)),
                          np.asarray(tick)[..., None] + 0.0, _t(t0_seconds))
 
@@ -694,11 +714,11 @@ class TwapOracle(Oracle):
         c_now = cum[..., -1] + tk[..., -1] * (t - ts[-1])
         ts = np.append(ts, t)
         cum = np.concatenate((cum, c_now[..., None]), axis=-1)
-        tk = np.concatenate((tk, np.asarray(self.ticks(p), dtype=float)[..., None]), axis=-1)
+        tk = np.concatenate((tk, np.asarray(self._ticks(p), dtype=float)[..., None]), axis=-1)
         target = t - self.window_seconds
         k = max(int(np.searchsorted(ts, target, side="right")) - 1, 0)
         c_then = cum[..., k] + tk[..., k] * (target - ts[k])
-        mean = np.floor_divide(c_now - c_then, self.window_seconds)
+        mean = _floor_div(np.asarray(c_now - c_then, dtype=float), self.window_seconds)
         new = TwapState(ts[k:], cum[..., k:], tk[..., k:], t)
         return new, _out(np.asarray(self.price_at_tick(mean), dtype=float))
 

@@ -361,3 +361,13 @@ def test_chainlink_names_the_bad_price_in_the_callers_shape():
     x[1, 290, 5] = -2.0
     with pytest.raises(ValueError, match=r"got -2.0 at index \(1, 290, 5\)"):
         ChainlinkFeed(0.005, 3600.0).read(np.arange(10.0), x)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(-887272, 887272), st.integers(-887272, 887272), st.integers(1, 100_000),
+       st.floats(0.0, 1.0))
+def test_twap_mean_tick_is_the_exact_floor(t0, t1, w, frac):
+    """tick t0 until s, t1 from s to w: the mean tick is (t0 s + t1 (w - s)) // w exactly."""
+    s = int(frac * w)
+    got = TwapOracle(float(w)).mean_ticks_of([0.0, float(s), float(w)], [t0, t1, t1])
+    assert got[-1] == (t0 * s + t1 * (w - s)) // w
