@@ -4,13 +4,15 @@ Price is quote per base in human units (USDC per ETH = 3000.0) everywhere; :clas
 converts token order and decimals to on-chain ticks, sqrt prices and raw amounts. Values are in
 quote units, time in years, rates per year. Bad input raises :class:`LpperpError` (a ValueError).
 
-Layers (each imports only from those before it): units -> liquidity -> swap -> position -> perp -> venues
--> collateral -> margin -> liquidation -> costs -> rebalancing -> processes/risk -> simulate -> strategies.
+Layers (each imports only from those before it): units -> liquidity -> swap -> position -> perp
+-> venues -> settlement -> oracle -> collateral -> boundary -> margin -> liquidation -> costs
+-> rebalancing -> processes/risk -> simulate -> strategies.
 ``lpperp.chain`` (JSON-RPC) and ``lpperp.viz`` (plotly, ipywidgets) are imported on demand, never
 here.
 """
 
 from ._validate import LpperpError
+from .boundary import BoundaryProblem
 from .collateral import (
     REVERT_LEND_ARBITRUM_WETH_USDC,
     RISKMETRICS_LAMBDA,
@@ -23,9 +25,11 @@ from .collateral import (
     ewma_volatility,
 )
 from .liquidation import (
+    LiquidationComparison,
     LiquidationResult,
     boundaries_after,
     boundary_map,
+    compare_liquidations,
     health_map,
     liquidation_boundaries,
     solve_boundaries,
@@ -39,6 +43,7 @@ from .margin import (
 )
 from .perp import MarginRules, PerpPosition, hourly_to_yearly_rate
 from .position import LPPosition, impermanent_loss_in_range
+from .settlement import LiquidationSettlement, settle_liquidation
 from .swap import (
     LiquidityProfile,
     PoolState,
@@ -57,7 +62,7 @@ from .units import (
     get_tick_at_sqrt_ratio,
     nearest_usable_tick,
 )
-from .venues import VENUES, get_venue
+from .venues import MECHANICS, VENUES, LiquidationMechanics, get_mechanics, get_venue, mechanics_for
 
 __version__ = "0.1.0"
 
@@ -132,6 +137,7 @@ __all__ = [
     "ETHEREUM",
     "EXAMPLE_FEE_APR",
     "GBM",
+    "MECHANICS",
     "OPTIMISM",
     "REVERT_LEND_ARBITRUM_WETH_USDC",
     "RISKMETRICS_LAMBDA",
@@ -140,14 +146,18 @@ __all__ = [
     "WETH_USDC_ARBITRUM",
     "WETH_USDC_BASE",
     "BlockBootstrap",
+    "BoundaryProblem",
     "CollateralModel",
     "CrossAccount",
     "FunctionFactor",
     "IsolatedAccount",
     "LPPosition",
+    "LiquidationComparison",
+    "LiquidationMechanics",
     "LiquidationOutcome",
     "LiquidationResult",
     "LiquidationRisk",
+    "LiquidationSettlement",
     "LiquidityProfile",
     "LpperpError",
     "MarginRules",
@@ -172,6 +182,7 @@ __all__ = [
     "boundary_map",
     "break_even_frequency",
     "break_even_volatility",
+    "compare_liquidations",
     "compare_strategies",
     "compounded_yield",
     "compute_swap_step",
@@ -180,6 +191,7 @@ __all__ = [
     "first_passage_probability",
     "float_swap",
     "get_chain",
+    "get_mechanics",
     "get_sqrt_ratio_at_tick",
     "get_tick_at_sqrt_ratio",
     "get_venue",
@@ -190,6 +202,7 @@ __all__ = [
     "liquidation_boundaries",
     "liquidation_probability",
     "load_prices",
+    "mechanics_for",
     "nearest_usable_tick",
     "optimal_frequency",
     "rebalancing_economics",
@@ -198,6 +211,7 @@ __all__ = [
     "safe_band",
     "sample_paths",
     "sample_prices",
+    "settle_liquidation",
     "solve_boundaries",
     "stress_test",
     "swap_exact",
