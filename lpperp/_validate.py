@@ -174,7 +174,7 @@ def one_of(name: str, x: Any, options: Iterable[Any]) -> Any:
     'cross'
     """
     opts = tuple(options)
-    if x not in opts:
+    if isinstance(x, (np.ndarray, list, dict, set)) or x not in opts:
         raise LpperpError(f"{name} must be one of {', '.join(map(repr, opts))}; got {x!r}")
     return x
 
