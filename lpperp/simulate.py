@@ -863,6 +863,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
     v_entry = np.full(m, s.lp_deposit - entry_cost)
     liq = v_entry / _unit_value(np.array(p0), pa, pb) if has_lp else np.zeros(m)
     b0, q0 = _lp_amounts(np.array(p0), pa, pb, liq)  # entry amounts of the current range epoch
+    l_isb, l_sa = liq * isb, liq * sa  # L / sqrt(pb), L sqrt(pa): refreshed when the LP changes
     acct_cash = np.full(m, s.deposit - s.lp_deposit)
     wallet = np.full(m, s.wallet_cash)
     held = s.hold_base  # a "hold" scenario: base in the wallet, the rest of the deposit as quote
@@ -1051,6 +1052,8 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
             hold[i] += h - v_entry[i]
             il_real[i] += v[full] - h
             liq[i] = 0.0
+            l_isb[i] = 0.0
+            l_sa[i] = 0.0
             v_entry[i] = 0.0
             b0[i] = 0.0
             q0[i] = 0.0
@@ -1100,14 +1103,12 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
             g = liq * c
             g *= inr  # L sqrt(P) in range
             if need_base:
-                base = np.divide(1.0, c)
-                base -= isb
-                base *= liq
+                base = np.divide(liq, c)
+                base -= l_isb  # L (1/sqrt(P) - 1/sqrt(pb)): the LP's base amount
             if need_v:
                 v = base * p
-                np.subtract(c, sa, out=r2)  # r2 is free again
-                r2 *= liq
-                v += r2
+                v += liq * c
+                v -= l_sa  # + L (sqrt(P) - sqrt(pa)): the LP's value
             if kf is not None:
                 f_step = g * kf
             else:
@@ -1117,10 +1118,13 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
             fees_held += f_step
             lvr_w = g
         qp = q * p
-        exposure += qp
-        if fund_const and pay_every_step:
-            pay = qp * (fund.rate_per_year * dt)
+        if fund_const and pay_every_step and fund.rate_per_year != 0.0:
+            pay = qp * (fund.rate_per_year * dt)  # the exposure is funding / rate, at the end
+        elif fund_const and pay_every_step:
+            exposure += qp
+            pay = None
         else:
+            exposure += qp
             if a_ou is not None:
                 f_state *= a_ou
                 f_state += m_ou * (1.0 - a_ou)
@@ -1255,6 +1259,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
             pa[i], pb[i] = npa, npb
             sa[i], isb[i] = np.sqrt(npa), 1.0 / np.sqrt(npb)
             liq[i] = v_new / (ub * pr + uq)
+            l_isb[i], l_sa[i] = liq[i] * isb[i], liq[i] * sa[i]
             v_entry[i] = v_new
             b0[i], q0[i] = ub * liq[i], uq * liq[i]
             # the LP is now valued at the grid price: the move pe -> p is booked as hold/il later
@@ -1317,7 +1322,11 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
         n_liquidations=n_liq,
         bad_debt=bad_debt,
         backstop=backstop,
-        funding_exposure=exposure * dt,
+        funding_exposure=(
+            funding / fund.rate_per_year
+            if fund_const and pay_every_step and fund.rate_per_year != 0.0
+            else exposure * dt
+        ),
         n_recentres=n_rec,
         n_top_ups=n_top,
         n_hedges=n_hedge,
