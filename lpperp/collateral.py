@@ -12,14 +12,15 @@ Conventions
   pass ``accrued_fees=0`` to exclude them.
 - The closed-form models share one shape, the *shocked weighted value*::
 
-      collateral(P) = w_base * base(kP) * kP + w_quote * quote(kP)
+      collateral(P) = base_factor * base(kP) * kP + quote_factor * quote(kP)
 
   where ``base(.)`` and ``quote(.)`` are the LP's amounts at the shocked price ``kP`` (``0 < k <= 1``
-  a fall in the base price, the direction in which an LP loses value), and ``w_base``, ``w_quote``
-  per-token weights. :meth:`shock_weights` returns ``(k, w_base, w_quote)``. In range this is a
+  a fall in the base price, the direction in which an LP loses value), and ``base_factor``,
+  ``quote_factor`` per-token weights. :meth:`shock_weights` returns ``(k, base_factor,
+  quote_factor)``. In range this is a
   quadratic in ``sqrt(P)``, below the (shocked) range linear in ``P``, above it constant, which is
   what lets :mod:`lpperp.liquidation` solve every boundary in closed form. Static and per-token-min
-  factors are ``k = 1``, ``w_base = w_quote = cf``. A model without this shape
+  factors are ``k = 1``, ``base_factor = quote_factor = cf``. A model without this shape
   (:class:`FunctionFactor`) returns ``None`` and the boundaries are found numerically.
 - Volatility is annualised, of log prices; ``dt_years`` the spacing of an oracle series;
   ``horizon_years`` the time a liquidator needs to close the position.
@@ -35,7 +36,7 @@ from typing import Any, Protocol
 import numpy as np
 from scipy.special import ndtri
 
-from lpperp._validate import LpperpError, fraction, integer, nonnegative, positive
+from lpperp._validate import LpperpError, fraction, integer, nonnegative, positive, renamed
 from lpperp._validate import scalar_or_array as _out
 from lpperp.oracle import Oracle
 
@@ -63,18 +64,20 @@ __all__ = [
 RISKMETRICS_LAMBDA = 0.94
 
 
+@renamed(w_base="base_factor", w_quote="quote_factor")
 def weighted_value(
     price: Any,
     price_lower: Any,
     price_upper: Any,
     liquidity: Any,
     k: Any = 1.0,
-    w_base: Any = 1.0,
-    w_quote: Any = 1.0,
+    base_factor: Any = 1.0,
+    quote_factor: Any = 1.0,
 ) -> Any:
-    """Shocked weighted LP value ``w_base * base(kP) * kP + w_quote * quote(kP)`` (quote units).
+    """Shocked weighted LP value ``base_factor * base(kP) * kP + quote_factor * quote(kP)`` (quote).
 
-    With ``k = w_base = w_quote = 1`` this is the LP value ``V(P)``. All arguments broadcast.
+    With ``k = base_factor = quote_factor = 1`` this is the LP value ``V(P)``. All arguments
+    broadcast. (``w_base``/``w_quote`` are the old names of the weights: they warn, one release.)
 
     >>> round(float(weighted_value(3000.0, 2500.0, 3600.0, 1000.0)), 6)   # V(3000)
     9544.511501
@@ -87,7 +90,7 @@ def weighted_value(
     s = np.sqrt(np.clip(q, pa, pb))
     base = liquidity * (1.0 / s - 1.0 / np.sqrt(pb))
     quote = liquidity * (s - np.sqrt(pa))
-    return _out(w_base * base * q + w_quote * quote)
+    return _out(base_factor * base * q + quote_factor * quote)
 
 
 def _lp_value(lp: Any, price: Any) -> Any:
@@ -249,16 +252,18 @@ class RangeAwareFactor(_ShockedWeighted):
         return 1.0 - self.shock_pct / 100.0, self.base_factor, self.quote_factor
 
 
+@renamed(lam="ewma_lambda")
 def ewma_volatility(
-    prices: Any, dt_years: float, lam: float = RISKMETRICS_LAMBDA, warmup: int = 20
+    prices: Any, dt_years: float, ewma_lambda: float = RISKMETRICS_LAMBDA, warmup: int = 20
 ) -> np.ndarray:
     """EWMA volatility (annualised) of an oracle price series, one value per price.
 
-    ``r_t = ln(P_t / P_{t-1})``; ``var_t = lam * var_{t-1} + (1 - lam) * r_t^2`` (RiskMetrics,
-    J.P. Morgan/Reuters *RiskMetrics Technical Document* 1996: ``lam = 0.94`` daily, a half-life of
-    about 11 observations), seeded with the mean of ``r^2`` over the first ``warmup`` returns;
-    ``sigma_t = sqrt(var_t / dt_years)``. The first element (no return yet) repeats the seed. The last
-    axis is time (a 2-d array is several series); computed with one linear filter, no loop.
+    ``r_t = ln(P_t / P_{t-1})``; ``var_t = l * var_{t-1} + (1 - l) * r_t^2`` with ``l =
+    ewma_lambda`` (RiskMetrics, J.P. Morgan/Reuters *RiskMetrics Technical Document* 1996:
+    ``0.94`` daily, a half-life of about 11 observations), seeded with the mean of ``r^2`` over
+    the first ``warmup`` returns; ``sigma_t = sqrt(var_t / dt_years)``. The first element (no
+    return yet) repeats the seed. The last axis is time (a 2-d array is several series); computed
+    with one linear filter, no loop.
 
     >>> p = 3000.0 * np.exp(np.cumsum(np.r_[0.0, np.tile([0.01, -0.01], 50)]))
     >>> round(float(ewma_volatility(p, 1 / 365)[-1]), 4)   # 1 % daily moves -> 0.01 * sqrt(365)
@@ -270,7 +275,7 @@ def ewma_volatility(
             f"prices must be a series of at least 2 prices along the last axis, got shape {p.shape}"
         )
     dt = positive("dt_years", dt_years, scalar=True)
-    lam = fraction("lam", lam, closed_low=False, closed_high=False, scalar=True)
+    lam = fraction("ewma_lambda", ewma_lambda, closed_low=False, closed_high=False, scalar=True)
     r2 = np.diff(np.log(p), axis=-1) ** 2
     seed = r2[..., : max(1, int(warmup))].mean(axis=-1)
     from scipy.signal import lfilter  # heavy: imported on first use, not with lpperp
@@ -289,7 +294,7 @@ class VolatilityScaledFactor(_ShockedWeighted):
     Then ``collateral(P) = base_factor * base(kP) kP + quote_factor * quote(kP)``: with probability
     ``confidence`` the LP is still worth at least its collateral value when the liquidator is
     done. Range-aware by construction (see :class:`RangeAwareFactor`). Build it from an oracle series
-    with :meth:`from_oracle` (EWMA, ``lam = 0.94``); :meth:`factor_path` recomputes the factor at each
+    with :meth:`from_oracle` (EWMA, ``ewma_lambda = 0.94``); :meth:`factor_path` recomputes the factor at each
     point of the series, as the oracle moves.
 
     >>> from lpperp.position import LPPosition
@@ -320,12 +325,13 @@ class VolatilityScaledFactor(_ShockedWeighted):
             object.__setattr__(self, name, float(fraction(name, getattr(self, name))))
 
     @classmethod
+    @renamed(lam="ewma_lambda")
     def from_oracle(
         cls,
         prices: Any,
         dt_years: float,
         *,
-        lam: float = RISKMETRICS_LAMBDA,
+        ewma_lambda: float = RISKMETRICS_LAMBDA,
         horizon_years: float = 1.0 / 365.0,
         confidence: float = 0.99,
         base_factor: float = 1.0,
@@ -337,7 +343,7 @@ class VolatilityScaledFactor(_ShockedWeighted):
         >>> round(VolatilityScaledFactor.from_oracle(p, 1 / 365).sigma_per_year, 4)
         0.191
         """
-        sigma = float(ewma_volatility(prices, dt_years, lam)[-1])
+        sigma = float(ewma_volatility(prices, dt_years, ewma_lambda)[-1])
         return cls(sigma, horizon_years, confidence, base_factor, quote_factor)
 
     @staticmethod
@@ -373,12 +379,13 @@ class VolatilityScaledFactor(_ShockedWeighted):
         k = float(self.shock_multiplier(self.sigma_per_year, self.horizon_years, self.confidence))
         return k, self.base_factor, self.quote_factor
 
+    @renamed(lam="ewma_lambda")
     def factor_path(
         self,
         lp: Any,
         prices: Any,
         dt_years: float,
-        lam: float = RISKMETRICS_LAMBDA,
+        ewma_lambda: float = RISKMETRICS_LAMBDA,
         *,
         oracle: Oracle | None = None,
         times_seconds: Any = None,
@@ -416,7 +423,7 @@ class VolatilityScaledFactor(_ShockedWeighted):
             t = (np.arange(n) * dt * _SECONDS_PER_YEAR if times_seconds is None
                  else times_seconds)
             p = oracle.report(t, p)
-        sig = ewma_volatility(p, dt_years, lam)
+        sig = ewma_volatility(p, dt_years, ewma_lambda)
         k = self.shock_multiplier(sig, self.horizon_years, self.confidence)
         c = weighted_value(
             p, lp.price_lower, lp.price_upper, lp.liquidity, k, self.base_factor, self.quote_factor

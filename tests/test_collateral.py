@@ -233,3 +233,23 @@ def test_gmx_open_interest_scaling_matches_the_integer_contract():
         exact = gmx_min_collateral_factor_x30(int(o) * 10**30, 5 * 10**27, 6 * 10**19)
         assert exact / 1e30 == pytest.approx(float(gmx_min_collateral_factor(o, 0.005, 6e-11)),
                                              rel=1e-12)
+
+
+def test_old_keyword_names_warn_for_one_release():
+    """Vocabulary (CONTRIBUTING glossary): ewma_lambda, base_factor/quote_factor; the old names
+    lam, w_base, w_quote still work with a DeprecationWarning and give the same numbers."""
+    p = P0 * np.exp(np.cumsum(np.r_[0.0, np.tile([0.03, -0.03], 20)]))
+    m = VolatilityScaledFactor(0.5)
+    with pytest.warns(DeprecationWarning, match="ewma_lambda"):
+        old = m.factor_path(LP, p, 1 / 365, lam=0.9)
+    np.testing.assert_array_equal(old, m.factor_path(LP, p, 1 / 365, ewma_lambda=0.9))
+    with pytest.warns(DeprecationWarning, match="ewma_lambda"):
+        assert ewma_volatility(p, 1 / 365, lam=0.9)[-1] == ewma_volatility(p, 1 / 365, 0.9)[-1]
+    with pytest.warns(DeprecationWarning, match="base_factor"):
+        v = weighted_value(P0, 2400.0, 3600.0, LP.liquidity, 0.9, w_base=0.7)
+    assert v == weighted_value(P0, 2400.0, 3600.0, LP.liquidity, 0.9, base_factor=0.7)
+    with pytest.warns(DeprecationWarning, match="ewma_lambda"):
+        a = VolatilityScaledFactor.from_oracle(p, 1 / 365, lam=0.9)
+    assert a == VolatilityScaledFactor.from_oracle(p, 1 / 365, ewma_lambda=0.9)
+    with pytest.raises(ValueError, match="not both"):
+        m.factor_path(LP, p, 1 / 365, lam=0.9, ewma_lambda=0.9)

@@ -146,7 +146,7 @@ def compute_oracle(scenario: OracleScenario) -> OracleResult:
     reported, factor, liq = {}, {}, {}
     for name, o in oracles.items():
         reported[name] = o.report(t, p)
-        factor[name] = model.factor_path(acct.lp, reported[name], dt, lam=0.999)
+        factor[name] = model.factor_path(acct.lp, reported[name], dt, ewma_lambda=0.999)
         liq[name] = liquidate_on_oracle(acct, t, p, o)
     return OracleResult(s, t, p, reported, factor, liq)
 
