@@ -411,3 +411,62 @@ def test_limits_themselves_are_accepted():
     # k P a hair past the edge (float rounding of pb / P) is still the edge
     assert impermanent_loss_in_range(1.2 * (1 + 1e-13), 3000.0, 2500.0, 3600.0) < 0
     assert impermanent_loss_in_range(2500.0 / 3000.0 * (1 - 1e-13), 3000.0, 2500.0, 3600.0) < 0
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: LPPosition.from_deposit(np.array([1.0, 2.0]), 3000.0, width_pct=5),
+         "^value must be a single number here"),
+        (lambda: LPPosition.from_deposit(1.0, np.array([1.0, 2.0]), width_pct=5),
+         "^price must be a single number here"),
+        (lambda: LPPosition.from_deposit(1.0, 3000.0, width_pct=np.array([1.0, 2.0])),
+         "^width_pct must be a single number here"),
+        (lambda: LPPosition.from_deposit(1.0, 3000.0, width_pct=-5.0), "^width_pct must be a finite"),
+        (lambda: LPPosition.from_deposit(1.0, 3000.0, width_factor=np.array([1.5, 2.0])),
+         "^width_factor must be a single number here"),
+        (lambda: LPPosition.from_deposit(1.0, 3000.0, width_factor=-2.0), "^width_factor must be a finite"),
+        (lambda: LPPosition.from_deposit(1.0, 3000.0, price_lower=-1.0, price_upper=4000.0),
+         "^price_lower must be a finite number > 0"),
+        (lambda: LPPosition.from_deposit(1.0, 3000.0, price_lower=2000.0, price_upper=-1.0),
+         "^price_upper must be a finite number > 0"),
+        (lambda: LPPosition.from_deposit(1.0, 3000.0, price_lower=2.0, price_upper=3.0, width_pct=5),
+         r"got \['price_lower/price_upper', 'width_pct'\]"),
+        (lambda: LPPosition.from_deposit(1.0, 3000.0, tick_lower=0, pool=WETH_USDC_ARBITRUM),
+         "^tick_upper must be an integer, got NoneType"),
+        (lambda: LPPosition.from_ticks(60, 60, 1, WETH_USDC_ARBITRUM),
+         "^tick_lower must be < tick_upper, got 60 and 60"),
+        (lambda: LPPosition.from_ticks(5, 60, 1, WETH_USDC_ARBITRUM), "^tick_lower=5 is not a multiple"),
+        (lambda: LPPosition.from_ticks(MAX_TICK + 1, MAX_TICK, 1, WETH_USDC_ARBITRUM),
+         r"^tick_lower must be an integer in \[-887272, 887272\]"),
+        (lambda: LPPosition(1.0, np.array([3.0, 4.0]), 1.0), "must be scalars"),
+        (lambda: impermanent_loss_in_range(1.0, -1.0, 2500.0, 3600.0), "^entry_price must be a finite"),
+        (lambda: make(3000.0, 2).fee_income(-1.0, 1.0, fee_apr=0.1), "^price must be a finite"),
+        (lambda: make(3000.0, 2).hold_value(-1.0, 3000.0), "^price must be a finite"),
+        (lambda: make(3000.0, 2).lvr_rate(-1.0, 0.5), "^price must be a finite"),
+        (lambda: LPPosition.from_amounts(0.0, 0.5, 2000.0, 2500.0, 3600.0), "fund no liquidity"),
+    ],
+)
+def test_more_limits_are_refused_with_the_argument_name(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_types_pool_and_edges_are_kept():
+    import warnings
+
+    lp = LPPosition(1, 3, np.float32(2))
+    assert (type(lp.price_lower), type(lp.price_upper), type(lp.liquidity)) == (float, float, float)
+    assert lp.in_range(np.float64(2.0)) is True
+    assert LPPosition.from_amounts(1.0, 3000.0, 3000.0, 2000.0, 4500.0,
+                                   WETH_USDC_ARBITRUM).pool is WETH_USDC_ARBITRUM
+    assert LPPosition.from_ticks(0, 60, 1, WETH_USDC_ARBITRUM).pool is WETH_USDC_ARBITRUM
+    # the range check's tolerance is inclusive at both ends
+    assert impermanent_loss_in_range(1.0, 2500.0 * (1 - 1e-12), 2500.0, 3600.0) <= 0
+    assert impermanent_loss_in_range(1.0, 3600.0 * (1 + 1e-12), 2500.0, 3600.0) <= 0
+    big = make(3000.0, 2)
+    assert big.fee_income(3000.0, 1.0, volume_per_year=1.0, fee_fraction=1.0,
+                          active_liquidity=big.liquidity * (1 - 1e-12)) == pytest.approx(1.0)
+    with warnings.catch_warnings():  # extreme prices: no floating-point warnings either
+        warnings.simplefilter("error")
+        assert big.gamma(1e300) == 0.0 and big.gamma(1e-300) == 0.0
