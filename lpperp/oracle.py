@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -699,7 +700,8 @@ class OracleGuard:
     def __post_init__(self) -> None:
         for n in ("max_age_seconds", "max_confidence_fraction", "max_pool_difference_fraction"):
             v = getattr(self, n)
-            if not (isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0):
+            if not (isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+                    and v >= 0):
                 raise LpperpError(f"{n} must be a number >= 0 (inf disables it), got {v!r}")
             object.__setattr__(self, n, float(v))
 
