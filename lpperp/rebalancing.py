@@ -454,6 +454,14 @@ def _net_yield_curve(
     at ``exp(log_n)``. ``kwargs`` are passed to :func:`rebalancing_economics`.
     """
     hi = positive("max_frequency_per_year", max_frequency_per_year, scalar=True)
+    # one frequency is searched per call: one price, one volatility (an array is named here, not
+    # left to a broadcast error between the grid and the volatilities)
+    sigma = positive("sigma_per_year", sigma, scalar=True)
+    positive("price", price, scalar=True)
+    if hi <= 1e-2:
+        raise LpperpError(
+            f"max_frequency_per_year must be > 0.01 (the slowest frequency searched), got {hi}"
+        )
     grid = np.geomspace(1e-2, hi, 241)
     net = rebalancing_economics(position, price, sigma, chain, grid, **kwargs).net_yield_per_year
 

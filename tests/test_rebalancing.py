@@ -128,6 +128,15 @@ def test_empty_frequencies_are_a_clear_error():
         r.rebalancing_economics(lp, 3000.0, 0.6, c.ARBITRUM, [], fee_apr=0.3)
 
 
+@pytest.mark.parametrize("fn", [r.break_even_frequency, r.optimal_frequency])
+@pytest.mark.parametrize("sigma", [[], [0.3, 0.6], np.ones((2, 2))])
+def test_searches_name_a_volatility_array(fn, sigma):
+    """One frequency is searched per call: an array volatility met the 241-point grid in a bare
+    numpy broadcast error (found by tests/test_fuzz.py)."""
+    with pytest.raises(ValueError, match="sigma_per_year must be a single number"):
+        fn(LP, 3000.0, sigma, c.ARBITRUM, fee_apr=0.3)
+
+
 # --- LVR over the time in range (issue 10) ---------------------------------------------------
 def _direct_in_range_mean(f, dt, sig=0.6, p0=3000.0, lp=LP):
     """(1/dt) int_0^dt E[f(P_t) 1{pa <= P_t <= pb}] dt by nested ``quad`` over t and the normal z."""
