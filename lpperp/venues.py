@@ -906,6 +906,8 @@ def mechanics_for(rules: MarginRules) -> LiquidationMechanics:
     >>> mechanics_for(MarginRules("mine", 0.1, 0.05)).name
     'mine (generic)'
     """
+    if not isinstance(rules, MarginRules):
+        raise LpperpError(f"rules must be a MarginRules (see get_venue), got {type(rules).__name__}")
     for key, rules_preset in VENUES.items():
         if rules is rules_preset or rules.name == rules_preset.name:
             return MECHANICS[key]

@@ -496,3 +496,10 @@ def test_revert_under_water_liquidator_takes_all_reserves_cover():
                            funding_paid=0.0, maintenance=0.0, collateral_value=full * 0.75 / 1e6)
     assert s.owner_keeps == 0.0 and s.bad_debt == pytest.approx(reserve / 1e6)
     assert s.to_liquidator == pytest.approx((value - cost) / 1e6)
+
+
+@pytest.mark.parametrize("rules", [float("nan"), "hyperliquid", None])
+def test_mechanics_for_names_a_wrong_rules_type(rules):
+    """mechanics_for(nan) raised AttributeError 'float' has no 'name' (found by tests/test_fuzz.py)."""
+    with pytest.raises(v.LpperpError, match="rules must be a MarginRules"):
+        v.mechanics_for(rules)
