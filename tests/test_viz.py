@@ -513,8 +513,8 @@ def test_start_page_layout_puts_price_and_leverage_first():
     import ipywidgets as widgets
 
     ex = HealthExplorer(compact=True)
-    controls = ex.widget.children[1]
-    shown = [w.description for col in controls.children for w in col.children]
+    rows = [c for c in ex.widget.children if "lpperp-controls" in c._dom_classes]
+    shown = [w.description for row in rows for cell in row.children for w in cell.children]
     assert shown == ["price", "leverage"]
     more = [c for c in ex.widget.children if isinstance(c, widgets.Accordion)]
     assert len(more) == 1 and more[0].selected_index is None

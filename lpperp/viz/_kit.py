@@ -43,6 +43,7 @@ __all__ = [
     "choice",
     "control_box",
     "control_for",
+    "control_row",
     "error_html",
     "fmt_num",
     "fmt_price",
@@ -347,6 +348,21 @@ def control_box(columns: Sequence[Sequence[widgets.Widget]]) -> widgets.Box:
     box = widgets.Box(cols, layout=widgets.Layout(display="flex", flex_flow="row wrap",
                                                   width="100%", grid_gap="4px 16px"))
     box.add_class("lpperp-controls")
+    return box
+
+
+def control_row(controls: Sequence[widgets.Widget], basis_px: int = 380) -> widgets.Box:
+    """Wide controls side by side (each at least ``basis_px`` wide, growing to fill the row),
+    wrapping under each other on a narrow cell: the sliders that matter most get long tracks."""
+    cells = [
+        widgets.VBox([c], layout=widgets.Layout(flex=f"1 1 {basis_px}px",
+                                                min_width="270px", overflow="visible"))
+        for c in controls
+    ]
+    box = widgets.Box(cells, layout=widgets.Layout(display="flex", flex_flow="row wrap",
+                                                   width="100%", grid_gap="4px 16px"))
+    box.add_class("lpperp-controls")
+    box.add_class("lpperp-wide-row")
     return box
 
 

@@ -171,6 +171,10 @@ class Explorer:
         """Control names shown behind the collapsed "more" section (none by default)."""
         return []
 
+    def _wide_rows(self) -> list[list[str]]:
+        """Rows of control names shown first, with long slider tracks (none by default)."""
+        return []
+
     # -- machinery --------------------------------------------------------------------------------
     @contextmanager
     def hold(self) -> Iterator[None]:
@@ -311,8 +315,11 @@ class Explorer:
         return bar
 
     def _layout(self) -> widgets.Widget:
+        parts: list[widgets.Widget] = [_kit.theme_style()]
+        parts += [_kit.control_row([self.controls[n] for n in row]) for row in self._wide_rows()]
         cols = [[self.controls[n] for n in col] for col in self._control_rows()]
-        parts: list[widgets.Widget] = [_kit.theme_style(), _kit.control_box(cols)]
+        if any(cols):
+            parts.append(_kit.control_box(cols))
         more = self._more_rows()
         if more:
             inner = _kit.control_box([[self.controls[n] for n in col] for col in more])
@@ -437,9 +444,11 @@ class LPExplorer(_RangeControls, Explorer):
     def _build_controls(self, **initial: Any) -> dict[str, widgets.Widget]:
         return self._range_controls(**initial)
 
+    def _wide_rows(self) -> list[list[str]]:
+        return [["price"], ["width_pct"]]
+
     def _control_rows(self) -> list[list[str]]:
-        return [["price", "width_pct", "price_lower", "price_upper"],
-                ["range_mode", "entry_price", "deposit"]]
+        return [["range_mode", "price_lower", "price_upper"], ["entry_price", "deposit"]]
 
     def scenario(self) -> LPScenario:
         c = self.controls
@@ -588,13 +597,18 @@ class HealthExplorer(_RangeControls, Explorer):
         _show(c["sigma_per_year"], model == "volatility")
         _show(c["wallet_cash"], c["mode"].value == "cross")
 
-    def _control_rows(self) -> list[list[str]]:
+    def _wide_rows(self) -> list[list[str]]:
         if self.compact:
             return [["price"], ["leverage"]]
+        return [["price"], ["leverage", "width_pct"]]
+
+    def _control_rows(self) -> list[list[str]]:
+        if self.compact:
+            return []
         return [
-            ["price", "leverage", "width_pct", "price_lower", "price_upper", "side"],
-            ["mode", "wallet_cash", "collateral", "cf", "shock_pct", "sigma_per_year"],
-            ["venue", "range_mode", "entry_price", "deposit"],
+            ["side", "mode", "wallet_cash", "price_lower", "price_upper"],
+            ["collateral", "cf", "shock_pct", "sigma_per_year", "venue"],
+            ["range_mode", "entry_price", "deposit"],
         ]
 
     def _more_rows(self) -> list[list[str]]:
@@ -709,9 +723,11 @@ class CrossIsolatedExplorer(Explorer):
             "venue": _kit.choice("venue rules", list(VENUE_CHOICES), k["venue"], "lpperp-venue"),
         }
 
+    def _wide_rows(self) -> list[list[str]]:
+        return [["eth_price", "btc_price"]]
+
     def _control_rows(self) -> list[list[str]]:
-        return [["eth_price", "eth_leverage", "eth_width_pct"],
-                ["btc_price", "btc_leverage", "btc_width_pct"],
+        return [["eth_leverage", "eth_width_pct"], ["btc_leverage", "btc_width_pct"],
                 ["spare_cash", "cf", "venue"]]
 
     def scenario(self) -> WalletScenario:
@@ -824,9 +840,11 @@ class LiquidationMapExplorer(Explorer):
         show()
         return c
 
+    def _wide_rows(self) -> list[list[str]]:
+        return [["leverage", "width_pct"]]
+
     def _control_rows(self) -> list[list[str]]:
-        return [["leverage", "width_pct", "side"], ["collateral", "cf", "shock_pct"],
-                ["venue", "entry_price", "deposit"]]
+        return [["side", "collateral", "cf", "shock_pct"], ["venue", "entry_price", "deposit"]]
 
     def scenario(self) -> MapScenario:
         c = self.controls

@@ -67,7 +67,7 @@ def price_grid(
     entry_price: float,
     *,
     include: tuple[float, ...] = (),
-    n: int = GRID_POINTS,
+    n: int | None = None,
     low: float = 0.3,
     high: float = 2.0,
 ) -> np.ndarray:
@@ -87,7 +87,7 @@ def price_grid(
         lo = min(lo, 0.9 * float(pts.min()))
         hi = max(hi, 1.1 * float(pts.max()))
     lo, hi = max(lo, 0.02 * e), min(hi, 10.0 * e)
-    return np.linspace(lo, hi, int(n))
+    return np.linspace(lo, hi, int(GRID_POINTS if n is None else n))
 
 
 def _range_bounds(

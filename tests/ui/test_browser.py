@@ -185,6 +185,11 @@ def _press(page, i: int, times: int) -> list[float]:
 def _bad_input(page, i: int) -> str:
     """Type -1 into a number box of explorer i: the status line must explain, the plot stay."""
     ex = page.locator(".lpperp-explorer").nth(i)
+    more = ex.locator(".lpperp-more .jupyter-widget-Collapse-header")
+    if more.count() and not ex.locator(".lpperp-more .lpperp-deposit input").first.is_visible():
+        more.first.click()  # the start page keeps the other settings behind "more settings"
+        ex.locator(".lpperp-more .lpperp-deposit input").first.wait_for(state="visible",
+                                                                        timeout=10_000)
     box = None
     for css in (".lpperp-deposit", ".lpperp-wallet-cash", ".lpperp-controls"):
         inputs = ex.locator(f"{css} input[type=number]")
