@@ -365,7 +365,7 @@ def test_pool_amounts_by_regime_against_exact_rationals(round_up):
     tl, tu = -600, 600
     sa, sb = get_sqrt_ratio_at_tick(tl), get_sqrt_ratio_at_tick(tu)
     for tick in (-10_000, tl - 1, tl, -1, 0, 1, tu - 1, tu, 10_000):
-        s = get_sqrt_ratio_at_tick(tick) + (0 if tick in (tl, tu) else 12345)
+        s = get_sqrt_ratio_at_tick(tick) + 12345  # inside the tick, off its edge
         if tick < tl:
             want = (ref_amount0(sa, sb, liq, round_up), 0)
         elif tick < tu:
@@ -376,7 +376,8 @@ def test_pool_amounts_by_regime_against_exact_rationals(round_up):
         assert fn(s, tl, tu, liq, tick_current=tick) == want, tick
     # an explicit tick_current overrides the one implied by the price (after a swap that stops on
     # a tick the pool's tick can be one below): in range by the tick although s is the upper edge
-    assert fn(sb, tl, tu, liq, tick_current=tu - 1) == (0, ref_amount1(sa, sb, liq, round_up))
+    assert fn(Q96, tl, tu, liq, tick_current=tu) == (0, ref_amount1(sa, sb, liq, round_up))
+    assert fn(Q96, tl, tu, liq, tick_current=tl - 1) == (ref_amount0(sa, sb, liq, round_up), 0)
 
 
 def test_liquidity_for_amounts_exact_by_regime():
@@ -438,3 +439,67 @@ def test_large_arrays_take_the_blocked_path_with_the_same_numbers(n):
     np.testing.assert_allclose(got, whitepaper_value(p, 2500.0, 3600.0, 9.0), rtol=1e-13)
     zero = value_for_liquidity(p, 2500.0, 3600.0, 0.0)
     assert zero.shape == p.shape and not zero.any()
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: get_amount0_delta(Q96, 0, 1, True), r"^sqrt_ratio_b_x96 must be an integer in \[1, "),
+        (lambda: get_amount1_delta(0, Q96, 1, True), r"^sqrt_ratio_a_x96 must be an integer in \[1, "),
+        (lambda: get_liquidity_for_amounts(Q96, 0, Q96, 0, 0), r"^sqrt_ratio_a_x96 must be an integer in"),
+        (lambda: get_liquidity_for_amounts(Q96, Q96, 0, 0, 0), r"^sqrt_ratio_b_x96 must be an integer in"),
+        (lambda: get_liquidity_for_amounts(Q96, Q96, 2 * Q96, U256 + 1, 0),
+         r"^amount0 must be an integer in \[0, "),
+        (lambda: get_liquidity_for_amounts(Q96, Q96, 2 * Q96, 0, -1),
+         r"^amount1 must be an integer in \[0, "),
+        (lambda: get_amounts_for_liquidity(0, Q96, 2 * Q96, 1), r"^sqrt_price_x96 must be an integer in"),
+        (lambda: get_amounts_for_liquidity(Q96, 0, 2 * Q96, 1), r"^sqrt_ratio_a_x96 must be an integer in"),
+        (lambda: get_amounts_for_liquidity(Q96, Q96, 0, 1), r"^sqrt_ratio_b_x96 must be an integer in"),
+        (lambda: amounts_for_mint(MIN_SQRT_RATIO - 1, -60, 60, 1), r"^sqrt_price_x96 must be an integer in"),
+        (lambda: amounts_for_mint(Q96, MAX_TICK + 1, MAX_TICK + 2, 1), r"^tick_lower must be an integer in"),
+        (lambda: amounts_for_mint(Q96, -60, MIN_TICK - 1, 1), r"^tick_upper must be an integer in"),
+    ],
+)
+def test_every_argument_is_named_when_refused(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_exact_rounding_cases_and_uint128_limit():
+    # q = L 2^96 (b - a) / b divides exactly by a: rounding up adds nothing
+    assert get_amount0_delta(Q96, 2 * Q96, 10**18, True) == 5 * 10**17
+    assert get_amount0_delta(2 * Q96, Q96, 10**18, True) == 5 * 10**17
+    # the largest liquidity a position can hold is returned, one more reverts
+    assert get_liquidity_for_amounts(2 * Q96, Q96, 2 * Q96, 0, U128) == U128
+    with pytest.raises(ValueError, match="overflows uint128"):
+        get_liquidity_for_amounts(2 * Q96, Q96, 2 * Q96, 0, U128 + 1)
+
+
+def test_liquidity_for_amounts_near_the_lower_edge_uses_the_quote():
+    """sqrt(P) - sqrt(pa) < 1 (P = 2510 over pa = 2500): the quote still limits L."""
+    pa, pb, p = 2500.0, 3600.0, 2510.0
+    want = 3.0 / (np.sqrt(p) - np.sqrt(pa))
+    assert liquidity_for_amounts(p, pa, pb, 1e9, 3.0) == pytest.approx(want, rel=1e-12)
+
+
+def test_large_inputs_of_every_shape_and_dtype_give_the_whitepaper_value(monkeypatch):
+    """Above two blocks the 1-d float64 path is blocked (and threaded above 2**20): ints, 2-d
+    arrays and array-valued ranges or liquidity take the plain path, with the same numbers; a
+    fresh process (no thread pool yet) works too."""
+    import lpperp.liquidity as liquidity_module
+
+    n = 70_000
+    p = np.linspace(1000.0, 5000.0, n)
+    want = whitepaper_value(p, 2500.0, 3600.0, 3.0)
+    ints = np.arange(1000, 1000 + n)
+    np.testing.assert_allclose(value_for_liquidity(ints, 2500.0, 3600.0, 3.0),
+                               whitepaper_value(ints.astype(float), 2500.0, 3600.0, 3.0), rtol=1e-13)
+    np.testing.assert_allclose(value_for_liquidity(p.reshape(2, -1), 2500.0, 3600.0, 3.0),
+                               want.reshape(2, -1), rtol=1e-13)
+    full = np.full(n, 1.0)
+    for args in ((2500.0 * full, 3600.0, 3.0), (2500.0, 3600.0 * full, 3.0), (2500.0, 3600.0, 3.0 * full)):
+        np.testing.assert_allclose(value_for_liquidity(p, *args), want, rtol=1e-13)
+    monkeypatch.setattr(liquidity_module, "_POOL", None)
+    big = np.linspace(1000.0, 5000.0, (1 << 20) + 5)
+    np.testing.assert_allclose(value_for_liquidity(big, 2500.0, 3600.0, 3.0),
+                               whitepaper_value(big, 2500.0, 3600.0, 3.0), rtol=1e-13)
