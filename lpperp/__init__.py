@@ -6,7 +6,7 @@ quote units, time in years, rates per year. Bad input raises :class:`LpperpError
 
 Layers (each imports only from those before it): units -> liquidity -> swap -> position -> perp
 -> venues -> settlement -> oracle -> collateral -> boundary -> margin -> liquidation -> costs
--> rebalancing -> processes/risk -> simulate -> strategies.
+-> oracle_risk, manipulation -> rebalancing -> processes/risk -> simulate -> strategies.
 ``lpperp.chain`` (JSON-RPC) and ``lpperp.viz`` (plotly, ipywidgets) are imported on demand, never
 here.
 """
@@ -17,12 +17,14 @@ from .collateral import (
     REVERT_LEND_ARBITRUM_WETH_USDC,
     RISKMETRICS_LAMBDA,
     CollateralModel,
+    FactorSchedule,
     FunctionFactor,
     RangeAwareFactor,
     StaticFactor,
     TokenMinFactor,
     VolatilityScaledFactor,
     ewma_volatility,
+    gmx_min_collateral_factor,
 )
 from .liquidation import (
     LiquidationComparison,
@@ -40,6 +42,21 @@ from .margin import (
     LiquidationOutcome,
     ModeComparison,
     isolated_vs_cross,
+)
+from .oracle import (
+    CHAINLINK_FEEDS,
+    DRIFT_GUARD,
+    GMX_GUARD,
+    REVERT_LEND_ARBITRUM_GUARD,
+    ChainlinkFeed,
+    GuardResult,
+    OracleGuard,
+    OracleReading,
+    PullOracle,
+    Spot,
+    TwapOracle,
+    consult_mean_tick,
+    observe_tick_cumulatives,
 )
 from .perp import MarginRules, PerpPosition, hourly_to_yearly_rate
 from .position import LPPosition, impermanent_loss_in_range
@@ -69,6 +86,14 @@ __version__ = "0.1.0"
 # The time layer (costs, rebalancing, price data, processes, risk, simulation) loads on first use
 # (PEP 562), so `import lpperp` stays close to `import numpy, scipy.special`.
 _LAZY = {
+    "liquidate_on_oracle": "oracle_risk",
+    "OracleLiquidation": "oracle_risk",
+    "replay_crash_day": "oracle_risk",
+    "CrashReplay": "oracle_risk",
+    "manipulation_table": "manipulation",
+    "manipulation_cost": "manipulation",
+    "price_move_cost": "manipulation",
+    "ManipulationTable": "manipulation",
     "ARBITRUM": "costs",
     "BASE": "costs",
     "CHAINS": "costs",
@@ -109,7 +134,10 @@ _LAZY = {
 # the function ``simulate`` is not re-exported, because Python binds the submodule of the same name
 # on the package once it is imported, and ``lpperp.simulate`` must mean one thing.
 _SUBMODULES = frozenset(
-    {"chain", "costs", "prices", "processes", "rebalancing", "risk", "simulate", "strategies"}
+    {
+        "chain", "costs", "manipulation", "oracle_risk", "prices", "processes", "rebalancing",
+        "risk", "simulate", "strategies",
+    }
 )
 
 
@@ -133,12 +161,16 @@ def __dir__() -> list[str]:
 __all__ = [
     "ARBITRUM",
     "BASE",
+    "CHAINLINK_FEEDS",
     "CHAINS",
+    "DRIFT_GUARD",
     "ETHEREUM",
     "EXAMPLE_FEE_APR",
     "GBM",
+    "GMX_GUARD",
     "MECHANICS",
     "OPTIMISM",
+    "REVERT_LEND_ARBITRUM_GUARD",
     "REVERT_LEND_ARBITRUM_WETH_USDC",
     "RISKMETRICS_LAMBDA",
     "USDC_WETH_ETHEREUM",
@@ -147,9 +179,13 @@ __all__ = [
     "WETH_USDC_BASE",
     "BlockBootstrap",
     "BoundaryProblem",
+    "ChainlinkFeed",
     "CollateralModel",
+    "CrashReplay",
     "CrossAccount",
+    "FactorSchedule",
     "FunctionFactor",
+    "GuardResult",
     "IsolatedAccount",
     "LPPosition",
     "LiquidationComparison",
@@ -160,19 +196,26 @@ __all__ = [
     "LiquidationSettlement",
     "LiquidityProfile",
     "LpperpError",
+    "ManipulationTable",
     "MarginRules",
     "MertonJumpDiffusion",
     "ModeComparison",
+    "OracleGuard",
+    "OracleLiquidation",
+    "OracleReading",
     "PerpPosition",
     "Policy",
     "PoolSpec",
     "PoolState",
     "PriceSeries",
+    "PullOracle",
     "RangeAwareFactor",
     "Scenario",
+    "Spot",
     "StaticFactor",
     "SwapError",
     "TokenMinFactor",
+    "TwapOracle",
     "VolatilityScaledFactor",
     "action_cost",
     "affordable_interval_years",
@@ -186,6 +229,7 @@ __all__ = [
     "compare_strategies",
     "compounded_yield",
     "compute_swap_step",
+    "consult_mean_tick",
     "ewma_volatility",
     "execution_cost",
     "first_passage_probability",
@@ -195,18 +239,25 @@ __all__ = [
     "get_sqrt_ratio_at_tick",
     "get_tick_at_sqrt_ratio",
     "get_venue",
+    "gmx_min_collateral_factor",
     "health_map",
     "hourly_to_yearly_rate",
     "impermanent_loss_in_range",
     "isolated_vs_cross",
+    "liquidate_on_oracle",
     "liquidation_boundaries",
     "liquidation_probability",
     "load_prices",
+    "manipulation_cost",
+    "manipulation_table",
     "mechanics_for",
     "nearest_usable_tick",
+    "observe_tick_cumulatives",
     "optimal_frequency",
+    "price_move_cost",
     "rebalancing_economics",
     "recentre_cost",
+    "replay_crash_day",
     "run_sweep",
     "safe_band",
     "sample_paths",
