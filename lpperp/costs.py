@@ -4,11 +4,12 @@ Conventions
 -----------
 Gas is in gas units; gas prices and L1 base / blob base fees in **gwei** (``*_gwei``), fees in
 **wei** (``*_wei``) or **ETH** (``*_eth``); every chain here pays gas in ETH, so a cost in quote
-units is ``cost_eth * eth_price`` (for a USDC/ETH pool the pool price itself). ``price`` is quote
-per base in human units, ``base`` amounts in base units, costs in quote units. Pool liquidity is
-human liquidity (``sqrt(base * quote)`` units, :meth:`lpperp.units.PoolSpec.liquidity_to_human` of
-the pool's ``liquidity()``). Float functions broadcast over array arguments. What recentring at a
-given frequency costs and earns over a year is :mod:`lpperp.rebalancing`.
+units is ``cost_eth * gas_token_price`` (quote per ETH; for a USDC/ETH pool the pool price itself).
+``price`` is quote per base in human units, ``base`` amounts in base units, costs in quote units.
+Pool liquidity is human liquidity (``sqrt(base * quote)`` units,
+:meth:`lpperp.units.PoolSpec.liquidity_to_human` of the pool's ``liquidity()``). Float functions
+broadcast over array arguments. What recentring at a given frequency costs and earns over a year is
+:mod:`lpperp.rebalancing`.
 
 A swap is costed one of two ways: through constant liquidity ``pool_liquidity`` with the fee taken
 at the mid price (:func:`swap_price_impact`, the first-order approximation), or, given
@@ -33,7 +34,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._validate import LpperpError, finite, nonnegative, one_of, positive
+from ._validate import LpperpError, finite, nonnegative, one_of, positive, renamed
 from ._validate import scalar_or_array as _out
 from .liquidity import amounts_for_liquidity
 from .position import LPPosition
@@ -440,13 +441,14 @@ class ActionCost:
         """Execution + L1 data fee, ETH."""
         return _out(np.asarray(self.execution_eth) + np.asarray(self.l1_data_eth))
 
-    def in_quote(self, eth_price: Any) -> float | np.ndarray:
-        """Total cost in quote units at ``eth_price`` (quote per ETH).
+    @renamed(eth_price="gas_token_price")
+    def in_quote(self, gas_token_price: Any) -> float | np.ndarray:
+        """Total cost in quote units at ``gas_token_price`` (quote per ETH, the gas token).
 
         >>> round(action_cost(ETHEREUM, "swap").in_quote(3000.0), 6)
         0.32154
         """
-        return _out(np.asarray(self.total_eth) * positive("eth_price", eth_price))
+        return _out(np.asarray(self.total_eth) * positive("gas_token_price", gas_token_price))
 
 
 def action_cost(chain: Chain, action: str, *, gas_price_gwei: Any = None) -> ActionCost:
@@ -510,10 +512,11 @@ def action_cost(chain: Chain, action: str, *, gas_price_gwei: Any = None) -> Act
 # ------------------------------------------------------------------------------------------------
 
 
+@renamed(position="lp")
 def recentre_swap_base(
-    position: LPPosition, price: Any, reference_price: Any = None
+    lp: LPPosition, price: Any, reference_price: Any = None
 ) -> float | np.ndarray:
-    """Base amount to buy (+) or sell (-) to recentre ``position`` at ``price``.
+    """Base amount to buy (+) or sell (-) to recentre the LP position ``lp`` at ``price``.
 
     Recentring exits the position at ``price`` (value ``V = base * P + quote``) and re-enters
     with the same value over the range scaled by ``price / reference_price`` (the same shape
@@ -529,16 +532,16 @@ def recentre_swap_base(
     >>> round(recentre_swap_base(lp, 3300.0, reference_price=3000.0), 4)  # all USDC: buy ETH
     1.4746
     """
-    if not isinstance(position, LPPosition):
-        raise LpperpError(f"position must be an LPPosition, got {type(position).__name__}")
+    if not isinstance(lp, LPPosition):
+        raise LpperpError(f"lp must be an LPPosition, got {type(lp).__name__}")
     p = np.asarray(positive("price", price), dtype=float)
-    pa, pb = position.price_lower, position.price_upper
+    pa, pb = lp.price_lower, lp.price_upper
     if reference_price is None:
         ref = np.sqrt(pa * pb)
     else:
         ref = np.asarray(positive("reference_price", reference_price), dtype=float)
     k = p / ref
-    base, quote = amounts_for_liquidity(p, pa, pb, position.liquidity)
+    base, quote = amounts_for_liquidity(p, pa, pb, lp.liquidity)
     value = np.asarray(base) * p + np.asarray(quote)
     b1, q1 = amounts_for_liquidity(p, pa * k, pb * k, 1.0)
     w = np.asarray(b1) * p / (np.asarray(b1) * p + np.asarray(q1))
@@ -629,22 +632,23 @@ def swap_cost(
     return _out(fee * np.abs(x) * p + np.asarray(swap_price_impact(x, p, pool_liquidity)))
 
 
+@renamed(position="lp", eth_price="gas_token_price")
 def recentre_cost(
-    position: LPPosition,
+    lp: LPPosition,
     price: Any,
     chain: Chain,
     *,
     reference_price: Any = None,
     swap_fee_fraction: float | None = None,
     pool_liquidity: float = np.inf,
-    eth_price: Any = None,
+    gas_token_price: Any = None,
     profile: LiquidityProfile | None = None,
 ) -> float | np.ndarray:
     """Cost in quote units of one recentring at ``price``: gas + swap fee + price impact.
 
-    ``action_cost(chain, "recentre").in_quote(eth_price) + swap_cost(x, price, fee, L)`` with
-    ``x = recentre_swap_base(position, price, reference_price)``; ``eth_price`` defaults to
-    ``price`` (base = ETH). ``swap_fee_fraction`` defaults to 0.0005 (the 0.05 % pool). With
+    ``action_cost(chain, "recentre").in_quote(gas_token_price) + swap_cost(x, price, fee, L)`` with
+    ``x = recentre_swap_base(lp, price, reference_price)``; ``gas_token_price`` (quote per ETH)
+    defaults to ``price`` (base = ETH). ``swap_fee_fraction`` defaults to 0.0005 (the 0.05 % pool). With
     ``profile`` the swap goes through the swap engine at pool price ``price``
     (``swap_cost(x, price, profile=profile)``: the profile's fee on the input amount, its
     liquidity over prices); ``swap_fee_fraction`` and ``pool_liquidity`` are then left out.
@@ -659,9 +663,12 @@ def recentre_cost(
     4.5105
     """
     p = np.asarray(positive("price", price), dtype=float)
-    ethp = p if eth_price is None else np.asarray(positive("eth_price", eth_price), dtype=float)
+    ethp = (
+        p if gas_token_price is None
+        else np.asarray(positive("gas_token_price", gas_token_price), dtype=float)
+    )
     gas = np.asarray(action_cost(chain, "recentre").total_eth) * ethp
-    x = recentre_swap_base(position, p, reference_price)
+    x = recentre_swap_base(lp, p, reference_price)
     if profile is not None:
         swap = swap_cost(x, p, swap_fee_fraction, pool_liquidity, profile=profile)
     else:

@@ -280,3 +280,20 @@ def test_base_minimum_base_fee_is_the_published_2026_02_19_value():
     2026-02-02, the figure in notes/venue-rules.md)."""
     assert c.BASE.gas_price_gwei == 0.005
     assert "2026-02-19" in c.BASE.source and "5,000,000 wei" in c.BASE.source
+
+
+def test_renamed_keywords_warn_and_give_the_same_cost():
+    """position -> lp, eth_price -> gas_token_price (one name per idea, CONTRIBUTING.md glossary);
+    the old keywords work for one release with a DeprecationWarning."""
+    new = c.recentre_cost(lp=LP, price=3100.0, chain=c.BASE, gas_token_price=2500.0)
+    with pytest.warns(DeprecationWarning, match="renamed") as record:
+        old = c.recentre_cost(position=LP, price=3100.0, chain=c.BASE, eth_price=2500.0)
+    assert old == new
+    assert {str(w.message).split("(")[1].split("=")[0] for w in record} == {"position", "eth_price"}
+    with pytest.warns(DeprecationWarning, match="lp="):
+        assert c.recentre_swap_base(position=LP, price=3100.0) == c.recentre_swap_base(LP, 3100.0)
+    cost = c.action_cost(c.ETHEREUM, "swap")
+    with pytest.warns(DeprecationWarning, match="gas_token_price"):
+        assert cost.in_quote(eth_price=3000.0) == cost.in_quote(gas_token_price=3000.0)
+    with pytest.raises(c.LpperpError, match="not both"):
+        c.recentre_cost(LP, 3100.0, c.BASE, eth_price=1.0, gas_token_price=1.0)
