@@ -19,8 +19,10 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "MAX_CELLS",
     "MAX_PATH_STEPS",
     "LpperpError",
+    "cell_budget",
     "finite",
     "fraction",
     "integer",
@@ -200,12 +202,15 @@ def ordered_range(
     return lo, hi
 
 
-def renamed(**old_to_new: str) -> Any:
+def renamed(**old_to_new: str | tuple[str, float]) -> Any:
     """Decorator: keyword arguments renamed in this release keep working for one more, with a warning.
 
     ``@renamed(sigma="sigma_per_year")`` lets a caller still write ``f(sigma=0.6)``: the value is
     passed on as ``sigma_per_year`` with a :class:`DeprecationWarning` naming both. Giving both the
     old and the new name is an error. The vocabulary (one name per idea) is in CONTRIBUTING.md.
+
+    When the unit changes with the name, give ``(new_name, scale)``: the old value (a number or an
+    array of numbers) is multiplied by ``scale``, e.g. ``@renamed(days=("tau_years", 1 / 365))``.
 
     >>> @renamed(sigma="sigma_per_year")
     ... def vol(sigma_per_year):
@@ -215,29 +220,43 @@ def renamed(**old_to_new: str) -> Any:
     ...     warnings.simplefilter("always")
     ...     vol(sigma=0.6), w[0].category.__name__
     (0.6, 'DeprecationWarning')
+    >>> @renamed(days=("tau_years", 1 / 365))
+    ... def horizon(tau_years):
+    ...     return tau_years
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     horizon(days=73)
+    0.2
     """
     import functools
     import warnings
 
+    table = {old: (new, None) if isinstance(new, str) else (new[0], float(new[1]))
+             for old, new in old_to_new.items()}
+
     def wrap(fn: Any) -> Any:
         @functools.wraps(fn)
         def inner(*args: Any, **kwargs: Any) -> Any:
-            for old, new in old_to_new.items():
+            for old, (new, scale) in table.items():
                 if old in kwargs:
                     if new in kwargs:
                         raise LpperpError(
                             f"{fn.__name__}: give {new}= only ({old}= is its old name), not both"
                         )
+                    unit = "" if scale is None else f" (in other units: {new} = {old} * {scale:.6g})"
                     warnings.warn(
-                        f"{fn.__name__}({old}=...) is renamed {new}=; the old name goes in the "
-                        f"next release",
+                        f"{fn.__name__}({old}=...) is renamed {new}={unit}; the old name goes in "
+                        f"the next release",
                         DeprecationWarning,
                         stacklevel=2,
                     )
-                    kwargs[new] = kwargs.pop(old)
+                    value = kwargs.pop(old)
+                    if scale is not None:
+                        value = scalar_or_array(np.asarray(_as_float(old, value)) * scale)
+                    kwargs[new] = value
             return fn(*args, **kwargs)
 
-        inner.__renamed__ = dict(old_to_new)  # type: ignore[attr-defined]
+        inner.__renamed__ = {old: new for old, (new, _) in table.items()}  # type: ignore[attr-defined]
         return inner
 
     return wrap
@@ -274,3 +293,32 @@ def path_budget(
             f"the limit is {float(limit):.3g} (pass max_path_steps= to raise it)"
         )
     return n_p, n_s
+
+
+#: Default budget of one map (grid of accounts times prices), in cells: 4e6 cells solve in seconds
+#: and hold a few hundred MB of intermediates. Raise it per call with ``max_cells=``.
+MAX_CELLS = 4_000_000
+
+
+def cell_budget(shape: Any, *, max_cells: Any = MAX_CELLS, what: str = "this map") -> int:
+    """Check the size of a grid up front (``shape``: its axis lengths); return the cell count.
+
+    >>> cell_budget((200, 200))
+    40000
+    >>> try:
+    ...     cell_budget((10**6, 10**6))
+    ... except LpperpError as e:
+    ...     print(str(e)[:61])
+    this map: 1000000 x 1000000 = 1e+12 cells; the limit is 4e+06
+    """
+    limit = integer("max_cells", max_cells, 1)
+    n = 1
+    for k in shape:
+        n *= int(k)
+    if n > limit:
+        dims = " x ".join(str(int(k)) for k in shape)
+        raise LpperpError(
+            f"{what}: {dims} = {float(n):.3g} cells; the limit is {float(limit):.3g} "
+            f"(pass max_cells= to raise it)"
+        )
+    return n

@@ -40,7 +40,16 @@ from typing import Any
 import numpy as np
 
 from lpperp._boundary_kernels import maintenance
-from lpperp._validate import LpperpError, finite, nonnegative, one_of, positive
+from lpperp._validate import (
+    MAX_CELLS,
+    LpperpError,
+    cell_budget,
+    finite,
+    nonnegative,
+    one_of,
+    positive,
+    renamed,
+)
 from lpperp.boundary import BoundaryProblem, LiquidationResult, solve_problem
 from lpperp.collateral import weighted_value
 from lpperp.perp import MarginRules
@@ -115,6 +124,7 @@ def liquidation_boundaries(account: Any, price: Any, market: str | None = None) 
     return _run(_inputs(account, price, market))
 
 
+@renamed(w_base="base_factor", w_quote="quote_factor")
 def solve_boundaries(
     price: Any,
     size: Any,
@@ -126,14 +136,15 @@ def solve_boundaries(
     liquidity: Any = 0.0,
     rules: MarginRules,
     shock: Any = 1.0,
-    w_base: Any = 1.0,
-    w_quote: Any = 1.0,
+    base_factor: Any = 1.0,
+    quote_factor: Any = 1.0,
 ) -> LiquidationResult:
     """Boundaries of many isolated accounts at once (array API; all arguments broadcast).
 
     Each account: one LP ``(price_lower, price_upper, liquidity)`` weighted as
-    ``w_base * base(kP) kP + w_quote * quote(kP)`` (``k = shock``; a static factor ``cf`` is
-    ``w_base = w_quote = cf``), one perp ``(size, entry_price)`` under ``rules``, and ``cash``
+    ``base_factor * base(kP) kP + quote_factor * quote(kP)`` (``k = shock``; a static factor
+    ``cf`` is ``base_factor = quote_factor = cf``; ``w_base``/``w_quote`` are their old names,
+    which warn for one release), one perp ``(size, entry_price)`` under ``rules``, and ``cash``
     (which absorbs accrued fees minus funding). ``liquidity = 0`` means no LP.
 
     >>> from lpperp.perp import MarginRules
@@ -151,7 +162,7 @@ def solve_boundaries(
     floors, rates, deds = rules.maintenance_pieces()
     named = {"price": price, "size": size, "entry_price": entry_price, "cash": cash,
              "price_lower": price_lower, "price_upper": price_upper, "liquidity": liquidity,
-             "shock": shock, "w_base": w_base, "w_quote": w_quote}
+             "shock": shock, "base_factor": base_factor, "quote_factor": quote_factor}
     try:
         np.broadcast_shapes(*(np.shape(v) for v in named.values()))
     except ValueError:
@@ -165,8 +176,8 @@ def solve_boundaries(
         "pb": pb[..., None],
         "L": np.asarray(nonnegative("liquidity", liquidity))[..., None],
         "k": np.asarray(positive("shock", shock))[..., None],
-        "wb": np.asarray(nonnegative("w_base", w_base))[..., None],
-        "wq": np.asarray(nonnegative("w_quote", w_quote))[..., None],
+        "wb": np.asarray(nonnegative("base_factor", base_factor))[..., None],
+        "wq": np.asarray(nonnegative("quote_factor", quote_factor))[..., None],
         "sizes": np.asarray(finite("size", size))[..., None],
         "entries": np.asarray(positive("entry_price", entry_price))[..., None],
         "base_const": finite("cash", cash),
@@ -181,7 +192,7 @@ def solve_boundaries(
 # maps and drift
 # ------------------------------------------------------------------------------------------------
 _PARAMS = ("width_pct", "width_factor", "account_leverage", "leverage", "cf", "cash", "size",
-           "days")
+           "tau_years", "days")
 
 
 def _param(name: str, x: Any) -> str:
@@ -196,6 +207,12 @@ def _param(name: str, x: Any) -> str:
             stacklevel=3,
         )
         return "account_leverage"
+    if x == "days":
+        warnings.warn(
+            f"{name}='days' is renamed 'tau_years' (values in years, not days: divide by 365)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
     return x
 
 
@@ -247,10 +264,11 @@ def _vary(inp: dict[str, Any], param: str, values: np.ndarray, account: Any, ext
                 raise LpperpError("some leverage values cannot be reached with this entry price")
         out["sizes"] = np.asarray(q)[..., None]
         out["entries"] = np.broadcast_to(e, np.shape(q))[..., None]
-    elif param == "days":
+    elif param in ("tau_years", "days"):
         if np.any(v < 0):
-            raise LpperpError("days must be >= 0")
-        out["base_const"] = inp["base_const"] + _fees_minus_funding(account, inp, v / 365.0, **extra)
+            raise LpperpError(f"{param} must be >= 0, got {v[v < 0].flat[0]!r}")
+        tau = v / 365.0 if param == "days" else v
+        out["base_const"] = inp["base_const"] + _fees_minus_funding(account, inp, tau, **extra)
     else:  # pragma: no cover - guarded by one_of
         raise AssertionError(param)
     return out
@@ -270,37 +288,40 @@ def _fees_minus_funding(account: Any, inp: dict, tau: np.ndarray, fee_apr: float
     return (fees - funding) * tau
 
 
+@renamed(days=("tau_years", 1 / 365))
 def boundaries_after(
     account: Any,
     price: Any,
-    days: Any,
+    tau_years: Any,
     *,
     fee_apr: float = 0.0,
     funding_rate_per_year: float = 0.0,
     market: str | None = None,
 ) -> LiquidationResult:
-    """Boundaries after ``days`` of fee income and funding at a constant price (vectorized in days).
+    """Boundaries after ``tau_years`` of fee income and funding at a constant price (vectorized).
 
-    Fees ``fee_apr * V(P) * t`` accrue while the LP is in range (counted at par, quote units);
-    funding ``sum_j q_j P rate t`` is paid by longs when the rate is positive. The LP and the
-    perps themselves do not change.
+    ``days=`` (the old argument, in days) still works for one release with a DeprecationWarning
+    and is converted as ``tau_years = days / 365``.
+    Fees ``fee_apr * V(P) * t`` (``t = tau_years``) accrue while the LP is in range (counted at
+    par, quote units); funding ``sum_j q_j P rate t`` is paid by longs when the rate is positive.
+    The LP and the perps themselves do not change.
 
     >>> from lpperp.margin import IsolatedAccount
     >>> from lpperp.perp import MarginRules, PerpPosition
     >>> acct = IsolatedAccount(PerpPosition(3.0, 3000.0), cash=1000.0,
     ...                        rules=MarginRules("x", 0.1, 0.05))
-    >>> res = boundaries_after(acct, 3000.0, [0, 30], funding_rate_per_year=0.5)
+    >>> res = boundaries_after(acct, 3000.0, [0, 30 / 365], funding_rate_per_year=0.5)
     >>> np.round(res.liquidation_price_below, 2).tolist()
     [2807.02, 2936.79]
     """
     inp = _inputs(account, price, market)
     if "numeric_g" in inp:
         raise LpperpError("boundaries_after needs a closed-form collateral model")
-    d = np.asarray(nonnegative("days", days), dtype=float)
+    tau = np.asarray(nonnegative("tau_years", tau_years), dtype=float)
     p0 = np.asarray(inp["P0"])
     if p0.ndim:
         raise LpperpError("boundaries_after takes one current price")
-    out = _vary(inp, "days", d, account,
+    out = _vary(inp, "tau_years", tau, account,
                 {"fee_apr": fee_apr, "funding_rate_per_year": funding_rate_per_year})
     return _run(out)
 
@@ -316,14 +337,17 @@ def boundary_map(
     market: str | None = None,
     fee_apr: float = 0.0,
     funding_rate_per_year: float = 0.0,
+    max_cells: int = MAX_CELLS,
 ) -> LiquidationResult:
     """Boundaries over a grid of one or two parameters, for heatmaps (one vectorized solve).
 
     ``param`` in ``width_pct``, ``width_factor`` (the LP re-deposited at today's value over a
     symmetric range), ``account_leverage`` (perp resized to notional / equity at ``price``;
     ``leverage`` is its deprecated name), ``cf``
-    (a static factor replacing the model), ``cash``, ``size``, ``days`` (fees and funding, see
-    :func:`boundaries_after`). With ``param2`` the result has shape ``(len(values), len(values2))``.
+    (a static factor replacing the model), ``cash``, ``size``, ``tau_years`` (fees and funding
+    over that many years, see :func:`boundaries_after`; ``days`` is its deprecated twin in days).
+    With ``param2`` the result has shape ``(len(values), len(values2))``; a grid of more than
+    ``max_cells`` accounts (default 4e6) is refused up front.
 
     >>> from lpperp.margin import IsolatedAccount
     >>> from lpperp.perp import PerpPosition
@@ -336,6 +360,8 @@ def boundary_map(
     (200, 200)
     """
     param = _param("param", param)
+    cell_budget((np.size(values), 1 if param2 is None else np.size(values2)),
+                max_cells=max_cells, what="boundary_map (values x values2)")
     inp = _inputs(account, price, market)
     if "numeric_g" in inp:
         raise LpperpError("boundary maps need a closed-form collateral model")
@@ -351,7 +377,7 @@ def boundary_map(
     v2 = np.asarray(finite("values2", values2), dtype=float).reshape(-1)
     # order matters: apply the structural change (range, cf) first, the perp sizing last
     order = sorted([(param, v1[:, None]), (param2, v2[None, :])],
-                   key=lambda t: t[0] in ("account_leverage", "days"))
+                   key=lambda t: t[0] in ("account_leverage", "tau_years", "days"))
     for name, vals in order:
         inp = _vary(inp, name, vals, account, extra)
     return _run(inp)
@@ -367,11 +393,14 @@ def health_map(
     price: Any = None,
     fee_apr: float = 0.0,
     funding_rate_per_year: float = 0.0,
+    max_cells: int = MAX_CELLS,
 ) -> np.ndarray:
     """``equity / maintenance`` over ``values`` of ``param`` (rows) and ``prices`` (columns).
 
     ``price`` is the current price the parameter is applied at (default: the geometric middle
     of ``prices``). Values below 1 are liquidatable; ``inf`` where there is no requirement.
+    A map of more than ``max_cells`` cells (``len(values) * len(prices)``, default 4e6) is refused
+    up front.
 
     >>> from lpperp.margin import IsolatedAccount
     >>> from lpperp.perp import MarginRules, PerpPosition
@@ -382,6 +411,8 @@ def health_map(
     [[2.222, 1.0], [4.444, 3.1]]
     """
     param = _param("param", param)
+    cell_budget((np.size(values), np.size(prices)), max_cells=max_cells,
+                what="health_map (values x prices)")
     grid = np.asarray(positive("prices", prices), dtype=float).reshape(-1)
     if grid.size == 0:
         raise LpperpError("prices must hold at least one price, got an empty array")

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lpperp._validate import LpperpError
 from lpperp.collateral import (
     FunctionFactor,
     RangeAwareFactor,
@@ -393,7 +394,7 @@ def test_solve_boundaries_matches_accounts():
     size = rng.normal(0, 10, n)
     cash = rng.normal(0, 3000, n)
     res = solve_boundaries(P0, size, P0, cash, price_lower=pa, price_upper=pb, liquidity=liq,
-                           rules=TIERED, w_base=0.9, w_quote=0.9)
+                           rules=TIERED, base_factor=0.9, quote_factor=0.9)
     for i in range(0, n, 17):
         acct = IsolatedAccount(PerpPosition(size[i], P0), LPPosition(pa[i], pb[i], liq[i]), cash[i],
                                StaticFactor(0.9), TIERED)
@@ -434,11 +435,11 @@ def test_health_map_matches_account_health():
     np.testing.assert_allclose(h[0], acct.health(prices), rtol=1e-12)
 
 
-def test_boundaries_after_days_equal_accrued_account():
+def test_boundaries_after_tau_years_equal_accrued_account():
     from dataclasses import replace
 
     acct = IsolatedAccount(PerpPosition(-6.0, P0), LP, rules=FLAT)
-    res = boundaries_after(acct, P0, [0.0, 30.0], fee_apr=0.3, funding_rate_per_year=-0.1)
+    res = boundaries_after(acct, P0, [0.0, 30 / 365], fee_apr=0.3, funding_rate_per_year=-0.1)
     tau = 30 / 365
     fees = LP.fee_income(P0, tau, fee_apr=0.3)
     funding = acct.perp.funding_payment(P0, tau, -0.1)
@@ -556,8 +557,8 @@ def test_fast_kernel_blocks_and_general_kernel_agree(monkeypatch):
     pa = rng.uniform(500, 4000, n)
     args = dict(price_lower=pa, price_upper=pa * rng.uniform(1.01, 3, n),
                 liquidity=rng.uniform(0, 2000, n) * (rng.random(n) < 0.9), rules=TIERED,
-                shock=rng.uniform(0.7, 1.0, n), w_base=rng.uniform(0, 1, n),
-                w_quote=rng.uniform(0, 1, n))
+                shock=rng.uniform(0.7, 1.0, n), base_factor=rng.uniform(0, 1, n),
+                quote_factor=rng.uniform(0, 1, n))
     size, cash = rng.normal(0, 8, n), rng.normal(0, 8000, n)
     one = solve_boundaries(P0, size, P0, cash, **args)
     monkeypatch.setattr(fast, "_CHUNK", 257)
@@ -568,8 +569,8 @@ def test_fast_kernel_blocks_and_general_kernel_agree(monkeypatch):
     f, r, d = TIERED.maintenance_pieces()
     col = lambda x: np.broadcast_to(np.asarray(x, dtype=float), (n,))[:, None]  # noqa: E731
     bnd, _ = general_kernel(np.full(n, P0), col(args["price_lower"]), col(args["price_upper"]),
-                            col(args["liquidity"]), col(args["shock"]), col(args["w_base"]),
-                            col(args["w_quote"]), size[:, None], cash - size * P0, f, r, d)
+                            col(args["liquidity"]), col(args["shock"]), col(args["base_factor"]),
+                            col(args["quote_factor"]), size[:, None], cash - size * P0, f, r, d)
     width = max(bnd.shape[1], one.boundaries.shape[1])
     pad = lambda b: np.pad(b, ((0, 0), (0, width - b.shape[1])), constant_values=np.nan)  # noqa: E731
     np.testing.assert_allclose(pad(one.boundaries), pad(bnd), rtol=1e-10)
@@ -782,3 +783,41 @@ def test_compare_liquidations_with_a_lender_and_bad_names():
         compare_liquidations(loan, P0, venues=())
     with pytest.raises(ValueError, match="IsolatedAccount or CrossAccount"):
         compare_liquidations("acct", P0)
+
+
+# --- one name per idea (issue 11) -------------------------------------------------------------
+def test_old_keywords_warn_and_give_the_same_boundaries():
+    """days -> tau_years (converted: days / 365), w_base/w_quote -> base_factor/quote_factor, and the
+    map parameter 'days' -> 'tau_years': the old names work one release with a DeprecationWarning."""
+    acct = IsolatedAccount(PerpPosition(-6.0, P0), LP, rules=FLAT)
+    new = boundaries_after(acct, P0, [0.0, 30 / 365], fee_apr=0.3, funding_rate_per_year=-0.1)
+    with pytest.warns(DeprecationWarning, match="tau_years"):
+        old = boundaries_after(acct, P0, days=[0.0, 30.0], fee_apr=0.3, funding_rate_per_year=-0.1)
+    np.testing.assert_allclose(old.safe_upper, new.safe_upper, rtol=1e-12)
+    with pytest.warns(DeprecationWarning, match="tau_years"):
+        by_days = boundary_map(acct, P0, "days", [0.0, 30.0], fee_apr=0.3)
+    by_years = boundary_map(acct, P0, "tau_years", [0.0, 30 / 365], fee_apr=0.3)
+    np.testing.assert_allclose(by_days.safe_upper, by_years.safe_upper, rtol=1e-12)
+    with pytest.warns(DeprecationWarning, match="renamed") as record:
+        a = solve_boundaries(P0, -3.0, P0, 500.0, price_lower=2400.0, price_upper=3600.0,
+                             liquidity=LP.liquidity, rules=FLAT, w_base=0.8, w_quote=0.9)
+    assert len(record) == 2
+    b = solve_boundaries(P0, -3.0, P0, 500.0, price_lower=2400.0, price_upper=3600.0,
+                         liquidity=LP.liquidity, rules=FLAT, base_factor=0.8, quote_factor=0.9)
+    np.testing.assert_array_equal(a.boundaries, b.boundaries)
+    with pytest.raises(LpperpError, match="days must be a number"):
+        with pytest.warns(DeprecationWarning):
+            boundaries_after(acct, P0, days="30")
+
+
+@pytest.mark.parametrize("call", [
+    lambda a: boundary_map(a, P0, "cash", np.zeros(10**4), "width_pct", np.ones(10**4)),
+    lambda a: health_map(a, np.linspace(1e3, 5e3, 10**4), "cash", np.zeros(10**4)),
+    lambda a: boundary_map(a, P0, "cash", np.zeros(10), max_cells=5),
+])
+def test_oversized_maps_are_refused_up_front(call):
+    """A grid past the cell budget names its size and the keyword that raises it (issue 13:
+    bounded time), before any solve."""
+    acct = IsolatedAccount(PerpPosition(-6.0, P0), LP, rules=FLAT)
+    with pytest.raises(LpperpError, match=r"cells; the limit is .* max_cells="):
+        call(acct)
