@@ -73,6 +73,19 @@ def _side(side: Any) -> int:
     return int(side)
 
 
+def _check_collateral(name: str, model: Any) -> None:
+    """A collateral model is anything with the :class:`~lpperp.collateral.CollateralModel` methods
+    (``factor``, ``collateral_value``, ``shock_weights``); a number or a string is named here, not
+    met later as an AttributeError inside a solve."""
+    missing = [m for m in ("factor", "collateral_value", "shock_weights")
+               if not callable(getattr(model, m, None))]
+    if missing:
+        raise LpperpError(
+            f"{name} must be a collateral model (e.g. StaticFactor(0.8), one of lpperp.collateral's "
+            f"models), got {type(model).__name__} {model!r:.60}"
+        )
+
+
 def _market(market: Any) -> str | None:
     """``market`` as a name or None (arrays and numbers refused by name)."""
     if market is not None and not isinstance(market, str):
@@ -516,6 +529,7 @@ class IsolatedAccount(_AccountBase):
             raise LpperpError(f"lp must be an LPPosition or None, got {type(self.lp).__name__}")
         if not isinstance(self.rules, MarginRules):
             raise LpperpError(f"rules must be a MarginRules, got {type(self.rules).__name__}")
+        _check_collateral("collateral", self.collateral)
         for name in ("cash", "accrued_fees", "funding_paid"):
             object.__setattr__(self, name, float(finite(name, getattr(self, name))))
 
@@ -699,6 +713,10 @@ class CrossAccount(_AccountBase):
                     f"got {len(self.collateral)}"
                 )
             object.__setattr__(self, "collateral", tuple(self.collateral))
+            for i, model in enumerate(self.collateral):
+                _check_collateral(f"collateral[{i}]", model)
+        else:
+            _check_collateral("collateral", self.collateral)
         if self.lp_markets is None:
             perp_markets = sorted({p.market for p in self.perps})
             default = self.perps[0].market if self.perps else "ETH"

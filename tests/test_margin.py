@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lpperp._validate import LpperpError
 from lpperp.collateral import RangeAwareFactor, StaticFactor, TokenMinFactor
 from lpperp.margin import CrossAccount, IsolatedAccount, isolated_vs_cross
 from lpperp.perp import MarginRules, PerpPosition
@@ -337,3 +338,16 @@ def astuple_floats(outcome):
     from dataclasses import astuple
 
     return [x for x in astuple(outcome) if not isinstance(x, str)]
+
+
+@pytest.mark.parametrize("model", [float("nan"), 0.8, "static", None])
+def test_accounts_name_a_collateral_that_is_not_a_model(model):
+    """IsolatedAccount(collateral=nan) was accepted and failed later with AttributeError
+    'float' has no 'shock_weights' (isolated_vs_cross; found by tests/test_fuzz.py)."""
+    perp = PerpPosition(-1.0, 3000.0)
+    with pytest.raises(LpperpError, match="collateral must be a collateral model"):
+        IsolatedAccount(perp, collateral=model)
+    with pytest.raises(LpperpError, match="collateral must be a collateral model"):
+        CrossAccount((perp,), (), 0.0, model)
+    with pytest.raises(LpperpError, match="collateral must be a collateral model"):
+        isolated_vs_cross(perp, 3000.0, collateral=model if model is not None else "x")
