@@ -155,14 +155,19 @@ def solve_boundaries(
     """
     if not isinstance(rules, MarginRules):
         raise LpperpError(f"rules must be a MarginRules, got {type(rules).__name__}")
-    pa = np.asarray(positive("price_lower", price_lower))
-    pb = np.asarray(positive("price_upper", price_upper))
-    if np.any(pa >= pb):
-        raise LpperpError("price_lower must be < price_upper for every account (never swapped)")
-    floors, rates, deds = rules.maintenance_pieces()
-    named = {"price": price, "size": size, "entry_price": entry_price, "cash": cash,
-             "price_lower": price_lower, "price_upper": price_upper, "liquidity": liquidity,
-             "shock": shock, "base_factor": base_factor, "quote_factor": quote_factor}
+    # each argument checked on its own first (a ragged list is named), then their shapes together
+    named = {
+        "price": positive("price", price),
+        "size": finite("size", size),
+        "entry_price": positive("entry_price", entry_price),
+        "cash": finite("cash", cash),
+        "price_lower": positive("price_lower", price_lower),
+        "price_upper": positive("price_upper", price_upper),
+        "liquidity": nonnegative("liquidity", liquidity),
+        "shock": positive("shock", shock),
+        "base_factor": nonnegative("base_factor", base_factor),
+        "quote_factor": nonnegative("quote_factor", quote_factor),
+    }
     try:
         np.broadcast_shapes(*(np.shape(v) for v in named.values()))
     except ValueError:
@@ -170,17 +175,22 @@ def solve_boundaries(
         raise LpperpError(
             f"the arguments must broadcast to one shape of accounts, got {shapes}"
         ) from None
+    pa, pb = np.asarray(named["price_lower"]), np.asarray(named["price_upper"])
+    if np.any(pa >= pb):
+        raise LpperpError("price_lower must be < price_upper for every account (never swapped)")
+    floors, rates, deds = rules.maintenance_pieces()
+    col = {k: np.asarray(v)[..., None] for k, v in named.items()}
     inp = {
-        "P0": positive("price", price),
-        "pa": pa[..., None],
-        "pb": pb[..., None],
-        "L": np.asarray(nonnegative("liquidity", liquidity))[..., None],
-        "k": np.asarray(positive("shock", shock))[..., None],
-        "wb": np.asarray(nonnegative("base_factor", base_factor))[..., None],
-        "wq": np.asarray(nonnegative("quote_factor", quote_factor))[..., None],
-        "sizes": np.asarray(finite("size", size))[..., None],
-        "entries": np.asarray(positive("entry_price", entry_price))[..., None],
-        "base_const": finite("cash", cash),
+        "P0": named["price"],
+        "pa": col["price_lower"],
+        "pb": col["price_upper"],
+        "L": col["liquidity"],
+        "k": col["shock"],
+        "wb": col["base_factor"],
+        "wq": col["quote_factor"],
+        "sizes": col["size"],
+        "entries": col["entry_price"],
+        "base_const": named["cash"],
         "floors": floors,
         "rates": rates,
         "deds": deds,

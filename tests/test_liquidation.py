@@ -821,3 +821,12 @@ def test_oversized_maps_are_refused_up_front(call):
     acct = IsolatedAccount(PerpPosition(-6.0, P0), LP, rules=FLAT)
     with pytest.raises(LpperpError, match=r"cells; the limit is .* max_cells="):
         call(acct)
+
+
+@pytest.mark.parametrize("bad", [[[1.0, 2.0], [3.0]], "3", None])
+def test_solve_boundaries_names_a_ragged_or_non_numeric_argument(bad):
+    """A ragged list met numpy's 'inhomogeneous shape' ValueError in the shape check (found by
+    tests/test_fuzz.py at 200 examples)."""
+    with pytest.raises(LpperpError, match="size must be a number"):
+        solve_boundaries(P0, bad, P0, price_lower=2400.0, price_upper=3600.0, liquidity=1e5,
+                         rules=FLAT)
