@@ -525,3 +525,18 @@ def test_log_slider_reaches_round_values():
 
     s = _kit.log_slider("gas", 20.0, 0.001, 1000.0)
     assert s.value == 20.0 and 52.0 in _kit.nice_values(1, 1000, include=(52.0,))
+
+
+def test_cross_isolated_readout_never_calls_a_liquidatable_account_safe():
+    from lpperp.viz.explorers import CrossIsolatedExplorer
+
+    ex = CrossIsolatedExplorer()
+    ex.controls["btc_price"].value = 40_000.0
+    assert ex.result.iso_btc.liquidatable
+    import re
+
+    cells = re.findall(r"<td[^>]*data-key='BTC liquidation below'>([^<]*)</td>", ex.readout.value)
+    assert cells[1] == "liquidatable now", cells  # the isolated BTC account's column
+    assert "LIQUIDATABLE" in ex.readout.value
+    risk = re.findall(r"<td[^>]*data-key='at risk \(max loss\)'>([^<]*)</td>", ex.readout.value)
+    assert "liquidatable now" in risk[1], risk
