@@ -291,6 +291,7 @@ def test_mul_div_against_exact_rationals_and_its_limits():
         assert mul_div_rounding_up(a, b, d) == -((-a * b) // d)
     assert mul_div(U256, 1, 1) == U256  # the largest result is allowed
     assert mul_div_rounding_up(U256, 1, 1) == U256
+    assert mul_div_rounding_up(2 * U256 - 1, 1, 2) == U256  # rounded up onto the limit itself
     with pytest.raises(ValueError, match="overflows uint256"):
         mul_div(U256, 2, 1)
     with pytest.raises(ValueError, match="mul_div_rounding_up result overflows"):
@@ -455,7 +456,8 @@ def test_large_arrays_take_the_blocked_path_with_the_same_numbers(n):
         (lambda: get_amounts_for_liquidity(0, Q96, 2 * Q96, 1), r"^sqrt_price_x96 must be an integer in"),
         (lambda: get_amounts_for_liquidity(Q96, 0, 2 * Q96, 1), r"^sqrt_ratio_a_x96 must be an integer in"),
         (lambda: get_amounts_for_liquidity(Q96, Q96, 0, 1), r"^sqrt_ratio_b_x96 must be an integer in"),
-        (lambda: amounts_for_mint(MIN_SQRT_RATIO - 1, -60, 60, 1), r"^sqrt_price_x96 must be an integer in"),
+        (lambda: amounts_for_mint(MIN_SQRT_RATIO - 1, -60, 60, 1),
+         rf"^sqrt_price_x96 must be an integer in \[{MIN_SQRT_RATIO}, {MAX_SQRT_RATIO}\]"),
         (lambda: amounts_for_mint(Q96, MAX_TICK + 1, MAX_TICK + 2, 1), r"^tick_lower must be an integer in"),
         (lambda: amounts_for_mint(Q96, -60, MIN_TICK - 1, 1), r"^tick_upper must be an integer in"),
     ],
@@ -497,7 +499,8 @@ def test_large_inputs_of_every_shape_and_dtype_give_the_whitepaper_value(monkeyp
     np.testing.assert_allclose(value_for_liquidity(p.reshape(2, -1), 2500.0, 3600.0, 3.0),
                                want.reshape(2, -1), rtol=1e-13)
     full = np.full(n, 1.0)
-    for args in ((2500.0 * full, 3600.0, 3.0), (2500.0, 3600.0 * full, 3.0), (2500.0, 3600.0, 3.0 * full)):
+    for args in ((2500.0 * full, 3600.0, 3.0), (2500.0, 3600.0 * full, 3.0), (2500.0, 3600.0, 3.0 * full),
+                 (2500.0 * full, 3600.0 * full, 3.0), (2500.0 * full, 3600.0 * full, 3.0 * full)):
         np.testing.assert_allclose(value_for_liquidity(p, *args), want, rtol=1e-13)
     monkeypatch.setattr(liquidity_module, "_POOL", None)
     big = np.linspace(1000.0, 5000.0, (1 << 20) + 5)
