@@ -40,7 +40,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lpperp._validate import LpperpError, finite, one_of, positive
+from lpperp._validate import LpperpError, finite, one_of, positive, renamed
 from lpperp.collateral import RISKMETRICS_LAMBDA
 from lpperp.collateral import ewma_volatility as _ewma
 
@@ -422,16 +422,17 @@ def sample_prices() -> PriceSeries:
     return load_prices(Path(__file__).with_name("data") / "synthetic_eth_usd.csv")
 
 
+@renamed(lam="ewma_lambda")
 def ewma_volatility(
     prices: PriceSeries | Any,
     *,
-    lam: float = RISKMETRICS_LAMBDA,
+    ewma_lambda: float = RISKMETRICS_LAMBDA,
     periods_per_year: float | None = None,
 ) -> np.ndarray:
     """EWMA (RiskMetrics) volatility of a price series, annualised, one value per price.
 
-    ``r_t = ln(P_t / P_{t-1})``, ``var_t = lam var_{t-1} + (1 - lam) r_t^2``,
-    ``sigma_t = sqrt(var_t * periods_per_year)``. ``lam = 0.94`` is RiskMetrics' daily decay
+    ``r_t = ln(P_t / P_{t-1})``, ``var_t = l var_{t-1} + (1 - l) r_t^2`` with ``l = ewma_lambda``,
+    ``sigma_t = sqrt(var_t * periods_per_year)``. ``ewma_lambda = 0.94`` is RiskMetrics' daily decay
     (J.P. Morgan/Reuters, *RiskMetrics Technical Document*, 1996): a half-life of
     ``ln 0.5 / ln 0.94 ~ 11`` observations. A convenience over the one implementation,
     :func:`lpperp.collateral.ewma_volatility`, with ``dt_years = 1 / periods_per_year``.
@@ -440,7 +441,7 @@ def ewma_volatility(
     ----------
     prices : PriceSeries or array_like
         Prices (> 0), oldest first. The last axis is time; a 2-d array is several series.
-    lam : float
+    ewma_lambda : float
         Decay in (0, 1).
     periods_per_year : float, optional
         Observations per year; default the series' own for a :class:`PriceSeries`, else 365.
@@ -456,4 +457,4 @@ def ewma_volatility(
         ppy = 365.0 if periods_per_year is None else periods_per_year
         p = prices
     ppy = positive("periods_per_year", ppy, scalar=True)
-    return _ewma(p, 1.0 / ppy, lam, warmup=_WARMUP)
+    return _ewma(p, 1.0 / ppy, ewma_lambda, warmup=_WARMUP)

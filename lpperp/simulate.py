@@ -1,12 +1,14 @@
 """Path-dependent runs: an LP-margined perp account stepped through price paths, with policies.
 
-A :class:`Scenario` says what is held (LP as collateral, idle stablecoins, or an LP plus a separate
-cash margin), the perp, the margin mode, fees, funding, the collateral model and the chain; a
-:class:`Policy` says how the owner reacts (recentre the range, top up margin, or nothing) and how
-fast (a reaction delay per chain). :func:`run_on_paths` steps one scenario through given price paths
-(vectorized over paths); :func:`simulate` does it over Monte Carlo paths a chunk at a time;
-:func:`backtest` over a :class:`~lpperp.prices.PriceSeries`. Several strategies side by side
-(:func:`~lpperp.strategies.compare_strategies`, stress tests, sweeps) live in :mod:`lpperp.strategies`.
+A :class:`Scenario` says what is held (LP as collateral, idle stablecoins, an LP plus a separate
+cash margin, or the LP's tokens held), the perp, the margin mode, fees, funding (a rate or a
+process), the collateral model, the venue's liquidation mechanics and the chain; a :class:`Policy`
+says how the owner reacts (recentre the range, top up margin, delta-hedge the LP with the perp,
+or nothing) and how fast (a reaction delay per chain). :func:`run_on_paths` steps one scenario
+through given price paths (vectorized over paths); :func:`simulate` does it over Monte Carlo
+paths a chunk at a time; :func:`backtest` over a :class:`~lpperp.prices.PriceSeries`. Several
+strategies side by side (:func:`~lpperp.strategies.compare_strategies`, stress tests, sweeps)
+live in :mod:`lpperp.strategies`.
 
 Conventions
 -----------
@@ -24,32 +26,52 @@ Conventions
   margin).
 - Margin mode: ``"isolated"``: only the account's assets back the perp and the rest of the wallet
   survives a liquidation; ``"cross"``: the wallet's cash and LP join the account.
-- The account follows :mod:`lpperp.margin`: ``equity = collateral_value(LP) + cash + q (P - E) +
-  accrued fees - funding paid``; ``maintenance = rules.maintenance_margin(|q| P)``; liquidated at
-  the first step where ``equity < maintenance``; the owner keeps ``max(equity - penalty, 0)``
-  (the collateral haircut and the penalty are lost). Monitoring is at the grid steps.
+- The account follows :mod:`lpperp.margin`: ``equity = collateral_value(LP) + cash + q P - basis +
+  accrued fees`` (funding is paid from the cash, so it enters every step's check; ``basis`` is the
+  sum of the perp's trade sizes times their prices: ``q (P - E)`` for one trade);
+  ``maintenance = rules.maintenance_margin(|q| P)``; liquidated at the first step where
+  ``equity < maintenance``, settled by :func:`lpperp.settlement.settle_liquidation` with the
+  scenario's :class:`~lpperp.venues.LiquidationMechanics`: the owner keeps the *true* equity (LP at
+  market) less the closing fee, the LP unwind, the liquidator / insurance / backstop take; never
+  the collateral haircut; a partial liquidation leaves a smaller perp running. Monitoring is at
+  the grid steps.
 - Each step: fees while in range (accrued at par). The pool pays fees per unit of in-range
   liquidity, so they are ``fee_apr * L sqrt(P) c_ref dt`` with ``c_ref = 2 - sqrt(1 - w) -
   1/sqrt(1 + w)`` for ``w = fee_reference_width_pct / 100``: ``fee_apr`` is the yield on value of a
   position of the reference width centred at the price, and a narrower range (more liquidity per
   dollar) earns proportionally more while in range. ``fee_reference_width_pct=None`` instead
   applies ``fee_apr`` to the position's value whatever its width
-  (:meth:`~lpperp.position.LPPosition.fee_income`). Funding ``q P
-  funding_rate_per_year dt`` paid (a positive rate: longs pay, shorts receive); the oracle's EWMA
+  (:meth:`~lpperp.position.LPPosition.fee_income`). Funding ``q P_t rate_t`` times the time
+  since the last payment, on the mark, at every ``interval_hours`` of the funding process (a
+  positive rate: longs pay, shorts receive; :class:`~lpperp.processes.ConstantFunding`,
+  :class:`~lpperp.processes.OUFunding`, whose correlation is with the return standardised by the
+  oracle's EWMA volatility); the oracle's EWMA
   variance ``var = lam var + (1 - lam) r^2`` of the step's log return, ``lam =
   ewma_lambda ** (dt_years * 365)`` (``ewma_lambda`` is the daily RiskMetrics decay, 0.94: the
   same half-life in days whatever the step), seeded with the collateral model's
   ``sigma_per_year``; it sets the collateral factor of a
   :class:`~lpperp.collateral.VolatilityScaledFactor` along the path (other models: seeded at
   80 %/yr; the variance then only sizes the price move during a reaction delay).
+- Oracle (``Scenario.oracle``, default ``None`` = :class:`~lpperp.oracle.Spot`: the market price,
+  today's numbers): the venue values the collateral, the perp's mark and the maintenance at the
+  price the oracle reports (streamed with its ``start``/``step``), and its EWMA volatility follows
+  the oracle's returns; the liquidation executes at the market. ``market_breach_step`` is the
+  first step the account was liquidatable at the market price: a later ``liquidation_step`` is a
+  late liquidation (its cost shows in ``liquidation_loss`` and ``bad_debt``).
 - Timing: a breach seen at step ``t`` is acted on ``delay = block_time_s * blocks + latency_s``
   seconds later: at grid step ``t + floor(delay/dt)``, at the price moved further by a Brownian
-  increment over the remainder with the oracle's volatility. If the account is liquidatable at that
+  increment over the remainder with the oracle's volatility (the normals are counter-based,
+  :func:`delay_noise_key`, so only acting paths draw them). If the account is liquidatable at that
   price, it is liquidated first.
-- P&L split per path (sums to the final wealth minus capital): ``hold`` (the LP's deposited amounts
-  held, per range epoch), ``il`` (LP value minus that hold value: impermanent loss, realised at each
-  recentre; its expected rate is the LVR), ``fees``, ``perp`` (mark-to-market), ``-funding``,
-  ``cash_yield``, ``-costs`` (gas, swap fee and price impact), ``-liquidation_loss``.
+- The delta hedge (``Policy(hedge=True)``): the perp is re-sized to ``-hedge_ratio`` times the LP's
+  delta (its base amount) when it leaves the band, after the delay, paying
+  ``perp_fee_fraction`` of the traded notional (and the chain's gas when ``perp_on_chain``).
+- P&L attribution per path (:data:`ATTRIBUTION`, :meth:`PathResults.attribution`; sums exactly to
+  the final wealth minus capital): ``fees``, ``hold`` (the LP's deposited amounts held, per range
+  epoch), ``il`` (LP value minus that hold value: impermanent loss, realised at each recentre; its
+  expected rate is the LVR), ``perp`` (realised and marked), ``-funding``, ``cash_yield``,
+  ``-costs`` (gas, swap fee and price impact), ``-hedge_costs`` (perp trading fees),
+  ``-liquidation_loss`` (from the settlement, never the haircut).
 """
 
 from __future__ import annotations
@@ -71,6 +93,7 @@ from lpperp.collateral import (
 )
 from lpperp.costs import EXAMPLE_FEE_APR, Chain, action_cost, swap_cost
 from lpperp.margin import DEFAULT_RULES, CrossAccount, IsolatedAccount
+from lpperp.oracle import Spot
 from lpperp.perp import MarginRules, PerpPosition
 from lpperp.position import LPPosition
 from lpperp.prices import SECONDS_PER_YEAR
@@ -243,6 +266,7 @@ class Scenario:
     policy: Policy = field(default_factory=Policy)
     ewma_lambda: float = RISKMETRICS_LAMBDA
     liquidation: Any = None
+    oracle: Any = None
 
     def __post_init__(self) -> None:
         one_of("kind", self.kind, ("lp", "stable", "lp_plus_cash", "hold"))
@@ -294,6 +318,14 @@ class Scenario:
             raise LpperpError(f"policy must be a Policy, got {type(self.policy).__name__}")
         if self.funding is not None:
             object.__setattr__(self, "funding", as_funding(self.funding))
+        if self.oracle is not None and not (
+            callable(getattr(self.oracle, "start", None))
+            and callable(getattr(self.oracle, "step", None))
+        ):
+            raise LpperpError(
+                "oracle must be an lpperp.oracle oracle (Spot, ChainlinkFeed, TwapOracle, "
+                f"PullOracle) or None, got {type(self.oracle).__name__}"
+            )
         if self.liquidation is not None and not isinstance(self.liquidation, LiquidationMechanics):
             raise LpperpError(
                 "liquidation must be a LiquidationMechanics (lpperp.venues: get_mechanics) or None, "
@@ -510,6 +542,7 @@ class PathResults:
     bad_debt: np.ndarray
     backstop: np.ndarray
     funding_exposure: np.ndarray
+    market_breach_step: np.ndarray
     n_recentres: np.ndarray
     n_top_ups: np.ndarray
     n_hedges: np.ndarray
@@ -848,7 +881,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
     hedge = pol.hedge and has_lp
     do_rec = pol.recentre and has_lp
     acting = do_rec or pol.top_up or hedge
-    need_var = coll.ewma or (acting and rem_y > 0) or fund_rho != 0.0
+    need_var = coll.ewma or (acting and rem_y > 0) or fund_rho != 0.0 or s.oracle is not None
     pa = np.full(m, p0 * lo_f)
     pb = np.full(m, p0 * hi_f)
     sa, isb = np.sqrt(pa), 1.0 / np.sqrt(pb)
@@ -977,17 +1010,19 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
         return sq, base * p + L * (sq - sa_), base
 
     def equity_at(p, idx):
-        """``(true equity, collateral equity, maintenance)`` of the paths ``idx`` at ``p``."""
-        qp = q[idx] * p
-        other = acct_cash[idx] + qp - basis[idx]
+        """``(collateral equity, true equity, maintenance)`` of the paths ``idx`` (all for
+        ``None``) at ``p``."""
+        sel = slice(None) if idx is None else idx
+        qp = q[sel] * p
+        other = acct_cash[sel] + qp - basis[sel]
         if lp_inside:
             sq, v, _ = lp_state(p, idx)
-            fh = fees_held[idx]
-            cv = coll.value(p, sq, v, pa[idx], pb[idx], sa[idx], isb[idx], liq[idx], var[idx])
-            return v + other + fh, cv + other + fh, mmf(np.abs(qp))
+            fh = fees_held[sel]
+            cv = coll.value(p, sq, v, pa[sel], pb[sel], sa[sel], isb[sel], liq[sel], var[sel])
+            return cv + other + fh, v + other + fh, mmf(np.abs(qp))
         return other, other, mmf(np.abs(qp))
 
-    def liquidate(idx, p, t):
+    def liquidate(idx, p, t, p_venue=None):
         """Liquidate the accounts ``idx`` at ``p`` by the venue's mechanics
         (:func:`lpperp.settlement.settle_liquidation`): the owner keeps the true equity less what
         the venue takes (closing fee, LP unwind, liquidator / insurance / backstop), never the
@@ -1008,12 +1043,20 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
             cv = coll.value(p, sq, v, pa[idx], pb[idx], sa[idx], isb[idx], liq[idx], var[idx])
         else:
             lb = lq = fh = v = cv = 0.0
-        mm_i = mmf(np.abs(qi * p))
+        if p_venue is None:  # the venue sees the market: this is also the market breach
+            mkt_step[idx[mkt_step[idx] < 0]] = t
+            mm_i = mmf(np.abs(qi * p))
+            veq = cv + acct_cash[idx] + upnl + fh
+        else:  # the venue's view: its oracle's price
+            veq, _, mm_i = equity_at(p_venue, idx)
+            if lp_inside:
+                cv = coll.value(p_venue, *lp_state(p_venue, idx)[:2], pa[idx], pb[idx], sa[idx],
+                                isb[idx], liq[idx], var[idx])
         st = settle_liquidation(
             mechanics, price=p, lp_base=lb, lp_quote=np.maximum(lq, 0.0), cash=cash_in,
             perp_size=qi, perp_entry_price=entry, fees=fh, funding_paid=0.0,
             maintenance=mm_i, gas_quote=(costs.exit * p) if lp_inside else 0.0,
-            venue_equity=cv + acct_cash[idx] + upnl + fh,
+            venue_equity=veq,
             collateral_value=cv if lp_inside else None,
         )
         keeps = np.asarray(st.owner_keeps, dtype=float)
@@ -1084,11 +1127,27 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
     n_pending = 0
     if acting:
         set_bounds(np.arange(m))
+    oracle = s.oracle if s.oracle is not None and not isinstance(s.oracle, Spot) else None
+    mkt_step = np.full(m, -1, dtype=np.int64)
+    if oracle is not None:
+        o_state = oracle.start(np.full(m, p0), 0.0)
+        po_prev = np.full(m, p0)
+        dt_s = dt * SECONDS_PER_YEAR
     for t in range(1, n_steps + 1):
         p, r, zf = yield
+        if oracle is not None:
+            o_state, po = oracle.step(o_state, t * dt_s, p)
+            po = np.asarray(po, dtype=float)
+            r_o = np.log(po / po_prev)  # the venue's EWMA follows the oracle's returns
+            po_prev = po
         # -- accruals over the step (at the step's end price) ----------------------------------
         r2 = r * r
-        if need_var:
+        if need_var and oracle is not None:
+            if fund_rho != 0.0:
+                z_ret = r / np.sqrt(var)
+            var *= lam
+            var += (1.0 - lam) * (r_o * r_o)
+        elif need_var:
             if fund_rho != 0.0:
                 z_ret = np.sqrt(var)
                 np.divide(r, z_ret, out=z_ret)
@@ -1156,7 +1215,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
             acct_cash += y
             cash_yield += wallet * cy
             wallet *= 1.0 + cy
-        # -- liquidation at the grid price -------------------------------------------------------
+        # -- liquidation at the grid price (the venue's price: the oracle's) ----------------------
         if lp_inside:
             eq = v * coll.wb if scaled else coll.value(p, c, v, pa, pb, sa, isb, liq, var)
             eq += acct_cash
@@ -1170,11 +1229,21 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
             mm *= mm_rate
         else:
             mm = mmf(mm)
-        breach = eq < mm
-        if breach.any():
-            i = np.flatnonzero(breach)
-            i = i[alive[i]]
-            liquidate(i, p[i], t)
+        if oracle is not None:
+            mkt = (eq < mm) & alive & (mkt_step < 0)
+            mkt_step[mkt] = t
+            eq, _, mm = equity_at(po, None)  # what the venue sees: the oracle's price
+            breach = eq < mm
+            if breach.any():
+                i = np.flatnonzero(breach)
+                i = i[alive[i]]
+                liquidate(i, p[i], t, po[i])  # executed at the market
+        else:
+            breach = eq < mm
+            if breach.any():
+                i = np.flatnonzero(breach)
+                i = i[alive[i]]
+                liquidate(i, p[i], t)
         if not acting:
             continue
         # -- decide (on the paths that want something: few of them) -------------------------------
@@ -1234,9 +1303,12 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
         if rem_y > 0:
             sig = np.sqrt(var[idx] / dt)
             pe = pe * np.exp(sig * math.sqrt(rem_y) * znoise(t, idx) - 0.5 * sig * sig * rem_y)
-        _, eq_e, mm_e = equity_at(pe, idx)
+        if oracle is None:
+            eq_e, _, mm_e = equity_at(pe, idx)
+        else:  # the venue checks at its oracle's price (no new answer within the step)
+            eq_e, _, mm_e = equity_at(po[idx], idx)
         late = eq_e < mm_e
-        liquidate(idx[late], pe[late], t)
+        liquidate(idx[late], pe[late], t, None if oracle is None else po[idx[late]])
         ok = ~late
         idx, pe, f_rec, f_top, f_hedge = idx[ok], pe[ok], f_rec[ok], f_top[ok], f_hedge[ok]
         rec = f_rec
@@ -1282,7 +1354,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
         top = f_top
         if top.any():
             i, pt = idx[top], pe[top]
-            _, eqc_t, mm_t = equity_at(pt, i)
+            eqc_t, _, mm_t = equity_at(pt if oracle is None else po[i], i)
             need = np.maximum(pol.top_up_target * mm_t - eqc_t, 0.0)
             tc = costs.transfer * pt
             from_wallet = np.minimum(need + tc, wallet[i])
@@ -1322,6 +1394,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
         n_liquidations=n_liq,
         bad_debt=bad_debt,
         backstop=backstop,
+        market_breach_step=mkt_step,
         funding_exposure=(
             funding / fund.rate_per_year
             if fund_const and pay_every_step and fund.rate_per_year != 0.0

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from lpperp._validate import LpperpError, integer, one_of, positive
+from lpperp._validate import LpperpError, integer, one_of, positive, renamed
 from lpperp.processes import PriceProcess, progress_bar, root_seed
 from lpperp.simulate import (
     ATTRIBUTION,
@@ -214,8 +214,9 @@ def compare_strategies(
     )
 
 
-def shock_paths(price: float, width_pct: float, days: int = 10) -> dict[str, np.ndarray]:
-    """Deterministic daily price paths for stress tests (``days + 1`` prices each).
+@renamed(days="n_steps")
+def shock_paths(price: float, width_pct: float, n_steps: int = 10) -> dict[str, np.ndarray]:
+    """Deterministic daily price paths for stress tests (``n_steps + 1`` prices each, one a day).
 
     ``-30% in a day``, ``+30% in a day``, ``gap below range`` / ``gap above range`` (one step
     from the price to 10 % beyond the range bound), and ``crash`` (-50 % over 5 days, then back to
@@ -226,7 +227,7 @@ def shock_paths(price: float, width_pct: float, days: int = 10) -> dict[str, np.
     """
     p0 = positive("price", price, scalar=True)
     w = positive("width_pct", width_pct, scalar=True) / 100.0
-    n = integer("days", days, 6)
+    n = integer("n_steps", n_steps, 6)
     flat = np.ones(n + 1)
 
     def jump(level: float) -> np.ndarray:

@@ -139,16 +139,18 @@ def test_ewma_matches_direct_recursion_and_collateral_oracle():
     np.testing.assert_allclose(ewma_volatility(p), direct, rtol=1e-12)
     np.testing.assert_allclose(ewma_volatility(sample_prices()), direct, rtol=1e-9)
     np.testing.assert_allclose(collateral.ewma_volatility(p, 1 / 365), direct, rtol=1e-12)
-    two = ewma_volatility(np.vstack([p, p[::-1]]), lam=0.9)
-    np.testing.assert_allclose(two[1], ewma_volatility(p[::-1], lam=0.9), rtol=1e-12)
-    with pytest.raises(ValueError, match="lam must be a fraction"):
-        ewma_volatility(p, lam=1.0)
+    two = ewma_volatility(np.vstack([p, p[::-1]]), ewma_lambda=0.9)
+    np.testing.assert_allclose(two[1], ewma_volatility(p[::-1], ewma_lambda=0.9), rtol=1e-12)
+    with pytest.raises(ValueError, match="ewma_lambda must be a fraction"):
+        ewma_volatility(p, ewma_lambda=1.0)
+    with pytest.warns(DeprecationWarning, match="lam"):  # the old keyword, one more release
+        np.testing.assert_allclose(ewma_volatility(p, lam=0.9)[-1], two[0][-1], rtol=1e-12)
 
 
 @given(st.floats(0.001, 0.1), st.floats(0.5, 0.99))
 def test_ewma_of_constant_moves_is_that_volatility(step, lam):
     p = 100.0 * np.exp(np.cumsum(np.r_[0.0, np.tile([step, -step], 30)]))
-    np.testing.assert_allclose(ewma_volatility(p, lam=lam, periods_per_year=252), step * 252**0.5,
+    np.testing.assert_allclose(ewma_volatility(p, ewma_lambda=lam, periods_per_year=252), step * 252**0.5,
                                rtol=1e-9)
 
 

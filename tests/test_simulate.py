@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from lpperp.collateral import StaticFactor, VolatilityScaledFactor
 from lpperp.costs import ARBITRUM, ETHEREUM
 from lpperp.margin import IsolatedAccount
+from lpperp.oracle import ChainlinkFeed, Spot
 from lpperp.perp import MarginRules, PerpPosition
 from lpperp.position import LPPosition
 from lpperp.prices import PriceSeries, load_prices, sample_prices
@@ -778,3 +779,49 @@ def test_lp_collateral_liquidation_never_books_the_haircut():
     assert stable.liquidation_loss[0] == pytest.approx(
         RULES.liquidation_fee(abs(4.0 * base.deposit / base.price) * path[int(stable.liquidation_step[0])]),
         rel=1e-9)
+
+
+# -- oracles (issue 12 part 3) ------------------------------------------------------------------------
+def test_spot_oracle_changes_nothing():
+    s = Scenario(leverage=4.0, chain=ARBITRUM, policy=Policy(recentre=True, top_up=True))
+    a = simulate(s, GBM(0.9), 20 / 365, 240, 1500, seed=2)
+    b = simulate(replace(s, oracle=Spot()), GBM(0.9), 20 / 365, 240, 1500, seed=2)
+    for f in ("final_wealth", "liquidation_step", "liquidation_loss", "n_recentres", "fees"):
+        np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+    np.testing.assert_array_equal(a.market_breach_step, a.liquidation_step)
+
+
+def test_a_lagging_feed_liquidates_late_at_the_market_price():
+    """A 2 % deviation / 24 h heartbeat feed on a short whose price creeps up: the venue sees the
+    feed's answer, so it liquidates at the first step where the margin engine at the *reported*
+    price says so, later than at the market; the settlement runs at the market price, and the
+    owner keeps less than at the market-price boundary."""
+    feed = ChainlinkFeed(0.02, 86_400.0)
+    s = Scenario(**(QUIET | {"kind": "stable", "leverage": 8.0, "oracle": feed}))
+    dt = 1 / 8760
+    path = s.price * np.exp(np.linspace(0.0, 0.2, 241))
+    r = run_on_paths(s, path, dt)
+    spot = run_on_paths(replace(s, oracle=None), path, dt)
+    reported = feed.report(np.arange(path.size) * dt * 365 * 86400, path)
+    acct = initial_account(s)
+    first = next(t for t in range(1, path.size) if acct.is_liquidatable(reported[t]))
+    assert int(r.liquidation_step[0]) == first > int(spot.liquidation_step[0])
+    assert int(r.market_breach_step[0]) == int(spot.liquidation_step[0])
+    assert r.final_wealth[0] < spot.final_wealth[0]
+    true_eq = s.deposit + s.perp_size * (path[first] - s.price)
+    kept = max(true_eq - RULES.liquidation_fee(abs(s.perp_size) * path[first]), 0.0)
+    assert r.final_wealth[0] == pytest.approx(kept, rel=1e-9, abs=1e-9)
+    assert _identity_gap(r) < 1e-9
+
+
+def test_oracle_lag_on_monte_carlo_paths():
+    s = Scenario(leverage=5.0, kind="stable", rules=get_venue("hyperliquid"),
+                 liquidation=get_mechanics("hyperliquid"))
+    proc = MertonJumpDiffusion(0.8, 12.0, 0.02, 0.12)
+    spot = simulate(s, proc, 20 / 365, 480, 2000, seed=7)
+    lag = simulate(replace(s, oracle=ChainlinkFeed(0.02, 86_400.0)), proc, 20 / 365, 480, 2000,
+                   seed=7)
+    late = lag.liquidated & (lag.liquidation_step > lag.market_breach_step)
+    assert late.sum() > 10
+    assert lag.bad_debt.mean() + lag.backstop.mean() >= spot.bad_debt.mean() + spot.backstop.mean()
+    assert _identity_gap(lag) < 1e-7
