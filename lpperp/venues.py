@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -82,6 +83,22 @@ __all__ = [
 ]
 
 Array = np.ndarray
+
+
+def _shapes(fn: str, **named: Any) -> tuple[int, ...]:
+    """The broadcast shape of checked arguments, or an error naming each argument's shape."""
+    try:
+        return np.broadcast_shapes(*(np.shape(v) for v in named.values()))
+    except ValueError:
+        shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in named.items() if np.ndim(v))
+        raise LpperpError(f"{fn}: the arguments must broadcast to one shape, got {shapes}") from None
+
+
+def _flag(name: str, x: Any) -> bool:
+    """A yes/no argument: True or False only (an array or a number is named, not read as truthy)."""
+    if not isinstance(x, (bool, np.bool_)):
+        raise LpperpError(f"{name} must be True or False, got {type(x).__name__} {x!r:.60}")
+    return bool(x)
 
 
 def _side(name: str, size: float | Array) -> Array:
@@ -159,7 +176,8 @@ def hyperliquid_liquidation_price(
     max_leverage``) and ``side = +1`` long, ``-1`` short (docs ``trading/liquidations``).
     ``margin_available`` = account value - maintenance margin (cross) or isolated margin -
     maintenance margin (isolated), both at the current ``price``. At ``liq`` the equity equals
-    ``l * |size| * liq``.
+    ``l * |size| * liq``. ``maintenance_leverage`` must be > 1 (a maintenance fraction of 100 %
+    or more would make a long's equity and requirement move together: no single price).
 
     >>> # 1 ETH long with 300 USDC at 25x max leverage: MM = 0.02 * 3000 = 60
     >>> round(hyperliquid_liquidation_price(3000.0, 1.0, 300.0 - 60.0, 50.0), 6)
@@ -169,6 +187,13 @@ def hyperliquid_liquidation_price(
     s = _side("size", size)
     m = finite("margin_available", margin_available)
     lev = positive("maintenance_leverage", maintenance_leverage)
+    if np.any(np.asarray(lev) <= 1.0):
+        raise LpperpError(
+            "maintenance_leverage must be > 1 (maintenance fraction 1 / maintenance_leverage "
+            f"< 100 %), got {float(np.min(lev))!r}"
+        )
+    _shapes("hyperliquid_liquidation_price", price=p, size=s, margin_available=m,
+            maintenance_leverage=lev)
     side = np.sign(s)
     l_frac = 1.0 / np.asarray(lev)
     return _out(np.asarray(p) - side * np.asarray(m) / np.abs(s) / (1.0 - l_frac * side))
@@ -193,14 +218,18 @@ def dydx_liquidation_price(
     (0 for isolated). Docs' examples (v4-documentation, concepts/trading/liquidations): ``e = 1000,
     s = -3, p = 3000, MMF = 0.05 -> 3174.60``; with ``s = -1.5`` and ``MMR_o = 175 -> 3380.95``.
 
+    ``maintenance_fraction`` is in ``[0, 1)`` (at 100 % a long has no liquidation price).
+
     >>> round(dydx_liquidation_price(1000.0, -3.0, 3000.0, 0.05), 2)
     3174.6
     """
     e = finite("equity", equity)
     s = _side("size", size)
     p = positive("price", price)
-    mmf = fraction("maintenance_fraction", maintenance_fraction)
+    mmf = fraction("maintenance_fraction", maintenance_fraction, closed_high=False)
     mo = nonnegative("other_maintenance", other_maintenance)
+    _shapes("dydx_liquidation_price", equity=e, size=s, price=p, maintenance_fraction=mmf,
+            other_maintenance=mo)
     denom = np.abs(s) * np.asarray(mmf) - s
     return _out((np.asarray(e) - s * np.asarray(p) - np.asarray(mo)) / denom)
 
@@ -224,6 +253,7 @@ def dydx_open_interest_imf(
     oi = nonnegative("open_interest", open_interest)
     lo = nonnegative("lower_cap", lower_cap)
     hi = nonnegative("upper_cap", upper_cap)
+    _shapes("dydx_open_interest_imf", base_imf=base, open_interest=oi, lower_cap=lo, upper_cap=hi)
     arrays = (np.asarray(x, dtype=float) for x in (base, oi, lo, hi))
     base, oi, lo, hi = np.broadcast_arrays(*arrays)
     off = (lo == 0) & (hi == 0)
@@ -279,9 +309,10 @@ def binance_liquidation_price(
 
     ``LP = (WB - TMM1 + UPNL1 + cum - side * pos * EP) / (pos * MMR - side * pos)`` with ``pos =
     |size|``, ``side = sign(size)``; isolated: ``TMM1 = UPNL1 = 0`` and ``WB`` is the isolated
-    wallet balance. Use :func:`binance_liquidation_price_tiered` to re-check the tier at the
-    liquidation price. FAQ example: ``WB = 1535443.01``, ETH long 3683.979 @ 1456.84, MMR 10%, cum
-    135365 -> **1114.78**.
+    wallet balance; ``maintenance_rate`` in ``[0, 1)``. Use
+    :func:`binance_liquidation_price_tiered` to re-check the tier at the liquidation price. FAQ
+    example: ``WB = 1535443.01``, ETH long 3683.979 @ 1456.84, MMR 10%, cum 135365 ->
+    **1114.78**.
 
     >>> round(binance_liquidation_price(1535443.01, 3683.979, 1456.84, 0.10, 135365.0), 2)
     1114.78
@@ -289,10 +320,13 @@ def binance_liquidation_price(
     wb = finite("wallet_balance", wallet_balance)
     s = _side("size", size)
     ep = positive("entry_price", entry_price)
-    mmr = fraction("maintenance_rate", maintenance_rate)
+    mmr = fraction("maintenance_rate", maintenance_rate, closed_high=False)
     cum = finite("maintenance_amount", maintenance_amount)
     tmm = nonnegative("other_maintenance", other_maintenance)
     upnl = finite("other_unrealized_pnl", other_unrealized_pnl)
+    _shapes("binance_liquidation_price", wallet_balance=wb, size=s, entry_price=ep,
+            maintenance_rate=mmr, maintenance_amount=cum, other_maintenance=tmm,
+            other_unrealized_pnl=upnl)
     pos, side = np.abs(s), np.sign(s)
     num = np.asarray(wb) - np.asarray(tmm) + np.asarray(upnl) + np.asarray(cum) - side * pos * ep
     return _out(num / (pos * np.asarray(mmr) - side * pos))
@@ -331,7 +365,8 @@ def binance_liquidation_price_tiered(
     ep = np.asarray(positive("entry_price", entry_price), dtype=float)
     tmm = np.asarray(nonnegative("other_maintenance", other_maintenance), dtype=float)
     upnl = np.asarray(finite("other_unrealized_pnl", other_unrealized_pnl), dtype=float)
-    shape = np.broadcast_shapes(wb.shape, s.shape, ep.shape, tmm.shape, upnl.shape)
+    shape = _shapes("binance_liquidation_price_tiered", wallet_balance=wb, size=s,
+                    entry_price=ep, other_maintenance=tmm, other_unrealized_pnl=upnl)
     pos, side = np.abs(s)[..., None], np.sign(s)[..., None]
     num = (wb - tmm + upnl)[..., None] + cum - side * pos * ep[..., None]
     lp = num / (pos * mmr - side * pos)  # (..., n_tiers)
@@ -365,6 +400,7 @@ def drift_size_discount_asset_weight(
     sz = nonnegative("size", size)
     imf = nonnegative("imf_factor", imf_factor)
     w0 = fraction("asset_weight", asset_weight)
+    _shapes("drift_size_discount_asset_weight", size=sz, imf_factor=imf, asset_weight=w0)
     disc = 1.1 / (1.0 + np.asarray(imf) * np.sqrt(sz))
     return _out(np.minimum(w0, disc))
 
@@ -384,6 +420,7 @@ def drift_size_premium_margin_ratio(
     sz = nonnegative("size", size)
     imf = nonnegative("imf_factor", imf_factor)
     r0 = nonnegative("margin_ratio", margin_ratio)
+    _shapes("drift_size_premium_margin_ratio", size=sz, imf_factor=imf, margin_ratio=r0)
     r0 = np.asarray(r0)
     return _out(np.maximum(r0, 0.8 * r0 + np.asarray(imf) * np.sqrt(sz)))
 
@@ -401,6 +438,7 @@ def drift_health(
     """
     tc = np.asarray(finite("total_collateral", total_collateral), dtype=float)
     mm = np.asarray(nonnegative("maintenance_margin", maintenance_margin), dtype=float)
+    _shapes("drift_health", total_collateral=tc, maintenance_margin=mm)
     with np.errstate(divide="ignore", invalid="ignore"):
         raw = (1.0 - mm / tc) * 100.0
     raw = np.where(mm == 0, 100.0, np.where(tc <= 0, 0.0, raw))
@@ -433,6 +471,8 @@ def gmx_min_collateral_usd(
     mcu = nonnegative("min_collateral_usd", min_collateral_usd)
     oi = nonnegative("open_interest_usd", open_interest_usd)
     mult = nonnegative("oi_multiplier", oi_multiplier)
+    _shapes("gmx_min_collateral_usd", size_usd=sz, min_collateral_factor=mcf,
+            min_collateral_usd=mcu, open_interest_usd=oi, oi_multiplier=mult)
     factor = np.maximum(mcf, np.asarray(oi) * np.asarray(mult))
     return _out(np.maximum(mcu, np.asarray(sz) * factor))
 
@@ -468,6 +508,10 @@ def gmx_liquidation_price(
     mcf = fraction("min_collateral_factor", min_collateral_factor)
     mcu = nonnegative("min_collateral_usd", min_collateral_usd)
     fees = nonnegative("fees_usd", fees_usd)
+    is_long = _flag("is_long", is_long)
+    collateral_is_index_token = _flag("collateral_is_index_token", collateral_is_index_token)
+    _shapes("gmx_liquidation_price", size_in_tokens=q, size_usd=su, collateral_amount=c,
+            min_collateral_factor=mcf, min_collateral_usd=mcu, fees_usd=fees)
     q, su, c = (np.asarray(v, dtype=float) for v in (q, su, c))
     required = np.maximum(mcu, su * np.asarray(mcf))
     sign = 1.0 if is_long else -1.0

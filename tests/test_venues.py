@@ -503,3 +503,36 @@ def test_mechanics_for_names_a_wrong_rules_type(rules):
     """mechanics_for(nan) raised AttributeError 'float' has no 'name' (found by tests/test_fuzz.py)."""
     with pytest.raises(v.LpperpError, match="rules must be a MarginRules"):
         v.mechanics_for(rules)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: v.hyperliquid_liquidation_price([2500.0, 3000.0, 3600.0], 2.0, [], 50.0),
+    lambda: v.dydx_liquidation_price(1.0, [], [2500.0, 3000.0, 3600.0], 0.05),
+    lambda: v.binance_liquidation_price(1.0, -6.0, 3000.0, 0.1, [], np.ones((2, 2))),
+    lambda: v.drift_health([1.0, 2.0], [1.0, 2.0, 3.0]),
+    lambda: v.gmx_min_collateral_usd([1.0, 2.0], 0.01, open_interest_usd=[1.0, 2.0, 3.0]),
+])
+def test_venue_formulas_name_shapes_that_do_not_broadcast(call):
+    """numpy's 'operands could not be broadcast' escaped (found by a walk of venues.__all__ with
+    tests/test_fuzz.py's values)."""
+    with pytest.raises(v.LpperpError, match="must broadcast to one shape, got"):
+        call()
+
+
+def test_venue_formulas_refuse_a_100_percent_maintenance_rate():
+    """At a 100 % maintenance rate a long's equity and requirement move together: the formulas
+    divided by zero (+-inf, NaN; issue 13). The rate must be < 100 %."""
+    with pytest.raises(v.LpperpError, match="maintenance_leverage must be > 1"):
+        v.hyperliquid_liquidation_price(3000.0, 1.0, 240.0, 1.0)
+    with pytest.raises(v.LpperpError, match=r"maintenance_fraction must be a fraction in \[0, 1\)"):
+        v.dydx_liquidation_price(1000.0, 3.0, 3000.0, 1.0)
+    with pytest.raises(v.LpperpError, match=r"maintenance_rate must be a fraction in \[0, 1\)"):
+        v.binance_liquidation_price(1000.0, 3.0, 3000.0, 1.0)
+
+
+@pytest.mark.parametrize("flag", [[], np.ones((2, 2)), 1.0, "yes", None])
+def test_gmx_flags_are_true_or_false(flag):
+    """is_long=[] read as False (a short, NaN price); an array raised numpy's ambiguous truth."""
+    with pytest.raises(v.LpperpError, match="is_long must be True or False"):
+        v.gmx_liquidation_price(1.0, 3000.0, 300.0, is_long=flag, collateral_is_index_token=False,
+                                min_collateral_factor=0.01)
