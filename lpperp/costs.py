@@ -540,6 +540,7 @@ def recentre_swap_base(
         ref = np.sqrt(pa * pb)
     else:
         ref = np.asarray(positive("reference_price", reference_price), dtype=float)
+        _shapes("recentre_swap_base", price=p, reference_price=ref)
     k = p / ref
     base, quote = amounts_for_liquidity(p, pa, pb, lp.liquidity)
     value = np.asarray(base) * p + np.asarray(quote)
@@ -548,8 +549,28 @@ def recentre_swap_base(
     return _out(value * w / p - np.asarray(base))
 
 
+def _shapes(fn: str, **named: Any) -> tuple[int, ...]:
+    """The broadcast shape of checked arguments, or an error naming each argument's shape."""
+    try:
+        return np.broadcast_shapes(*(np.shape(v) for v in named.values()))
+    except ValueError:
+        shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in named.items() if np.ndim(v))
+        raise LpperpError(f"{fn}: the arguments must broadcast to one shape, got {shapes}") from None
+
+
 def _pool_liquidity(pool_liquidity: Any) -> np.ndarray:
-    liq = np.asarray(pool_liquidity, dtype=float)
+    if isinstance(pool_liquidity, (str, bytes, bool, np.bool_)) or pool_liquidity is None:
+        raise LpperpError(
+            f"pool_liquidity must be a number > 0 (human units; inf for no price impact), got "
+            f"{pool_liquidity!r}"
+        )
+    try:
+        liq = np.asarray(pool_liquidity, dtype=float)
+    except (TypeError, ValueError):
+        raise LpperpError(
+            f"pool_liquidity must be a number > 0 (human units; inf for no price impact), got "
+            f"{type(pool_liquidity).__name__} {pool_liquidity!r:.60}"
+        ) from None
     if np.any(np.isnan(liq) | (liq <= 0)):
         raise LpperpError(
             f"pool_liquidity must be > 0 (human units; inf for no price impact), got "
@@ -575,6 +596,7 @@ def swap_price_impact(base_amount: Any, price: Any, pool_liquidity: Any) -> floa
     x = np.asarray(finite("base_amount", base_amount), dtype=float)
     p = np.asarray(positive("price", price), dtype=float)
     liq = _pool_liquidity(pool_liquidity)
+    _shapes("swap_price_impact", base_amount=x, price=p, pool_liquidity=liq)
     s = np.sqrt(p)
     with np.errstate(divide="ignore", invalid="ignore"):
         denom = liq - x * s
@@ -612,23 +634,26 @@ def swap_cost(
         if not isinstance(profile, LiquidityProfile):
             raise LpperpError(f"profile must be a LiquidityProfile, got {type(profile).__name__}")
         if fee_fraction is not None and not np.all(
-            np.asarray(fee_fraction, dtype=float) == profile.fee_fraction
+            np.asarray(nonnegative("fee_fraction", fee_fraction)) == profile.fee_fraction
         ):
             raise LpperpError(
                 f"fee_fraction={fee_fraction!r} given with a profile whose fee is "
                 f"{profile.fee_fraction}: the profile's fee is charged; leave fee_fraction out"
             )
-        if not (np.ndim(pool_liquidity) == 0 and np.isposinf(pool_liquidity)):
+        liq = _pool_liquidity(pool_liquidity)
+        if not (liq.ndim == 0 and np.isposinf(liq)):
             raise LpperpError(
                 f"pool_liquidity={pool_liquidity!r} given with a profile: the profile holds the "
                 "pool's liquidity; leave pool_liquidity out"
             )
+        _shapes("swap_cost", base_amount=x, price=p)
         return _out(execution_cost(profile, p, -x))
     if fee_fraction is None:
         raise LpperpError("fee_fraction is required without a profile (e.g. 0.0005 for 0.05 %)")
     fee = np.asarray(nonnegative("fee_fraction", fee_fraction), dtype=float)
     if np.any(fee >= 1):
         raise LpperpError(f"fee_fraction must be < 1, got {fee_fraction!r}")
+    _shapes("swap_cost", base_amount=x, price=p, fee_fraction=fee)
     return _out(fee * np.abs(x) * p + np.asarray(swap_price_impact(x, p, pool_liquidity)))
 
 
@@ -667,6 +692,7 @@ def recentre_cost(
         p if gas_token_price is None
         else np.asarray(positive("gas_token_price", gas_token_price), dtype=float)
     )
+    _shapes("recentre_cost", price=p, gas_token_price=ethp)
     gas = np.asarray(action_cost(chain, "recentre").total_eth) * ethp
     x = recentre_swap_base(lp, p, reference_price)
     if profile is not None:

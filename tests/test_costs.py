@@ -297,3 +297,23 @@ def test_renamed_keywords_warn_and_give_the_same_cost():
         assert cost.in_quote(eth_price=3000.0) == cost.in_quote(gas_token_price=3000.0)
     with pytest.raises(c.LpperpError, match="not both"):
         c.recentre_cost(LP, 3100.0, c.BASE, eth_price=1.0, gas_token_price=1.0)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: c.swap_price_impact(1.0, [2500.0, 3000.0, 3600.0], []),
+    lambda: c.swap_cost([1.0, 2.0], [2500.0, 3000.0, 3600.0], 0.0005),
+    lambda: c.recentre_swap_base(LP, [2900.0, 3000.0], reference_price=[1.0, 2.0, 3.0]),
+    lambda: c.recentre_cost(LP, [2900.0, 3000.0], c.BASE, gas_token_price=[1.0, 2.0, 3.0]),
+])
+def test_shapes_that_do_not_broadcast_are_named(call):
+    """numpy's 'operands could not be broadcast' escaped (found by walking costs.__all__ with
+    tests/test_fuzz.py's values)."""
+    with pytest.raises(c.LpperpError, match="must broadcast to one shape, got"):
+        call()
+
+
+@pytest.mark.parametrize("liq", ["", "1e6", None, True, object()])
+def test_pool_liquidity_must_be_a_number(liq):
+    """swap_cost(..., pool_liquidity='') raised numpy's 'could not convert string to float'."""
+    with pytest.raises(c.LpperpError, match="pool_liquidity must be a number > 0"):
+        c.swap_cost(-2.0, 3000.0, 0.0005, liq)
