@@ -36,9 +36,19 @@ from typing import Any, Protocol
 import numpy as np
 from scipy.special import ndtri
 
-from lpperp._validate import LpperpError, fraction, integer, nonnegative, positive, renamed
+from lpperp._validate import (
+    LpperpError,
+    finite,
+    fraction,
+    integer,
+    nonnegative,
+    ordered_range,
+    positive,
+    renamed,
+)
 from lpperp._validate import scalar_or_array as _out
 from lpperp.oracle import Oracle
+from lpperp.position import LPPosition
 
 #: Seconds in a (365-day) year: oracle times are seconds, volatility is per year.
 _SECONDS_PER_YEAR = 365.0 * 86400.0
@@ -84,9 +94,12 @@ def weighted_value(
     >>> round(float(weighted_value(3000.0, 2500.0, 3600.0, 1000.0, 0.9, 0.8, 1.0)), 4)
     7530.7436
     """
-    q = np.asarray(price, dtype=float) * k
-    pa = np.asarray(price_lower, dtype=float)
-    pb = np.asarray(price_upper, dtype=float)
+    q = np.asarray(positive("price", price)) * nonnegative("k", k)
+    pa, pb = (np.asarray(x) for x in ordered_range("price_lower", price_lower,
+                                                  "price_upper", price_upper))
+    liquidity = nonnegative("liquidity", liquidity)
+    base_factor = fraction("base_factor", base_factor)
+    quote_factor = fraction("quote_factor", quote_factor)
     s = np.sqrt(np.clip(q, pa, pb))
     base = liquidity * (1.0 / s - 1.0 / np.sqrt(pb))
     quote = liquidity * (s - np.sqrt(pa))
@@ -95,6 +108,13 @@ def weighted_value(
 
 def _lp_value(lp: Any, price: Any) -> Any:
     return weighted_value(price, lp.price_lower, lp.price_upper, lp.liquidity)
+
+
+def _check_lp(lp: Any) -> LPPosition:
+    """``lp`` if it is an :class:`~lpperp.position.LPPosition` (a number or text is named)."""
+    if not isinstance(lp, LPPosition):
+        raise LpperpError(f"lp must be an LPPosition, got {type(lp).__name__} {str(lp)[:40]}")
+    return lp
 
 
 class CollateralModel(Protocol):
@@ -121,6 +141,7 @@ class _ShockedWeighted:
         >>> round(RangeAwareFactor(0.0, 0.5, 1.0).collateral_value(lp, 3000.0), 2)   # 0.5 * ETH part
         7739.28
         """
+        lp = _check_lp(lp)
         p = positive("price", price)
         k, wb, wq = self.shock_weights(lp)
         return weighted_value(p, lp.price_lower, lp.price_upper, lp.liquidity, k, wb, wq)
@@ -133,6 +154,7 @@ class _ShockedWeighted:
         >>> RangeAwareFactor(0.0, 0.5, 1.0).factor(lp, [2000.0, 3000.0, 4000.0]).round(4).tolist()
         [0.5, 0.7739, 1.0]
         """
+        lp = _check_lp(lp)
         p = positive("price", price)
         v = np.asarray(_lp_value(lp, p))
         c = np.asarray(self.collateral_value(lp, p))
@@ -276,12 +298,20 @@ def ewma_volatility(
         )
     dt = positive("dt_years", dt_years, scalar=True)
     lam = fraction("ewma_lambda", ewma_lambda, closed_low=False, closed_high=False, scalar=True)
+    n_warm = integer("warmup", warmup, 1)
     r2 = np.diff(np.log(p), axis=-1) ** 2
-    seed = r2[..., : max(1, int(warmup))].mean(axis=-1)
+    seed = r2[..., :n_warm].mean(axis=-1)
     from scipy.signal import lfilter  # heavy: imported on first use, not with lpperp
 
     var, _ = lfilter([1.0 - lam], [1.0, -lam], r2, axis=-1, zi=(lam * seed)[..., None])
-    return np.sqrt(np.concatenate((seed[..., None], var), axis=-1) / dt)
+    with np.errstate(over="ignore"):
+        out = np.sqrt(np.concatenate((seed[..., None], var), axis=-1) / dt)
+    if not np.isfinite(out).all():
+        raise LpperpError(
+            f"the volatility of these prices over dt_years={dt!r} overflows a float: give "
+            f"dt_years in years (e.g. 1/365 for daily prices) and prices within a float's range"
+        )
+    return out
 
 
 @dataclass(frozen=True)
@@ -358,7 +388,8 @@ class VolatilityScaledFactor(_ShockedWeighted):
         c = fraction("confidence", confidence, closed_low=False, closed_high=False, scalar=True)
         if c < 0.5:
             raise LpperpError(f"confidence must be in [0.5, 1), got {c}")
-        return _out(np.exp(-ndtri(c) * sig * np.sqrt(h)))
+        with np.errstate(over="ignore"):  # sigma sqrt(h) beyond a float: k = 0, a total loss
+            return _out(np.exp(-(ndtri(c) * sig * np.sqrt(h))))
 
     @property
     def shock_pct(self) -> float:
@@ -411,6 +442,7 @@ class VolatilityScaledFactor(_ShockedWeighted):
         >>> round(float(seen[-1]), 4), round(float(cf[-1]), 4)   # a 5 % feed hides the 3 % moves
         (1.0, 0.9634)
         """
+        lp = _check_lp(lp)
         p = positive("prices", prices)
         if oracle is not None:
             if not hasattr(oracle, "report"):
@@ -456,8 +488,14 @@ class FactorSchedule:
     labels: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        ts = tuple(float(x) for x in np.atleast_1d(
-            positive("effective_seconds", list(self.effective_seconds))))
+        for n in ("effective_seconds", "models"):
+            if not isinstance(getattr(self, n), (list, tuple, np.ndarray)):
+                raise LpperpError(f"{n} must be a sequence (one per governance step), got "
+                                  f"{type(getattr(self, n)).__name__}")
+        arr = np.asarray(finite("effective_seconds", self.effective_seconds), dtype=float)
+        if arr.ndim != 1:
+            raise LpperpError(f"effective_seconds must be 1-d, got shape {arr.shape}")
+        ts = tuple(float(x) for x in arr)
         if len(ts) != len(self.models) or not ts:
             raise LpperpError(
                 f"effective_seconds and models must be non-empty and of one length, got "
@@ -476,9 +514,18 @@ class FactorSchedule:
         """From ``[(iso_date, model), ...]`` (dates as ``YYYY-MM-DD``, UTC midnight)."""
         import datetime as _dt
 
+        if isinstance(steps, (str, bytes)) or not isinstance(steps, (list, tuple)):
+            raise LpperpError(f"steps must be a list of (YYYY-MM-DD, model) pairs, got "
+                              f"{type(steps).__name__} {str(steps)[:40]}")
         secs, models, labels = [], [], []
-        for date, model in steps:
-            d = _dt.datetime.fromisoformat(str(date)).replace(tzinfo=_dt.timezone.utc)
+        for i, step in enumerate(steps):
+            if not isinstance(step, (list, tuple)) or len(step) != 2:
+                raise LpperpError(f"steps[{i}] must be a (YYYY-MM-DD, model) pair, got {step!r}")
+            date, model = step
+            try:
+                d = _dt.datetime.fromisoformat(str(date)).replace(tzinfo=_dt.timezone.utc)
+            except ValueError:
+                raise LpperpError(f"steps[{i}]: date must be YYYY-MM-DD, got {date!r}") from None
             secs.append(d.timestamp())
             models.append(model)
             labels.append(str(date))
@@ -486,17 +533,22 @@ class FactorSchedule:
 
     def index_at(self, times_seconds: Any) -> np.ndarray:
         """Index of the model in force at each time (0 before the first step)."""
-        t = np.asarray(positive("times_seconds", times_seconds), dtype=float)
+        t = np.asarray(finite("times_seconds", times_seconds), dtype=float)
         return np.clip(np.searchsorted(self.effective_seconds, t, side="right") - 1, 0, None)
 
     def model_at(self, t_seconds: float) -> Any:
         """The collateral model in force at one time."""
-        return self.models[int(self.index_at(float(t_seconds)))]
+        return self.models[int(self.index_at(finite("t_seconds", t_seconds, scalar=True)))]
 
     def factor_path(self, lp: Any, times_seconds: Any, prices: Any) -> np.ndarray:
         """Factor at each (time, price): each model applied where it is in force."""
+        lp = _check_lp(lp)
         p = np.asarray(positive("prices", prices), dtype=float)
-        idx = np.broadcast_to(self.index_at(times_seconds), p.shape)
+        try:
+            idx = np.broadcast_to(self.index_at(times_seconds), p.shape)
+        except ValueError:
+            raise LpperpError(f"times_seconds {np.shape(times_seconds)} must broadcast to prices "
+                              f"{p.shape} (time along the last axis)") from None
         out = np.zeros(p.shape)
         for i, m in enumerate(self.models):  # a few governance steps, never a loop over prices
             sel = idx == i
@@ -547,6 +599,10 @@ def gmx_min_collateral_factor_x30(
     return max(mcf, oi * mult // 10**30)
 
 
+#: Prices (quote per base) on which :class:`FunctionFactor` probes its function when built.
+_PROBE_PRICES = np.geomspace(1e-6, 1e9, 61)
+
+
 @dataclass(frozen=True)
 class FunctionFactor:
     """A user-defined price-dependent factor ``cf = func(price)`` (vectorized, values in [0, 1]).
@@ -565,18 +621,56 @@ class FunctionFactor:
     name: str = "custom"
 
     def __post_init__(self) -> None:
-        if not callable(self.func):
+        if not callable(self.func) or isinstance(self.func, type):
             raise LpperpError(f"func must be callable cf(price), got {type(self.func).__name__}")
+        if not isinstance(self.name, str):
+            raise LpperpError(f"name must be a string, got {type(self.name).__name__}")
+        self.factor_at(_PROBE_PRICES)  # NaN or 2.0 refused here, not in a simulation's kernel
+
+    def factor_at(self, price: Any) -> Any:
+        """``func(price)`` checked: finite, in [0, 1], of ``price``'s shape (fraction).
+
+        The constructor probes ``func`` on a log grid of prices (1e-6 to 1e9 quote per base), so
+        a function returning NaN (an account that never liquidates) or a factor above 1 is
+        refused when the model is built.
+
+        >>> FunctionFactor(lambda p: np.minimum(p / 4000.0, 0.9)).factor_at([2000.0, 4000.0]).tolist()
+        [0.5, 0.9]
+        >>> try:
+        ...     FunctionFactor(lambda p: 2.0 + 0 * p)
+        ... except LpperpError as e:
+        ...     print(str(e)[:62])
+        custom(price) must be a fraction in [0, 1], got 2.0 at index 0
+        """
+        p = positive("price", price)
+        try:
+            raw = self.func(p)
+        except LpperpError:
+            raise
+        except Exception as exc:  # the user's function: its failure is named, not leaked
+            raise LpperpError(
+                f"{self.name}(price) raised {type(exc).__name__}: {exc} (func must take a float "
+                f"array of prices and return factors in [0, 1])"
+            ) from exc
+        cf = np.asarray(fraction(f"{self.name}(price)", raw), dtype=float)
+        if cf.shape != np.shape(p):
+            try:
+                cf = np.broadcast_to(cf, np.shape(p))
+            except ValueError:
+                raise LpperpError(f"{self.name}(price) must return one factor per price "
+                                  f"{np.shape(p)}, got shape {cf.shape}") from None
+        return _out(cf)
 
     def factor(self, lp: Any, price: Any) -> Any:
-        """``func(price)`` checked to lie in [0, 1]."""
-        p = positive("price", price)
-        return _out(np.asarray(fraction(f"{self.name}(price)", self.func(p)), dtype=float))
+        """``func(price)`` checked to lie in [0, 1] (see :meth:`factor_at`)."""
+        _check_lp(lp)
+        return self.factor_at(price)
 
     def collateral_value(self, lp: Any, price: Any) -> Any:
         """``func(price) * V(price)``, quote units."""
+        lp = _check_lp(lp)
         p = positive("price", price)
-        return _out(np.asarray(self.factor(lp, p)) * _lp_value(lp, p))
+        return _out(np.asarray(self.factor_at(p)) * _lp_value(lp, p))
 
     def shock_weights(self, lp: Any) -> None:
         """``None``: no closed form."""

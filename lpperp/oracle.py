@@ -77,7 +77,7 @@ def _inputs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(times (n,), prices (..., n))`` as float arrays, checked in a few passes (the prices'
     sign and finiteness left to the caller with ``check_prices=False``)."""
-    p = np.asarray(prices, dtype=float) if not isinstance(prices, (str, bytes)) else None
+    p = _float_array("prices", prices)
     if p is None or p.ndim == 0 or p.shape[-1] == 0:
         raise LpperpError(
             f"prices must be an array with time along the last axis (at least one time), got "
@@ -97,6 +97,32 @@ def _inputs(
             f"times_seconds must be non-decreasing, got {t[i]!r} then {t[i + 1]!r} at index {i + 1}"
         )
     return t, p
+
+
+def _float_array(name: str, x: Any) -> np.ndarray | None:
+    """``x`` as a float array, ``None`` for text (the callers word the message); a ragged or
+    non-numeric input is refused by name instead of numpy's 'inhomogeneous shape'."""
+    if isinstance(x, (str, bytes)):
+        return None
+    if x is None or isinstance(x, (bool, np.bool_)):
+        raise LpperpError(f"{name} must be an array of numbers, got {x!r}")
+    try:
+        return np.asarray(x, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise LpperpError(
+            f"{name} must be a rectangular array of numbers, got {type(x).__name__} "
+            f"{str(x)[:60]}"
+        ) from None
+
+
+def _state(name: str, state: Any, cls: type, oracle: Any) -> Any:
+    """``state`` if it is the ``cls`` that ``oracle.start`` returns (a wrong object is named)."""
+    if not isinstance(state, cls):
+        raise LpperpError(
+            f"state must be the {cls.__name__} that {type(oracle).__name__}.start(...) returns, "
+            f"got {type(state).__name__} {str(state)[:40]}"
+        )
+    return state
 
 
 def _t(t_seconds: Any) -> float:
@@ -187,6 +213,7 @@ class Spot(Oracle):
         >>> Spot().step(s, 12.0, 2990.0)[1]
         2990.0
         """
+        state = _state("state", state, SpotState, self)
         t = _t(t_seconds)
         _later(state.t_seconds, t)
         p = _step_prices(state.shape, prices)
@@ -289,6 +316,7 @@ class ChainlinkFeed(Oracle):
         >>> r.tolist(), s.updated_at_seconds.tolist()
         ([3000.0, 3020.0], [0.0, 60.0])
         """
+        state = _state("state", state, FeedState, self)
         t = _t(t_seconds)
         _later(state.t_seconds, t)
         p = _step_prices(state.answer.shape, prices)
@@ -502,7 +530,7 @@ class TwapOracle(Oracle):
         """
         tick = np.asarray(finite("ticks", ticks), dtype=float)
         t = np.asarray(finite("times_seconds", times_seconds), dtype=float)
-        if t.ndim != 1 or tick.ndim == 0 or tick.shape[-1] != t.shape[0]:
+        if t.ndim != 1 or tick.ndim == 0 or tick.shape[-1] != t.shape[0] or t.shape[0] == 0:
             raise LpperpError(f"ticks must have times_seconds' length {t.shape} along the last "
                               f"axis, got shape {tick.shape}")
         if np.any(tick != np.floor(tick)) or np.any(np.abs(tick) > 887272):
@@ -535,6 +563,7 @@ class TwapOracle(Oracle):
         >>> round(r, 2)
         3146.03
         """
+        state = _state("state", state, TwapState, self)
         t = _t(t_seconds)
         _later(state.t_seconds, t)
         shape = state.tick_cumulatives.shape[:-1]
@@ -632,6 +661,7 @@ class PullOracle(Oracle):
         >>> r1, r2
         (3000.0, 3100.0)
         """
+        state = _state("state", state, PullState, self)
         t = _t(t_seconds)
         _later(state.last_t_seconds, t)
         p = _step_prices(state.price.shape, prices)
@@ -716,13 +746,19 @@ class OracleGuard:
         """Run the checks on readings (all arguments broadcast). See the class example."""
         v = np.asarray(positive("oracle_price", oracle_price), dtype=float)
         age = np.asarray(nonnegative("age_seconds", age_seconds), dtype=float)
-        conf = np.asarray(nonnegative("confidence", confidence), dtype=float) / v
-        if pool_price is None:
-            diff = np.zeros_like(v)
-            pool = v
-        else:
-            pool = np.asarray(positive("pool_price", pool_price), dtype=float)
-            diff = np.abs(pool - v) / v
+        conf = np.asarray(nonnegative("confidence", confidence), dtype=float)
+        pool = v if pool_price is None else np.asarray(positive("pool_price", pool_price),
+                                                        dtype=float)
+        try:
+            np.broadcast_shapes(v.shape, age.shape, conf.shape, pool.shape)
+        except ValueError:
+            raise LpperpError(
+                f"oracle_price {v.shape}, age_seconds {age.shape}, confidence {conf.shape} and "
+                f"pool_price {pool.shape} must broadcast to one shape"
+            ) from None
+        with np.errstate(over="ignore"):  # a gap beyond a float's range is inf: still refused
+            conf = conf / v
+            diff = np.zeros_like(v) if pool_price is None else np.abs(pool - v) / v
         age, conf, diff, v, pool = np.broadcast_arrays(age, conf, diff, v, pool)
         stale = age > self.max_age_seconds
         unc = conf > self.max_confidence_fraction
@@ -747,6 +783,9 @@ class OracleGuard:
 
     def check_reading(self, reading: OracleReading, pool_price: Any = None) -> GuardResult:
         """:meth:`check` on an :class:`OracleReading` (age and confidence from the reading)."""
+        if not isinstance(reading, OracleReading):
+            raise LpperpError(f"reading must be an OracleReading (an oracle's read(...)), got "
+                              f"{type(reading).__name__} {str(reading)[:40]}")
         return self.check(reading.price, age_seconds=reading.age_seconds,
                           confidence=reading.confidence, pool_price=pool_price)
 

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lpperp import LpperpError
 from lpperp.collateral import (
     REVERT_LEND_ARBITRUM_WETH_USDC,
     RISKMETRICS_LAMBDA,
@@ -253,3 +254,78 @@ def test_old_keyword_names_warn_for_one_release():
     assert a == VolatilityScaledFactor.from_oracle(p, 1 / 365, ewma_lambda=0.9)
     with pytest.raises(ValueError, match="not both"):
         m.factor_path(LP, p, 1 / 365, lam=0.9, ewma_lambda=0.9)
+
+
+# ------------------------------------------------------------------------------------------------
+# bad input is named (issue 13; found by tests/test_fuzz.py and tests/test_oracle_fuzz.py)
+# ------------------------------------------------------------------------------------------------
+ALL_MODELS = [StaticFactor(0.8), REVERT_LEND_ARBITRUM_WETH_USDC, RangeAwareFactor(),
+              VolatilityScaledFactor(0.6), FunctionFactor(lambda p: 0.8 + 0.0 * p)]
+
+
+@pytest.mark.parametrize("model", ALL_MODELS, ids=lambda m: type(m).__name__)
+@pytest.mark.parametrize("bad_lp", [3000.0, "lp", None, float("nan")])
+def test_every_model_names_a_non_lp(model, bad_lp):
+    # was AttributeError: 'float' object has no attribute 'price_lower'
+    for method in (model.factor, model.collateral_value):
+        with pytest.raises(LpperpError, match=r"lp must be an LPPosition, got"):
+            method(bad_lp, 3000.0)
+
+
+@pytest.mark.parametrize(("func", "what"), [
+    (lambda p: np.nan * p, "nan"),            # an account that never liquidates
+    (lambda p: 2.0 + 0.0 * p, "2.0"),         # more collateral than the LP is worth
+    (lambda p: -0.1 + 0.0 * p, "-0.1"),
+    (lambda p: np.where(p > 1e8, np.nan, 0.8), "nan"),   # bad only far from today's price
+])
+def test_function_factor_refuses_a_factor_outside_0_1_when_built(func, what):
+    with pytest.raises(LpperpError, match=rf"custom\(price\) must be a fraction in \[0, 1\], got {what}"):
+        FunctionFactor(func)
+
+
+def test_function_factor_names_a_failing_or_misshapen_function():
+    with pytest.raises(LpperpError, match=r"custom\(price\) raised ZeroDivisionError"):
+        FunctionFactor(lambda p: 1 / 0)
+    with pytest.raises(LpperpError, match=r"must return one factor per price"):
+        FunctionFactor(lambda p: np.array([0.5, 0.6]))
+    with pytest.raises(LpperpError, match=r"func must be callable"):
+        FunctionFactor(0.8)
+    m = FunctionFactor(lambda p: np.minimum(np.asarray(p) / 4000.0, 0.9))
+    assert m.factor_at(2000.0) == 0.5 and m.factor(LP, [2000.0, 8000.0]).tolist() == [0.5, 0.9]
+
+
+def test_weighted_value_checks_its_bounds_and_weights():
+    # reversed bounds gave -49,000 quote without a word
+    with pytest.raises(LpperpError, match=r"price_lower must be < price_upper"):
+        weighted_value(3000.0, 3600.0, 2400.0, 1000.0)
+    with pytest.raises(LpperpError, match=r"liquidity must be a finite number >= 0"):
+        weighted_value(3000.0, 2400.0, 3600.0, -1.0)
+    with pytest.raises(LpperpError, match=r"base_factor must be a fraction"):
+        weighted_value(3000.0, 2400.0, 3600.0, 1.0, 1.0, 1.5)
+    # a shock that rounds to k = 0 (sigma 1e308) values the LP at nothing, not NaN
+    assert VolatilityScaledFactor(1e308).factor(LP, 3000.0) == 0.0
+
+
+def test_ewma_names_warmup_and_overflow():
+    p = 3000.0 * np.exp(np.cumsum(np.r_[0.0, np.tile([0.01, -0.01], 20)]))
+    with pytest.raises(LpperpError, match=r"warmup must be an integer"):
+        ewma_volatility(p, 1 / 365, warmup="20")
+    with pytest.raises(LpperpError, match=r"overflows a float"):
+        ewma_volatility(p, 5e-324)
+
+
+def test_factor_schedule_names_bad_steps_and_times():
+    from lpperp.collateral import FactorSchedule
+
+    with pytest.raises(LpperpError, match=r"date must be YYYY-MM-DD, got 'soon'"):
+        FactorSchedule.from_dates([("soon", StaticFactor(0.8))])
+    with pytest.raises(LpperpError, match=r"steps must be a list"):
+        FactorSchedule.from_dates("2024-01-01")
+    with pytest.raises(LpperpError, match=r"effective_seconds must be a sequence"):
+        FactorSchedule(1.0, (StaticFactor(0.8),))
+    s = FactorSchedule((1.0, 2.0), (StaticFactor(0.8), StaticFactor(0.7)))
+    with pytest.raises(LpperpError, match=r"t_seconds must be a number"):
+        s.model_at("x")
+    with pytest.raises(LpperpError, match=r"lp must be an LPPosition"):
+        s.factor_path(3000.0, [1.0], [3000.0])
+    assert s.model_at(0.0) == StaticFactor(0.8)   # before the first step: the first model

@@ -371,3 +371,43 @@ def test_twap_mean_tick_is_the_exact_floor(t0, t1, w, frac):
     s = int(frac * w)
     got = TwapOracle(float(w)).mean_ticks_of([0.0, float(s), float(w)], [t0, t1, t1])
     assert got[-1] == (t0 * s + t1 * (w - s)) // w
+
+
+# --- bad input is named (issue 13; found by tests/test_oracle_fuzz.py) ---------------------------
+@pytest.mark.parametrize(
+    "oracle", [Spot(), ChainlinkFeed(0.005, 3600.0), TwapOracle(600.0), PullOracle(0.0, 60.0, 30.0)],
+    ids=lambda o: type(o).__name__,
+)
+def test_bad_prices_and_states_are_named(oracle):
+    from lpperp import LpperpError
+
+    # ragged prices: numpy's 'inhomogeneous shape' ValueError escaped before
+    with pytest.raises(LpperpError, match=r"prices must be a rectangular array of numbers"):
+        oracle.report([0.0, 1.0], [[1.0, 2.0], [3.0]])
+    with pytest.raises(LpperpError, match=r"prices must be an array of numbers, got None"):
+        oracle.report([0.0], None)
+    # a float as the state: AttributeError 'float' object has no attribute 't_seconds' before
+    with pytest.raises(LpperpError, match=rf"state must be the \w+State that {type(oracle).__name__}"):
+        oracle.step(3000.0, 60.0, 3000.0)
+    other = Spot() if not isinstance(oracle, Spot) else TwapOracle(60.0)
+    with pytest.raises(LpperpError, match=r"state must be the"):
+        oracle.step(other.start(3000.0), 60.0, 3000.0)
+
+
+def test_guard_names_shapes_and_readings():
+    from lpperp import LpperpError
+
+    with pytest.raises(LpperpError, match=r"must broadcast to one shape"):
+        DRIFT_GUARD.check([3000.0, 3001.0], confidence=[1.0, 2.0, 3.0])
+    with pytest.raises(LpperpError, match=r"reading must be an OracleReading"):
+        DRIFT_GUARD.check_reading(1.0)
+    # a pool price beyond a float's range from the oracle is infinitely far: blocked, no warning
+    r = REVERT_LEND_ARBITRUM_GUARD.check(5e-324, pool_price=1e308)
+    assert not r and r.reason == "pool_deviation"
+
+
+def test_mean_ticks_of_refuses_an_empty_series():
+    from lpperp import LpperpError
+
+    with pytest.raises(LpperpError, match=r"ticks must have times_seconds' length"):
+        TwapOracle(60.0).mean_ticks_of([], [])
