@@ -22,6 +22,7 @@ __all__ = [
     "MAX_CELLS",
     "MAX_PATH_STEPS",
     "LpperpError",
+    "broadcast_shape",
     "cell_budget",
     "finite",
     "fraction",
@@ -200,6 +201,24 @@ def ordered_range(
             f" and {upper_name}={_show(hi) if np.ndim(hi) else hi} (bounds are never swapped)"
         )
     return lo, hi
+
+
+def broadcast_shape(what: str, **named: Any) -> tuple[int, ...]:
+    """The common shape of already checked arguments, or an error naming each argument's shape.
+
+    >>> broadcast_shape("f", price=np.ones(3), size=2.0)
+    (3,)
+    >>> try:
+    ...     broadcast_shape("f", price=np.ones(3), size=np.ones(2))
+    ... except LpperpError as e:
+    ...     print(e)
+    f: the arguments must broadcast to one shape, got price (3,), size (2,)
+    """
+    try:
+        return tuple(np.broadcast_shapes(*(np.shape(v) for v in named.values())))
+    except ValueError:
+        shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in named.items() if np.ndim(v))
+        raise LpperpError(f"{what}: the arguments must broadcast to one shape, got {shapes}") from None
 
 
 def renamed(**old_to_new: str | tuple[str, float]) -> Any:

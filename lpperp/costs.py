@@ -34,7 +34,15 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._validate import LpperpError, finite, nonnegative, one_of, positive, renamed
+from ._validate import (
+    LpperpError,
+    broadcast_shape,
+    finite,
+    nonnegative,
+    one_of,
+    positive,
+    renamed,
+)
 from ._validate import scalar_or_array as _out
 from .liquidity import amounts_for_liquidity
 from .position import LPPosition
@@ -540,22 +548,13 @@ def recentre_swap_base(
         ref = np.sqrt(pa * pb)
     else:
         ref = np.asarray(positive("reference_price", reference_price), dtype=float)
-        _shapes("recentre_swap_base", price=p, reference_price=ref)
+        broadcast_shape("recentre_swap_base", price=p, reference_price=ref)
     k = p / ref
     base, quote = amounts_for_liquidity(p, pa, pb, lp.liquidity)
     value = np.asarray(base) * p + np.asarray(quote)
     b1, q1 = amounts_for_liquidity(p, pa * k, pb * k, 1.0)
     w = np.asarray(b1) * p / (np.asarray(b1) * p + np.asarray(q1))
     return _out(value * w / p - np.asarray(base))
-
-
-def _shapes(fn: str, **named: Any) -> tuple[int, ...]:
-    """The broadcast shape of checked arguments, or an error naming each argument's shape."""
-    try:
-        return np.broadcast_shapes(*(np.shape(v) for v in named.values()))
-    except ValueError:
-        shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in named.items() if np.ndim(v))
-        raise LpperpError(f"{fn}: the arguments must broadcast to one shape, got {shapes}") from None
 
 
 def _pool_liquidity(pool_liquidity: Any) -> np.ndarray:
@@ -596,7 +595,7 @@ def swap_price_impact(base_amount: Any, price: Any, pool_liquidity: Any) -> floa
     x = np.asarray(finite("base_amount", base_amount), dtype=float)
     p = np.asarray(positive("price", price), dtype=float)
     liq = _pool_liquidity(pool_liquidity)
-    _shapes("swap_price_impact", base_amount=x, price=p, pool_liquidity=liq)
+    broadcast_shape("swap_price_impact", base_amount=x, price=p, pool_liquidity=liq)
     s = np.sqrt(p)
     with np.errstate(divide="ignore", invalid="ignore"):
         denom = liq - x * s
@@ -646,14 +645,14 @@ def swap_cost(
                 f"pool_liquidity={pool_liquidity!r} given with a profile: the profile holds the "
                 "pool's liquidity; leave pool_liquidity out"
             )
-        _shapes("swap_cost", base_amount=x, price=p)
+        broadcast_shape("swap_cost", base_amount=x, price=p)
         return _out(execution_cost(profile, p, -x))
     if fee_fraction is None:
         raise LpperpError("fee_fraction is required without a profile (e.g. 0.0005 for 0.05 %)")
     fee = np.asarray(nonnegative("fee_fraction", fee_fraction), dtype=float)
     if np.any(fee >= 1):
         raise LpperpError(f"fee_fraction must be < 1, got {fee_fraction!r}")
-    _shapes("swap_cost", base_amount=x, price=p, fee_fraction=fee)
+    broadcast_shape("swap_cost", base_amount=x, price=p, fee_fraction=fee)
     return _out(fee * np.abs(x) * p + np.asarray(swap_price_impact(x, p, pool_liquidity)))
 
 
@@ -692,7 +691,7 @@ def recentre_cost(
         p if gas_token_price is None
         else np.asarray(positive("gas_token_price", gas_token_price), dtype=float)
     )
-    _shapes("recentre_cost", price=p, gas_token_price=ethp)
+    broadcast_shape("recentre_cost", price=p, gas_token_price=ethp)
     gas = np.asarray(action_cost(chain, "recentre").total_eth) * ethp
     x = recentre_swap_base(lp, p, reference_price)
     if profile is not None:

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from lpperp import swap as swap_engine
-from lpperp._validate import LpperpError, finite, nonnegative, positive
+from lpperp._validate import LpperpError, broadcast_shape, finite, fraction, nonnegative, positive
 from lpperp.venues import LiquidationMechanics
 
 __all__ = [
@@ -70,7 +70,8 @@ def default_unwind_cost(price: Any, base_amount: Any, *, tvl_quote: float = DEFA
     p = np.asarray(positive("price", price), dtype=float)
     b = np.asarray(finite("base_amount", base_amount), dtype=float)
     tvl = positive("tvl_quote", tvl_quote, scalar=True)
-    fee = nonnegative("fee_fraction", fee_fraction, scalar=True)
+    fee = fraction("fee_fraction", fee_fraction, closed_high=False, scalar=True)
+    broadcast_shape("default_unwind_cost", price=p, base_amount=b)
     s = np.sqrt(p)
     liq = tvl / (2.0 * s)
     # sell x = b (1 - fee) net of the fee: cost = P b fee + P x^2 s / (L + x s) (no cancellation)
@@ -260,8 +261,9 @@ def settle_liquidation(
     mm = np.asarray(nonnegative("maintenance", maintenance), dtype=float)
     gas = np.asarray(nonnegative("gas_quote", gas_quote), dtype=float)
     veq = mm if venue_equity is None else np.asarray(finite("venue_equity", venue_equity), float)
-    shape = np.broadcast_shapes(p.shape, b.shape, qt.shape, c.shape, q.shape, e.shape, fe.shape,
-                                fp.shape, mm.shape, gas.shape, veq.shape)
+    shape = broadcast_shape("settle_liquidation", price=p, lp_base=b, lp_quote=qt, cash=c,
+                            perp_size=q, perp_entry_price=e, fees=fe, funding_paid=fp,
+                            maintenance=mm, gas_quote=gas, venue_equity=veq)
     p, b, qt, c, q, e, fe, fp, mm, gas, veq = (
         np.broadcast_to(x, shape) for x in (p, b, qt, c, q, e, fe, fp, mm, gas, veq)
     )

@@ -34,6 +34,7 @@ import numpy as np
 
 from lpperp._validate import (
     LpperpError,
+    broadcast_shape,
     finite,
     fraction,
     nonnegative,
@@ -83,15 +84,6 @@ __all__ = [
 ]
 
 Array = np.ndarray
-
-
-def _shapes(fn: str, **named: Any) -> tuple[int, ...]:
-    """The broadcast shape of checked arguments, or an error naming each argument's shape."""
-    try:
-        return np.broadcast_shapes(*(np.shape(v) for v in named.values()))
-    except ValueError:
-        shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in named.items() if np.ndim(v))
-        raise LpperpError(f"{fn}: the arguments must broadcast to one shape, got {shapes}") from None
 
 
 def _flag(name: str, x: Any) -> bool:
@@ -192,7 +184,7 @@ def hyperliquid_liquidation_price(
             "maintenance_leverage must be > 1 (maintenance fraction 1 / maintenance_leverage "
             f"< 100 %), got {float(np.min(lev))!r}"
         )
-    _shapes("hyperliquid_liquidation_price", price=p, size=s, margin_available=m,
+    broadcast_shape("hyperliquid_liquidation_price", price=p, size=s, margin_available=m,
             maintenance_leverage=lev)
     side = np.sign(s)
     l_frac = 1.0 / np.asarray(lev)
@@ -228,7 +220,7 @@ def dydx_liquidation_price(
     p = positive("price", price)
     mmf = fraction("maintenance_fraction", maintenance_fraction, closed_high=False)
     mo = nonnegative("other_maintenance", other_maintenance)
-    _shapes("dydx_liquidation_price", equity=e, size=s, price=p, maintenance_fraction=mmf,
+    broadcast_shape("dydx_liquidation_price", equity=e, size=s, price=p, maintenance_fraction=mmf,
             other_maintenance=mo)
     denom = np.abs(s) * np.asarray(mmf) - s
     return _out((np.asarray(e) - s * np.asarray(p) - np.asarray(mo)) / denom)
@@ -253,7 +245,7 @@ def dydx_open_interest_imf(
     oi = nonnegative("open_interest", open_interest)
     lo = nonnegative("lower_cap", lower_cap)
     hi = nonnegative("upper_cap", upper_cap)
-    _shapes("dydx_open_interest_imf", base_imf=base, open_interest=oi, lower_cap=lo, upper_cap=hi)
+    broadcast_shape("dydx_open_interest_imf", base_imf=base, open_interest=oi, lower_cap=lo, upper_cap=hi)
     arrays = (np.asarray(x, dtype=float) for x in (base, oi, lo, hi))
     base, oi, lo, hi = np.broadcast_arrays(*arrays)
     off = (lo == 0) & (hi == 0)
@@ -324,7 +316,7 @@ def binance_liquidation_price(
     cum = finite("maintenance_amount", maintenance_amount)
     tmm = nonnegative("other_maintenance", other_maintenance)
     upnl = finite("other_unrealized_pnl", other_unrealized_pnl)
-    _shapes("binance_liquidation_price", wallet_balance=wb, size=s, entry_price=ep,
+    broadcast_shape("binance_liquidation_price", wallet_balance=wb, size=s, entry_price=ep,
             maintenance_rate=mmr, maintenance_amount=cum, other_maintenance=tmm,
             other_unrealized_pnl=upnl)
     pos, side = np.abs(s), np.sign(s)
@@ -365,7 +357,7 @@ def binance_liquidation_price_tiered(
     ep = np.asarray(positive("entry_price", entry_price), dtype=float)
     tmm = np.asarray(nonnegative("other_maintenance", other_maintenance), dtype=float)
     upnl = np.asarray(finite("other_unrealized_pnl", other_unrealized_pnl), dtype=float)
-    shape = _shapes("binance_liquidation_price_tiered", wallet_balance=wb, size=s,
+    shape = broadcast_shape("binance_liquidation_price_tiered", wallet_balance=wb, size=s,
                     entry_price=ep, other_maintenance=tmm, other_unrealized_pnl=upnl)
     pos, side = np.abs(s)[..., None], np.sign(s)[..., None]
     num = (wb - tmm + upnl)[..., None] + cum - side * pos * ep[..., None]
@@ -400,7 +392,7 @@ def drift_size_discount_asset_weight(
     sz = nonnegative("size", size)
     imf = nonnegative("imf_factor", imf_factor)
     w0 = fraction("asset_weight", asset_weight)
-    _shapes("drift_size_discount_asset_weight", size=sz, imf_factor=imf, asset_weight=w0)
+    broadcast_shape("drift_size_discount_asset_weight", size=sz, imf_factor=imf, asset_weight=w0)
     disc = 1.1 / (1.0 + np.asarray(imf) * np.sqrt(sz))
     return _out(np.minimum(w0, disc))
 
@@ -420,7 +412,7 @@ def drift_size_premium_margin_ratio(
     sz = nonnegative("size", size)
     imf = nonnegative("imf_factor", imf_factor)
     r0 = nonnegative("margin_ratio", margin_ratio)
-    _shapes("drift_size_premium_margin_ratio", size=sz, imf_factor=imf, margin_ratio=r0)
+    broadcast_shape("drift_size_premium_margin_ratio", size=sz, imf_factor=imf, margin_ratio=r0)
     r0 = np.asarray(r0)
     return _out(np.maximum(r0, 0.8 * r0 + np.asarray(imf) * np.sqrt(sz)))
 
@@ -438,7 +430,7 @@ def drift_health(
     """
     tc = np.asarray(finite("total_collateral", total_collateral), dtype=float)
     mm = np.asarray(nonnegative("maintenance_margin", maintenance_margin), dtype=float)
-    _shapes("drift_health", total_collateral=tc, maintenance_margin=mm)
+    broadcast_shape("drift_health", total_collateral=tc, maintenance_margin=mm)
     with np.errstate(divide="ignore", invalid="ignore"):
         raw = (1.0 - mm / tc) * 100.0
     raw = np.where(mm == 0, 100.0, np.where(tc <= 0, 0.0, raw))
@@ -471,7 +463,7 @@ def gmx_min_collateral_usd(
     mcu = nonnegative("min_collateral_usd", min_collateral_usd)
     oi = nonnegative("open_interest_usd", open_interest_usd)
     mult = nonnegative("oi_multiplier", oi_multiplier)
-    _shapes("gmx_min_collateral_usd", size_usd=sz, min_collateral_factor=mcf,
+    broadcast_shape("gmx_min_collateral_usd", size_usd=sz, min_collateral_factor=mcf,
             min_collateral_usd=mcu, open_interest_usd=oi, oi_multiplier=mult)
     factor = np.maximum(mcf, np.asarray(oi) * np.asarray(mult))
     return _out(np.maximum(mcu, np.asarray(sz) * factor))
@@ -510,7 +502,7 @@ def gmx_liquidation_price(
     fees = nonnegative("fees_usd", fees_usd)
     is_long = _flag("is_long", is_long)
     collateral_is_index_token = _flag("collateral_is_index_token", collateral_is_index_token)
-    _shapes("gmx_liquidation_price", size_in_tokens=q, size_usd=su, collateral_amount=c,
+    broadcast_shape("gmx_liquidation_price", size_in_tokens=q, size_usd=su, collateral_amount=c,
             min_collateral_factor=mcf, min_collateral_usd=mcu, fees_usd=fees)
     q, su, c = (np.asarray(v, dtype=float) for v in (q, su, c))
     required = np.maximum(mcu, su * np.asarray(mcf))

@@ -671,6 +671,16 @@ def test_settlement_refuses_bad_input():
         settle_liquidation(MECHANICS["gmx"], price=1.0, lp_base=-1.0, lp_quote=0, cash=0,
                            perp_size=0, perp_entry_price=1.0, fees=0, funding_paid=0,
                            maintenance=0)
+    # shapes that do not broadcast are named (numpy's ValueError escaped; found by walking
+    # settlement.__all__ with tests/test_fuzz.py's values)
+    with pytest.raises(LpperpError, match="settle_liquidation: the arguments must broadcast"):
+        settle_liquidation(MECHANICS["gmx"], price=[1.0, 2.0, 3.0], lp_base=[1.0, 2.0], lp_quote=0,
+                           cash=0, perp_size=0, perp_entry_price=1.0, fees=0, funding_paid=0,
+                           maintenance=0)
+    with pytest.raises(LpperpError, match="default_unwind_cost: the arguments must broadcast"):
+        default_unwind_cost([2500.0, 3000.0, 3600.0], np.ones((2, 2)))
+    with pytest.raises(LpperpError, match=r"fee_fraction must be a fraction in \[0, 1\)"):
+        default_unwind_cost(3000.0, -1.0, fee_fraction=1.0)  # a 100 % fee: no base to buy
 
 
 def test_same_account_liquidated_differently_on_two_venues():
