@@ -17,11 +17,13 @@ from __future__ import annotations
 import math
 import time
 import tracemalloc
+from dataclasses import replace
 
 import numpy as np
 
 from benchmarks._timing import check
 from lpperp.costs import ARBITRUM
+from lpperp.oracle import ChainlinkFeed
 from lpperp.processes import GBM, OUFunding
 from lpperp.risk import band_exit_probability, liquidation_probability
 from lpperp.simulate import HYPERLIQUID_TAKER_FEE_FRACTION, Policy, Scenario, simulate
@@ -106,6 +108,24 @@ def policy_rows() -> list[tuple[str, float, str]]:
     ]
 
 
+def oracle_rows() -> list[tuple[str, float, str]]:
+    """Issue 12: the same risk run (the seed LP on Arbitrum, 1e4 paths x 720 hourly steps) with a
+    Chainlink-style feed (1 % deviation, 24 h heartbeat) against Spot."""
+    base = Scenario(width_pct=20.0, leverage=2.0, chain=ARBITRUM)
+    feed = replace(base, oracle=ChainlinkFeed(0.01, 86_400.0))
+    (t_spot, r_spot), (t_feed, r_feed) = _interleaved([
+        lambda: simulate(base, GBM(SIGMA), TAU_POLICY, STEPS_POLICY, N_POLICY, 0),
+        lambda: simulate(feed, GBM(SIGMA), TAU_POLICY, STEPS_POLICY, N_POLICY, 0),
+    ], repeat=3)
+    late = r_feed.liquidated & (r_feed.liquidation_step > r_feed.market_breach_step)
+    return [
+        ("risk run with a Chainlink feed / the same run with Spot, time", t_feed / t_spot, "<= 1.3x"),
+        ("  late liquidations with the feed, % of paths", 100 * float(late.mean()), "(info)"),
+        ("  survival spot / feed", float((~r_spot.liquidated).mean()), "(info)"),
+        ("  survival with the feed", float((~r_feed.liquidated).mean()), "(info)"),
+    ]
+
+
 def run() -> list[tuple[str, float, str]]:
     n = 100_000
     (t_base, p_base), (t_ours, p_ours), (t_bgk, p_bgk) = _interleaved([
@@ -136,6 +156,7 @@ def run() -> list[tuple[str, float, str]]:
         ("path-dependent run (policies), 1e4 paths x 720 steps, s", t_sim, "(info)"),
         ("  per path-step, ns", t_sim / (n_sim * steps_sim) * 1e9, "(info)"),
         *policy_rows(),
+        *oracle_rows(),
     ]
 
 

@@ -968,16 +968,19 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
     def hedge_bounds(i):
         """``(h_lo, h_hi)`` of paths ``i``: the LP's base amount stays within the band around
         ``-q / hedge_ratio`` while ``h_lo <= P <= h_hi``."""
-        tgt = -q[i] / pol.hedge_ratio
-        lb = tgt / (1.0 + pol.hedge_band)
-        hb = tgt / (1.0 - pol.hedge_band) if pol.hedge_band < 1.0 else np.full(i.size, np.inf)
-        L = liq[i]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            base_max = L * (1.0 / sa[i] - isb[i])
-            p_of = lambda b: 1.0 / (b / L + isb[i]) ** 2  # noqa: E731 - inverse of base(P)
-            hi = np.where((lb > 0) & (L > 0), p_of(lb), np.inf)
-            lo = np.where((hb < base_max) & (L > 0), p_of(np.minimum(hb, base_max)), 0.0)
-        return np.nan_to_num(lo, nan=0.0), np.nan_to_num(hi, nan=np.inf)
+        tgt = q[i] * (-1.0 / pol.hedge_ratio)
+        lb = tgt * (1.0 / (1.0 + pol.hedge_band))
+        L, ib = liq[i], isb[i]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            # P(b) = 1 / (b / L + 1/sqrt(pb))^2 inverts base(P) = L (1/sqrt(P) - 1/sqrt(pb))
+            hi = np.where((lb > 0) & (L > 0), 1.0 / (lb / L + ib) ** 2, np.inf)
+            if pol.hedge_band < 1.0:
+                hb = tgt * (1.0 / (1.0 - pol.hedge_band))
+                base_max = L / sa[i] - L * ib
+                lo = np.where((hb < base_max) & (L > 0), 1.0 / (hb / L + ib) ** 2, 0.0)
+            else:
+                lo = np.zeros(i.size)
+        return lo, hi
 
     def set_bounds(i):
         """Refresh the action prefilter of paths ``i`` after their LP or perp changed."""
@@ -995,8 +998,9 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
             t_lo[i] = lo * loose_hi
             t_hi[i] = hi * loose_lo
         dead = ~alive[i]
-        t_lo[i[dead]] = 0.0
-        t_hi[i[dead]] = np.inf
+        if dead.any():
+            t_lo[i[dead]] = 0.0
+            t_hi[i[dead]] = np.inf
 
 
     def lp_state(p, idx=None):
