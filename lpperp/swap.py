@@ -702,11 +702,9 @@ class LiquidityProfile:
         [0.0, inf]
         """
         p = float(positive("price", price, scalar=True))
-        w = (
-            float(np.asarray(width_factor, dtype=float))
-            if np.isposinf(width_factor)
-            else float(positive("width_factor", width_factor, scalar=True))
-        )
+        inf_given = isinstance(width_factor, (float, np.floating)) and math.isinf(width_factor) \
+            and width_factor > 0
+        w = math.inf if inf_given else float(positive("width_factor", width_factor, scalar=True))
         if not w > 1:
             raise LpperpError(f"width_factor must be > 1, got {width_factor!r}")
         edges = [0.0, np.inf] if np.isinf(w) else [p / w, p * w]

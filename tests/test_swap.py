@@ -669,3 +669,11 @@ def test_profiles_compare_by_value():
 def test_profile_edges_must_be_prices(edges):
     with pytest.raises(LpperpError, match="price_edges"):
         LiquidityProfile(edges, [1.0], 0.0)
+
+
+@pytest.mark.parametrize("bad", [[], np.ones(2), "wide", None, 1.0, -np.inf])
+def test_uniform_profile_names_a_bad_width_factor(bad):
+    """width_factor=[] raised numpy's 'truth value of an empty array is ambiguous' (found by
+    tests/test_fuzz.py with a LiquidityProfile instance walked)."""
+    with pytest.raises(LpperpError, match="width_factor must be"):
+        LiquidityProfile.uniform(3000.0, 1e5, 0.0005, width_factor=bad)
