@@ -206,13 +206,15 @@ def main(argv: list[str]) -> int:
         status = {k: STATUS.get(v, "suspicious") for k, v in r["results"].items()}
         eq = {k for k in status if k in equiv}
         killed = sum(1 for k, s in status.items() if s in ("killed", "timeout") and k not in eq)
+        timeouts = sum(1 for k, s in status.items() if s == "timeout" and k not in eq)
         survivors = sorted(k for k, s in status.items() if s == "survived" and k not in eq)
         other = sorted(k for k, s in status.items()
                        if s not in ("killed", "timeout", "survived") and k not in eq)
         scored = killed + len(survivors)
         score = 100.0 * killed / scored if scored else float("nan")
         rows.append((mod, len(status), killed, len(survivors), len(eq), len(other), score, r["secs"]))
-        print(f"[{mod}] {len(status)} mutants: {killed} killed, {len(survivors)} survived, "
+        print(f"[{mod}] {len(status)} mutants: {killed} killed ({timeouts} by timeout), "
+              f"{len(survivors)} survived, "
               f"{len(eq)} equivalent, {len(other)} not run -> score {score:.1f}% "
               f"({r['secs']:.0f} s; tests {', '.join(r['tests'])}; mutmut exit {r['rc']})",
               flush=True)
