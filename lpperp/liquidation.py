@@ -357,7 +357,7 @@ def boundary_map(
     (a static factor replacing the model), ``cash``, ``size``, ``tau_years`` (fees and funding
     over that many years, see :func:`boundaries_after`; ``days`` is its deprecated twin in days).
     With ``param2`` the result has shape ``(len(values), len(values2))``; a grid of more than
-    ``max_cells`` accounts (default 4e6) is refused up front.
+    ``max_cells`` accounts (default 1e6) is refused up front.
 
     >>> from lpperp.margin import IsolatedAccount
     >>> from lpperp.perp import PerpPosition
@@ -370,7 +370,7 @@ def boundary_map(
     (200, 200)
     """
     param = _param("param", param)
-    cell_budget((np.size(values), 1 if param2 is None else np.size(values2)),
+    cell_budget((values, 1 if param2 is None else values2),
                 max_cells=max_cells, what="boundary_map (values x values2)")
     inp = _inputs(account, price, market)
     if "numeric_g" in inp:
@@ -409,7 +409,7 @@ def health_map(
 
     ``price`` is the current price the parameter is applied at (default: the geometric middle
     of ``prices``). Values below 1 are liquidatable; ``inf`` where there is no requirement.
-    A map of more than ``max_cells`` cells (``len(values) * len(prices)``, default 4e6) is refused
+    A map of more than ``max_cells`` cells (``len(values) * len(prices)``, default 1e6) is refused
     up front.
 
     >>> from lpperp.margin import IsolatedAccount
@@ -421,7 +421,7 @@ def health_map(
     [[2.222, 1.0], [4.444, 3.1]]
     """
     param = _param("param", param)
-    cell_budget((np.size(values), np.size(prices)), max_cells=max_cells,
+    cell_budget((values, prices), max_cells=max_cells,
                 what="health_map (values x prices)")
     grid = np.asarray(positive("prices", prices), dtype=float).reshape(-1)
     if grid.size == 0:
