@@ -25,7 +25,14 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from ._validate import LpperpError, nonnegative, positive, renamed
+from ._validate import (
+    LpperpError,
+    broadcast_shape,
+    cell_budget,
+    nonnegative,
+    positive,
+    renamed,
+)
 from .costs import Chain, action_cost, recentre_swap_base, swap_cost
 from .position import LPPosition
 
@@ -91,6 +98,10 @@ class RebalanceEconomics:
         with np.errstate(divide="ignore", invalid="ignore"):
             return 1.0 - self.cost_per_year / self.fee_income_per_year
 
+
+#: Default budget of one :func:`rebalancing_economics` call in (frequency, volatility) pairs: each
+#: pair takes 24 x 24 quadrature nodes; 10,000 pairs take ~0.2 s here, 50,000 took 3.7 s.
+MAX_FREQUENCIES = 20_000
 
 _N_TIME = 24
 _N_SEG = 24
@@ -213,6 +224,7 @@ def rebalancing_economics(
     pool_liquidity: float = np.inf,
     gas_token_price: float | None = None,
     include_lvr: bool = True,
+    max_cells: int = MAX_FREQUENCIES,
 ) -> RebalanceEconomics:
     """Fee income, LVR, cost and net yield of recentring ``lp`` at a calendar frequency.
 
@@ -236,7 +248,8 @@ def rebalancing_economics(
       (Gauss-Legendre between the kinks at ``pa``, ``price``, ``pb``, times the normal density);
     - net yield per year: ``fee income - LVR - frequency * cost per rebalance``.
 
-    ``sigma_per_year`` may be an array broadcasting with ``frequency_per_year``.
+    ``sigma_per_year`` may be an array broadcasting with ``frequency_per_year``; more than
+    ``max_cells`` (frequency, volatility) pairs (default 20,000) are refused up front.
     ``include_lvr=False``
     leaves the LVR out of ``net_yield_per_year`` (``lvr_per_year`` is still reported): the
     question "how often do the chain's costs allow recentring", not "does LPing pay".
@@ -259,6 +272,9 @@ def rebalancing_economics(
     freq = np.atleast_1d(np.asarray(positive("frequency_per_year", frequency_per_year)))
     if freq.size == 0:
         raise LpperpError("frequency_per_year must hold at least one frequency, got an empty array")
+    cells = broadcast_shape("rebalancing_economics", sigma_per_year=sig, frequency_per_year=freq)
+    cell_budget(cells, max_cells=max_cells,
+                what="rebalancing_economics (frequencies x volatilities)")
     apr = nonnegative("fee_apr", fee_apr, scalar=True)
     gas_quote = _gas_quote(chain, p0, gas_token_price)
     if not isinstance(include_lvr, bool):
