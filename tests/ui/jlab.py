@@ -40,8 +40,10 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 VIEWPORT = {"width": 1400, "height": 1500}
-PLOT = ".js-plotly-plot"
-EXPLORER = ".lpperp-explorer"
+#: the notebook on screen (other panels may linger hidden in the DOM)
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+PLOT = f"{PANEL} .js-plotly-plot"
+EXPLORER = f"{PANEL} .lpperp-explorer"
 
 
 def _free_port() -> int:
@@ -58,9 +60,11 @@ class Lab:
     token: str
     root: Path
     log: Path
+    settings: Path | None = None
 
     def url(self, notebook: str) -> str:
-        return f"http://127.0.0.1:{self.port}/lab/tree/{notebook}?token={self.token}"
+        """The notebook alone in a fresh workspace (``reset``: no tab restored from a former page)."""
+        return f"http://127.0.0.1:{self.port}/lab/tree/{notebook}?reset&token={self.token}"
 
     def api(self, path: str, method: str = "GET") -> object:
         req = urllib.request.Request(
@@ -142,7 +146,7 @@ def start_lab(notebooks: Path = ROOT / "notebooks", base: Path | None = None) ->
             if time.monotonic() > deadline:
                 raise RuntimeError(f"jupyter lab did not start:\n{log.read_text()[-3000:]}")
             time.sleep(0.3)
-        yield Lab(port=port, token=token, root=root, log=log)
+        yield Lab(port=port, token=token, root=root, log=log, settings=settings)
     finally:
         # Stop the server we started (and its kernels) by its process group id.
         try:
@@ -195,6 +199,12 @@ JS_PROMPTS = """() => Array.from(document.querySelectorAll(
   '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputArea-prompt'))
   .map(p => p.textContent.trim())"""
 
+def set_theme(lab: Lab, theme: str) -> None:
+    """JupyterLab's theme ("JupyterLab Dark" / "JupyterLab Light") for pages loaded from now on."""
+    assert lab.settings is not None
+    _write_settings(lab.settings, theme=theme)
+
+
 #: every plotly div on the page: its traces (x, y as plain arrays, types), its width and its cell's
 JS_PLOTS = """() => Array.from(document.querySelectorAll('PLOT')).map((gd, i) => {
   const cell = gd.closest('.jp-OutputArea-output') || gd.closest('.jp-Cell') || gd.parentElement;
@@ -209,9 +219,11 @@ JS_PLOTS = """() => Array.from(document.querySelectorAll('PLOT')).map((gd, i) =>
     xaxis_titles: gd._fullLayout ? Object.keys(gd._fullLayout)
         .filter(k => /^xaxis\\d*$/.test(k))
         .map(k => (gd._fullLayout[k].title || {}).text || '') : [],
-    traces: (gd.data || []).map(t => ({
+    traces: (gd.data || []).map((t, k) => ({
       name: t.name || null, type: t.type || 'scatter',
-      x: arr(t.x), y: arr(t.y), z: t.z ? true : false,
+      x: arr(t.x && t.x.bdata !== undefined && gd._fullData ? gd._fullData[k].x : t.x),
+      y: arr(t.y && t.y.bdata !== undefined && gd._fullData ? gd._fullData[k].y : t.y),
+      z: t.z ? true : false,
       xaxis: t.xaxis || 'x',
       x_typed: !!(t.x && ArrayBuffer.isView(t.x)), x_kind: t.x === undefined ? 'undefined'
           : (t.x === null ? 'null' : Object.prototype.toString.call(t.x)),
