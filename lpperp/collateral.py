@@ -100,6 +100,15 @@ def weighted_value(
     liquidity = nonnegative("liquidity", liquidity)
     base_factor = fraction("base_factor", base_factor)
     quote_factor = fraction("quote_factor", quote_factor)
+    try:
+        np.broadcast_shapes(*(np.shape(x) for x in (q, pa, pb, liquidity, base_factor,
+                                                    quote_factor)))
+    except ValueError:
+        raise LpperpError(
+            f"price {np.shape(price)}, price_lower {np.shape(pa)}, price_upper {np.shape(pb)}, "
+            f"liquidity {np.shape(liquidity)}, k {np.shape(k)} and the factors must broadcast "
+            f"to one shape"
+        ) from None
     s = np.sqrt(np.clip(q, pa, pb))
     base = liquidity * (1.0 / s - 1.0 / np.sqrt(pb))
     quote = liquidity * (s - np.sqrt(pa))

@@ -29,6 +29,7 @@ import numpy as np
 from lpperp._results import html_table
 from lpperp._validate import LpperpError, finite, integer, nonnegative, positive
 from lpperp._validate import scalar_or_array as _out
+from lpperp.margin import CrossAccount, IsolatedAccount
 from lpperp.swap import LiquidityProfile
 from lpperp.venues import LiquidationMechanics
 
@@ -39,6 +40,10 @@ __all__ = [
     "price_move_cost",
     "twap_spot_move",
 ]
+
+
+#: Most pool depths plus TWAP windows one :func:`manipulation_table` takes (one row per depth).
+MAX_TABLE_CELLS = 1000
 
 
 def price_move_cost(profile: LiquidityProfile, price: float, move_fraction: Any) -> Any:
@@ -204,12 +209,39 @@ def manipulation_table(
     >>> tab.profitable("spot").tolist(), tab.profitable("twap 1800 s").tolist()
     ([False, False], [False, False])
     """
+    if not isinstance(account, (IsolatedAccount, CrossAccount)):
+        raise LpperpError(f"account must be an IsolatedAccount or CrossAccount, got "
+                          f"{type(account).__name__} {str(account)[:40]}")
     p0 = float(positive("price", price, scalar=True))
+    n_blocks = integer("n_blocks", n_blocks, 1)
     if isinstance(depths, Mapping):
         profiles = dict(depths)
+        for k, v in profiles.items():
+            if not isinstance(v, LiquidityProfile):
+                raise LpperpError(f"depths[{k!r}] must be a LiquidityProfile, got "
+                                  f"{type(v).__name__}")
     else:
-        profiles = {f"L = {float(v):,.0f}": LiquidityProfile.uniform(p0, float(v), fee_fraction)
-                    for v in depths}
+        if isinstance(depths, (str, bytes)) or not isinstance(depths, (Sequence, np.ndarray)):
+            raise LpperpError(f"depths must be named LiquidityProfiles or a list of human "
+                              f"liquidities, got {type(depths).__name__} {str(depths)[:40]}")
+        if len(depths) > MAX_TABLE_CELLS:
+            raise LpperpError(f"depths must hold at most {MAX_TABLE_CELLS} pools, got "
+                              f"{len(depths)}")
+        liq = np.asarray(positive("depths", depths), dtype=float)
+        if liq.ndim != 1:
+            raise LpperpError(f"depths must be a 1-d list of liquidities, got shape {liq.shape}")
+        profiles = {f"L = {v:,.0f}": LiquidityProfile.uniform(p0, v, fee_fraction)
+                    for v in liq.tolist()}
+    if isinstance(twap_windows_seconds, (str, bytes)) or not isinstance(
+            twap_windows_seconds, (Sequence, np.ndarray)):
+        raise LpperpError(f"twap_windows_seconds must be a list of windows (seconds), got "
+                          f"{type(twap_windows_seconds).__name__}")
+    windows = np.atleast_1d(np.asarray(positive("twap_windows_seconds", twap_windows_seconds)
+                                       if len(twap_windows_seconds) else [], dtype=float))
+    if not profiles or len(profiles) + windows.size > MAX_TABLE_CELLS:
+        raise LpperpError(f"depths must hold 1 to {MAX_TABLE_CELLS} pools and "
+                          f"twap_windows_seconds at most that many windows, got {len(profiles)} "
+                          f"and {windows.size}")
     res = account.liquidation(p0)
     lo = float(np.asarray(res.safe_lower).reshape(-1)[0])
     hi = float(np.asarray(res.safe_upper).reshape(-1)[0])
@@ -223,10 +255,10 @@ def manipulation_table(
     costs["spot"] = np.array([manipulation_cost(pr, p0, x, n_blocks=n_blocks,
                                                 block_seconds=block_seconds)
                               for pr in profiles.values()], dtype=float)
-    for w in twap_windows_seconds:
+    for w in windows.tolist():
         costs[f"twap {w:g} s"] = np.array(
             [manipulation_cost(pr, p0, x, window_seconds=w, n_blocks=n_blocks,
                                block_seconds=block_seconds) for pr in profiles.values()],
             dtype=float)
     costs["chainlink"] = np.full(len(profiles), np.inf)
-    return ManipulationTable(tuple(profiles), x, gain, costs, integer("n_blocks", n_blocks, 1))
+    return ManipulationTable(tuple(profiles), x, gain, costs, n_blocks)

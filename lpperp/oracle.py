@@ -487,8 +487,16 @@ class TwapOracle(Oracle):
         return self._ticks(np.asarray(positive("prices", prices), dtype=float))
 
     def price_at_tick(self, tick: Any) -> Any:
-        """``1.0001**tick`` as quote per base (through ``pool`` when given)."""
-        tk = np.asarray(tick, dtype=float)
+        """``1.0001**tick`` as quote per base (through ``pool`` when given).
+
+        ``tick``: integers (or integer-valued floats) in ``[-887272, 887272]``.
+
+        >>> round(TwapOracle(60.0).price_at_tick(76012), 2)
+        1999.84
+        """
+        tk = np.asarray(finite("tick", tick), dtype=float)
+        if np.any(tk != np.floor(tk)) or np.any(np.abs(tk) > 887272):
+            raise LpperpError(f"tick must be integers in [-887272, 887272], got {tick!r}"[:200])
         if self.pool is not None:
             return self.pool.tick_to_price(tk.astype(np.int64))
         return _out(np.exp(tk * _LOG_TICK_BASE))

@@ -28,13 +28,14 @@ from typing import Any
 import numpy as np
 
 from lpperp._results import html_table
-from lpperp._validate import LpperpError, integer, positive
+from lpperp._validate import LpperpError, integer, nonnegative, positive
 from lpperp.collateral import REVERT_LEND_ARBITRUM_WETH_USDC
 from lpperp.margin import IsolatedAccount
-from lpperp.oracle import CHAINLINK_ETH_USD_ETHEREUM, OracleGuard, Spot, TwapOracle
+from lpperp.oracle import CHAINLINK_ETH_USD_ETHEREUM, Oracle, OracleGuard, Spot, TwapOracle
 from lpperp.perp import PerpPosition
 from lpperp.position import LPPosition
 from lpperp.settlement import settle_liquidation
+from lpperp.swap import LiquidityProfile
 from lpperp.venues import LiquidationMechanics, get_mechanics, get_venue, mechanics_for
 
 __all__ = [
@@ -185,8 +186,16 @@ def liquidate_on_oracle(
         raise LpperpError(
             f"account must be an IsolatedAccount (one perp, one LP), got {type(account).__name__}"
         )
-    if not hasattr(oracle, "read"):
-        raise LpperpError(f"oracle must be an lpperp.oracle feed, got {type(oracle).__name__}")
+    if not isinstance(oracle, Oracle):
+        raise LpperpError(f"oracle must be an lpperp.oracle feed (Spot, ChainlinkFeed, "
+                          f"TwapOracle, PullOracle), got {type(oracle).__name__}")
+    if guard is not None and not isinstance(guard, OracleGuard):
+        raise LpperpError(f"guard must be an OracleGuard or None, got {type(guard).__name__}")
+    if profile is not None and not isinstance(profile, LiquidityProfile):
+        raise LpperpError(f"profile must be a LiquidityProfile or None, got "
+                          f"{type(profile).__name__}")
+    gas_quote = float(nonnegative("gas_quote", gas_quote, scalar=True))
+    k = integer("execution_delay_steps", execution_delay_steps, 0)
     if isinstance(mechanics, str):
         mech = get_mechanics(mechanics)
     elif mechanics is None:
@@ -215,7 +224,6 @@ def liquidate_on_oracle(
         before = np.arange(p.shape[-1]) < np.where(hit, i, p.shape[-1])[..., None]
         blocked = (blocked_at & before).sum(axis=-1)
     s_hit, s_i = _first(np.asarray(account.is_liquidatable(p), dtype=bool))
-    k = integer("execution_delay_steps", execution_delay_steps, 0)
     last = p.shape[-1] - 1
     ii, si = np.maximum(i, 0)[..., None], np.maximum(s_i, 0)[..., None]
     ei, esi = np.minimum(ii + k, last), np.minimum(si + k, last)

@@ -329,3 +329,8 @@ def test_factor_schedule_names_bad_steps_and_times():
     with pytest.raises(LpperpError, match=r"lp must be an LPPosition"):
         s.factor_path(3000.0, [1.0], [3000.0])
     assert s.model_at(0.0) == StaticFactor(0.8)   # before the first step: the first model
+
+
+def test_weighted_value_names_shapes_that_do_not_broadcast():
+    with pytest.raises(LpperpError, match=r"must broadcast to one shape"):
+        weighted_value([2500.0, 3000.0], 2400.0, 3600.0, [])

@@ -92,3 +92,25 @@ def test_table_per_pool_depth():
     assert np.all(tab.costs["twap 1800 s"] >= tab.costs["twap 600 s"])
     assert np.all(np.isinf(tab.costs["chainlink"]))
     assert "liquidator's gain" in tab._repr_html_()
+
+
+def test_manipulation_table_names_bad_depths_windows_and_accounts():
+    # depths='lp' escaped as numpy's "could not convert string to float: 'l'" (tests/test_fuzz.py)
+    from lpperp import LpperpError
+    from lpperp.oracle_risk import crash_day_account
+
+    acct = crash_day_account(3000.0)
+    with pytest.raises(LpperpError, match=r"depths must be named LiquidityProfiles or a list"):
+        manipulation_table(acct, 3000.0, "lp")
+    with pytest.raises(LpperpError, match=r"depths must be a finite number > 0, got -1.0"):
+        manipulation_table(acct, 3000.0, [1e5, -1.0])
+    with pytest.raises(LpperpError, match=r"depths\['a'\] must be a LiquidityProfile"):
+        manipulation_table(acct, 3000.0, {"a": 1e5})
+    with pytest.raises(LpperpError, match=r"depths must hold at most 1000 pools, got 1000000"):
+        manipulation_table(acct, 3000.0, range(1, 10**6 + 1))
+    with pytest.raises(LpperpError, match=r"account must be an IsolatedAccount or CrossAccount"):
+        manipulation_table(3000.0, 3000.0, [1e5])
+    with pytest.raises(LpperpError, match=r"twap_windows_seconds must be a finite number > 0"):
+        manipulation_table(acct, 3000.0, [1e5], twap_windows_seconds=[600.0, -1.0])
+    assert list(manipulation_table(acct, 3000.0, [1e5], twap_windows_seconds=()).costs) == [
+        "spot", "chainlink"]

@@ -411,3 +411,24 @@ def test_mean_ticks_of_refuses_an_empty_series():
 
     with pytest.raises(LpperpError, match=r"ticks must have times_seconds' length"):
         TwapOracle(60.0).mean_ticks_of([], [])
+
+
+def test_price_at_tick_and_liquidate_on_oracle_name_their_arguments():
+    from lpperp import LpperpError
+    from lpperp.oracle_risk import crash_day_account, liquidate_on_oracle
+
+    with pytest.raises(LpperpError, match=r"tick must be a number"):
+        TwapOracle(60.0).price_at_tick(None)
+    with pytest.raises(LpperpError, match=r"tick must be integers in \[-887272, 887272\]"):
+        TwapOracle(60.0).price_at_tick(0.5)
+    acct = crash_day_account(3000.0)
+    t, p = np.arange(0.0, 600.0, 60.0), np.full(10, 3000.0)
+    # guard=3000.0 escaped as AttributeError: 'float' object has no attribute 'check_reading'
+    with pytest.raises(LpperpError, match=r"guard must be an OracleGuard or None, got float"):
+        liquidate_on_oracle(acct, t, p, Spot(), guard=3000.0)
+    with pytest.raises(LpperpError, match=r"profile must be a LiquidityProfile or None"):
+        liquidate_on_oracle(acct, t, p, Spot(), profile="deep")
+    with pytest.raises(LpperpError, match=r"gas_quote must be a finite number >= 0, got nan"):
+        liquidate_on_oracle(acct, t, p, Spot(), gas_quote=float("nan"))
+    with pytest.raises(LpperpError, match=r"oracle must be an lpperp.oracle feed"):
+        liquidate_on_oracle(acct, t, p, DRIFT_GUARD)
