@@ -16,6 +16,7 @@ initial rates. Everything is vectorized over mark prices and notionals.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,11 @@ class PerpPosition:
     def __post_init__(self) -> None:
         object.__setattr__(self, "size", finite("size", self.size, scalar=True))
         object.__setattr__(self, "entry_price", positive("entry_price", self.entry_price, scalar=True))
+        if not math.isfinite(abs(self.size) * self.entry_price):
+            raise LpperpError(
+                f"size * entry_price overflows a float (size={self.size!r}, "
+                f"entry_price={self.entry_price!r}): the entry notional must be finite"
+            )
         if not isinstance(self.market, str) or not self.market:
             raise LpperpError(f"market must be a non-empty string, got {self.market!r}")
 

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lpperp._validate import LpperpError
 from lpperp.perp import HOURS_PER_YEAR, MarginRules, PerpPosition, hourly_to_yearly_rate
 
 
@@ -87,3 +88,11 @@ def test_binance_style_cum_amount():
     r = MarginRules("b", 0.008, 0.004, floors, mmr, (0.008, 0.01, 0.02, 0.05))
     _, _, cum = r.maintenance_pieces()
     np.testing.assert_allclose(cum, [0.0, 10.0, 510.0, 8010.0])
+
+
+@pytest.mark.parametrize(("size", "entry"), [(-1e308, 3000.0), (2.0**1000, 1e100), (-6.0, 1e308)])
+def test_an_entry_notional_that_overflows_is_named(size, entry):
+    """PerpPosition(-1e308, 3000) was accepted; its account then failed inside the maintenance
+    with 'notional must be finite, got inf', naming an argument the user never gave (issue 13)."""
+    with pytest.raises(LpperpError, match="size \\* entry_price overflows"):
+        PerpPosition(size, entry)
