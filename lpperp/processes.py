@@ -29,13 +29,23 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from lpperp._validate import LpperpError, finite, integer, nonnegative, positive
+from lpperp._validate import (
+    MAX_PATH_STEPS,
+    LpperpError,
+    finite,
+    integer,
+    nonnegative,
+    path_budget,
+    positive,
+)
 
 __all__ = [
     "FUNDING_CAP_PER_HOUR_HYPERLIQUID",
     "GBM",
     "HOURS_PER_YEAR",
+    "MAX_ARRAY_VALUES",
     "PATH_BLOCK",
+    "STEP_COST_PATHS",
     "BlockBootstrap",
     "ConstantFunding",
     "FundingProcess",
@@ -47,6 +57,7 @@ __all__ = [
     "counter_normals",
     "iter_increments",
     "iter_paths",
+    "path_step_budget",
     "root_seed",
     "sample_funding",
     "sample_paths",
@@ -320,18 +331,76 @@ def n_chunks(n_paths: int, chunk_paths: int | None) -> int:
     return sum(1 for _ in _chunks(n_paths, chunk_paths))
 
 
-def _check_grid(price: Any, tau_years: Any, n_steps: Any, n_paths: Any) -> tuple:
+#: A step costs at least this many path-steps whatever ``n_paths``: the fixed (Python) work of one
+#: step of a simulation is ~110 us here, against ~0.5 us per path-step, so a one-path run of 10**12
+#: steps is refused up front too.
+STEP_COST_PATHS = 256
+#: Largest float array one call builds at once (values; 8 bytes each, so 0.8 GB): the whole matrix
+#: of :func:`sample_paths` / :func:`sample_funding`, one chunk of :func:`iter_paths`. Raise it per
+#: call with ``max_array_values=``.
+MAX_ARRAY_VALUES = 100_000_000
+
+
+def path_step_budget(
+    n_paths: Any, n_steps: Any, *, max_path_steps: Any = MAX_PATH_STEPS, what: str = "this run"
+) -> tuple[int, int]:
+    """Check a Monte Carlo request against its time budget up front; return ``(n_paths, n_steps)``.
+
+    Cost in path-steps: ``max(n_paths, STEP_COST_PATHS) * n_steps`` (a step has a fixed cost);
+    ``path_budget`` names the counts and the limit, refused in microseconds (``2**200`` paths).
+
+    >>> path_step_budget(10_000, 720)
+    (10000, 720)
+    >>> try:
+    ...     path_step_budget(1, 10**8)
+    ... except LpperpError as e:
+    ...     print(str(e)[:57])
+    this run: 1e+08 steps cost at least 2.56e+10 path-steps (
+    """
+    n_p, n_s = path_budget(n_paths, n_steps, max_path_steps=max_path_steps, what=what)
+    limit = int(max_path_steps)
+    if n_s * STEP_COST_PATHS > limit:
+        raise LpperpError(
+            f"{what}: {float(n_s):.3g} steps cost at least {float(n_s * STEP_COST_PATHS):.3g} "
+            f"path-steps (each step counts as {STEP_COST_PATHS} paths, its fixed cost); the limit "
+            f"is {float(limit):.3g} (pass max_path_steps= to raise it)"
+        )
+    return n_p, n_s
+
+
+def _array_budget(n_values: int, max_array_values: Any, what: str, hint: str) -> None:
+    limit = integer("max_array_values", max_array_values, 1)
+    if n_values > limit:
+        raise LpperpError(
+            f"{what}: an array of {float(n_values):.3g} values ({8 * n_values / 1e9:.3g} GB) at "
+            f"once; the limit is {float(limit):.3g} values ({hint}pass max_array_values= to "
+            f"raise it)"
+        )
+
+
+def _check_grid(
+    price: Any,
+    tau_years: Any,
+    n_steps: Any,
+    n_paths: Any,
+    max_path_steps: Any = MAX_PATH_STEPS,
+    what: str = "this run",
+) -> tuple:
     p0 = positive("price", price, scalar=True)
     tau = positive("tau_years", tau_years, scalar=True)
-    ns = integer("n_steps", n_steps, 1)
-    npaths = integer("n_paths", n_paths, 1)
+    npaths, ns = path_step_budget(n_paths, n_steps, max_path_steps=max_path_steps, what=what)
     return p0, tau, ns, npaths
+
+
+def _chunk_width(chunk_paths: int | None) -> int:
+    """Paths in a full chunk: ``chunk_paths`` rounded up to whole blocks."""
+    cp = DEFAULT_CHUNK_PATHS if chunk_paths is None else integer("chunk_paths", chunk_paths, 1)
+    return max(1, -(-cp // PATH_BLOCK)) * PATH_BLOCK
 
 
 def _chunks(n_paths: int, chunk_paths: int | None) -> Iterator[tuple[int, int, list[int]]]:
     """Path chunks ``(start, stop, blocks)``, each a whole number of blocks."""
-    cp = DEFAULT_CHUNK_PATHS if chunk_paths is None else integer("chunk_paths", chunk_paths, 1)
-    per = max(1, -(-cp // PATH_BLOCK))
+    per = _chunk_width(chunk_paths) // PATH_BLOCK
     n_blocks = -(-n_paths // PATH_BLOCK)
     for b0 in range(0, n_blocks, per):
         blocks = list(range(b0, min(n_blocks, b0 + per)))
@@ -363,23 +432,38 @@ def iter_increments(
     *,
     chunk_paths: int | None = None,
     chunk_steps: int | None = None,
+    max_path_steps: int = MAX_PATH_STEPS,
 ) -> Iterator[tuple[int, int, Iterator[tuple[int, np.ndarray]]]]:
     """Log increments in bounded chunks: yields ``(path_start, path_stop, steps)`` where ``steps``
     yields ``(step_start, increments)`` with ``increments`` of shape ``(n, path_stop - path_start)``.
 
     The path chunk's step iterator must be consumed before moving to the next path chunk, and an
     ``increments`` array may be reused (overwritten) by the next step chunk: copy it to keep it.
+    A request over ``max_path_steps`` (see :func:`path_step_budget`) is refused before any draw.
 
     >>> it = iter_increments(GBM(0.5), 1.0, 10, 5000, seed=0, chunk_paths=4096, chunk_steps=4)
     >>> [(a, b, [(s, x.shape) for s, x in steps]) for a, b, steps in it][1]
     (4096, 5000, [(0, (4, 904)), (4, (4, 904)), (8, (2, 904))])
     """
     _check_process(process)
-    _, tau, ns, npaths = _check_grid(1.0, tau_years, n_steps, n_paths)
+    _, tau, ns, npaths = _check_grid(
+        1.0, tau_years, n_steps, n_paths, max_path_steps, "iter_increments"
+    )
     cs = DEFAULT_CHUNK_STEPS if chunk_steps is None else integer("chunk_steps", chunk_steps, 1)
-    dt = tau / ns
-    root = root_seed(seed)
+    _chunk_width(chunk_paths)
+    # checked here, at the call (a generator body would only run at the first next())
+    return _increments(process, tau / ns, ns, npaths, cs, root_seed(seed), chunk_paths)
 
+
+def _increments(
+    process: PriceProcess,
+    dt: float,
+    ns: int,
+    npaths: int,
+    cs: int,
+    root: np.random.SeedSequence,
+    chunk_paths: int | None,
+) -> Iterator[tuple[int, int, Iterator[tuple[int, np.ndarray]]]]:
     for a, b, blocks in _chunks(npaths, chunk_paths):
         sizes = [min(PATH_BLOCK, npaths - k * PATH_BLOCK) for k in blocks]
         samplers = [
@@ -406,16 +490,31 @@ def iter_paths(
     seed: int | np.random.Generator | np.random.SeedSequence | None = None,
     *,
     chunk_paths: int | None = None,
+    max_path_steps: int = MAX_PATH_STEPS,
+    max_array_values: int = MAX_ARRAY_VALUES,
 ) -> Iterator[tuple[int, int, np.ndarray]]:
     """Whole price paths, a chunk of paths at a time: yields ``(start, stop, prices)`` with
     ``prices`` time-major ``(n_steps + 1, stop - start)`` (row 0 is ``price``).
 
+    Refused up front: more than ``max_path_steps`` (:func:`path_step_budget`), or one chunk of more
+    than ``max_array_values`` prices (``(n_steps + 1) x`` paths per chunk; 8 bytes each).
+
     >>> [(a, b, p.shape) for a, b, p in iter_paths(GBM(0.5), 3000.0, 1.0, 12, 5000, seed=0)]
     [(0, 4096, (13, 4096)), (4096, 5000, (13, 904))]
     """
-    p0, tau, ns, npaths = _check_grid(price, tau_years, n_steps, n_paths)
-    for a, b, steps in iter_increments(process, tau, ns, npaths, seed, chunk_paths=chunk_paths,
-                                       chunk_steps=ns):
+    _check_process(process)
+    p0, tau, ns, npaths = _check_grid(price, tau_years, n_steps, n_paths, max_path_steps, "iter_paths")
+    _array_budget((ns + 1) * min(npaths, _chunk_width(chunk_paths)), max_array_values,
+                  "iter_paths (one chunk)", "a smaller chunk_paths needs less; ")
+    incs = iter_increments(process, tau, ns, npaths, seed, chunk_paths=chunk_paths,
+                           chunk_steps=ns, max_path_steps=max_path_steps)
+    return _paths(incs, p0, ns)
+
+
+def _paths(
+    incs: Iterator[tuple[int, int, Iterator[tuple[int, np.ndarray]]]], p0: float, ns: int
+) -> Iterator[tuple[int, int, np.ndarray]]:
+    for a, b, steps in incs:
         out = np.empty((ns + 1, b - a))
         out[0] = 0.0
         for t0, x in steps:
@@ -434,19 +533,27 @@ def sample_paths(
     seed: int | np.random.Generator | np.random.SeedSequence | None = None,
     *,
     chunk_paths: int | None = None,
+    max_path_steps: int = MAX_PATH_STEPS,
+    max_array_values: int = MAX_ARRAY_VALUES,
 ) -> np.ndarray:
     """All paths at once, path-major ``(n_paths, n_steps + 1)`` (for plots and small runs).
 
-    Same numbers as :func:`iter_paths`. Memory ``8 n_paths (n_steps + 1)`` bytes: for large runs
-    iterate the chunks instead.
+    Same numbers as :func:`iter_paths`. Memory ``8 n_paths (n_steps + 1)`` bytes: more than
+    ``max_array_values`` values is refused up front (for large runs iterate the chunks instead).
 
     >>> sample_paths(GBM(0.5), 3000.0, 1.0, 4, 2, seed=0).round(1)
     array([[3000. , 4171.5, 4859.9, 5830.6, 6935.8],
            [3000. , 2324.2, 2256. , 2276.4, 2698.6]])
     """
-    p0, tau, ns, npaths = _check_grid(price, tau_years, n_steps, n_paths)
+    _check_process(process)
+    p0, tau, ns, npaths = _check_grid(
+        price, tau_years, n_steps, n_paths, max_path_steps, "sample_paths"
+    )
+    _array_budget(npaths * (ns + 1), max_array_values, "sample_paths",
+                  "iter_paths yields the same paths a chunk at a time; ")
     out = np.empty((npaths, ns + 1))
-    for a, b, p in iter_paths(process, p0, tau, ns, npaths, seed, chunk_paths=chunk_paths):
+    for a, b, p in iter_paths(process, p0, tau, ns, npaths, seed, chunk_paths=chunk_paths,
+                              max_path_steps=max_path_steps, max_array_values=max_array_values):
         out[a:b] = p.T
     return out
 
@@ -660,6 +767,8 @@ def sample_funding(
     seed: int | np.random.Generator | np.random.SeedSequence | None = None,
     *,
     log_returns: np.ndarray | None = None,
+    max_path_steps: int = MAX_PATH_STEPS,
+    max_array_values: int = MAX_ARRAY_VALUES,
 ) -> np.ndarray:
     """Funding-rate paths (per year), path-major ``(n_paths, n_steps)``: the rate of each step.
 
@@ -671,7 +780,10 @@ def sample_funding(
     [[0.05, 0.05, 0.05], [0.05, 0.05, 0.05]]
     """
     f = as_funding(funding)
-    _, tau, ns, npaths = _check_grid(1.0, tau_years, n_steps, n_paths)
+    _, tau, ns, npaths = _check_grid(
+        1.0, tau_years, n_steps, n_paths, max_path_steps, "sample_funding"
+    )
+    _array_budget(npaths * ns, max_array_values, "sample_funding", "")
     dt = tau / ns
     rng = np.random.Generator(np.random.PCG64(root_seed(seed)))
     if log_returns is not None:

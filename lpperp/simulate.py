@@ -84,7 +84,16 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lpperp._validate import LpperpError, finite, fraction, integer, nonnegative, one_of, positive
+from lpperp._validate import (
+    MAX_PATH_STEPS,
+    LpperpError,
+    finite,
+    fraction,
+    integer,
+    nonnegative,
+    one_of,
+    positive,
+)
 from lpperp.collateral import (
     RISKMETRICS_LAMBDA,
     StaticFactor,
@@ -108,6 +117,7 @@ from lpperp.processes import (
     cumsum_time,
     iter_increments,
     n_chunks,
+    path_step_budget,
     progress_bar,
     root_seed,
 )
@@ -1489,7 +1499,14 @@ def _run_many(
     chunk_paths: int | None,
     progress: bool,
     chunk_steps: int | None = None,
+    max_path_steps: Any = MAX_PATH_STEPS,
+    what: str = "simulate",
 ) -> list[PathResults]:
+    # the budget first: 2**200 paths is refused in microseconds, before anything is built
+    npaths, ns = path_step_budget(n_paths, n_steps, max_path_steps=max_path_steps, what=what)
+    if len(scenarios) > 1:
+        path_step_budget(npaths * len(scenarios), ns, max_path_steps=max_path_steps,
+                         what=f"{what} ({len(scenarios)} scenarios on the same paths)")
     price = scenarios[0].price
     for sc in scenarios:
         if sc.price != price:
@@ -1498,15 +1515,14 @@ def _run_many(
                 f"{sc.price} ({sc.name!r})"
             )
     tau = positive("tau_years", tau_years, scalar=True)
-    ns = integer("n_steps", n_steps, 1)
-    npaths = integer("n_paths", n_paths, 1)
     root = root_seed(seed)
     dt = tau / ns
     stochastic_funding = any(sc.funding_process.stochastic for sc in scenarios)
     key = delay_noise_key(root)
     parts: list[list[PathResults]] = [[] for _ in scenarios]
     chunks = iter_increments(
-        process, tau, ns, npaths, root, chunk_paths=chunk_paths, chunk_steps=chunk_steps
+        process, tau, ns, npaths, root, chunk_paths=chunk_paths, chunk_steps=chunk_steps,
+        max_path_steps=max_path_steps,
     )
     done = 0
     try:
@@ -1546,13 +1562,15 @@ def simulate(
     chunk_paths: int | None = None,
     chunk_steps: int | None = None,
     progress: bool = False,
+    max_path_steps: int = MAX_PATH_STEPS,
 ) -> PathResults:
     """Run ``scenario`` over Monte Carlo paths of ``process`` (chunks of paths, bounded memory).
 
     Paths are streamed ``chunk_paths`` x ``chunk_steps`` at a time (memory knobs: never the whole
     path matrix, whatever the horizon); the same seed gives the same numbers whatever they are.
     ``progress`` shows a ``tqdm.auto`` bar if tqdm is installed; Ctrl-C returns the paths finished
-    so far, with a warning.
+    so far, with a warning. A run over ``max_path_steps`` (``max(n_paths, 256) * n_steps``, about
+    0.5 us each here; see :func:`lpperp.processes.path_step_budget`) is refused up front.
 
     >>> from lpperp.processes import GBM
     >>> r = simulate(Scenario(), GBM(0.8), 30 / 365, 30, 2000, seed=1)
@@ -1561,13 +1579,17 @@ def simulate(
     (True, 2000)
     """
     return _run_many(
-        [scenario], process, tau_years, n_steps, n_paths, seed, chunk_paths, progress, chunk_steps
+        [scenario], process, tau_years, n_steps, n_paths, seed, chunk_paths, progress, chunk_steps,
+        max_path_steps,
     )[0]
 
 
-def backtest(scenario: Scenario, series: Any, *, seed: int = 0) -> PathResults:
+def backtest(
+    scenario: Scenario, series: Any, *, seed: int = 0, max_path_steps: int = MAX_PATH_STEPS
+) -> PathResults:
     """Run ``scenario`` along a historical series (a :class:`~lpperp.prices.PriceSeries`), entering
     at its first price (the scenario's ``price`` is replaced by it), one step per observation.
+    A series over the step budget (``256 * n_steps > max_path_steps``) is refused up front.
 
     >>> from lpperp.prices import sample_prices
     >>> r = backtest(Scenario(policy=Policy(recentre=True)), sample_prices().tail(91))
@@ -1580,5 +1602,10 @@ def backtest(scenario: Scenario, series: Any, *, seed: int = 0) -> PathResults:
             f"PriceSeries(times, prices)), got {type(series).__name__}"
         )
     prices = np.asarray(series.prices, dtype=float)
+    if prices.ndim != 1 or prices.size < 2:
+        raise LpperpError(
+            f"series must hold at least 2 prices (one step), got shape {prices.shape}"
+        )
+    path_step_budget(1, prices.size - 1, max_path_steps=max_path_steps, what="backtest")
     sc = replace(scenario, price=float(prices[0]))
     return run_on_paths(sc, prices, series.dt_years, seed=seed)

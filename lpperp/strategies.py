@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from lpperp._validate import LpperpError, integer, one_of, positive, renamed
-from lpperp.processes import PriceProcess, progress_bar, root_seed
+from lpperp._validate import MAX_PATH_STEPS, LpperpError, integer, one_of, positive, renamed
+from lpperp.processes import PriceProcess, path_step_budget, progress_bar, root_seed
 from lpperp.simulate import (
     ATTRIBUTION,
     Policy,
@@ -190,8 +190,12 @@ def compare_strategies(
     *,
     chunk_paths: int | None = None,
     progress: bool = False,
+    max_path_steps: int = MAX_PATH_STEPS,
 ) -> StrategyTable:
     """Run several strategies on the same price paths (common random numbers) and tabulate them.
+
+    The budget counts every strategy: ``len(scenarios) * n_paths * n_steps`` path-steps at most
+    ``max_path_steps`` (refused up front otherwise).
 
     >>> from lpperp.processes import GBM
     >>> base = Scenario(leverage=2.0)
@@ -205,7 +209,8 @@ def compare_strategies(
     True
     """
     scs = _as_named(scenarios)
-    res = _run_many(scs, process, tau_years, n_steps, n_paths, seed, chunk_paths, progress)
+    res = _run_many(scs, process, tau_years, n_steps, n_paths, seed, chunk_paths, progress,
+                    None, max_path_steps, "compare_strategies")
     return StrategyTable(
         tuple(s.name for s in scs),
         tuple(r.summary() for r in res),
@@ -314,9 +319,15 @@ def stress_test(
 
 
 def _sweep_task(
-    sc: Scenario, process: Any, tau: float, ns: int, npaths: int, root: np.random.SeedSequence
+    sc: Scenario,
+    process: Any,
+    tau: float,
+    ns: int,
+    npaths: int,
+    root: np.random.SeedSequence,
+    max_path_steps: int = MAX_PATH_STEPS,
 ) -> Summary:
-    return simulate(sc, process, tau, ns, npaths, root).summary()
+    return simulate(sc, process, tau, ns, npaths, root, max_path_steps=max_path_steps).summary()
 
 
 def run_sweep(
@@ -330,9 +341,13 @@ def run_sweep(
     *,
     client: Any = None,
     progress: bool = False,
+    max_path_steps: int = MAX_PATH_STEPS,
 ) -> list[tuple[dict[str, Any], Summary]]:
     """Summaries over the cartesian product of ``grid`` (Scenario field -> values), every point on
     the same paths (same seed).
+
+    The budget counts every point: ``n_points * n_paths * n_steps`` path-steps at most
+    ``max_path_steps`` (refused up front, before a point runs).
 
     With ``client`` (a ``dask.distributed.Client``) each point is a task on the cluster (optional
     extra ``lpperp[dask]``); without, they run in process. The numbers are identical either way:
@@ -345,6 +360,27 @@ def run_sweep(
     """
     import itertools
 
+    npaths, ns = path_step_budget(n_paths, n_steps, max_path_steps=max_path_steps, what="run_sweep")
+    if not isinstance(grid, Mapping):
+        raise LpperpError(
+            f"grid must map Scenario fields to lists of values, got {type(grid).__name__} {grid!r}"
+        )
+    n_points = 1
+    for k, vals in grid.items():
+        if isinstance(vals, (str, bytes)) or not hasattr(vals, "__len__"):
+            raise LpperpError(f"grid[{k!r}] must be a list of values, got {vals!r}")
+        try:
+            n_points *= len(vals)
+        except OverflowError:  # range(2**200): more points than any budget
+            raise LpperpError(
+                f"run_sweep: grid[{k!r}] has more than 2**63 values; the limit is "
+                f"{float(integer('max_path_steps', max_path_steps, 1)):.3g} (pass max_path_steps= "
+                f"to raise it; path-steps over all points)"
+            ) from None
+    if n_points == 0:
+        raise LpperpError(f"grid must give at least one value per field, got {grid!r}")
+    path_step_budget(npaths * n_points, ns, max_path_steps=max_path_steps,
+                     what=f"run_sweep ({n_points} points)")
     keys = list(grid)
     valid = {f.name for f in fields(Scenario)}
     bad = [k for k in keys if k not in valid]
@@ -361,12 +397,12 @@ def run_sweep(
     tau = positive("tau_years", tau_years, scalar=True)
     if client is None:
         sums = [
-            _sweep_task(sc, process, tau, n_steps, n_paths, root)
+            _sweep_task(sc, process, tau, ns, npaths, root, max_path_steps)
             for sc in progress_bar(scs, len(scs), progress, "sweep")
         ]
         return list(zip(combos, sums, strict=True))
     futures = [
-        client.submit(_sweep_task, sc, process, tau, n_steps, n_paths, root, pure=False)
+        client.submit(_sweep_task, sc, process, tau, ns, npaths, root, max_path_steps, pure=False)
         for sc in scs
     ]
     try:

@@ -7,12 +7,14 @@ import os
 import tracemalloc
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lpperp._validate import LpperpError
 from lpperp.collateral import StaticFactor, VolatilityScaledFactor
 from lpperp.costs import ARBITRUM, ETHEREUM
 from lpperp.margin import IsolatedAccount
@@ -825,3 +827,75 @@ def test_oracle_lag_on_monte_carlo_paths():
     assert late.sum() > 10
     assert lag.bad_debt.mean() + lag.backstop.mean() >= spot.bad_debt.mean() + spot.backstop.mean()
     assert _identity_gap(lag) < 1e-7
+
+
+# ------------------------------------------------------------------------------------------------
+# resource budgets (issue 13): an oversized request is refused before anything runs
+# ------------------------------------------------------------------------------------------------
+def _budget_calls(big: int) -> dict[str, Any]:
+    from lpperp.processes import iter_increments, iter_paths, sample_funding, sample_paths
+    from lpperp.risk import liquidation_probability
+
+    g, s = GBM(0.6), Scenario()
+    return {
+        "simulate n_paths": lambda: simulate(s, g, 1.0, 30, big),
+        "simulate n_steps": lambda: simulate(s, g, 1.0, big, 10),
+        "compare_strategies n_paths": lambda: compare_strategies({"a": s}, g, 1.0, 30, big),
+        "compare_strategies n_steps": lambda: compare_strategies({"a": s}, g, 1.0, big, 10),
+        "run_sweep n_paths": lambda: run_sweep(s, {"width_pct": [10, 20]}, g, 1.0, 30, big),
+        "run_sweep n_steps": lambda: run_sweep(s, {"width_pct": [10, 20]}, g, 1.0, big, 10),
+        "run_sweep points": lambda: run_sweep(
+            s, {"width_pct": range(big), "leverage": range(big)}, g, 1.0, 30, 100
+        ),
+        "liquidation_probability n_paths": lambda: liquidation_probability(
+            g, 3000.0, 2000.0, 4000.0, 1.0, 30, big
+        ),
+        "liquidation_probability n_steps": lambda: liquidation_probability(
+            g, 3000.0, 2000.0, 4000.0, 1.0, big, 10
+        ),
+        "iter_paths": lambda: iter_paths(g, 3000.0, 1.0, big, 10),
+        "iter_increments": lambda: iter_increments(g, 1.0, 10, big),
+        "sample_paths": lambda: sample_paths(g, 3000.0, 1.0, 30, big),
+        "sample_funding": lambda: sample_funding(0.1, 1.0, 30, big),
+    }
+
+
+@pytest.mark.parametrize("big", [2**200, 10**12])
+@pytest.mark.parametrize("name", list(_budget_calls(1)))
+def test_oversized_monte_carlo_is_refused_up_front(name: str, big: int) -> None:
+    """2**200 paths used to run for ever; the refusal names the need and the knob. (A hang here
+    would stall the test: the budget is checked before any path is drawn, and iterators check at
+    the call, not at the first next().)"""
+    with pytest.raises(LpperpError, match=r"the limit is 2e\+09 \(pass max_path_steps="):
+        _budget_calls(big)[name]()
+
+
+def test_step_count_alone_is_budgeted_and_the_limit_can_be_raised() -> None:
+    # one path of 10**8 steps: 1e8 path-steps, under 2e9, but each step has a fixed cost
+    with pytest.raises(LpperpError, match=r"1e\+08 steps cost at least 2.56e\+10 path-steps"):
+        simulate(Scenario(), GBM(0.6), 1.0, 10**8, 1)
+    with pytest.raises(LpperpError, match="max_path_steps="):
+        simulate(Scenario(), GBM(0.6), 1.0, 30, 100, max_path_steps=1000)
+    r = simulate(Scenario(), GBM(0.6), 1.0, 30, 100, seed=1, max_path_steps=30 * 256)
+    assert r.n_paths == 100
+    series = sample_prices().tail(31)
+    with pytest.raises(LpperpError, match="backtest: 30 steps cost"):
+        backtest(Scenario(), series, max_path_steps=1000)
+    assert backtest(Scenario(), series, max_path_steps=30 * 256).n_steps == 30
+
+
+def test_band_exit_terms_and_sample_paths_memory_are_capped() -> None:
+    from lpperp.processes import iter_paths, sample_paths
+    from lpperp.risk import MAX_TERMS, band_exit_probability
+
+    with pytest.raises(LpperpError, match=r"n_terms must be an integer in \[0, 1000\]"):
+        band_exit_probability(3000.0, 2000.0, 4000.0, 0.6, 1.0, n_terms=2**200)
+    auto = band_exit_probability(3000.0, 2000.0, 4000.0, 0.6, 1.0)
+    assert band_exit_probability(3000.0, 2000.0, 4000.0, 0.6, 1.0, n_terms=MAX_TERMS) == pytest.approx(
+        auto, abs=1e-12
+    )
+    # 200k paths x 1001 prices = 2e8 values (1.6 GB) at once: refused, pointing at iter_paths
+    with pytest.raises(LpperpError, match="iter_paths yields the same paths"):
+        sample_paths(GBM(0.6), 3000.0, 1.0, 1000, 200_000)
+    with pytest.raises(LpperpError, match="a smaller chunk_paths"):
+        iter_paths(GBM(0.6), 3000.0, 1.0, 10**5, 4096, max_array_values=10**6)
