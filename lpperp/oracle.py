@@ -29,11 +29,12 @@ Pyth SDK, Revert Lend, Drift, GMX); see also ``shared/notes/oracles.md`` (read 2
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import numbers
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -395,18 +396,20 @@ def observe_tick_cumulatives(
         )
     if any(b < a for a, b in itertools.pairwise(ts)) or now < ts[-1]:
         raise LpperpError(f"times_seconds must be non-decreasing and <= now_seconds={now}")
+    if isinstance(seconds_agos, (str, bytes)) or not isinstance(seconds_agos, Iterable):
+        raise LpperpError(f"seconds_agos must be a list of integers, got {seconds_agos!r}")
+    # the accumulator at each write, exact ints (one pass), then one bisection per target:
+    # O((n + m) log n) instead of n * m (10**5 writes and 10**4 targets: 0.7 s, was minutes)
+    prefix = [0]
+    for k in range(len(ts) - 1):
+        prefix.append(prefix[-1] + tk[k] * (ts[k + 1] - ts[k]))
     out = []
     for ago in seconds_agos:
         target = now - integer("seconds_agos", ago, 0, 2**32 - 1)
         if target < ts[0]:
             raise LpperpError(f"seconds_ago={ago} reaches before the first observation ('OLD')")
-        cum = 0
-        for k, tick in enumerate(tk):
-            if ts[k] >= target:
-                break
-            end = ts[k + 1] if k + 1 < len(ts) else target
-            cum += tick * (min(end, target) - ts[k])
-        out.append(cum)
+        k = bisect.bisect_left(ts, target) - 1  # the last write strictly before the target
+        out.append(0 if k < 0 else prefix[k] + tk[k] * (target - ts[k]))
     return out
 
 
@@ -441,14 +444,52 @@ def _floor_div(a: np.ndarray, w: float) -> np.ndarray:
     return q
 
 
+class _TwapBuffer:
+    """Storage behind :class:`TwapState`: one append per step, in place (amortized O(paths)).
+
+    ``ts (cap,)``, ``cum (cap, ...)``, ``tk (cap, ...)`` time-major (an append writes one
+    contiguous row); ``end`` the first free row. A state owns the rows ``[start, end)``; only the
+    state ending at ``end`` may append (an older state stepped again copies first), and a full
+    buffer moves its live rows to one twice their size.
+    """
+
+    __slots__ = ("cum", "end", "tk", "ts")
+
+    def __init__(self, ts: np.ndarray, cum: np.ndarray, tk: np.ndarray) -> None:
+        m = ts.shape[0]
+        cap = 2 * m + 16
+        self.ts = np.empty(cap)
+        self.cum = np.empty((cap, *cum.shape[:-1]))
+        self.tk = np.empty((cap, *tk.shape[:-1]))
+        self.ts[:m] = ts
+        self.cum[:m] = np.moveaxis(cum, -1, 0)
+        self.tk[:m] = np.moveaxis(tk, -1, 0)
+        self.end = m
+
+    def state(self, i0: int, i1: int, t: float) -> TwapState:
+        """The state owning rows ``[i0, i1)``: read-only views, time along the last axis."""
+        views = [self.ts[i0:i1].view(), np.moveaxis(self.cum[i0:i1], 0, -1),
+                 np.moveaxis(self.tk[i0:i1], 0, -1)]
+        for v in views:
+            v.flags.writeable = False
+        return TwapState(views[0], views[1], views[2], t, self, i0)
+
+
 @dataclass(frozen=True)
 class TwapState:
-    """Streaming state of a :class:`TwapOracle`: the accumulator history still inside the window."""
+    """Streaming state of a :class:`TwapOracle`: the accumulator history still inside the window.
+
+    ``times_seconds (m,)``, ``tick_cumulatives (..., m)``, ``ticks (..., m)`` (the tick in force
+    from each time) are read-only views of a buffer that :meth:`TwapOracle.step` appends to in
+    place: a step costs O(paths), whatever the window (was a copy of the window's history).
+    """
 
     times_seconds: np.ndarray  # (m,)
     tick_cumulatives: np.ndarray  # (..., m)
     ticks: np.ndarray  # (..., m) tick in force from each time
     t_seconds: float
+    _buffer: Any = field(default=None, repr=False, compare=False)
+    _start: int = field(default=0, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -576,17 +617,27 @@ class TwapOracle(Oracle):
         _later(state.t_seconds, t)
         shape = state.tick_cumulatives.shape[:-1]
         p = _step_prices(shape, prices)
-        ts, cum, tk = state.times_seconds, state.tick_cumulatives, state.ticks
-        c_now = cum[..., -1] + tk[..., -1] * (t - ts[-1])
-        ts = np.append(ts, t)
-        cum = np.concatenate((cum, c_now[..., None]), axis=-1)
-        tk = np.concatenate((tk, np.asarray(self._ticks(p), dtype=float)[..., None]), axis=-1)
+        buf, i0 = state._buffer, state._start
+        i1 = i0 + state.times_seconds.shape[0]  # this state's columns are [i0, i1)
+        if not isinstance(buf, _TwapBuffer) or buf.end != i1:  # built by hand, or stepped again
+            buf, i0, i1 = _TwapBuffer(state.times_seconds, state.tick_cumulatives, state.ticks), \
+                0, state.times_seconds.shape[0]
+        if i1 == buf.ts.shape[0]:  # full: the live rows move to a buffer twice their size
+            buf = _TwapBuffer(buf.ts[i0:i1], np.moveaxis(buf.cum[i0:i1], 0, -1),
+                              np.moveaxis(buf.tk[i0:i1], 0, -1))
+            i0, i1 = 0, buf.end
+        c_now = buf.cum[i1 - 1] + buf.tk[i1 - 1] * (t - buf.ts[i1 - 1])
+        buf.ts[i1] = t
+        buf.cum[i1] = c_now
+        buf.tk[i1] = self._ticks(p)
+        buf.end = i1 = i1 + 1
+        ts = buf.ts[i0:i1]
         target = t - self.window_seconds
         k = max(int(np.searchsorted(ts, target, side="right")) - 1, 0)
-        c_then = cum[..., k] + tk[..., k] * (target - ts[k])
+        j = i0 + k
+        c_then = buf.cum[j] + buf.tk[j] * (target - ts[k])
         mean = _floor_div(np.asarray(c_now - c_then, dtype=float), self.window_seconds)
-        new = TwapState(ts[k:], cum[..., k:], tk[..., k:], t)
-        return new, _out(np.asarray(self.price_at_tick(mean), dtype=float))
+        return buf.state(j, i1, t), _out(np.asarray(self.price_at_tick(mean), dtype=float))
 
 
 # ------------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from lpperp._results import html_table
-from lpperp._validate import LpperpError, integer, nonnegative, positive
+from lpperp._validate import LpperpError, integer, nonnegative, path_budget, positive
 from lpperp.collateral import REVERT_LEND_ARBITRUM_WETH_USDC
 from lpperp.margin import IsolatedAccount
 from lpperp.oracle import CHAINLINK_ETH_USD_ETHEREUM, Oracle, OracleGuard, Spot, TwapOracle
@@ -39,6 +39,7 @@ from lpperp.swap import LiquidityProfile
 from lpperp.venues import LiquidationMechanics, get_mechanics, get_venue, mechanics_for
 
 __all__ = [
+    "MAX_INTRADAY_STEPS",
     "CrashReplay",
     "OracleLiquidation",
     "crash_day_account",
@@ -295,9 +296,13 @@ def load_ohlc(path: str | Path, date: str) -> tuple[float, float, float, float]:
     raise LpperpError(f"date {date!r} is not in {path.name}")
 
 
+#: Largest ``n_steps`` of one :func:`intraday_path` / :func:`replay_crash_day` by default.
+MAX_INTRADAY_STEPS = 10_000_000
+
+
 def intraday_path(
     open_price: float, high: float, low: float, close: float, *, n_steps: int = 7200,
-    seconds: float = 86400.0,
+    seconds: float = 86400.0, max_path_steps: int = MAX_INTRADAY_STEPS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """A stylized intraday path through a day's OHLC: ``(times_seconds, prices)``.
 
@@ -305,6 +310,8 @@ def intraday_path(
     day open -> low -> high -> close; geometric (straight in log price) between the anchors,
     ``n_steps`` times (7200 = 12 s blocks). Only the day's range and order are real: the
     intraday timing is an assumption, so read delays as "for a crash of this depth and speed".
+    ``n_steps`` above ``max_path_steps`` (default :data:`MAX_INTRADAY_STEPS`, 80 MB a series) is
+    refused up front; pass a larger ``max_path_steps`` to raise it.
 
     >>> t, p = intraday_path(194.74, 195.15, 111.21, 112.35, n_steps=11)
     >>> t[[0, -1]].tolist(), round(float(p.min()), 2), round(float(p[-1]), 2)
@@ -315,6 +322,7 @@ def intraday_path(
     if not (lo <= min(o, c) and max(o, c) <= h):
         raise LpperpError(f"need low <= open, close <= high, got {(o, h, lo, c)}")
     n = integer("n_steps", n_steps, 4)
+    path_budget(1, n, max_path_steps=max_path_steps, what="intraday_path")
     secs = float(positive("seconds", seconds, scalar=True))
     mid = (h, lo) if c < o else (lo, h)
     anchors_t = np.array([0.0, 0.1, 0.7, 1.0]) * secs
@@ -381,6 +389,7 @@ def replay_crash_day(
     account_at: Callable[[float], IsolatedAccount] = crash_day_account,
     n_steps: int = 7200,
     guard: OracleGuard | None = None,
+    max_path_steps: int = MAX_INTRADAY_STEPS,
 ) -> CrashReplay:
     """Replay a real day (daily OHLC in ``path``) through each oracle: when and at what loss.
 
@@ -394,11 +403,20 @@ def replay_crash_day(
     >>> r is None or r.table()["spot"]["liquidated"] == 1.0
     True
     """
-    ohlc = load_ohlc(path, date)
-    t, p = intraday_path(*ohlc, n_steps=n_steps)
+    n = integer("n_steps", n_steps, 4)
+    path_budget(1, n, max_path_steps=max_path_steps, what="replay_crash_day")
     if oracles is None:
         oracles = {"spot": Spot(), "chainlink": CHAINLINK_ETH_USD_ETHEREUM,
                    "twap_30min": TwapOracle(1800.0)}
+    if not isinstance(oracles, Mapping) or not all(isinstance(o, Oracle)
+                                                   for o in oracles.values()):
+        raise LpperpError("oracles must map names to lpperp.oracle feeds (Spot, ChainlinkFeed, "
+                          f"TwapOracle, PullOracle), got {str(oracles)[:60]}")
+    if not callable(account_at):
+        raise LpperpError(f"account_at must be a function open price -> IsolatedAccount, got "
+                          f"{type(account_at).__name__}")
+    ohlc = load_ohlc(path, date)
+    t, p = intraday_path(*ohlc, n_steps=n, max_path_steps=max_path_steps)
     account = account_at(ohlc[0])
     res = {name: liquidate_on_oracle(account, t, p, o, guard=guard) for name, o in oracles.items()}
     return CrashReplay(date, ohlc, res)
