@@ -263,6 +263,13 @@ class MarginRules:
         lev = positive("max_leverage", max_leverage, scalar=True)
         if lev < 1:
             raise LpperpError(f"max_leverage must be >= 1, got {lev}")
+        if not isinstance(name, str):
+            raise LpperpError(f"name must be a string, got {type(name).__name__} {name!r:.60}")
+        if not isinstance(tier_floors, (tuple, list, np.ndarray)):
+            raise LpperpError(
+                f"tier_floors must be a sequence of notionals starting at 0, got "
+                f"{type(tier_floors).__name__} {tier_floors!r:.60}"
+            )
         if tier_max_leverage is None:
             tier_im = None
         else:

@@ -96,3 +96,15 @@ def test_an_entry_notional_that_overflows_is_named(size, entry):
     with 'notional must be finite, got inf', naming an argument the user never gave (issue 13)."""
     with pytest.raises(LpperpError, match="size \\* entry_price overflows"):
         PerpPosition(size, entry)
+
+
+@pytest.mark.parametrize(("kw", "match"), [
+    ({"name": np.array([])}, "name must be a string"),
+    ({"name": 3.0}, "name must be a string"),
+    ({"tier_floors": 0.0}, "tier_floors must be a sequence"),
+])
+def test_from_max_leverage_names_bad_arguments(kw, match):
+    """name=np.array([]) raised numpy's 'truth value of an empty array is ambiguous' (found by
+    tests/test_fuzz.py at 600 examples)."""
+    with pytest.raises(LpperpError, match=match):
+        MarginRules.from_max_leverage(20.0, **kw)
