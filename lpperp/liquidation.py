@@ -426,7 +426,8 @@ def health_map(
     grid = np.asarray(positive("prices", prices), dtype=float).reshape(-1)
     if grid.size == 0:
         raise LpperpError("prices must hold at least one price, got an empty array")
-    p_now = np.sqrt(grid.min() * grid.max()) if price is None else price
+    p_now = (np.sqrt(grid.min() * grid.max()) if price is None
+             else positive("price", price, scalar=True))
     inp = _inputs(account, p_now, market)
     if "numeric_g" in inp:
         raise LpperpError("health maps need a closed-form collateral model")

@@ -840,3 +840,12 @@ def test_solve_boundaries_names_a_ragged_or_non_numeric_argument(bad):
     with pytest.raises(LpperpError, match="size must be a number"):
         solve_boundaries(P0, bad, P0, price_lower=2400.0, price_upper=3600.0, liquidity=1e5,
                          rules=FLAT)
+
+
+@pytest.mark.parametrize("price", [[], [3000.0, 3100.0], "3000"])
+def test_health_map_takes_one_current_price(price):
+    """price=[] met the price grid in numpy's broadcast ValueError (found by tests/test_fuzz.py at
+    600 examples)."""
+    acct = IsolatedAccount(PerpPosition(-6.0, P0), LP, rules=FLAT)
+    with pytest.raises(LpperpError, match="price must be"):
+        health_map(acct, [2500.0, 3000.0, 3600.0], "width_pct", [10.0, 20.0], price=price)
