@@ -435,6 +435,20 @@ def consult_mean_tick(tick_cumulative_start: int, tick_cumulative_end: int, seco
     return tick
 
 
+#: Longest time a TWAP series or stream may span, seconds: the pool's uint32 timestamps. With
+#: |tick| <= 887272 the accumulator then stays below 2**53, where float arithmetic is exact.
+_MAX_SPAN_SECONDS = float(2**32 - 1)
+
+
+def _twap_times(t: np.ndarray) -> None:
+    """Refuse times a TWAP cannot take exactly (a span past 2**32 s, or beyond 2**53 s)."""
+    if t.size and (t[-1] - t[0] > _MAX_SPAN_SECONDS or max(abs(t[0]), abs(t[-1])) > 2.0**53):
+        raise LpperpError(
+            f"times_seconds must span at most 2**32 - 1 s within +-2**53 s for a TWAP (the "
+            f"pool's uint32 timestamps; exact accumulator), got {t[0]!r} to {t[-1]!r}"
+        )
+
+
 def _floor_div(a: np.ndarray, w: float) -> np.ndarray:
     """``floor(a / w)`` for integer-valued ``a`` (``|a| < 2**53``), exact, ~5x faster than
     ``np.floor_divide`` on floats: the quotient rounded, then corrected by one where needed."""
@@ -453,10 +467,12 @@ class _TwapBuffer:
     buffer moves its live rows to one twice their size.
     """
 
-    __slots__ = ("cum", "end", "tk", "ts")
+    __slots__ = ("cum", "end", "t_first", "tk", "ts")
 
-    def __init__(self, ts: np.ndarray, cum: np.ndarray, tk: np.ndarray) -> None:
+    def __init__(self, ts: np.ndarray, cum: np.ndarray, tk: np.ndarray,
+                 t_first: float | None = None) -> None:
         m = ts.shape[0]
+        self.t_first = float(ts[0]) if t_first is None else t_first  # the stream's start
         cap = 2 * m + 16
         self.ts = np.empty(cap)
         self.cum = np.empty((cap, *cum.shape[:-1]))
@@ -513,9 +529,13 @@ class TwapOracle(Oracle):
     name: str = "Uniswap v3 TWAP"
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "window_seconds", positive("window_seconds", self.window_seconds, scalar=True)
-        )
+        w = positive("window_seconds", self.window_seconds, scalar=True)
+        if not 1.0 <= w <= _MAX_SPAN_SECONDS:
+            raise LpperpError(
+                f"window_seconds must be in [1, 2**32 - 1] (OracleLibrary.consult's uint32 "
+                f"secondsAgo), got {w!r}"
+            )
+        object.__setattr__(self, "window_seconds", w)
         if self.pool is not None and not isinstance(self.pool, PoolSpec):
             raise LpperpError(f"pool must be a PoolSpec or None, got {type(self.pool).__name__}")
 
@@ -545,6 +565,7 @@ class TwapOracle(Oracle):
     def mean_ticks(self, times_seconds: Any, prices: Any) -> np.ndarray:
         """``floor((C(t) - C(t - W)) / W)`` at each time (prices' shape, integer-valued floats)."""
         t, p = _inputs(times_seconds, prices)
+        _twap_times(t)
         return self._mean_ticks(t, self._ticks(p))
 
     def _ticks(self, p: np.ndarray) -> np.ndarray:
@@ -586,11 +607,13 @@ class TwapOracle(Oracle):
             raise LpperpError("ticks must be integers in [-887272, 887272]")
         if t.shape[0] > 1 and np.any(t[1:] < t[:-1]):
             raise LpperpError("times_seconds must be non-decreasing")
+        _twap_times(t)
         return self._mean_ticks(t, tick)
 
     def read(self, times_seconds: Any, prices: Any) -> OracleReading:
         """TWAP prices, always 'updated' now (the age of a TWAP is its window); no confidence."""
         t, p = _inputs(times_seconds, prices)
+        _twap_times(t)
         out = np.asarray(self.price_at_tick(self._mean_ticks(t, self._ticks(p))), dtype=float)
         tt = np.broadcast_to(t, p.shape)
         return OracleReading(out, tt, np.zeros_like(out), tt)
@@ -624,8 +647,9 @@ class TwapOracle(Oracle):
                 0, state.times_seconds.shape[0]
         if i1 == buf.ts.shape[0]:  # full: the live rows move to a buffer twice their size
             buf = _TwapBuffer(buf.ts[i0:i1], np.moveaxis(buf.cum[i0:i1], 0, -1),
-                              np.moveaxis(buf.tk[i0:i1], 0, -1))
+                              np.moveaxis(buf.tk[i0:i1], 0, -1), buf.t_first)
             i0, i1 = 0, buf.end
+        _twap_times(np.array([buf.t_first, t]))
         c_now = buf.cum[i1 - 1] + buf.tk[i1 - 1] * (t - buf.ts[i1 - 1])
         buf.ts[i1] = t
         buf.cum[i1] = c_now
@@ -686,13 +710,18 @@ class PullOracle(Oracle):
             "staleness_seconds", self.staleness_seconds, scalar=True))
 
     def _tau(self, t: Any) -> Any:
-        return np.floor(t / self.publish_interval_seconds) * self.publish_interval_seconds
+        i = self.publish_interval_seconds
+        with np.errstate(over="ignore"):
+            q = np.asarray(t, dtype=float) / i
+        # an interval so short that t / I overflows publishes at every time; never after t
+        return np.where(np.isfinite(q), np.minimum(np.floor(q) * i, t), t)
 
     def read(self, times_seconds: Any, prices: Any) -> OracleReading:
         """Published prices, their publish times and confidence half-widths."""
         t, p = _inputs(times_seconds, prices)
         tau = self._tau(t)
         k = np.clip(np.searchsorted(t, tau, side="right") - 1, 0, None)
+        k = np.minimum(k, np.arange(t.size))  # at a repeated time, never a later sample
         price = p[..., k]
         tt = np.broadcast_to(t, p.shape)
         return OracleReading(price, np.broadcast_to(tau, p.shape), self.confidence_fraction * price,
@@ -726,7 +755,7 @@ class PullOracle(Oracle):
         p = _step_prices(state.price.shape, prices)
         tau = float(self._tau(t))
         price, pub = state.price, state.publish_time_seconds
-        if tau > pub:
+        if tau > pub or tau >= t:  # a publish now takes the last sample of this instant
             price, pub = (p if tau >= t else state.last_prices), tau
         return PullState(price, pub, t, p), _out(price)
 

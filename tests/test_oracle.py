@@ -507,3 +507,32 @@ def test_observe_by_bisection_equals_the_contract_walk():
 
     with pytest.raises(LpperpError, match=r"seconds_agos must be a list of integers"):
         observe_tick_cumulatives([0], [1], 10, 5)
+
+
+def test_extreme_windows_intervals_and_times_answer_right_or_clearly():
+    """Found by hand after the fuzz: TwapOracle(5e-324) read 1.0 (mean tick 0) and times
+    spanning 1e302 s lost the accumulator; PullOracle(publish_interval_seconds=5e-324) overflowed
+    t / I to inf and read the last price everywhere; repeated times streamed the first sample."""
+    from lpperp import LpperpError
+
+    t, p = np.arange(0.0, 600.0, 60.0), np.linspace(3000.0, 2200.0, 10)
+    for w in (5e-324, 0.5, 1e308):
+        with pytest.raises(LpperpError, match=r"window_seconds must be in \[1, 2\*\*32 - 1\]"):
+            TwapOracle(w)
+    with pytest.raises(LpperpError, match=r"times_seconds must span at most 2\*\*32 - 1 s"):
+        TwapOracle(60.0).report(t * 1e300, p)
+    twap = TwapOracle(60.0)
+    s = twap.start(3000.0, 0.0)
+    with pytest.raises(LpperpError, match=r"times_seconds must span at most"):
+        twap.step(s, 2.0**33, 3000.0)
+    pull = PullOracle(0.0, 60.0, 5e-324)   # publishes at every time: reads the market
+    np.testing.assert_array_equal(pull.report(t, p), p)
+    tt = np.array([0.0, 0.0, 60.0, 60.0, 90.0])
+    pp = np.array([3000.0, 3010.0, 3020.0, 3030.0, 3040.0])
+    for o in (PullOracle(0.0, 120.0, 60.0), PullOracle(0.0, 120.0, 5e-324)):
+        want = o.report(tt, pp)
+        st_, got = o.start(pp[0], tt[0]), [pp[0]]
+        for i in range(1, tt.size):
+            st_, r = o.step(st_, tt[i], pp[i])
+            got.append(r)
+        assert got[1:] == want[1:].tolist()
