@@ -454,7 +454,7 @@ class VolatilityScaledFactor(_ShockedWeighted):
         lp = _check_lp(lp)
         p = positive("prices", prices)
         if oracle is not None:
-            if not hasattr(oracle, "report"):
+            if not isinstance(oracle, Oracle):
                 raise LpperpError(
                     f"oracle must be an lpperp.oracle feed (Spot, ChainlinkFeed, TwapOracle, "
                     f"PullOracle), got {type(oracle).__name__}"
@@ -590,7 +590,18 @@ def gmx_min_collateral_factor(
     oi = nonnegative("open_interest_usd", open_interest_usd)
     mcf = fraction("min_collateral_factor", min_collateral_factor)
     mult = nonnegative("oi_multiplier", oi_multiplier)
-    return _out(np.maximum(mcf, np.asarray(oi) * np.asarray(mult)))
+    try:
+        np.broadcast_shapes(np.shape(oi), np.shape(mcf), np.shape(mult))
+    except ValueError:
+        raise LpperpError(f"open_interest_usd {np.shape(oi)}, min_collateral_factor "
+                          f"{np.shape(mcf)} and oi_multiplier {np.shape(mult)} must broadcast "
+                          f"to one shape") from None
+    with np.errstate(over="ignore"):  # beyond a float: a factor of inf, refused below
+        out = np.maximum(mcf, np.asarray(oi) * np.asarray(mult))
+    if not np.isfinite(out).all():
+        raise LpperpError("open_interest_usd * oi_multiplier overflows a float: give the open "
+                          "interest in USD and the multiplier per USD")
+    return _out(out)
 
 
 def gmx_min_collateral_factor_x30(

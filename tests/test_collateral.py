@@ -334,3 +334,12 @@ def test_factor_schedule_names_bad_steps_and_times():
 def test_weighted_value_names_shapes_that_do_not_broadcast():
     with pytest.raises(LpperpError, match=r"must broadcast to one shape"):
         weighted_value([2500.0, 3000.0], 2400.0, 3600.0, [])
+
+
+def test_gmx_factor_names_shapes_and_overflow():
+    from lpperp.collateral import gmx_min_collateral_factor
+
+    with pytest.raises(LpperpError, match=r"must broadcast to one shape"):
+        gmx_min_collateral_factor([1e8, 1e9], [0.01, 0.02, 0.03], 6e-11)
+    with pytest.raises(LpperpError, match=r"overflows a float"):
+        gmx_min_collateral_factor(1e308, 0.01, 1e10)

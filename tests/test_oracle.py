@@ -536,3 +536,16 @@ def test_extreme_windows_intervals_and_times_answer_right_or_clearly():
             st_, r = o.step(st_, tt[i], pp[i])
             got.append(r)
         assert got[1:] == want[1:].tolist()
+
+
+def test_oracle_scenario_states_its_domain():
+    pytest.importorskip("plotly")
+    from lpperp import LpperpError
+    from lpperp.viz.oracle import OracleScenario
+
+    with pytest.raises(LpperpError, match=r"crash_pct must be a number"):
+        OracleScenario(crash_pct=None)          # was taken as 0 %
+    with pytest.raises(LpperpError, match=r"twap_minutes must be in \[0.0166667, "):
+        OracleScenario(twap_minutes=0.001)     # a 0.06 s window: refused before compute
+    with pytest.raises(LpperpError, match=r"sigma_per_year must be in \[0, 10\]"):
+        OracleScenario(sigma_per_year=1e308)   # overflowed the path to inf

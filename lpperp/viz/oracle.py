@@ -26,7 +26,7 @@ import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 
-from lpperp._validate import LpperpError, integer, positive
+from lpperp._validate import LpperpError, integer, nonnegative, positive
 from lpperp.collateral import VolatilityScaledFactor
 from lpperp.oracle import ChainlinkFeed, Spot, TwapOracle
 from lpperp.oracle_risk import OracleLiquidation, crash_day_account, liquidate_on_oracle
@@ -56,6 +56,20 @@ ORACLE_TRACES = (
 )
 
 
+#: Allowed range per field (the sliders offer a part of it): a TWAP window within
+#: OracleLibrary's uint32 seconds, a heartbeat up to a year, prices and volatility a float path
+#: can carry over the horizon without overflow.
+_RANGES = {
+    "deviation_pct": (0.0, 99.99),
+    "heartbeat_minutes": (1.0 / 60.0, 525_600.0),
+    "twap_minutes": (1.0 / 60.0, (2**32 - 1) / 60.0),
+    "sigma_per_year": (0.0, 10.0),
+    "horizon_hours": (0.0, 8760.0),
+    "block_seconds": (0.01, 3600.0),
+    "price": (1e-6, 1e9),
+}
+
+
 @dataclass(frozen=True)
 class OracleScenario:
     """One crash path and three ways of reading it.
@@ -79,12 +93,14 @@ class OracleScenario:
                      "horizon_hours", "block_seconds", "price"):
             object.__setattr__(self, name, float(positive(name, getattr(self, name),
                                                           scalar=True)))
-        c = float(positive("crash_pct", self.crash_pct, scalar=True)) if self.crash_pct else 0.0
+        c = float(nonnegative("crash_pct", self.crash_pct, scalar=True))
         if c >= 100:
             raise LpperpError(f"crash_pct must be in [0, 100), got {c}")
         object.__setattr__(self, "crash_pct", c)
-        if self.deviation_pct >= 100:
-            raise LpperpError(f"deviation_pct must be < 100, got {self.deviation_pct}")
+        for name, (lo, hi) in _RANGES.items():  # the library's domain, stated where it is set
+            v = getattr(self, name)
+            if not lo <= v <= hi:
+                raise LpperpError(f"{name} must be in [{lo:g}, {hi:g}], got {v!r}")
         object.__setattr__(self, "seed", integer("seed", self.seed, 0))
         if self.horizon_hours * 3600.0 / self.block_seconds > 20_000:
             raise LpperpError("horizon_hours / block_seconds gives more than 20,000 steps: "
