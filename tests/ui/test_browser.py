@@ -54,7 +54,7 @@ JS_EXPLORER_DATA = """(i) => {
   const ro = ex.querySelector('.lpperp-readout');
   return {traces: gd.data.map(t => ({name: t.name || '', x: arr(t.x), y: arr(t.y),
                                      z: t.z ? JSON.stringify(Array.from(t.z).slice(0, 3)) : null})),
-          readout: ro ? ro.innerText : ''};
+          readout: ro ? ro.textContent : ''};
 }""".replace("EXPLORER", jlab.EXPLORER)
 
 JS_ARM = """(i) => {
@@ -314,7 +314,7 @@ def test_notebook_in_real_jupyterlab(page, lab, notebook, tmp_path):
         page.wait_for_function(
             "(want) => want.every((w, i) => !w || ((document.querySelectorAll('EXPLORER')[i]"
             " || {}).querySelector ? (document.querySelectorAll('EXPLORER')[i]"
-            ".querySelector('.lpperp-readout') || {innerText: ''}).innerText === w : false))"
+            ".querySelector('.lpperp-readout') || {textContent: ''}).textContent === w : false))"
             .replace("EXPLORER", jlab.EXPLORER),
             arg=[st["readout"] for st in states], timeout=30_000)
         for i, state in enumerate(states):
@@ -323,7 +323,10 @@ def test_notebook_in_real_jupyterlab(page, lab, notebook, tmp_path):
             assert again["readout"] == state["readout"], f"{where}: explorer {i} readout stale"
         assert not _check_traces(jlab.plots(page), f"{where} after reload")
 
-    assert not page.lpperp_errors, f"{where}: console errors:\n" + "\n".join(page.lpperp_errors)
+    # "widget model not found": jupyterlab-manager asks for a saved view's model before the
+    # kernel's widget state has arrived after a reload, then draws it (checked above): not ours
+    errors = [e for e in page.lpperp_errors if "widget model not found" not in e]
+    assert not errors, f"{where}: console errors:\n" + "\n".join(errors)
     if t_drawn is not None:
         report.insert(0, f"{where}: Run All -> first explorer drawn {(t_drawn - t_run) / 1000:.1f} s")
     report.append(f"{where}: whole test {time.monotonic() - t_start:.0f} s")
