@@ -60,7 +60,8 @@ def default_unwind_cost(price: Any, base_amount: Any, *, tvl_quote: float = DEFA
     One v3 swap step at constant liquidity ``L = tvl_quote / (2 sqrt(P))`` (token0 = base in):
     ``1/sqrt(P') = 1/sqrt(P) + b (1 - fee) / L``, quote out ``L (sqrt(P) - sqrt(P'))``, cost
     ``b P - quote out`` (the pool fee on the input plus the price impact). Buying (``b < 0``) costs
-    ``quote in - |b| P`` with ``sqrt(P') = sqrt(P) + ...`` the mirror step. Always ``>= 0``.
+    ``quote in - |b| P`` with ``sqrt(P') = sqrt(P) + ...`` the mirror step. Always ``>= 0``;
+    ``inf`` for a purchase the pool cannot fill (``|b| sqrt(P) >= L``).
 
     >>> round(default_unwind_cost(3000.0, 1.0), 4)     # 1.50 pool fee + 0.90 price impact
     2.3988
@@ -77,7 +78,8 @@ def default_unwind_cost(price: Any, base_amount: Any, *, tvl_quote: float = DEFA
     # sell x = b (1 - fee) net of the fee: cost = P b fee + P x^2 s / (L + x s) (no cancellation)
     sell = np.maximum(b, 0.0)
     x = sell * (1.0 - fee)
-    cost_sell = p * sell * fee + p * x * x * s / (liq + x * s)
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 when nothing is sold into no pool
+        cost_sell = np.where(sell > 0, p * sell * fee + p * x * x * s / (liq + x * s), 0.0)
     # buy y base (exact output): quote in = y P L / ((L - y s)(1 - fee)), cost = quote in - y P
     cost_buy = 0.0
     if np.any(b < 0):

@@ -849,3 +849,11 @@ def test_health_map_takes_one_current_price(price):
     acct = IsolatedAccount(PerpPosition(-6.0, P0), LP, rules=FLAT)
     with pytest.raises(LpperpError, match="price must be"):
         health_map(acct, [2500.0, 3000.0, 3600.0], "width_pct", [10.0, 20.0], price=price)
+
+
+def test_default_unwind_cost_of_an_empty_pool_is_zero_to_sell_nothing_and_inf_to_buy():
+    """tvl_quote=5e-324 (liquidity underflows to 0): selling nothing gave 0/0 = NaN (found by
+    walking settlement.__all__ with tests/test_fuzz.py's values at 1000 examples)."""
+    prices = np.array([2500.0, 3000.0, 3600.0])
+    assert np.all(default_unwind_cost(prices, 0.0, tvl_quote=5e-324) == 0.0)
+    assert np.all(np.isposinf(default_unwind_cost(prices, -2.0, tvl_quote=5e-324)))
