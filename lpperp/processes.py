@@ -87,6 +87,17 @@ class PriceProcess(Protocol):
     def diffusion_sigma(self) -> float: ...
 
 
+def _sampler_args(ss: Any, n_paths: Any, dt_years: Any) -> tuple[int, float]:
+    """Check a ``sampler(ss, n_paths, dt_years)`` call (the simulators pass valid ones)."""
+    if not isinstance(ss, np.random.SeedSequence):
+        raise LpperpError(
+            f"ss must be a numpy SeedSequence (root_seed(seed) makes one), got "
+            f"{type(ss).__name__} {ss!r}"
+        )
+    m = integer("n_paths", n_paths, 1, MAX_ARRAY_VALUES)
+    return m, positive("dt_years", dt_years, scalar=True)
+
+
 def root_seed(seed: int | np.random.Generator | np.random.SeedSequence | None) -> np.random.SeedSequence:
     """The root :class:`~numpy.random.SeedSequence` of a run.
 
@@ -103,6 +114,28 @@ def root_seed(seed: int | np.random.Generator | np.random.SeedSequence | None) -
     if seed is None:
         return np.random.SeedSequence()
     return np.random.SeedSequence(integer("seed", seed, 0))
+
+
+#: Largest ``jump_mean + jump_sd^2 / 2`` (log of the mean jump factor ``E[e^J]``): e^50 ~ 5e21,
+#: far past any market, well inside floats (e^709 overflows ``kappa``).
+_MAX_LOG_JUMP = 50.0
+#: Largest variance of log returns per year (sigma^2 + lam (m^2 + sd^2)): a volatility of 10,000 %
+#: a year; beyond it the drift compensation overflows floats long before it means anything.
+_MAX_VARIANCE = 1e4
+
+
+#: Largest ``|mu_per_year|`` (log drift of 10,000 % a year): beyond it prices leave floats.
+_MAX_DRIFT = 100.0
+
+
+def _rates_in_range(sigma: float, mu: float) -> None:
+    if not abs(sigma) <= math.sqrt(_MAX_VARIANCE):
+        raise LpperpError(
+            f"sigma_per_year must be at most {math.sqrt(_MAX_VARIANCE):g} (10,000 % a year), "
+            f"got {sigma!r}"
+        )
+    if not abs(mu) <= _MAX_DRIFT:
+        raise LpperpError(f"mu_per_year must be in [-{_MAX_DRIFT:g}, {_MAX_DRIFT:g}], got {mu!r}")
 
 
 @dataclass(frozen=True)
@@ -123,12 +156,14 @@ class GBM:
         object.__setattr__(self, "sigma_per_year", nonnegative("sigma_per_year",
                                                                      self.sigma_per_year, scalar=True))
         object.__setattr__(self, "mu_per_year", finite("mu_per_year", self.mu_per_year, scalar=True))
+        _rates_in_range(self.sigma_per_year, self.mu_per_year)
 
     @property
     def diffusion_sigma(self) -> float:
         return self.sigma_per_year
 
     def sampler(self, ss: np.random.SeedSequence, n_paths: int, dt_years: float) -> Sampler:
+        n_paths, dt_years = _sampler_args(ss, n_paths, dt_years)
         rng = np.random.Generator(np.random.PCG64(ss))
         drift = (self.mu_per_year - 0.5 * self.sigma_per_year**2) * dt_years
         vol = self.sigma_per_year * math.sqrt(dt_years)
@@ -177,6 +212,29 @@ class MertonJumpDiffusion:
             object.__setattr__(self, name, float(nonnegative(name, getattr(self, name))))
         for name in ("jump_mean", "mu_per_year"):
             object.__setattr__(self, name, float(finite(name, getattr(self, name))))
+        _rates_in_range(self.sigma_per_year, self.mu_per_year)
+        # kappa = e^{m + sd^2/2} - 1 and the variance must be floats: refuse here, not later
+        with np.errstate(over="ignore"):  # numpy floats: an overflow is inf, refused below
+            sd2 = float(np.float64(self.jump_sd) ** 2)
+            m2 = float(np.float64(self.jump_mean) ** 2)
+        log_mean_jump = self.jump_mean + 0.5 * sd2
+        if not log_mean_jump <= _MAX_LOG_JUMP:
+            raise LpperpError(
+                f"jump_mean + jump_sd**2 / 2 must be <= {_MAX_LOG_JUMP:g} (a mean jump factor "
+                f"e^{_MAX_LOG_JUMP:g} at most), got jump_mean={self.jump_mean!r}, "
+                f"jump_sd={self.jump_sd!r}"
+            )
+        with np.errstate(over="ignore", invalid="ignore"):
+            lam = np.float64(self.jump_rate_per_year)
+            drift = float(lam * self.kappa + 0.5 * self.sigma_per_year**2)
+            var = float(self.sigma_per_year**2 + lam * (m2 + sd2))
+        if not (math.isfinite(drift) and math.isfinite(var) and var <= _MAX_VARIANCE):
+            raise LpperpError(
+                f"MertonJumpDiffusion(sigma_per_year={self.sigma_per_year!r}, jump_rate_per_year="
+                f"{self.jump_rate_per_year!r}, jump_mean={self.jump_mean!r}, jump_sd="
+                f"{self.jump_sd!r}): the variance of log returns per year must be at most "
+                f"{_MAX_VARIANCE:g}, got {var:.3g} (drift compensation {drift:.3g})"
+            )
 
     @property
     def diffusion_sigma(self) -> float:
@@ -194,6 +252,7 @@ class MertonJumpDiffusion:
                          + self.jump_rate_per_year * (self.jump_mean**2 + self.jump_sd**2))
 
     def sampler(self, ss: np.random.SeedSequence, n_paths: int, dt_years: float) -> Sampler:
+        n_paths, dt_years = _sampler_args(ss, n_paths, dt_years)
         z_rng, n_rng, j_rng = (np.random.Generator(np.random.PCG64(s)) for s in ss.spawn(3))
         drift = (self.mu_per_year - 0.5 * self.sigma_per_year**2
                  - self.jump_rate_per_year * self.kappa) * dt_years
@@ -262,6 +321,7 @@ class BlockBootstrap:
         return self._sd / math.sqrt(self.dt_years)
 
     def sampler(self, ss: np.random.SeedSequence, n_paths: int, dt_years: float) -> Sampler:
+        n_paths, dt_years = _sampler_args(ss, n_paths, dt_years)
         if not math.isclose(dt_years, self.dt_years, rel_tol=1e-6):
             raise LpperpError(
                 f"a bootstrap of a series spaced {self.dt_years:.6g} years needs dt_years = "
@@ -316,6 +376,29 @@ def cumsum_time(x: np.ndarray, start: np.ndarray | float = 0.0) -> np.ndarray:
            [12.,  2.],
            [13.,  3.]])
     """
+    if not isinstance(x, np.ndarray) or x.dtype.kind != "f" or x.ndim < 1 or x.shape[0] < 1:
+        raise LpperpError(
+            f"x must be a float numpy array with at least one row (summed in place), got "
+            f"{type(x).__name__} {_short(x)}"
+        )
+    if not x.flags.writeable:
+        raise LpperpError("x must be writeable (cumsum_time sums in place)")
+    st = finite("start", start)
+    try:
+        np.broadcast_shapes(np.shape(st), x.shape[1:])
+    except ValueError:
+        raise LpperpError(
+            f"start must broadcast to a row of x {x.shape[1:]}, got shape {np.shape(st)}"
+        ) from None
+    return _cumsum(x, st)
+
+
+def _short(x: Any) -> str:
+    r = repr(x)
+    return r if len(r) < 60 else r[:57] + "..."
+
+
+def _cumsum(x: np.ndarray, start: Any) -> np.ndarray:
     x[0] += start
     for i in range(1, x.shape[0]):
         np.add(x[i], x[i - 1], out=x[i])
@@ -407,10 +490,10 @@ def _chunks(n_paths: int, chunk_paths: int | None) -> Iterator[tuple[int, int, l
         yield b0 * PATH_BLOCK, min(n_paths, (blocks[-1] + 1) * PATH_BLOCK), blocks
 
 
-def _check_process(process: Any) -> Any:
+def check_process(process: Any) -> Any:
     """Return ``process`` if it follows :class:`PriceProcess` (``sampler``, ``diffusion_sigma``).
 
-    >>> _check_process("gbm")  # doctest: +ELLIPSIS
+    >>> check_process("gbm")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     lpperp._validate.LpperpError: process must be a price process (GBM, ...), got str 'gbm'
@@ -445,7 +528,7 @@ def iter_increments(
     >>> [(a, b, [(s, x.shape) for s, x in steps]) for a, b, steps in it][1]
     (4096, 5000, [(0, (4, 904)), (4, (4, 904)), (8, (2, 904))])
     """
-    _check_process(process)
+    check_process(process)
     _, tau, ns, npaths = _check_grid(
         1.0, tau_years, n_steps, n_paths, max_path_steps, "iter_increments"
     )
@@ -502,7 +585,7 @@ def iter_paths(
     >>> [(a, b, p.shape) for a, b, p in iter_paths(GBM(0.5), 3000.0, 1.0, 12, 5000, seed=0)]
     [(0, 4096, (13, 4096)), (4096, 5000, (13, 904))]
     """
-    _check_process(process)
+    check_process(process)
     p0, tau, ns, npaths = _check_grid(price, tau_years, n_steps, n_paths, max_path_steps, "iter_paths")
     _array_budget((ns + 1) * min(npaths, _chunk_width(chunk_paths)), max_array_values,
                   "iter_paths (one chunk)", "a smaller chunk_paths needs less; ")
@@ -518,7 +601,7 @@ def _paths(
         out = np.empty((ns + 1, b - a))
         out[0] = 0.0
         for t0, x in steps:
-            out[1 + t0:1 + t0 + x.shape[0]] = cumsum_time(x, out[t0])
+            out[1 + t0:1 + t0 + x.shape[0]] = _cumsum(x, out[t0])
         np.exp(out, out=out)
         out *= p0
         yield a, b, out
@@ -545,7 +628,7 @@ def sample_paths(
     array([[3000. , 4171.5, 4859.9, 5830.6, 6935.8],
            [3000. , 2324.2, 2256. , 2276.4, 2698.6]])
     """
-    _check_process(process)
+    check_process(process)
     p0, tau, ns, npaths = _check_grid(
         price, tau_years, n_steps, n_paths, max_path_steps, "sample_paths"
     )

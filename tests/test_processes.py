@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from lpperp._validate import LpperpError
 from lpperp.prices import sample_prices
 from lpperp.processes import (
     GBM,
@@ -205,3 +206,44 @@ def test_funding_arguments_are_checked():
     ]:
         with pytest.raises(ValueError, match=match):
             make()
+
+
+# ------------------------------------------------------------------------------------------------
+# bad input refused at construction / at the call (issue 13)
+# ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        # kappa = e^{800.005} - 1 overflowed on first use after the constructor accepted it
+        (lambda: MertonJumpDiffusion(0.6, 6.0, 800.0, 0.1), r"jump_mean \+ jump_sd\*\*2 / 2"),
+        (lambda: MertonJumpDiffusion(0.6, 1e308, 1.0, 0.1), "variance of log returns per year"),
+        (lambda: MertonJumpDiffusion(1e200, 1.0, 0.0, 0.1), "sigma_per_year must be at most 100"),
+        (lambda: GBM(1e200), "sigma_per_year must be at most 100"),
+        (lambda: GBM(0.6, 1e300), r"mu_per_year must be in \[-100, 100\]"),
+    ],
+)
+def test_processes_out_of_float_range_are_refused_at_construction(make, match) -> None:
+    with pytest.raises(LpperpError, match=match):
+        make()
+
+
+@pytest.mark.parametrize("proc", list(PROCESSES.values()), ids=list(PROCESSES))
+def test_sampler_names_bad_arguments(proc) -> None:
+    dt = proc.dt_years if isinstance(proc, BlockBootstrap) else 1 / 365
+    with pytest.raises(LpperpError, match="ss must be a numpy SeedSequence"):
+        proc.sampler(1.0, 50, dt)
+    with pytest.raises(LpperpError, match="n_paths must be an integer"):
+        proc.sampler(np.random.SeedSequence(1), 0, dt)
+    with pytest.raises(LpperpError, match="dt_years must be a finite number > 0"):
+        proc.sampler(np.random.SeedSequence(1), 5, -1.0)
+    assert proc.sampler(np.random.SeedSequence(1), 5, dt)(3).shape == (3, 5)
+
+
+@pytest.mark.parametrize("x", [[], np.array([]), np.ones(0), np.ones((2, 2), dtype=int), "x"])
+def test_cumsum_time_names_a_bad_array(x) -> None:
+    from lpperp.processes import cumsum_time
+
+    with pytest.raises(LpperpError, match="x must be a float numpy array"):
+        cumsum_time(x)
+    with pytest.raises(LpperpError, match="start must broadcast"):
+        cumsum_time(np.ones((3, 2)), np.ones(3))
