@@ -40,7 +40,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lpperp._validate import LpperpError, finite, one_of, positive, renamed
+from lpperp._validate import LpperpError, finite, integer, one_of, positive, renamed
 from lpperp.collateral import RISKMETRICS_LAMBDA
 from lpperp.collateral import ewma_volatility as _ewma
 
@@ -66,6 +66,33 @@ _WARMUP = 20  # returns averaged to seed the EWMA recursion (as lpperp.collatera
 _MISSING = {"", "null", "nan", "none", "na", "n/a", "-"}
 
 
+def _as_times(times: Any) -> np.ndarray:
+    """``times`` as datetime64[s] (datetimes, ISO strings or datetime64), or a clear error.
+
+    Plain numbers are refused: seconds or days? (``load_prices`` reads unix seconds from files.)
+    """
+    try:
+        arr = np.asarray(times)
+        if arr.dtype.kind in "biufc" or (arr.dtype == object and arr.size and all(
+            isinstance(x, (int, float, bool)) for x in arr.reshape(-1)
+        )):
+            raise TypeError("numbers")
+        out = arr.astype("datetime64[s]")
+        if np.isnat(out).any():  # None, "NaT"
+            raise ValueError("NaT")
+        return out
+    except (TypeError, ValueError, OverflowError):
+        raise LpperpError(
+            "times must be dates: datetime64 values, datetimes or ISO strings "
+            f"('2024-01-01'), got {type(times).__name__} {_short(times)}"
+        ) from None
+
+
+def _short(x: Any) -> str:
+    r = repr(x)
+    return r if len(r) < 60 else r[:57] + "..."
+
+
 @dataclass(frozen=True, eq=False)
 class PriceSeries:
     """A validated price series: ``times`` (datetime64[s], UTC) and ``prices`` (quote per base).
@@ -81,7 +108,7 @@ class PriceSeries:
     name: str = ""
 
     def __post_init__(self) -> None:
-        t = np.asarray(self.times).astype("datetime64[s]")
+        t = _as_times(self.times)
         p = np.asarray(positive("prices", self.prices), dtype=float)
         if p.ndim != 1 or t.shape != p.shape or p.size < 2:
             raise LpperpError(
@@ -130,8 +157,14 @@ class PriceSeries:
         return float(np.std(self.log_returns, ddof=1) * math.sqrt(self.periods_per_year))
 
     def tail(self, n: int) -> PriceSeries:
-        """The last ``n`` points as a new series."""
-        return PriceSeries(self.times[-n:], self.prices[-n:], self.name)
+        """The last ``n`` points as a new series (``2 <= n <= len(self)``: a series has at least
+        two points, and ``tail(0)`` / ``tail(-5)`` are errors, not slices).
+
+        >>> len(sample_prices().tail(31))
+        31
+        """
+        k = integer("n", n, 2, len(self))
+        return PriceSeries(self.times[-k:], self.prices[-k:], self.name)
 
 
 def _parse_time(text: str) -> float | _dt.datetime:
@@ -331,7 +364,7 @@ class FundingSeries:
     name: str = ""
 
     def __post_init__(self) -> None:
-        t = np.asarray(self.times).astype("datetime64[s]")
+        t = _as_times(self.times)
         r = np.asarray(finite("rate_per_year", self.rate_per_year), dtype=float)
         if r.ndim != 1 or t.shape != r.shape or r.size < 2:
             raise LpperpError(

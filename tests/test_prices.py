@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lpperp import collateral
+from lpperp._validate import LpperpError
 from lpperp.prices import (
     FundingSeries,
     PriceSeries,
@@ -199,3 +200,23 @@ def test_eight_hour_funding_and_named_columns(tmp_path):
         load_funding_rates(f, time_column="fundingTime", rate_column="x")
     with pytest.raises(ValueError, match="rate 'abc' is not a number"):
         load_funding_rates(_write(tmp_path, "time,rate\n1,0.1\n2,abc\n", "bad.csv"))
+
+
+# ------------------------------------------------------------------------------------------------
+# bad input (issue 13)
+# ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("n", [0, -5, 1, 10**9, 2.5, "3"])
+def test_tail_refuses_what_is_not_a_length(n) -> None:
+    """tail(0) returned the whole series and tail(-5) all but five (Python slicing)."""
+    s = sample_prices()
+    with pytest.raises(LpperpError, match=r"n must be an integer"):
+        s.tail(n)
+    assert len(s.tail(2)) == 2 and len(s.tail(len(s))) == len(s)
+
+
+@pytest.mark.parametrize("times", [[[1.0, 2.0], [3.0]], [1, 2, 3], object(), None])
+def test_series_times_must_be_dates(times) -> None:
+    with pytest.raises(LpperpError, match="times must be dates"):
+        PriceSeries(times, np.array([2500.0, 3000.0, 3600.0]))
+    with pytest.raises(LpperpError, match="times must be dates"):
+        FundingSeries(times, np.array([0.1, 0.2, 0.3]), 1.0)
