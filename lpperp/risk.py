@@ -38,6 +38,7 @@ from scipy.special import log_ndtr, ndtr, ndtri
 from lpperp._validate import (
     MAX_PATH_STEPS,
     LpperpError,
+    broadcast_shape,
     finite,
     fraction,
     integer,
@@ -50,7 +51,7 @@ from lpperp._validate import (
 )
 from lpperp.processes import (
     PriceProcess,
-    _check_process,
+    check_process,
     cumsum_time,
     iter_increments,
     n_chunks,
@@ -88,9 +89,22 @@ def bgk_shift(
     >>> round(bgk_shift(2400.0, 3000.0, 0.8, 1 / 365, toward_price=True), 2)
     2459.27
     """
-    h = np.asarray(barrier, dtype=float)
-    below = h < np.asarray(price, dtype=float)
-    k = np.exp(BGK_BETA * np.asarray(sigma_per_year) * np.sqrt(dt_years))
+    h = np.asarray(positive("barrier", barrier), dtype=float)
+    try:
+        p = None if isinstance(price, (str, bytes, bool)) or price is None else np.asarray(
+            price, dtype=float)
+    except (TypeError, ValueError):
+        p = None
+    if p is None or np.isnan(p).any() or (p < 0).any():
+        raise LpperpError(
+            f"price must be a number >= 0 (inf allowed: it only says which side), got {price!r}"
+        )
+    sig = np.asarray(nonnegative("sigma_per_year", sigma_per_year), dtype=float)
+    dt = np.asarray(positive("dt_years", dt_years), dtype=float)
+    broadcast_shape("bgk_shift", barrier=h, price=p, sigma_per_year=sig, dt_years=dt)
+    below = h < p
+    with np.errstate(over="ignore"):  # a shift past floats: the barrier goes to 0 or inf
+        k = np.exp(BGK_BETA * sig * np.sqrt(dt))
     away = np.where(below, 1.0 / k, k)
     return _out(h * (1.0 / away if toward_price else away))
 
@@ -147,14 +161,18 @@ def first_passage_probability(
     p, sig, t, nu = _norm_args(price, sigma_per_year, tau_years, mu_per_year)
     h = np.asarray(positive("barrier", barrier), dtype=float)
     if dt_years is not None:
-        h = np.asarray(bgk_shift(h, p, sig, positive("dt_years", dt_years, scalar=True)))
-    b = np.log(h / p)
+        with np.errstate(over="ignore"):
+            h = np.asarray(bgk_shift(h, p, sig, positive("dt_years", dt_years, scalar=True)))
+    with np.errstate(divide="ignore", over="ignore"):
+        b = np.log(h / p)
     side = np.where(b < 0, 1.0, -1.0)  # mirror an upper barrier into a lower one: x -> -x
     bb, nn = side * b, side * nu
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         s = sig * np.sqrt(t)
         prob = ndtr((bb - nn * t) / s) + np.exp(2 * nn * bb / sig**2 + log_ndtr((bb + nn * t) / s))
     prob = np.where(t == 0, 0.0, prob)
+    # a BGK shift so large (dt_years of 1e12) that the barrier went to 0 or inf: never touched
+    prob = np.where(np.isfinite(b), prob, 0.0)
     return _out(np.clip(np.where(b == 0, 1.0, prob), 0.0, 1.0))
 
 
@@ -267,6 +285,14 @@ def safe_band(account: Any, price: float) -> tuple[float, float | None]:
     >>> round(band_exit_probability(3000.0, lo, hi, 0.8, 30 / 365), 4)
     0.128
     """
+    if not callable(getattr(account, "liquidation", None)):
+        r = repr(account)
+        raise LpperpError(
+            "account must be a margin account (lpperp.IsolatedAccount or CrossAccount, e.g. "
+            f"simulate.initial_account(scenario)), got {type(account).__name__} "
+            f"{r if len(r) < 60 else r[:57] + '...'}"
+        )
+    price = positive("price", price, scalar=True)
     res = account.liquidation(price)
     lo = float(np.asarray(res.safe_lower).reshape(-1)[0])
     hi = float(np.asarray(res.safe_upper).reshape(-1)[0])
@@ -286,8 +312,15 @@ def wilson_interval(hits: Any, n: Any, confidence: float = 0.95) -> tuple[Any, A
     """
     c = fraction("confidence", confidence, closed_low=False, closed_high=False, scalar=True)
     z = float(ndtri(0.5 + c / 2))
-    n = np.asarray(n, dtype=float)
-    ph = np.asarray(hits, dtype=float) / n
+    h = np.asarray(nonnegative("hits", hits), dtype=float)
+    n_given = n
+    n = np.asarray(positive("n", n), dtype=float)
+    broadcast_shape("wilson_interval", hits=h, n=n)
+    if np.any(h > n):
+        raise LpperpError(
+            f"hits must be <= n (a count out of n trials), got hits={hits!r}, n={n_given!r}"
+        )
+    ph = h / n
     den = 1 + z**2 / n
     mid = (ph + z**2 / (2 * n)) / den
     half = z * np.sqrt(ph * (1 - ph) / n + z**2 / (4 * n**2)) / den
@@ -398,7 +431,7 @@ def liquidation_probability(
     npaths, ns = path_step_budget(
         n_paths, n_steps, max_path_steps=max_path_steps, what="liquidation_probability"
     )
-    _check_process(process)
+    check_process(process)
     p0 = positive("price", price, scalar=True)
     lo_arr, hi_arr = _bounds(lower, upper)
     lo, hi = float(lo_arr), float(hi_arr)
@@ -434,13 +467,14 @@ def liquidation_probability(
             alive = np.ones(m, dtype=bool)
             if bridge:
                 surv = np.ones(m)  # probability of no crossing between grid points so far
+                mass = np.zeros((2, m))  # probability of a first crossing below / above
                 surv_by_step = np.zeros(ns + 1)
                 surv_by_step[0] = m
             for t0, x in steps:
                 cumsum_time(x, x_prev)
                 if bridge:
                     surv_by_step[t0 + 1 : t0 + 1 + x.shape[0]] = _bridge_update(
-                        x, x_prev, log_lo, log_hi, inv_var, surv, alive
+                        x, x_prev, log_lo, log_hi, inv_var, surv, alive, mass
                     )
                     x_prev = x[-1].copy()
                     continue
@@ -460,6 +494,7 @@ def liquidation_probability(
                 ended = surv * alive
                 sum_p += float((1.0 - ended).sum())
                 sum_p2 += float(((1.0 - ended) ** 2).sum())
+                side_counts += mass.sum(axis=1)
             done += m
     except KeyboardInterrupt:
         if done == 0:
@@ -476,7 +511,9 @@ def liquidation_probability(
         se = math.sqrt(var / done)
         z = float(ndtri(0.5 + conf / 2))
         ci = (max(0.0, prob - z * se), min(1.0, prob + z * se))
-        p_lo = p_hi = float("nan")
+        # by side: each step's crossing probability split by the two bridge terms (they sum
+        # to the estimate, up to rounding)
+        p_lo, p_hi = (float(c / done) for c in side_counts)
         cum[-1] = prob
     else:
         hits = side_counts.sum()
@@ -498,20 +535,35 @@ def _bridge_update(
     inv_var: float,
     surv: np.ndarray,
     alive: np.ndarray,
+    mass: np.ndarray,
 ) -> np.ndarray:
-    """Update per-path no-crossing probabilities over one time chunk; return the sum over paths of
-    the survival probability after each step (for the cumulative curve)."""
+    """Update per-path no-crossing probabilities over one time chunk (and ``mass``, the
+    probability of a first crossing below / above, rows 0 / 1); return the sum over paths of the
+    survival probability after each step (for the cumulative curve).
+
+    Per step, ``p_side = exp(-2 d_prev d_cur / (sigma^2 dt))`` (1 when the grid point is past the
+    boundary), ``q = 1 - p_lo - p_hi``; the step's crossing ``surv (1 - q)`` goes to each side in
+    proportion to its ``p``."""
     out = np.empty(x.shape[0])
     prev = x_prev
+    zero = np.zeros_like(surv)
     for i in range(x.shape[0]):  # steps of one chunk (vectorized over paths)
         cur = x[i]
         alive &= (cur > log_lo) & (cur < log_hi)
-        q = 1.0
-        if math.isfinite(log_lo):
-            q = q - np.exp(-inv_var * (prev - log_lo) * (cur - log_lo))
-        if math.isfinite(log_hi):
-            q = q - np.exp(-inv_var * (log_hi - prev) * (log_hi - cur))
-        surv *= np.clip(q, 0.0, 1.0)
+        p_lo, p_hi = zero, zero
+        with np.errstate(over="ignore", invalid="ignore"):
+            if math.isfinite(log_lo):
+                d = (prev - log_lo) * (cur - log_lo)
+                p_lo = np.where(d > 0, np.exp(-inv_var * np.maximum(d, 0.0)), 1.0)
+            if math.isfinite(log_hi):
+                d = (log_hi - prev) * (log_hi - cur)
+                p_hi = np.where(d > 0, np.exp(-inv_var * np.maximum(d, 0.0)), 1.0)
+        tot = p_lo + p_hi
+        lost = surv * np.minimum(tot, 1.0)
+        share = np.divide(p_lo, tot, out=np.zeros_like(tot), where=tot > 0)
+        mass[0] += lost * share
+        mass[1] += lost - lost * share
+        surv -= lost
         out[i] = float((surv * alive).sum())
         prev = cur
     return out

@@ -238,3 +238,57 @@ def test_band_exit_long_horizon_narrow_band_is_one_without_an_unbounded_series()
         full = band_exit_probability(3000.0, 2990.0, 3010.0, 0.8, tau, mu, n_terms=120)
         np.testing.assert_array_equal(capped, full)
         assert capped.tolist() == [1.0, 1.0]
+
+
+# ------------------------------------------------------------------------------------------------
+# bad input and extreme-but-finite input (issue 13)
+# ------------------------------------------------------------------------------------------------
+def test_bridge_monitoring_splits_the_probability_by_side() -> None:
+    """Bridge per-side probabilities were NaN; now each step's crossing is split by its two bridge
+    terms: the sides sum to the estimate and match the BGK estimate's split (same seed, 3 SE)."""
+    args = (GBM(0.8), 3000.0, 2400.0, 3600.0, 30 / 365, 30, 40_000)
+    br = liquidation_probability(*args, seed=1, monitoring="bridge")
+    bgk = liquidation_probability(*args, seed=1, monitoring="bgk")
+    assert br.probability_lower + br.probability_upper == pytest.approx(br.probability, abs=1e-12)
+    for a, b in ((br.probability_lower, bgk.probability_lower),
+                 (br.probability_upper, bgk.probability_upper)):
+        se = math.sqrt(b * (1 - b) / 40_000)
+        assert abs(a - b) < 3 * 2 * se
+    # one-sided band: everything on the lower side
+    one = liquidation_probability(GBM(0.8), 3000.0, 2400.0, None, 30 / 365, 30, 5000, seed=2,
+                                  monitoring="bridge")
+    assert one.probability_upper == 0.0 and one.probability_lower == pytest.approx(one.probability)
+
+
+def test_huge_monitoring_step_gives_a_finite_probability() -> None:
+    # dt_years=1e12 shifted the barrier to 0 / inf and the formula gave NaN: never touched is 0
+    assert first_passage_probability(3000.0, 2400.0, 0.8, 1.0, dt_years=1e12) == 0.0
+    assert first_passage_probability(3000.0, 3600.0, 0.8, 1.0, dt_years=1e12) == 0.0
+    assert math.isfinite(band_exit_probability(3000.0, 2400.0, 3600.0, 0.8, 1.0, dt_years=1e12))
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: wilson_interval(3, 1), "hits must be <= n"),
+        (lambda: wilson_interval(-1, 10), "hits must be a finite number >= 0"),
+        (lambda: wilson_interval(1, 0), "n must be a finite number > 0"),
+        (lambda: bgk_shift("3000", 3000.0, 0.8, 1 / 365), "barrier must be a number"),
+        (lambda: bgk_shift(2400.0, math.nan, 0.8, 1 / 365), "price must be a number >= 0"),
+        (lambda: bgk_shift(2400.0, 3000.0, 0.8, 0.0), "dt_years must be a finite number > 0"),
+    ],
+)
+def test_risk_helpers_name_the_bad_argument(call, match) -> None:
+    from lpperp._validate import LpperpError
+
+    with pytest.raises(LpperpError, match=match):
+        call()
+
+
+@pytest.mark.parametrize("account", [math.nan, "iso", None, 3000.0])
+def test_safe_band_needs_an_account(account) -> None:
+    from lpperp._validate import LpperpError
+    from lpperp.risk import safe_band
+
+    with pytest.raises(LpperpError, match="account must be a margin account"):
+        safe_band(account, 3000.0)
