@@ -112,6 +112,7 @@ from lpperp.processes import (
     OUFunding,
     PriceProcess,
     as_funding,
+    check_process,
     counter_key,
     counter_normals,
     cumsum_time,
@@ -411,6 +412,23 @@ class Scenario:
         return self.kind == "lp" or (self.kind == "lp_plus_cash" and self.mode == "cross")
 
 
+def check_scenario(scenario: Any, name: str = "scenario") -> Scenario:
+    """Return ``scenario`` if it is a :class:`Scenario`, else an error naming what was given.
+
+    >>> check_scenario(3000.0)
+    Traceback (most recent call last):
+    ...
+    lpperp._validate.LpperpError: scenario must be a Scenario (lpperp.Scenario(...)), got float 3000.0
+    """
+    if not isinstance(scenario, Scenario):
+        r = repr(scenario)
+        raise LpperpError(
+            f"{name} must be a Scenario (lpperp.Scenario(...)), got {type(scenario).__name__} "
+            f"{r if len(r) < 60 else r[:57] + '...'}"
+        )
+    return scenario
+
+
 def _width(s: Scenario) -> tuple[float, float]:
     w = s.width_pct / 100.0
     return 1.0 - w, 1.0 + w
@@ -437,6 +455,7 @@ def affordable_interval_years(
     """
     from lpperp.rebalancing import optimal_frequency
 
+    check_scenario(scenario)
     if scenario.chain is None:
         raise LpperpError(
             "scenario.chain is None: give a chain (lpperp.costs.CHAINS) to price rebalances"
@@ -466,7 +485,7 @@ def initial_account(scenario: Scenario) -> IsolatedAccount | CrossAccount:
     >>> type(acct).__name__, round(acct.cash, 2), round(acct.equity(3000.0), 2)
     ('CrossAccount', 3000.0, 8600.0)
     """
-    s = scenario
+    s = check_scenario(scenario)
     perp = PerpPosition(s.perp_size, s.price)
     lp = (
         LPPosition.from_deposit(s.lp_deposit, s.price, width_pct=s.width_pct)
@@ -801,10 +820,11 @@ def run_on_paths(
     >>> bool(r.liquidated[0]), int(r.liquidation_step[0])
     (True, 3)
     """
+    check_scenario(scenario)
     P = np.asarray(positive("prices", prices), dtype=float)
     if P.ndim == 1:
         P = P[:, None]
-    if P.ndim != 2 or P.shape[0] < 2:
+    if P.ndim != 2 or P.shape[0] < 2 or P.shape[1] < 1:
         raise LpperpError(f"prices must be (n_steps + 1, n_paths) with n_steps >= 1, got {P.shape}")
     if not np.allclose(P[0], scenario.price):
         raise LpperpError(
@@ -812,7 +832,7 @@ def run_on_paths(
         )
     dt = positive("dt_years", dt_years, scalar=True)
     n_steps, m = P.shape[0] - 1, P.shape[1]
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(root_seed(seed))
     if noise is None:
         key = int(rng.integers(0, 2**63))
 
@@ -1504,6 +1524,9 @@ def _run_many(
 ) -> list[PathResults]:
     # the budget first: 2**200 paths is refused in microseconds, before anything is built
     npaths, ns = path_step_budget(n_paths, n_steps, max_path_steps=max_path_steps, what=what)
+    for sc in scenarios:
+        check_scenario(sc)
+    check_process(process)
     if len(scenarios) > 1:
         path_step_budget(npaths * len(scenarios), ns, max_path_steps=max_path_steps,
                          what=f"{what} ({len(scenarios)} scenarios on the same paths)")
@@ -1601,6 +1624,7 @@ def backtest(
             f"series must be a PriceSeries (lpperp.prices: load_prices, sample_prices or "
             f"PriceSeries(times, prices)), got {type(series).__name__}"
         )
+    check_scenario(scenario)
     prices = np.asarray(series.prices, dtype=float)
     if prices.ndim != 1 or prices.size < 2:
         raise LpperpError(

@@ -18,7 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from lpperp._validate import MAX_PATH_STEPS, LpperpError, integer, one_of, positive, renamed
+from lpperp._validate import (
+    MAX_PATH_STEPS,
+    LpperpError,
+    integer,
+    nonnegative,
+    one_of,
+    positive,
+    renamed,
+)
 from lpperp.processes import PriceProcess, path_step_budget, progress_bar, root_seed
 from lpperp.simulate import (
     ATTRIBUTION,
@@ -27,6 +35,7 @@ from lpperp.simulate import (
     Summary,
     _fmt,
     _run_many,
+    check_scenario,
     run_on_paths,
     simulate,
 )
@@ -143,9 +152,17 @@ class StrategyTable:
 
 def _as_named(scenarios: Mapping[str, Scenario] | Iterable[Scenario]) -> list[Scenario]:
     if isinstance(scenarios, Mapping):
-        out = [replace(s, name=str(k)) for k, s in scenarios.items()]
+        out = [replace(check_scenario(s, f"scenarios[{k!r}]"), name=str(k))
+               for k, s in scenarios.items()]
+    elif isinstance(scenarios, Scenario):
+        out = [scenarios]
+    elif isinstance(scenarios, (list, tuple)):
+        out = [check_scenario(s, f"scenarios[{i}]") for i, s in enumerate(scenarios)]
     else:
-        out = list(scenarios)
+        raise LpperpError(
+            "scenarios must be a dict of name -> Scenario or a list of Scenarios, got "
+            f"{type(scenarios).__name__} {scenarios!r}"[:200]
+        )
     if not out:
         raise LpperpError("scenarios must hold at least one Scenario")
     names = [s.name for s in out]
@@ -169,6 +186,10 @@ def hedging_strategies(
     ['LP, unhedged', 'LP hedged · band 5%', 'LP + separate cash, perp', 'stablecoin, perp',
      'hold']
     """
+    check_scenario(base, "base")
+    if isinstance(bands, (str, bytes)) or not isinstance(bands, Iterable):
+        raise LpperpError(f"bands must be a list of fractions >= 0 of the delta, got {bands!r}")
+    bands = [float(nonnegative(f"bands[{i}]", b, scalar=True)) for i, b in enumerate(bands)]
     none = replace(base.policy, hedge=False)
     out = {"LP, unhedged": replace(base, kind="lp", leverage=0.0, policy=none)}
     for band in bands:
@@ -299,19 +320,35 @@ def stress_test(
     >>> bool(r.cross_loss[r.shocks.index("+30% in a day")] >= 0)
     True
     """
+    check_scenario(scenario)
+    if shocks is not None and not isinstance(shocks, Mapping):
+        raise LpperpError(
+            "shocks must be a dict of name -> price path (see shock_paths), got "
+            f"{type(shocks).__name__} {shocks!r}"[:200]
+        )
     sh = shock_paths(scenario.price, scenario.width_pct) if shocks is None else dict(shocks)
     names = tuple(sh)
     if not names:
         raise LpperpError("shocks must name at least one price path, got an empty mapping")
-    n = max(len(np.asarray(v)) for v in sh.values())
+    paths = {}
+    for k in names:
+        v = np.asarray(positive(f"shocks[{k!r}]", sh[k]), dtype=float)
+        if v.ndim != 1 or v.size < 2:
+            raise LpperpError(
+                f"shocks[{k!r}] must be a 1-d price path of at least 2 prices, got shape {v.shape}"
+            )
+        paths[k] = v
+    dt = positive("dt_years", dt_years, scalar=True)
+    n = max(v.size for v in paths.values())
+    path_step_budget(2 * len(names), n - 1, what="stress_test (2 modes x shocks)")
     mat = np.empty((n, len(names)))
     for j, k in enumerate(names):  # pad shorter paths with their last price
-        v = np.asarray(positive(f"shocks[{k!r}]", sh[k]), dtype=float)
+        v = paths[k]
         mat[:, j] = np.concatenate((v, np.full(n - v.size, v[-1])))
     z = np.zeros((n - 1, len(names)))
     out = {}
     for mode in ("isolated", "cross"):
-        r = run_on_paths(replace(scenario, mode=mode), mat, dt_years, noise=z)
+        r = run_on_paths(replace(scenario, mode=mode), mat, dt, noise=z)
         out[mode] = (-(r.pnl), r.liquidated)
     return StressResult(
         names, out["isolated"][0], out["cross"][0], out["isolated"][1], out["cross"][1]

@@ -899,3 +899,57 @@ def test_band_exit_terms_and_sample_paths_memory_are_capped() -> None:
         sample_paths(GBM(0.6), 3000.0, 1.0, 1000, 200_000)
     with pytest.raises(LpperpError, match="a smaller chunk_paths"):
         iter_paths(GBM(0.6), 3000.0, 1.0, 10**5, 4096, max_array_values=10**6)
+
+
+# ------------------------------------------------------------------------------------------------
+# the wrong kind of object (issue 13): an LpperpError naming the argument, not an AttributeError
+# ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("bad", [float("nan"), "3000", None, 3000.0])
+def test_scenario_arguments_are_checked(bad) -> None:
+    from lpperp.simulate import affordable_interval_years
+
+    g = GBM(0.6)
+    calls = {
+        "scenario": [
+            lambda: affordable_interval_years(bad, 0.6),
+            lambda: initial_account(bad),
+            lambda: simulate(bad, g, 1.0, 10, 50),
+            lambda: backtest(bad, sample_prices().tail(5)),
+            lambda: run_on_paths(bad, np.array([3000.0, 3100.0]), 1 / 365),
+            lambda: stress_test(bad),
+        ],
+        "base": [lambda: hedging_strategies(bad)],
+        "scenarios": [lambda: compare_strategies(bad, g, 1.0, 10, 50),
+                      lambda: compare_strategies({"a": bad}, g, 1.0, 10, 50)],
+    }
+    for name, fns in calls.items():
+        for fn in fns:
+            with pytest.raises(LpperpError, match=rf"{name}(\[.*\])? must be a"):
+                fn()
+
+
+def test_process_is_checked_before_any_path() -> None:
+    with pytest.raises(LpperpError, match="process must be a price process"):
+        simulate(Scenario(), 0.6, 1.0, 10, 50)
+
+
+@pytest.mark.parametrize(
+    ("shocks", "match"),
+    [
+        ([[1, 2], [3]], "shocks must be a dict"),
+        ({"x": []}, r"shocks\['x'\] must be a 1-d price path"),
+        ({"x": [3000.0]}, r"shocks\['x'\] must be a 1-d price path"),
+        ({"x": np.ones((2, 2))}, r"shocks\['x'\] must be a 1-d price path"),
+        ({"x": [3000.0, -1.0]}, r"shocks\['x'\] must be a finite number > 0"),
+    ],
+)
+def test_stress_test_names_a_bad_shock(shocks, match) -> None:
+    with pytest.raises(LpperpError, match=match):
+        stress_test(Scenario(), shocks)
+
+
+def test_hedging_strategies_bands_are_checked() -> None:
+    with pytest.raises(LpperpError, match=r"bands\[1\] must be a finite number >= 0"):
+        hedging_strategies(Scenario(), bands=(0.1, float("nan")))
+    with pytest.raises(LpperpError, match="bands must be a list"):
+        hedging_strategies(Scenario(), bands="0.1")
