@@ -484,3 +484,38 @@ def test_attribution_bars_stack_to_the_expected_pnl_of_each_strategy():
     sel = r.selected
     assert sel.policy.hedge and sel.perp_size < 0
     assert not r.scenario.scenario(kind="stable").policy.hedge
+
+
+# ------------------------------------------------------------------------------------------------
+# no exception escapes a change handler; the readout never prints nan (issue 13)
+# ------------------------------------------------------------------------------------------------
+def test_unexpected_failure_becomes_the_status_and_keeps_the_plot(monkeypatch) -> None:
+    import lpperp.viz.montecarlo as mc
+
+    ex = RiskExplorer(n_paths=300, horizon_days=5, seed=2)
+    before = [np.asarray(t.y).copy() for t in ex.figure.data if getattr(t, "y", None) is not None]
+    real = mc.compute_risk
+
+    def broken(*a, **k):
+        raise OverflowError("math range error")
+
+    monkeypatch.setattr(mc, "compute_risk", broken)
+    ex.controls["leverage"].value = 3.0  # must not raise out of the handler
+    assert "OverflowError" in ex.status.value and "math range error" in ex.status.value
+    after = [np.asarray(t.y) for t in ex.figure.data if getattr(t, "y", None) is not None]
+    assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(before, after, strict=True))
+    monkeypatch.setattr(mc, "compute_risk", real)
+    ex.controls["leverage"].value = 2.5
+    assert ex.status.value == "" and ex.result.scenario.leverage == 2.5
+
+
+def test_readout_shows_a_dash_not_nan(monkeypatch) -> None:
+    from lpperp.viz.montecarlo import RiskResult
+
+    ex = RiskExplorer(n_paths=300, horizon_days=5, seed=2)
+    keys = dict(ex.result.readout)
+    monkeypatch.setattr(RiskResult, "readout", property(lambda self: dict.fromkeys(keys, np.nan)))
+    items = ex._readout_items(ex.result)
+    texts = [t for _, _, t in items]
+    assert not any("nan" in t.lower() for t in texts), texts
+    assert texts[items.index(next(i for i in items if i[0] == "fees_earned"))] == "-"

@@ -23,6 +23,8 @@ from __future__ import annotations
 import html
 import math
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -686,6 +688,25 @@ def _pct(x: float) -> str:
     return "-" if not math.isfinite(x) else f"{100 * x:.1f} %"
 
 
+def _num(x: float, spec: str = ",.2f") -> str:
+    """A readout number, or "-" when there is none (the readout never prints nan / inf)."""
+    return "-" if not math.isfinite(x) else format(x, spec)
+
+
+@contextmanager
+def _as_clear_error(what: str) -> Iterator[None]:
+    """Turn an unexpected exception into an :class:`LpperpError` the explorer shows as its status
+    (ValueErrors, LpperpError among them, pass through unchanged)."""
+    try:
+        yield
+    except ValueError:
+        raise
+    except (ArithmeticError, TypeError, IndexError, KeyError, AttributeError, MemoryError) as exc:
+        raise LpperpError(
+            f"could not compute {what}: {type(exc).__name__}: {exc}"[:300]
+        ) from exc
+
+
 class RiskExplorer(Explorer):
     """Monte Carlo risk of an LP-margined perp: sliders re-run a cached, seeded simulation.
 
@@ -813,10 +834,14 @@ class RiskExplorer(Explorer):
 
     def scenario(self) -> RiskScenario:
         c = self.controls
-        return RiskScenario(**{name: w.value for name, w in c.items()}, **self.fixed)
+        with _as_clear_error("these controls"):
+            return RiskScenario(**{name: w.value for name, w in c.items()}, **self.fixed)
 
     def compute(self, scenario: RiskScenario) -> RiskResult:
-        return compute_risk(scenario, self.cache)
+        # every failure becomes the status line (refresh shows ValueErrors and keeps the last
+        # plot): nothing escapes a change handler
+        with _as_clear_error("this scenario"):
+            return compute_risk(scenario, self.cache)
 
     def _make_figure(self, result: RiskResult) -> Any:
         return risk_figure(result)
@@ -831,7 +856,7 @@ class RiskExplorer(Explorer):
         band = (
             "liquidatable at entry"
             if math.isnan(lo)
-            else f"{lo:,.0f} – {'∞' if math.isinf(hi) else f'{hi:,.0f}'}"
+            else f"{_num(lo, ',.0f')} – {'∞' if math.isinf(hi) else _num(hi, ',.0f')}"
         )
         interval = r["recentre_interval_days"]
         return [
@@ -848,13 +873,13 @@ class RiskExplorer(Explorer):
             ("band", "liquidation band at entry", band),
             ("expected_return", "expected return", _pct(r["expected_return"])),
             ("tail_loss", "5 % tail loss", _pct(r["tail_loss"])),
-            ("fees_earned", "fees (USDC)", f"{r['fees_earned']:,.2f}"),
-            ("costs_paid", "costs (USDC)", f"{r['costs_paid']:,.2f}"),
+            ("fees_earned", "fees (USDC)", _num(r["fees_earned"])),
+            ("costs_paid", "costs (USDC)", _num(r["costs_paid"])),
             (
                 "mean_recentres",
                 "recentres / path",
-                f"{r['mean_recentres']:.2f}"
-                + ("" if math.isnan(interval) else f" (≥ {interval:.1f} days apart)"),
+                _num(r["mean_recentres"], ".2f")
+                + ("" if not math.isfinite(interval) else f" (≥ {interval:.1f} days apart)"),
             ),
         ]
 
@@ -874,7 +899,7 @@ class RiskExplorer(Explorer):
             row = t.row(name)
             cells = "".join(
                 f"<td style='text-align:right;padding:0 0.8em'>"
-                f"{_pct(row[c]) if c in cols[:3] else f'{row[c]:,.2f}'}</td>"
+                f"{_pct(row[c]) if c in cols[:3] else _num(row[c])}</td>"
                 for c in cols
             )
             weight = "font-weight:600;" if name == sel else ""
