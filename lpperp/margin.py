@@ -342,6 +342,8 @@ class _AccountBase:
             at = min(cands, key=lambda x: abs(np.log(x / p_now))) if cands else float("nan")
             if bool(np.asarray(res.liquidatable_now).reshape(-1)[0]):
                 at = p_now
+        else:
+            at = positive("at", at, scalar=True)
         if isinstance(mechanics, str):
             mechanics = get_mechanics(mechanics)
         elif mechanics is None:

@@ -351,3 +351,13 @@ def test_accounts_name_a_collateral_that_is_not_a_model(model):
         CrossAccount((perp,), (), 0.0, model)
     with pytest.raises(LpperpError, match="collateral must be a collateral model"):
         isolated_vs_cross(perp, 3000.0, collateral=model if model is not None else "x")
+
+
+@pytest.mark.parametrize("at", ["lp", [], np.array([3000.0, 3100.0]), -1.0, float("nan")])
+def test_liquidation_outcome_names_a_bad_trigger_price(at):
+    """at='lp' raised numpy's 'could not convert string to float' (found by tests/test_fuzz.py at
+    1000 examples)."""
+    acct = IsolatedAccount(PerpPosition(-6.0, 3000.0), LPPosition.from_deposit(1e4, 3000.0,
+                                                                               width_pct=20))
+    with pytest.raises(LpperpError, match="at must be"):
+        acct.liquidation_outcome(3000.0, at=at)
