@@ -549,3 +549,16 @@ def test_oracle_scenario_states_its_domain():
         OracleScenario(twap_minutes=0.001)     # a 0.06 s window: refused before compute
     with pytest.raises(LpperpError, match=r"sigma_per_year must be in \[0, 10\]"):
         OracleScenario(sigma_per_year=1e308)   # overflowed the path to inf
+
+
+def test_oracle_explorer_says_why_a_negative_seed_is_refused():
+    pytest.importorskip("plotly")
+    from lpperp.viz.oracle import OracleExplorer
+
+    ex = OracleExplorer()
+    good = np.array(ex.figure.data[0].y)
+    ex.controls["seed"].value = -1        # the box used to clamp it to 0 without a word
+    assert "seed must be an integer in [0" in ex.status.value
+    np.testing.assert_array_equal(np.array(ex.figure.data[0].y), good)
+    ex.controls["seed"].value = 8
+    assert ex.status.value == ""

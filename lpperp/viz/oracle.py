@@ -247,8 +247,10 @@ class OracleExplorer(Explorer):
                                           ".2f", "lpperp-sigma"),
             "crash_pct": _kit.slider("crash %", k["crash_pct"], 0.0, 80.0, 1.0, ".0f",
                                      "lpperp-crash"),
-            "seed": widgets.BoundedIntText(value=k["seed"], min=0, max=2**31 - 1,
-                                           description="seed", style=_kit.DESCRIPTION_STYLE),
+            # IntText, not Bounded: a typed -1 reaches OracleScenario and its message shows
+            # (a bounded box clamped it to 0 silently: the browser suite saw no status)
+            "seed": widgets.IntText(value=k["seed"], description="seed",
+                                    style=_kit.DESCRIPTION_STYLE),
         }
 
     def _control_rows(self) -> list[list[str]]:
