@@ -738,7 +738,14 @@ class LiquidityProfile:
         w = float(positive("width_fraction", width_fraction, scalar=True))
         tail = float(fraction("tail_fraction", tail_fraction, scalar=True))
         k = 1.0 + w
-        edges = np.array([0.0, p / k**3, p / k, p * k, p * k**3, np.inf])
+        with np.errstate(over="ignore", under="ignore"):
+            k3 = np.float64(k) ** 3
+            edges = np.array([0.0, p / k3, p / k, p * k, p * k3, np.inf])
+        if not (np.all(np.isfinite(edges[1:-1])) and np.all(np.diff(edges) > 0)):
+            raise LpperpError(
+                f"width_fraction={w!r} at price={p!r} puts the tails' edges price / (1 + w)**3 and "
+                f"price * (1 + w)**3 outside (0, inf): choose a smaller width_fraction"
+            )
         mid = liq * math.sqrt(tail)
         return cls(edges, np.array([liq * tail, mid, liq, mid, liq * tail]), fee_fraction)
 
@@ -764,7 +771,13 @@ class LiquidityProfile:
         liq = float(positive("liquidity", liquidity, scalar=True))
         w = float(positive("width_fraction", width_fraction, scalar=True))
         tail = float(fraction("tail_fraction", tail_fraction, scalar=True))
-        edges = np.array([0.0, p / (1.0 + w), p * (1.0 + w), np.inf])
+        with np.errstate(over="ignore", under="ignore"):
+            edges = np.array([0.0, p / (1.0 + w), p * (1.0 + w), np.inf])
+        if not (np.all(np.isfinite(edges[1:-1])) and np.all(np.diff(edges) > 0)):
+            raise LpperpError(
+                f"width_fraction={w!r} at price={p!r} puts the band's edges outside (0, inf): "
+                f"choose a smaller width_fraction"
+            )
         return cls(edges, np.array([liq * tail, liq, liq * tail]), fee_fraction)
 
     @classmethod

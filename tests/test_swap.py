@@ -677,3 +677,18 @@ def test_uniform_profile_names_a_bad_width_factor(bad):
     tests/test_fuzz.py with a LiquidityProfile instance walked)."""
     with pytest.raises(LpperpError, match="width_factor must be"):
         LiquidityProfile.uniform(3000.0, 1e5, 0.0005, width_factor=bad)
+
+
+@pytest.mark.parametrize(("make", "price", "width"), [
+    (LiquidityProfile.concentrated, 3000.0, 1e308),
+    (LiquidityProfile.concentrated, 3000.0, 1e103),  # (1 + w)**3 overflows, w itself does not
+    (LiquidityProfile.concentrated, 1e300, 1e5),
+    (LiquidityProfile.concentrated, 5e-324, 10.0),
+    (LiquidityProfile.thin, 3000.0, 1e308),
+    (LiquidityProfile.thin, 5e-324, 10.0),
+])
+def test_profiles_refuse_a_width_whose_edges_leave_the_floats(make, price, width):
+    """concentrated(width_fraction=1e308) raised OverflowError from (1 + w)**3 (found by
+    tests/test_fuzz.py at 1000 examples); edges at 0 or inf are named instead."""
+    with pytest.raises(LpperpError, match="width_fraction="):
+        make(price, 1e5, 0.0005, width_fraction=width)
