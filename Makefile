@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 NOTEBOOKS := $(shell git ls-files 'notebooks/*.ipynb' 'notebooks/**/*.ipynb' 2>/dev/null)
 
-.PHONY: lab test bench mutate lint format strip clean
+.PHONY: lab test bench mutate fuzz lint format strip clean
 
 # One stamp per extra set: re-running a target when pyproject.toml did not change costs nothing.
 $(VENV)/.lab: pyproject.toml
@@ -48,6 +48,13 @@ MODULES ?=
 MUTATE_WORKDIR ?= /tmp/lpperp-mutate
 mutate: $(VENV)/.test
 	$(PY) mutation/run.py --workdir $(MUTATE_WORKDIR) $(MODULES)
+
+# The project's own fuzz at full size (make test runs it small): the public API, every explorer
+# control and a misbehaving JSON-RPC node, >= 10**5 calls in all. Slow (tens of minutes on 2 cores).
+FUZZ_EXAMPLES ?= 500
+fuzz: $(VENV)/.test
+	LPPERP_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) LPPERP_FUZZ_EXPLORER_ROUNDS=3 $(PY) -m pytest -q -p no:randomly \
+		tests/test_fuzz.py tests/test_oracle_fuzz.py tests/test_fuzz_explorers.py tests/test_rpc_fuzz.py
 
 format: $(VENV)/.test
 	$(VENV)/bin/ruff check --fix lpperp tests benchmarks notebooks

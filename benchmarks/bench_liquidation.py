@@ -77,13 +77,17 @@ def run() -> list[tuple[str, float, str]]:
         t_ref = min(t_ref, best_time(lambda: _brentq_all(a), repeat=1))
     fast, ref = _vectorized(a), _brentq_all(a)
     rel = float(np.nanmax(np.abs(fast - ref) / ref))
+    missed = int(np.isnan(fast).sum())
+    check("closed form agrees with brentq to 1e-9", rel <= 1e-9, f"max rel diff {rel:.3g}")
+    check("no account without a boundary", missed == 0, f"{missed} of {N_ACCOUNTS} NaN")
+    check("brentq bracketed every account", bool(np.isfinite(ref).all()))
     t_set, t_copy, ident = _settlement_figures()
     return [
         ("liquidation 10k accounts: closed form vs brentq (x faster)", t_ref / t_vec, ">= 100"),
         ("  closed form, ns per account", 1e9 * t_vec / N_ACCOUNTS, "~55 ns"),
         ("  brentq, us per account", 1e6 * t_ref / N_ACCOUNTS, "~24 us"),
         ("  max relative difference", rel, "<= 1e-9"),
-        ("  accounts with no boundary (should be 0)", float(np.isnan(fast).sum()), "0"),
+        ("  accounts with no boundary (checked: 0)", float(missed), "0"),
         (f"settle_liquidation {N_PATHS:,} paths (dYdX, LP seized), ns per path",
          1e9 * t_set / N_PATHS, "figure"),
         ("  vs np.copyto of one array of the same size (x)", t_set / t_copy, "figure"),
