@@ -27,6 +27,7 @@ from ._validate import (
     nonnegative,
     ordered_range,
     positive,
+    renamed,
 )
 from ._validate import (
     scalar_or_array as _out,
@@ -249,17 +250,19 @@ class LPPosition:
             return _out(np.zeros(np.shape(hold)))
         return _out(self.value(price) / hold - 1.0)
 
-    def lvr_rate(self, price: Any, sigma: Any) -> Any:
+    @renamed(sigma="sigma_per_year")
+    def lvr_rate(self, price: Any, sigma_per_year: Any) -> Any:
         """Loss-versus-rebalancing rate, quote units per year (Milionis et al. 2022).
 
-        ``l(P) = sigma^2 P^2 |dx/dP| / 2`` with ``x`` the base held; in range
-        ``|dx/dP| = L / (2 P^{3/2})`` so ``l = sigma^2 L sqrt(P) / 4``; zero outside the range.
+        ``l(P) = sigma^2 P^2 |dx/dP| / 2`` with ``x`` the base held and ``sigma =
+        sigma_per_year``; in range ``|dx/dP| = L / (2 P^{3/2})`` so ``l = sigma^2 L sqrt(P) / 4``;
+        zero outside the range. (``sigma=`` is the old keyword: it works one more release.)
 
         >>> round(LPPosition(2500.0, 3600.0, 1000.0).lvr_rate(3000.0, 0.6), 4)
         4929.503
         """
         p = positive("price", price)
-        sig = nonnegative("sigma", sigma)
+        sig = nonnegative("sigma_per_year", sigma_per_year)
         inside = (p > self.price_lower) & (p < self.price_upper)
         return _out(np.where(inside, sig**2 * self.liquidity * np.sqrt(p) / 4.0, 0.0))
 

@@ -386,7 +386,7 @@ def test_constructors_build_the_ranges_they_say():
          "^volume_per_year needs active_liquidity and fee_fraction"),
         (lambda: make(3000.0, 2).fee_income(3000.0, 1.0, fee_apr=0.1, active_liquidity=1e9),
          "give one, not both"),
-        (lambda: make(3000.0, 2).lvr_rate(3000.0, -0.1), "^sigma must be"),
+        (lambda: make(3000.0, 2).lvr_rate(3000.0, -0.1), "^sigma_per_year must be"),
         (lambda: make(3000.0, 2).gamma(-1.0), "^price must be"),
         (lambda: make(3000.0, 2).in_range(-1.0), "^price must be"),
         (lambda: impermanent_loss_in_range(0.0, 3000.0, 2500.0, 3600.0), "^price_ratio must be"),
