@@ -356,6 +356,8 @@ def progress_bar(iterable: Any, total: int, enabled: bool, desc: str) -> Any:
     >>> progress_bar([1, 2], 2, False, "paths")
     [1, 2]
     """
+    if not isinstance(enabled, (bool, np.bool_)):  # an array or "yes" is not a choice
+        raise LpperpError(f"progress must be True or False, got {_short(enabled)}")
     if not enabled:
         return iterable
     try:

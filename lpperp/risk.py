@@ -160,6 +160,8 @@ def first_passage_probability(
     """
     p, sig, t, nu = _norm_args(price, sigma_per_year, tau_years, mu_per_year)
     h = np.asarray(positive("barrier", barrier), dtype=float)
+    broadcast_shape("first_passage_probability", price=p, barrier=h, sigma_per_year=sig,
+                    tau_years=t, mu_per_year=nu)
     if dt_years is not None:
         with np.errstate(over="ignore"):
             h = np.asarray(bgk_shift(h, p, sig, positive("dt_years", dt_years, scalar=True)))
@@ -179,6 +181,7 @@ def first_passage_probability(
 def _bounds(lower: Any, upper: Any) -> tuple[np.ndarray, np.ndarray]:
     lo = np.asarray(0.0 if lower is None else nonnegative("lower", lower), dtype=float)
     hi = np.asarray(np.inf if upper is None else positive("upper", upper), dtype=float)
+    broadcast_shape("the band", lower=lo, upper=hi)
     if np.any(lo >= hi):
         raise LpperpError(f"lower must be < upper, got lower={lower!r}, upper={upper!r}")
     return lo, hi
@@ -222,6 +225,8 @@ def band_exit_probability(
     """
     p, sig, t, nu = _norm_args(price, sigma_per_year, tau_years, mu_per_year)
     lo, hi = _bounds(lower, upper)
+    broadcast_shape("band_exit_probability", price=p, lower=lo, upper=hi, sigma_per_year=sig,
+                    tau_years=t, mu_per_year=nu)
     if dt_years is not None:
         dt = positive("dt_years", dt_years, scalar=True)
         lo = np.where(

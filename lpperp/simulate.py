@@ -429,6 +429,20 @@ def check_scenario(scenario: Any, name: str = "scenario") -> Scenario:
     return scenario
 
 
+#: Step sizes a run accepts, years: 1e-12 (32 microseconds, far below a block) to 1000 (a delay
+#: of a minute is then still a finite number of steps; a larger step only overflows the returns).
+DT_YEARS_RANGE = (1e-12, 1000.0)
+
+
+def _check_dt(dt: float, what: str) -> float:
+    lo, hi = DT_YEARS_RANGE
+    if not lo <= dt <= hi:
+        raise LpperpError(
+            f"{what} must be a step in [{lo:g}, {hi:g}] years (32 us to a millennium), got {dt!r}"
+        )
+    return dt
+
+
 def _width(s: Scenario) -> tuple[float, float]:
     w = s.width_pct / 100.0
     return 1.0 - w, 1.0 + w
@@ -830,7 +844,7 @@ def run_on_paths(
         raise LpperpError(
             f"prices must start at the scenario's price {scenario.price}, got {P[0, 0]}"
         )
-    dt = positive("dt_years", dt_years, scalar=True)
+    dt = _check_dt(positive("dt_years", dt_years, scalar=True), "dt_years")
     n_steps, m = P.shape[0] - 1, P.shape[1]
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(root_seed(seed))
     if noise is None:
@@ -1539,7 +1553,7 @@ def _run_many(
             )
     tau = positive("tau_years", tau_years, scalar=True)
     root = root_seed(seed)
-    dt = tau / ns
+    dt = _check_dt(tau / ns, "tau_years / n_steps")
     stochastic_funding = any(sc.funding_process.stochastic for sc in scenarios)
     key = delay_noise_key(root)
     parts: list[list[PathResults]] = [[] for _ in scenarios]

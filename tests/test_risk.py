@@ -292,3 +292,26 @@ def test_safe_band_needs_an_account(account) -> None:
 
     with pytest.raises(LpperpError, match="account must be a margin account"):
         safe_band(account, 3000.0)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: first_passage_probability(np.array([2500.0, 3000.0, 3600.0]), 2500.0, 0.6, [], 0.0),
+        lambda: band_exit_probability(np.array([2500.0, 3000.0]), 2000.0, 4000.0, 0.6, 0.1, []),
+        lambda: band_exit_probability(3000.0, [1.0, 2.0], [4000.0, 5000.0, 6000.0], 0.6, 0.1),
+    ],
+)
+def test_closed_forms_name_shapes_that_do_not_broadcast(call) -> None:
+    """Found by the fuzz at 1000 examples: numpy's bare 'operands could not be broadcast'."""
+    from lpperp._validate import LpperpError
+
+    with pytest.raises(LpperpError, match="must broadcast to one shape"):
+        call()
+
+
+def test_progress_must_be_a_bool() -> None:
+    from lpperp._validate import LpperpError
+
+    with pytest.raises(LpperpError, match="progress must be True or False"):
+        liquidation_probability(GBM(0.6), 3000.0, 2000.0, 4000.0, 0.1, 10, 50, progress=np.array([]))

@@ -953,3 +953,17 @@ def test_hedging_strategies_bands_are_checked() -> None:
         hedging_strategies(Scenario(), bands=(0.1, float("nan")))
     with pytest.raises(LpperpError, match="bands must be a list"):
         hedging_strategies(Scenario(), bands="0.1")
+
+
+@pytest.mark.parametrize("dt", [5e-324, 1e-15, 1e6])
+def test_step_size_out_of_range_is_named(dt) -> None:
+    """stress_test(s, dt_years=5e-324) raised OverflowError (a one-minute delay in steps)."""
+    with pytest.raises(LpperpError, match=r"dt_years must be a step in \[1e-12, 1000\] years"):
+        stress_test(Scenario(), None, dt)
+    with pytest.raises(LpperpError, match=r"tau_years / n_steps must be a step"):
+        simulate(Scenario(), GBM(0.6), dt * 10, 10, 50)
+
+
+def test_progress_flag_is_checked() -> None:
+    with pytest.raises(LpperpError, match="progress must be True or False"):
+        compare_strategies({"a": Scenario()}, GBM(0.6), 0.1, 10, 50, progress=np.array([]))
