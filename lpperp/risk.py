@@ -178,9 +178,26 @@ def first_passage_probability(
     return _out(np.clip(np.where(b == 0, 1.0, prob), 0.0, 1.0))
 
 
+def _inf_as_one(x: Any, back: bool = False) -> Any:
+    """``x`` with +inf entries replaced by 1.0 (``back``: the mask of them); other values as given
+    (strings, NaN, ... are left for the check to name)."""
+    if isinstance(x, (str, bytes, bool, np.bool_)):
+        return False if back else x
+    try:
+        arr = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        return False if back else x
+    mask = np.isposinf(arr)
+    if back:
+        return mask
+    return np.where(mask, 1.0, arr) if mask.any() else x
+
+
 def _bounds(lower: Any, upper: Any) -> tuple[np.ndarray, np.ndarray]:
     lo = np.asarray(0.0 if lower is None else nonnegative("lower", lower), dtype=float)
-    hi = np.asarray(np.inf if upper is None else positive("upper", upper), dtype=float)
+    hi = np.asarray(np.inf if upper is None else positive("upper", _inf_as_one(upper)), dtype=float)
+    if upper is not None:  # +inf means no upper boundary, as documented
+        hi = np.where(np.asarray(_inf_as_one(upper, back=True)), np.inf, hi)
     broadcast_shape("the band", lower=lo, upper=hi)
     if np.any(lo >= hi):
         raise LpperpError(f"lower must be < upper, got lower={lower!r}, upper={upper!r}")

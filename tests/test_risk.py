@@ -315,3 +315,13 @@ def test_progress_must_be_a_bool() -> None:
 
     with pytest.raises(LpperpError, match="progress must be True or False"):
         liquidation_probability(GBM(0.6), 3000.0, 2000.0, 4000.0, 0.1, 10, 50, progress=np.array([]))
+
+
+def test_upper_inf_means_no_upper_boundary_as_documented() -> None:
+    """The docstring says upper = inf reduces to one barrier; positive() refused inf."""
+    one = first_passage_probability(3000.0, 2400.0, 0.8, 30 / 365)
+    assert band_exit_probability(3000.0, 2400.0, math.inf, 0.8, 30 / 365) == one
+    both = band_exit_probability(3000.0, 2400.0, [math.inf, 3600.0], 0.8, 30 / 365)
+    assert both[0] == one and both[1] == band_exit_probability(3000.0, 2400.0, 3600.0, 0.8, 30 / 365)
+    r = liquidation_probability(GBM(0.8), 3000.0, 2400.0, math.inf, 30 / 365, 30, 2000, seed=1)
+    assert r.probability_upper == 0.0
