@@ -788,7 +788,7 @@ class _Collateral:
         if self.kind == "scaled":
             return v * self.wb
         if self.kind == "function":
-            return np.asarray(self.model.func(p), dtype=float) * v
+            return np.asarray(self.model.factor_at(p), dtype=float) * v
         if self.kind == "weights":
             return liq * (self.wb * (p / s - p * isb) + self.wq * (s - sa))
         if self.ewma:
