@@ -89,6 +89,9 @@ def test_every_control_answers_clearly(name: str) -> None:
                     problems.append(f"{cname}={v!r}: {type(exc).__name__} escaped: {exc}"[:300])
                     continue
                 problems += [f"{cname}={v!r}: {p}" for p in _trace_lengths_ok(exp.figure)]
+                status = str(getattr(getattr(exp, "status", None), "value", ""))
+                if "unexpected error" in status:  # caught by the explorer, but still a bug
+                    problems.append(f"{cname}={v!r}: {status[:200]}")
                 text = _readout_text(exp).lower()
                 if "nan" in text.replace("nano", "").split() or ">nan<" in text:
                     problems.append(f"{cname}={v!r}: readout shows nan")

@@ -208,6 +208,11 @@ class Explorer:
         except ValueError as exc:
             self._show_error(exc)
             return False
+        except (ArithmeticError, TypeError, IndexError, KeyError, AttributeError) as exc:
+            # a library bug must not kill the widget: say so, keep the last good plot
+            self._show_error(RuntimeError(f"unexpected error (a bug; please report it): "
+                                          f"{type(exc).__name__}: {exc}"))
+            return False
         fig = self.figure
         with fig.batch_update():
             self._update_figure(fig, result)
