@@ -42,7 +42,7 @@ def _accounts(seed: int = 0) -> dict[str, np.ndarray]:
 def _vectorized(a: dict[str, np.ndarray]) -> np.ndarray:
     res = solve_boundaries(
         P0, a["size"], a["entry"], a["cash"], price_lower=a["pa"], price_upper=a["pb"],
-        liquidity=a["liq"], rules=RULES, w_base=a["cf"], w_quote=a["cf"],
+        liquidity=a["liq"], rules=RULES, base_factor=a["cf"], quote_factor=a["cf"],
     )
     return np.where(a["size"] > 0, res.liquidation_price_below, res.liquidation_price_above)
 

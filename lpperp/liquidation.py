@@ -302,13 +302,16 @@ def _fees_minus_funding(account: Any, inp: dict, tau: np.ndarray, fee_apr: float
 def boundaries_after(
     account: Any,
     price: Any,
-    tau_years: Any,
     *,
+    tau_years: Any,
     fee_apr: float = 0.0,
     funding_rate_per_year: float = 0.0,
     market: str | None = None,
 ) -> LiquidationResult:
     """Boundaries after ``tau_years`` of fee income and funding at a constant price (vectorized).
+
+    ``tau_years`` is keyword-only: it replaced a positional ``days``, so an old positional call
+    (``boundaries_after(acct, price, 30)``) is refused instead of read as 30 years.
 
     ``days=`` (the old argument, in days) still works for one release with a DeprecationWarning
     and is converted as ``tau_years = days / 365``.
@@ -320,7 +323,7 @@ def boundaries_after(
     >>> from lpperp.perp import MarginRules, PerpPosition
     >>> acct = IsolatedAccount(PerpPosition(3.0, 3000.0), cash=1000.0,
     ...                        rules=MarginRules("x", 0.1, 0.05))
-    >>> res = boundaries_after(acct, 3000.0, [0, 30 / 365], funding_rate_per_year=0.5)
+    >>> res = boundaries_after(acct, 3000.0, tau_years=[0, 30 / 365], funding_rate_per_year=0.5)
     >>> np.round(res.liquidation_price_below, 2).tolist()
     [2807.02, 2936.79]
     """

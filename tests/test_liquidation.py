@@ -439,7 +439,7 @@ def test_boundaries_after_tau_years_equal_accrued_account():
     from dataclasses import replace
 
     acct = IsolatedAccount(PerpPosition(-6.0, P0), LP, rules=FLAT)
-    res = boundaries_after(acct, P0, [0.0, 30 / 365], fee_apr=0.3, funding_rate_per_year=-0.1)
+    res = boundaries_after(acct, P0, tau_years=[0.0, 30 / 365], fee_apr=0.3, funding_rate_per_year=-0.1)
     tau = 30 / 365
     fees = LP.fee_income(P0, tau, fee_apr=0.3)
     funding = acct.perp.funding_payment(P0, tau, -0.1)
@@ -800,7 +800,7 @@ def test_old_keywords_warn_and_give_the_same_boundaries():
     """days -> tau_years (converted: days / 365), w_base/w_quote -> base_factor/quote_factor, and the
     map parameter 'days' -> 'tau_years': the old names work one release with a DeprecationWarning."""
     acct = IsolatedAccount(PerpPosition(-6.0, P0), LP, rules=FLAT)
-    new = boundaries_after(acct, P0, [0.0, 30 / 365], fee_apr=0.3, funding_rate_per_year=-0.1)
+    new = boundaries_after(acct, P0, tau_years=[0.0, 30 / 365], fee_apr=0.3, funding_rate_per_year=-0.1)
     with pytest.warns(DeprecationWarning, match="tau_years"):
         old = boundaries_after(acct, P0, days=[0.0, 30.0], fee_apr=0.3, funding_rate_per_year=-0.1)
     np.testing.assert_allclose(old.safe_upper, new.safe_upper, rtol=1e-12)
@@ -857,3 +857,12 @@ def test_default_unwind_cost_of_an_empty_pool_is_zero_to_sell_nothing_and_inf_to
     prices = np.array([2500.0, 3000.0, 3600.0])
     assert np.all(default_unwind_cost(prices, 0.0, tvl_quote=5e-324) == 0.0)
     assert np.all(np.isposinf(default_unwind_cost(prices, -2.0, tvl_quote=5e-324)))
+
+
+def test_boundaries_after_refuses_an_old_positional_days():
+    """tau_years replaced a positional ``days``: ``boundaries_after(acct, price, 30)`` must not be
+    read as 30 years."""
+    acct = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0,
+                           rules=MarginRules("x", 0.1, 0.05))
+    with pytest.raises(TypeError, match="positional"):
+        boundaries_after(acct, 3000.0, 30)
