@@ -71,11 +71,12 @@ class LPPosition:
 
     def __post_init__(self) -> None:
         lo, hi = ordered_range("price_lower", self.price_lower, "price_upper", self.price_upper)
-        if np.ndim(lo) or np.ndim(hi) or np.ndim(self.liquidity):
+        liquidity = nonnegative("liquidity", self.liquidity, scalar=True)
+        if np.ndim(lo) or np.ndim(hi):
             raise LpperpError("price_lower, price_upper and liquidity must be scalars")
         object.__setattr__(self, "price_lower", float(lo))
         object.__setattr__(self, "price_upper", float(hi))
-        object.__setattr__(self, "liquidity", nonnegative("liquidity", self.liquidity, scalar=True))
+        object.__setattr__(self, "liquidity", liquidity)
         if self.pool is not None and not isinstance(self.pool, PoolSpec):
             raise LpperpError(f"pool must be a PoolSpec or None, got {type(self.pool).__name__}")
 

@@ -186,6 +186,17 @@ def _int_to_float_ratio(num: int, den: int) -> float:
     return num / den
 
 
+def _representable(name: str, given: Any, converted: Any) -> Any:
+    """``converted`` if every value is a finite float > 0, else a named error (over/underflow)."""
+    arr = np.asarray(converted)
+    if not np.all(np.isfinite(arr) & (arr > 0)):
+        raise LpperpError(
+            f"{name}={given!r} over- or underflows a float once token order and decimals are "
+            f"applied; allowed: prices a v3 pool can hold (ticks in [{MIN_TICK}, {MAX_TICK}])"
+        )
+    return float(arr) if arr.ndim == 0 else arr
+
+
 @dataclass(frozen=True)
 class PoolSpec:
     """A market described as base/quote, and how the pool orders and scales its two tokens.
@@ -287,9 +298,11 @@ class PoolSpec:
         >>> float(USDC_WETH_ETHEREUM.price_to_raw(3000.0))  # WETH per USDC in wei per micro-USDC
         333333333.3333333
         """
-        p = positive("price", price)
+        p = np.asarray(positive("price", price))
         scale = 10.0**self._decimal_shift
-        return p * scale if self.base_is_token0 else 1.0 / (p * scale)
+        with np.errstate(over="ignore", divide="ignore"):
+            raw = p * scale if self.base_is_token0 else 1.0 / (p * scale)
+        return _representable("price", price, raw)
 
     def raw_to_price(self, raw_price: Any) -> float | np.ndarray:
         """Raw pool price (token1 per token0, smallest units) -> human price (quote per base).
@@ -297,9 +310,11 @@ class PoolSpec:
         >>> round(float(WETH_USDC_ARBITRUM.raw_to_price(3e-9)), 6)
         3000.0
         """
-        r = positive("raw_price", raw_price)
+        r = np.asarray(positive("raw_price", raw_price))
         scale = 10.0**self._decimal_shift
-        return r / scale if self.base_is_token0 else 1.0 / (r * scale)
+        with np.errstate(over="ignore", divide="ignore"):
+            out = r / scale if self.base_is_token0 else 1.0 / (r * scale)
+        return _representable("raw_price", raw_price, out)
 
     def price_to_tick(self, price: Any) -> np.ndarray:
         """Human price -> tick whose raw price is the greatest at or below the raw price (floor).

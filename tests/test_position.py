@@ -355,7 +355,7 @@ def test_constructors_build_the_ranges_they_say():
     ("call", "match"),
     [
         (lambda: LPPosition(np.array([1.0, 2.0]), 3.0, 1.0), "must be scalars"),
-        (lambda: LPPosition(1.0, 3.0, np.array([1.0, 2.0])), "must be scalars"),
+        (lambda: LPPosition(1.0, 3.0, np.array([1.0, 2.0])), "liquidity must be a single number"),
         (lambda: LPPosition(1.0, 3.0, 1.0, pool="arb"), "^pool must be a PoolSpec or None, got str"),
         (lambda: LPPosition.from_deposit(1.0, 3000.0, width_pct=100), r"^width_pct must be in \(0, 100\)"),
         (lambda: LPPosition.from_deposit(1.0, 3000.0, width_factor=1.0), r"^width_factor must be > 1"),
