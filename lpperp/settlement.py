@@ -291,8 +291,12 @@ def _settle_book(m: LiquidationMechanics, p: np.ndarray, b: np.ndarray, qt: np.n
     closed = f * notional
     trading = m.trading_fee_fraction * closed
     # dYdX fillable price: ABR * SMMR * PMMR per unit of the whole position, on the closed part
-    with np.errstate(divide="ignore", invalid="ignore"):
-        abr = np.clip(m.bankruptcy_adjustment * (1.0 - np.where(mm > 0, veq / mm, 1.0)), 0.0, 1.0)
+    if m.bankruptcy_adjustment == 0:  # no fillable-price spread (0 * inf would be NaN)
+        abr = np.zeros_like(notional)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ratio = np.where(mm > 0, veq / np.where(mm > 0, mm, 1.0), 1.0)
+        abr = np.clip(m.bankruptcy_adjustment * (1.0 - ratio), 0.0, 1.0)
     spread = abr * m.spread_to_maintenance * mm * f
     to_liq = m.liquidator_fee_fraction * closed + spread
     ins = m.insurance_fee_fraction * closed

@@ -866,3 +866,18 @@ def test_boundaries_after_refuses_an_old_positional_days():
                            rules=MarginRules("x", 0.1, 0.05))
     with pytest.raises(TypeError, match="positional"):
         boundaries_after(acct, 3000.0, 30)
+
+
+@pytest.mark.parametrize("venue", ["hyperliquid", "dydx", "gmx", "drift"])
+def test_settlement_of_a_dust_perp_is_finite(venue):
+    """A near-zero perp (maintenance 1e-310) beside real equity: the fillable-price ratio
+    equity / maintenance overflows; 0 * inf used to make the owner's share NaN (found by
+    hypothesis in the simulator)."""
+    from lpperp.settlement import settle_liquidation
+    from lpperp.venues import get_mechanics
+
+    s = settle_liquidation(get_mechanics(venue), price=3000.0, lp_base=1.0, lp_quote=100.0,
+                           cash=0.0, perp_size=-1e-300, perp_entry_price=3000.0, fees=0.0,
+                           funding_paid=0.0, maintenance=1e-310, venue_equity=1000.0)
+    assert np.isfinite(s.owner_keeps) and s.owner_keeps == pytest.approx(3100.0)
+    assert s.bad_debt == 0.0
