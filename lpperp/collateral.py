@@ -38,6 +38,7 @@ from scipy.special import ndtri
 
 from lpperp._validate import (
     LpperpError,
+    broadcast_shape,
     finite,
     fraction,
     integer,
@@ -94,21 +95,16 @@ def weighted_value(
     >>> round(float(weighted_value(3000.0, 2500.0, 3600.0, 1000.0, 0.9, 0.8, 1.0)), 4)
     7530.7436
     """
-    q = np.asarray(positive("price", price)) * nonnegative("k", k)
-    pa, pb = (np.asarray(x) for x in ordered_range("price_lower", price_lower,
-                                                  "price_upper", price_upper))
+    price = np.asarray(positive("price", price))
+    k = nonnegative("k", k)
+    lo, hi = positive("price_lower", price_lower), positive("price_upper", price_upper)
     liquidity = nonnegative("liquidity", liquidity)
     base_factor = fraction("base_factor", base_factor)
     quote_factor = fraction("quote_factor", quote_factor)
-    try:
-        np.broadcast_shapes(*(np.shape(x) for x in (q, pa, pb, liquidity, base_factor,
-                                                    quote_factor)))
-    except ValueError:
-        raise LpperpError(
-            f"price {np.shape(price)}, price_lower {np.shape(pa)}, price_upper {np.shape(pb)}, "
-            f"liquidity {np.shape(liquidity)}, k {np.shape(k)} and the factors must broadcast "
-            f"to one shape"
-        ) from None
+    broadcast_shape("weighted_value", price=price, k=k, price_lower=lo, price_upper=hi,
+                    liquidity=liquidity, base_factor=base_factor, quote_factor=quote_factor)
+    q = price * k
+    pa, pb = (np.asarray(x) for x in ordered_range("price_lower", lo, "price_upper", hi))
     s = np.sqrt(np.clip(q, pa, pb))
     base = liquidity * (1.0 / s - 1.0 / np.sqrt(pb))
     quote = liquidity * (s - np.sqrt(pa))
@@ -579,10 +575,11 @@ class FactorSchedule:
         """Factor at each (time, price): each model applied where it is in force."""
         lp = _check_lp(lp)
         p = np.asarray(positive("prices", prices), dtype=float)
+        at = self.index_at(times_seconds)  # names a bad times_seconds itself
         try:
-            idx = np.broadcast_to(self.index_at(times_seconds), p.shape)
+            idx = np.broadcast_to(at, p.shape)
         except ValueError:
-            raise LpperpError(f"times_seconds {np.shape(times_seconds)} must broadcast to prices "
+            raise LpperpError(f"times_seconds {at.shape} must broadcast to prices "
                               f"{p.shape} (time along the last axis)") from None
         out = np.zeros(p.shape)
         for i, m in enumerate(self.models):  # a few governance steps, never a loop over prices

@@ -22,6 +22,7 @@ import numpy as np
 
 from ._validate import (
     LpperpError,
+    broadcast_shape,
     fraction,
     integer,
     nonnegative,
@@ -233,10 +234,11 @@ class LPPosition:
         >>> round(LPPosition(2500.0, 3600.0, 1000.0).hold_value(3600.0, 3000.0), 2)
         10498.96
         """
-        b0, q0 = amounts_for_liquidity(
-            positive("entry_price", entry_price), self.price_lower, self.price_upper, self.liquidity
-        )
-        return _out(b0 * positive("price", price) + q0)
+        e = positive("entry_price", entry_price)
+        p = positive("price", price)
+        broadcast_shape("hold_value", price=p, entry_price=e)
+        b0, q0 = amounts_for_liquidity(e, self.price_lower, self.price_upper, self.liquidity)
+        return _out(b0 * p + q0)
 
     def impermanent_loss(self, price: Any, entry_price: Any) -> Any:
         """``V(P) / hold(P) - 1``: the LP's loss against holding its entry amounts (fraction, <= 0).
@@ -263,9 +265,17 @@ class LPPosition:
         4929.503
         """
         p = positive("price", price)
-        sig = nonnegative("sigma_per_year", sigma_per_year)
+        sig = np.asarray(nonnegative("sigma_per_year", sigma_per_year))
+        broadcast_shape("lvr_rate", price=p, sigma_per_year=sig)
         inside = (p > self.price_lower) & (p < self.price_upper)
-        return _out(np.where(inside, sig**2 * self.liquidity * np.sqrt(p) / 4.0, 0.0))
+        with np.errstate(over="ignore", invalid="ignore"):
+            rate = np.where(inside, np.square(sig) * self.liquidity * np.sqrt(p) / 4.0, 0.0)
+        if not np.all(np.isfinite(rate)):
+            raise LpperpError(
+                f"lvr_rate overflows a float for sigma_per_year={sigma_per_year!r} with liquidity "
+                f"{self.liquidity!r}: allowed are volatilities whose rate is finite"
+            )
+        return _out(rate)
 
     def fee_income(
         self,
@@ -342,6 +352,8 @@ def impermanent_loss_in_range(
     k = positive("price_ratio", price_ratio)
     p = positive("entry_price", entry_price)
     pa, pb = ordered_range("price_lower", price_lower, "price_upper", price_upper)
+    broadcast_shape("impermanent_loss_in_range", price_ratio=k, entry_price=p, price_lower=pa,
+                    price_upper=pb)
     tol = 1e-12  # relative: k = pb / P computed in floats may overshoot the edge by an ulp
     for name, x in (("entry_price", p), ("price_ratio * entry_price", k * p)):
         out_of_range = (x < pa * (1 - tol)) | (x > pb * (1 + tol))

@@ -336,7 +336,10 @@ class PoolSpec:
         >>> round(float(WETH_USDC_ARBITRUM.tick_to_price(-196257)), 2)
         2999.8
         """
-        t = np.asarray(tick)
+        try:
+            t = np.asarray(tick)
+        except ValueError:  # ragged nested lists
+            raise LpperpError(f"tick must be an integer or an array of integers, got {tick!r}") from None
         if not np.issubdtype(t.dtype, np.integer):
             raise LpperpError(f"tick must be integer(s), got dtype {t.dtype} ({tick!r})")
         if np.any((t < MIN_TICK) | (t > MAX_TICK)):
