@@ -17,7 +17,7 @@ value at entry, so ``|perp size| = leverage * deposit / entry_price``. The colla
 enter the perp size; a lower factor means less collateral for the same perp, hence lower health.
 
 Every field carries metadata (``label``, ``unit``, ``range``, ``step``, ``log``, ``options``) from
-which :func:`lpperp.viz._kit.control_for` builds a control; read it with :func:`field_info`.
+which :func:`lpperp.viz.kit.control_for` builds a control; read it with :func:`field_info`.
 
 :data:`SEED` is the README's scenario: a $10,000 WETH/USDC LP on Arbitrum, +/-20 % around 3,000
 USDC/ETH, backing a 2x ETH short on Hyperliquid's rules, the LP counted at Revert Lend's 77.5 %

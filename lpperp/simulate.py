@@ -137,8 +137,10 @@ __all__ = [
     "affordable_interval_years",
     "backtest",
     "delay_noise_key",
+    "format_value",
     "initial_account",
     "noise_streams",
+    "run_many",
     "run_on_paths",
     "simulate",
 ]
@@ -718,15 +720,20 @@ class Summary:
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{k.replace('_', ' ')}</td><td>{_fmt(v)}</td></tr>"
+            f"<tr><td>{k.replace('_', ' ')}</td><td>{format_value(v)}</td></tr>"
             for k, v in self.__dict__.items()
         )
         return f"<table><tbody>{rows}</tbody></table>"
 
 
-def _fmt(v: Any) -> str:
+def format_value(v: Any) -> str:
+    """A table cell: floats to 2 decimals from 100 up, else 4 significant digits; tuples in brackets.
+
+    >>> format_value(1234.5678), format_value(0.012345), format_value((1.0, 2.0))
+    ('1,234.57', '0.01235', '[1, 2]')
+    """
     if isinstance(v, tuple):
-        return "[" + ", ".join(_fmt(x) for x in v) + "]"
+        return "[" + ", ".join(format_value(x) for x in v) + "]"
     if isinstance(v, float):
         return f"{v:,.2f}" if abs(v) >= 100 else f"{v:.4g}"
     return str(v)
@@ -1523,7 +1530,7 @@ def delay_noise_key(root: np.random.SeedSequence) -> int:
     return counter_key(root, _NOISE_KEY)
 
 
-def _run_many(
+def run_many(
     scenarios: Sequence[Scenario],
     process: PriceProcess,
     tau_years: float,
@@ -1536,6 +1543,12 @@ def _run_many(
     max_path_steps: Any = MAX_PATH_STEPS,
     what: str = "simulate",
 ) -> list[PathResults]:
+    """Several scenarios on the same price paths and delay noise, one chunk of paths at a time.
+
+    What :func:`simulate` and :func:`lpperp.strategies.compare_strategies` share: the budget is
+    checked first (every scenario counted), then each chunk of paths is drawn once and stepped
+    through every scenario's kernel, so scenarios differ only in what they hold and do.
+    """
     # the budget first: 2**200 paths is refused in microseconds, before anything is built
     npaths, ns = path_step_budget(n_paths, n_steps, max_path_steps=max_path_steps, what=what)
     for sc in scenarios:
@@ -1615,7 +1628,7 @@ def simulate(
     >>> 0.0 < s.survival <= 1.0, s.n_paths
     (True, 2000)
     """
-    return _run_many(
+    return run_many(
         [scenario], process, tau_years, n_steps, n_paths, seed, chunk_paths, progress, chunk_steps,
         max_path_steps,
     )[0]

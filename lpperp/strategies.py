@@ -33,9 +33,9 @@ from lpperp.simulate import (
     Policy,
     Scenario,
     Summary,
-    _fmt,
-    _run_many,
     check_scenario,
+    format_value,
+    run_many,
     run_on_paths,
     simulate,
 )
@@ -140,7 +140,7 @@ class StrategyTable:
             "<tr><td>"
             + n
             + "</td>"
-            + "".join(f"<td>{_fmt(v)}</td>" for v in self.row(n).values())
+            + "".join(f"<td>{format_value(v)}</td>" for v in self.row(n).values())
             + "</tr>"
             for n in self.names
         )
@@ -230,7 +230,7 @@ def compare_strategies(
     True
     """
     scs = _as_named(scenarios)
-    res = _run_many(scs, process, tau_years, n_steps, n_paths, seed, chunk_paths, progress,
+    res = run_many(scs, process, tau_years, n_steps, n_paths, seed, chunk_paths, progress,
                     None, max_path_steps, "compare_strategies")
     return StrategyTable(
         tuple(s.name for s in scs),

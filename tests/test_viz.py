@@ -521,10 +521,10 @@ def test_start_page_layout_puts_price_and_leverage_first():
 
 
 def test_log_slider_reaches_round_values():
-    from lpperp.viz import _kit
+    from lpperp.viz import kit
 
-    s = _kit.log_slider("gas", 20.0, 0.001, 1000.0)
-    assert s.value == 20.0 and 52.0 in _kit.nice_values(1, 1000, include=(52.0,))
+    s = kit.log_slider("gas", 20.0, 0.001, 1000.0)
+    assert s.value == 20.0 and 52.0 in kit.nice_values(1, 1000, include=(52.0,))
 
 
 def test_cross_isolated_readout_never_calls_a_liquidatable_account_safe():

@@ -45,9 +45,9 @@ from lpperp.rebalancing import (
     optimal_frequency,
     rebalancing_economics,
 )
-from lpperp.viz.explorers import _DESC, _WIDE, Explorer, _choice, _slider, _text
-from lpperp.viz.figures import COLORS, _figure, _layout, resync_view_state
-from lpperp.viz.scenarios import _table
+from lpperp.viz import kit
+from lpperp.viz.explorers import Explorer
+from lpperp.viz.figures import COLORS, resync_view_state
 
 __all__ = [
     "CHAIN_KEYS",
@@ -287,7 +287,7 @@ class EconomicsResult:
         ]
 
     def _repr_html_(self) -> str:
-        return _table(self.rows(), "rebalancing economics at the selected frequency")
+        return kit.html_table(self.rows(), "rebalancing economics at the selected frequency")
 
 
 def compute_economics(scenario: EconomicsScenario) -> EconomicsResult:
@@ -379,7 +379,7 @@ def economics_figure(result: EconomicsResult, *, widget: bool = True) -> go.Figu
     >>> [t.name for t in economics_figure(r, widget=False).data] == list(ECONOMICS_TRACES)
     True
     """
-    fig = _figure(
+    fig = kit.make_figure(
         widget, rows=3, cols=2, row_heights=[0.44, 0.3, 0.26],
         specs=[[{"colspan": 2}, None], [{}, {}], [{"colspan": 2}, None]],
         horizontal_spacing=0.1, vertical_spacing=0.1,
@@ -443,7 +443,7 @@ def economics_figure(result: EconomicsResult, *, widget: bool = True) -> go.Figu
     fig.update_yaxes(title_text="% of value per year", row=2, col=2)
     fig.update_xaxes(title_text="volatility per year", tickformat=".0%", row=3, col=1)
     fig.update_yaxes(title_text="net APR (%)", row=3, col=1)
-    _layout(fig, height=960, top=80, barmode="stack")
+    kit.apply_layout(fig, height=960, top=80, barmode="stack")
     update_economics_figure(fig, result)
     resync_view_state(fig)
     return fig
@@ -498,7 +498,7 @@ def _log_slider(description: str, value: float, lo_exp: float, hi_exp: float, st
                 fmt: str, css: str) -> widgets.FloatLogSlider:
     s = widgets.FloatLogSlider(value=value, base=10, min=lo_exp, max=hi_exp, step=step,
                                description=description, readout_format=fmt,
-                               continuous_update=True, style=_DESC, layout=_WIDE)
+                               continuous_update=True, style=kit.DESCRIPTION_STYLE, layout=kit.wide_layout())
     s.add_class(css)
     return s
 
@@ -532,7 +532,7 @@ class RebalancingExplorer(Explorer):
 
     def _build_controls(self, **k: Any) -> dict[str, widgets.Widget]:
         c: dict[str, widgets.Widget] = {
-            "chain": _choice("chain", [(CHAINS[key].name, key) for key in CHAIN_KEYS], k["chain"]),
+            "chain": kit.choice("chain", [(CHAINS[key].name, key) for key in CHAIN_KEYS], k["chain"]),
             "gas_price_gwei": _log_slider("gas price gwei", k["gas_price_gwei"], -4, 3, 0.01,
                                           ".4g", "lpperp-gas"),
             "l1_base_fee_gwei": _log_slider("L1 fee for L2s", k["l1_base_fee_gwei"], -2, 3, 0.01,
@@ -540,12 +540,12 @@ class RebalancingExplorer(Explorer):
             "frequency_per_year": _log_slider("rebalances /yr", k["frequency_per_year"], 0,
                                               math.log10(FREQUENCY_GRID[-1]), 0.01, ",.1f",
                                               "lpperp-frequency"),
-            "sigma_per_year": _slider("volatility /yr", k["sigma_per_year"], 0.05, 2.0, 0.05,
+            "sigma_per_year": kit.slider("volatility /yr", k["sigma_per_year"], 0.05, 2.0, 0.05,
                                       ".2f", "lpperp-sigma"),
-            "width_pct": _slider("range ± %", k["width_pct"], 1.0, 60.0, 0.5, ".1f",
+            "width_pct": kit.slider("range ± %", k["width_pct"], 1.0, 60.0, 0.5, ".1f",
                                  "lpperp-width"),
-            "fee_apr": _slider("fee APR", k["fee_apr"], 0.0, 1.5, 0.01, ".2f", "lpperp-fee-apr"),
-            "deposit": _text("LP deposit", k["deposit"], "lpperp-deposit"),
+            "fee_apr": kit.slider("fee APR", k["fee_apr"], 0.0, 1.5, 0.01, ".2f", "lpperp-fee-apr"),
+            "deposit": kit.number("LP deposit", k["deposit"], "lpperp-deposit"),
         }
         c["chain"].observe(self._on_chain, names="value")  # runs before the refresh observer
         return c

@@ -14,8 +14,8 @@ state. Every explorer has a toolbar: **reset** (back to the values it was built 
 code** (the Python that rebuilds the scenario, :meth:`Explorer.to_code`) and **pin** (keep the
 current numbers and compare them with the live ones, :meth:`Explorer.pin`).
 
-Controls wrap on narrow cells (``_kit.control_box``); the plot takes the cell's width and follows
-resizes (``_kit.apply_layout``); its colours follow JupyterLab's light/dark theme (``_kit``).
+Controls wrap on narrow cells (``kit.control_box``); the plot takes the cell's width and follows
+resizes (``kit.apply_layout``); its colours follow JupyterLab's light/dark theme (``kit``).
 Explorers expose ``.controls`` (dict name -> widget), ``.figure``, ``.status``, ``.readout``,
 ``.result`` (last good result) and ``.widget`` (the whole layout), so tests can set
 ``explorer.controls["price"].value = x`` and read ``explorer.figure.data`` without a browser.
@@ -36,7 +36,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from lpperp.scenario import AccountSpec, PerpSpec
-from lpperp.viz import _kit, figures
+from lpperp.viz import figures, kit
 from lpperp.viz.scenarios import (
     COLLATERAL_MODELS,
     SEED,
@@ -62,23 +62,6 @@ __all__ = [
     "LPExplorer",
     "LiquidationMapExplorer",
 ]
-
-# Kept for the explorer modules that import them (economics, montecarlo): use lpperp.viz._kit.
-_DESC = _kit.DESCRIPTION_STYLE
-_WIDE = widgets.Layout(width="100%", min_width="240px")
-
-
-def _slider(description: str, value: float, lo: float, hi: float, step: float, fmt: str,
-            css: str) -> widgets.FloatSlider:
-    return _kit.slider(description, value, lo, hi, step, fmt, css)
-
-
-def _text(description: str, value: float, css: str) -> widgets.FloatText:
-    return _kit.number(description, value, css)
-
-
-def _choice(description: str, options: list, value: Any) -> widgets.Dropdown:
-    return _kit.choice(description, options, value)
 
 
 def _set_slider_bounds(slider: widgets.FloatSlider, lo: float, hi: float, value: float,
@@ -228,7 +211,7 @@ class Explorer:
         return True
 
     def _show_error(self, exc: Exception) -> None:
-        self.status.value = _kit.error_html(exc)
+        self.status.value = kit.error_html(exc)
 
     def _show_readout(self, result: Any) -> None:
         items = self._readout_items(result)
@@ -293,8 +276,8 @@ class Explorer:
             v1 = now[key]
             diff = v1 - v0 if np.isfinite(v0) and np.isfinite(v1) else float("nan")
             rows.append((key.replace("_", " "),
-                         (_kit.fmt_num(v0), _kit.fmt_num(v1), _kit.fmt_num(diff))))
-        self.pinned_view.value = _kit.html_table(rows, "pinned vs now",
+                         (kit.fmt_num(v0), kit.fmt_num(v1), kit.fmt_num(diff))))
+        self.pinned_view.value = kit.html_table(rows, "pinned vs now",
                                                  header=("pinned", "now", "change"))
 
     def _toggle_pin(self, _button: Any = None) -> None:
@@ -320,14 +303,14 @@ class Explorer:
         return bar
 
     def _layout(self) -> widgets.Widget:
-        parts: list[widgets.Widget] = [_kit.theme_style()]
-        parts += [_kit.control_row([self.controls[n] for n in row]) for row in self._wide_rows()]
+        parts: list[widgets.Widget] = [kit.theme_style()]
+        parts += [kit.control_row([self.controls[n] for n in row]) for row in self._wide_rows()]
         cols = [[self.controls[n] for n in col] for col in self._control_rows()]
         if any(cols):
-            parts.append(_kit.control_box(cols))
+            parts.append(kit.control_box(cols))
         more = self._more_rows()
         if more:
-            inner = _kit.control_box([[self.controls[n] for n in col] for col in more])
+            inner = kit.control_box([[self.controls[n] for n in col] for col in more])
             acc = widgets.Accordion(children=[inner], titles=("more settings",),
                                     selected_index=None, layout=widgets.Layout(width="100%"))
             acc.add_class("lpperp-more")
@@ -352,17 +335,17 @@ class _RangeControls:
                         price: float | None) -> dict[str, widgets.Widget]:
         e = float(entry_price)
         c: dict[str, widgets.Widget] = {}
-        c["price"] = _kit.slider("price", e if price is None else price, 0.3 * e, 2.0 * e,
+        c["price"] = kit.slider("price", e if price is None else price, 0.3 * e, 2.0 * e,
                                  _nice_step(e), ",.2f", "lpperp-price")
-        c["width_pct"] = _kit.slider("range ± %", width_pct, 0.5, 95.0, 0.5, ".1f",
+        c["width_pct"] = kit.slider("range ± %", width_pct, 0.5, 95.0, 0.5, ".1f",
                                      "lpperp-width")
-        c["range_mode"] = _kit.choice("range given by", [("± width %", "width"),
+        c["range_mode"] = kit.choice("range given by", [("± width %", "width"),
                                                          ("lower/upper bounds", "bounds")],
                                       "width", "lpperp-range-mode")
-        c["price_lower"] = _kit.number("lower bound", e * (1 - width_pct / 100), "lpperp-lower")
-        c["price_upper"] = _kit.number("upper bound", e * (1 + width_pct / 100), "lpperp-upper")
-        c["entry_price"] = _kit.number("entry price", e, "lpperp-entry")
-        c["deposit"] = _kit.number("LP deposit", deposit, "lpperp-deposit")
+        c["price_lower"] = kit.number("lower bound", e * (1 - width_pct / 100), "lpperp-lower")
+        c["price_upper"] = kit.number("upper bound", e * (1 + width_pct / 100), "lpperp-upper")
+        c["entry_price"] = kit.number("entry price", e, "lpperp-entry")
+        c["deposit"] = kit.number("LP deposit", deposit, "lpperp-deposit")
         _show(c["price_lower"], False)
         _show(c["price_upper"], False)
         c["width_pct"].observe(self._sync_bounds, names="value")
@@ -484,8 +467,8 @@ class LPExplorer(_RangeControls, Explorer):
         ]
 
 
-_fmt_price = _kit.fmt_price
-_fmt_num = _kit.fmt_num
+_fmt_price = kit.fmt_price
+_fmt_num = kit.fmt_num
 
 
 def crossed_boundary(boundaries: np.ndarray, price: float) -> float:
@@ -575,18 +558,18 @@ class HealthExplorer(_RangeControls, Explorer):
 
     def _build_controls(self, **k: Any) -> dict[str, widgets.Widget]:
         c = self._range_controls(k["entry_price"], k["deposit"], k["width_pct"], k["price"])
-        c["leverage"] = _kit.control_for(PerpSpec, "leverage", k["leverage"], "lpperp-leverage")
-        c["side"] = _kit.control_for(PerpSpec, "side", k["side"], "lpperp-side")
-        c["mode"] = _kit.control_for(AccountSpec, "mode", k["mode"], "lpperp-mode")
-        c["wallet_cash"] = _kit.number("wallet cash", k["wallet_cash"], "lpperp-wallet-cash")
-        c["collateral"] = _kit.choice("collateral model", list(COLLATERAL_MODELS),
+        c["leverage"] = kit.control_for(PerpSpec, "leverage", k["leverage"], "lpperp-leverage")
+        c["side"] = kit.control_for(PerpSpec, "side", k["side"], "lpperp-side")
+        c["mode"] = kit.control_for(AccountSpec, "mode", k["mode"], "lpperp-mode")
+        c["wallet_cash"] = kit.number("wallet cash", k["wallet_cash"], "lpperp-wallet-cash")
+        c["collateral"] = kit.choice("collateral model", list(COLLATERAL_MODELS),
                                       k["collateral"], "lpperp-collateral")
-        c["cf"] = _kit.control_for(AccountSpec, "cf", k["cf"], "lpperp-cf")
-        c["shock_pct"] = _kit.control_for(AccountSpec, "shock_pct", k["shock_pct"],
+        c["cf"] = kit.control_for(AccountSpec, "cf", k["cf"], "lpperp-cf")
+        c["shock_pct"] = kit.control_for(AccountSpec, "shock_pct", k["shock_pct"],
                                           "lpperp-shock")
-        c["sigma_per_year"] = _kit.control_for(AccountSpec, "sigma_per_year",
+        c["sigma_per_year"] = kit.control_for(AccountSpec, "sigma_per_year",
                                                k["sigma_per_year"], "lpperp-sigma")
-        c["venue"] = _kit.choice("venue rules", list(VENUE_CHOICES), k["venue"], "lpperp-venue")
+        c["venue"] = kit.choice("venue rules", list(VENUE_CHOICES), k["venue"], "lpperp-venue")
         c["collateral"].observe(self._show_params, names="value")
         c["mode"].observe(self._show_params, names="value")
         self._show_params(controls=c)
@@ -711,21 +694,21 @@ class CrossIsolatedExplorer(Explorer):
 
     def _build_controls(self, **k: Any) -> dict[str, widgets.Widget]:
         return {
-            "eth_price": _kit.slider("ETH price", k["eth_price"], 900.0, 6000.0, 1.0, ",.2f",
+            "eth_price": kit.slider("ETH price", k["eth_price"], 900.0, 6000.0, 1.0, ",.2f",
                                      "lpperp-price"),
-            "btc_price": _kit.slider("BTC price", k["btc_price"], 20_000.0, 120_000.0, 50.0,
+            "btc_price": kit.slider("BTC price", k["btc_price"], 20_000.0, 120_000.0, 50.0,
                                      ",.0f", "lpperp-btc-price"),
-            "eth_leverage": _kit.slider("ETH short lev.", k["eth_leverage"], 0.1, 20.0, 0.1,
+            "eth_leverage": kit.slider("ETH short lev.", k["eth_leverage"], 0.1, 20.0, 0.1,
                                         ".1f", "lpperp-leverage"),
-            "btc_leverage": _kit.slider("BTC long lev.", k["btc_leverage"], 0.1, 20.0, 0.1, ".1f",
+            "btc_leverage": kit.slider("BTC long lev.", k["btc_leverage"], 0.1, 20.0, 0.1, ".1f",
                                         "lpperp-btc-leverage"),
-            "eth_width_pct": _kit.slider("ETH LP ± %", k["eth_width_pct"], 0.5, 95.0, 0.5, ".1f",
+            "eth_width_pct": kit.slider("ETH LP ± %", k["eth_width_pct"], 0.5, 95.0, 0.5, ".1f",
                                          "lpperp-width"),
-            "btc_width_pct": _kit.slider("BTC LP ± %", k["btc_width_pct"], 0.5, 95.0, 0.5, ".1f",
+            "btc_width_pct": kit.slider("BTC LP ± %", k["btc_width_pct"], 0.5, 95.0, 0.5, ".1f",
                                          "lpperp-btc-width"),
-            "spare_cash": _kit.number("wallet cash", k["spare_cash"], "lpperp-wallet-cash"),
-            "cf": _kit.control_for(AccountSpec, "cf", k["cf"], "lpperp-cf"),
-            "venue": _kit.choice("venue rules", list(VENUE_CHOICES), k["venue"], "lpperp-venue"),
+            "spare_cash": kit.number("wallet cash", k["spare_cash"], "lpperp-wallet-cash"),
+            "cf": kit.control_for(AccountSpec, "cf", k["cf"], "lpperp-cf"),
+            "venue": kit.choice("venue rules", list(VENUE_CHOICES), k["venue"], "lpperp-venue"),
         }
 
     def _wide_rows(self) -> list[list[str]]:
@@ -823,18 +806,18 @@ class LiquidationMapExplorer(Explorer):
 
     def _build_controls(self, **k: Any) -> dict[str, widgets.Widget]:
         c = {
-            "leverage": _kit.control_for(PerpSpec, "leverage", k["leverage"], "lpperp-leverage"),
-            "width_pct": _kit.slider("selected ± %", k["width_pct"], 1.0, 60.0, 0.5, ".1f",
+            "leverage": kit.control_for(PerpSpec, "leverage", k["leverage"], "lpperp-leverage"),
+            "width_pct": kit.slider("selected ± %", k["width_pct"], 1.0, 60.0, 0.5, ".1f",
                                      "lpperp-width"),
-            "side": _kit.control_for(PerpSpec, "side", k["side"], "lpperp-side"),
-            "collateral": _kit.choice("collateral model", ["static", "token-min", "range-aware"],
+            "side": kit.control_for(PerpSpec, "side", k["side"], "lpperp-side"),
+            "collateral": kit.choice("collateral model", ["static", "token-min", "range-aware"],
                                       k["collateral"], "lpperp-collateral"),
-            "cf": _kit.control_for(AccountSpec, "cf", k["cf"], "lpperp-cf"),
-            "shock_pct": _kit.control_for(AccountSpec, "shock_pct", k["shock_pct"],
+            "cf": kit.control_for(AccountSpec, "cf", k["cf"], "lpperp-cf"),
+            "shock_pct": kit.control_for(AccountSpec, "shock_pct", k["shock_pct"],
                                           "lpperp-shock"),
-            "venue": _kit.choice("venue rules", list(VENUE_CHOICES), k["venue"], "lpperp-venue"),
-            "entry_price": _kit.number("entry price", k["entry_price"], "lpperp-entry"),
-            "deposit": _kit.number("LP deposit", k["deposit"], "lpperp-deposit"),
+            "venue": kit.choice("venue rules", list(VENUE_CHOICES), k["venue"], "lpperp-venue"),
+            "entry_price": kit.number("entry price", k["entry_price"], "lpperp-entry"),
+            "deposit": kit.number("LP deposit", k["deposit"], "lpperp-deposit"),
         }
 
         def show(change: dict | None = None) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from lpperp.viz import _kit
+from lpperp.viz import kit
 
 __all__ = [
     "HEALTH_AXIS",
@@ -67,16 +67,6 @@ LP_TRACES = (
     "IL now",
     "composition",
 )
-
-
-def _figure(widget: bool, **subplot_kwargs: Any) -> go.Figure:
-    """Kept for the explorer modules that call it: :func:`lpperp.viz._kit.make_figure`."""
-    return _kit.make_figure(widget, **subplot_kwargs)
-
-
-def _layout(fig: go.Figure, *, height: int, top: int, bottom: int = 50, **layout: Any) -> None:
-    """Kept for the explorer modules that call it: :func:`lpperp.viz._kit.apply_layout`."""
-    _kit.apply_layout(fig, height=height, top=top, bottom=bottom, **layout)
 
 
 def _span(*arrays: np.ndarray) -> tuple[float, float]:
@@ -176,7 +166,7 @@ def lp_figure(
     >>> [t.name for t in fig.data] == list(LP_TRACES)
     True
     """
-    fig = _figure(
+    fig = kit.make_figure(
         widget, rows=2, cols=2, column_widths=[0.74, 0.26], row_heights=[0.6, 0.4],
         specs=[[{}, {"rowspan": 2}], [{}, None]], shared_xaxes=True,
         horizontal_spacing=0.09, vertical_spacing=0.08,
@@ -211,7 +201,7 @@ def lp_figure(
     fig.update_yaxes(title_text=f"value ({q})", row=1, col=1)
     fig.update_yaxes(title_text="IL (%)", row=2, col=1)
     fig.update_xaxes(title_text=f"price ({q} per {symbols[0]})", row=2, col=1)
-    _layout(fig, height=580, top=70)
+    kit.apply_layout(fig, height=580, top=70)
     update_lp_figure(fig, result, symbols=symbols)
     resync_view_state(fig)
     return fig
@@ -275,7 +265,7 @@ def health_figure(
     True
     """
     q = symbols[1]
-    fig = _figure(
+    fig = kit.make_figure(
         widget, rows=4, cols=2, column_widths=[0.74, 0.26], row_heights=[0.36, 0.22, 0.22, 0.2],
         specs=[[{}, {"rowspan": 4}], [{}, None], [{}, None], [{}, None]], shared_xaxes=True,
         horizontal_spacing=0.09, vertical_spacing=0.05,
@@ -317,7 +307,7 @@ def health_figure(
     fig.update_yaxes(title_text=q, row=3, col=1)
     fig.update_yaxes(title_text="IL (%)", row=4, col=1)
     fig.update_xaxes(title_text=f"price ({q} per {symbols[0]})", row=4, col=1)
-    _layout(fig, height=860, top=80)
+    kit.apply_layout(fig, height=860, top=80)
     update_health_figure(fig, result, symbols=symbols)
     resync_view_state(fig)
     return fig
@@ -399,7 +389,7 @@ def wallet_figure(result: Any, *, widget: bool = True) -> go.Figure:
     >>> [t.name for t in wallet_figure(r, widget=False).data] == list(WALLET_TRACES)
     True
     """
-    fig = _figure(
+    fig = kit.make_figure(
         widget, rows=2, cols=2, row_heights=[0.68, 0.32], shared_yaxes=True,
         specs=[[{}, {}], [{"colspan": 2}, None]], horizontal_spacing=0.04, vertical_spacing=0.14,
         subplot_titles=("isolated: each perp on its own LP", "cross: one account for everything",
@@ -428,7 +418,7 @@ def wallet_figure(result: Any, *, widget: bool = True) -> go.Figure:
     fig.update_yaxes(title_text="equity − maintenance (USDC)", row=1, col=1)
     fig.update_xaxes(title_text="ETH price (USDC), BTC held fixed", row=1, col=1)
     fig.update_xaxes(title_text="ETH price (USDC), BTC held fixed", row=1, col=2)
-    _layout(fig, height=680, top=80, bottom=40)
+    kit.apply_layout(fig, height=680, top=80, bottom=40)
     update_wallet_figure(fig, result)
     resync_view_state(fig)
     return fig
@@ -505,7 +495,7 @@ def map_figure(result: Any, *, widget: bool = True) -> go.Figure:
     >>> [t.name for t in map_figure(r, widget=False).data] == list(MAP_TRACES)
     True
     """
-    fig = _kit.make_figure(widget)
+    fig = kit.make_figure(widget)
     fig.add_trace(go.Heatmap(
         name="health", colorscale=_HEALTH_SCALE, zmin=-1.0, zmax=2.0,
         colorbar={"title": {"text": "health"}, "tickvals": [-1, 0, 1, 2],
@@ -522,7 +512,7 @@ def map_figure(result: Any, *, widget: bool = True) -> go.Figure:
                              textfont={"color": "#111111"}))
     fig.add_trace(go.Scatter(name="entry price", mode="lines", showlegend=False,
                              line={"color": "#555555", "dash": "dash", "width": 1}))
-    _layout(fig, height=520, top=40,
+    kit.apply_layout(fig, height=520, top=40,
             legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0.0},
             xaxis={"title": {"text": "price (USDC per ETH)"}},
             yaxis={"title": {"text": "range width ± %"}})

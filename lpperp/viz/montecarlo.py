@@ -58,8 +58,9 @@ from lpperp.simulate import (
     run_on_paths,
 )
 from lpperp.strategies import StrategyTable
-from lpperp.viz.explorers import _DESC, _WIDE, Explorer, _choice, _slider, _text
-from lpperp.viz.figures import COLORS, _figure, _layout, resync_view_state
+from lpperp.viz import kit
+from lpperp.viz.explorers import Explorer
+from lpperp.viz.figures import COLORS, resync_view_state
 
 __all__ = [
     "ATTRIBUTION_PARTS",
@@ -520,7 +521,7 @@ def risk_figure(result: RiskResult, *, widget: bool = True) -> go.Figure:
     >>> [t.name for t in risk_figure(r, widget=False).data] == list(RISK_TRACES)
     True
     """
-    fig = _figure(
+    fig = kit.make_figure(
         widget,
         rows=3,
         cols=2,
@@ -641,7 +642,7 @@ def risk_figure(result: RiskResult, *, widget: bool = True) -> go.Figure:
     for row, col in ((2, 1), (2, 2)):
         fig.update_yaxes(title_text="survival (%)", range=[-2, 102], row=row, col=col)
     fig.update_yaxes(title_text="% of paths", row=1, col=2)
-    _layout(fig, height=1000, top=80, barmode="overlay")
+    kit.apply_layout(fig, height=1000, top=80, barmode="overlay")
     update_risk_figure(fig, result)
     resync_view_state(fig)
     return fig
@@ -777,30 +778,31 @@ class RiskExplorer(Explorer):
             step=1,
             description="horizon days",
             continuous_update=False,
-            style=_DESC,
-            layout=_WIDE,
+            style=kit.DESCRIPTION_STYLE,
+            layout=kit.wide_layout(),
         )
         horizon.add_class("lpperp-horizon")
-        seed = widgets.IntText(value=k["seed"], description="seed", style=_DESC, layout=_WIDE)
+        seed = widgets.IntText(value=k["seed"], description="seed", style=kit.DESCRIPTION_STYLE,
+                               layout=kit.wide_layout())
         seed.add_class("lpperp-seed")
         c: dict[str, widgets.Widget] = {
-            "process": _choice(
+            "process": kit.choice(
                 "price process", [(v, key) for key, v in PROCESSES.items()], k["process"]
             ),
-            "sigma_per_year": _slider(
+            "sigma_per_year": kit.slider(
                 "volatility /yr", k["sigma_per_year"], 0.1, 2.0, 0.05, ".2f", "lpperp-sigma"
             ),
             "horizon_days": horizon,
             "seed": seed,
-            "width_pct": _slider(
+            "width_pct": kit.slider(
                 "range ± %", k["width_pct"], 1.0, 60.0, 0.5, ".1f", "lpperp-width"
             ),
-            "leverage": _slider(
+            "leverage": kit.slider(
                 "leverage", k["leverage"], 0.0, 20.0, 0.25, ".2f", "lpperp-leverage"
             ),
-            "kind": _choice("strategy", [(v, key) for key, v in KINDS.items()], k["kind"]),
-            "mode": _choice("margin mode", ["isolated", "cross"], k["mode"]),
-            "collateral": _choice(
+            "kind": kit.choice("strategy", [(v, key) for key, v in KINDS.items()], k["kind"]),
+            "mode": kit.choice("margin mode", ["isolated", "cross"], k["mode"]),
+            "collateral": kit.choice(
                 "collateral",
                 [
                     (f"static {_STATIC_CF:.0%}", "static"),
@@ -808,10 +810,10 @@ class RiskExplorer(Explorer):
                 ],
                 k["collateral"],
             ),
-            "chain": _choice("chain", [(v.name, key) for key, v in CHAINS.items()], k["chain"]),
-            "policy": _choice("policy", list(POLICIES), k["policy"]),
-            "reaction": _choice("reaction", list(REACTIONS), k["reaction"]),
-            "wallet_cash": _text("wallet cash", k["wallet_cash"], "lpperp-wallet-cash"),
+            "chain": kit.choice("chain", [(v.name, key) for key, v in CHAINS.items()], k["chain"]),
+            "policy": kit.choice("policy", list(POLICIES), k["policy"]),
+            "reaction": kit.choice("reaction", list(REACTIONS), k["reaction"]),
+            "wallet_cash": kit.number("wallet cash", k["wallet_cash"], "lpperp-wallet-cash"),
         }
         for name in ("sigma_per_year", "width_pct", "leverage"):
             c[name].continuous_update = False  # a move re-runs simulations: fire on release

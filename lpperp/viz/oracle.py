@@ -30,7 +30,7 @@ from lpperp._validate import LpperpError, integer, nonnegative, positive
 from lpperp.collateral import VolatilityScaledFactor
 from lpperp.oracle import ChainlinkFeed, Spot, TwapOracle
 from lpperp.oracle_risk import OracleLiquidation, crash_day_account, liquidate_on_oracle
-from lpperp.viz import _kit
+from lpperp.viz import kit
 from lpperp.viz.explorers import Explorer
 from lpperp.viz.figures import COLORS, resync_view_state
 
@@ -169,7 +169,7 @@ def compute_oracle(scenario: OracleScenario) -> OracleResult:
 
 def oracle_figure(result: OracleResult, *, widget: bool = True) -> go.Figure:
     """Two panels sharing the time axis: prices and liquidations; collateral factor per oracle."""
-    fig = _kit.make_figure(widget, rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+    fig = kit.make_figure(widget, rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                            row_heights=[0.65, 0.35],
                            subplot_titles=("market vs what the venue reads",
                                            "volatility-scaled collateral factor, per oracle"))
@@ -191,7 +191,7 @@ def oracle_figure(result: OracleResult, *, widget: bool = True) -> go.Figure:
     fig.update_xaxes(title_text="hours", row=2, col=1)
     fig.update_yaxes(title_text="USDC per ETH", row=1, col=1)
     fig.update_yaxes(title_text="factor", row=2, col=1)
-    _kit.apply_layout(fig, height=620, top=80)
+    kit.apply_layout(fig, height=620, top=80)
     fig.update_traces(selector={"name": "market"}, line={"color": COLORS.get("lp", "#3c3c3d")})
     update_oracle_figure(fig, result)
     resync_view_state(fig)
@@ -237,20 +237,20 @@ class OracleExplorer(Explorer):
 
     def _build_controls(self, **k: Any) -> dict[str, widgets.Widget]:
         return {
-            "deviation_pct": _kit.slider("deviation %", k["deviation_pct"], 0.05, 5.0, 0.05,
+            "deviation_pct": kit.slider("deviation %", k["deviation_pct"], 0.05, 5.0, 0.05,
                                          ".2f", "lpperp-deviation"),
-            "heartbeat_minutes": _kit.slider("heartbeat min", k["heartbeat_minutes"], 1.0,
+            "heartbeat_minutes": kit.slider("heartbeat min", k["heartbeat_minutes"], 1.0,
                                              1440.0, 1.0, ".0f", "lpperp-heartbeat"),
-            "twap_minutes": _kit.slider("TWAP min", k["twap_minutes"], 1.0, 240.0, 1.0, ".0f",
+            "twap_minutes": kit.slider("TWAP min", k["twap_minutes"], 1.0, 240.0, 1.0, ".0f",
                                         "lpperp-twap"),
-            "sigma_per_year": _kit.slider("volatility /yr", k["sigma_per_year"], 0.05, 3.0, 0.05,
+            "sigma_per_year": kit.slider("volatility /yr", k["sigma_per_year"], 0.05, 3.0, 0.05,
                                           ".2f", "lpperp-sigma"),
-            "crash_pct": _kit.slider("crash %", k["crash_pct"], 0.0, 80.0, 1.0, ".0f",
+            "crash_pct": kit.slider("crash %", k["crash_pct"], 0.0, 80.0, 1.0, ".0f",
                                      "lpperp-crash"),
             # IntText, not Bounded: a typed -1 reaches OracleScenario and its message shows
             # (a bounded box clamped it to 0 silently: the browser suite saw no status)
             "seed": widgets.IntText(value=k["seed"], description="seed",
-                                    style=_kit.DESCRIPTION_STYLE),
+                                    style=kit.DESCRIPTION_STYLE),
         }
 
     def _control_rows(self) -> list[list[str]]:
@@ -285,5 +285,5 @@ class OracleExplorer(Explorer):
             late = "" if name == "spot" or math.isnan(delay) else f", +{delay / 60:.1f} min"
             items.append((f"{name}_hour", f"{name}: liquidated", when + late))
             items.append((f"{name}_owner_value", f"{name}: owner keeps (USDC)",
-                          _kit.fmt_num(r[f"{name}_owner_value"])))
+                          kit.fmt_num(r[f"{name}_owner_value"])))
         return items

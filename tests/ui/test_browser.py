@@ -8,7 +8,7 @@ notebook is covered when it lands. For each one, on one shared server and browse
 2. Every plotly plot is read from the page (``gd.data`` of each ``.js-plotly-plot``): each
    scatter/bar trace with a y has an x of the same length, and on a price axis x is prices (not
    0..n-1: notebook 07's first draw plotted the curves against the index, see
-   ``lpperp.viz._kit.FigureWidget``).
+   ``lpperp.viz.kit.FigureWidget``).
 3. Every plot is at least 95 % of its cell's width at first draw, and again after the window is
    resized to 1,000 px, where the explorers' controls must not overlap.
 4. Per explorer: one slider moved with the keyboard (>= 10 presses; the data and readout change;

@@ -60,6 +60,11 @@ __all__ = [
 DESCRIPTION_STYLE = {"description_width": "120px"}
 
 
+def wide_layout() -> widgets.Layout:
+    """A control that fills its column (a new Layout each call: layouts are shared mutable state)."""
+    return widgets.Layout(width="100%", min_width="240px")
+
+
 def _control_layout() -> widgets.Layout:
     """A control fills its column (no fixed pixel width): sliders get the room the window has."""
     return widgets.Layout(width="100%", min_width="240px")
