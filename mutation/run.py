@@ -9,7 +9,7 @@ timeout (5x the covering tests' clean time + 1 s). Hypothesis runs the ``mutatio
 (derandomized, 25 examples) so a verdict does not depend on the draw.
 
 Prints the mutation score per module (killed / (mutants - equivalent - not run)), each survivor
-with its diff (unless listed in mutation/EQUIVALENT.md with a reason), and the total time.
+with its diff (unless listed in mutation/equivalent/<module>.md with a reason), and the total time.
 The working tree is never touched: mutmut writes its ``mutants/`` folder in the scratch copy.
 
 Usage: python mutation/run.py [module ...] [--workdir DIR] [--max-children 2] [--budget-s 1800]
@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-EQUIVALENT = ROOT / "mutation" / "EQUIVALENT.md"
+EQUIVALENT_DIR = ROOT / "mutation" / "equivalent"
 
 #: core module -> its fast unit tests (tests/ files); tests/test_references.py covers the
 #: cross-module references. Modules missing from lpperp/ are skipped with a note.
@@ -61,16 +61,23 @@ STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests"
 
 
 def equivalent_names() -> dict[str, str]:
-    """``mutant name -> reason`` from the table in mutation/EQUIVALENT.md."""
+    """``mutant name -> reason`` from the tables in mutation/equivalent/*.md (one per module)."""
     out = {}
-    if EQUIVALENT.exists():
-        for line in EQUIVALENT.read_text().splitlines():
+    for path in sorted(EQUIVALENT_DIR.glob("*.md")):
+        for line in path.read_text().splitlines():
             if line.startswith("## Survivors"):  # known survivors are listed, not excused
                 break
-            m = re.match(r"\|\s*`([\w.]+__mutmut_\d+)`\s*\|.*\|\s*(.+?)\s*\|\s*$", line)
+            m = re.match(r"\|\s*`([\w.ǁ]+__mutmut_\d+)`\s*\|.*\|\s*(.+?)\s*\|\s*$", line)
             if m:
                 out[m.group(1)] = m.group(2)
     return out
+
+
+def module_tests(module: str) -> list[str]:
+    """The module's fast unit tests: MODULE_TESTS plus every ``tests/test_<module>_*.py``."""
+    named = [t for t in MODULE_TESTS[module] if (ROOT / "tests" / t).exists()]
+    extra = sorted(p.name for p in (ROOT / "tests").glob(f"test_{module}_*.py"))
+    return named + [t for t in extra if t not in named]
 
 
 def _pyproject(module_files: list[str], tests: list[str]) -> str:
@@ -97,7 +104,7 @@ def _pyproject(module_files: list[str], tests: list[str]) -> str:
 def prepare(module: str, work: Path) -> tuple[Path, list[str], list[str]]:
     files = [f"{module}.py", *MODULE_EXTRA_FILES.get(module, ())]
     files = [f for f in files if (ROOT / "lpperp" / f).exists()]
-    tests = [t for t in MODULE_TESTS[module] if (ROOT / "tests" / t).exists()]
+    tests = module_tests(module)
     d = work / module
     if d.exists():
         shutil.rmtree(d)
