@@ -13,7 +13,7 @@ Python or numpy integers only and return a Python ``int`` (exact math never sees
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ __all__ = [
     "cell_budget",
     "finite",
     "fraction",
+    "instance_of",
     "integer",
     "nonnegative",
     "one_of",
@@ -34,6 +35,7 @@ __all__ = [
     "positive",
     "renamed",
     "scalar_or_array",
+    "uint",
 ]
 
 
@@ -87,18 +89,26 @@ def _first_bad(arr: np.ndarray, bad: np.ndarray) -> str:
     return f"{float(arr[idx]) if arr.ndim else float(arr)!r}{where}"
 
 
+def _checked(
+    name: str, x: Any, scalar: bool, ok: Callable[[np.ndarray], np.ndarray], allowed: str
+) -> float | np.ndarray:
+    """``x`` as float(s) (:func:`_as_float`), raising ``{name} must be {allowed}`` naming the first
+    value where ``ok`` is false."""
+    v = _as_float(name, x, scalar)
+    arr = np.asarray(v)
+    bad = ~ok(arr)
+    if bad.any():
+        raise LpperpError(f"{name} must be {allowed}, got {_first_bad(arr, bad)}")
+    return v
+
+
 def finite(name: str, x: Any, *, scalar: bool = False) -> float | np.ndarray:
     """Return ``x`` as float(s), raising if any value is NaN or infinite.
 
     >>> finite("cash", -5)
     -5.0
     """
-    v = _as_float(name, x, scalar)
-    arr = np.asarray(v)
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        raise LpperpError(f"{name} must be finite, got {_first_bad(arr, bad)}")
-    return v
+    return _checked(name, x, scalar, np.isfinite, "finite")
 
 
 def positive(name: str, x: Any, *, scalar: bool = False) -> float | np.ndarray:
@@ -111,12 +121,7 @@ def positive(name: str, x: Any, *, scalar: bool = False) -> float | np.ndarray:
     ...
     lpperp._validate.LpperpError: price must be a finite number > 0, got -1.0
     """
-    v = _as_float(name, x, scalar)
-    arr = np.asarray(v)
-    bad = ~(np.isfinite(arr) & (arr > 0))
-    if bad.any():
-        raise LpperpError(f"{name} must be a finite number > 0, got {_first_bad(arr, bad)}")
-    return v
+    return _checked(name, x, scalar, lambda a: np.isfinite(a) & (a > 0), "a finite number > 0")
 
 
 def nonnegative(name: str, x: Any, *, scalar: bool = False) -> float | np.ndarray:
@@ -125,12 +130,7 @@ def nonnegative(name: str, x: Any, *, scalar: bool = False) -> float | np.ndarra
     >>> nonnegative("size", 0)
     0.0
     """
-    v = _as_float(name, x, scalar)
-    arr = np.asarray(v)
-    bad = ~(np.isfinite(arr) & (arr >= 0))
-    if bad.any():
-        raise LpperpError(f"{name} must be a finite number >= 0, got {_first_bad(arr, bad)}")
-    return v
+    return _checked(name, x, scalar, lambda a: np.isfinite(a) & (a >= 0), "a finite number >= 0")
 
 
 def fraction(
@@ -167,6 +167,37 @@ def integer(name: str, x: Any, lo: int | None = None, hi: int | None = None) -> 
     x = int(x)
     if (lo is not None and x < lo) or (hi is not None and x > hi):
         raise LpperpError(f"{name} must be an integer in [{lo}, {hi}], got {x}")
+    return x
+
+
+def uint(name: str, x: Any, bits: int, lo: int = 0) -> int:
+    """Return ``x`` as a Python int in ``[lo, 2**bits - 1]``: a Solidity ``uint<bits>`` argument.
+
+    >>> uint("liquidity", 10**18, 128)
+    1000000000000000000
+    >>> uint("fee_pips", 2**24, 24)
+    Traceback (most recent call last):
+    ...
+    lpperp._validate.LpperpError: fee_pips must be an integer in [0, 16777215], got 16777216
+    """
+    return integer(name, x, lo, (1 << bits) - 1)
+
+
+def instance_of(name: str, x: Any, types: type | tuple[type, ...], allowed: str) -> Any:
+    """Return ``x`` if it is an instance of ``types``, else raise naming ``allowed`` and its type.
+
+    ``allowed`` reads after "must be" (``"a LiquidityProfile or None"``; put ``type(None)`` in
+    ``types`` to accept None).
+
+    >>> instance_of("depth", 3, (int, type(None)), "an int or None")
+    3
+    >>> instance_of("depth", "deep", int, "an int")
+    Traceback (most recent call last):
+    ...
+    lpperp._validate.LpperpError: depth must be an int, got str 'deep'
+    """
+    if not isinstance(x, types):
+        raise LpperpError(f"{name} must be {allowed}, got {type(x).__name__} {_show(x)[:40]}")
     return x
 
 

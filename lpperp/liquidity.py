@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import LpperpError, integer, nonnegative, ordered_range, positive
+from ._validate import LpperpError, integer, nonnegative, ordered_range, positive, uint
 from .units import (
     MAX_SQRT_RATIO,
     MAX_TICK,
@@ -53,7 +53,6 @@ __all__ = [
 ]
 
 _UINT128_MAX = (1 << 128) - 1
-_UINT160_MAX = (1 << 160) - 1
 _UINT256_MAX = (1 << 256) - 1
 
 
@@ -90,12 +89,12 @@ def mul_div_rounding_up(a: int, b: int, denominator: int) -> int:
     return result
 
 
-def _sqrt_arg(name: str, value: int) -> int:
-    return integer(name, value, 1, _UINT160_MAX)
-
-
-def _liq_arg(value: int) -> int:
-    return integer("liquidity", value, 0, _UINT128_MAX)
+def _delta_args(sqrt_ratio_a_x96: int, sqrt_ratio_b_x96: int, liquidity: int) -> tuple[int, int, int]:
+    """The checked ``(sqrtA, sqrtB, L)`` of a range, sorted so that ``sqrtA <= sqrtB``."""
+    a = uint("sqrt_ratio_a_x96", sqrt_ratio_a_x96, 160, 1)
+    b = uint("sqrt_ratio_b_x96", sqrt_ratio_b_x96, 160, 1)
+    liq = uint("liquidity", liquidity, 128)
+    return (b, a, liq) if a > b else (a, b, liq)
 
 
 def get_amount0_delta(
@@ -108,11 +107,7 @@ def get_amount0_delta(
     >>> get_amount0_delta(Q96, 2 * Q96, 10**18, round_up=False)
     500000000000000000
     """
-    a = _sqrt_arg("sqrt_ratio_a_x96", sqrt_ratio_a_x96)
-    b = _sqrt_arg("sqrt_ratio_b_x96", sqrt_ratio_b_x96)
-    liq = _liq_arg(liquidity)
-    if a > b:
-        a, b = b, a
+    a, b, liq = _delta_args(sqrt_ratio_a_x96, sqrt_ratio_b_x96, liquidity)
     numerator1 = liq << 96
     numerator2 = b - a
     if round_up:
@@ -131,11 +126,7 @@ def get_amount1_delta(
     >>> get_amount1_delta(Q96, 2 * Q96, 10**18, round_up=True)
     1000000000000000000
     """
-    a = _sqrt_arg("sqrt_ratio_a_x96", sqrt_ratio_a_x96)
-    b = _sqrt_arg("sqrt_ratio_b_x96", sqrt_ratio_b_x96)
-    liq = _liq_arg(liquidity)
-    if a > b:
-        a, b = b, a
+    a, b, liq = _delta_args(sqrt_ratio_a_x96, sqrt_ratio_b_x96, liquidity)
     if round_up:
         return mul_div_rounding_up(liq, b - a, Q96)
     return mul_div(liq, b - a, Q96)
@@ -240,9 +231,9 @@ def get_liquidity_for_amounts(
     >>> get_liquidity_for_amounts(enc(1, 1), enc(100, 110), enc(110, 100), 100, 200)
     2148
     """
-    s = _sqrt_arg("sqrt_price_x96", sqrt_price_x96)
-    a = _sqrt_arg("sqrt_ratio_a_x96", sqrt_ratio_a_x96)
-    b = _sqrt_arg("sqrt_ratio_b_x96", sqrt_ratio_b_x96)
+    s = uint("sqrt_price_x96", sqrt_price_x96, 160, 1)
+    a = uint("sqrt_ratio_a_x96", sqrt_ratio_a_x96, 160, 1)
+    b = uint("sqrt_ratio_b_x96", sqrt_ratio_b_x96, 160, 1)
     amount0 = integer("amount0", amount0, 0, _UINT256_MAX)
     amount1 = integer("amount1", amount1, 0, _UINT256_MAX)
     if a > b:
@@ -264,12 +255,8 @@ def get_amounts_for_liquidity(
     >>> get_amounts_for_liquidity(Q96, Q96 // 2, 2 * Q96, 1000)
     (500, 500)
     """
-    s = _sqrt_arg("sqrt_price_x96", sqrt_price_x96)
-    a = _sqrt_arg("sqrt_ratio_a_x96", sqrt_ratio_a_x96)
-    b = _sqrt_arg("sqrt_ratio_b_x96", sqrt_ratio_b_x96)
-    liq = _liq_arg(liquidity)
-    if a > b:
-        a, b = b, a
+    s = uint("sqrt_price_x96", sqrt_price_x96, 160, 1)
+    a, b, liq = _delta_args(sqrt_ratio_a_x96, sqrt_ratio_b_x96, liquidity)
 
     def amount0(lo: int, hi: int) -> int:
         return mul_div(liq << 96, hi - lo, hi) // lo

@@ -267,25 +267,29 @@ class PoolSpec:
         integer("tick_spacing", spacing, 1, 16384)
 
     # -- token order ---------------------------------------------------------------------------
+    def _pool_order(self, base_x: Any, quote_x: Any) -> tuple[Any, Any]:
+        """``(base_x, quote_x)`` -> ``(token0_x, token1_x)``; a swap, so also the way back."""
+        return (base_x, quote_x) if self.base_is_token0 else (quote_x, base_x)
+
     @property
     def token0(self) -> str:
         """Symbol of the pool's token0."""
-        return self.base if self.base_is_token0 else self.quote
+        return self._pool_order(self.base, self.quote)[0]
 
     @property
     def token1(self) -> str:
         """Symbol of the pool's token1."""
-        return self.quote if self.base_is_token0 else self.base
+        return self._pool_order(self.base, self.quote)[1]
 
     @property
     def decimals0(self) -> int:
         """Decimals of token0."""
-        return self.base_decimals if self.base_is_token0 else self.quote_decimals
+        return self._pool_order(self.base_decimals, self.quote_decimals)[0]
 
     @property
     def decimals1(self) -> int:
         """Decimals of token1."""
-        return self.quote_decimals if self.base_is_token0 else self.base_decimals
+        return self._pool_order(self.base_decimals, self.quote_decimals)[1]
 
     @property
     def _decimal_shift(self) -> int:
@@ -389,7 +393,7 @@ class PoolSpec:
         q = float(np.asarray(_nonneg_scalar("quote", quote)))
         raw_base = _to_raw(b, self.base_decimals)
         raw_quote = _to_raw(q, self.quote_decimals)
-        return (raw_base, raw_quote) if self.base_is_token0 else (raw_quote, raw_base)
+        return self._pool_order(raw_base, raw_quote)
 
     def from_raw_amounts(self, amount0: Any, amount1: Any) -> tuple[Any, Any]:
         """Raw ``(amount0, amount1)`` -> human ``(base, quote)`` (ints exact to float precision).
@@ -399,7 +403,7 @@ class PoolSpec:
         """
         a0 = _raw_to_float("amount0", amount0, self.decimals0)
         a1 = _raw_to_float("amount1", amount1, self.decimals1)
-        return (a0, a1) if self.base_is_token0 else (a1, a0)
+        return self._pool_order(a0, a1)  # (token0, token1) -> (base, quote): the same swap
 
     def liquidity_to_human(self, liquidity_raw: Any) -> float | np.ndarray:
         """Raw pool liquidity -> human liquidity ``L / 10**((base_dec + quote_dec) / 2)``.
