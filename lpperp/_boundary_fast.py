@@ -153,7 +153,20 @@ def _fast_block(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds, cand, u
         f_hi.append(mul(iaq, floors[t] * hi_f, out=W[37 + 2 * t]))
     f_hi.append(np.inf)
     m1, m2 = B[0], B[1]
-    have_below = have_in = have_above = False
+    # the LP's coefficients in each regime (g's other terms are the tier's a_t P + c_t):
+    # below: wb L k (1/sa - 1/sb) P; in: -wb L k / sb P + (wb + wq) L sqrt(k) sqrt(P) - wq L sa;
+    # above: wq L (sb - sa)
+    div(1.0, sa, out=a_below)
+    sub(a_below, isb, out=a_below)
+    mul(a_below, wblk, out=a_below)
+    mul(wblk, isb, out=a_in)
+    np.negative(a_in, out=a_in)
+    add(wbl, wql, out=b_in)
+    mul(b_in, np.sqrt(k, out=s), out=b_in)
+    mul(wql, sa, out=c_in)
+    np.negative(c_in, out=c_in)
+    sub(sb, sa, out=c_above)
+    mul(c_above, wql, out=c_above)
 
     def put(row: int, lo_: Any, hi_: Any, s_pos: np.ndarray | None = None) -> None:
         np.greater_equal(p, lo_, out=m1)
@@ -169,6 +182,12 @@ def _fast_block(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds, cand, u
             np.add(n_fin, m1, out=n_fin, casting="unsafe")
             used[row] = True
 
+    def linear(row: int, a_: np.ndarray, c_: np.ndarray, lo_: Any, hi_: Any) -> None:
+        # the root P = -c/a of a linear piece a P + c, kept where it lies in [lo_, hi_]
+        div(c_, a_, out=p)
+        np.negative(p, out=p)
+        put(row, lo_, hi_)
+
     for t in range(nt):
         mul(aq, rates[t], out=a_t)
         sub(q, a_t, out=a_t)
@@ -176,27 +195,12 @@ def _fast_block(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds, cand, u
         # below the range, tier t
         np.minimum(e1h, f_hi[t], out=hi)
         if (hi > f_lo[t]).any():
-            if not have_below:
-                div(1.0, sa, out=a_below)
-                sub(a_below, isb, out=a_below)
-                mul(a_below, wblk, out=a_below)
-                have_below = True
-            add(a_below, a_t, out=p)
-            div(c_t, p, out=p)
-            np.negative(p, out=p)
-            put(t, f_lo[t], hi)
+            add(a_below, a_t, out=a)
+            linear(t, a, c_t, f_lo[t], hi)
         # in range, tier t: the smaller root c/q, then the larger q/a
         np.maximum(e1l, f_lo[t], out=lo)
         np.minimum(e2h, f_hi[t], out=hi)
         if (hi > lo).any():
-            if not have_in:
-                mul(wblk, isb, out=a_in)
-                np.negative(a_in, out=a_in)
-                add(wbl, wql, out=b_in)
-                mul(b_in, np.sqrt(k, out=s), out=b_in)
-                mul(wql, sa, out=c_in)
-                np.negative(c_in, out=c_in)
-                have_in = True
             add(a_in, a_t, out=a)
             add(c_in, c_t, out=c)
             # scale to O(1) coefficients (no under/overflow in b^2 - 4ac), then the stable
@@ -224,14 +228,8 @@ def _fast_block(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds, cand, u
         # above the range, tier t
         np.maximum(e2l, f_lo[t], out=lo)
         if (lo < f_hi[t]).any():
-            if not have_above:
-                sub(sb, sa, out=c_above)
-                mul(c_above, wql, out=c_above)
-                have_above = True
-            add(c_above, c_t, out=p)
-            div(p, a_t, out=p)
-            np.negative(p, out=p)
-            put(3 * nt + t, lo, f_hi[t])
+            add(c_above, c_t, out=c)
+            linear(3 * nt + t, a_t, c, lo, f_hi[t])
     # g at the current price
     x, y, z = W[29], W[30], W[31]
     mul(k, P0, out=x)

@@ -2,32 +2,15 @@
 
 Conventions
 -----------
-One price factor ``P`` (quote per base, human units) moves; everything else (cash, fees, funding,
-positions in other markets) is held fixed. The account is safe where ``g(P) = equity(P) -
-maintenance(P) >= 0`` and liquidatable where ``g < 0``. With collateral models of the shocked
-weighted form (see :mod:`lpperp.collateral`)::
+One price factor ``P`` (quote per base, human units) moves; everything else is held fixed. The
+account is safe where ``g(P) = equity(P) - maintenance(P) >= 0`` and liquidatable where ``g < 0``.
+The account builds its public :class:`~lpperp.boundary.BoundaryProblem`; the solver, its method
+(closed-form pieces between breakpoints, two vectorized kernels, a dense-grid + brentq fallback
+for a collateral model without a closed form) and its result live in :mod:`lpperp.boundary`.
 
-    g(P) = sum_m [w_b base_m(kP) kP + w_q quote_m(kP)] + C + sum_j q_j (P - E_j) - sum_j MM(|q_j| P)
-
-Between consecutive *breakpoints* (the shocked range edges ``pa/k``, ``pb/k`` and the tier edges
-``floor / |q|``) every term is ``a P + b sqrt(P) + c``, so each piece is a quadratic in
-``s = sqrt(P)`` (linear in ``P`` when no LP is in range) solved in closed form (coefficients scaled
-to O(1), then the stable ``q = -(b + sign(b) sqrt(b^2 - 4ac)) / 2``, roots ``q/a`` and ``c/q``).
-
-Two vectorized kernels, no Python loop over accounts (private modules
-:mod:`lpperp._boundary_fast` and :mod:`lpperp._boundary_kernels`):
-
-- one LP and one perp per account (isolated accounts, maps, :func:`solve_boundaries`): every
-  (LP regime x tier) piece has known coefficients and interval, visited in increasing price, so
-  the roots come out sorted; temporaries live in per-thread scratch memory. Accounts with a root
-  on a piece edge or at the current price go to the general kernel;
-- general (several LPs or perps in the moving market): breakpoints sorted per account, then the
-  candidate roots are kept only where the safety actually changes (a tangency is not a boundary,
-  a root on an edge found from both sides is one boundary).
-
-A collateral model without a closed form (:class:`~lpperp.collateral.FunctionFactor`) falls back
-to a dense log grid over ``P0 * [1e-6, 1e6]`` and :func:`scipy.optimize.brentq` per sign change
-(boundaries outside that span are not searched).
+This module adds the array API (:func:`solve_boundaries`), boundaries after fees and funding
+(:func:`boundaries_after`), maps over a parameter (:func:`boundary_map`, :func:`health_map`) and
+the same account liquidated on several venues (:func:`compare_liquidations`).
 """
 
 from __future__ import annotations
@@ -93,6 +76,16 @@ def _inputs(account: Any, price: Any, market: str | None) -> dict[str, Any]:
     inp = {short: getattr(prob, name) for short, name in _KERNEL.items()}
     if prob.margin_gap is not None:
         inp["numeric_g"] = prob.margin_gap
+    return inp
+
+
+def _closed_form_inputs(account: Any, price: Any, market: str | None, what: str) -> dict[str, Any]:
+    """:func:`_inputs` for the drifts and maps, which edit the closed-form pieces at one price."""
+    inp = _inputs(account, price, market)
+    if "numeric_g" in inp:
+        raise LpperpError(f"{what} needs a closed-form collateral model")
+    if np.ndim(inp["P0"]):
+        raise LpperpError(f"{what} takes one current price")
     return inp
 
 
@@ -327,13 +320,8 @@ def boundaries_after(
     >>> np.round(res.liquidation_price_below, 2).tolist()
     [2807.02, 2936.79]
     """
-    inp = _inputs(account, price, market)
-    if "numeric_g" in inp:
-        raise LpperpError("boundaries_after needs a closed-form collateral model")
+    inp = _closed_form_inputs(account, price, market, "boundaries_after")
     tau = np.asarray(nonnegative("tau_years", tau_years), dtype=float)
-    p0 = np.asarray(inp["P0"])
-    if p0.ndim:
-        raise LpperpError("boundaries_after takes one current price")
     out = _vary(inp, "tau_years", tau, account,
                 {"fee_apr": fee_apr, "funding_rate_per_year": funding_rate_per_year})
     return _run(out)
@@ -375,11 +363,7 @@ def boundary_map(
     param = _param("param", param)
     cell_budget((values, 1 if param2 is None else values2),
                 max_cells=max_cells, what="boundary_map (values x values2)")
-    inp = _inputs(account, price, market)
-    if "numeric_g" in inp:
-        raise LpperpError("boundary maps need a closed-form collateral model")
-    if np.ndim(inp["P0"]):
-        raise LpperpError("boundary maps take one current price")
+    inp = _closed_form_inputs(account, price, market, "boundary_map")
     extra = {"fee_apr": fee_apr, "funding_rate_per_year": funding_rate_per_year}
     v1 = np.asarray(finite("values", values), dtype=float).reshape(-1)
     if param2 is None:
@@ -431,9 +415,7 @@ def health_map(
         raise LpperpError("prices must hold at least one price, got an empty array")
     p_now = (np.sqrt(grid.min() * grid.max()) if price is None
              else positive("price", price, scalar=True))
-    inp = _inputs(account, p_now, market)
-    if "numeric_g" in inp:
-        raise LpperpError("health maps need a closed-form collateral model")
+    inp = _closed_form_inputs(account, p_now, market, "health_map")
     v = np.asarray(finite("values", values), dtype=float).reshape(-1)
     out = _vary(inp, param, v, account,
                 {"fee_apr": fee_apr, "funding_rate_per_year": funding_rate_per_year})
