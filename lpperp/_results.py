@@ -11,6 +11,7 @@ current price; NaN means "none" (no boundary on that side) and shows as ``-``.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,12 +19,30 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["AccountSummary", "LiquidationOutcome", "ModeComparison", "html_table"]
+__all__ = ["AccountSummary", "LiquidationOutcome", "ModeComparison", "format_value", "html_table"]
 
 
-def _fmt(x: float) -> str:
-    if isinstance(x, bool):
+def format_value(x: Any) -> str:
+    """A table cell, the one number format of the library's tables and reprs.
+
+    Text as is; truth values ``yes``/``no``; integers with thousands separators; floats with two
+    decimals from 1 up (``1,234.57``), else 4 significant digits (``0.01235``); NaN (no value,
+    e.g. no boundary on that side) ``-`` and infinities ``∞``/``-∞``; a tuple in brackets.
+
+    >>> format_value(1234.5678), format_value(0.012345), format_value((1.0, float("nan")))
+    ('1,234.57', '0.01235', '[1.00, -]')
+    >>> format_value(np.True_), format_value(20_000), format_value(-np.inf), format_value("n/a")
+    ('yes', '20,000', '-∞', 'n/a')
+    """
+    if isinstance(x, str):
+        return x
+    if isinstance(x, tuple):
+        return "[" + ", ".join(format_value(v) for v in x) + "]"
+    if isinstance(x, (bool, np.bool_)):
         return "yes" if x else "no"
+    if isinstance(x, numbers.Integral):
+        return f"{int(x):,}"
+    x = float(x)
     if np.isnan(x):
         return "-"
     if np.isinf(x):
@@ -32,11 +51,16 @@ def _fmt(x: float) -> str:
 
 
 def html_table(rows: Sequence[tuple[str, Any]], header: Sequence[str] = ()) -> str:
+    """An HTML table: one row per ``(name, value or tuple of values)``, cells by
+    :func:`format_value`, with an optional header row.
+
+    >>> html_table([("health", 1.5), ("liquidatable", False)], header=("", "now"))
+    '<table><thead><tr><th></th><th>now</th></tr></thead><tbody><tr><td>health</td><td>1.50</td></tr><tr><td>liquidatable</td><td>no</td></tr></tbody></table>'
+    """
     head = "".join(f"<th>{h}</th>" for h in header)
     body = "".join(
         "<tr><td>" + name + "</td>" + "".join(
-            f"<td>{_fmt(v) if not isinstance(v, str) else v}</td>"
-            for v in (vals if isinstance(vals, tuple) else (vals,))
+            f"<td>{format_value(v)}</td>" for v in (vals if isinstance(vals, tuple) else (vals,))
         ) + "</tr>"
         for name, vals in rows
     )

@@ -45,6 +45,7 @@ import numpy as np
 
 from lpperp._boundary_fast import fast_kernel
 from lpperp._boundary_kernels import g_direct, general_kernel, numeric_boundaries, safe_interval
+from lpperp._results import format_value, html_table
 from lpperp._validate import LpperpError
 
 __all__ = ["BoundaryProblem", "LiquidationResult", "solve_problem"]
@@ -52,14 +53,6 @@ __all__ = ["BoundaryProblem", "LiquidationResult", "solve_problem"]
 # ------------------------------------------------------------------------------------------------
 # results
 # ------------------------------------------------------------------------------------------------
-def _fmt(x: float) -> str:
-    if np.isnan(x):
-        return "-"
-    if np.isinf(x):
-        return "∞"
-    return f"{x:,.6g}"
-
-
 @dataclass(frozen=True)
 class LiquidationResult:
     """Boundaries of one or many accounts along one price factor.
@@ -162,23 +155,21 @@ class LiquidationResult:
 
     def _repr_html_(self) -> str:
         price, bnd, lower, upper, liq_now, dist = self._flat()
-        rows = []
-        for i in range(min(len(price), 10)):
-            b = ", ".join(_fmt(x) for x in bnd[i] if np.isfinite(x)) or "none"
-            rows.append(
-                f"<tr><td>{_fmt(price[i])}</td><td>{b}</td>"
-                f"<td>({_fmt(lower[i])}, {_fmt(upper[i])})</td>"
-                f"<td>{_fmt(dist[i])}</td>"
-                f"<td>{'yes' if liq_now[i] else 'no'}</td></tr>"
+        rows = [
+            (
+                format_value(price[i]),
+                (
+                    ", ".join(format_value(x) for x in bnd[i] if np.isfinite(x)) or "none",
+                    f"({format_value(lower[i])}, {format_value(upper[i])})",
+                    dist[i],
+                    liq_now[i],
+                ),
             )
+            for i in range(min(len(price), 10))
+        ]
         more = f"<p>... {len(price) - 10} more accounts</p>" if len(price) > 10 else ""
-        return (
-            "<table><thead><tr><th>price</th><th>boundaries</th><th>safe interval</th>"
-            "<th>distance %</th><th>liquidatable now</th></tr></thead><tbody>"
-            + "".join(rows)
-            + "</tbody></table>"
-            + more
-        )
+        header = ("price", "boundaries", "safe interval", "distance %", "liquidatable now")
+        return html_table(rows, header) + more
 
 
 # ------------------------------------------------------------------------------------------------
