@@ -29,20 +29,12 @@ Sources (read 2026-11, see ../shared/notes/chain-costs.md): Uniswap v3-periphery
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, get_args
 
 import numpy as np
 
-from ._validate import (
-    LpperpError,
-    broadcast_shape,
-    finite,
-    nonnegative,
-    one_of,
-    positive,
-    renamed,
-)
+from ._validate import LpperpError, broadcast_shape, finite, nonnegative, one_of, positive, renamed
 from ._validate import scalar_or_array as _out
 from .liquidity import amounts_for_liquidity
 from .position import LPPosition
@@ -81,17 +73,7 @@ Action = Literal[
     "recentre",
     "margin_transfer",
 ]
-ACTIONS: tuple[str, ...] = (
-    "mint",
-    "increase",
-    "decrease",
-    "collect",
-    "burn",
-    "exit",
-    "swap",
-    "recentre",
-    "margin_transfer",
-)
+ACTIONS: tuple[str, ...] = get_args(Action)
 """Actions priced by :func:`action_cost`; ``exit`` = decrease + collect + burn in one multicall,
 ``recentre`` = exit + swap + mint."""
 
@@ -329,17 +311,12 @@ BASE = Chain(
 )
 """Base at its 0.005 gwei minimum base fee (since 2026-02-19; L1 prices WEAK)."""
 
-OPTIMISM = Chain(
+OPTIMISM = replace(  # the same OP-stack Fjord fee model, block time and L1 prices as Base
+    BASE,
     name="OP Mainnet",
-    fee_model="op_stack",
     gas_price_gwei=0.001,
-    block_time_s=2.0,
-    l1_base_fee_gwei=1.0,
-    blob_base_fee_gwei=1.0 / 16.0,
     base_fee_scalar=5_227,
     blob_base_fee_scalar=1_014_213,
-    compression_ratio=0.6,
-    as_of="2026-11",
     source=(
         "OP-stack Fjord L1 fee (GasPriceOracle getL1Fee); OP Mainnet scalars 5,227 / 1,014,213 "
         "(2025-01). Execution gas price 0.001 gwei is an estimate; L1 base fee 1 gwei, blob base "
@@ -370,10 +347,7 @@ def get_chain(name: str) -> Chain:
     >>> get_chain("Base").base_fee_scalar
     2269
     """
-    if not isinstance(name, str) or name.lower() not in CHAINS:
-        allowed = ", ".join(repr(k) for k in CHAINS)
-        raise LpperpError(f"chain must be one of {allowed}; got {name!r}")
-    return CHAINS[name.lower()]
+    return CHAINS[one_of("chain", name.lower() if isinstance(name, str) else name, CHAINS)]
 
 
 # ------------------------------------------------------------------------------------------------

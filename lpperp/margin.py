@@ -144,7 +144,27 @@ class _AccountBase:
         [1000.0, 700.0]
         """
         p = self._parts(price)
-        return _out(p["coll"] + self.cash + p["pnl"] + self.accrued_fees - self.funding_paid)
+        return _out(self._equity_from(p["coll"], p["pnl"]))
+
+    def _equity_from(self, held: Any, pnl: Any) -> Any:
+        """``held + cash + pnl + accrued fees - funding paid``: the one equity formula, for the
+        venue's equity (``held`` = weighted collateral) and the true one (``held`` = LP at market).
+        """
+        return held + self.cash + pnl + self.accrued_fees - self.funding_paid
+
+    def margin_gap(self, price: Any) -> Any:
+        """``equity - maintenance requirement`` (quote units): liquidatable where it is < 0.
+
+        The one equity-minus-maintenance of the accounts; the boundary solver's numeric fallback
+        (:attr:`lpperp.boundary.BoundaryProblem.margin_gap`) evaluates it along one market.
+
+        >>> a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0,
+        ...                     rules=MarginRules("x", 0.1, 0.05))
+        >>> a.margin_gap([3000.0, 3200.0]).round(6).tolist()   # 1000 - 450; 400 - 480
+        [550.0, -80.0]
+        """
+        p = self._parts(price)
+        return _out(self._equity_from(p["coll"], p["pnl"]) - p["mm"])
 
     def notional(self, price: Any) -> Any:
         """Gross perp notional ``sum |q_i| P_i``, quote units.
@@ -277,7 +297,7 @@ class _AccountBase:
         >>> a.is_liquidatable([3000.0, 3200.0]).tolist()
         [False, True]
         """
-        out = np.asarray(self.equity(price)) < self.maintenance_requirement(price)
+        out = np.asarray(self.margin_gap(price)) < 0
         return bool(out) if np.ndim(out) == 0 else out
 
     def liquidation(self, price: Any, market: str | None = None) -> Any:
@@ -418,9 +438,7 @@ class _AccountBase:
         >>> round(acct.true_equity(3000.0), 2), round(acct.equity(3000.0), 2)
         (10000.0, 5000.0)
         """
-        p = self._lp_values(price)
-        return _out(p + self.cash + np.asarray(self.pnl(price)) + self.accrued_fees
-                    - self.funding_paid)
+        return _out(self._equity_from(self._lp_values(price), np.asarray(self.pnl(price))))
 
     def _full_price(self, price: Any, p: float, market: str | None) -> Any:
         """The price argument with the moving market's price replaced by ``p``."""
@@ -856,8 +874,7 @@ class CrossAccount(_AccountBase):
             "lp_value": lp_value,
             "perp_pnl": parts["pnl"],
             "cash_total": self.cash,
-            "true_equity": lp_value + self.cash + parts["pnl"] + self.accrued_fees
-            - self.funding_paid,
+            "true_equity": self._equity_from(lp_value, parts["pnl"]),
         }
 
     def _parts(self, price: Any) -> dict[str, Any]:
@@ -923,22 +940,9 @@ class CrossAccount(_AccountBase):
         >>> float(x.boundary_problem(3000.0).constant_quote)
         500.0
         """
-        mk = self.markets or ("ETH",)
-        if _market(market) is None:
-            if len(mk) > 1:
-                market = self.perps[0].market if self.perps else mk[0]
-            else:
-                market = mk[0]
-        if isinstance(price, Mapping):
-            pr = self._prices(price)
-        elif len(mk) == 1:
-            pr = {mk[0]: positive("price", price)}
-        else:
-            raise LpperpError(f"this account spans markets {mk}: pass price as a mapping")
-        if market not in pr:
-            raise LpperpError(f"market must be one of {mk}, got {market!r}")
-        p0 = np.asarray(pr[market], dtype=float)
-        base_const = np.asarray(self.cash + self.accrued_fees - self.funding_paid, dtype=float)
+        market, p0 = self._moving(price, market)
+        pr = self._prices(price) if isinstance(price, Mapping) else {market: p0}
+        base_const = np.asarray(self._equity_from(0.0, 0.0), dtype=float)  # cash, fees, funding
         lp_idx = [i for i, m in enumerate(self.lp_markets) if m == market]
         weights, numeric = [], False
         for i, (lp, m) in enumerate(zip(self.lps, self.lp_markets, strict=True)):
@@ -971,12 +975,7 @@ class CrossAccount(_AccountBase):
             others = {m: v for m, v in pr.items() if m != market}
 
             def gap(P: np.ndarray) -> np.ndarray:
-                full = {**others, market: P}
-                parts = self._parts(full)
-                eq = (
-                    parts["coll"] + self.cash + parts["pnl"] + self.accrued_fees - self.funding_paid
-                )
-                return eq - parts["mm"]
+                return np.asarray(self.margin_gap({**others, market: P}))
 
         return BoundaryProblem(
             price=p0,

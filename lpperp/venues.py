@@ -143,16 +143,23 @@ def hyperliquid_maintenance_deductions(
     """
     lb = np.asarray(nonnegative("lower_bounds", list(lower_bounds)), dtype=float).reshape(-1)
     lev = np.asarray(positive("max_leverages", list(max_leverages)), dtype=float).reshape(-1)
-    if lb.shape != lev.shape or lb.size == 0:
-        raise LpperpError(
-            f"lower_bounds and max_leverages must be non-empty and of equal length, got "
-            f"{lb.size} and {lev.size}"
-        )
-    if lb[0] != 0 or np.any(np.diff(lb) <= 0):
-        raise LpperpError(f"lower_bounds must start at 0 and increase, got {lb.tolist()}")
     rates = 1.0 / (2.0 * lev)
-    steps = lb * np.diff(rates, prepend=rates[0])
-    return rates, np.cumsum(steps)
+    return rates, _continuous_deductions("lower_bounds", lb, "max_leverages", rates)
+
+
+def _continuous_deductions(floors_name: str, floors: Array, rates_name: str, rates: Array) -> Array:
+    """``d_0 = 0``, ``d_n = d_{n-1} + floor_n (rate_n - rate_{n-1})``: the deductions that make a
+    tiered margin ``notional * rate_n - d_n`` continuous at the tier floors (Hyperliquid's
+    deductions and Binance's ``cum`` are this one formula). ``floors`` and ``rates`` are 1-D
+    float arrays; ``floors`` must start at 0 and increase."""
+    if floors.shape != rates.shape or floors.size == 0:
+        raise LpperpError(
+            f"{floors_name} and {rates_name} must be non-empty and of equal length, got "
+            f"{floors.size} and {rates.size}"
+        )
+    if floors[0] != 0 or np.any(np.diff(floors) <= 0):
+        raise LpperpError(f"{floors_name} must start at 0 and increase, got {floors.tolist()}")
+    return np.cumsum(floors * np.diff(rates, prepend=rates[0]))
 
 
 def hyperliquid_liquidation_price(
@@ -275,17 +282,17 @@ def binance_cum_amounts(
     >>> binance_cum_amounts([0, 50_000, 600_000], [0.004, 0.005, 0.0065]).round(6).tolist()
     [0.0, 50.0, 950.0]
     """
+    return _binance_tiers(notional_floors, maintenance_rates)[2]
+
+
+def _binance_tiers(
+    notional_floors: Sequence[float], maintenance_rates: Sequence[float]
+) -> tuple[Array, Array, Array]:
+    """Checked ``(floors, rates, cum)`` of a Binance bracket table (1-D float arrays)."""
     fl = np.asarray(nonnegative("notional_floors", list(notional_floors)), dtype=float)
     mmr = np.asarray(fraction("maintenance_rates", list(maintenance_rates)), dtype=float)
     fl, mmr = fl.reshape(-1), mmr.reshape(-1)
-    if fl.shape != mmr.shape or fl.size == 0:
-        raise LpperpError(
-            f"notional_floors and maintenance_rates must be non-empty and of equal length, got "
-            f"{fl.size} and {mmr.size}"
-        )
-    if fl[0] != 0 or np.any(np.diff(fl) <= 0):
-        raise LpperpError(f"notional_floors must start at 0 and increase, got {fl.tolist()}")
-    return np.cumsum(fl * np.diff(mmr, prepend=mmr[0]))
+    return fl, mmr, _continuous_deductions("notional_floors", fl, "maintenance_rates", mmr)
 
 
 def binance_liquidation_price(
@@ -348,10 +355,7 @@ def binance_liquidation_price_tiered(
     >>> round(lp, 4)  # entry notional 60k is tier 2; at the liquidation price 45k it is tier 1
     2259.0361
     """
-    fl = np.asarray(nonnegative("notional_floors", list(notional_floors)), dtype=float)
-    mmr = np.asarray(fraction("maintenance_rates", list(maintenance_rates)), dtype=float)
-    fl, mmr = fl.reshape(-1), mmr.reshape(-1)
-    cum = binance_cum_amounts(fl, mmr)
+    fl, mmr, cum = _binance_tiers(notional_floors, maintenance_rates)
     wb = np.asarray(finite("wallet_balance", wallet_balance), dtype=float)
     s = _side("size", size)
     ep = np.asarray(positive("entry_price", entry_price), dtype=float)
@@ -656,10 +660,7 @@ def get_venue(name: str) -> MarginRules:
     lpperp._validate.LpperpError: venue must be one of 'hyperliquid', 'dydx', 'binance', 'drift', \
 'gmx'; got 'ftx'
     """
-    if not isinstance(name, str) or name.lower() not in VENUES:
-        allowed = ", ".join(repr(k) for k in VENUES)
-        raise LpperpError(f"venue must be one of {allowed}; got {name!r}")
-    return VENUES[name.lower()]
+    return VENUES[one_of("venue", name.lower() if isinstance(name, str) else name, VENUES)]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -928,10 +929,7 @@ def get_mechanics(name: str) -> LiquidationMechanics:
     lpperp._validate.LpperpError: mechanics must be one of 'hyperliquid', 'dydx', 'binance', \
 'drift', 'gmx', 'revert'; got 'ftx'
     """
-    if not isinstance(name, str) or name.lower() not in MECHANICS:
-        allowed = ", ".join(repr(k) for k in MECHANICS)
-        raise LpperpError(f"mechanics must be one of {allowed}; got {name!r}")
-    return MECHANICS[name.lower()]
+    return MECHANICS[one_of("mechanics", name.lower() if isinstance(name, str) else name, MECHANICS)]
 
 
 def mechanics_for(rules: MarginRules) -> LiquidationMechanics:
