@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from lpperp._results import html_table
-from lpperp._validate import LpperpError, finite, integer, nonnegative, positive
+from lpperp._validate import LpperpError, finite, instance_of, integer, nonnegative, positive
 from lpperp._validate import scalar_or_array as _out
 from lpperp.margin import CrossAccount, IsolatedAccount
 from lpperp.swap import LiquidityProfile
@@ -60,10 +60,7 @@ def price_move_cost(profile: LiquidityProfile, price: float, move_fraction: Any)
     >>> round(price_move_cost(prof, 3000.0, 0.02), 2)    # ~ L sqrt(P) x^2/4 + fee
     5642.34
     """
-    if not isinstance(profile, LiquidityProfile):
-        raise LpperpError(
-            f"profile must be an lpperp.swap.LiquidityProfile, got {type(profile).__name__}"
-        )
+    instance_of("profile", profile, LiquidityProfile, "an lpperp.swap.LiquidityProfile")
     p0 = float(positive("price", price, scalar=True))
     x = np.asarray(finite("move_fraction", move_fraction), dtype=float)
     if np.any(x <= -1):
@@ -209,17 +206,14 @@ def manipulation_table(
     >>> tab.profitable("spot").tolist(), tab.profitable("twap 1800 s").tolist()
     ([False, False], [False, False])
     """
-    if not isinstance(account, (IsolatedAccount, CrossAccount)):
-        raise LpperpError(f"account must be an IsolatedAccount or CrossAccount, got "
-                          f"{type(account).__name__} {str(account)[:40]}")
+    instance_of("account", account, (IsolatedAccount, CrossAccount),
+                "an IsolatedAccount or CrossAccount")
     p0 = float(positive("price", price, scalar=True))
     n_blocks = integer("n_blocks", n_blocks, 1)
     if isinstance(depths, Mapping):
         profiles = dict(depths)
         for k, v in profiles.items():
-            if not isinstance(v, LiquidityProfile):
-                raise LpperpError(f"depths[{k!r}] must be a LiquidityProfile, got "
-                                  f"{type(v).__name__}")
+            instance_of(f"depths[{k!r}]", v, LiquidityProfile, "a LiquidityProfile")
     else:
         if isinstance(depths, (str, bytes)) or not isinstance(depths, (Sequence, np.ndarray)):
             raise LpperpError(f"depths must be named LiquidityProfiles or a list of human "

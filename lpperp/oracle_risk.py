@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from lpperp._results import html_table
-from lpperp._validate import LpperpError, integer, nonnegative, path_budget, positive
+from lpperp._validate import LpperpError, instance_of, integer, nonnegative, path_budget, positive
 from lpperp.collateral import REVERT_LEND_ARBITRUM_WETH_USDC
 from lpperp.margin import IsolatedAccount
 from lpperp.oracle import CHAINLINK_ETH_USD_ETHEREUM, Oracle, OracleGuard, Spot, TwapOracle
@@ -183,18 +183,11 @@ def liquidate_on_oracle(
     >>> round(float(r.delay_seconds)), round(100 * float(r.stale_fraction), 2)
     (888, -0.72)
     """
-    if not isinstance(account, IsolatedAccount):
-        raise LpperpError(
-            f"account must be an IsolatedAccount (one perp, one LP), got {type(account).__name__}"
-        )
-    if not isinstance(oracle, Oracle):
-        raise LpperpError(f"oracle must be an lpperp.oracle feed (Spot, ChainlinkFeed, "
-                          f"TwapOracle, PullOracle), got {type(oracle).__name__}")
-    if guard is not None and not isinstance(guard, OracleGuard):
-        raise LpperpError(f"guard must be an OracleGuard or None, got {type(guard).__name__}")
-    if profile is not None and not isinstance(profile, LiquidityProfile):
-        raise LpperpError(f"profile must be a LiquidityProfile or None, got "
-                          f"{type(profile).__name__}")
+    instance_of("account", account, IsolatedAccount, "an IsolatedAccount (one perp, one LP)")
+    instance_of("oracle", oracle, Oracle,
+                "an lpperp.oracle feed (Spot, ChainlinkFeed, TwapOracle, PullOracle)")
+    instance_of("guard", guard, (OracleGuard, type(None)), "an OracleGuard or None")
+    instance_of("profile", profile, (LiquidityProfile, type(None)), "a LiquidityProfile or None")
     gas_quote = float(nonnegative("gas_quote", gas_quote, scalar=True))
     k = integer("execution_delay_steps", execution_delay_steps, 0)
     if isinstance(mechanics, str):
