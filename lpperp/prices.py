@@ -93,6 +93,26 @@ def _short(x: Any) -> str:
     return r if len(r) < 60 else r[:57] + "..."
 
 
+def _freeze_series(series: Any, field: str, values: Any) -> None:
+    """Set ``series.times`` and ``series.<field>`` to read-only copies after checking them: 1-d,
+    same length >= 2, times strictly increasing (the checked ``values`` are already numbers)."""
+    t = _as_times(series.times)
+    v = np.asarray(values, dtype=float)
+    if v.ndim != 1 or t.shape != v.shape or v.size < 2:
+        raise LpperpError(
+            f"times and {field} must be 1-d of the same length >= 2, got shapes {t.shape}"
+            f" and {v.shape}"
+        )
+    step = np.diff(t).astype(np.int64)
+    if (step <= 0).any():
+        i = int(np.argmax(step <= 0)) + 1
+        raise LpperpError(f"times must be strictly increasing, got {t[i - 1]} then {t[i]}"
+                          f" at index {i}")
+    for name, arr in (("times", t.copy()), (field, v.copy())):
+        arr.flags.writeable = False
+        object.__setattr__(series, name, arr)
+
+
 @dataclass(frozen=True, eq=False)
 class PriceSeries:
     """A validated price series: ``times`` (datetime64[s], UTC) and ``prices`` (quote per base).
@@ -108,23 +128,7 @@ class PriceSeries:
     name: str = ""
 
     def __post_init__(self) -> None:
-        t = _as_times(self.times)
-        p = np.asarray(positive("prices", self.prices), dtype=float)
-        if p.ndim != 1 or t.shape != p.shape or p.size < 2:
-            raise LpperpError(
-                f"times and prices must be 1-d of the same length >= 2, got shapes {t.shape}"
-                f" and {p.shape}"
-            )
-        step = np.diff(t).astype(np.int64)
-        if (step <= 0).any():
-            i = int(np.argmax(step <= 0)) + 1
-            raise LpperpError(f"times must be strictly increasing, got {t[i - 1]} then {t[i]}"
-                              f" at index {i}")
-        t, p = t.copy(), p.copy()
-        t.flags.writeable = False
-        p.flags.writeable = False
-        object.__setattr__(self, "times", t)
-        object.__setattr__(self, "prices", p)
+        _freeze_series(self, "prices", positive("prices", self.prices))
 
     def __len__(self) -> int:
         return int(self.prices.size)
@@ -364,20 +368,7 @@ class FundingSeries:
     name: str = ""
 
     def __post_init__(self) -> None:
-        t = _as_times(self.times)
-        r = np.asarray(finite("rate_per_year", self.rate_per_year), dtype=float)
-        if r.ndim != 1 or t.shape != r.shape or r.size < 2:
-            raise LpperpError(
-                f"times and rate_per_year must be 1-d of the same length >= 2, got shapes "
-                f"{t.shape} and {r.shape}"
-            )
-        if (np.diff(t).astype(np.int64) <= 0).any():
-            raise LpperpError("times must be strictly increasing")
-        t, r = t.copy(), r.copy()
-        t.flags.writeable = False
-        r.flags.writeable = False
-        object.__setattr__(self, "times", t)
-        object.__setattr__(self, "rate_per_year", r)
+        _freeze_series(self, "rate_per_year", finite("rate_per_year", self.rate_per_year))
         object.__setattr__(
             self, "interval_hours", positive("interval_hours", self.interval_hours, scalar=True)
         )
