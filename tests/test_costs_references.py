@@ -12,7 +12,9 @@ integer arithmetic or by hand, not with the library's code.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import replace
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import numpy as np
@@ -305,17 +307,21 @@ def test_action_cost_at_other_gas_prices_keeps_the_data_fee():
 
 
 @pytest.mark.parametrize(("x", "p", "liq"), [(2.0, 3000.0, 1e5), (-5.0, 2500.0, 3e4),
-                                             (0.25, 4000.0, 2e3), (-0.1, 1000.0, 50.0)])
+                                             (0.25, 4000.0, 2e3), (-0.1, 1000.0, 50.0),
+                                             (1.0, 3000.0, 1e6), (1.0, 4.0, 2.5), (-1.0, 4.0, 0.5)])
 def test_price_impact_is_the_cost_of_walking_the_curve(x, p, liq):
     """Buying x base through L: sqrt P1 = L sqrt P / (L - x sqrt P), quote paid L (sqrt P1 -
     sqrt P); selling: sqrt P1 = L sqrt P / (L + |x| sqrt P), quote received L (sqrt P - sqrt P1).
     The impact is what is paid beyond (or received short of) x P."""
-    s = np.sqrt(p)
-    s1 = liq * s / (liq - x * s)
-    quote_paid = liq * (s1 - s)  # negative when selling: quote received
-    want = quote_paid - x * p
-    assert c.swap_price_impact(x, p, liq) == pytest.approx(want, rel=1e-9)
-    assert c.swap_cost(x, p, 0.003, liq) == pytest.approx(want + 0.003 * abs(x) * p, rel=1e-9)
+    with localcontext() as ctx:
+        ctx.prec = 50
+        dx, dp, dl = Decimal(x), Decimal(p), Decimal(liq)
+        s = dp.sqrt()
+        s1 = dl * s / (dl - dx * s)
+        quote_paid = dl * (s1 - s)  # negative when selling: quote received
+        want = float(quote_paid - dx * dp)
+    assert c.swap_price_impact(x, p, liq) == pytest.approx(want, rel=1e-12)
+    assert c.swap_cost(x, p, 0.003, liq) == pytest.approx(want + 0.003 * abs(x) * p, rel=1e-12)
 
 
 def test_price_impact_infinite_exactly_when_a_purchase_drains_the_pool():
@@ -331,3 +337,96 @@ def test_swap_cost_without_impact_is_the_fee_on_the_notional():
     got = c.swap_cost(np.array([-4.0, 0.0, 2.5]), 2000.0, np.array([0.0001, 0.003, 0.01]))
     np.testing.assert_allclose(got, [0.8, 0.0, 50.0], rtol=1e-14)
     assert c.swap_cost(3.0, 2000.0, 0.0) == 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Shapes that do not broadcast: the function and every array argument named
+# ---------------------------------------------------------------------------------------------
+PROF = c.LiquidityProfile.uniform(3000.0, 1e6, 0.0005)
+TWO, THREE = np.ones(2), np.full(3, 3000.0)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: c.swap_price_impact(TWO, THREE, 1e6),
+         "swap_price_impact: the arguments must broadcast to one shape, got base_amount (2,), "
+         "price (3,)"),
+        (lambda: c.swap_price_impact(1.0, THREE, np.full(2, 1e6)),
+         "swap_price_impact: the arguments must broadcast to one shape, got price (3,), "
+         "pool_liquidity (2,)"),
+        (lambda: c.swap_cost(TWO, THREE, 0.0005),
+         "swap_cost: the arguments must broadcast to one shape, got base_amount (2,), price (3,)"),
+        (lambda: c.swap_cost(1.0, THREE, np.full(2, 0.0005)),
+         "swap_cost: the arguments must broadcast to one shape, got price (3,), fee_fraction (2,)"),
+        (lambda: c.swap_cost(TWO, THREE, profile=PROF),
+         "swap_cost: the arguments must broadcast to one shape, got base_amount (2,), price (3,)"),
+        (lambda: c.recentre_swap_base(LP, THREE, reference_price=TWO * 3000.0),
+         "recentre_swap_base: the arguments must broadcast to one shape, got price (3,), "
+         "reference_price (2,)"),
+        (lambda: c.recentre_cost(LP, THREE, c.BASE, gas_token_price=TWO * 3000.0),
+         "recentre_cost: the arguments must broadcast to one shape, got price (3,), "
+         "gas_token_price (2,)"),
+    ],
+)
+def test_shapes_that_do_not_broadcast_name_the_function_and_arguments(call, message):
+    with pytest.raises(LpperpError, match=f"^{re.escape(message)}$"):
+        call()
+
+
+def test_swap_cost_with_a_profile_names_a_bad_fee_or_price():
+    with named("fee_fraction"):
+        c.swap_cost(1.0, 3000.0, -0.0005, profile=PROF)
+    with named("price"):
+        c.swap_cost(1.0, 0.0, profile=PROF)
+    with named("base_amount"):
+        c.swap_cost(np.inf, 3000.0, profile=PROF)
+    # the profile's own fee given as an array of equal values is accepted
+    got = c.swap_cost(np.array([1.0, -1.0]), 3000.0, np.array([0.0005, 0.0005]), profile=PROF)
+    np.testing.assert_array_equal(got, c.swap_cost(np.array([1.0, -1.0]), 3000.0, profile=PROF))
+
+
+def test_arbitrum_overhead_of_the_chain_is_used():
+    """L1S = compressed size + the chain's overhead bytes (not always the default 140)."""
+    lean = replace(c.ARBITRUM, arbitrum_l1_overhead_bytes=0.0)
+    size = float(tx_sizes(lean, "swap")[0])
+    want = 16 * lean.l1_base_fee_gwei * 1e9 * size / 1e18
+    assert c.action_cost(lean, "swap").l1_data_eth == pytest.approx(want, rel=1e-13)
+    heavy = replace(c.ARBITRUM, arbitrum_l1_overhead_bytes=1000.0)
+    assert c.action_cost(heavy, "swap").l1_data_eth == pytest.approx(
+        16 * 1e9 * (size + 1000.0) / 1e18, rel=1e-13)
+
+
+def test_price_impact_edges_without_numpy_warnings():
+    """Where a purchase takes exactly all the base, or the amounts overflow or underflow, the
+    answer is still the model's (inf for a drained pool, 0 without impact) and numpy stays quiet."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", "overflow", RuntimeWarning)  # amounts of 1e300 overflow
+        # x sqrt P == L exactly: the pool is drained (a division by zero inside)
+        assert c.swap_price_impact(1.0, 4.0, 2.0) == np.inf
+        # x sqrt P overflows: inf / -inf inside, still drained
+        assert c.swap_price_impact(1e300, 1e20, 1.0) == np.inf
+        # no impact through infinite liquidity, even where the amounts overflow
+        assert c.swap_price_impact(1e300, 1e20, np.inf) == 0.0
+        assert c.swap_price_impact(-1e300, 1e20, np.inf) == 0.0
+        # exactly drained while the impact's numerator underflows to 0 (0 / 0 inside)
+        x, p = 1e-170, 1e-100
+        liq = x * float(np.sqrt(p))
+        assert c.swap_price_impact(x, p, liq) == np.inf
+
+
+def test_small_pool_liquidity_below_one_is_valid():
+    got = c.swap_price_impact(-0.01, 4.0, 0.5)
+    assert got == pytest.approx(0.01 * 4.0 * 0.01 * 2.0 / (0.5 + 0.02), rel=1e-14)
+    assert c.swap_cost(-0.01, 4.0, 0.0, 0.5) == pytest.approx(got, rel=1e-14)
+
+
+@pytest.mark.parametrize("envelope", [45, np.int64(45), Fraction(45), Decimal("45")])
+def test_an_envelope_size_given_as_any_real_number_prices_the_same(envelope):
+    """Chain fields are checked as real numbers, not converted: an int, numpy int, Fraction or
+    Decimal envelope gives the float preset's cost on every fee model."""
+    for chain in (c.BASE, c.ARBITRUM):
+        want = c.action_cost(chain, "recentre")
+        got = c.action_cost(replace(chain, tx_envelope_bytes=envelope), "recentre")
+        assert got.l1_data_eth == want.l1_data_eth
