@@ -1,0 +1,215 @@
+"""The boundary solver against a direct reference: a dense scan of equity - maintenance, refined
+by bisection, for random accounts of every shape the kernels handle.
+
+The reference is written from the definitions, not from the kernels: LP amounts from the
+Uniswap v3 whitepaper (eqs. 6.29-6.30: in range ``x = L (1/sqrt(P) - 1/sqrt(pb))``,
+``y = L (sqrt(P) - sqrt(pa))``, clamped outside), the shocked weighted collateral
+``w_b x(kP) kP + w_q y(kP)`` (lpperp.collateral), and a tiered maintenance written as the integral
+of the marginal rate (Binance's "maintenance amount" form, continuous at the floors:
+``MM(N) = sum_t rate_t * clip(N - floor_t, 0, floor_{t+1} - floor_t)``). The scan covers
+``[1e-3, 1e8]`` on a log grid; every sign change is bisected to the last bit. Accounts are drawn
+from fixed seeds (deterministic, so the verdict does not depend on a hypothesis draw).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lpperp._boundary_fast import fast_kernel
+from lpperp._boundary_kernels import general_kernel, numeric_boundaries, safe_interval
+from lpperp.liquidation import solve_boundaries
+from lpperp.perp import MarginRules
+
+P0 = 3000.0
+FLAT = MarginRules("flat 10x", 0.10, 0.05)
+TIERED = MarginRules(
+    "tiered", 0.04, 0.02, (0.0, 5e3, 2e4, 1e5), (0.02, 0.03, 0.05, 0.1), (0.04, 0.06, 0.1, 0.2)
+)
+LO, HI, NGRID = 1e-3, 1e8, 6_001
+
+
+def mm_ref(notional, rules):
+    """Tiered maintenance as the integral of the marginal rate (continuous at the floors)."""
+    floors = np.asarray(rules.tier_floors, dtype=float)
+    rates = np.asarray(rules.tier_maintenance or (rules.maintenance_fraction,), dtype=float)
+    tops = np.append(floors[1:], np.inf)
+    n = np.asarray(notional, dtype=float)[..., None]
+    return np.sum(rates * np.clip(n - floors, 0.0, tops - floors), axis=-1)
+
+
+def lp_ref(P, pa, pb, L, k, wb, wq):
+    """Shocked weighted value of a Uniswap v3 LP (whitepaper 6.29-6.30), quote units."""
+    x = k * P
+    s = np.sqrt(np.clip(x, pa, pb))
+    base = L * (1.0 / s - 1.0 / np.sqrt(pb))
+    quote = L * (s - np.sqrt(pa))
+    return wb * base * x + wq * quote
+
+
+def g_ref(P, acc, rules):
+    """equity - maintenance at prices ``P`` (..., n_grid) for accounts ``acc`` (dict of (..., 1))."""
+    coll = sum(lp_ref(P, *(acc[n][..., m:m + 1] for n in ("pa", "pb", "L", "k", "wb", "wq")))
+               for m in range(acc["pa"].shape[-1]))
+    q, e = acc["q"], acc["e"]
+    g = coll + acc["cash"]
+    for j in range(q.shape[-1]):
+        qj, ej = q[..., j:j + 1], e[..., j:j + 1]
+        g = g + qj * (P - ej) - mm_ref(np.abs(qj) * P, rules)
+    return g
+
+
+def ref_roots(acc, rules, lo=LO, hi=HI, n=NGRID):
+    """Sign changes of g_ref on a log grid, bisected: list of arrays, one per account."""
+    grid = np.geomspace(lo, hi, n)
+    g = g_ref(grid[None, :], acc, rules)
+    safe = g >= 0
+    ai, ji = np.nonzero(safe[:, :-1] != safe[:, 1:])
+    a, b = grid[ji], grid[ji + 1]
+    sub = {key: v[ai] for key, v in acc.items()}
+    s_a = safe[ai, ji]
+    for _ in range(80):
+        m = np.sqrt(a * b)
+        s_m = g_ref(m[:, None], sub, rules)[:, 0] >= 0
+        a, b = np.where(s_m == s_a, m, a), np.where(s_m == s_a, b, m)
+    return [b[ai == i] for i in range(acc["cash"].shape[0])]
+
+
+def random_accounts(seed, n, m_lp=1, m_perp=1, shock=True):
+    rng = np.random.default_rng(seed)
+    pa = rng.uniform(300.0, 5000.0, (n, m_lp))
+    acc = {
+        "pa": pa,
+        "pb": pa * rng.uniform(1.01, 4.0, (n, m_lp)),
+        "L": rng.uniform(0.0, 3000.0, (n, m_lp)) * (rng.random((n, m_lp)) < 0.9),
+        "k": rng.uniform(0.6, 1.0, (n, m_lp)) if shock else np.ones((n, m_lp)),
+        "wb": rng.uniform(0.0, 1.0, (n, m_lp)),
+        "wq": rng.uniform(0.0, 1.0, (n, m_lp)),
+        "q": rng.normal(0.0, 12.0, (n, m_perp)),
+        "e": rng.uniform(1000.0, 5000.0, (n, m_perp)),
+        "cash": rng.normal(0.0, 10_000.0, (n, 1)),
+    }
+    return acc
+
+
+def _solve(acc, rules, price=P0):
+    c = {key: v[:, 0] for key, v in acc.items()}
+    return solve_boundaries(price, c["q"], c["e"], c["cash"], price_lower=c["pa"],
+                            price_upper=c["pb"], liquidity=c["L"], rules=rules, shock=c["k"],
+                            base_factor=c["wb"], quote_factor=c["wq"])
+
+
+def _check_against_reference(bnd, lower, upper, liq_now, acc, rules, price):
+    roots = ref_roots(acc, rules)
+    g0 = g_ref(np.full((len(roots), 1), price), acc, rules)[:, 0]
+    for i, r in enumerate(roots):
+        got = bnd[i][np.isfinite(bnd[i])]
+        got = got[(got > LO) & (got < HI)]
+        assert got.size == r.size, (i, got, r)
+        np.testing.assert_allclose(got, r, rtol=1e-9, err_msg=str(i))
+        assert bool(liq_now[i]) == bool(g0[i] < 0), i
+        if g0[i] < 0:
+            assert np.isnan(lower[i]) and np.isnan(upper[i])
+        else:
+            below, above = r[r < price], r[r > price]
+            exp_lo = below[-1] if below.size else 0.0
+            exp_hi = above[0] if above.size else np.inf
+            assert lower[i] == pytest.approx(exp_lo, rel=1e-9, abs=0.0), i
+            assert upper[i] == pytest.approx(exp_hi, rel=1e-9), i
+
+
+@pytest.mark.parametrize("rules", [FLAT, TIERED], ids=["flat", "tiered"])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_fast_kernel_finds_every_boundary_of_the_dense_scan(rules, seed):
+    acc = random_accounts(seed, 80, shock=seed == 2)
+    res = _solve(acc, rules)
+    _check_against_reference(res.boundaries, res.safe_lower, res.safe_upper,
+                             res.liquidatable_now, acc, rules, P0)
+
+
+@pytest.mark.parametrize("rules", [FLAT, TIERED], ids=["flat", "tiered"])
+def test_general_kernel_with_two_lps_and_two_perps_matches_the_dense_scan(rules):
+    acc = random_accounts(5, 60, m_lp=2, m_perp=2)
+    f, r, d = rules.maintenance_pieces()
+    const = acc["cash"][:, 0] - np.sum(acc["q"] * acc["e"], axis=1)
+    P = np.full(60, P0)
+    bnd, g0 = general_kernel(P, acc["pa"], acc["pb"], acc["L"], acc["k"], acc["wb"], acc["wq"],
+                             acc["q"], const, f, r, d)
+    np.testing.assert_allclose(g0, g_ref(P[:, None], acc, rules)[:, 0], rtol=1e-12, atol=1e-9)
+
+    def gfun(prices):
+        return g_ref(prices, acc, rules)
+
+    lower, upper = safe_interval(bnd, P, g0, gfun)
+    _check_against_reference(bnd, lower, upper, g0 < 0, acc, rules, P0)
+
+
+def test_general_kernel_one_lp_one_perp_equals_fast_kernel_and_reference():
+    # the general kernel on the fast kernel's accounts: same boundaries, same g at the price
+    acc = random_accounts(9, 80)
+    f, r, d = TIERED.maintenance_pieces()
+    const = acc["cash"][:, 0] - acc["q"][:, 0] * acc["e"][:, 0]
+    P = np.full(80, P0)
+    one = {key: v[:, 0] for key, v in acc.items()}
+    bf, g0f, lof, hif, _ = fast_kernel(P, one["pa"], one["pb"], one["L"], one["k"], one["wb"],
+                                       one["wq"], one["q"], const, f, r, d)
+    bg, g0g = general_kernel(P, acc["pa"], acc["pb"], acc["L"], acc["k"], acc["wb"], acc["wq"],
+                             acc["q"], const, f, r, d)
+    gr = g_ref(P[:, None], acc, TIERED)[:, 0]
+    np.testing.assert_allclose(g0f, gr, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(g0g, gr, rtol=1e-12, atol=1e-9)
+    _check_against_reference(bf, lof, hif, g0f < 0, acc, TIERED, P0)
+    _check_against_reference(bg, *safe_interval(bg, P, g0g, lambda p: g_ref(p, acc, TIERED)),
+                             g0g < 0, acc, TIERED, P0)
+
+
+@pytest.mark.parametrize("price", [50.0, 800.0, 3000.0, 20_000.0])
+def test_safe_interval_at_other_current_prices(price):
+    # the same accounts seen from prices below, inside and above most ranges
+    acc = random_accounts(3, 60)
+    res = _solve(acc, TIERED, price)
+    _check_against_reference(res.boundaries, res.safe_lower, res.safe_upper,
+                             res.liquidatable_now, acc, TIERED, price)
+
+
+def test_a_long_liquidated_far_below_the_price_and_a_short_far_above():
+    # closed forms (flat 5 %, cash only, |q| = 1): a long is liquidated where
+    # C + (P - E) = 0.05 P, i.e. C = E - 0.95 P; a short where C - (P - E) = 0.05 P, i.e.
+    # C = 1.05 P - E. Boundaries at 1e-4 and 1e4 times the price.
+    q = np.array([1.0, -1.0])
+    e = np.array([P0, P0])
+    target = np.array([P0 * 1e-4, P0 * 1e4])
+    cash = np.array([P0 - 0.95 * target[0], 1.05 * target[1] - P0])
+    res = solve_boundaries(P0, q, e, cash, rules=FLAT)
+    np.testing.assert_allclose(res.liquidation_price_below[0], target[0], rtol=1e-12)
+    np.testing.assert_allclose(res.liquidation_price_above[1], target[1], rtol=1e-12)
+    assert np.isnan(res.liquidation_price_above[0]) and np.isnan(res.liquidation_price_below[1])
+
+
+def test_numeric_boundaries_over_the_whole_bracket():
+    # a margin gap with sign changes at 1.5e-6, 1 and 9e5 times the price (the bracket is
+    # P0 * [1e-6, 1e6]); one root exactly on a grid point (P0) and one on a breakpoint
+    roots = np.array([P0 * 1.5e-6, P0, P0 * 9e5])
+
+    def g(p):
+        p = np.asarray(p, dtype=float)
+        return np.prod(np.log(p[..., None] / roots), axis=-1)
+
+    got, g0 = numeric_boundaries(g, P0, [P0 * 9e5])
+    np.testing.assert_allclose(got, roots, rtol=1e-12)
+    assert g0 == 0.0
+    # roots outside the bracket are not searched
+    far, _ = numeric_boundaries(lambda p: np.log(np.asarray(p) / (P0 * 2e6)), P0, [])
+    assert far.size == 0
+
+
+def test_numeric_boundaries_exact_zero_on_the_upper_grid_point():
+    # g is exactly 0 at a breakpoint and negative just below it: the breakpoint is the boundary
+    bp = 4321.0
+
+    def g(p):
+        p = np.asarray(p, dtype=float)
+        return np.where(p >= bp, 0.0, -1.0)
+
+    got, _ = numeric_boundaries(g, P0, [bp])
+    assert got.tolist() == [bp]
