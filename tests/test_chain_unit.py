@@ -29,12 +29,12 @@ from lpperp.chain import (
     CHAINS,
     ChainPreset,
     TokenInfo,
-    _pick_base_is_token0,
     fee_growth_inside,
     pool_address,
     read_position,
     uncollected_fees,
 )
+from lpperp.chain.pools import pick_base_is_token0
 
 # ---------------------------------------------------------------------------------------------
 # Keccak, selectors, addresses
@@ -298,14 +298,14 @@ USDT = TokenInfo("0x" + "dd" * 20, "USDT", 6)
 
 
 def test_default_quote_is_the_stablecoin_then_weth():
-    assert _pick_base_is_token0(WETH, USDC, None) is True  # Arbitrum WETH/USDC: quote USDC
-    assert _pick_base_is_token0(USDC, WETH, None) is False  # mainnet USDC/WETH: quote USDC
-    assert _pick_base_is_token0(WETH, ARB, None) is False  # ARB priced in WETH
-    assert _pick_base_is_token0(USDC, USDT, None) is True  # tie: token1 is the quote
-    assert _pick_base_is_token0(WETH, USDC, "weth") is False  # user's choice, any case
-    assert _pick_base_is_token0(WETH, USDC, WETH.address) is False
+    assert pick_base_is_token0(WETH, USDC, None) is True  # Arbitrum WETH/USDC: quote USDC
+    assert pick_base_is_token0(USDC, WETH, None) is False  # mainnet USDC/WETH: quote USDC
+    assert pick_base_is_token0(WETH, ARB, None) is False  # ARB priced in WETH
+    assert pick_base_is_token0(USDC, USDT, None) is True  # tie: token1 is the quote
+    assert pick_base_is_token0(WETH, USDC, "weth") is False  # user's choice, any case
+    assert pick_base_is_token0(WETH, USDC, WETH.address) is False
     with pytest.raises(LpperpError, match="quote='DAI' is neither token"):
-        _pick_base_is_token0(WETH, USDC, "DAI")
+        pick_base_is_token0(WETH, USDC, "DAI")
 
 
 def test_fee_growth_inside_wraps_like_solidity():
