@@ -42,6 +42,9 @@ from lpperp.units import (
 
 S = get_sqrt_ratio_at_tick
 E18 = 10**18
+# examples per property, scaled with the active hypothesis profile (default 100, ci 200, mutation
+# 25): the explicit cases beside each property carry the edge cases under `make mutate`
+N_EXAMPLES = settings.default.max_examples
 U128_MAX = 2**128 - 1
 U256_MAX = 2**256 - 1
 
@@ -257,7 +260,7 @@ class TestComputeSwapStep:
 sqrt_prices = st.integers(1, 2**160 - 1)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=4 * N_EXAMPLES, deadline=None)
 @given(
     sqrt_prices,
     sqrt_prices,
@@ -374,7 +377,7 @@ positions = st.lists(
 ).map(lambda ps: [(lo * 10, (lo + w) * 10, lq) for lo, w, lq in ps])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=3 * N_EXAMPLES // 2, deadline=None)
 @given(
     positions,
     st.integers(-2000, 2000),
@@ -514,7 +517,7 @@ def _walk_loop(prof: LiquidityProfile, price: float, x: float) -> tuple[float, f
             return np.nan, e[-1]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=2 * N_EXAMPLES, deadline=None)
 @given(
     st.lists(st.floats(0.0, 1e4), min_size=1, max_size=8),
     st.floats(0.0, 0.01),
