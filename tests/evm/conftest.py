@@ -45,6 +45,8 @@ from lpperp._abi import (
     to_checksum_address,
 )
 from lpperp._rpc import JsonRpcClient, RpcCallError
+from lpperp.chain import ChainPreset
+from lpperp.units import PoolSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = ROOT / "node_modules"
@@ -117,6 +119,22 @@ class Pool:
     def label(self) -> str:
         return f"{self.token0.symbol}/{self.token1.symbol}"
 
+    @property
+    def weth_is_token0(self) -> bool:
+        return self.token0.symbol == "WETH"
+
+    @property
+    def spec(self) -> PoolSpec:
+        """The pool as lpperp prices it: WETH the base, the stablecoin the quote."""
+        stable = self.token1 if self.weth_is_token0 else self.token0
+        return PoolSpec("WETH", stable.symbol, 18, stable.decimals, self.weth_is_token0, self.fee,
+                        self.tick_spacing)  # fmt: skip
+
+    def amounts(self, weth: float, stable: float) -> tuple[int, int]:
+        """Human WETH and stablecoin amounts as raw ``(amount0, amount1)``."""
+        w, s = int(weth * 10**18), int(stable * 10**6)
+        return (w, s) if self.weth_is_token0 else (s, w)
+
 
 @dataclass
 class Evm:
@@ -178,6 +196,39 @@ class Evm:
         raw = self.rpc.eth_call(to, encode_call(signature, *args), block, sender or self.sender)
         res = decode(out, raw)
         return res[0] if len(out) == 1 else res
+
+    def preset(self) -> ChainPreset:
+        """The lpperp chain preset of this deployment (chain id 31337, its factory and NPM)."""
+        return ChainPreset("anvil", 31337, self.addr["npm"], self.addr["factory"], "test deploy")
+
+    def slot0(self, pool: Pool) -> tuple[int, int]:
+        """The pool's ``(sqrtPriceX96, tick)`` now."""
+        return self.call(pool.address, "slot0()", out=["uint160", "int24"])
+
+    def mint(self, pool: Pool, lo: int, hi: int, amount0: int, amount1: int,
+             owner: str | None = None) -> tuple[int, int, int, int]:  # fmt: skip
+        """Mint through the position manager (a real transaction, desired amounts, no minimum);
+        ``(token_id, liquidity, amount0, amount1)`` as the call returned them."""
+        owner = owner or self.sender
+        params = (pool.token0.address, pool.token1.address, pool.fee, lo, hi, amount0, amount1,
+                  0, 0, owner, DEADLINE)  # fmt: skip
+        data = encode_call(MINT_SIG, params)
+        ret = decode(["uint256", "uint128", "uint256", "uint256"],
+                     self.rpc.eth_call(self.addr["npm"], data, "latest", owner))  # fmt: skip
+        self.send(self.addr["npm"], data, sender=owner)
+        return ret
+
+    def swap_in(self, pool: Pool, zero_for_one: bool, amount_in: int, trader: str | None = None
+                ) -> int:  # fmt: skip
+        """Exact-input swap through the SwapRouter (a real transaction, no price limit: the router
+        uses MIN+1 / MAX-1); the amount out."""
+        trader = trader or self.sender
+        tin, tout = (pool.token0, pool.token1) if zero_for_one else (pool.token1, pool.token0)
+        data = encode_call(SWAP_SIG, (tin.address, tout.address, pool.fee, trader, DEADLINE,
+                                      amount_in, 0, 0))  # fmt: skip
+        (out,) = decode(["uint256"], self.rpc.eth_call(self.addr["router"], data, "latest", trader))
+        self.send(self.addr["router"], data, sender=trader)
+        return out
 
     def block_timestamp(self, block: str | int = "latest") -> int:
         tag = hex(block) if isinstance(block, int) else block

@@ -26,34 +26,16 @@ pytestmark = pytest.mark.evm
 U128_MAX = 2**128 - 1
 
 
-def _preset(evm) -> ChainPreset:
-    return ChainPreset("anvil", 31337, evm.addr["npm"], evm.addr["factory"], "test deploy")
 
 
-def _mint(evm, pool, lo, hi, d0, d1, owner):
-    params = (pool.token0.address, pool.token1.address, pool.fee, lo, hi, d0, d1, 0, 0, owner,
-              evm.DEADLINE)  # fmt: skip
-    data = encode_call(evm.MINT_SIG, params)
-    ret = evm.rpc.eth_call(evm.addr["npm"], data, "latest", owner)
-    token_id, liq, a0, a1 = decode(["uint256", "uint128", "uint256", "uint256"], ret)
-    evm.send(evm.addr["npm"], data, sender=owner)
-    return token_id, liq, a0, a1
 
 
-def _swap(evm, pool, zero_for_one: bool, amount_in: int, trader):
-    tin, tout = (pool.token0, pool.token1) if zero_for_one else (pool.token1, pool.token0)
-    data = encode_call(evm.SWAP_SIG, (tin.address, tout.address, pool.fee, trader, evm.DEADLINE,
-                                      amount_in, 0, 0))  # fmt: skip
-    evm.send(evm.addr["router"], data, sender=trader)
 
 
 def _static(evm, owner, sig, params, out):
     return decode(out, evm.rpc.eth_call(evm.addr["npm"], encode_call(sig, params), "latest", owner))
 
 
-def _weth_amount(pool, weth: float, stable: float) -> tuple[int, int]:
-    w, s = int(weth * 10**18), int(stable * 10**6)
-    return (w, s) if pool.token0.symbol == "WETH" else (s, w)
 
 
 @pytest.mark.parametrize("sym", ["USDC", "USDT"])  # USDC sorts below WETH, USDT above
@@ -61,24 +43,24 @@ def test_read_back_minted_positions_after_swaps(snapshot, wei_cases, sym):
     evm = snapshot
     pool = evm.pools[f"{sym}-3000"]
     lp_owner, trader = evm.accounts[1], evm.accounts[2]
-    slot0 = evm.call(pool.address, "slot0()", out=["uint160", "int24"])
+    slot0 = evm.slot0(pool)
     t = slot0[1] - slot0[1] % 60
-    up = 1 if pool.token0.symbol == "WETH" else -1  # tick direction of a rising WETH price
+    up = 1 if pool.weth_is_token0 else -1  # tick direction of a rising WETH price
     above = tuple(sorted((t + up * 1200, t + up * 2400)))  # WETH only: sold as the price rises
     below = tuple(sorted((t - up * 1200, t - up * 2400)))  # stablecoin only
     ranges = [(t - 600, t + 600), (t - 6000, t + 3000), above, below]
-    desired = [_weth_amount(pool, 10.0, 30_000.0), _weth_amount(pool, 3.0, 9_000.0),
-               _weth_amount(pool, 2.0, 0.0), _weth_amount(pool, 0.0, 5_000.0)]  # fmt: skip
+    desired = [pool.amounts(10.0, 30_000.0), pool.amounts(3.0, 9_000.0),
+               pool.amounts(2.0, 0.0), pool.amounts(0.0, 5_000.0)]  # fmt: skip
     minted = [
-        _mint(evm, pool, lo, hi, *d, lp_owner) for (lo, hi), d in zip(ranges, desired, strict=True)
+        evm.mint(pool, lo, hi, *d, lp_owner) for (lo, hi), d in zip(ranges, desired, strict=True)
     ]
-    weth_is_0 = pool.token0.symbol == "WETH"
+    weth_is_0 = pool.weth_is_token0
     # real swaps both ways move the price and accrue fees
-    _swap(evm, pool, weth_is_0, 2 * 10**18, trader)  # sell 2 WETH
-    _swap(evm, pool, not weth_is_0, 9_000 * 10**6, trader)  # buy back with 9,000 stable
-    _swap(evm, pool, weth_is_0, 3 * 10**18, trader)  # sell 3 WETH: the price ends lower
-    chain = _preset(evm)
-    sqrt_now, tick_now = evm.call(pool.address, "slot0()", out=["uint160", "int24"])
+    evm.swap_in(pool, weth_is_0, 2 * 10**18, trader)  # sell 2 WETH
+    evm.swap_in(pool, not weth_is_0, 9_000 * 10**6, trader)  # buy back with 9,000 stable
+    evm.swap_in(pool, weth_is_0, 3 * 10**18, trader)  # sell 3 WETH: the price ends lower
+    chain = evm.preset()
+    sqrt_now, tick_now = evm.slot0(pool)
     for (token_id, liq, _, _), (lo, hi), (d0, d1) in zip(minted, ranges, desired, strict=True):
         got = read_position(evm.url, token_id, chain=chain)
         assert (got.tick_lower, got.tick_upper, got.liquidity_raw) == (lo, hi, liq)
@@ -127,7 +109,7 @@ def test_read_back_minted_positions_after_swaps(snapshot, wei_cases, sym):
 
 def test_clear_errors(snapshot):
     evm = snapshot
-    chain = _preset(evm)
+    chain = evm.preset()
     pool = evm.pools["USDC-3000"]
     with pytest.raises(WrongChainError, match=r"chain id 31337.*expects chain id 42161"):
         read_position(evm.url, 1, chain="arbitrum")
@@ -153,8 +135,8 @@ def test_clear_errors(snapshot):
     assert read_pool(evm.url, stray, chain=None).fee_pips == 3000  # no factory check asked
     # a burned position is gone
     lp_owner = evm.accounts[1]
-    token_id, liq, *_ = _mint(
-        evm, pool, -887220, 887220, *_weth_amount(pool, 1.0, 3000.0), lp_owner
+    token_id, liq, *_ = evm.mint(
+        pool, -887220, 887220, *pool.amounts(1.0, 3000.0), lp_owner
     )
     evm.send(evm.addr["npm"], encode_call(evm.DECREASE_SIG, (token_id, liq, 0, 0, evm.DEADLINE)),
              sender=lp_owner)  # fmt: skip
@@ -174,9 +156,9 @@ def test_notebook_reads_a_position_from_the_node(snapshot, monkeypatch):
 
     evm = snapshot
     pool = evm.pools["USDT-3000"]  # WETH is token0 here
-    slot0 = evm.call(pool.address, "slot0()", out=["uint160", "int24"])
+    slot0 = evm.slot0(pool)
     t = slot0[1] - slot0[1] % 60
-    token_id, *_ = _mint(evm, pool, t - 1200, t + 1200, *_weth_amount(pool, 1.0, 3000.0),
+    token_id, *_ = evm.mint(pool, t - 1200, t + 1200, *pool.amounts(1.0, 3000.0),
                          evm.accounts[1])  # fmt: skip
     for k, v in {"LPPERP_RPC_URL": evm.url, "LPPERP_TOKEN_ID": str(token_id),
                  "LPPERP_POSITION_MANAGER": evm.addr["npm"],
@@ -195,14 +177,14 @@ def test_load_position_from_a_local_node(snapshot):
     from lpperp.chain import latest_token_id, load_position
 
     evm = snapshot
-    chain = _preset(evm)
+    chain = evm.preset()
     pool = evm.pools["USDC-3000"]
-    slot0 = evm.call(pool.address, "slot0()", out=["uint160", "int24"])
+    slot0 = evm.slot0(pool)
     t = slot0[1] - slot0[1] % 60
     assert latest_token_id(evm.url, chain=chain) is None
     with pytest.warns(UserWarning, match="holds no position"):
         assert load_position(None, chain=chain, local_url=evm.url).pool.chain.startswith("example")
-    ids = [_mint(evm, pool, t - 60 * k, t + 60 * k, *_weth_amount(pool, 1.0, 3000.0),
+    ids = [evm.mint(pool, t - 60 * k, t + 60 * k, *pool.amounts(1.0, 3000.0),
                  evm.accounts[1])[0] for k in (1, 2)]  # fmt: skip
     assert latest_token_id(evm.url, chain=chain) == ids[-1]
     pos = load_position(None, chain=chain, local_url=evm.url)
@@ -215,14 +197,21 @@ def test_load_position_from_a_local_node(snapshot):
 # ---------------------------------------------------------------------------------------------
 # read_ticks: the initialized ticks of the real pool, and a swap computed on them
 # ---------------------------------------------------------------------------------------------
-def _exact_in_swap(evm, pool, zero_for_one: bool, amount_in: int, trader) -> int:
-    """Swap through the router (no price limit: the router uses MIN+1 / MAX-1); amount out."""
-    tin, tout = (pool.token0, pool.token1) if zero_for_one else (pool.token1, pool.token0)
-    data = encode_call(evm.SWAP_SIG, (tin.address, tout.address, pool.fee, trader, evm.DEADLINE,
-                                      amount_in, 0, 0))  # fmt: skip
-    (out,) = decode(["uint256"], evm.rpc.eth_call(evm.addr["router"], data, "latest", trader))
-    evm.send(evm.addr["router"], data, sender=trader)
-    return out
+
+
+def _swap_on_read_ticks(evm, pool, zero_for_one, amount_in, trader, word_radius, wei_cases):
+    """read_ticks, swap_exact on what it read, then the same swap through the router: amounts,
+    price, tick and liquidity after must agree to the wei. Returns (state read, prediction)."""
+    state = read_ticks(evm.url, pool.address, word_radius=word_radius)
+    limit = MIN_SQRT_RATIO + 1 if zero_for_one else MAX_SQRT_RATIO - 1
+    predicted = swap_exact(state, zero_for_one, amount_in, limit)
+    out = evm.swap_in(pool, zero_for_one, amount_in, trader)
+    paid_in, paid_out = (predicted.amount0, predicted.amount1)[:: 1 if zero_for_one else -1]
+    assert (paid_in, -paid_out) == (amount_in, out)
+    assert (predicted.sqrt_price_x96, predicted.tick) == evm.slot0(pool)
+    assert predicted.liquidity == evm.call(pool.address, "liquidity()", out=["uint128"])
+    wei_cases["fixed: read_ticks state -> swap_exact == pool swap (amounts, price, tick, L)"] += 1
+    return state, predicted
 
 
 @pytest.mark.parametrize("sym", ["USDC", "USDT"])  # token order both ways
@@ -230,14 +219,14 @@ def test_read_ticks_matches_the_pool_and_its_swaps(snapshot, wei_cases, sym):
     evm = snapshot
     pool = evm.pools[f"{sym}-3000"]
     lp_owner, trader = evm.accounts[1], evm.accounts[2]
-    t = evm.call(pool.address, "slot0()", out=["uint160", "int24"])[1]
+    t = evm.slot0(pool)[1]
     t -= t % 60
     ranges = [(t - 600, t + 600), (t - 1800, t + 1200), (t - 3000, t - 600), (t + 600, t + 2400),
               (t - 120, t + 60), (t - 1800, t + 600)]  # fmt: skip
     expected: dict[int, int] = {}
     for k, (lo, hi) in enumerate(ranges):
-        d = _weth_amount(pool, 2.0 + k, 6_000.0 * (k + 1))
-        _, liq, _, _ = _mint(evm, pool, lo, hi, *d, lp_owner)
+        d = pool.amounts(2.0 + k, 6_000.0 * (k + 1))
+        _, liq, _, _ = evm.mint(pool, lo, hi, *d, lp_owner)
         expected[lo] = expected.get(lo, 0) + liq
         expected[hi] = expected.get(hi, 0) - liq
     want = {k: v for k, v in sorted(expected.items())}
@@ -252,23 +241,12 @@ def test_read_ticks_matches_the_pool_and_its_swaps(snapshot, wei_cases, sym):
     lo, hi = tick_window(state.tick, 60, 2)
     assert lo <= min(state.ticks) and max(state.ticks) <= hi
     # a swap computed on the read state equals the pool's, to the wei, both ways, crossing ticks
-    weth_is_0 = pool.token0.symbol == "WETH"
+    weth_is_0 = pool.weth_is_token0
     crossed = 0
     for zero_for_one, amount_in in ((weth_is_0, 12 * 10**18), (not weth_is_0, 70_000 * 10**6),
                                     (weth_is_0, 3 * 10**18)):  # fmt: skip
-        state = read_ticks(evm.url, pool.address, word_radius=1)
-        limit = MIN_SQRT_RATIO + 1 if zero_for_one else MAX_SQRT_RATIO - 1
-        predicted = swap_exact(state, zero_for_one, amount_in, limit)
-        out = _exact_in_swap(evm, pool, zero_for_one, amount_in, trader)
-        sqrt_after, tick_after = evm.call(pool.address, "slot0()", out=["uint160", "int24"])
-        paid_in, paid_out = (predicted.amount0, predicted.amount1)[:: 1 if zero_for_one else -1]
-        assert (paid_in, -paid_out) == (amount_in, out)
-        assert (predicted.sqrt_price_x96, predicted.tick) == (sqrt_after, tick_after)
-        assert predicted.liquidity == evm.call(pool.address, "liquidity()", out=["uint128"])
+        _, predicted = _swap_on_read_ticks(evm, pool, zero_for_one, amount_in, trader, 1, wei_cases)
         crossed += predicted.ticks_crossed
-        wei_cases[
-            "fixed: read_ticks state -> swap_exact == pool swap (amounts, price, tick, L)"
-        ] += 1
     assert crossed >= 3, "the swaps should cross initialized ticks"
     # bounded: a tiny cap is a clear error, not a long read
     with pytest.raises(ChainError, match="more than max_ticks=2 initialized ticks"):
@@ -285,12 +263,12 @@ def test_read_ticks_across_bitmap_words(snapshot, wei_cases):
     pool = evm.pools["USDC-100"]  # USDC is token0 here: ticks are positive
     evm.send(pool.address, encode_call("initialize(uint160)", sqrt_price_x96_for(pool, 3000.0)))
     lp_owner, trader = evm.accounts[1], evm.accounts[2]
-    t = evm.call(pool.address, "slot0()", out=["uint160", "int24"])[1]
+    t = evm.slot0(pool)[1]
     ranges = [(t - 700, t + 650), (t - 300, t + 257), (t - 1, t + 1), (t - 1300, t - 256),
               (t + 3, t + 900), (t - 513, t + 512)]  # fmt: skip
     want: dict[int, int] = {}
     for k, (lo, hi) in enumerate(ranges):
-        _, liq, _, _ = _mint(evm, pool, lo, hi, *_weth_amount(pool, 1.0 + k, 3_000.0 * (k + 1)),
+        _, liq, _, _ = evm.mint(pool, lo, hi, *pool.amounts(1.0 + k, 3_000.0 * (k + 1)),
                              lp_owner)  # fmt: skip
         want[lo] = want.get(lo, 0) + liq
         want[hi] = want.get(hi, 0) - liq
@@ -304,20 +282,9 @@ def test_read_ticks_across_bitmap_words(snapshot, wei_cases):
         part = read_ticks(evm.url, pool.address, word_radius=r)
         inside = {k: v for k, v in want.items() if lo <= k <= hi}
         assert (part.ticks, part.liquidity_net) == (tuple(inside), tuple(inside.values()))
-    weth_is_0 = pool.token0.symbol == "WETH"
+    weth_is_0 = pool.weth_is_token0
     for sell_weth, amount_in in ((True, 10 * 10**18), (False, 60_000 * 10**6)):
         zero_for_one = sell_weth == weth_is_0
-        state = read_ticks(evm.url, pool.address, word_radius=6)
-        limit = MIN_SQRT_RATIO + 1 if zero_for_one else MAX_SQRT_RATIO - 1
-        predicted = swap_exact(state, zero_for_one, amount_in, limit)
-        out = _exact_in_swap(evm, pool, zero_for_one, amount_in, trader)
-        sqrt_after, tick_after = evm.call(pool.address, "slot0()", out=["uint160", "int24"])
-        paid_in, paid_out = (predicted.amount0, predicted.amount1)[:: 1 if zero_for_one else -1]
-        assert (paid_in, -paid_out, predicted.sqrt_price_x96, predicted.tick) == (
-            amount_in, out, sqrt_after, tick_after
-        )  # fmt: skip
-        assert predicted.liquidity == evm.call(pool.address, "liquidity()", out=["uint128"])
-        assert predicted.ticks_crossed >= 2 and tick_after >> 8 != state.tick >> 8  # new word
-        wei_cases[
-            "fixed: read_ticks state -> swap_exact == pool swap (amounts, price, tick, L)"
-        ] += 1
+        state, predicted = _swap_on_read_ticks(evm, pool, zero_for_one, amount_in, trader, 6,
+                                               wei_cases)  # fmt: skip
+        assert predicted.ticks_crossed >= 2 and predicted.tick >> 8 != state.tick >> 8  # new word

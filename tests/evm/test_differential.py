@@ -41,7 +41,6 @@ from lpperp.units import (
     MAX_TICK,
     MIN_SQRT_RATIO,
     MIN_TICK,
-    PoolSpec,
     get_sqrt_ratio_at_tick,
     get_tick_at_sqrt_ratio,
 )
@@ -177,10 +176,6 @@ def _expected_liquidity(s0, lo, hi, d0, d1, max_per_tick):
     return liq, None
 
 
-def _spec(pool) -> PoolSpec:
-    weth0 = pool.token0.symbol == "WETH"
-    stable = pool.token1 if weth0 else pool.token0
-    return PoolSpec("WETH", stable.symbol, 18, stable.decimals, weth0, pool.fee, pool.tick_spacing)
 
 
 @_settings(60)
@@ -297,7 +292,7 @@ def test_mint_swap_fees_burn_match_contracts(evm, wei_cases, batch):
             total = [total[0] + rest_c[0], total[1] + rest_c[1]]
 
         # value after the swap: float LPPosition vs what the contracts paid out (human units)
-        spec = _spec(pool)
+        spec = pool.spec
         price = spec.sqrt_price_x96_to_price(s1)
         lp = LPPosition.from_ticks(lo, hi, liq, spec)
         base_c, quote_c = spec.from_raw_amounts(*total)

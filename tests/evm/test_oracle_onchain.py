@@ -31,18 +31,9 @@ from .conftest import sqrt_price_x96_for
 
 pytestmark = pytest.mark.evm
 
-MINT_OUT = ["uint256", "uint128", "uint256", "uint256"]
 
 
-def _swap(evm, pool, zero_for_one: bool, amount_in: int, trader) -> None:
-    tin, tout = (pool.token0, pool.token1) if zero_for_one else (pool.token1, pool.token0)
-    data = encode_call(evm.SWAP_SIG, (tin.address, tout.address, pool.fee, trader, evm.DEADLINE,
-                                      amount_in, 0, 0))  # fmt: skip
-    evm.send(evm.addr["router"], data, sender=trader)
 
-
-def _slot0(evm, pool) -> tuple[int, int]:
-    return evm.call(pool.address, "slot0()", out=["uint160", "int24"])
 
 
 def test_twap_from_observe_equals_the_oracle_model(snapshot, wei_cases):
@@ -53,25 +44,23 @@ def test_twap_from_observe_equals_the_oracle_model(snapshot, wei_cases):
     t0 = evm.block_timestamp() + 1000
     evm.at(t0)
     evm.send(pool.address, encode_call("initialize(uint160)", sqrt_price_x96_for(pool, 3000.0)))
-    times, ticks = [t0], [_slot0(evm, pool)[1]]
+    times, ticks = [t0], [evm.slot0(pool)[1]]
     with pytest.raises(StaleOracleError, match="no observation 1 s old"):
         read_twap(evm.url, pool.address, 1)  # cardinality 1, written this block: 'OLD'
     evm.at(t0 + 1)
     evm.send(pool.address, encode_call("increaseObservationCardinalityNext(uint16)", 64))
     centre = ticks[0] - ticks[0] % 10
-    params = (pool.token0.address, pool.token1.address, pool.fee, centre - 4000, centre + 4000,
-              50 * 10**18, 150_000 * 10**6, 0, 0, lp, evm.DEADLINE)  # fmt: skip
     evm.at(t0 + 2)
-    evm.send(evm.addr["npm"], encode_call(evm.MINT_SIG, params), sender=lp)  # in range: a write
+    evm.mint(pool, centre - 4000, centre + 4000, *pool.amounts(50, 150_000), lp)  # in range: a write
     liquidity = evm.call(pool.address, "liquidity()", out=["uint128"])
     # swaps at chosen, uneven times; the tick each leaves in force until the next
     plan = [(100, True, 9 * 10**18), (250, False, 40_000 * 10**6), (701, True, 20 * 10**18),
             (1000, False, 5_000 * 10**6), (1337, False, 33_333 * 10**6)]  # fmt: skip
     for dt, zero_for_one, amount in plan:
         evm.at(t0 + dt)
-        _swap(evm, pool, zero_for_one, amount, trader)
+        evm.swap_in(pool, zero_for_one, amount, trader)
         times.append(t0 + dt)
-        ticks.append(_slot0(evm, pool)[1])
+        ticks.append(evm.slot0(pool)[1])
     assert len(set(ticks)) == len(ticks), f"each swap should move the tick: {ticks}"
     now = t0 + 1600
     evm.mine(now)
@@ -164,24 +153,20 @@ def test_twap_on_random_schedules(evm, wei_cases, sym, schedule, tail, data):
     try:
         pool = evm.pools[f"{sym}-500"]
         lp, trader = evm.accounts[1], evm.accounts[2]
-        weth_is_0 = pool.token0.symbol == "WETH"
         t = evm.block_timestamp() + 100
         evm.at(t)
         evm.send(pool.address, encode_call("initialize(uint160)", sqrt_price_x96_for(pool, 3000.0)))
-        times, ticks = [t], [_slot0(evm, pool)[1]]
+        times, ticks = [t], [evm.slot0(pool)[1]]
         evm.send(pool.address, encode_call("increaseObservationCardinalityNext(uint16)", 16))
         centre = ticks[0] - ticks[0] % 10
-        w, s = 50 * 10**18, 150_000 * 10**6
-        params = (pool.token0.address, pool.token1.address, pool.fee, centre - 4000, centre + 4000,
-                  *((w, s) if weth_is_0 else (s, w)), 0, 0, lp, evm.DEADLINE)  # fmt: skip
-        evm.send(evm.addr["npm"], encode_call(evm.MINT_SIG, params), sender=lp)
+        evm.mint(pool, centre - 4000, centre + 4000, *pool.amounts(50, 150_000), lp)
         t = evm.block_timestamp()  # swaps are timed from the mint's block on
         for gap, sell_weth, pct in schedule:
             t += gap
             evm.at(t)
             amount = 5 * 10**16 * pct if sell_weth else 150 * 10**6 * pct
-            _swap(evm, pool, sell_weth == weth_is_0, amount, trader)
-            tick = _slot0(evm, pool)[1]
+            evm.swap_in(pool, sell_weth == pool.weth_is_token0, amount, trader)
+            tick = evm.slot0(pool)[1]
             if tick != ticks[-1]:  # the pool writes only when the tick changed
                 times.append(t)
                 ticks.append(tick)

@@ -42,7 +42,6 @@ from lpperp.units import (
     MAX_TICK,
     MIN_SQRT_RATIO,
     MIN_TICK,
-    PoolSpec,
     get_sqrt_ratio_at_tick,
     get_tick_at_sqrt_ratio,
 )
@@ -63,7 +62,7 @@ CASES_PER_ROUND = 40  # x 2 pools x (1-4 swaps, 2.5 on average): ~1000 swaps
 def _mint_positions(evm, pool, rng) -> set[int]:
     """Mint the positions (real transactions); return the ticks they use."""
     sp = pool.tick_spacing
-    s0 = evm.call(pool.address, "slot0()", out=["uint160", "int24"])[0]
+    s0 = evm.slot0(pool)[0]
     t0 = get_tick_at_sqrt_ratio(s0) // sp * sp
     full = (MIN_TICK // sp + (MIN_TICK % sp != 0)) * sp, MAX_TICK // sp * sp
     w = 40 * sp
@@ -85,15 +84,13 @@ def _mint_positions(evm, pool, rng) -> set[int]:
     used: set[int] = set()
     for (lo, hi), liq in ranges:
         a0, a1 = get_amounts_for_liquidity(s0, S(lo), S(hi), liq)
-        params = (pool.token0.address, pool.token1.address, pool.fee, lo, hi, a0 + 2, a1 + 2, 0, 0,
-                  evm.sender, evm.DEADLINE)  # fmt: skip
-        evm.send(evm.addr["npm"], encode_call(evm.MINT_SIG, params))
+        evm.mint(pool, lo, hi, a0 + 2, a1 + 2)
         used |= {lo, hi}
     return used
 
 
 def _read_state(evm, pool, ticks: set[int]) -> PoolState:
-    s, tick = evm.call(pool.address, "slot0()", out=["uint160", "int24"])
+    s, tick = evm.slot0(pool)
     liq = evm.call(pool.address, "liquidity()", out=["uint128"])
     init, nets = [], []
     for t in sorted(ticks):
@@ -177,10 +174,6 @@ def _ours(st: PoolState, zfo: bool, amount: int, limit: int):
     return r
 
 
-def _spec(pool) -> PoolSpec:
-    weth0 = pool.token0.symbol == "WETH"
-    stable = pool.token1 if weth0 else pool.token0
-    return PoolSpec("WETH", stable.symbol, 18, stable.decimals, weth0, pool.fee, pool.tick_spacing)
 
 
 def _check_float_twin(pool, st: PoolState, got: tuple, ours: SwapResult, ctx: str) -> int:
@@ -191,7 +184,7 @@ def _check_float_twin(pool, st: PoolState, got: tuple, ours: SwapResult, ctx: st
     step of the pool's loop (each step rounds its amounts and fee to the unit; a step ends at an
     initialized tick or a 256-spacing bitmap word). Returns 1 when checked.
     """
-    spec = _spec(pool)
+    spec = pool.spec
     base_raw, quote_raw = (got[0], got[1]) if spec.base_is_token0 else (got[1], got[0])
     if base_raw == 0:
         return 0
