@@ -15,6 +15,7 @@ written from those formulas by hand (fractions where it matters), not with the l
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import replace
 from fractions import Fraction
 
@@ -515,3 +516,69 @@ def test_mechanics_zero_steps_are_refused_and_edges_accepted():
     assert isinstance(m.min_notional_per_block, float) and m.max_notional_per_block == np.inf
     assert m.cover_shortage_buffer == 0.0 and isinstance(m.trading_fee_fraction, float)
     assert m.penalty_min_fraction == m.penalty_max_fraction == 0.05
+
+
+# ---------------------------------------------------------------------------------------------
+# Shapes that do not broadcast: the function and both offending arguments named
+# ---------------------------------------------------------------------------------------------
+#: function -> valid scalar value of each broadcast argument (in the function's order), extra kwargs
+BROADCAST = {
+    "hyperliquid_liquidation_price": ({"price": 3000.0, "size": 1.0, "margin_available": 240.0,
+                                       "maintenance_leverage": 50.0}, {}),
+    "dydx_liquidation_price": ({"equity": 1000.0, "size": -3.0, "price": 3000.0,
+                                "maintenance_fraction": 0.05, "other_maintenance": 10.0}, {}),
+    "dydx_open_interest_imf": ({"base_imf": 0.1, "open_interest": 3e7, "lower_cap": 2e7,
+                                "upper_cap": 5e7}, {}),
+    "binance_liquidation_price": ({"wallet_balance": 1e4, "size": 2.0, "entry_price": 3000.0,
+                                   "maintenance_rate": 0.01, "maintenance_amount": 5.0,
+                                   "other_maintenance": 1.0, "other_unrealized_pnl": -3.0}, {}),
+    "binance_liquidation_price_tiered": ({"wallet_balance": 1e4, "size": 2.0,
+                                          "entry_price": 3000.0, "other_maintenance": 1.0,
+                                          "other_unrealized_pnl": -3.0},
+                                         {"notional_floors": [0, 5e4],
+                                          "maintenance_rates": [0.004, 0.005]}),
+    "drift_size_discount_asset_weight": ({"size": 100.0, "imf_factor": 0.003,
+                                          "asset_weight": 0.8}, {}),
+    "drift_size_premium_margin_ratio": ({"size": 100.0, "imf_factor": 0.003,
+                                         "margin_ratio": 0.05}, {}),
+    "drift_health": ({"total_collateral": 1000.0, "maintenance_margin": 100.0}, {}),
+    "gmx_min_collateral_usd": ({"size_usd": 5e4, "min_collateral_factor": 0.005,
+                                "min_collateral_usd": 1.0, "open_interest_usd": 1e7,
+                                "oi_multiplier": 6e-11}, {}),
+    "gmx_liquidation_price": ({"size_in_tokens": 1.0, "size_usd": 3000.0,
+                               "collateral_amount": 300.0, "min_collateral_factor": 0.01,
+                               "min_collateral_usd": 1.0, "fees_usd": 2.0},
+                              {"is_long": True, "collateral_is_index_token": False}),
+}
+CASES = [(fn, a, list(kw)[(i + 1) % len(kw)]) for fn, (kw, _) in BROADCAST.items()
+         for i, a in enumerate(kw)]
+
+
+@pytest.mark.parametrize(("fn", "two", "three"), CASES)
+def test_shapes_that_do_not_broadcast_name_the_function_and_arguments(fn, two, three):
+    kw, extra = BROADCAST[fn]
+    call = {**kw, **extra, two: np.full(2, kw[two]), three: np.full(3, kw[three])}
+    pattern = (rf"^{fn}: the arguments must broadcast to one shape, got "
+               rf"(?=.*(?<!\w){two} \(2,\))(?=.*(?<!\w){three} \(3,\))")
+    with pytest.raises(LpperpError, match=pattern):
+        getattr(v, fn)(**call)
+    # and with matching shapes every argument broadcasts
+    same = {**kw, **extra, two: np.full(3, kw[two]), three: np.full(3, kw[three])}
+    assert np.shape(getattr(v, fn)(**same)) == (3,)
+
+
+def test_dydx_open_interest_imf_without_scaling_is_quiet():
+    """Caps 0/0 switch the scaling off: no division by the zero span happens (no numpy warning)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = v.dydx_open_interest_imf(np.array([0.02, 0.1]), np.array([0.0, 1e9]), 0.0, 0.0)
+    np.testing.assert_array_equal(got, [0.02, 0.1])
+
+
+def test_binance_defaults_are_an_isolated_position_without_cum():
+    """Isolated (TMM1 = UPNL1 = 0) and cum 0 unless given: LP = (WB - side pos EP) / (pos MMR -
+    side pos); a 3 ETH long with 1,000 USDT at MMR 0.5 %."""
+    want = (1000.0 - 3.0 * 3000.0) / (3.0 * 0.005 - 3.0)
+    assert v.binance_liquidation_price(1000.0, 3.0, 3000.0, 0.005) == pytest.approx(want, rel=1e-14)
+    tiered = v.binance_liquidation_price_tiered(1000.0, 3.0, 3000.0, [0.0], [0.005])
+    assert tiered == pytest.approx(want, rel=1e-14)
