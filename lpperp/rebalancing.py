@@ -343,22 +343,30 @@ def compounded_yield(
     g = e.gas_cost_per_rebalance
     cycles = n * yrs
 
-    def growth(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(1 + x)^N - 1`` and ``sum_{k<N} (1 + x)^k = ((1 + x)^N - 1) / x`` (N at x = 0)."""
+    def growth(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(1 + x)^N - 1``, ``geo = sum_{k<N} (1 + x)^k = ((1 + x)^N - 1) / x`` and
+        ``inner = sum_{k<N} sum_{j<k} (1 + x)^j = (geo - N) / x``.
+
+        Where ``|N x| < 1e-4`` both quotients cancel (0/0 at ``x = 0``; ``geo - N`` loses
+        ``1 / |N x|`` of its digits) and take their binomial series instead,
+        ``geo = sum_m C(N, m+1) x^m``, ``inner = sum_m C(N, m+2) x^m``, to ``x^2`` (the next term
+        is below ``(N x)^3 / 24 < 5e-14`` relative)."""
         up = np.expm1(cycles * np.log1p(x))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            geo = np.where(np.abs(x) > 1e-12, up / x, cycles)
-        return up, geo
+        small = np.abs(cycles * x) < 1e-4
+        safe = np.where(small, 1.0, x)
+        c2 = cycles * (cycles - 1) / 2
+        c3 = c2 * (cycles - 2) / 3
+        c4 = c3 * (cycles - 3) / 4
+        geo = np.where(small, cycles + c2 * x + c3 * x * x, up / safe)
+        inner = np.where(small, c2 + c3 * x + c4 * x * x, (geo - cycles) / safe)
+        return up, geo, inner
 
     if reinvest_fees:
-        up, geo = growth(a - b)
+        up, geo, _ = growth(a - b)
         return v0 * up - g * geo  # V_N - V_0 with V_N = V_0 q^N - g sum_{k<N} q^k
-    up, geo = growth(-b)
-    v_n_minus_v0 = v0 * up - g * geo
-    # sum_{k<N} V_k = V_0 sum p^k - g sum_{k<N} sum_{j<k} p^j = V_0 geo - g (geo - N) / (p - 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inner = np.where(np.abs(b) > 1e-12, (geo - cycles) / -b, cycles * (cycles - 1) / 2)
-    return v_n_minus_v0 + a * (v0 * geo - g * inner)
+    up, geo, inner = growth(-b)
+    # sum_{k<N} V_k = V_0 sum p^k - g sum_{k<N} sum_{j<k} p^j = V_0 geo - g inner
+    return v0 * up - g * geo + a * (v0 * geo - g * inner)
 
 
 def centre_value_per_liquidity(width_pct: Any) -> Any:
