@@ -388,3 +388,91 @@ def test_cross_prices_are_checked_by_market():
     with pytest.raises(LpperpError, match=r"^market must be one of \('SOL',\), got 'ETH'"):
         one.delta(3000.0, "ETH")
     assert one.delta(3000.0) == -1.0 and one.delta({"SOL": 3000.0}, "SOL") == -1.0
+
+
+# ---------------------------------------------------------------------------------------------
+# what is reported: outcome without a boundary, summary, tables
+# ---------------------------------------------------------------------------------------------
+
+
+def test_outcome_without_a_boundary_reports_today_field_by_field():
+    a = IsolatedAccount(PerpPosition(0.0, 3000.0), LP, 500.0, StaticFactor(0.5), FLAT,
+                        accrued_fees=20.0, funding_paid=5.0)
+    out = a.liquidation_outcome(3000.0)
+    want_true = lp_value(3000.0) + 500.0 + 20.0 - 5.0
+    assert np.isnan(out.trigger_price) and np.isnan(out.maintenance)
+    assert np.isnan(out.venue_equity)
+    assert out.true_equity == pytest.approx(want_true) and out.equity_now == out.true_equity
+    assert out.owner_keeps == out.true_equity
+    assert out.lp_value == pytest.approx(lp_value(3000.0)) and out.cash == 500.0
+    assert out.perp_pnl == 0.0 and out.fees == 20.0 and out.funding_paid == 5.0
+    assert (out.perp_close_cost, out.lp_unwind_cost, out.to_liquidator, out.to_insurance,
+            out.to_backstop, out.bad_debt, out.closed_fraction) == (0.0,) * 7
+    assert out.perp_size_after == 0.0 and out.venue == "flat (generic)"
+
+
+def test_outcome_at_a_boundary_reports_the_inputs_field_by_field():
+    a = IsolatedAccount(PerpPosition(-1.0, 3000.0), LP, -100.0, StaticFactor(0.5), FLAT,
+                        accrued_fees=20.0, funding_paid=5.0)
+    out = a.liquidation_outcome(3000.0, at=3400.0)
+    assert out.lp_value == pytest.approx(lp_value(3400.0)) and out.cash == -100.0
+    assert out.perp_pnl == pytest.approx(-400.0) and out.fees == 20.0 and out.funding_paid == 5.0
+    assert out.true_equity == pytest.approx(lp_value(3400.0) - 100.0 - 400.0 + 20.0 - 5.0)
+    assert out.venue_equity == pytest.approx(0.5 * lp_value(3400.0) - 100.0 - 400.0 + 15.0)
+    assert out.maintenance == pytest.approx(0.05 * 3400.0)
+    assert out.equity_now == pytest.approx(lp_value(3000.0) - 100.0 + 15.0)
+    assert out.closed_fraction == 1.0 and out.perp_size_after == 0.0
+    half = a.liquidation_outcome(3000.0, at=3400.0, mechanics="hyperliquid")
+    assert half.closed_fraction == 1.0 and half.venue == "Hyperliquid"
+
+
+def test_summary_field_by_field():
+    a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0, rules=FLAT)
+    s = a.summary(3100.0)
+    assert (s.equity, s.maintenance, s.initial) == pytest.approx((700.0, 465.0, 930.0))
+    assert s.free_collateral == pytest.approx(-230.0)
+    assert s.health == pytest.approx(700.0 / 465.0)
+    assert s.account_leverage == pytest.approx(9300.0 / 700.0)
+    assert s.liquidation_above == pytest.approx(10_000.0 / 3.15)
+    assert np.isnan(s.liquidation_below) and s.liquidatable is False
+    assert s.distance_pct == pytest.approx(100.0 * (10_000.0 / 3.15 / 3100.0 - 1.0), rel=1e-9)
+    assert IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0, rules=FLAT).summary(
+        3300.0).liquidatable is True
+
+
+def test_tables_name_the_positions():
+    a = IsolatedAccount(PerpPosition(-3.0, 3000.0), LP, 250.0, rules=FLAT)
+    html = a._repr_html_()
+    for text in ("isolated", "-3 ETH @ 3000", "[2500, 3600] L=100", "250", "flat"):
+        assert text in html, text
+    empty = IsolatedAccount()._repr_html_()
+    assert empty.count("none") == 2
+    x = CrossAccount((PerpPosition(-3.0, 3000.0), PerpPosition(0.5, 6e4, "BTC")), (LP,), 250.0,
+                     lp_markets=("ETH",))._repr_html_()
+    for text in ("cross", "perp ETH", "-3 @ 3000", "perp BTC", "+0.5 @ 60000", "LP ETH",
+                 "[2500, 3600] L=100", "250"):
+        assert text in x, text
+
+
+def test_a_factor_without_closed_form_uses_the_accounts_own_gap():
+    """A FunctionFactor has no shock weights: the solver gets margin_gap and finds equity ==
+    maintenance (FunctionFactor docstring: a dense log grid polished with brentq)."""
+    from lpperp.collateral import FunctionFactor
+
+    ramp = FunctionFactor(lambda p: np.clip(p / 6000.0, 0.0, 0.9), name="ramp")
+    a = IsolatedAccount(PerpPosition(-1.0, 3000.0), LP, 0.0, ramp, FLAT, accrued_fees=10.0,
+                        funding_paid=4.0)
+    prob = a.boundary_problem(3000.0)
+    assert prob.margin_gap is not None
+    grid = np.array([2000.0, 3000.0, 4200.0])
+    np.testing.assert_allclose(prob.margin_gap(grid), a.margin_gap(grid), rtol=1e-12)
+    res = a.liquidation(3000.0)
+    for b in np.asarray(res.boundaries).ravel():
+        if np.isfinite(b):
+            assert a.margin_gap(b) == pytest.approx(0.0, abs=1e-6 * a.maintenance_requirement(b))
+    x = CrossAccount((PerpPosition(-1.0, 3000.0), PerpPosition(0.2, 6e4, "BTC")), (LP,), 100.0,
+                     ramp, FLAT, lp_markets=("ETH",), funding_paid=3.0)
+    pr = {"ETH": 3000.0, "BTC": 61_000.0}
+    gap = x.boundary_problem(pr, "ETH").margin_gap
+    np.testing.assert_allclose(gap(grid), [x.margin_gap({"ETH": g, "BTC": 61_000.0})
+                                           for g in grid], rtol=1e-12)
