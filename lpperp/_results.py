@@ -27,13 +27,18 @@ def format_value(x: Any) -> str:
 
     Text as is; truth values ``yes``/``no``; integers with thousands separators; floats with two
     decimals from 1 up (``1,234.57``), else 4 significant digits (``0.01235``); NaN (no value,
-    e.g. no boundary on that side) ``-`` and infinities ``∞``/``-∞``; a tuple in brackets.
+    e.g. no boundary on that side) ``-`` and infinities ``∞``/``-∞``; a tuple in brackets; anything
+    else (a dict, an array) as ``str`` gives it.
 
     >>> format_value(1234.5678), format_value(0.012345), format_value((1.0, float("nan")))
     ('1,234.57', '0.01235', '[1.00, -]')
     >>> format_value(np.True_), format_value(20_000), format_value(-np.inf), format_value("n/a")
     ('yes', '20,000', '-∞', 'n/a')
+    >>> format_value(np.array(2.5)), format_value({"fees": 1.0})
+    ('2.50', "{'fees': 1.0}")
     """
+    if isinstance(x, np.ndarray) and x.ndim == 0:
+        x = x.item()
     if isinstance(x, str):
         return x
     if isinstance(x, tuple):
@@ -42,6 +47,8 @@ def format_value(x: Any) -> str:
         return "yes" if x else "no"
     if isinstance(x, numbers.Integral):
         return f"{int(x):,}"
+    if not isinstance(x, numbers.Real):
+        return str(x)
     x = float(x)
     if np.isnan(x):
         return "-"
