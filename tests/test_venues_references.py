@@ -582,3 +582,31 @@ def test_binance_defaults_are_an_isolated_position_without_cum():
     assert v.binance_liquidation_price(1000.0, 3.0, 3000.0, 0.005) == pytest.approx(want, rel=1e-14)
     tiered = v.binance_liquidation_price_tiered(1000.0, 3.0, 3000.0, [0.0], [0.005])
     assert tiered == pytest.approx(want, rel=1e-14)
+
+
+def test_tier_tables_given_as_a_row_are_flattened():
+    rates, ded = v.hyperliquid_maintenance_deductions([[0, 100e6]], [[25, 15]])
+    np.testing.assert_allclose(rates, [0.02, 1 / 30], rtol=1e-15)
+    np.testing.assert_allclose(ded, [0.0, 100e6 * (1 / 30 - 1 / 50)], rtol=1e-14)
+    np.testing.assert_allclose(v.binance_cum_amounts([[0, 5e4]], [[0.004, 0.005]]), [0.0, 50.0])
+    tiered = v.binance_liquidation_price_tiered(1000.0, 3.0, 3000.0, [[0.0]], [[0.005]])
+    assert tiered == pytest.approx((1000.0 - 9000.0) / (3.0 * 0.005 - 3.0), rel=1e-14)
+
+
+@pytest.mark.parametrize(("tc", "mm", "want"), [(0.0, 0.0, 100.0), (-50.0, 0.0, 100.0),
+                                                (0.5, 1.0, 0.0), (0.5, 0.1, 80.0),
+                                                (1.0, 0.5, 50.0), (2.0, 1.0, 50.0)])
+def test_drift_health_small_accounts_by_hand(tc, mm, want):
+    """Collateral below one quote unit is still collateral; no requirement is health 100."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a zero collateral divides by zero only inside errstate
+        assert v.drift_health(tc, mm) == want
+        assert v.drift_health(0.0, 5.0) == 0.0
+        assert v.drift_health(-0.0, 5.0) == 0.0  # a negative zero is no collateral either
+
+
+def test_gmx_open_interest_defaults_switch_the_multiplier_off():
+    """open_interest_usd and oi_multiplier default to 0: either alone leaves the min factor."""
+    assert v.gmx_min_collateral_usd(1e5, 0.005, oi_multiplier=0.1) == pytest.approx(500.0)
+    assert v.gmx_min_collateral_usd(1e5, 0.005, open_interest_usd=1e9) == pytest.approx(500.0)
+    assert v.gmx_min_collateral_usd(1e5, 0.005, 1.0, 1e9, 1e-10) == pytest.approx(1e4)
