@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from benchmarks._timing import best_time
+from benchmarks._timing import best_time, check
 from lpperp.oracle import ChainlinkFeed, PullOracle, TwapOracle
 
 
@@ -65,6 +65,32 @@ def run() -> list[tuple[str, float, str]]:
 
         rows.append((f"TWAP({window:g} s) step, 1000 paths, us per step (3000 steps)",
                      1e6 * best_time(stream, repeat=3) / (x.shape[1] - 1), "(info)"))
+    # the simulator's stepping function (checks once at stream(), issue 12) against the checked
+    # start / step: the same answers bit for bit, and the time per step at 4096 paths
+    feed = ChainlinkFeed(0.01, 86_400.0)
+    t, x = _paths(4096, 720)
+    t = t * 300.0  # hourly steps: the risk run's grid
+
+    cols = np.ascontiguousarray(x.T)  # one contiguous row of prices per step, as the kernel's
+
+    def checked() -> np.ndarray:
+        s = feed.start(cols[0])
+        for i in range(1, cols.shape[0]):
+            s, r = feed.step(s, t[i], cols[i])
+        return r
+
+    def streamed() -> np.ndarray:
+        advance = feed.stream(cols[0])
+        for i in range(1, cols.shape[0]):
+            r = advance(t[i], cols[i])
+        return r
+
+    check("ChainlinkFeed.stream == start/step, bit for bit", np.array_equal(checked(), streamed()))
+    t_step, t_stream = best_time(checked, repeat=3), best_time(streamed, repeat=3)
+    rows.append(("Chainlink stream / checked step, 4096 paths x 720 hourly steps",
+                 t_stream / t_step, "(info, < 1)"))
+    rows.append(("  stream, us per step", 1e6 * t_stream / (cols.shape[0] - 1), "(info)"))
+    rows.append(("  checked step, us per step", 1e6 * t_step / (cols.shape[0] - 1), "(info)"))
     # the slowest refusal of an oversized request in these modules (issue 13: < 1 s)
     from lpperp import LpperpError
     from lpperp.oracle_risk import intraday_path

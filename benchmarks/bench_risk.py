@@ -23,7 +23,7 @@ import numpy as np
 
 from benchmarks._timing import check
 from lpperp.costs import ARBITRUM
-from lpperp.oracle import ChainlinkFeed
+from lpperp.oracle import ChainlinkFeed, Spot
 from lpperp.processes import GBM, OUFunding
 from lpperp.risk import band_exit_probability, liquidation_probability
 from lpperp.simulate import HYPERLIQUID_TAKER_FEE_FRACTION, Policy, Scenario, simulate
@@ -118,8 +118,17 @@ def oracle_rows() -> list[tuple[str, float, str]]:
         lambda: simulate(feed, GBM(SIGMA), TAU_POLICY, STEPS_POLICY, N_POLICY, 0),
     ], repeat=3)
     late = r_feed.liquidated & (r_feed.liquidation_step > r_feed.market_breach_step)
+    # what the kernel's fast oracle path must not change: Spot is no oracle, bit for bit, and the
+    # feed's answers are those of its checked start/step
+    small = (GBM(SIGMA), TAU_POLICY, STEPS_POLICY, 1000, 1)
+    a, b = simulate(base, *small), simulate(replace(base, oracle=Spot()), *small)
+    check("Spot oracle run == no-oracle run, bit for bit",
+          all(np.array_equal(getattr(a, f), getattr(b, f)) for f in
+              ("final_wealth", "liquidation_step", "liquidation_loss", "fees", "pnl")))
+    ratio = t_feed / t_spot
+    print(f"  [bench_risk] oracle run / Spot run: {ratio:.2f} (target <= 1.3)")
     return [
-        ("risk run with a Chainlink feed / the same run with Spot, time", t_feed / t_spot, "<= 1.3x"),
+        ("risk run with a Chainlink feed / the same run with Spot, time", ratio, "<= 1.3x"),
         ("  late liquidations with the feed, % of paths", 100 * float(late.mean()), "(info)"),
         ("  survival spot / feed", float((~r_spot.liquidated).mean()), "(info)"),
         ("  survival with the feed", float((~r_feed.liquidated).mean()), "(info)"),

@@ -102,7 +102,7 @@ from lpperp.collateral import (
 )
 from lpperp.costs import EXAMPLE_FEE_APR, Chain, action_cost, swap_cost
 from lpperp.margin import DEFAULT_RULES, CrossAccount, IsolatedAccount
-from lpperp.oracle import Spot
+from lpperp.oracle import Oracle, Spot
 from lpperp.perp import MarginRules, PerpPosition
 from lpperp.position import LPPosition
 from lpperp.prices import SECONDS_PER_YEAR
@@ -932,7 +932,8 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
     hedge = pol.hedge and has_lp
     do_rec = pol.recentre and has_lp
     acting = do_rec or pol.top_up or hedge
-    need_var = coll.ewma or (acting and rem_y > 0) or fund_rho != 0.0 or s.oracle is not None
+    # the EWMA variance is read by an EWMA-fed factor, the delay noise and correlated funding only
+    need_var = coll.ewma or (acting and rem_y > 0) or fund_rho != 0.0
     pa = np.full(m, p0 * lo_f)
     pb = np.full(m, p0 * hi_f)
     sa, isb = np.sqrt(pa), 1.0 / np.sqrt(pb)
@@ -1060,22 +1061,42 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
             a, b, sa_, isb_, L = pa, pb, sa, isb, liq
         else:
             a, b, sa_, isb_, L = pa[idx], pb[idx], sa[idx], isb[idx], liq[idx]
-        sq = np.sqrt(np.clip(p, a, b))
+        sq = np.maximum(p, a)  # clip(p, a, b) (a <= b) without np.clip's Python layer
+        np.minimum(sq, b, out=sq)
+        np.sqrt(sq, out=sq)
         base = L * (1.0 / sq - isb_)
         return sq, base * p + L * (sq - sa_), base
 
-    def equity_at(p, idx):
+    def lp_state_into(p, sq, v):
+        """``(s, V)`` of :func:`lp_state` at ``p`` for all paths, into the buffers ``sq, v``
+        (the same operations, without temporaries)."""
+        np.maximum(p, pa, out=sq)  # clip(p, pa, pb) for pa <= pb
+        np.minimum(sq, pb, out=sq)
+        np.sqrt(sq, out=sq)
+        np.divide(1.0, sq, out=v)
+        v -= isb
+        v *= liq  # the base amount L (1/s - 1/sqrt(pb))
+        v *= p
+        tmp = np.subtract(sq, sa, out=o_tmp)
+        tmp *= liq  # L (s - sqrt(pa))
+        v += tmp
+        return sq, v
+
+    def equity_at(p, idx, with_collateral=False):
         """``(collateral equity, true equity, maintenance)`` of the paths ``idx`` (all for
-        ``None``) at ``p``."""
+        ``None``) at ``p`` (and the LP's collateral value, ``with_collateral``)."""
         sel = slice(None) if idx is None else idx
         qp = q[sel] * p
         other = acct_cash[sel] + qp - basis[sel]
+        cv = 0.0
         if lp_inside:
             sq, v, _ = lp_state(p, idx)
             fh = fees_held[sel]
             cv = coll.value(p, sq, v, pa[sel], pb[sel], sa[sel], isb[sel], liq[sel], var[sel])
-            return cv + other + fh, v + other + fh, mmf(np.abs(qp))
-        return other, other, mmf(np.abs(qp))
+            out = cv + other + fh, v + other + fh, mmf(np.abs(qp))
+        else:
+            out = other, other, mmf(np.abs(qp))
+        return (*out, cv) if with_collateral else out
 
     def liquidate(idx, p, t, p_venue=None):
         """Liquidate the accounts ``idx`` at ``p`` by the venue's mechanics
@@ -1103,10 +1124,9 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
             mm_i = mmf(np.abs(qi * p))
             veq = cv + acct_cash[idx] + upnl + fh
         else:  # the venue's view: its oracle's price
-            veq, _, mm_i = equity_at(p_venue, idx)
+            veq, _, mm_i, cv_v = equity_at(p_venue, idx, with_collateral=True)
             if lp_inside:
-                cv = coll.value(p_venue, *lp_state(p_venue, idx)[:2], pa[idx], pb[idx], sa[idx],
-                                isb[idx], liq[idx], var[idx])
+                cv = cv_v
         st = settle_liquidation(
             mechanics, price=p, lp_base=lb, lp_quote=np.maximum(lq, 0.0), cash=cash_in,
             perp_size=qi, perp_entry_price=entry, fees=fh, funding_paid=0.0,
@@ -1185,16 +1205,26 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
     oracle = s.oracle if s.oracle is not None and not isinstance(s.oracle, Spot) else None
     mkt_step = np.full(m, -1, dtype=np.int64)
     if oracle is not None:
-        o_state = oracle.start(np.full(m, p0), 0.0)
+        if isinstance(oracle, Oracle):  # checked once here; the kernel's prices need no checks
+            advance = oracle.stream(np.full(m, p0), 0.0)
+        else:  # a duck-typed oracle: its own start / step
+            o_state = oracle.start(np.full(m, p0), 0.0)
+
+            def advance(t_s, prices):
+                nonlocal o_state
+                o_state, reported = oracle.step(o_state, t_s, prices)
+                return reported
+
         po_prev = np.full(m, p0)
         dt_s = dt * SECONDS_PER_YEAR
+        o_sq, o_v, o_tmp = np.empty(m), np.empty(m), np.empty(m)
     for t in range(1, n_steps + 1):
         p, r, zf = yield
         if oracle is not None:
-            o_state, po = oracle.step(o_state, t * dt_s, p)
-            po = np.asarray(po, dtype=float)
-            r_o = np.log(po / po_prev)  # the venue's EWMA follows the oracle's returns
-            po_prev = po
+            po = np.asarray(advance(t * dt_s, p), dtype=float)
+            if need_var:
+                r_o = np.log(po / po_prev)  # the venue's EWMA follows the oracle's returns
+                po_prev = po.copy()
         # -- accruals over the step (at the step's end price) ----------------------------------
         r2 = r * r
         if need_var and oracle is not None:
@@ -1209,7 +1239,8 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
             var *= lam
             var += (1.0 - lam) * r2
         if has_lp:
-            c = np.clip(p, pa, pb)
+            c = np.maximum(p, pa)  # clip(P, pa, pb)
+            np.minimum(c, pb, out=c)
             inr = c == p
             np.sqrt(c, out=c)  # c = sqrt(clip(P)), the LP's sqrt price
             lvr_w *= r2  # L sqrt(P_prev) in range, times the step's squared return
@@ -1285,9 +1316,29 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
         else:
             mm = mmf(mm)
         if oracle is not None:
-            mkt = (eq < mm) & alive & (mkt_step < 0)
-            mkt_step[mkt] = t
-            eq, _, mm = equity_at(po, None)  # what the venue sees: the oracle's price
+            mkt = eq < mm
+            if mkt.any():
+                i = np.flatnonzero(mkt)
+                i = i[alive[i] & (mkt_step[i] < 0)]
+                mkt_step[i] = t
+            # what the venue sees: equity_at(po, None), the same operations in place
+            qp_o = q * po
+            eq = acct_cash + qp_o
+            eq -= basis
+            if lp_inside:
+                sq_o, v_o = lp_state_into(po, o_sq, o_v)
+                if scaled:
+                    v_o *= coll.wb
+                    cv = v_o
+                else:
+                    cv = coll.value(po, sq_o, v_o, pa, pb, sa, isb, liq, var)
+                eq += cv
+                eq += fees_held
+            mm = np.abs(qp_o, out=qp_o)
+            if mm_rate is not None:
+                mm *= mm_rate
+            else:
+                mm = mmf(mm)
             breach = eq < mm
             if breach.any():
                 i = np.flatnonzero(breach)
