@@ -610,3 +610,27 @@ def test_gmx_open_interest_defaults_switch_the_multiplier_off():
     assert v.gmx_min_collateral_usd(1e5, 0.005, oi_multiplier=0.1) == pytest.approx(500.0)
     assert v.gmx_min_collateral_usd(1e5, 0.005, open_interest_usd=1e9) == pytest.approx(500.0)
     assert v.gmx_min_collateral_usd(1e5, 0.005, 1.0, 1e9, 1e-10) == pytest.approx(1e4)
+
+
+@pytest.mark.parametrize(("amount", "want"), [(3029.5, 0.5), (3030.0, np.nan), (3031.0, np.nan),
+                                              (2000.0, 1030.0)])
+def test_gmx_long_with_stable_collateral_near_a_zero_price(amount, want):
+    """1 ETH long of 3000 USD, min factor 1 %: equity amount + P - 3000 meets 30 at P = 3030 -
+    amount; a price of 0 or below is no liquidation price (NaN)."""
+    got = v.gmx_liquidation_price(1.0, 3000.0, amount, is_long=True,
+                                  collateral_is_index_token=False, min_collateral_factor=0.01)
+    if np.isnan(want):
+        assert np.isnan(got)
+    else:
+        assert got == pytest.approx(want, rel=1e-12)
+
+
+def test_gmx_price_free_equity_is_nan_without_numpy_warnings():
+    """A short backed by as many index tokens as its size: equity does not move with price."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for fees in (0.0, 2970.0):  # 30 + 2970 - 3000 = 0: a 0 / 0 inside
+            got = v.gmx_liquidation_price(1.0, 3000.0, 1.0, is_long=False,
+                                          collateral_is_index_token=True,
+                                          min_collateral_factor=0.01, fees_usd=fees)
+            assert np.isnan(got)
