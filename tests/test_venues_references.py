@@ -634,3 +634,11 @@ def test_gmx_price_free_equity_is_nan_without_numpy_warnings():
                                           collateral_is_index_token=True,
                                           min_collateral_factor=0.01, fees_usd=fees)
             assert np.isnan(got)
+
+
+def test_mechanics_fractions_are_single_numbers_and_generic_ones_are_undated():
+    for f in ("trading_fee_fraction", "partial_fraction", "penalty_max_fraction"):
+        with pytest.raises(LpperpError, match=rf"^{f} must be a single number here"):
+            v.LiquidationMechanics("x", **{f: [0.1, 0.2]})
+    generic = v.LiquidationMechanics.from_rules(MarginRules("mine", 0.1, 0.05))
+    assert generic.read_on == "" and generic.source == "generic: full book liquidation, fee from 'mine'"
