@@ -642,3 +642,25 @@ def test_mechanics_fractions_are_single_numbers_and_generic_ones_are_undated():
             v.LiquidationMechanics("x", **{f: [0.1, 0.2]})
     generic = v.LiquidationMechanics.from_rules(MarginRules("mine", 0.1, 0.05))
     assert generic.read_on == "" and generic.source == "generic: full book liquidation, fee from 'mine'"
+
+
+def test_mechanics_cover_shortage_buffer_is_one_float():
+    m = v.LiquidationMechanics("x", cover_shortage_buffer=0)
+    assert type(m.cover_shortage_buffer) is float and m.cover_shortage_buffer == 0.0
+    assert type(v.LiquidationMechanics("x", cover_shortage_buffer=np.float32(0.5))
+                .cover_shortage_buffer) is float
+    with pytest.raises(LpperpError, match=r"^cover_shortage_buffer must be a single number here"):
+        v.LiquidationMechanics("x", cover_shortage_buffer=[0.01, 0.02])
+
+
+@pytest.mark.parametrize("size", [3.0, -3.0])
+def test_binance_tiered_cross_terms_by_hand(size):
+    """Cross mode: LP = (WB - TMM1 + UPNL1 + cum - side pos EP) / (pos MMR - side pos) with one
+    bracket (cum 0), TMM1 = 70 and UPNL1 = -40 of the other positions."""
+    wb, ep, mmr, tmm, upnl = 2000.0, 3000.0, 0.01, 70.0, -40.0
+    side, pos = np.sign(size), abs(size)
+    want = (wb - tmm + upnl - side * pos * ep) / (pos * mmr - side * pos)
+    got = v.binance_liquidation_price_tiered(wb, size, ep, [0.0], [mmr], tmm, upnl)
+    assert got == pytest.approx(want, rel=1e-13)
+    assert got == pytest.approx(v.binance_liquidation_price(wb, size, ep, mmr, 0.0, tmm, upnl),
+                                rel=1e-13)
