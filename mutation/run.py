@@ -30,8 +30,48 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EQUIVALENT_DIR = ROOT / "mutation" / "equivalent"
 
-#: core module -> its fast unit tests (tests/ files); tests/test_references.py covers the
-#: cross-module references. Modules missing from lpperp/ are skipped with a note.
+#: the deterministic tests of tests/test_simulate.py (under 0.2 s each; the file's Monte Carlo and
+#: memory tests take ~70 s, too slow to re-run for every surviving mutant)
+_SIMULATE_FAST = (
+    "test_one_step_matches_the_margin_engine",
+    "test_liquidation_step_matches_the_closed_form_boundary",
+    "test_fees_and_funding_at_a_constant_price",
+    "test_interrupt_keeps_the_finished_chunks",
+    "test_recentre_when_out_of_range_resets_the_range_and_costs",
+    "test_a_slow_reaction_is_liquidated_where_an_instant_one_survives",
+    "test_chain_block_time_enters_the_delay",
+    "test_backtest_on_the_bundled_sample",
+    "test_policy_flags_and_target_are_validated",
+    "test_backtest_needs_a_price_series_and_stress_test_a_shock",
+    "test_funding_is_paid_on_the_mark_of_each_step",
+    "test_funding_paid_enters_the_margin_check",
+    "test_funding_is_paid_at_the_venue_interval",
+    "test_hedge_trades_follow_the_delta_and_pay_the_taker_fee",
+    "test_hedge_needs_an_lp_and_sizes_the_perp_to_it",
+    "test_hold_is_the_lps_entry_mix_held",
+    "test_hyperliquid_backstop_takes_what_a_gap_leaves",
+    "test_partial_liquidation_leaves_a_smaller_perp_running",
+    "test_lp_collateral_liquidation_never_books_the_haircut",
+    "test_a_lagging_feed_liquidates_late_at_the_market_price",
+    "test_step_count_alone_is_budgeted_and_the_limit_can_be_raised",
+    "test_scenario_arguments_are_checked",
+    "test_process_is_checked_before_any_path",
+    "test_step_size_out_of_range_is_named",
+)
+_STRATEGIES_FAST = (
+    "test_stress_isolated_protects_the_wallet_cross_spends_it",
+    "test_run_sweep_in_process",
+    "test_scenario_arguments_are_checked",
+    "test_stress_test_names_a_bad_shock",
+    "test_hedging_strategies_bands_are_checked",
+    "test_step_size_out_of_range_is_named",
+    "test_progress_flag_is_checked",
+    "test_oversized_monte_carlo_is_refused_up_front",
+)
+
+#: core module -> its fast unit tests (tests/ files, or ``file::test`` node ids to select some
+#: tests of a slow file); tests/test_references.py covers the cross-module references. Modules
+#: missing from lpperp/ are skipped with a note.
 MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "units": ("test_units.py", "test_liquidity.py"),
     "liquidity": ("test_liquidity.py",),
@@ -47,8 +87,14 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "rebalancing": ("test_rebalancing.py", "test_references.py"),
     "processes": ("test_processes.py",),
     "risk": ("test_risk.py",),
-    "simulate": ("test_simulate.py", "test_references.py"),
-    "strategies": ("test_simulate.py",),
+    # simulate/strategies: test_simulate.py takes ~75 s (Monte Carlo, memory); its fast
+    # deterministic tests are selected by node id, plus tests/test_<module>_*.py
+    "simulate": (
+        *(f"test_simulate.py::{t}" for t in _SIMULATE_FAST),
+        "test_references.py::test_funding_is_charged_at_the_mark_on_a_moving_path",
+        "test_references.py::test_funding_alone_liquidates_in_the_simulated_margin_check",
+    ),
+    "strategies": tuple(f"test_simulate.py::{t}" for t in _STRATEGIES_FAST),
 }
 #: private helpers mutated with the public module that owns them
 MODULE_EXTRA_FILES: dict[str, tuple[str, ...]] = {
@@ -75,7 +121,7 @@ def equivalent_names() -> dict[str, str]:
 
 def module_tests(module: str) -> list[str]:
     """The module's fast unit tests: MODULE_TESTS plus every ``tests/test_<module>_*.py``."""
-    named = [t for t in MODULE_TESTS[module] if (ROOT / "tests" / t).exists()]
+    named = [t for t in MODULE_TESTS[module] if (ROOT / "tests" / t.split("::")[0]).exists()]
     extra = sorted(p.name for p in (ROOT / "tests").glob(f"test_{module}_*.py"))
     return named + [t for t in extra if t not in named]
 
