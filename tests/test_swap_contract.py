@@ -265,3 +265,46 @@ def test_profile_liquidity_at_is_the_segment_value():
     assert prof.liquidity_at([1.0, 1.99, 2.0, 3.0, 4.0, 8.0]).tolist() == [1, 1, 0, 0, 3, 3]
     assert prof.liquidity_at(5.0) == 3.0 and type(prof.liquidity_at(5.0)) is float
     assert math.isclose(LiquidityProfile.uniform(3000.0, 7.0, 0.0).liquidity_at(1e-9), 7.0)
+
+
+@pytest.mark.parametrize("make", [LiquidityProfile.concentrated, LiquidityProfile.thin])
+def test_an_underflowing_edge_is_named_even_under_strict_numpy_errors(make):
+    """The constructors silence numpy's over/underflow while computing the edges and name the
+    problem themselves, so a caller running with np.seterr(all="raise") gets the LpperpError."""
+    with np.errstate(all="raise"), pytest.raises(LpperpError, match="width_fraction="):
+        make(5e-324, 1e5, 0.0005, width_fraction=10.0)
+    with np.errstate(all="raise"):
+        assert make(3000.0, 1e5, 0.0005).price_edges[0] == 0.0
+
+
+def test_from_pool_state_takes_the_fee_and_full_range_ticks_of_the_pool():
+    """An initialized tick at MIN_TICK/MAX_TICK (spacing 1: a full-range position) bounds the
+    profile once; the fee is the state's fee_pips / 1e6 (here 0.01 %, not the 0.05 % default)."""
+    from lpperp.units import PoolSpec
+
+    spec = PoolSpec("WETH", "USDC", 18, 6, base_is_token0=True, fee_pips=100, tick_spacing=1)
+    tick = spec.price_to_tick(3000.0)
+    st = PoolState(get_sqrt_ratio_at_tick(tick), tick, 5 * 10**15, 100, 1, (MIN_TICK, MAX_TICK),
+                   (5 * 10**15, -5 * 10**15))
+    prof = LiquidityProfile.from_pool_state(st, spec)
+    assert prof.fee_fraction == 1e-4
+    assert prof.liquidity.tolist() == [5000.0]  # raw / 10**((18 + 6) / 2)
+    np.testing.assert_allclose(prof.price_edges, spec.tick_to_price(np.array([MIN_TICK, MAX_TICK])),
+                               rtol=1e-15)
+    spec3 = PoolSpec("WETH", "USDC", 18, 6, base_is_token0=False, fee_pips=3000)
+    st3 = PoolState(get_sqrt_ratio_at_tick(spec3.price_to_tick(3000.0) // 60 * 60),
+                    spec3.price_to_tick(3000.0) // 60 * 60, 10**15, 3000, 60)
+    assert LiquidityProfile.from_pool_state(st3, spec3).fee_fraction == 0.003
+
+
+def test_execution_cost_broadcasts_like_float_swap():
+    prof = LiquidityProfile.concentrated(3000.0, 5e4, 0.003, width_fraction=0.03)
+    prices = np.array([[2800.0], [3000.0], [3300.0]])
+    amounts = np.array([-20.0, -1.0, 0.0, 2.0, 40.0])
+    c = execution_cost(prof, prices, amounts)
+    assert c.shape == (3, 5)
+    for i in range(3):
+        for j in range(5):
+            p, x = float(prices[i, 0]), float(amounts[j])
+            q, _ = float_swap(prof, p, x)
+            assert c[i, j] == pytest.approx(x * p - q, rel=1e-9, abs=1e-9)
