@@ -664,3 +664,9 @@ def test_binance_tiered_cross_terms_by_hand(size):
     assert got == pytest.approx(want, rel=1e-13)
     assert got == pytest.approx(v.binance_liquidation_price(wb, size, ep, mmr, 0.0, tmm, upnl),
                                 rel=1e-13)
+
+
+def test_tier_floors_may_be_closer_than_one_quote_unit():
+    np.testing.assert_allclose(v.binance_cum_amounts([0.0, 0.5], [0.01, 0.02]), [0.0, 0.005])
+    _, ded = v.hyperliquid_maintenance_deductions([0.0, 0.25], [50.0, 25.0])
+    np.testing.assert_allclose(ded, [0.0, 0.25 * (0.02 - 0.01)])
