@@ -999,9 +999,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
     last_rec = np.full(m, -np.inf)
     last_hedge = np.zeros(m)
     pending = np.full(m, -1, dtype=np.int64)  # step at which a decided action lands
-    pend_rec = np.zeros(m, dtype=bool)
-    pend_top = np.zeros(m, dtype=bool)
-    pend_hedge = np.zeros(m, dtype=bool)
+    due: dict[int, tuple[np.ndarray, ...]] = {}  # step -> (paths, recentre?, top up?, hedge?)
     sig0 = getattr(s.collateral, "sigma_per_year", 0.8)
     var = np.full(m, sig0**2 * dt)
     lam = s.ewma_lambda ** (dt * 365.0)  # per step, same half-life in days whatever the step
@@ -1066,6 +1064,13 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
         np.sqrt(sq, out=sq)
         base = L * (1.0 / sq - isb_)
         return sq, base * p + L * (sq - sa_), base
+
+    def lp_base(p, idx):
+        """The base amount of :func:`lp_state` at ``p`` of the paths ``idx`` (base units)."""
+        sq = np.maximum(p, pa[idx])
+        np.minimum(sq, pb[idx], out=sq)
+        np.sqrt(sq, out=sq)
+        return liq[idx] * (1.0 / sq - isb[idx])
 
     def lp_state_into(p, sq, v):
         """``(s, V)`` of :func:`lp_state` at ``p`` for all paths, into the buffers ``sq, v``
@@ -1199,7 +1204,11 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
         cap_ou = fund.cap_per_year
         sd_ret = sd_ou * fund_rho
         sd_own = sd_ou * math.sqrt(1.0 - fund_rho * fund_rho)
-    n_pending = 0
+    # step buffers: the full-width work of a step writes into these (no temporaries)
+    w_r2, w_z, w_tmp, w_c, w_g, w_base, w_v, w_qp, w_rate, w_pay, w_eq, w_mm = (
+        np.empty(m) for _ in range(12)
+    )
+    w_inr, w_trig = np.empty(m, dtype=bool), np.empty(m, dtype=bool)
     if acting:
         set_bounds(np.arange(m))
     oracle = s.oracle if s.oracle is not None and not isinstance(s.oracle, Spot) else None
@@ -1225,44 +1234,43 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
             if need_var:
                 r_o = np.log(po / po_prev)  # the venue's EWMA follows the oracle's returns
                 po_prev = po.copy()
-        # -- accruals over the step (at the step's end price) ----------------------------------
-        r2 = r * r
-        if need_var and oracle is not None:
+        # -- accruals over the step (at the step's end price), in place in the step buffers ----
+        r2 = np.multiply(r, r, out=w_r2)
+        if need_var:
             if fund_rho != 0.0:
-                z_ret = r / np.sqrt(var)
-            var *= lam
-            var += (1.0 - lam) * (r_o * r_o)
-        elif need_var:
-            if fund_rho != 0.0:
-                z_ret = np.sqrt(var)
+                z_ret = np.sqrt(var, out=w_z)
                 np.divide(r, z_ret, out=z_ret)
             var *= lam
-            var += (1.0 - lam) * r2
+            if oracle is not None:
+                r2_var = np.multiply(r_o, r_o, out=w_tmp)
+            else:
+                r2_var = r2
+            var += np.multiply(r2_var, 1.0 - lam, out=w_tmp)
         if has_lp:
-            c = np.maximum(p, pa)  # clip(P, pa, pb)
+            c = np.maximum(p, pa, out=w_c)  # clip(P, pa, pb)
             np.minimum(c, pb, out=c)
-            inr = c == p
+            inr = np.equal(c, p, out=w_inr)
             np.sqrt(c, out=c)  # c = sqrt(clip(P)), the LP's sqrt price
             lvr_w *= r2  # L sqrt(P_prev) in range, times the step's squared return
             lvr += lvr_w
-            g = liq * c
-            g *= inr  # L sqrt(P) in range
+            g = np.multiply(liq, c, out=w_g)  # L sqrt(P)
             if need_base:
-                base = np.divide(liq, c)
+                base = np.divide(liq, c, out=w_base)
                 base -= l_isb  # L (1/sqrt(P) - 1/sqrt(pb)): the LP's base amount
             if need_v:
-                v = base * p
-                v += liq * c
+                v = np.multiply(base, p, out=w_v)
+                v += g
                 v -= l_sa  # + L (sqrt(P) - sqrt(pa)): the LP's value
+            g *= inr  # L sqrt(P) in range
             if kf is not None:
-                f_step = g * kf
+                f_step = np.multiply(g, kf, out=w_tmp)
             else:
-                f_step = v * inr
+                f_step = np.multiply(v, inr, out=w_tmp)
                 f_step *= s.fee_apr * dt
             fees += f_step
             fees_held += f_step
-            lvr_w = g
-        qp = q * p
+            lvr_w, w_g = g, lvr_w  # g is next step's weight; the old buffer is reused
+        qp = np.multiply(q, p, out=w_qp)
         if fund_const and pay_every_step and fund.rate_per_year != 0.0:
             pay = qp * (fund.rate_per_year * dt)  # the exposure is funding / rate, at the end
         elif fund_const and pay_every_step:
@@ -1274,14 +1282,15 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
                 f_state *= a_ou
                 f_state += m_ou * (1.0 - a_ou)
                 if sd_ret != 0.0:
-                    f_state += sd_ret * z_ret
+                    f_state += np.multiply(z_ret, sd_ret, out=w_tmp)
                 if sd_own != 0.0:
-                    f_state += sd_own * zf
-                rate = np.clip(f_state, -cap_ou, cap_ou)
+                    f_state += np.multiply(zf, sd_own, out=w_tmp)
+                rate = np.maximum(f_state, -cap_ou, out=w_rate)  # clip to the cap
+                np.minimum(rate, cap_ou, out=rate)
             else:
                 f_state, rate = fund.step(f_state, dt, z_ret if fund_rho != 0.0 else None, zf)
             if pay_every_step:
-                pay = qp * rate
+                pay = np.multiply(qp, rate, out=w_pay)
                 pay *= dt
             else:
                 r_acc = r_acc + rate * dt
@@ -1303,14 +1312,18 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
             wallet *= 1.0 + cy
         # -- liquidation at the grid price (the venue's price: the oracle's) ----------------------
         if lp_inside:
-            eq = v * coll.wb if scaled else coll.value(p, c, v, pa, pb, sa, isb, liq, var)
+            if scaled:
+                eq = np.multiply(v, coll.wb, out=w_eq)
+            else:
+                eq = coll.value(p, c, v, pa, pb, sa, isb, liq, var)
             eq += acct_cash
             eq += fees_held
         else:
-            eq = acct_cash.copy()
+            eq = w_eq
+            np.copyto(eq, acct_cash)
         eq += qp
         eq -= basis
-        mm = np.abs(qp)
+        mm = np.abs(qp, out=w_mm)
         if mm_rate is not None:
             mm *= mm_rate
         else:
@@ -1345,7 +1358,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
                 i = i[alive[i]]
                 liquidate(i, p[i], t, po[i])  # executed at the market
         else:
-            breach = eq < mm
+            breach = np.less(eq, mm, out=w_trig)
             if breach.any():
                 i = np.flatnonzero(breach)
                 i = i[alive[i]]
@@ -1353,8 +1366,8 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
         if not acting:
             continue
         # -- decide (on the paths that want something: few of them) -------------------------------
-        trig = p < t_lo
-        trig |= p > t_hi
+        trig = np.less(p, t_lo, out=w_trig)
+        trig |= np.greater(p, t_hi, out=w_inr)
         if pol.recentre_health > 0:
             trig |= eq < pol.recentre_health * mm
         if pol.top_up:
@@ -1364,63 +1377,72 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
             cand = cand[alive[cand] & (pending[cand] < 0)]
             if cand.size:
                 pc = p[cand]
-                want = np.zeros(cand.size, dtype=bool)
+                no = np.zeros(cand.size, dtype=bool)
+                want, wr, wt, wh = no.copy(), no, no, no
                 if do_rec:
                     wr = (pc < pa[cand]) | (pc > pb[cand])
                     if pol.recentre_health > 0:
                         wr |= (eq[cand] < pol.recentre_health * mm[cand]) & (mm[cand] > 0)
                     if pol.min_interval_years > 0:
                         wr &= (t * dt - last_rec[cand]) >= pol.min_interval_years - 1e-12
-                    pend_rec[cand] |= wr
                     want |= wr
                 if pol.top_up:
                     wt = (eq[cand] < pol.top_up_health * mm[cand]) & (mm[cand] > 0)
-                    pend_top[cand] |= wt
                     want |= wt
                 if hedge:
-                    bc = lp_state(pc, cand)[2]
+                    bc = lp_base(pc, cand)
                     wh = np.abs(q[cand] + pol.hedge_ratio * bc) > (
                         pol.hedge_band * pol.hedge_ratio
                     ) * bc
                     if pol.hedge_interval_years > 0:
                         wh &= (t * dt - last_hedge[cand]) >= pol.hedge_interval_years - 1e-12
-                    pend_hedge[cand] |= wh
                     want |= wh
-                pending[cand[want]] = t + k_delay
-                n_pending += int(want.sum())
+                if want.any():  # what lands at t + k_delay, with why (a path waits for one)
+                    pending[cand[want]] = t + k_delay
+                    due[t + k_delay] = (cand[want], wr[want], wt[want], wh[want])
         # -- act -------------------------------------------------------------------------------------
-        if n_pending == 0:
+        landing = due.pop(t, None)
+        if landing is None:
             continue
-        idx = np.flatnonzero(pending == t)
-        if idx.size == 0:
-            continue
-        n_pending -= idx.size
-        alive_due = alive[idx]
+        idx, f_rec, f_top, f_hedge = landing
         pending[idx] = -1
-        flags = pend_rec[idx], pend_top[idx], pend_hedge[idx]
-        pend_rec[idx] = False
-        pend_top[idx] = False
-        pend_hedge[idx] = False
-        idx = idx[alive_due]
-        f_rec, f_top, f_hedge = (f[alive_due] for f in flags)
-        if idx.size == 0:
-            continue
+        alive_due = alive[idx]
+        if not alive_due.all():
+            idx, f_rec, f_top, f_hedge = (x[alive_due] for x in landing)
+            if idx.size == 0:
+                continue
         pe = p[idx]
         if rem_y > 0:
             sig = np.sqrt(var[idx] / dt)
             pe = pe * np.exp(sig * math.sqrt(rem_y) * znoise(t, idx) - 0.5 * sig * sig * rem_y)
-        if oracle is None:
-            eq_e, _, mm_e = equity_at(pe, idx)
-        else:  # the venue checks at its oracle's price (no new answer within the step)
-            eq_e, _, mm_e = equity_at(po[idx], idx)
-        late = eq_e < mm_e
-        liquidate(idx[late], pe[late], t, None if oracle is None else po[idx[late]])
-        ok = ~late
-        idx, pe, f_rec, f_top, f_hedge = idx[ok], pe[ok], f_rec[ok], f_top[ok], f_hedge[ok]
+        # equity_at(pe, idx) (the venue's: at its oracle's price, no new answer within the step),
+        # keeping the LP's amounts at pe for the actions below
+        pv = pe if oracle is None else po[idx]
+        qp_e = q[idx] * pv
+        eq_e = acct_cash[idx] + qp_e - basis[idx]
+        if lp_inside:
+            sq_e, v_e, b_e = lp_state(pe, idx)
+            if oracle is not None:
+                sq_v, v_v, _ = lp_state(pv, idx)
+            else:
+                sq_v, v_v = sq_e, v_e
+            cv_e = v_v * coll.wb if scaled else coll.value(
+                pv, sq_v, v_v, pa[idx], pb[idx], sa[idx], isb[idx], liq[idx], var[idx])
+            eq_e = cv_e + eq_e + fees_held[idx]
+        late = eq_e < mmf(np.abs(qp_e))
+        if late.any():
+            liquidate(idx[late], pe[late], t, None if oracle is None else po[idx[late]])
+            ok = ~late
+            idx, pe, f_rec, f_top, f_hedge = idx[ok], pe[ok], f_rec[ok], f_top[ok], f_hedge[ok]
+            if lp_inside:
+                v_e, b_e = v_e[ok], b_e[ok]
         rec = f_rec
         if rec.any():
             i, pr = idx[rec], pe[rec]
-            _, v_exit, b = lp_state(pr, i)
+            if lp_inside:
+                v_exit, b = v_e[rec], b_e[rec]
+            else:
+                _, v_exit, b = lp_state(pr, i)
             npa, npb = pr * lo_f, pr * hi_f
             ub, uq = _lp_amounts(pr, npa, npb, 1.0)
             swap_b = v_exit * (ub * pr / (ub * pr + uq)) / pr - b
@@ -1448,7 +1470,13 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
         hd = f_hedge | rec if hedge else f_hedge
         if hedge and hd.any():
             i, ph = idx[hd], pe[hd]
-            _, _, b = lp_state(ph, i)
+            if lp_inside:  # the base at pe: kept from above, the new LP's where it recentred
+                b = b_e.copy()
+                if rec.any():
+                    b[rec] = lp_base(pe[rec], idx[rec])
+                b = b[hd]
+            else:
+                b = lp_base(ph, i)
             dq = -pol.hedge_ratio * b - q[i]
             basis[i] += dq * ph
             fee = np.abs(dq) * ph * s.perp_fee_fraction + (perp_gas * ph) * (dq != 0)
