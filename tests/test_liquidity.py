@@ -506,3 +506,31 @@ def test_large_inputs_of_every_shape_and_dtype_give_the_whitepaper_value(monkeyp
     big = np.linspace(1000.0, 5000.0, (1 << 20) + 5)
     np.testing.assert_allclose(value_for_liquidity(big, 2500.0, 3600.0, 3.0),
                                whitepaper_value(big, 2500.0, 3600.0, 3.0), rtol=1e-13)
+
+
+# every uint argument of the exact functions at its Solidity limits: the largest (and smallest)
+# value passes, one beyond is refused naming that argument (uint160 sqrt prices > 0, uint128 L)
+_UINT_ARGS = [  # (function, valid arguments, index, name, smallest allowed, largest allowed)
+    *((f, (Q96, 2 * Q96, 10**18, up), i, n, 1, U160)
+      for f in (get_amount0_delta, get_amount1_delta) for up in (True, False)
+      for i, n in ((0, "sqrt_ratio_a_x96"), (1, "sqrt_ratio_b_x96"))),
+    *((f, (Q96, 2 * Q96, 10**18, True), 2, "liquidity", 0, U128)
+      for f in (get_amount0_delta, get_amount1_delta)),
+    *((get_amounts_for_liquidity, (Q96, Q96 // 2, 2 * Q96, 1000), i, n, lo, hi)
+      for i, n, lo, hi in ((0, "sqrt_price_x96", 1, U160), (1, "sqrt_ratio_a_x96", 1, U160),
+                           (2, "sqrt_ratio_b_x96", 1, U160), (3, "liquidity", 0, U128))),
+    *((get_liquidity_for_amounts, (Q96, Q96 // 2, 2 * Q96, 100, 200), i, n, 1, U160)
+      for i, n in ((0, "sqrt_price_x96"), (1, "sqrt_ratio_a_x96"), (2, "sqrt_ratio_b_x96"))),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("fn", "args", "i", "name", "lo", "hi"), _UINT_ARGS)
+def test_uint_arguments_at_their_limits(fn, args, i, name, lo, hi):
+    def call(v):
+        return fn(*args[:i], v, *args[i + 1 :])
+
+    for ok in (lo, hi):
+        call(ok)  # no error
+    for bad in (lo - 1, hi + 1):
+        with pytest.raises(ValueError, match=rf"^{name} must be an integer in \[{lo}, {hi}\]"):
+            call(bad)
