@@ -476,3 +476,108 @@ def test_a_factor_without_closed_form_uses_the_accounts_own_gap():
     gap = x.boundary_problem(pr, "ETH").margin_gap
     np.testing.assert_allclose(gap(grid), [x.margin_gap({"ETH": g, "BTC": 61_000.0})
                                            for g in grid], rtol=1e-12)
+
+
+def table_rows(html: str) -> list[tuple[str, str]]:
+    return re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td></tr>", html)
+
+
+def test_tables_row_by_row():
+    a = IsolatedAccount(PerpPosition(-3.0, 3000.0), LP, 250.0, rules=FLAT)
+    assert table_rows(a._repr_html_()) == [("mode", "isolated"), ("perp", "-3 ETH @ 3000"),
+                                           ("LP", "[2500, 3600] L=100"), ("cash", "250.00"),
+                                           ("rules", "flat")]
+    assert table_rows(IsolatedAccount()._repr_html_())[1:3] == [("perp", "none"), ("LP", "none")]
+    x = CrossAccount((PerpPosition(-3.0, 3000.0), PerpPosition(0.5, 6e4, "BTC")), (LP,), 250.0,
+                     lp_markets=("ETH",))
+    assert table_rows(x._repr_html_()) == [("mode", "cross"), ("cash", "250.00"),
+                                           ("perp ETH", "-3 @ 3000"), ("perp BTC", "+0.5 @ 60000"),
+                                           ("LP ETH", "[2500, 3600] L=100")]
+
+
+def test_renamed_leverage_warns_at_the_callers_line():
+    a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0, rules=FLAT)
+    with pytest.warns(DeprecationWarning) as rec:
+        assert a.leverage(3000.0) == 9.0
+    assert rec[0].filename == __file__
+    assert str(rec[0].message) == (
+        "account.leverage(price) is renamed account_leverage(price) (notional / equity); "
+        "'leverage' now means perp notional at entry / LP deposit at entry")
+
+
+def test_distance_to_liquidation_by_hand():
+    """dYdX docs' short: boundary 3174.60 from 3000, a 5.82 % move; 0 when liquidatable now."""
+    a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0, rules=FLAT)
+    assert a.distance_to_liquidation(3000.0) == pytest.approx(100 * (10_000 / 3.15 / 3000 - 1))
+    assert a.distance_to_liquidation(3300.0) == 0.0
+    x = CrossAccount((PerpPosition(-3.0, 3000.0), PerpPosition(0.1, 6e4, "BTC")), (), 1000.0,
+                     rules=FLAT)
+    pr = {"ETH": 3000.0, "BTC": 6e4}
+    # along ETH: 1000 - 3 (p - 3000) = 0.15 p + 300 (BTC's maintenance)  ->  p = 9700 / 3.15
+    assert x.distance_to_liquidation(pr, "ETH") == pytest.approx(100 * (9700 / 3.15 / 3000 - 1))
+    # along BTC: 1000 + 0.1 (b - 60000) = 450 + 0.005 b  ->  b = 5450 / 0.095
+    assert x.distance_to_liquidation(pr, "BTC") == pytest.approx(100 * (1 - 5450 / 0.095 / 6e4))
+
+
+def test_summary_checks_the_liquidation_was_solved_at_its_price():
+    a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0, rules=FLAT)
+    for other in (3000.5, 3000.01, 3000.0 * (1 + 1e-9)):
+        with pytest.raises(LpperpError, match=r"^liquidation was solved at price"):
+            a.summary(3000.0, liquidation=a.liquidation(other))
+    assert a.summary(3000, liquidation=a.liquidation(3000.0)).equity == 1000.0
+    tiny = IsolatedAccount(PerpPosition(-3.0, 1e-9), cash=1e-9, rules=FLAT)
+    with pytest.raises(LpperpError, match=r"^liquidation was solved at price"):
+        tiny.summary(1e-9, liquidation=tiny.liquidation(2e-9))
+    # a cross account over two markets: without a market the mapping's prices are candidates
+    x = CrossAccount((PerpPosition(-3.0, 3000.0), PerpPosition(0.1, 6e4, "BTC")), (), 1000.0,
+                     rules=FLAT)
+    pr = {"ETH": 3000.0, "BTC": 6e4}
+    s = x.summary(pr, liquidation=x.liquidation(pr))
+    assert s.liquidation_above == pytest.approx(9700 / 3.15)
+    with pytest.raises(LpperpError, match=r"^liquidation was solved at price"):
+        x.summary(pr, liquidation=x.liquidation({"ETH": 3100.0, "BTC": 6e4}))
+
+
+def test_mechanics_default_to_the_moving_markets_rules():
+    from lpperp.venues import get_venue
+
+    x = CrossAccount((PerpPosition(-3.0, 3000.0), PerpPosition(0.1, 6e4, "BTC")),
+                     (LP, LP), 1000.0, rules={"ETH": get_venue("gmx"), "BTC": get_venue("dydx")},
+                     lp_markets=("ETH", "SOL"))
+    pr = {"ETH": 3000.0, "BTC": 6e4, "SOL": 150.0}
+    assert x.liquidation_outcome(pr, market="ETH").venue == "GMX v2"
+    assert x.liquidation_outcome(pr, market="BTC").venue == "dYdX v4"
+    assert x.liquidation_outcome(pr).venue == "GMX v2"  # the first perp's market
+    # SOL holds only an LP: no rules there, the default rules' generic mechanics
+    assert x.liquidation_outcome(pr, market="SOL").venue == f"{DEFAULT_RULES.name} (generic)"
+
+
+@pytest.mark.parametrize("cash", [0.5, 0.0, -3.0])
+def test_max_leverage_of_small_budgets_is_quiet(cash):
+    """A budget under one quote unit still has the rules' leverage; none has 0 (no 0 / 0)."""
+    import warnings
+
+    want = 10.0 if cash > 0 else 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert IsolatedAccount(None, cash=cash, rules=FLAT).max_leverage(2000.0) == want
+        assert CrossAccount(cash=cash, rules=FLAT).max_leverage(2000.0) == want
+
+
+def test_cross_max_leverage_price_forms():
+    x = CrossAccount(cash=1000.0, rules=FLAT)
+    assert x.max_leverage(2000.0, "BTC") == pytest.approx(10.0)
+    assert x.max_leverage({"ETH": 2000.0}) == pytest.approx(10.0)
+    two = CrossAccount((PerpPosition(1.0, 3000.0), PerpPosition(0.0, 60_000.0, "BTC")), (), 2000.0,
+                       rules={"ETH": FLAT, "BTC": TIERED})
+    pr = {"ETH": 3000.0, "BTC": 50_000.0}
+    assert two.max_leverage(pr) == pytest.approx(10.0)  # the first perp's market, ETH
+    assert two.max_leverage(pr, "BTC") == pytest.approx(26_250.0 / 1700.0)
+
+
+def test_isolated_vs_cross_without_wallet_puts_the_same_at_risk():
+    cmp = isolated_vs_cross(PerpPosition(-2.0, 3000.0), 3000.0, cash=800.0, rules=FLAT)
+    assert cmp.isolated_at_risk == cmp.cross_at_risk == 800.0
+    assert cmp.cross.liquidation_above == pytest.approx(cmp.isolated.liquidation_above)
+    with pytest.raises(LpperpError, match=r"^wallet_cash must be a scalar"):
+        isolated_vs_cross(PerpPosition(-2.0, 3000.0), 3000.0, wallet_cash=[1.0, 2.0])
