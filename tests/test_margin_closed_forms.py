@@ -581,3 +581,11 @@ def test_isolated_vs_cross_without_wallet_puts_the_same_at_risk():
     assert cmp.cross.liquidation_above == pytest.approx(cmp.isolated.liquidation_above)
     with pytest.raises(LpperpError, match=r"^wallet_cash must be a scalar"):
         isolated_vs_cross(PerpPosition(-2.0, 3000.0), 3000.0, wallet_cash=[1.0, 2.0])
+
+
+def test_summary_refuses_a_liquidation_of_many_prices_or_a_price_that_is_not_a_number():
+    a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0, rules=FLAT)
+    with pytest.raises(LpperpError, match=r"^liquidation was solved at price"):
+        a.summary(3000.0, liquidation=a.liquidation([3000.0, 3100.0]))
+    with pytest.raises(LpperpError, match=r"^price must be a number"):
+        a.summary("3000", liquidation=a.liquidation(3000.0))
