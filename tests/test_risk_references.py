@@ -100,3 +100,126 @@ def test_bridge_estimate_at_a_vanishing_volatility_is_zero_without_float_warning
         r = liquidation_probability(GBM(4.5e-153), 3000.0, 0.003, None, 0.1, 10, 100, seed=1,
                                     monitoring="bridge")
     assert r.probability == 0.0 and r.probability_lower == 0.0 and r.stderr == 0.0
+
+
+@pytest.mark.parametrize("price", ["3000", b"3000", True, None])
+def test_bgk_shift_refuses_a_price_that_is_not_a_number(price):
+    """Text that numpy would parse ("3000") and booleans are not prices."""
+    from lpperp.risk import bgk_shift
+
+    with pytest.raises(LpperpError, match=r"^price must be a number >= 0"):
+        bgk_shift(2400.0, price, 0.8, 1 / 365)
+
+
+def test_bgk_shift_takes_any_real_number_as_a_price():
+    """A Fraction or Decimal price is the same price (as every other argument accepts)."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    from lpperp.risk import bgk_shift
+
+    want = bgk_shift(2400.0, 3000.0, 0.8, 1 / 365)
+    assert bgk_shift(2400.0, Fraction(3000), 0.8, 1 / 365) == want
+    assert bgk_shift(2400.0, Decimal("3000"), 0.8, 1 / 365) == want
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        ((2400.0, object(), 0.8, 1 / 365), r"^price must be a number >= 0"),
+        ((2400.0, ["abc"], 0.8, 1 / 365), r"^price must be a number >= 0"),
+        ((2400.0, 3000.0, -0.8, 1 / 365), r"^sigma_per_year must"),
+        (([2400.0, 2500.0], [3000.0, 3000.0, 3000.0], 0.8, 1 / 365),
+         r"^bgk_shift: the arguments must broadcast to one shape, got barrier \(2,\), price \(3,\)"),
+    ],
+)
+def test_bgk_shift_names_each_bad_argument(args, match):
+    from lpperp.risk import bgk_shift
+
+    with pytest.raises(LpperpError, match=match):
+        bgk_shift(*args)
+
+
+# --- closed forms against independent methods ------------------------------------------------------
+def _spectral_survival(p0, lo, hi, sigma, tau, mu, k_max=4000):
+    """Probability that GBM stays in (lo, hi) up to tau by the eigenfunction expansion of the
+    killed drifted Brownian motion (Fourier sine series; Cox & Miller, *The Theory of Stochastic
+    Processes*, 1965, 5.7): an independent method from the library's images series.
+    ``X = ln(P/P0)``, ``nu = mu - sigma^2/2``, ``a < 0 < b``, ``w = b - a``, ``c = nu/sigma^2``:
+    ``S = sum_k (2/w) sin(k pi (-a)/w) e^{c a} e^{-lambda_k tau} int_0^w e^{c u} sin(k pi u/w) du``
+    with ``lambda_k = nu^2/(2 sigma^2) + (k pi sigma / w)^2 / 2`` (4000 terms: the neglected
+    ones are below e^{-lambda_4000 tau} ~ 0 for every case here)."""
+    a, b = np.log(lo / p0), np.log(hi / p0)
+    w, nu = b - a, mu - 0.5 * sigma**2
+    c = nu / sigma**2
+    k = np.arange(1, k_max + 1)
+    m = k * np.pi / w
+    lam = 0.5 * nu**2 / sigma**2 + 0.5 * (m * sigma) ** 2
+    integral = (m - m * (-1.0) ** k * np.exp(c * w)) / (c**2 + m**2)  # int_0^w e^{cu} sin(mu) du
+    # transition density of the killed process from x = 0 to y = a + u, with the Girsanov factor
+    # e^{c (y - 0)} = e^{c a} e^{c u}
+    terms = (2.0 / w) * np.sin(m * (-a)) * np.exp(c * a) * integral * np.exp(-lam * tau)
+    return float(np.sum(terms))
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "sigma", "tau", "mu"),
+    [(2400.0, 3600.0, 0.8, 30 / 365, 0.0), (2400.0, 3600.0, 0.8, 0.5, 0.7),
+     (2000.0, 3300.0, 0.5, 0.25, -1.5), (2900.0, 3100.0, 0.3, 0.1, 0.2),
+     (1500.0, 6000.0, 1.2, 2.0, -0.4)],
+)
+def test_band_exit_against_the_eigenfunction_expansion(lo, hi, sigma, tau, mu):
+    from lpperp.risk import band_exit_probability
+
+    want = 1.0 - _spectral_survival(3000.0, lo, hi, sigma, tau, mu)
+    assert band_exit_probability(3000.0, lo, hi, sigma, tau, mu) == pytest.approx(want, abs=1e-10)
+    got = band_exit_probability(3000.0, lo, hi, sigma, tau, mu, n_terms=40)
+    assert got == pytest.approx(want, abs=1e-10)
+
+
+@pytest.mark.parametrize(("lo", "hi"), [(2400.0, 3600.0), (2400.0, None), (None, 3600.0)])
+def test_discrete_monitoring_is_the_continuous_formula_at_bgk_shifted_barriers(lo, hi):
+    """``dt_years``: each barrier moved away from the price by exp(beta sigma sqrt(dt))
+    (Broadie, Glasserman & Kou 1997), with BGK_BETA = -zeta(1/2)/sqrt(2 pi)."""
+    from lpperp.risk import BGK_BETA, band_exit_probability, first_passage_probability
+
+    sig, tau, mu, dt = 0.8, 30 / 365, 0.3, 1 / 365
+    k = np.exp(BGK_BETA * sig * np.sqrt(dt))
+    lo_s = None if lo is None else lo / k
+    hi_s = None if hi is None else hi * k
+    want = band_exit_probability(3000.0, lo_s, hi_s, sig, tau, mu)
+    assert band_exit_probability(3000.0, lo, hi, sig, tau, mu, dt_years=dt) == pytest.approx(
+        want, rel=1e-12)
+    if hi is None or lo is None:
+        one = first_passage_probability(3000.0, lo or hi, sig, tau, mu, dt_years=dt)
+        assert one == pytest.approx(want, rel=1e-12)
+
+
+def test_first_passage_edges():
+    """At the barrier: 1; no time: 0; vectorized over barriers on both sides with their drifts."""
+    from lpperp.risk import first_passage_probability
+
+    assert first_passage_probability(3000.0, 3000.0, 0.8, 0.1) == 1.0
+    assert first_passage_probability(3000.0, 2400.0, 0.8, 0.0) == 0.0
+    h = np.array([2400.0, 3600.0, 3000.0])
+    got = first_passage_probability(3000.0, h, 0.8, [0.25, 0.25, 0.0], [0.3, -0.3, 0.0])
+    assert got.shape == (3,) and got[2] == 1.0  # at the barrier even with no time
+    for i in range(2):
+        one = first_passage_probability(3000.0, h[i], 0.8, 0.25, [0.3, -0.3][i])
+        assert got[i] == one
+
+
+def test_wilson_interval_at_another_confidence_and_vectorized():
+    """Wilson (1927) at 90 %: z = Phi^-1(0.95) = 1.6448536269514722 (published quantile)."""
+    from lpperp.risk import wilson_interval
+
+    z = 1.6448536269514722
+    hits, n = np.array([0.0, 30.0, 100.0]), np.array([100.0, 100.0, 100.0])
+    lo, hi = wilson_interval(hits, n, 0.9)
+    for i in range(3):
+        ph = hits[i] / n[i]
+        mid = (ph + z * z / (2 * n[i])) / (1 + z * z / n[i])
+        half = z * np.sqrt(ph * (1 - ph) / n[i] + z * z / (4 * n[i] ** 2)) / (1 + z * z / n[i])
+        assert lo[i] == pytest.approx(max(mid - half, 0.0), abs=1e-15)
+        assert hi[i] == pytest.approx(min(mid + half, 1.0), abs=1e-15)
+    assert hi[2] == 1.0 and lo[0] == 0.0
