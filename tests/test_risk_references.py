@@ -223,3 +223,105 @@ def test_wilson_interval_at_another_confidence_and_vectorized():
         assert lo[i] == pytest.approx(max(mid - half, 0.0), abs=1e-15)
         assert hi[i] == pytest.approx(min(mid + half, 1.0), abs=1e-15)
     assert hi[2] == 1.0 and lo[0] == 0.0
+
+
+# --- the Monte Carlo estimator against exact discrete-monitoring probabilities --------------------
+def _walk_cov(n, sd):
+    """Covariance of the log-price grid points (X_1..X_n) of a random walk with step sd."""
+    i = np.arange(1, n + 1)
+    return sd**2 * np.minimum.outer(i, i)
+
+
+def _exact_discrete(p0, lo, hi, sigma, tau, mu, n):
+    """Exact probability, by multivariate normal CDFs, that a GBM checked at n grid points is at or
+    past a barrier at one of them, by step (cumulative) and by side: P(first exit at step t below)
+    = P(inside at 1..t-1, below at t). Independent of the simulation (Genz's algorithm)."""
+    from scipy.stats import multivariate_normal
+
+    dt = tau / n
+    sd, drift = sigma * np.sqrt(dt), (mu - 0.5 * sigma**2) * dt
+    a = -np.inf if lo is None else np.log(lo / p0)
+    b = np.inf if hi is None else np.log(hi / p0)
+
+    def box(t, last):
+        """P(a < X_i < b for i < t, X_t in `last` interval), X centred."""
+        mean = drift * np.arange(1, t + 1)
+        lower = np.r_[np.full(t - 1, a), last[0]] - mean
+        upper = np.r_[np.full(t - 1, b), last[1]] - mean
+        if t == 1:
+            from scipy.special import ndtr
+            return float(ndtr(upper[0] / sd) - ndtr(lower[0] / sd))
+        mvn = multivariate_normal(np.zeros(t), _walk_cov(t, sd), abseps=1e-7, releps=1e-7)
+        return float(mvn.cdf(upper, lower_limit=lower))
+
+    below = [box(t, (-np.inf, a)) if lo is not None else 0.0 for t in range(1, n + 1)]
+    above = [box(t, (b, np.inf)) if hi is not None else 0.0 for t in range(1, n + 1)]
+    return np.cumsum(np.array(below) + np.array(above)), sum(below), sum(above)
+
+
+@pytest.mark.parametrize(("lo", "hi", "mu"), [(2600.0, 3500.0, 0.0), (2600.0, None, 0.4),
+                                              (None, 3400.0, -0.2)])
+def test_discrete_monitoring_against_exact_grid_probabilities(lo, hi, mu):
+    """Three checks a month at 80 % vol: the estimate, its cumulative curve by step and its split
+    by side against multivariate normal probabilities (100,000 paths, seed fixed, 3 standard
+    errors); its standard error is the binomial one and its interval Wilson's."""
+    from lpperp.processes import GBM
+    from lpperp.risk import liquidation_probability, wilson_interval
+
+    n_paths, tau = 100_000, 30 / 365
+    r = liquidation_probability(GBM(0.8, mu), 3000.0, lo, hi, tau, 3, n_paths, seed=11,
+                                monitoring="discrete", confidence=0.9)
+    cum, p_lo, p_hi = _exact_discrete(3000.0, lo, hi, 0.8, tau, mu, 3)
+    se = np.sqrt(cum * (1 - cum) / n_paths)
+    assert r.cumulative[0] == 0.0 and r.cumulative.shape == (4,)
+    assert np.all(np.abs(r.cumulative[1:] - cum) < 3 * se)
+    for got, want in ((r.probability_lower, p_lo), (r.probability_upper, p_hi)):
+        assert abs(got - want) <= 3 * np.sqrt(want * (1 - want) / n_paths)
+    assert r.probability == r.cumulative[-1]
+    assert r.stderr == pytest.approx(np.sqrt(r.probability * (1 - r.probability) / n_paths))
+    ci = wilson_interval(r.probability * n_paths, n_paths, 0.9)
+    assert (r.ci_low, r.ci_high) == pytest.approx(ci, rel=1e-12)
+    assert (r.n_paths, r.n_steps, r.tau_years, r.confidence) == (n_paths, 3, tau, 0.9)
+
+
+@pytest.mark.parametrize(("lo", "hi"), [(2400.0, 3600.0), (2400.0, None), (None, 3700.0)])
+def test_bgk_monitoring_is_discrete_monitoring_of_the_barriers_shifted_toward_the_price(lo, hi):
+    """Same seed, same paths: 'bgk' checks the grid against the BGK barriers moved toward the
+    price (a continuous barrier's discrete equivalent), exactly."""
+    from lpperp.processes import GBM
+    from lpperp.risk import bgk_shift, liquidation_probability
+
+    args = (GBM(0.8), 3000.0)
+    dt = (30 / 365) / 10
+    lo_s = None if lo is None else bgk_shift(lo, 3000.0, 0.8, dt, toward_price=True)
+    hi_s = None if hi is None else bgk_shift(hi, 3000.0, 0.8, dt, toward_price=True)
+    bgk = liquidation_probability(*args, lo, hi, 30 / 365, 10, 20_000, seed=3)
+    disc = liquidation_probability(*args, lo_s, hi_s, 30 / 365, 10, 20_000, seed=3,
+                                   monitoring="discrete")
+    assert bgk.probability == disc.probability and bgk.probability_lower == disc.probability_lower
+    np.testing.assert_array_equal(bgk.cumulative, disc.cumulative)
+    assert bgk.monitoring == "bgk"
+
+
+@pytest.mark.parametrize(("lo", "hi", "mu"), [(2400.0, None, 0.3), (None, 3600.0, -0.3),
+                                              (2500.0, 3500.0, 0.0)])
+def test_bridge_estimate_is_unbiased_for_the_continuous_probability(lo, hi, mu):
+    """The Brownian-bridge correction makes each path's estimate an unbiased estimate of the
+    continuous crossing probability (exact for GBM): 10 coarse steps, 20,000 paths, 3 standard
+    errors of the estimate itself, no slack; the interval is the normal one at its confidence."""
+    from scipy.special import ndtri
+
+    from lpperp.processes import GBM
+    from lpperp.risk import band_exit_probability, liquidation_probability
+
+    tau = 30 / 365
+    r = liquidation_probability(GBM(0.8, mu), 3000.0, lo, hi, tau, 10, 20_000, seed=5,
+                                monitoring="bridge", confidence=0.8)
+    exact = band_exit_probability(3000.0, lo, hi, 0.8, tau, mu)
+    assert abs(r.probability - exact) < 3 * r.stderr
+    assert r.stderr < 0.004  # the check is sharp
+    z = float(ndtri(0.9))
+    assert (r.ci_low, r.ci_high) == pytest.approx((r.probability - z * r.stderr,
+                                                   r.probability + z * r.stderr), rel=1e-12)
+    assert r.cumulative[-1] == r.probability and np.all(np.diff(r.cumulative) >= 0)
+    assert r.probability_lower + r.probability_upper == pytest.approx(r.probability, abs=1e-12)
