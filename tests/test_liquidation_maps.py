@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from lpperp._validate import LpperpError
+from lpperp.collateral import StaticFactor
 from lpperp.liquidation import (
     LiquidationComparison,
     boundaries_after,
@@ -31,6 +32,7 @@ from lpperp.position import LPPosition
 P0 = 3000.0
 FLAT = MarginRules("flat 10x", 0.10, 0.05)
 LP = LPPosition.from_deposit(10_000.0, P0, width_pct=20)  # range [2400, 3600]
+LP_MODEL = StaticFactor(0.9)
 
 
 def _accrued(acct, price, tau, fee_apr, rate):
@@ -68,7 +70,7 @@ def test_boundary_map_with_tau_after_a_range_or_size_change_uses_each_cells_own_
         for j in range(2):
             lp = LPPosition.from_deposit(LP.value(P0), P0, width_pct=widths[i])
             one = _accrued(replace(acct, lp=lp), P0, taus[j], 0.5, 0.0).liquidation(P0)
-            assert float(m.safe_lower[i, j]) == pytest.approx(float(one.safe_lower), rel=1e-10)
+            assert float(m.safe_upper[i, j]) == pytest.approx(float(one.safe_upper), rel=1e-10)
             resized = replace(acct, perp=PerpPosition(sizes[i], P0))
             two = _accrued(resized, P0, taus[j], 0.0, 0.4).liquidation(P0)
             assert float(f.safe_upper[i, j]) == pytest.approx(float(two.safe_upper), rel=1e-10)
@@ -144,7 +146,7 @@ def _fake(venue, value):
 class _Cells(HTMLParser):
     def __init__(self):
         super().__init__()
-        self.rows, self._row, self._cell, self.tags = [], None, None, []
+        self.rows, self._row, self._cell, self.tags, self.stray = [], None, None, [], ""
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
@@ -157,12 +159,15 @@ class _Cells(HTMLParser):
         self.tags.append("/" + tag)
         if tag in ("td", "th"):
             self._row.append(self._cell)
+            self._cell = None
         elif tag == "tr":
             self.rows.append(self._row)
 
     def handle_data(self, data):
         if self._cell is not None:
             self._cell += data
+        else:
+            self.stray += data
 
 
 def test_comparison_table_text_and_html_show_every_value():
@@ -178,8 +183,11 @@ def test_comparison_table_text_and_html_show_every_value():
     assert table["maintenance"][0] == 2469.0 and math.isnan(table["maintenance"][1])
     # HTML: a header cell per venue, a row per quantity labelled in words, 2 decimals,
     # thousands separators, "-" for NaN and "0.00" (never "-0.00") for a negative zero
+    html = cmp._repr_html_()
     p = _Cells()
-    p.feed(cmp._repr_html_())
+    p.feed(html)
+    assert p.stray == ""  # nothing outside the cells
+    assert html.count("<tr>") == html.count("</tr>") == 1 + len(ROWS)
     assert p.rows[0] == ["", "alpha", "beta"]
     assert len(p.rows) == 1 + len(ROWS)
     for i, (row, cells) in enumerate(zip(ROWS, p.rows[1:], strict=True)):
@@ -199,3 +207,32 @@ def test_comparison_table_text_and_html_show_every_value():
         assert len(values) == 32
         assert values[:16] == f"{1234.5 * (i + 1):>16,.2f}"
         assert re.fullmatch(r" +(-?0\.00|nan)", values[16:])
+
+
+def test_maps_and_drifts_refuse_a_model_without_closed_form_and_several_prices():
+    from lpperp.collateral import FunctionFactor
+
+    ff = FunctionFactor(lambda p: np.full(np.shape(p), 0.8))
+    acct = IsolatedAccount(PerpPosition(-3.0, P0), LP, cash=-2000.0, rules=FLAT, collateral=ff)
+    with pytest.raises(LpperpError, match=r"^health_map needs a closed-form collateral model"):
+        health_map(acct, [3000.0], "cash", [1.0])
+    with pytest.raises(LpperpError, match=r"^boundary_map needs a closed-form collateral model"):
+        boundary_map(acct, P0, "cash", [1.0])
+    with pytest.raises(LpperpError, match=r"^boundaries_after needs a closed-form"):
+        boundaries_after(acct, P0, tau_years=1.0)
+    ok = replace(acct, collateral=LP_MODEL)
+    with pytest.raises(LpperpError, match=r"^boundary_map takes one current price"):
+        boundary_map(ok, [P0, 3100.0], "cash", [1.0])
+    with pytest.raises(LpperpError, match=r"^boundaries_after takes one current price"):
+        boundaries_after(ok, [P0, 3100.0], tau_years=1.0)
+
+
+def test_map_values_of_any_shape_are_one_axis():
+    acct = IsolatedAccount(PerpPosition(-3.0, P0), LP, cash=-2000.0, rules=FLAT)
+    prices = [2000.0, 3000.0, 5000.0]
+    flat = health_map(acct, prices, "cash", [0.0, 1000.0, 2000.0, 3000.0], price=P0)
+    grid = health_map(acct, prices, "cash", [[0.0, 1000.0], [2000.0, 3000.0]], price=P0)
+    np.testing.assert_array_equal(grid, flat)
+    m1 = boundary_map(acct, P0, "cash", [[0.0, 1000.0], [2000.0, 3000.0]])
+    m2 = boundary_map(acct, P0, "cash", [0.0, 1000.0, 2000.0, 3000.0])
+    np.testing.assert_array_equal(m1.safe_upper, m2.safe_upper)
