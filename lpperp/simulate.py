@@ -130,6 +130,7 @@ __all__ = [
     "ATTRIBUTION",
     "HYPERLIQUID_TAKER_FEE_FRACTION",
     "SECONDS_PER_YEAR",
+    "SIMULATE_CHUNK_PATHS",
     "PathResults",
     "Policy",
     "Scenario",
@@ -743,7 +744,7 @@ def format_value(v: Any) -> str:
 # the stepping kernel
 # ------------------------------------------------------------------------------------------------
 def _lp_amounts(p: np.ndarray, pa: np.ndarray, pb: np.ndarray, liq: np.ndarray):
-    s = np.sqrt(np.clip(p, pa, pb))
+    s = np.sqrt(np.minimum(np.maximum(p, pa), pb))  # clip(p, pa, pb) for pa <= pb
     return liq * (1.0 / s - 1.0 / np.sqrt(pb)), liq * (s - np.sqrt(pa))
 
 
@@ -1011,47 +1012,41 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
     # LP's delta leaves the hedge band (delta is monotone in the price)
     t_lo = np.zeros(m)
     t_hi = np.full(m, np.inf)
-    h_lo = np.zeros(m)
-    h_hi = np.full(m, np.inf)
     loose_lo, loose_hi = 1.0 + 1e-9, 1.0 - 1e-9
 
-    def hedge_bounds(i):
-        """``(h_lo, h_hi)`` of paths ``i``: the LP's base amount stays within the band around
-        ``-q / hedge_ratio`` while ``h_lo <= P <= h_hi``."""
-        tgt = q[i] * (-1.0 / pol.hedge_ratio)
-        lb = tgt * (1.0 / (1.0 + pol.hedge_band))
-        L, ib = liq[i], isb[i]
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            # P(b) = 1 / (b / L + 1/sqrt(pb))^2 inverts base(P) = L (1/sqrt(P) - 1/sqrt(pb))
-            hi = np.where((lb > 0) & (L > 0), 1.0 / (lb / L + ib) ** 2, np.inf)
-            if pol.hedge_band < 1.0:
-                hb = tgt * (1.0 / (1.0 - pol.hedge_band))
-                base_max = L / sa[i] - L * ib
-                lo = np.where((hb < base_max) & (L > 0), 1.0 / (hb / L + ib) ** 2, 0.0)
-            else:
-                lo = np.zeros(i.size)
-        return lo, hi
-
     def set_bounds(i):
-        """Refresh the action prefilter of paths ``i`` after their LP or perp changed."""
+        """Refresh the action prefilter of paths ``i`` after their LP or perp changed: the range
+        (recentring) and the prices between which the LP's base amount stays within the hedge
+        band around ``-q / hedge_ratio`` (``P(b) = 1 / (b / L + 1/sqrt(pb))^2`` inverts ``base(P)
+        = L (1/sqrt(P) - 1/sqrt(pb))``; base is monotone in the price)."""
         if i.size == 0:
             return
-        lo = np.zeros(i.size)
-        hi = np.full(i.size, np.inf)
-        if do_rec:
-            lo, hi = pa[i].copy(), pb[i].copy()
-        if hedge:
-            h_lo[i], h_hi[i] = hedge_bounds(i)
-            lo = np.maximum(lo, h_lo[i])
-            hi = np.minimum(hi, h_hi[i])
-        with np.errstate(over="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if hedge:
+                tgt = q[i] * (-1.0 / pol.hedge_ratio)
+                L, ib = liq[i], isb[i]
+                has = L > 0
+                lb = tgt * (1.0 / (1.0 + pol.hedge_band))
+                hi = np.where((lb > 0) & has, 1.0 / (lb / L + ib) ** 2, np.inf)
+                if pol.hedge_band < 1.0:
+                    hb = tgt * (1.0 / (1.0 - pol.hedge_band))
+                    lo = np.where((hb < L / sa[i] - L * ib) & has, 1.0 / (hb / L + ib) ** 2, 0.0)
+                    if do_rec:
+                        lo = np.maximum(pa[i], lo)
+                else:
+                    lo = pa[i] if do_rec else np.zeros(i.size)
+                if do_rec:
+                    hi = np.minimum(pb[i], hi)
+            elif do_rec:
+                lo, hi = pa[i], pb[i]
+            else:
+                lo, hi = np.zeros(i.size), np.full(i.size, np.inf)
             t_lo[i] = lo * loose_hi
             t_hi[i] = hi * loose_lo
         dead = ~alive[i]
         if dead.any():
             t_lo[i[dead]] = 0.0
             t_hi[i[dead]] = np.inf
-
 
     def lp_state(p, idx=None):
         """``(s, V, base)`` of the LP at ``p`` (all paths, or the paths ``idx``)."""
@@ -1208,7 +1203,8 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
     w_r2, w_z, w_tmp, w_c, w_g, w_base, w_v, w_qp, w_rate, w_pay, w_eq, w_mm = (
         np.empty(m) for _ in range(12)
     )
-    w_inr, w_trig = np.empty(m, dtype=bool), np.empty(m, dtype=bool)
+    w_inr = np.empty(m)
+    w_trig, w_trig2 = np.empty(m, dtype=bool), np.empty(m, dtype=bool)
     if acting:
         set_bounds(np.arange(m))
     oracle = s.oracle if s.oracle is not None and not isinstance(s.oracle, Spot) else None
@@ -1249,7 +1245,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
         if has_lp:
             c = np.maximum(p, pa, out=w_c)  # clip(P, pa, pb)
             np.minimum(c, pb, out=c)
-            inr = np.equal(c, p, out=w_inr)
+            inr = np.equal(c, p, out=w_inr)  # 1.0 / 0.0 (float: g *= inr is a float loop)
             np.sqrt(c, out=c)  # c = sqrt(clip(P)), the LP's sqrt price
             lvr_w *= r2  # L sqrt(P_prev) in range, times the step's squared return
             lvr += lvr_w
@@ -1367,7 +1363,7 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
             continue
         # -- decide (on the paths that want something: few of them) -------------------------------
         trig = np.less(p, t_lo, out=w_trig)
-        trig |= np.greater(p, t_hi, out=w_inr)
+        trig |= np.greater(p, t_hi, out=w_trig2)
         if pol.recentre_health > 0:
             trig |= eq < pol.recentre_health * mm
         if pol.top_up:
@@ -1463,7 +1459,9 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
             v_entry[i] = v_new
             b0[i], q0[i] = ub * liq[i], uq * liq[i]
             # the LP is now valued at the grid price: the move pe -> p is booked as hold/il later
-            sq_now = np.sqrt(np.clip(p[i], npa, npb))
+            sq_now = np.maximum(p[i], npa)  # sqrt(clip(P, npa, npb))
+            np.minimum(sq_now, npb, out=sq_now)
+            np.sqrt(sq_now, out=sq_now)
             lvr_w[i] = liq[i] * sq_now * ((p[i] >= npa) & (p[i] <= npb))
             last_rec[i] = t * dt
             n_rec[i] += 1
@@ -1546,6 +1544,11 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
 # ------------------------------------------------------------------------------------------------
 # Monte Carlo, backtests, comparisons, stress, sweeps
 # ------------------------------------------------------------------------------------------------
+#: Paths a simulation steps at once by default (3 blocks): a step's Python work is shared by three
+#: times the paths of one block (the policy run of benchmarks/bench_risk.py: 230 -> 172 ns per
+#: path-step, 2026-11-30), ~100 kB per state array, still independent of the path count. The
+#: numbers do not depend on it (every block draws from its own streams).
+SIMULATE_CHUNK_PATHS = 3 * PATH_BLOCK
 _NOISE_KEY = 2**31  # spawn-key branch for the delay noise, never used by lpperp.processes
 _FUNDING_KEY = 2**31 + 1  # spawn-key branch for the funding noise
 
@@ -1646,6 +1649,8 @@ def run_many(
     tau = positive("tau_years", tau_years, scalar=True)
     root = root_seed(seed)
     dt = _check_dt(tau / ns, "tau_years / n_steps")
+    if chunk_paths is None:
+        chunk_paths = SIMULATE_CHUNK_PATHS
     stochastic_funding = any(sc.funding_process.stochastic for sc in scenarios)
     key = delay_noise_key(root)
     parts: list[list[PathResults]] = [[] for _ in scenarios]
@@ -1695,8 +1700,9 @@ def simulate(
 ) -> PathResults:
     """Run ``scenario`` over Monte Carlo paths of ``process`` (chunks of paths, bounded memory).
 
-    Paths are streamed ``chunk_paths`` x ``chunk_steps`` at a time (memory knobs: never the whole
-    path matrix, whatever the horizon); the same seed gives the same numbers whatever they are.
+    Paths are streamed ``chunk_paths`` (default :data:`SIMULATE_CHUNK_PATHS`) x ``chunk_steps`` at a
+    time (memory knobs: never the whole path matrix, whatever the horizon); the same seed gives
+    the same numbers whatever they are.
     ``progress`` shows a ``tqdm.auto`` bar if tqdm is installed; Ctrl-C returns the paths finished
     so far, with a warning. A run over ``max_path_steps`` (``max(n_paths, 256) * n_steps``, about
     0.5 us each here; see :func:`lpperp.processes.path_step_budget`) is refused up front.

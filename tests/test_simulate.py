@@ -238,7 +238,8 @@ def test_memory_bounded_by_the_chunk_whatever_paths_and_steps():
     def peak(n, steps):
         tracemalloc.start()
         try:
-            simulate(Scenario(), GBM(0.8), 30 / 365, steps, n, seed=0)
+            # one block per chunk (the default, SIMULATE_CHUNK_PATHS, is three)
+            simulate(Scenario(), GBM(0.8), 30 / 365, steps, n, seed=0, chunk_paths=PATH_BLOCK)
             return tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
@@ -259,7 +260,8 @@ class _InterruptingGBM(GBM):
 
 def test_interrupt_keeps_the_finished_chunks():
     with pytest.warns(RuntimeWarning, match="interrupted"):
-        r = simulate(Scenario(), _InterruptingGBM(0.8), 10 / 365, 10, 3 * PATH_BLOCK, seed=1)
+        r = simulate(Scenario(), _InterruptingGBM(0.8), 10 / 365, 10, 3 * PATH_BLOCK, seed=1,
+                     chunk_paths=PATH_BLOCK)  # one block a chunk: the first chunk finishes
     assert r.n_paths == PATH_BLOCK
 
 
