@@ -589,3 +589,83 @@ def test_summary_refuses_a_liquidation_of_many_prices_or_a_price_that_is_not_a_n
         a.summary(3000.0, liquidation=a.liquidation([3000.0, 3100.0]))
     with pytest.raises(LpperpError, match=r"^price must be a number"):
         a.summary("3000", liquidation=a.liquidation(3000.0))
+
+
+@pytest.mark.parametrize("venue", ["dydx", "drift", "hyperliquid"])
+@pytest.mark.parametrize("scale", [1.0, 1e-4])
+def test_two_perps_settle_like_one_at_their_weighted_entry(venue, scale):
+    """-2 @ 2800 and -1 @ 3100 are one -3 short at 2900 for every venue's mechanics (dYdX's
+    fillable-price spread and Drift's shortage cover depend on how the PnL is split between the
+    perp and the cash), also at prices below one quote unit. Cash puts the trigger 3100 on the
+    boundary: cash = maintenance - LP value - PnL there."""
+    lp = LPPosition(2500.0 * scale, 3600.0 * scale, 150.0 * np.sqrt(scale))
+    perps = (PerpPosition(-2.0, 2800.0 * scale), PerpPosition(-1.0, 3100.0 * scale))
+    at = 3100.0 * scale
+    cash = 0.05 * 3.0 * at - float(lp.value(at)) - (-2.0 * 300.0 * scale)
+    two = CrossAccount(perps, (lp,), cash, rules=FLAT)
+    one = CrossAccount((PerpPosition(-3.0, 2900.0 * scale),), (lp,), cash, rules=FLAT)
+    assert two.margin_gap(at) == pytest.approx(0.0, abs=1e-9 * at)
+    a = two.liquidation_outcome(3000.0 * scale, at=at, mechanics=venue)
+    b = one.liquidation_outcome(3000.0 * scale, at=at, mechanics=venue)
+    for field in ("true_equity", "owner_keeps", "to_liquidator", "to_insurance", "lp_unwind_cost",
+                  "closed_fraction", "bad_debt"):
+        assert getattr(a, field) == pytest.approx(getattr(b, field), rel=1e-9,
+                                                  abs=1e-12 * scale), field
+
+
+def test_perps_whose_weighted_entry_is_zero_settle_at_the_mark():
+    """+1 @ 3000 and -2 @ 1500: sum(size * entry) = 0, net -1: no entry price, PnL in cash."""
+    x = CrossAccount((PerpPosition(1.0, 3000.0), PerpPosition(-2.0, 1500.0)), (), 5000.0,
+                     rules=FLAT)
+    out = x.liquidation_outcome(3000.0, at=3500.0)
+    pnl = 1.0 * 500.0 - 2.0 * 2000.0
+    assert out.perp_pnl == pytest.approx(pnl)
+    assert out.true_equity == pytest.approx(5000.0 + pnl)
+    assert out.perp_size_after == 0.0
+
+
+def test_outcome_counts_owed_fees_and_other_markets_lps():
+    sol_lp = LPPosition(100.0, 200.0, 300.0)
+    x = CrossAccount((PerpPosition(-3.0, 3000.0),), (LP, sol_lp), 500.0, rules=FLAT,
+                     lp_markets=("ETH", "SOL"), accrued_fees=-50.0, funding_paid=10.0)
+    pr = {"ETH": 3000.0, "SOL": 150.0}
+    out = x.liquidation_outcome(pr, at=3300.0)
+    sol_value = 300.0 * (1 / np.sqrt(150.0) - 1 / np.sqrt(200.0)) * 150.0 + 300.0 * (
+        np.sqrt(150.0) - 10.0)
+    want = lp_value(3300.0) + sol_value + 500.0 - 900.0 - 50.0 - 10.0
+    assert out.true_equity == pytest.approx(want, rel=1e-12)
+    assert out.lp_value == pytest.approx(lp_value(3300.0) + sol_value, rel=1e-12)
+
+
+def test_an_lp_backed_short_is_unwound_through_the_pool_and_default_gas_is_zero():
+    a = IsolatedAccount(PerpPosition(-4.0, 3000.0), LP, -1000.0, rules=FLAT)
+    out = a.liquidation_outcome(3000.0)
+    assert out.lp_unwind_cost > 0  # the loss is paid by selling the LP's base
+    assert out == a.liquidation_outcome(3000.0, gas_quote=0.0)
+    assert a.liquidation_outcome(3000.0, gas_quote=5.0).lp_unwind_cost == pytest.approx(
+        out.lp_unwind_cost + 5.0)
+
+
+def test_outcome_along_the_second_market():
+    x = CrossAccount((PerpPosition(-3.0, 3000.0), PerpPosition(0.1, 6e4, "BTC")), (), 1000.0,
+                     rules=FLAT)
+    pr = {"ETH": 3000.0, "BTC": 6e4}
+    out = x.liquidation_outcome(pr, market="BTC")
+    b = 5450 / 0.095
+    assert out.trigger_price == pytest.approx(b)
+    assert out.true_equity == pytest.approx(1000.0 + 0.1 * (b - 6e4))
+    assert out.equity_now == pytest.approx(1000.0) and out.perp_pnl == pytest.approx(
+        0.1 * (b - 6e4))
+    assert out.perp_size_after == pytest.approx(0.0)
+    with pytest.raises(LpperpError, match=r"^price must be one price"):
+        x.liquidation_outcome({"ETH": 3000.0, "BTC": np.array([6e4, 6.1e4])}, market="BTC")
+    rich = CrossAccount((PerpPosition(-1.0, 3000.0), PerpPosition(0.1, 6e4, "BTC")), (), 1e5,
+                        rules=FLAT)
+    none = rich.liquidation_outcome(pr, market="BTC")
+    assert np.isnan(none.trigger_price) and none.perp_size_after == 0.1
+
+
+def test_outcome_of_a_token_priced_below_one():
+    """The docs' short scaled by 1e-4: boundary 0.31746 (a price below 1 is still a boundary)."""
+    a = IsolatedAccount(PerpPosition(-3.0, 0.3), cash=0.1, rules=FLAT)
+    assert a.liquidation_outcome(0.3).trigger_price == pytest.approx(1.0 / 3.15)
