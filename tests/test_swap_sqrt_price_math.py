@@ -62,7 +62,8 @@ amounts = st.one_of(st.integers(0, 2**128), st.integers(0, U256))
 @example(Q96, 10**18, 10**17)  # spec "input amount of 0.1 token0": 72025602285694852357767227579
 @example(Q96, 1, 2**160)  # amount * s = 2**256: the first product overflows
 @example(Q96, 1, 2**160 - 1)  # amount * s = 2**256 - 2**96: the product fits
-@example(2**96, 2**128 - 1, 2**160 - 2**128)  # the product fits, L * 2**96 + product does not
+@example(2**96, 2**128 - 1, 2**160 - 2**128)  # L * 2**96 + product = 2**256 - 2**96: fits
+@example(2**96, 2**128 - 1, 2**160 - 2**128 + 1)  # L * 2**96 + product = 2**256: does not
 @example(U160, U128, 3)
 @example(1, 1, 2**255)  # spec: any input amount cannot underflow the price
 @example(Q96, 10**18, 0)
