@@ -456,6 +456,11 @@ def liquidation_probability(
     check_process(process)
     p0 = positive("price", price, scalar=True)
     lo_arr, hi_arr = _bounds(lower, upper)
+    if lo_arr.ndim or hi_arr.ndim:
+        raise LpperpError(
+            f"lower and upper must be single numbers here (one band per run), got shapes "
+            f"{lo_arr.shape} and {hi_arr.shape}"
+        )
     lo, hi = float(lo_arr), float(hi_arr)
     if not lo < p0 < hi:
         raise LpperpError(f"price={p0} must lie strictly inside (lower={lower}, upper={upper})")

@@ -325,3 +325,58 @@ def test_bridge_estimate_is_unbiased_for_the_continuous_probability(lo, hi, mu):
                                                    r.probability + z * r.stderr), rel=1e-12)
     assert r.cumulative[-1] == r.probability and np.all(np.diff(r.cumulative) >= 0)
     assert r.probability_lower + r.probability_upper == pytest.approx(r.probability, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda f, b, lp: f(-3000.0, 2400.0, 0.8, 0.1), r"^price must"),
+        (lambda f, b, lp: f(3000.0, -2400.0, 0.8, 0.1), r"^barrier must"),
+        (lambda f, b, lp: f(3000.0, 2400.0, -0.8, 0.1), r"^sigma_per_year must"),
+        (lambda f, b, lp: f(3000.0, 2400.0, 0.8, -0.1), r"^tau_years must"),
+        (lambda f, b, lp: f(3000.0, 2400.0, 0.8, 0.1, dt_years=-1.0), r"^dt_years must"),
+        (lambda f, b, lp: f(3000.0, 2400.0, 0.8, 0.1, dt_years=[0.1, 0.2]),
+         r"^dt_years must be a single number"),
+        (lambda f, b, lp: f([3000.0, 3000.0], [2400.0] * 3, 0.8, 0.1),
+         r"^first_passage_probability: the arguments must broadcast"),
+        (lambda f, b, lp: b(-3000.0, 2400.0, 3600.0, 0.8, 0.1), r"^price must"),
+        (lambda f, b, lp: b(3000.0, -2400.0, 3600.0, 0.8, 0.1), r"^lower must"),
+        (lambda f, b, lp: b(3000.0, 2400.0, -3600.0, 0.8, 0.1), r"^upper must"),
+        (lambda f, b, lp: b(3000.0, 2400.0, "x", 0.8, 0.1), r"^upper must be a number"),
+        (lambda f, b, lp: b(3000.0, 2400.0, float("nan"), 0.8, 0.1), r"^upper must"),
+        (lambda f, b, lp: b(3000.0, 3600.0, 2400.0, 0.8, 0.1), r"^lower must be < upper"),
+        (lambda f, b, lp: b(3000.0, 2400.0, 3600.0, -0.8, 0.1), r"^sigma_per_year must"),
+        (lambda f, b, lp: b(3000.0, 2400.0, 3600.0, 0.8, -0.1), r"^tau_years must"),
+        (lambda f, b, lp: b(3000.0, 2400.0, 3600.0, 0.8, 0.1, dt_years=0.0), r"^dt_years must"),
+        (lambda f, b, lp: b(3000.0, 2400.0, 3600.0, 0.8, 0.1, dt_years=[0.1, 0.2]),
+         r"^dt_years must be a single number"),
+        (lambda f, b, lp: b(3000.0, 2400.0, 3600.0, 0.8, 0.1, n_terms=-1), r"^n_terms must"),
+        (lambda f, b, lp: b(3000.0, 2400.0, 3600.0, 0.8, 0.1, n_terms=1001), r"^n_terms must"),
+        (lambda f, b, lp: b([3000.0, 3000.0], 2400.0, [3600.0] * 3, 0.8, 0.1),
+         r"^(band_exit_probability|the band): the arguments must broadcast"),
+        (lambda f, b, lp: lp(price=-1.0), r"^price must"),
+        (lambda f, b, lp: lp(tau_years=0.0), r"^tau_years must"),
+        (lambda f, b, lp: lp(tau_years=[0.1, 0.2]), r"^tau_years must be a single number"),
+        (lambda f, b, lp: lp(confidence=1.0), r"^confidence must"),
+        (lambda f, b, lp: lp(confidence=[0.9, 0.95]), r"^confidence must be a single number"),
+        (lambda f, b, lp: lp(monitoring="daily"), r"^monitoring must be one of"),
+        (lambda f, b, lp: lp(lower=-1.0), r"^lower must"),
+        (lambda f, b, lp: lp(upper=[3600.0, 3700.0]), r"^lower and upper must be single numbers"),
+        (lambda f, b, lp: lp(lower=3100.0), r"^price=3000.0 must lie strictly inside"),
+    ],
+)
+def test_risk_functions_name_each_bad_argument(call, match):
+    from lpperp.processes import GBM
+    from lpperp.risk import (
+        band_exit_probability,
+        first_passage_probability,
+        liquidation_probability,
+    )
+
+    def lp(**kw):
+        args = {"process": GBM(0.8), "price": 3000.0, "lower": 2400.0, "upper": 3600.0,
+                "tau_years": 0.1, "n_steps": 10, "n_paths": 100, "seed": 0} | kw
+        return liquidation_probability(**args)
+
+    with pytest.raises(LpperpError, match=match):
+        call(first_passage_probability, band_exit_probability, lp)
