@@ -198,9 +198,55 @@ def test_numeric_boundaries_over_the_whole_bracket():
     got, g0 = numeric_boundaries(g, P0, [P0 * 9e5])
     np.testing.assert_allclose(got, roots, rtol=1e-12)
     assert g0 == 0.0
-    # roots outside the bracket are not searched
-    far, _ = numeric_boundaries(lambda p: np.log(np.asarray(p) / (P0 * 2e6)), P0, [])
-    assert far.size == 0
+    # roots outside the bracket P0 * [1e-6, 1e6] are not searched (documented)
+    for r in (P0 * 2e6, P0 * 5e-7):
+        far, _ = numeric_boundaries(lambda p, r=r: np.log(np.asarray(p) / r), P0, [])
+        assert far.size == 0
+    # a narrow unsafe band (0.3 % wide) between two boundaries is resolved by the dense grid
+    band = np.array([P0 * 1.5, P0 * 1.503])
+    got, _ = numeric_boundaries(lambda p: (p - band[0]) * (p - band[1]), P0, [])
+    np.testing.assert_allclose(got, band, rtol=1e-12)
+
+
+def test_numeric_boundaries_ignore_breakpoints_that_are_not_prices():
+    # breakpoints at 0, below 0, inf or NaN are dropped: g is only asked about prices > 0
+    def g(p):
+        p = np.asarray(p, dtype=float)
+        ok = np.isfinite(p) & (p > 0)
+        return np.where(ok, np.log(np.where(ok, p, 1.0) / 700.0), 1.0)
+
+    ref, _ = numeric_boundaries(g, P0, [])
+    got, _ = numeric_boundaries(g, P0, [0.0, -5.0, np.inf, np.nan])
+    assert ref.tolist() == got.tolist() == pytest.approx([700.0], rel=1e-12)
+
+
+def test_numeric_boundaries_with_exact_values_on_grid_points():
+    # P0 is always a grid point and the next log-grid point is P0 * 10**(1/2000) (+0.115 %);
+    # planted breakpoints in between are grid points too. Quadratics with a root exactly on a
+    # grid point, a root between grid points, g exactly 1 at the grid point before a root.
+    b1, b2, b3 = P0 * 1.0001, P0 * 1.0002, P0 * 1.0003
+    r = P0 * 1.00005
+
+    def quad(x, y):
+        return lambda p: (np.asarray(p, dtype=float) - x) * (np.asarray(p, dtype=float) - y) / P0**2
+
+    # zero at P0, unsafe at b2, safe after the root b3 <- one grid point after the crossing
+    got, g0 = numeric_boundaries(quad(P0, b3 * 0.99999), P0, [b2])
+    assert g0 == 0.0
+    np.testing.assert_allclose(got, [P0, b3 * 0.99999], rtol=1e-13)
+    assert got[0] == P0
+    # root between P0 and b2; exactly zero at b3 two grid points later
+    got, _ = numeric_boundaries(quad(b1 * 0.99999, b3), P0, [b2, b3])
+    np.testing.assert_allclose(got, [b1 * 0.99999, b3], rtol=1e-13)
+    assert got[1] == b3
+    # g exactly 1 on the grid point below a root, and exactly 1 on the grid point above one
+    down, _ = numeric_boundaries(lambda p: 1.0 - (np.asarray(p) - P0) / (P0 * 5e-4), P0, [])
+    up, _ = numeric_boundaries(lambda p: 1.0 + (np.asarray(p) - P0) / (P0 * 5e-4), P0, [])
+    np.testing.assert_allclose(down, [P0 * 1.0005], rtol=1e-13)
+    np.testing.assert_allclose(up, [P0 * 0.9995], rtol=1e-13)
+    # a small root (xtol is relative: 1e-14 of the bracket's low end)
+    small, _ = numeric_boundaries(lambda p: np.log(np.asarray(p) / (r * 1e-5)), P0, [])
+    np.testing.assert_allclose(small, [r * 1e-5], rtol=1e-13)
 
 
 def test_numeric_boundaries_exact_zero_on_the_upper_grid_point():
