@@ -361,3 +361,41 @@ def test_raw_amounts_floor_and_exact_conversions():
     assert base.tolist() == [1.0, 0.3] and quote.tolist() == [3000.0, 7e-6]
     assert isinstance(USDC_WETH_ETHEREUM.liquidity_to_human(1e12), float)
     assert USDC_WETH_ETHEREUM.liquidity_to_raw(2.5) == 2_500_000_000_000
+
+
+# float over/underflow once decimals apply: the conversion answers a named LpperpError, silently
+# (numpy's overflow / divide-by-zero warnings stay inside the conversion), and a float otherwise
+_SHIFT_UP = PoolSpec("A", "B", 6, 18, base_is_token0=True, fee_pips=500)  # scale 1e12
+_OVER_UNDER = [  # (conversion, value, argument name): every branch that leaves the floats
+    (_SHIFT_UP.price_to_raw, 1e300, "price"),  # p * 1e12 overflows
+    (USDC_WETH_ETHEREUM.price_to_raw, 5e-324, "price"),  # 1 / (p * 1e-12): p * 1e-12 is 0
+    (WETH_USDC_ARBITRUM.price_to_raw, 5e-324, "price"),  # p * 1e-12 underflows to 0
+    (WETH_USDC_ARBITRUM.raw_to_price, 1e300, "raw_price"),  # r / 1e-12 overflows
+    (USDC_WETH_ETHEREUM.raw_to_price, 5e-324, "raw_price"),  # 1 / (r * 1e-12): r * 1e-12 is 0
+]
+
+
+@pytest.mark.parametrize(("convert", "value", "name"), _OVER_UNDER)
+def test_conversions_that_leave_the_floats_are_named_errors_without_numpy_warnings(
+    convert, value, name
+):
+    import re
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow/divide RuntimeWarning would escape first
+        with pytest.raises(LpperpError, match=rf"^{name}={re.escape(repr(value))} over- or under"):
+            convert(value)
+
+
+def test_conversions_return_python_floats_for_scalars():
+    for out in (WETH_USDC_ARBITRUM.price_to_raw(3000.0), USDC_WETH_ETHEREUM.raw_to_price(3e8)):
+        assert type(out) is float
+    assert isinstance(WETH_USDC_ARBITRUM.price_to_raw(np.array([3000.0])), np.ndarray)
+
+
+def test_raw_amounts_of_one_whole_token():
+    # 1.0 is no special case: one WETH is 10**18 wei, one USDC 10**6 units, in pool order
+    assert WETH_USDC_ARBITRUM.to_raw_amounts(1.0, 1.0) == (10**18, 10**6)
+    assert USDC_WETH_ETHEREUM.to_raw_amounts(1.0, 0.0) == (0, 10**18)
+    assert USDC_WETH_ETHEREUM.to_raw_amounts(0.0, 1.0) == (10**6, 0)
