@@ -669,3 +669,44 @@ def test_outcome_of_a_token_priced_below_one():
     """The docs' short scaled by 1e-4: boundary 0.31746 (a price below 1 is still a boundary)."""
     a = IsolatedAccount(PerpPosition(-3.0, 0.3), cash=0.1, rules=FLAT)
     assert a.liquidation_outcome(0.3).trigger_price == pytest.approx(1.0 / 3.15)
+
+
+class _ByRange:
+    """A collateral model whose weights depend on the LP it is given (the protocol passes it):
+    cf 0.9 for a range starting at or above 2,600, else 0.6."""
+
+    def _cf(self, lp):
+        return 0.9 if lp.price_lower >= 2600.0 else 0.6
+
+    def factor(self, lp, price):
+        return self._cf(lp) + 0.0 * np.asarray(price)
+
+    def collateral_value(self, lp, price):
+        return self._cf(lp) * np.asarray(lp.value(price))
+
+    def shock_weights(self, lp):
+        return 1.0, self._cf(lp), self._cf(lp)
+
+
+def test_boundary_problem_weights_each_lp_with_its_own_model():
+    sol = LPPosition(100.0, 200.0, 300.0)
+    narrow = LPPosition(2700.0, 3300.0, 80.0)
+    x = CrossAccount((PerpPosition(-2.0, 3000.0),), (sol, LP, narrow), 400.0,
+                     collateral=(StaticFactor(0.5), StaticFactor(0.8), _ByRange()), rules=FLAT,
+                     lp_markets=("SOL", "ETH", "ETH"), accrued_fees=6.0, funding_paid=2.0)
+    pr = {"ETH": 3000.0, "SOL": 150.0}
+    prob = x.boundary_problem(pr, "ETH")
+    assert prob.margin_gap is None
+    assert prob.price_lower.tolist() == [2500.0, 2700.0]
+    assert prob.liquidity.tolist() == [100.0, 80.0]
+    assert prob.shock.tolist() == [1.0, 1.0]
+    assert prob.base_factor.tolist() == [0.8, 0.9] and prob.quote_factor.tolist() == [0.8, 0.9]
+    sol_value = float(sol.value(150.0))
+    assert float(prob.constant_quote) == pytest.approx(400.0 + 6.0 - 2.0 + 0.5 * sol_value)
+    # the solved boundary puts equity on maintenance
+    for b in np.asarray(x.liquidation(pr, "ETH").boundaries).ravel():
+        if np.isfinite(b):
+            assert x.margin_gap({"ETH": b, "SOL": 150.0}) == pytest.approx(0.0, abs=1e-7 * b)
+    one = CrossAccount((PerpPosition(-2.0, 3000.0),), (LP,), 400.0, collateral=(_ByRange(),),
+                       rules=FLAT)
+    assert one.boundary_problem(3000.0).base_factor.tolist() == [0.6]
