@@ -367,3 +367,125 @@ def test_sweep_arguments_are_checked():
     assert len(ok) == 3
     with pytest.raises(LpperpError, match="tau_years"):
         run_sweep(BASE, {"leverage": [1.0]}, g, -0.1, 4, 10)
+
+
+# -- the survivors of the first mutation run (issue 14) ----------------------------------------------
+HTML_TABLE = re.compile(
+    r"<table><thead><tr>(<th>[^<>]*</th>)+</tr></thead><tbody>"
+    r"(<tr><td>[^<>]*</td>(<td>[^<>]*</td>)+</tr>)+</tbody></table>(<p>[^<>]*</p>)?")
+
+
+def test_html_tables_are_well_formed(table):
+    assert HTML_TABLE.fullmatch(table._repr_html_())
+    r = stress_test(replace(BASE, leverage=3.0), {"up": [3000.0, 4000.0], "flat": [3000.0] * 2})
+    html = r._repr_html_()
+    assert re.fullmatch(
+        r"<table><thead><tr><th>shock</th><th>isolated loss</th><th>liquidated</th>"
+        r"<th>cross loss</th><th>liquidated</th></tr></thead><tbody>"
+        r"(<tr>(<td>[^<>]*</td>){5}</tr>){2}</tbody></table>", html)
+
+
+def test_a_summary_without_attribution_reads_as_nan():
+    from lpperp.simulate import Summary
+
+    s = Summary(survival=1.0, survival_ci=(0.9, 1.0), expected_return=0.0, return_stderr=0.0,
+                tail_return=0.0, tail_expected_return=0.0, tail=0.05, expected_pnl=0.0,
+                fees_earned=0.0, costs_paid=0.0, il=0.0, funding_paid=0.0, n_paths=1,
+                mean_recentres=0.0, mean_top_ups=0.0)
+    row = StrategyTable(("x",), (s,), 1, 0.1).row("x")
+    assert all(isinstance(row[c], float) and math.isnan(row[c])
+               for c in StrategyTable.COLUMNS if c.startswith("pnl_"))
+    with pytest.raises(LpperpError, match=r"^col must be one of"):
+        StrategyTable(("x",), (s,), 1, 0.1).column("nope")
+
+
+def test_hedging_strategies_from_a_hedged_lp_plus_cash_base():
+    base = replace(BASE, kind="lp_plus_cash", leverage=2.0,
+                   policy=Policy(hedge=True, hedge_band=0.4, recentre=True))
+    out = hedging_strategies(base, bands=(0.05,))
+    assert out["LP, unhedged"].kind == "lp" and not out["LP, unhedged"].policy.hedge
+    assert out["LP hedged · band 5%"].kind == "lp"
+    assert out["LP + separate cash, perp"].kind == "lp_plus_cash"
+    assert not out["LP + separate cash, perp"].policy.hedge
+    assert out["LP + separate cash, perp"].policy.recentre
+    with pytest.raises(LpperpError, match=r"bands\[0\]"):
+        hedging_strategies(base, bands=[[0.1, 0.2]])
+
+
+def test_defaults_are_ten_thousand_paths_and_no_progress_bar(capsys):
+    one = Scenario(rules=RULES)
+    t = compare_strategies({"a": one}, GBM(0.5), 1 / 365, 1)
+    assert t.n_paths == 10_000
+    sw = run_sweep(one, {"leverage": [1.0]}, GBM(0.5), 1 / 365, 1)
+    assert sw[0][1].n_paths == 10_000
+    assert capsys.readouterr().err == ""
+    compare_strategies({"a": one}, GBM(0.5), 1 / 365, 1, 10, progress=True)
+    assert "simulate" in capsys.readouterr().err
+    grid = {"leverage": [1.0, 2.0], "width_pct": [10.0, 20.0, 30.0]}
+    run_sweep(one, grid, GBM(0.5), 1 / 365, 1, 10, progress=True)
+    err = capsys.readouterr().err
+    assert "sweep" in err and "/6" in err
+    run_sweep(one, grid, GBM(0.5), 1 / 365, 1, 10, progress=True, client=_Client())
+    err = capsys.readouterr().err
+    assert "sweep" in err and "/6" in err
+
+
+def test_the_budget_and_chunks_reach_every_run(monkeypatch):
+    import lpperp.strategies as strat
+
+    seen = []
+    real = strat.simulate
+
+    def spy(*args, **kw):
+        seen.append(kw.get("max_path_steps"))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(strat, "simulate", spy)
+    grid = {"leverage": [1.0, 2.0]}
+    run_sweep(BASE, grid, GBM(0.5), 1 / 365, 2, 10, seed=1, max_path_steps=12_345)
+    client = _Client()
+    run_sweep(BASE, grid, GBM(0.5), 1 / 365, 2, 10, seed=1, max_path_steps=23_456, client=client)
+    assert seen == [12_345] * 2 + [23_456] * 2
+    chunks = []
+    real_many = strat.run_many
+
+    def spy_many(*args, **kw):
+        chunks.append(args[6])
+        return real_many(*args, **kw)
+
+    monkeypatch.setattr(strat, "run_many", spy_many)
+    compare_strategies({"a": BASE}, GBM(0.5), 1 / 365, 2, 10, chunk_paths=3)
+    assert chunks == [3]
+
+
+def test_budget_errors_name_the_call():
+    g = GBM(0.5)
+    with pytest.raises(LpperpError, match=r"^run_sweep: "):
+        run_sweep(BASE, {"leverage": [1.0]}, g, 1.0, 30, 10**12)
+    # n_paths alone within a raised limit, then the grid is checked (before any run)
+    with pytest.raises(LpperpError, match="grid keys must be Scenario fields"):
+        run_sweep(BASE, {"levrage": [1.0]}, g, 1.0, 1000, 10**7, max_path_steps=10**10)
+    with pytest.raises(LpperpError, match=r"run_sweep \(6 points\)"):
+        run_sweep(BASE, {"leverage": [1.0, 2.0, 3.0], "width_pct": [10.0, 20.0]}, g, 0.1, 4,
+                  300, max_path_steps=6 * 300 * 4 - 1)
+    with pytest.raises(LpperpError, match=r"(?<!X)tau_years must be a single number"):
+        run_sweep(BASE, {"leverage": [1.0]}, g, np.array([0.1, 0.2]), 4, 10)
+    with pytest.raises(LpperpError, match=r"(?<!X)dt_years must be a finite number > 0"):
+        stress_test(BASE, {"x": [3000.0, 3100.0]}, -1.0)
+    # one shock of 7.8 million steps: over the 2e9 path-step budget, refused before any run
+    with pytest.raises(LpperpError, match=r"^stress_test \(2 modes x shocks\): "):
+        stress_test(BASE, {"long": np.full(7_812_502, 3000.0)})
+
+
+def test_stress_runs_without_the_delay_noise():
+    """stress_test switches the delay move off: a scenario that acts a day and a half late gives
+    the zero-noise numbers, not the seeded noise's."""
+    s = replace(BASE, leverage=3.0, wallet_cash=500.0,
+                policy=Policy(recentre=True, top_up=True, top_up_health=4.0, top_up_target=6.0,
+                              latency_s=1.5 * 86_400.0))
+    path = np.array([3000.0, 3400.0, 3700.0, 3600.0, 3900.0, 3500.0])
+    r = stress_test(s, {"p": path})
+    zero = run_on_paths(replace(s, mode="isolated"), path, 1 / 365, noise=np.zeros((5, 1)))
+    noisy = run_on_paths(replace(s, mode="isolated"), path, 1 / 365)
+    assert r.isolated_loss[0] == pytest.approx(-zero.pnl[0], rel=1e-12)
+    assert noisy.pnl[0] != zero.pnl[0]
