@@ -64,16 +64,19 @@ amounts = st.one_of(st.integers(0, 2**128), st.integers(0, U256))
 @example(Q96, 1, 2**160 - 1)  # amount * s = 2**256 - 2**96: the product fits
 @example(2**96, 2**128 - 1, 2**160 - 2**128)  # L * 2**96 + product = 2**256 - 2**96: fits
 @example(2**96, 2**128 - 1, 2**160 - 2**128 + 1)  # L * 2**96 + product = 2**256: does not
+@example(2**159, 2**127, 2**100 - 2**64)  # fallback L / (L / sqrtP + amount) = 2**123 exactly
+@example(Q96, 1, 2**256 - 2)  # fallback: L / sqrtP + amount = 2**256 - 1 fits
+@example(Q96, 1, 2**256 - 1)  # fallback: L / sqrtP + amount = 2**256 overflows: reverts
 @example(U160, U128, 3)
 @example(1, 1, 2**255)  # spec: any input amount cannot underflow the price
 @example(Q96, 10**18, 0)
 def test_token0_in_rounds_up_to_the_exact_price(s, liq, amount):
-    try:
-        got = get_next_sqrt_price_from_amount0_rounding_up(s, liq, amount, True)
-    except SwapError:
-        # the contract reverts only when L / sqrtP + amount overflows uint256 (LowGasSafeMath)
-        assert not fits_256(s, liq, amount) and (liq * Q96) // s + amount > U256
+    if not fits_256(s, liq, amount) and (liq * Q96) // s + amount > U256:
+        # the fallback's L / sqrtP + amount overflows uint256: LowGasSafeMath.add reverts
+        with pytest.raises(SwapError, match="LowGasSafeMath"):
+            get_next_sqrt_price_from_amount0_rounding_up(s, liq, amount, True)
         return
+    got = get_next_sqrt_price_from_amount0_rounding_up(s, liq, amount, True)
     want = exact0(s, liq, amount, True)
     assert got >= want  # never below the exact price: the swap cannot take more than it pays
     if fits_256(s, liq, amount):
@@ -93,6 +96,8 @@ def test_token0_in_rounds_up_to_the_exact_price(s, liq, amount):
 @example(20282409603651670423947251286016, 1024, 4)
 @example(Q96, 10**18, 10**17)  # spec "output amount of 0.1 token0" (zeroForOne = false)
 @example(U160 // 2, U128, 1)
+@example(1461501637330902918124456670202018682066683559934, U128, 1)  # result 2**160 - 1: fits
+@example(1461501637330902918124456670202018682066683559935, U128, 1)  # 2**160: SafeCast reverts
 def test_token0_out_rounds_up_past_the_exact_price(s, liq, amount):
     n1 = liq * Q96
     ok = amount * s < n1 and amount * s <= U256
