@@ -249,3 +249,15 @@ def test_gas_is_paid_at_the_gas_token_price():
     assert e.gas_cost_per_rebalance[0] == pytest.approx(eth * 1234.0, rel=1e-12)
     e0 = r.rebalancing_economics(LP, 3000.0, 0.6, c.ETHEREUM, 12.0, fee_apr=0.2)
     assert e0.gas_cost_per_rebalance[0] == pytest.approx(eth * 3000.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("years", [3.0, 4.0])
+def test_compounded_yield_series_is_exact_for_a_few_cycles(years):
+    """For a whole number of cycles N the binomial series of the small-|N x| branch terminates
+    (C(N, m) = 0 for m > N): 3 or 4 yearly cycles at losses of 2e-5 a cycle, with fees and gas as
+    large as the position so the kept-fee sum weighs, equal the loop to 1e-13 (fees kept as cash:
+    the growth factor is 1 - 2e-5, on the series side)."""
+    e = _economics(1.0, 1.0, 1.0, 2e-5, 0.0, 1.0)
+    got = r.compounded_yield(e, reinvest_fees=False, years=years)[0]
+    ref = _loop(1.0, 1.0, 1.0, 2e-5, 0.0, 1.0, int(years), False)
+    assert got == pytest.approx(ref, rel=1e-13, abs=1e-15)
