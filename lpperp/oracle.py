@@ -126,8 +126,8 @@ def _state(name: str, state: Any, cls: type, oracle: Any) -> Any:
     return state
 
 
-def _t(t_seconds: Any) -> float:
-    return float(finite("t_seconds", t_seconds, scalar=True))
+def _t(t_seconds: Any, name: str = "t_seconds") -> float:
+    return float(finite(name, t_seconds, scalar=True))
 
 
 def _step_prices(state_shape: tuple[int, ...], prices: Any) -> np.ndarray:
@@ -228,7 +228,7 @@ class Spot(Oracle):
     def start(self, prices0: Any, t0_seconds: float = 0.0) -> SpotState:
         """State at the first time (``prices0``: one price per path)."""
         p = np.asarray(positive("prices0", prices0), dtype=float)
-        return SpotState(_t(t0_seconds), p.shape)
+        return SpotState(_t(t0_seconds, "t0_seconds"), p.shape)
 
     def step(self, state: SpotState, t_seconds: float, prices: Any) -> tuple[SpotState, Any]:
         """``(state, prices)``.
@@ -328,7 +328,7 @@ class ChainlinkFeed(Oracle):
     def start(self, prices0: Any, t0_seconds: float = 0.0) -> FeedState:
         """First answer = ``prices0`` written at ``t0_seconds``."""
         a = np.array(positive("prices0", prices0), dtype=float)
-        t0 = _t(t0_seconds)
+        t0 = _t(t0_seconds, "t0_seconds")
         return FeedState(a, np.full(a.shape, t0), t0)
 
     def step(self, state: FeedState, t_seconds: float, prices: Any) -> tuple[FeedState, Any]:
@@ -366,12 +366,13 @@ class ChainlinkFeed(Oracle):
         up, down = np.array(a * (1.0 + d)), np.array(a * (1.0 - d))
         due = np.array(state.updated_at_seconds + hb)
         next_due = [float(due.min()) if due.size else math.inf]
+        cond, low = np.empty(a.shape, dtype=bool), np.empty(a.shape, dtype=bool)
 
         def advance(t_seconds: float, prices: Any) -> Any:
-            cond = np.greater(prices, up)
-            cond |= np.less(prices, down)
+            np.greater(prices, up, out=cond)
+            np.logical_or(cond, np.less(prices, down, out=low), out=cond)
             if t_seconds >= next_due[0]:
-                cond |= t_seconds >= due
+                np.logical_or(cond, np.greater_equal(t_seconds, due, out=low), out=cond)
             if cond.any():  # on the paths that trigger (a masked write with a random mask
                 i = np.flatnonzero(cond)  # costs more than indexing the few that do)
                 pi = np.ravel(prices)[i]
@@ -678,8 +679,8 @@ class TwapOracle(Oracle):
         """Accumulator 0 at ``t0_seconds``, the pool at the tick of ``prices0``."""
         p = np.asarray(positive("prices0", prices0), dtype=float)
         tick = self._ticks(p)
-        return TwapState(np.array([_t(t0_seconds)]), np.zeros((*p.shape, 1)),
-                         np.asarray(tick)[..., None] + 0.0, _t(t0_seconds))
+        return TwapState(np.array([_t(t0_seconds, "t0_seconds")]), np.zeros((*p.shape, 1)),
+                         np.asarray(tick)[..., None] + 0.0, _t(t0_seconds, "t0_seconds"))
 
     def step(self, state: TwapState, t_seconds: float, prices: Any) -> tuple[TwapState, Any]:
         """Accrue the accumulator to ``t_seconds``, set the new tick, read the TWAP.
@@ -792,7 +793,7 @@ class PullOracle(Oracle):
     def start(self, prices0: Any, t0_seconds: float = 0.0) -> PullState:
         """The price standing at the first time is the one published at or before it."""
         p = np.array(positive("prices0", prices0), dtype=float)
-        t0 = _t(t0_seconds)
+        t0 = _t(t0_seconds, "t0_seconds")
         return PullState(p, float(self._tau(t0)), t0, p)
 
     def step(self, state: PullState, t_seconds: float, prices: Any) -> tuple[PullState, Any]:
