@@ -82,9 +82,14 @@ def test_renamed_map_parameters_warn_at_the_callers_line():
         dep = [w for w in rec if issubclass(w.category, DeprecationWarning)]
         assert len(dep) == 1 and new in str(dep[0].message)
         assert dep[0].filename == __file__  # stacklevel points at this call, not the library
-    with pytest.warns(DeprecationWarning, match="'leverage' now means perp notional at entry / LP "
-                                                "deposit at entry"):
+    with pytest.warns(DeprecationWarning) as rec:
         boundary_map(acct, P0, "leverage", [1.0])
+    msg = str(rec[0].message)
+    assert msg.startswith("param='leverage' is renamed 'account_leverage' (perp notional / equity")
+    assert msg.endswith("'leverage' now means perp notional at entry / LP deposit at entry")
+    with pytest.warns(DeprecationWarning) as rec:
+        boundary_map(acct, P0, "days", [1.0])
+    assert str(rec[0].message).startswith("param='days' is renamed 'tau_years' (values in years")
     with pytest.raises(LpperpError, match=r"^param must be one of"):
         boundary_map(acct, P0, "width", [1.0])
     with pytest.raises(LpperpError, match=r"^param2 must be one of"):

@@ -259,3 +259,32 @@ def test_numeric_boundaries_exact_zero_on_the_upper_grid_point():
 
     got, _ = numeric_boundaries(g, P0, [bp])
     assert got.tolist() == [bp]
+
+
+def test_an_account_priced_on_a_boundary_gets_its_safe_side():
+    # every reference root of seeded accounts used as the current price, moved 2e-10 (relative)
+    # to its safe side: within the solver's 1e-9 "at the price" tolerance, so the solver sees the
+    # boundary at the price and must return the safe side of it: from that boundary to the next
+    # one (or 0 / inf)
+    acc = random_accounts(28, 60)  # a seed with four two-sided accounts
+    roots = ref_roots(acc, TIERED)
+    rows = [(i, j) for i, r in enumerate(roots) for j in range(r.size)]
+    idx = np.array([i for i, _ in rows])
+    root = np.array([roots[i][j] for i, j in rows])
+    sub = {key: v[idx] for key, v in acc.items()}
+    up = g_ref(root[:, None] * (1 + 1e-7), sub, TIERED)[:, 0] >= 0  # safe above the root
+    price = root * np.where(up, 1 + 2e-10, 1 - 2e-10)
+    assert np.all(g_ref(price[:, None], sub, TIERED)[:, 0] > 0)
+    res = _solve(sub, TIERED, price)
+    assert not res.liquidatable_now.any()
+    for k, (i, j) in enumerate(rows):
+        r = roots[i]
+        if up[k]:  # [this boundary, the next one)
+            assert res.safe_lower[k] == pytest.approx(r[j], rel=1e-9)
+            assert res.safe_upper[k] == pytest.approx(r[j + 1] if j + 1 < r.size else np.inf,
+                                                      rel=1e-9)
+        else:  # (the previous one, this boundary]
+            assert res.safe_upper[k] == pytest.approx(r[j], rel=1e-9)
+            assert res.safe_lower[k] == pytest.approx(r[j - 1] if j else 0.0, rel=1e-9)
+    assert up.sum() >= 3 and (~up).sum() >= 3  # both sides exercised
+    assert any(r.size >= 2 for r in roots)
