@@ -710,3 +710,48 @@ def test_boundary_problem_weights_each_lp_with_its_own_model():
     one = CrossAccount((PerpPosition(-2.0, 3000.0),), (LP,), 400.0, collateral=(_ByRange(),),
                        rules=FLAT)
     assert one.boundary_problem(3000.0).base_factor.tolist() == [0.6]
+
+
+def test_sizing_at_a_tier_floor_for_many_prices_and_at_1x():
+    # a budget of exactly IM(10k) = 400 sits on the tier floor: 10,000 of notional
+    assert IsolatedAccount(None, cash=400.0, rules=TIERED).max_perp_size(2000.0) == pytest.approx(5.0)
+    # an LP budget that varies with price: each price sized on its own
+    a = IsolatedAccount(None, LP, 50.0, rules=TIERED)
+    prices = np.array([2600.0, 3000.0, 3400.0])
+    sizes = a.max_perp_size(prices)
+    np.testing.assert_allclose(sizes, [a.max_perp_size(p) for p in prices], rtol=1e-14)
+    assert len(set(np.round(sizes * prices, 6))) == 3
+    levs = a.max_leverage(prices)
+    np.testing.assert_allclose(levs, [a.max_leverage(p) for p in prices], rtol=1e-14)
+    # 1x rules (initial margin 100 %): the notional is the budget
+    one_x = MarginRules("1x", 1.0, 0.5)
+    assert IsolatedAccount(None, cash=1000.0, rules=one_x).max_perp_size(2000.0) == 0.5
+    assert CrossAccount(cash=1000.0, rules=one_x).max_perp_size(2000.0) == 0.5
+    with named("price"):
+        CrossAccount(cash=1.0).max_perp_size(-1.0)
+
+
+def test_small_positive_equity_has_a_finite_margin_ratio():
+    a = IsolatedAccount(PerpPosition(-1.0, 3000.0), cash=0.5, rules=FLAT)
+    assert a.margin_ratio(3000.0) == pytest.approx(150.0 / 0.5)
+    assert a.account_leverage(3000.0) == pytest.approx(3000.0 / 0.5)
+
+
+def test_exactly_at_maintenance_is_not_liquidatable():
+    """Liquidatable iff equity < maintenance: -1 ETH @ 3000 with -900 cash at 2000 has equity
+    100 and maintenance 5 % * 2000 = 100."""
+    a = IsolatedAccount(PerpPosition(-1.0, 3000.0), cash=-900.0, rules=FLAT)
+    assert a.margin_gap(2000.0) == 0.0
+    assert a.is_liquidatable(2000.0) is False
+    assert a.is_liquidatable(np.array([1999.0, 2000.0, 2001.0])).tolist() == [False, False, True]
+
+
+def test_greeks_keep_the_price_shape_without_lps_or_perps():
+    prices = np.array([2500.0, 3000.0, 3500.0])
+    perp_only = IsolatedAccount(PerpPosition(-2.0, 3000.0), cash=100.0)
+    assert perp_only.delta(prices).tolist() == [-2.0, -2.0, -2.0]
+    assert perp_only.gamma(prices).tolist() == [0.0, 0.0, 0.0]
+    lp_only = IsolatedAccount(None, LP, 0.0)
+    np.testing.assert_allclose(lp_only.delta(prices), LP.delta(prices), rtol=1e-14)
+    x = CrossAccount((PerpPosition(-2.0, 3000.0),), (), 100.0)
+    assert x.delta(prices).tolist() == [-2.0, -2.0, -2.0] and x.gamma(prices).shape == (3,)
