@@ -423,6 +423,11 @@ CASES = {
     "hold, shallow pool": Scenario(**BASE, kind="hold", leverage=0.0, pool_liquidity=5e4),
     "leveraged perp fee on chain": Scenario(
         **BASE, leverage=2.0, perp_fee_fraction=0.001, perp_on_chain=True, chain=ETHEREUM),
+    # a perp worth 1e-10 quote is no perp (no gas); one worth a dollar is one (gas paid)
+    "a 1e-10 perp on chain": Scenario(
+        **BASE, leverage=1e-14, perp_on_chain=True, chain=ETHEREUM, perp_fee_fraction=0.001),
+    "a one-dollar perp on chain": Scenario(
+        **BASE, leverage=1e-4, perp_on_chain=True, chain=ETHEREUM, perp_fee_fraction=0.001),
 }
 
 
