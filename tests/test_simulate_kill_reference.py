@@ -423,6 +423,15 @@ CASES = {
     "hold, shallow pool": Scenario(**BASE, kind="hold", leverage=0.0, pool_liquidity=5e4),
     "leveraged perp fee on chain": Scenario(
         **BASE, leverage=2.0, perp_fee_fraction=0.001, perp_on_chain=True, chain=ETHEREUM),
+    "hedged, band 150%, recentre": Scenario(
+        **BASE, perp_fee_fraction=0.0004, width_pct=12.0,
+        policy=replace(FAST, hedge=True, hedge_band=1.5, hedge_ratio=1.3, recentre=True)),
+    "hedged, band 120%": Scenario(
+        **BASE, width_pct=12.0, policy=replace(FAST, hedge=True, hedge_band=1.2)),
+    "hedged, band 30%, recentre, late": Scenario(
+        **BASE, perp_fee_fraction=0.0004, width_pct=18.0, chain=ARBITRUM,
+        policy=Policy(hedge=True, hedge_band=0.3, recentre=True, blocks=1,
+                      latency_s=86_400.0 * 0.7)),
     # a perp worth 1e-10 quote is no perp (no gas); one worth a dollar is one (gas paid)
     "a 1e-10 perp on chain": Scenario(
         **BASE, leverage=1e-14, perp_on_chain=True, chain=ETHEREUM, perp_fee_fraction=0.001),
