@@ -755,3 +755,13 @@ def test_greeks_keep_the_price_shape_without_lps_or_perps():
     np.testing.assert_allclose(lp_only.delta(prices), LP.delta(prices), rtol=1e-14)
     x = CrossAccount((PerpPosition(-2.0, 3000.0),), (), 100.0)
     assert x.delta(prices).tolist() == [-2.0, -2.0, -2.0] and x.gamma(prices).shape == (3,)
+
+
+def test_an_empty_account_keeps_the_price_shape():
+    prices = [2500.0, 3000.0]
+    empty = IsolatedAccount(None, cash=5.0)
+    for name in ("equity", "margin_gap", "collateral_value", "pnl", "notional",
+                 "maintenance_requirement", "true_equity", "health"):
+        assert np.shape(getattr(empty, name)(prices)) == (2,), name
+    assert empty.equity(prices).tolist() == [5.0, 5.0]
+    assert IsolatedAccount(None, LP).pnl(prices).tolist() == [0.0, 0.0]
