@@ -64,6 +64,8 @@ amounts = st.one_of(st.integers(0, 2**128), st.integers(0, U256))
 @example(Q96, 1, 2**160 - 1)  # amount * s = 2**256 - 2**96: the product fits
 @example(2**96, 2**128 - 1, 2**160 - 2**128)  # L * 2**96 + product = 2**256 - 2**96: fits
 @example(2**96, 2**128 - 1, 2**160 - 2**128 + 1)  # L * 2**96 + product = 2**256: does not
+@example(3 * 2**157, 340282366920938463456457078404127129600, 211275099988846916052891729921)
+# ^ L * 2**96 + amount * sqrtP = 2**256 with sqrtP not dividing L * 2**96: the fallback's floor
 @example(2**159, 2**127, 2**100 - 2**64)  # fallback L / (L / sqrtP + amount) = 2**123 exactly
 @example(Q96, 1, 2**256 - 2)  # fallback: L / sqrtP + amount = 2**256 - 1 fits
 @example(Q96, 1, 2**256 - 1)  # fallback: L / sqrtP + amount = 2**256 overflows: reverts
