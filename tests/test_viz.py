@@ -482,10 +482,12 @@ def test_reset_and_pin():
 def test_update_messages_carry_no_undefined_holes():
     """plotly's frontend model stores batched updates raw: an Undefined hole became x = undefined
     in any later view (notebook 07's first draw against 0..1999). The kit's FigureWidget fills
-    each hole with the trace's current value."""
+    each hole with the trace's current value; a redraw (animate) message names each trace's
+    changed properties only, so it has no positional holes at all."""
     from plotly.basedatatypes import Undefined
 
     ex = HealthExplorer()
+    ex.transitions = False  # the Plotly.update path (map and risk explorers use it)
     sent = []
     ex.figure.observe(lambda ch: sent.append(ch["new"]) if ch["new"] else None,
                       names="_py2js_update")
@@ -499,6 +501,53 @@ def test_update_messages_carry_no_undefined_holes():
     first = sent[0]
     pos = list(first["style_traces"]).index(figures.HEALTH_TRACES.index("composition"))
     assert next(iter(first["style_data"]["x"][pos])).startswith("base")
+
+
+def test_redraw_messages_name_only_what_changed():
+    """The default path (batch_redraw): one animate message per move, zero duration, no full
+    redraw, carrying only the traces and properties that changed - a price move does not resend
+    the 2,000-point curves - and never an Undefined."""
+    from plotly.basedatatypes import Undefined
+
+    ex = HealthExplorer()
+    sent = []
+    ex.figure.observe(lambda ch: sent.append(ch["new"]) if ch["new"] else None,
+                      names="_py2js_animate")
+    ex.controls["price"].value = 3100.0
+    assert len(sent) == 1
+    msg = sent[0]
+    assert msg["animation_opts"]["frame"]["redraw"] is False
+    assert msg["animation_opts"]["transition"]["duration"] == 0
+    names = [figures.HEALTH_TRACES[i] for i in msg["style_traces"]]
+    assert "equity" not in names and "current price" in names and "composition" in names
+    for style in msg["style_data"]:
+        assert not any(v is Undefined for v in style.values())
+    ex.controls["leverage"].value = 4.0  # the curves move, and the margin plot's y range
+    assert "equity" in [figures.HEALTH_TRACES[i] for i in sent[-1]["style_traces"]]
+    assert "yaxis.range" in sent[-1]["layout_data"] or "yaxis" in sent[-1]["layout_data"]
+
+
+def test_every_axis_of_a_redrawn_figure_has_a_range_covering_its_data():
+    """A transition does not autorange: each numeric axis carries an explicit range that covers
+    its traces after every move (the margin and health axes are set by the figure itself)."""
+    ex = HealthExplorer()
+    for lev in (0.5, 6.0, 2.0):
+        ex.controls["leverage"].value = lev
+        ex.controls["width_pct"].value = 40.0 if lev > 1 else 5.0
+        lay = ex.figure.layout
+        for t in ex.figure.data:
+            if t.type != "scatter" or t.x is None or not len(t.x):
+                continue
+            xa = lay["xaxis" + (t.xaxis or "x")[1:]]
+            x = np.asarray([v for v in t.x if v is not None], dtype=float)
+            assert xa.range[0] <= x.min() and x.max() <= xa.range[1], t.name
+            ya = lay["yaxis" + (t.yaxis or "y")[1:]]
+            if ya.type == "log" or t.name in ("equity", "maintenance", "liquidation zone",
+                                               "current price", "liquidation boundary",
+                                               "equity now"):
+                continue  # the margin plot cuts deep negative equity on purpose
+            y = np.asarray([v for v in t.y if v is not None], dtype=float)
+            assert ya.range[0] <= y.min() and y.max() <= ya.range[1], t.name
 
 
 def test_figures_fill_the_cell_and_follow_the_theme(health):

@@ -99,6 +99,10 @@ class Explorer:
     """
 
     title = "explorer"
+    #: update the browser's plot with :meth:`kit.FigureWidget.batch_redraw` (only the changed
+    #: traces redrawn; needs explicit axis ranges, see :func:`kit.fit_ranges`) rather than
+    #: ``batch_update`` (plotly.js re-plots the whole figure: heatmaps and histograms need it)
+    transitions = False
 
     def __init__(self, **initial: Any) -> None:
         self._suspended = 0
@@ -197,7 +201,8 @@ class Explorer:
                                           f"{type(exc).__name__}: {exc}"))
             return False
         fig = self.figure
-        with fig.batch_update():
+        batch = fig.batch_redraw if self.transitions else fig.batch_update
+        with batch():
             self._update_figure(fig, result)
         figures.resync_view_state(fig)
         self.result = result
@@ -419,6 +424,7 @@ class LPExplorer(_RangeControls, Explorer):
     """
 
     title = "LP explorer"
+    transitions = True
 
     def __init__(self, *, entry_price: float = SEED.lp_spec.entry_price,
                  deposit: float = SEED.lp_spec.deposit,
@@ -520,6 +526,7 @@ class HealthExplorer(_RangeControls, Explorer):
     """
 
     title = "LP collateral health explorer"
+    transitions = True
 
     def __init__(self, *, entry_price: float = SEED.lp_spec.entry_price,
                  deposit: float = SEED.lp_spec.deposit,
@@ -680,6 +687,7 @@ class CrossIsolatedExplorer(Explorer):
     """
 
     title = "cross vs isolated"
+    transitions = True
 
     def __init__(self, *, eth_price: float = 3000.0, btc_price: float = 60_000.0,
                  eth_leverage: float = SEED.perp_spec.leverage,

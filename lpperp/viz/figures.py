@@ -167,7 +167,7 @@ def lp_figure(
     True
     """
     fig = kit.make_figure(
-        widget, rows=2, cols=2, column_widths=[0.74, 0.26], row_heights=[0.6, 0.4],
+        False, rows=2, cols=2, column_widths=[0.74, 0.26], row_heights=[0.6, 0.4],
         specs=[[{}, {"rowspan": 2}], [{}, None]], shared_xaxes=True,
         horizontal_spacing=0.09, vertical_spacing=0.08,
         subplot_titles=("LP value vs price", "holdings now (quote units)", "impermanent loss"),
@@ -201,8 +201,9 @@ def lp_figure(
     fig.update_yaxes(title_text=f"value ({q})", row=1, col=1)
     fig.update_yaxes(title_text="IL (%)", row=2, col=1)
     fig.update_xaxes(title_text=f"price ({q} per {symbols[0]})", row=2, col=1)
-    kit.apply_layout(fig, height=580, top=70)
+    kit.apply_layout(fig, height=580, top=70, widget=widget)
     update_lp_figure(fig, result, symbols=symbols)
+    fig = kit.as_widget(fig, widget)
     resync_view_state(fig)
     return fig
 
@@ -213,19 +214,20 @@ def update_lp_figure(
     """Rewrite :func:`lp_figure`'s traces from a new ``LPResult`` (call inside ``batch_update``)."""
     s = result.scenario
     grid = result.grid
-    d = fig.data
     span = _span(result.value, result.hold_value)
     il_pct = 100.0 * result.il
-    d[0].update(x=grid, y=result.value)
-    d[1].update(x=grid, y=result.hold_value)
+    kit.set_trace(fig, 0, x=grid, y=result.value)
+    kit.set_trace(fig, 1, x=grid, y=result.hold_value)
     rx, ry = bands([(s.price_lower, s.price_upper)], span)
-    d[2].update(x=rx, y=ry)
+    kit.set_trace(fig, 2, x=rx, y=ry)
     lx, ly = vline(s.price, span)
-    d[3].update(x=lx, y=ly)
-    d[4].update(x=[s.price], y=[result.value_now])
-    d[5].update(x=grid, y=il_pct)
-    d[6].update(x=[s.price], y=[100.0 * result.il_now])
-    d[7].update(**_composition(result.base_now, result.quote_now, s.price, symbols))
+    kit.set_trace(fig, 3, x=lx, y=ly)
+    kit.set_trace(fig, 4, x=[s.price], y=[result.value_now])
+    kit.set_trace(fig, 5, x=grid, y=il_pct)
+    kit.set_trace(fig, 6, x=[s.price], y=[100.0 * result.il_now])
+    kit.set_trace(fig, 7, **_composition(result.base_now, result.quote_now, s.price, symbols))
+    fig.layout.yaxis.range = span
+    kit.fit_ranges(fig, skip=("yaxis",))
 
 
 #: Trace order of :func:`health_figure`.
@@ -266,7 +268,7 @@ def health_figure(
     """
     q = symbols[1]
     fig = kit.make_figure(
-        widget, rows=4, cols=2, column_widths=[0.74, 0.26], row_heights=[0.36, 0.22, 0.22, 0.2],
+        False, rows=4, cols=2, column_widths=[0.74, 0.26], row_heights=[0.36, 0.22, 0.22, 0.2],
         specs=[[{}, {"rowspan": 4}], [{}, None], [{}, None], [{}, None]], shared_xaxes=True,
         horizontal_spacing=0.09, vertical_spacing=0.05,
         subplot_titles=("margin: equity vs maintenance", "holdings now (quote units)",
@@ -307,8 +309,9 @@ def health_figure(
     fig.update_yaxes(title_text=q, row=3, col=1)
     fig.update_yaxes(title_text="IL (%)", row=4, col=1)
     fig.update_xaxes(title_text=f"price ({q} per {symbols[0]})", row=4, col=1)
-    kit.apply_layout(fig, height=860, top=80)
+    kit.apply_layout(fig, height=860, top=80, widget=widget)
     update_health_figure(fig, result, symbols=symbols)
+    fig = kit.as_widget(fig, widget)
     resync_view_state(fig)
     return fig
 
@@ -319,34 +322,35 @@ def update_health_figure(
     """Rewrite :func:`health_figure`'s traces from a new ``HealthResult`` (inside ``batch_update``)."""
     s = result.scenario
     grid = result.grid
-    d = fig.data
     span = _margin_span(result.equity, result.maintenance)
     fig.layout.yaxis.range = span
-    d[0].update(x=grid, y=result.equity)
-    d[1].update(x=grid, y=result.maintenance)
+    kit.set_trace(fig, 0, x=grid, y=result.equity)
+    kit.set_trace(fig, 1, x=grid, y=result.maintenance)
     zx, zy = bands(result.zones, span)
-    d[2].update(x=zx, y=zy)
+    kit.set_trace(fig, 2, x=zx, y=zy)
     b = result.boundaries
     b = b[np.isfinite(b) & (b >= grid[0]) & (b <= grid[-1])]
     acct = result.account
-    d[3].update(x=b, y=np.asarray(acct.maintenance_requirement(b)) if b.size else [],
-                text=[f"{x:,.0f}" for x in b])
+    kit.set_trace(fig, 3, x=b, y=np.asarray(acct.maintenance_requirement(b)) if b.size else [],
+                  text=[f"{x:,.0f}" for x in b])
     lx, ly = vline(s.price, span)
-    d[4].update(x=lx, y=ly)
-    d[5].update(x=[s.price], y=[result.summary.equity])
-    d[6].update(x=grid, y=result.lp_value)
-    d[7].update(x=grid, y=result.collateral_value)
-    d[8].update(x=[s.price], y=[float(result.lp.value(s.price))])
-    d[9].update(x=grid, y=100.0 * result.il)
-    d[10].update(x=[s.price], y=[100.0 * float(result.lp.impermanent_loss(s.price, s.entry_price))])
+    kit.set_trace(fig, 4, x=lx, y=ly)
+    kit.set_trace(fig, 5, x=[s.price], y=[result.summary.equity])
+    kit.set_trace(fig, 6, x=grid, y=result.lp_value)
+    kit.set_trace(fig, 7, x=grid, y=result.collateral_value)
+    kit.set_trace(fig, 8, x=[s.price], y=[float(result.lp.value(s.price))])
+    kit.set_trace(fig, 9, x=grid, y=100.0 * result.il)
+    il_now = float(result.lp.impermanent_loss(s.price, s.entry_price))
+    kit.set_trace(fig, 10, x=[s.price], y=[100.0 * il_now])
     comp = _composition(result.base_now, result.quote_now, s.price, symbols)
     coll = float(acct.collateral_value(s.price))
-    d[11].update(x=[*comp["x"], "counted as collateral"], y=[*comp["y"], coll],
-                 text=[*comp["text"], f"{coll:,.2f} {symbols[1]}"])
-    d[12].update(x=grid, y=health_curve(result.equity, result.maintenance))
-    d[13].update(x=[s.price], y=health_curve(np.array([result.summary.equity]),
-                                             np.array([result.summary.maintenance])))
-    d[14].update(x=[grid[0], grid[-1]], y=[1.0, 1.0])
+    kit.set_trace(fig, 11, x=[*comp["x"], "counted as collateral"], y=[*comp["y"], coll],
+                  text=[*comp["text"], f"{coll:,.2f} {symbols[1]}"])
+    kit.set_trace(fig, 12, x=grid, y=health_curve(result.equity, result.maintenance))
+    kit.set_trace(fig, 13, x=[s.price], y=health_curve(np.array([result.summary.equity]),
+                                                        np.array([result.summary.maintenance])))
+    kit.set_trace(fig, 14, x=[grid[0], grid[-1]], y=[1.0, 1.0])
+    kit.fit_ranges(fig, skip=("yaxis", "yaxis3"))  # margin: _margin_span; health: HEALTH_AXIS
 
 
 def health_curve(equity: np.ndarray, maintenance: np.ndarray) -> np.ndarray:
@@ -390,7 +394,7 @@ def wallet_figure(result: Any, *, widget: bool = True) -> go.Figure:
     True
     """
     fig = kit.make_figure(
-        widget, rows=2, cols=2, row_heights=[0.68, 0.32], shared_yaxes=True,
+        False, rows=2, cols=2, row_heights=[0.68, 0.32], shared_yaxes=True,
         specs=[[{}, {}], [{"colspan": 2}, None]], horizontal_spacing=0.04, vertical_spacing=0.14,
         subplot_titles=("isolated: each perp on its own LP", "cross: one account for everything",
                         "what a liquidation can take (equity at risk, USDC)"),
@@ -418,8 +422,9 @@ def wallet_figure(result: Any, *, widget: bool = True) -> go.Figure:
     fig.update_yaxes(title_text="equity − maintenance (USDC)", row=1, col=1)
     fig.update_xaxes(title_text="ETH price (USDC), BTC held fixed", row=1, col=1)
     fig.update_xaxes(title_text="ETH price (USDC), BTC held fixed", row=1, col=2)
-    kit.apply_layout(fig, height=680, top=80, bottom=40)
+    kit.apply_layout(fig, height=680, top=80, bottom=40, widget=widget)
     update_wallet_figure(fig, result)
+    fig = kit.as_widget(fig, widget)
     resync_view_state(fig)
     return fig
 
@@ -428,28 +433,30 @@ def update_wallet_figure(fig: go.Figure, result: Any) -> None:
     """Rewrite :func:`wallet_figure`'s traces from a new ``WalletResult`` (inside ``batch_update``)."""
     s = result.scenario
     grid = result.grid
-    d = fig.data
     bufs = (result.buffer_iso_eth, result.buffer_iso_btc, result.buffer_cross)
     hi = max(max(float(np.max(b)) for b in bufs), 1.0)
     lo = min(max(min(float(np.min(b)) for b in bufs), -0.4 * hi), 0.0)
     pad = 0.04 * (hi - lo)
     span = (lo - pad, hi + pad)
     fig.layout.yaxis.range = span
-    d[0].update(x=grid, y=result.buffer_iso_eth)
-    d[1].update(x=grid, y=result.buffer_iso_btc)
+    fig.layout.yaxis2.range = span  # shared with the cross panel
+    kit.set_trace(fig, 0, x=grid, y=result.buffer_iso_eth)
+    kit.set_trace(fig, 1, x=grid, y=result.buffer_iso_btc)
     for i0, zones, bnd in ((2, result.zones_iso_eth, result.boundaries_iso_eth),
                            (6, result.zones_cross, result.boundaries_cross)):
         zx, zy = bands(zones, span)
-        d[i0].update(x=zx, y=zy)
+        kit.set_trace(fig, i0, x=zx, y=zy)
         b = bnd[np.isfinite(bnd) & (bnd >= grid[0]) & (bnd <= grid[-1])]
-        d[i0 + 1].update(x=b, y=np.zeros_like(b), text=[f"{x:,.0f}" for x in b])
+        kit.set_trace(fig, i0 + 1, x=b, y=np.zeros_like(b), text=[f"{x:,.0f}" for x in b])
         lx, ly = vline(s.eth_price, span)
-        d[i0 + 2].update(x=lx, y=ly)
-    d[5].update(x=grid, y=result.buffer_cross)
+        kit.set_trace(fig, i0 + 2, x=lx, y=ly)
+    kit.set_trace(fig, 5, x=grid, y=result.buffer_cross)
     r = result.at_risk
-    d[9].update(x=["isolated: ETH account", "isolated: BTC account", "cross: whole wallet"],
-                y=[r["iso_eth"], r["iso_btc"], r["cross"]],
-                text=[f"{r['iso_eth']:,.0f}", f"{r['iso_btc']:,.0f}", f"{r['cross']:,.0f}"])
+    kit.set_trace(fig, 9,
+                  x=["isolated: ETH account", "isolated: BTC account", "cross: whole wallet"],
+                  y=[r["iso_eth"], r["iso_btc"], r["cross"]],
+                  text=[f"{r['iso_eth']:,.0f}", f"{r['iso_btc']:,.0f}", f"{r['cross']:,.0f}"])
+    kit.fit_ranges(fig, skip=("yaxis", "yaxis2"))
 
 
 #: Trace order of :func:`map_figure`.
@@ -495,7 +502,7 @@ def map_figure(result: Any, *, widget: bool = True) -> go.Figure:
     >>> [t.name for t in map_figure(r, widget=False).data] == list(MAP_TRACES)
     True
     """
-    fig = kit.make_figure(widget)
+    fig = kit.make_figure(False)
     fig.add_trace(go.Heatmap(
         name="health", colorscale=_HEALTH_SCALE, zmin=-1.0, zmax=2.0,
         colorbar={"title": {"text": "health"}, "tickvals": [-1, 0, 1, 2],
@@ -515,8 +522,9 @@ def map_figure(result: Any, *, widget: bool = True) -> go.Figure:
     kit.apply_layout(fig, height=520, top=40,
             legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0.0},
             xaxis={"title": {"text": "price (USDC per ETH)"}},
-            yaxis={"title": {"text": "range width ± %"}})
+            yaxis={"title": {"text": "range width ± %"}}, widget=widget)
     update_map_figure(fig, result)
+    fig = kit.as_widget(fig, widget)
     resync_view_state(fig)
     return fig
 
