@@ -765,3 +765,21 @@ def test_an_empty_account_keeps_the_price_shape():
         assert np.shape(getattr(empty, name)(prices)) == (2,), name
     assert empty.equity(prices).tolist() == [5.0, 5.0]
     assert IsolatedAccount(None, LP).pnl(prices).tolist() == [0.0, 0.0]
+
+
+def test_an_empty_cross_account_prices_eth_by_default():
+    empty = CrossAccount(cash=5.0)
+    assert empty.equity({"ETH": 3000.0}) == 5.0 and empty.delta({"ETH": 3000.0}) == 0.0
+    assert empty.equity([2500.0, 3000.0]).tolist() == [5.0, 5.0]
+    assert empty.margin_gap(np.array([1.0, 2.0, 3.0])).shape == (3,)
+    with named("price"):
+        empty.equity(-1.0)
+
+
+def test_lps_in_two_markets_without_perps_move_the_first_market_by_default():
+    sol = LPPosition(100.0, 200.0, 300.0)
+    x = CrossAccount((), (sol, LP), 0.0, lp_markets=("SOL", "ETH"))
+    pr = {"ETH": 3000.0, "SOL": 150.0}
+    assert x.markets == ("ETH", "SOL")
+    assert x.delta(pr) == pytest.approx(float(LP.delta(3000.0)))
+    assert x.delta(pr, "SOL") == pytest.approx(float(sol.delta(150.0)))
