@@ -93,6 +93,13 @@ def test_size_and_cash_cells():
             rtol=1e-12)
         np.testing.assert_allclose(_b(c, i), replace(acct, cash=cash).liquidation(P0).boundaries,
                                    rtol=1e-12)
+    # both at once, the values2 axis given as a column: cell (i, j) = size i, cash j
+    both = boundary_map(acct, P0, "size", [-1.0, 4.0], "cash", [[-4000.0], [2000.0]])
+    assert both.safe_upper.shape == (2, 2)
+    for i, q in enumerate([-1.0, 4.0]):
+        for j, cash in enumerate([-4000.0, 2000.0]):
+            one = replace(acct, perp=PerpPosition(q, 2500.0), cash=cash).liquidation(P0)
+            np.testing.assert_allclose(_b(both, (i, j)), one.boundaries, rtol=1e-12)
 
 
 @pytest.mark.parametrize("param, bad, good", [

@@ -29,6 +29,15 @@ TIERED = MarginRules(
 LO, HI, NGRID = 1e-3, 1e8, 6_001
 
 
+def scaled(rules, s):
+    """The same schedule for amounts ``s`` times smaller/larger (tier floors scaled)."""
+    if s == 1.0:
+        return rules
+    return MarginRules(rules.name, rules.initial_fraction, rules.maintenance_fraction,
+                       tuple(f * s for f in rules.tier_floors), rules.tier_maintenance,
+                       rules.tier_initial)
+
+
 def mm_ref(notional, rules):
     """Tiered maintenance as the integral of the marginal rate (continuous at the floors)."""
     floors = np.asarray(rules.tier_floors, dtype=float)
@@ -261,22 +270,47 @@ def test_numeric_boundaries_exact_zero_on_the_upper_grid_point():
     assert got.tolist() == [bp]
 
 
-def test_an_account_priced_on_a_boundary_gets_its_safe_side():
+@pytest.mark.parametrize("scale", [1.0, 1e-7])
+def test_an_account_priced_on_a_boundary_gets_its_safe_side(scale):
     # every reference root of seeded accounts used as the current price, moved 2e-10 (relative)
     # to its safe side: within the solver's 1e-9 "at the price" tolerance, so the solver sees the
     # boundary at the price and must return the safe side of it: from that boundary to the next
     # one (or 0 / inf)
+    # scale: every amount (cash, liquidity, size, tier floors) times 1e-7 leaves the boundaries
+    # where they are while g shrinks below 1 quote unit
+    rules = scaled(TIERED, scale)
     acc = random_accounts(28, 60)  # a seed with four two-sided accounts
-    roots = ref_roots(acc, TIERED)
+    for key in ("L", "q", "cash"):
+        acc[key] = acc[key] * scale
+    roots = ref_roots(acc, rules)
     rows = [(i, j) for i, r in enumerate(roots) for j in range(r.size)]
     idx = np.array([i for i, _ in rows])
     root = np.array([roots[i][j] for i, j in rows])
     sub = {key: v[idx] for key, v in acc.items()}
-    up = g_ref(root[:, None] * (1 + 1e-7), sub, TIERED)[:, 0] >= 0  # safe above the root
+    up = g_ref(root[:, None] * (1 + 1e-7), sub, rules)[:, 0] >= 0  # safe above the root
     price = root * np.where(up, 1 + 2e-10, 1 - 2e-10)
-    assert np.all(g_ref(price[:, None], sub, TIERED)[:, 0] > 0)
-    res = _solve(sub, TIERED, price)
+    assert np.all(g_ref(price[:, None], sub, rules)[:, 0] > 0)
+    res = _solve(sub, rules, price)
     assert not res.liquidatable_now.any()
+    assert res.safe_lower.dtype == res.safe_upper.dtype == np.float64
+    for k in range(len(rows)):  # the interval's finite ends are the solver's own boundaries
+        for end in (res.safe_lower[k], res.safe_upper[k]):
+            assert end in (0.0, np.inf) or end in res.boundaries[k]
+    # the same accounts through the general kernel and safe_interval in one batch with the
+    # same accounts at 3000 (a price on no boundary): each row as on its own
+    n = len(rows)
+    f, rt, d = rules.maintenance_pieces()
+    both = {key: np.concatenate([v, v]) for key, v in sub.items()}
+    const = both["cash"][:, 0] - both["q"][:, 0] * both["e"][:, 0]
+    P = np.concatenate([price, np.full(n, P0)])
+    bnd, g0 = general_kernel(P, both["pa"], both["pb"], both["L"], both["k"], both["wb"],
+                             both["wq"], both["q"], const, f, rt, d)
+    lo, hi = safe_interval(bnd, P, g0, lambda x: g_ref(x, both, rules))
+    np.testing.assert_allclose(lo[:n], res.safe_lower, rtol=1e-12)
+    np.testing.assert_allclose(hi[:n], res.safe_upper, rtol=1e-12)
+    alone = _solve(sub, rules, P0)
+    np.testing.assert_allclose(lo[n:], alone.safe_lower, rtol=1e-12)
+    np.testing.assert_allclose(hi[n:], alone.safe_upper, rtol=1e-12)
     for k, (i, j) in enumerate(rows):
         r = roots[i]
         if up[k]:  # [this boundary, the next one)
@@ -288,3 +322,24 @@ def test_an_account_priced_on_a_boundary_gets_its_safe_side():
             assert res.safe_lower[k] == pytest.approx(r[j - 1] if j else 0.0, rel=1e-9)
     assert up.sum() >= 3 and (~up).sum() >= 3  # both sides exercised
     assert any(r.size >= 2 for r in roots)
+
+
+def test_an_account_exactly_at_its_boundary_is_safe_on_its_safe_side():
+    # dyadic numbers (maintenance 1/16, price 3200, cash 200): g(3200) = 200 - 3200/16 = 0
+    # exactly. A long is safe from 3200 up, a short from 0 to 3200; neither is liquidatable.
+    r = MarginRules("x", 0.125, 0.0625)
+    res = solve_boundaries(3200.0, [1.0, -1.0], 3200.0, 200.0, rules=r)
+    assert not res.liquidatable_now.any()
+    assert res.safe_lower.tolist() == pytest.approx([3200.0, 0.0], rel=1e-12)
+    assert res.safe_upper.tolist() == pytest.approx([np.inf, 3200.0], rel=1e-12)
+    # one cent less cash: liquidatable now, no interval
+    res = solve_boundaries(3200.0, [1.0, -1.0], 3200.0, 199.99, rules=r)
+    assert res.liquidatable_now.all() and np.isnan(res.safe_lower).all()
+
+
+def test_safe_interval_of_accounts_without_any_boundary():
+    # no boundary anywhere (an empty boundary array): safe from 0 to inf, or NaN if g < 0
+    lo, hi = safe_interval(np.empty((2, 0)), np.array([P0, P0]), np.array([5.0, -5.0]),
+                           lambda p: np.zeros_like(p))
+    assert lo[0] == 0.0 and hi[0] == np.inf
+    assert np.isnan(lo[1]) and np.isnan(hi[1])
