@@ -139,6 +139,7 @@ def test_fast_kernel_finds_every_boundary_of_the_dense_scan(rules, seed):
 @pytest.mark.parametrize("rules", [FLAT, TIERED], ids=["flat", "tiered"])
 def test_general_kernel_with_two_lps_and_two_perps_matches_the_dense_scan(rules):
     acc = random_accounts(5, 60, m_lp=2, m_perp=2)
+    acc["L"][:6] = 0.0  # some accounts without LP: no breakpoint at all under flat rules
     f, r, d = rules.maintenance_pieces()
     const = acc["cash"][:, 0] - np.sum(acc["q"] * acc["e"], axis=1)
     P = np.full(60, P0)
