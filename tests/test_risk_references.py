@@ -380,3 +380,14 @@ def test_risk_functions_name_each_bad_argument(call, match):
 
     with pytest.raises(LpperpError, match=match):
         call(first_passage_probability, band_exit_probability, lp)
+
+
+@pytest.mark.parametrize(
+    ("sigma", "tau", "mu"),
+    [([0.8, 0.8, 0.8], [0.1, 0.2], 0.0), (0.8, [0.1, 0.2], [0.0, 0.1, 0.2])],
+)
+def test_first_passage_names_volatility_and_drift_shapes_that_do_not_broadcast(sigma, tau, mu):
+    from lpperp.risk import first_passage_probability
+
+    with pytest.raises(LpperpError, match=r"^first_passage_probability: the arguments must"):
+        first_passage_probability(3000.0, 2400.0, sigma, tau, mu)
