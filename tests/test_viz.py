@@ -348,7 +348,7 @@ def test_cross_isolated_explorer_matches_library_accounts():
     ex = CrossIsolatedExplorer()
     ex.controls["btc_price"].value = 50_000.0
     ex.controls["eth_leverage"].value = 4.0
-    w = WalletScenario(eth_price=3000.0, btc_price=50_000.0, eth_leverage=4.0)
+    w = WalletScenario(price=3000.0, btc_price=50_000.0, eth_leverage=4.0)
     iso_eth, iso_btc = w.isolated_accounts()
     cross = w.cross_account()
     prices = {"ETH": 3000.0, "BTC": 50_000.0}
@@ -377,9 +377,9 @@ def test_cross_isolated_explorer_matches_library_accounts():
     assert float(_trace(ex.figure, "isolated: boundary").x[0]) == pytest.approx(before_iso)
     # bad input
     ex.controls["eth_width_pct"].value = 95.0
-    ex.controls["spare_cash"].value = -1.0
-    assert "spare_cash must be a finite number &gt;= 0" in ex.status.value
-    ex.controls["spare_cash"].value = 0.0
+    ex.controls["wallet_cash"].value = -1.0
+    assert "wallet_cash must be a finite number &gt;= 0" in ex.status.value
+    ex.controls["wallet_cash"].value = 0.0
     assert ex.status.value == ""
 
 
@@ -589,3 +589,26 @@ def test_cross_isolated_readout_never_calls_a_liquidatable_account_safe():
     assert "LIQUIDATABLE" in ex.readout.value
     risk = re.findall(r"<td[^>]*data-key='at risk \(max loss\)'>([^<]*)</td>", ex.readout.value)
     assert "liquidatable now" in risk[1], risk
+
+
+def test_wallet_vocabulary_old_keywords_warn_for_one_release():
+    """spare_cash -> wallet_cash, eth_price -> price (CONTRIBUTING.md's glossary); the old keywords
+    and attributes still work, with a DeprecationWarning naming the new one."""
+    from lpperp.viz.explorers import CrossIsolatedExplorer
+    from lpperp.viz.scenarios import WalletScenario
+
+    new = WalletScenario(price=3100.0, btc_price=55_000.0, wallet_cash=700.0)
+    with pytest.warns(DeprecationWarning, match="price"):
+        old = WalletScenario(eth_price=3100.0, btc_price=55_000.0, spare_cash=700.0)
+    assert old == new
+    with pytest.warns(DeprecationWarning, match="wallet_cash"):
+        assert new.spare_cash == 700.0
+    with pytest.warns(DeprecationWarning, match="price"):
+        assert new.eth_price == 3100.0
+    with pytest.raises(ValueError, match="not both"):
+        WalletScenario(price=1.0, eth_price=1.0, btc_price=1.0)
+    with pytest.warns(DeprecationWarning):
+        ex = CrossIsolatedExplorer(eth_price=3100.0, spare_cash=700.0)
+    assert ex.result.scenario == WalletScenario(price=3100.0, btc_price=60_000.0,
+                                                wallet_cash=700.0)
+    assert "price=3100.0" in ex.to_code() and "wallet_cash=700.0" in ex.to_code()

@@ -35,6 +35,7 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
+from lpperp._validate import renamed
 from lpperp.scenario import AccountSpec, PerpSpec
 from lpperp.viz import figures, kit
 from lpperp.viz.scenarios import (
@@ -184,8 +185,15 @@ class Explorer:
             self._suspended -= 1
 
     def _on_change(self, change: dict) -> None:
-        if not self._suspended:
-            self.refresh()
+        if self._suspended:
+            return
+        old, new = change.get("old"), change.get("new")
+        if (isinstance(old, float) and isinstance(new, float) and old != new
+                and abs(new - old) <= 1e-12 * max(1.0, abs(old))):
+            # a browser slider snapping its value onto its step grid on first render
+            # (3000.0 -> 3000.0000000000005): the same scenario, nothing to recompute or redraw
+            return
+        self.refresh()
 
     def refresh(self) -> bool:
         """Recompute from the controls and update the figure; False (and a message) on bad input."""
@@ -677,8 +685,9 @@ class CrossIsolatedExplorer(Explorer):
     Wallet: an ETH/USDC LP backing an ETH short, a WBTC/USDC LP backing a BTC long, spare cash.
     Isolated: two accounts; the spare cash is out of reach. Cross: one account with everything.
     Leverage per perp = its notional at entry / its LP's deposit at entry. Controls:
-    ``eth_price``, ``btc_price``, ``eth_leverage``, ``btc_leverage``, ``eth_width_pct``,
-    ``btc_width_pct``, ``spare_cash``, ``cf``, ``venue``.
+    ``price`` (ETH's), ``btc_price``, ``eth_leverage``, ``btc_leverage``, ``eth_width_pct``,
+    ``btc_width_pct``, ``wallet_cash``, ``cf``, ``venue`` (``eth_price=`` and ``spare_cash=`` work
+    one more release, with a ``DeprecationWarning``).
 
     >>> ex = CrossIsolatedExplorer()
     >>> ex.controls["btc_price"].value = 40_000.0
@@ -689,20 +698,21 @@ class CrossIsolatedExplorer(Explorer):
     title = "cross vs isolated"
     transitions = True
 
-    def __init__(self, *, eth_price: float = 3000.0, btc_price: float = 60_000.0,
+    @renamed(eth_price="price", spare_cash="wallet_cash")
+    def __init__(self, *, price: float = 3000.0, btc_price: float = 60_000.0,
                  eth_leverage: float = SEED.perp_spec.leverage,
                  btc_leverage: float = SEED.perp_spec.leverage,
                  eth_width_pct: float = SEED.lp_spec.width_pct,  # type: ignore[assignment]
                  btc_width_pct: float = 20.0,
-                 spare_cash: float = SEED.account_spec.wallet_cash,
+                 wallet_cash: float = SEED.account_spec.wallet_cash,
                  cf: float = SEED.account_spec.cf, venue: str = SEED.account_spec.venue) -> None:
-        super().__init__(eth_price=eth_price, btc_price=btc_price, eth_leverage=eth_leverage,
+        super().__init__(price=price, btc_price=btc_price, eth_leverage=eth_leverage,
                          btc_leverage=btc_leverage, eth_width_pct=eth_width_pct,
-                         btc_width_pct=btc_width_pct, spare_cash=spare_cash, cf=cf, venue=venue)
+                         btc_width_pct=btc_width_pct, wallet_cash=wallet_cash, cf=cf, venue=venue)
 
     def _build_controls(self, **k: Any) -> dict[str, widgets.Widget]:
         return {
-            "eth_price": kit.slider("ETH price", k["eth_price"], 900.0, 6000.0, 1.0, ",.2f",
+            "price": kit.slider("ETH price", k["price"], 900.0, 6000.0, 1.0, ",.2f",
                                      "lpperp-price"),
             "btc_price": kit.slider("BTC price", k["btc_price"], 20_000.0, 120_000.0, 50.0,
                                      ",.0f", "lpperp-btc-price"),
@@ -714,17 +724,17 @@ class CrossIsolatedExplorer(Explorer):
                                          "lpperp-width"),
             "btc_width_pct": kit.slider("BTC LP ± %", k["btc_width_pct"], 0.5, 95.0, 0.5, ".1f",
                                          "lpperp-btc-width"),
-            "spare_cash": kit.number("wallet cash", k["spare_cash"], "lpperp-wallet-cash"),
+            "wallet_cash": kit.number("wallet cash", k["wallet_cash"], "lpperp-wallet-cash"),
             "cf": kit.control_for(AccountSpec, "cf", k["cf"], "lpperp-cf"),
             "venue": kit.choice("venue rules", list(VENUE_CHOICES), k["venue"], "lpperp-venue"),
         }
 
     def _wide_rows(self) -> list[list[str]]:
-        return [["eth_price", "btc_price"]]
+        return [["price", "btc_price"]]
 
     def _control_rows(self) -> list[list[str]]:
         return [["eth_leverage", "eth_width_pct"], ["btc_leverage", "btc_width_pct"],
-                ["spare_cash", "cf", "venue"]]
+                ["wallet_cash", "cf", "venue"]]
 
     def scenario(self) -> WalletScenario:
         c = self.controls
@@ -759,7 +769,7 @@ class CrossIsolatedExplorer(Explorer):
                              "cross: one account"), flags, strict=True)
         )
         bnds = (result.boundaries_iso_eth, np.array([]), result.boundaries_cross)
-        prices = (result.scenario.eth_price, result.scenario.btc_price, result.scenario.eth_price)
+        prices = (result.scenario.price, result.scenario.btc_price, result.scenario.price)
 
         def cell(label: str, j: int, v: float) -> str:
             if flags[j] and "liquidation" in label and not np.isfinite(v):

@@ -389,7 +389,7 @@ def wallet_figure(result: Any, *, widget: bool = True) -> go.Figure:
     :data:`WALLET_TRACES`.
 
     >>> from lpperp.viz.scenarios import WalletScenario, compute_wallet
-    >>> r = compute_wallet(WalletScenario(eth_price=3000.0, btc_price=60_000.0))
+    >>> r = compute_wallet(WalletScenario(price=3000.0, btc_price=60_000.0))
     >>> [t.name for t in wallet_figure(r, widget=False).data] == list(WALLET_TRACES)
     True
     """
@@ -448,7 +448,7 @@ def update_wallet_figure(fig: go.Figure, result: Any) -> None:
         kit.set_trace(fig, i0, x=zx, y=zy)
         b = bnd[np.isfinite(bnd) & (bnd >= grid[0]) & (bnd <= grid[-1])]
         kit.set_trace(fig, i0 + 1, x=b, y=np.zeros_like(b), text=[f"{x:,.0f}" for x in b])
-        lx, ly = vline(s.eth_price, span)
+        lx, ly = vline(s.price, span)
         kit.set_trace(fig, i0 + 2, x=lx, y=ly)
     kit.set_trace(fig, 5, x=grid, y=result.buffer_cross)
     r = result.at_risk

@@ -20,7 +20,15 @@ from typing import Any
 
 import numpy as np
 
-from lpperp._validate import LpperpError, finite, nonnegative, one_of, ordered_range, positive
+from lpperp._validate import (
+    LpperpError,
+    finite,
+    nonnegative,
+    one_of,
+    ordered_range,
+    positive,
+    renamed,
+)
 from lpperp.collateral import CollateralModel, StaticFactor
 from lpperp.liquidation import LiquidationResult, boundary_map, health_map
 from lpperp.margin import AccountSummary, CrossAccount, IsolatedAccount
@@ -443,17 +451,20 @@ def compute_health(scenario: HealthScenario, grid: np.ndarray | None = None) -> 
 class WalletScenario:
     """A wallet with an ETH/USDC LP backing an ETH short and a WBTC/USDC LP backing a BTC long.
 
-    ``isolated``: two accounts, each perp backed by its own LP; ``spare_cash`` stays in the wallet,
-    out of reach. ``cross``: one account, both LPs and ``spare_cash`` back both perps. Leverage per
-    perp = notional at entry / its LP's deposit value at entry (as everywhere); the LPs
-    count at the static factor ``cf``.
+    ``price`` is the ETH market price (USDC per ETH), ``btc_price`` BTC's. ``isolated``: two
+    accounts, each perp backed by its own LP; ``wallet_cash`` stays in the wallet, out of reach.
+    ``cross``: one account, both LPs and ``wallet_cash`` back both perps. Leverage per perp =
+    notional at entry / its LP's deposit value at entry (as everywhere); the LPs count at the
+    static factor ``cf``. The old keywords ``eth_price=`` and ``spare_cash=`` work for one more
+    release with a ``DeprecationWarning`` (CONTRIBUTING's glossary: a market price is ``price``,
+    the gas token's is ``gas_token_price``; cash outside the LP is ``wallet_cash``).
 
-    >>> w = WalletScenario(eth_price=3000.0, btc_price=60_000.0)
+    >>> w = WalletScenario(price=3000.0, btc_price=60_000.0)
     >>> [a.market for a in w.isolated_accounts()]
     ['ETH', 'BTC']
     """
 
-    eth_price: float
+    price: float
     btc_price: float
     eth_entry: float = 3000.0
     btc_entry: float = 60_000.0
@@ -463,12 +474,12 @@ class WalletScenario:
     btc_width_pct: float = 20.0
     eth_leverage: float = _SEED_PERP.leverage
     btc_leverage: float = _SEED_PERP.leverage
-    spare_cash: float = _SEED_ACCT.wallet_cash
+    wallet_cash: float = _SEED_ACCT.wallet_cash
     cf: float = _SEED_ACCT.cf
     venue: str = _SEED_ACCT.venue
 
     def __post_init__(self) -> None:
-        for name in ("eth_price", "btc_price", "eth_entry", "btc_entry", "eth_deposit",
+        for name in ("price", "btc_price", "eth_entry", "btc_entry", "eth_deposit",
                      "btc_deposit", "eth_leverage", "btc_leverage"):
             object.__setattr__(self, name, positive(name, getattr(self, name)))
         for name in ("eth_width_pct", "btc_width_pct"):
@@ -476,7 +487,7 @@ class WalletScenario:
             if w >= 100:
                 raise LpperpError(f"{name} must be in (0, 100), got {w!r}")
             object.__setattr__(self, name, w)
-        object.__setattr__(self, "spare_cash", nonnegative("spare_cash", self.spare_cash))
+        object.__setattr__(self, "wallet_cash", nonnegative("wallet_cash", self.wallet_cash))
         object.__setattr__(self, "cf", positive("cf", self.cf, scalar=True))
         StaticFactor(self.cf)  # validates cf <= 1
         one_of("venue", self.venue, VENUE_CHOICES)
@@ -499,12 +510,36 @@ class WalletScenario:
                 IsolatedAccount(p_b, lp_b, 0.0, model, rules))
 
     def cross_account(self) -> CrossAccount:
-        return CrossAccount(self.perps(), self.lps(), self.spare_cash, StaticFactor(self.cf),
+        return CrossAccount(self.perps(), self.lps(), self.wallet_cash, StaticFactor(self.cf),
                             margin_rules(self.venue), lp_markets=("ETH", "BTC"))
 
     @property
     def prices(self) -> dict[str, float]:
-        return {"ETH": self.eth_price, "BTC": self.btc_price}
+        return {"ETH": self.price, "BTC": self.btc_price}
+
+    @property
+    def eth_price(self) -> float:
+        """Deprecated name of :attr:`price` (kept one release)."""
+        _deprecated_attribute("eth_price", "price")
+        return self.price
+
+    @property
+    def spare_cash(self) -> float:
+        """Deprecated name of :attr:`wallet_cash` (kept one release)."""
+        _deprecated_attribute("spare_cash", "wallet_cash")
+        return self.wallet_cash
+
+
+WalletScenario.__init__ = renamed(eth_price="price", spare_cash="wallet_cash")(  # type: ignore[method-assign]
+    WalletScenario.__init__)
+
+
+def _deprecated_attribute(old: str, new: str) -> None:
+    import warnings
+
+    warnings.warn(f"WalletScenario.{old} is now WalletScenario.{new} (the old name goes in the "
+                  "next release; see CONTRIBUTING.md's glossary)", DeprecationWarning,
+                  stacklevel=3)
 
 
 @dataclass(frozen=True, eq=False)
@@ -558,16 +593,16 @@ class WalletResult:
 def compute_wallet(scenario: WalletScenario, grid: np.ndarray | None = None) -> WalletResult:
     """Both modes along the ETH price (BTC held at ``btc_price``), with exact boundaries.
 
-    >>> r = compute_wallet(WalletScenario(eth_price=3000.0, btc_price=60_000.0))
+    >>> r = compute_wallet(WalletScenario(price=3000.0, btc_price=60_000.0))
     >>> bool(r.cross_eth.liquidation_above > r.iso_eth.liquidation_above)
     True
     """
     s = scenario
     iso_e, iso_b = s.isolated_accounts()
     cross = s.cross_account()
-    liq_iso = iso_e.liquidation(s.eth_price)
+    liq_iso = iso_e.liquidation(s.price)
     liq_cross = cross.liquidation(s.prices, market="ETH")
-    iso_eth = iso_e.summary(s.eth_price, liquidation=liq_iso)  # the boundaries solved once
+    iso_eth = iso_e.summary(s.price, liquidation=liq_iso)  # the boundaries solved once
     iso_btc = iso_b.summary(s.btc_price)
     cross_eth = cross.summary(s.prices, market="ETH", liquidation=liq_cross)
     cross_btc = cross.summary(s.prices, market="BTC")
@@ -576,7 +611,7 @@ def compute_wallet(scenario: WalletScenario, grid: np.ndarray | None = None) -> 
                             cross_eth.liquidation_below, cross_eth.liquidation_above)
                 if np.isfinite(x)]
         lp_e = s.lps()[0]
-        grid = price_grid(s.eth_entry, include=(lp_e.price_lower, lp_e.price_upper, s.eth_price,
+        grid = price_grid(s.eth_entry, include=(lp_e.price_lower, lp_e.price_upper, s.price,
                                                 *near))
     grid = positive("grid", grid)
     buf_e = np.asarray(iso_e.equity(grid)) - np.asarray(iso_e.maintenance_requirement(grid))
