@@ -236,3 +236,12 @@ def test_map_values_of_any_shape_are_one_axis():
     m1 = boundary_map(acct, P0, "cash", [[0.0, 1000.0], [2000.0, 3000.0]])
     m2 = boundary_map(acct, P0, "cash", [0.0, 1000.0, 2000.0, 3000.0])
     np.testing.assert_array_equal(m1.safe_upper, m2.safe_upper)
+
+
+def test_health_without_requirement_is_inf_from_zero_equity_up():
+    # an LP over [1, 4] with L = 1000 holds exactly 1000 quote above 4 (whitepaper 6.30:
+    # L (sqrt(4) - sqrt(1))); with that debt equity is exactly 0: not liquidatable, health inf
+    lp = LPPosition(1.0, 4.0, 1000.0)
+    loan = IsolatedAccount(None, lp, cash=0.0, rules=FLAT)
+    h = health_map(loan, [5.0, 9.0], "cash", [-1000.0, -999.5, -1000.5], price=5.0)
+    assert h.tolist() == [[np.inf, np.inf], [np.inf, np.inf], [-np.inf, -np.inf]]
