@@ -47,7 +47,7 @@ from lpperp.rebalancing import (
 )
 from lpperp.viz import kit
 from lpperp.viz.explorers import Explorer
-from lpperp.viz.figures import COLORS, resync_view_state
+from lpperp.viz.figures import COLORS, finish_figure
 
 __all__ = [
     "CHAIN_KEYS",
@@ -380,7 +380,7 @@ def economics_figure(result: EconomicsResult, *, widget: bool = True) -> go.Figu
     True
     """
     fig = kit.make_figure(
-        widget, rows=3, cols=2, row_heights=[0.44, 0.3, 0.26],
+        False, rows=3, cols=2, row_heights=[0.44, 0.3, 0.26],
         specs=[[{"colspan": 2}, None], [{}, {}], [{"colspan": 2}, None]],
         horizontal_spacing=0.1, vertical_spacing=0.1,
         subplot_titles=("net yield = fees - LVR - costs vs rebalancing frequency (the break-even plot)",
@@ -443,10 +443,8 @@ def economics_figure(result: EconomicsResult, *, widget: bool = True) -> go.Figu
     fig.update_yaxes(title_text="% of value per year", row=2, col=2)
     fig.update_xaxes(title_text="volatility per year", tickformat=".0%", row=3, col=1)
     fig.update_yaxes(title_text="net APR (%)", row=3, col=1)
-    kit.apply_layout(fig, height=960, top=80, barmode="stack")
-    update_economics_figure(fig, result)
-    resync_view_state(fig)
-    return fig
+    return finish_figure(fig, lambda f: update_economics_figure(f, result), widget=widget,
+                         height=960, top=80, barmode="stack")
 
 
 def update_economics_figure(fig: go.Figure, result: EconomicsResult) -> None:
@@ -517,6 +515,9 @@ class RebalancingExplorer(Explorer):
     """
 
     title = "rebalancing economics"
+    compute_function = staticmethod(compute_economics)
+    figure_function = staticmethod(economics_figure)
+    update_function = staticmethod(update_economics_figure)
 
     def __init__(self, *, chain: str = "ethereum", gas_price_gwei: float | None = None,
                  l1_base_fee_gwei: float = 1.0, frequency_per_year: float = 52.0,
@@ -570,15 +571,6 @@ class RebalancingExplorer(Explorer):
             sigma_per_year=c["sigma_per_year"].value, width_pct=c["width_pct"].value,
             fee_apr=c["fee_apr"].value, deposit=c["deposit"].value, price=self.price,
         )
-
-    def compute(self, scenario: EconomicsScenario) -> EconomicsResult:
-        return compute_economics(scenario)
-
-    def _make_figure(self, result: EconomicsResult) -> Any:
-        return economics_figure(result)
-
-    def _update_figure(self, fig: Any, result: EconomicsResult) -> None:
-        update_economics_figure(fig, result)
 
     def _readout_items(self, result: EconomicsResult) -> list[tuple[str, str, str]]:
         r = result.readout

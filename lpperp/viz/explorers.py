@@ -94,7 +94,8 @@ class Explorer:
     """Base class: subclasses define controls, ``scenario``, ``compute``, figure and readout.
 
     Subclass hooks: ``_build_controls(**initial) -> dict``, ``scenario() -> frozen scenario``,
-    ``compute(scenario) -> result``, ``_make_figure(result)``, ``_update_figure(fig, result)``,
+    ``compute_function``, ``figure_function`` and ``update_function`` (or ``compute``,
+    ``_make_figure``, ``_update_figure`` overridden),
     ``_readout_items(result) -> list[(key, label, text)]`` and optionally ``_control_rows()``
     (columns of control names) and ``_more_rows()`` (columns behind the "more" section).
     """
@@ -139,14 +140,24 @@ class Explorer:
         """Read the controls into a frozen scenario (raises ``ValueError`` on bad input)."""
         raise NotImplementedError
 
+    #: ``compute(scenario) -> result``, ``figure(result) -> figure`` and ``update(fig, result)``
+    #: of this explorer: each subclass sets them (as ``staticmethod``); :meth:`_figure_options`
+    #: adds keyword arguments for the last two (e.g. the token symbols)
+    compute_function: Any = None
+    figure_function: Any = None
+    update_function: Any = None
+
     def compute(self, scenario: Any) -> Any:
-        raise NotImplementedError
+        return self.compute_function(scenario)
+
+    def _figure_options(self) -> dict[str, Any]:
+        return {}
 
     def _make_figure(self, result: Any) -> Any:
-        raise NotImplementedError
+        return self.figure_function(result, **self._figure_options())
 
     def _update_figure(self, fig: Any, result: Any) -> None:
-        raise NotImplementedError
+        self.update_function(fig, result, **self._figure_options())
 
     def _readout_items(self, result: Any) -> list[tuple[str, str, str]]:
         raise NotImplementedError
@@ -433,6 +444,9 @@ class LPExplorer(_RangeControls, Explorer):
 
     title = "LP explorer"
     transitions = True
+    compute_function = staticmethod(compute_lp)
+    figure_function = staticmethod(figures.lp_figure)
+    update_function = staticmethod(figures.update_lp_figure)
 
     def __init__(self, *, entry_price: float = SEED.lp_spec.entry_price,
                  deposit: float = SEED.lp_spec.deposit,
@@ -457,14 +471,8 @@ class LPExplorer(_RangeControls, Explorer):
         return LPScenario(price=c["price"].value, entry_price=c["entry_price"].value,
                           deposit=c["deposit"].value, **self._range_kwargs())
 
-    def compute(self, scenario: LPScenario) -> LPResult:
-        return compute_lp(scenario)
-
-    def _make_figure(self, result: LPResult) -> Any:
-        return figures.lp_figure(result, symbols=self.symbols)
-
-    def _update_figure(self, fig: Any, result: LPResult) -> None:
-        figures.update_lp_figure(fig, result, symbols=self.symbols)
+    def _figure_options(self) -> dict[str, Any]:
+        return {"symbols": self.symbols}
 
     def _readout_items(self, result: LPResult) -> list[tuple[str, str, str]]:
         b, q = self.symbols
@@ -535,6 +543,9 @@ class HealthExplorer(_RangeControls, Explorer):
 
     title = "LP collateral health explorer"
     transitions = True
+    compute_function = staticmethod(compute_health)
+    figure_function = staticmethod(figures.health_figure)
+    update_function = staticmethod(figures.update_health_figure)
 
     def __init__(self, *, entry_price: float = SEED.lp_spec.entry_price,
                  deposit: float = SEED.lp_spec.deposit,
@@ -651,14 +662,8 @@ class HealthExplorer(_RangeControls, Explorer):
                 "# simulate.simulate(scenario.to_simulation(), ...) runs it over time\n"
                 "# HealthExplorer.from_spec(scenario) opens it in this explorer")
 
-    def compute(self, scenario: HealthScenario) -> HealthResult:
-        return compute_health(scenario)
-
-    def _make_figure(self, result: HealthResult) -> Any:
-        return figures.health_figure(result, symbols=self.symbols)
-
-    def _update_figure(self, fig: Any, result: HealthResult) -> None:
-        figures.update_health_figure(fig, result, symbols=self.symbols)
+    def _figure_options(self) -> dict[str, Any]:
+        return {"symbols": self.symbols}
 
     def _readout_items(self, result: HealthResult) -> list[tuple[str, str, str]]:
         r = result.readout
@@ -697,6 +702,9 @@ class CrossIsolatedExplorer(Explorer):
 
     title = "cross vs isolated"
     transitions = True
+    compute_function = staticmethod(compute_wallet)
+    figure_function = staticmethod(figures.wallet_figure)
+    update_function = staticmethod(figures.update_wallet_figure)
 
     @renamed(eth_price="price", spare_cash="wallet_cash")
     def __init__(self, *, price: float = 3000.0, btc_price: float = 60_000.0,
@@ -740,14 +748,6 @@ class CrossIsolatedExplorer(Explorer):
         c = self.controls
         return WalletScenario(**{name: w.value for name, w in c.items()})
 
-    def compute(self, scenario: WalletScenario) -> WalletResult:
-        return compute_wallet(scenario)
-
-    def _make_figure(self, result: WalletResult) -> Any:
-        return figures.wallet_figure(result)
-
-    def _update_figure(self, fig: Any, result: WalletResult) -> None:
-        figures.update_wallet_figure(fig, result)
 
     def _readout_items(self, result: WalletResult) -> list[tuple[str, str, str]]:
         # one item per (row, column): key "<row>|<column>"
@@ -808,6 +808,9 @@ class LiquidationMapExplorer(Explorer):
     """
 
     title = "liquidation map"
+    compute_function = staticmethod(compute_map)
+    figure_function = staticmethod(figures.map_figure)
+    update_function = staticmethod(figures.update_map_figure)
 
     def __init__(self, *, leverage: float = SEED.perp_spec.leverage,
                  side: str = SEED.perp_spec.side,
@@ -862,14 +865,6 @@ class LiquidationMapExplorer(Explorer):
                               venue=c["venue"].value)
         return MapScenario(base)
 
-    def compute(self, scenario: MapScenario) -> MapResult:
-        return compute_map(scenario)
-
-    def _make_figure(self, result: MapResult) -> Any:
-        return figures.map_figure(result)
-
-    def _update_figure(self, fig: Any, result: MapResult) -> None:
-        figures.update_map_figure(fig, result)
 
     def _readout_items(self, result: MapResult) -> list[tuple[str, str, str]]:
         s = result.selected.summary

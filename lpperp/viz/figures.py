@@ -29,6 +29,7 @@ __all__ = [
     "MAP_TRACES",
     "WALLET_TRACES",
     "bands",
+    "finish_figure",
     "health_curve",
     "health_figure",
     "lp_figure",
@@ -145,6 +146,19 @@ def resync_view_state(fig: go.Figure) -> None:
         fig._widget_data = data
 
 
+def finish_figure(fig: go.Figure, update: Any, *, widget: bool, **layout: Any) -> go.Figure:
+    """The common end of every builder: the explorers' look (:func:`kit.apply_layout` with
+    ``layout``), the data (``update(fig)``, the figure's own updater), then - with ``widget`` -
+    one :class:`kit.FigureWidget` holding it all (built once: no update message per trace before
+    the first draw) whose synced state follows later updates (:func:`resync_view_state`).
+    """
+    kit.apply_layout(fig, widget=widget, **layout)
+    update(fig)
+    fig = kit.as_widget(fig, widget)
+    resync_view_state(fig)
+    return fig
+
+
 def _composition(base: float, quote: float, price: float, symbols: tuple[str, str]) -> dict:
     return {
         "x": [f"base ({symbols[0]})", f"quote ({symbols[1]})"],
@@ -201,11 +215,8 @@ def lp_figure(
     fig.update_yaxes(title_text=f"value ({q})", row=1, col=1)
     fig.update_yaxes(title_text="IL (%)", row=2, col=1)
     fig.update_xaxes(title_text=f"price ({q} per {symbols[0]})", row=2, col=1)
-    kit.apply_layout(fig, height=580, top=70, widget=widget)
-    update_lp_figure(fig, result, symbols=symbols)
-    fig = kit.as_widget(fig, widget)
-    resync_view_state(fig)
-    return fig
+    return finish_figure(fig, lambda f: update_lp_figure(f, result, symbols=symbols),
+                         widget=widget, height=580, top=70)
 
 
 def update_lp_figure(
@@ -309,11 +320,8 @@ def health_figure(
     fig.update_yaxes(title_text=q, row=3, col=1)
     fig.update_yaxes(title_text="IL (%)", row=4, col=1)
     fig.update_xaxes(title_text=f"price ({q} per {symbols[0]})", row=4, col=1)
-    kit.apply_layout(fig, height=860, top=80, widget=widget)
-    update_health_figure(fig, result, symbols=symbols)
-    fig = kit.as_widget(fig, widget)
-    resync_view_state(fig)
-    return fig
+    return finish_figure(fig, lambda f: update_health_figure(f, result, symbols=symbols),
+                         widget=widget, height=860, top=80)
 
 
 def update_health_figure(
@@ -422,11 +430,8 @@ def wallet_figure(result: Any, *, widget: bool = True) -> go.Figure:
     fig.update_yaxes(title_text="equity − maintenance (USDC)", row=1, col=1)
     fig.update_xaxes(title_text="ETH price (USDC), BTC held fixed", row=1, col=1)
     fig.update_xaxes(title_text="ETH price (USDC), BTC held fixed", row=1, col=2)
-    kit.apply_layout(fig, height=680, top=80, bottom=40, widget=widget)
-    update_wallet_figure(fig, result)
-    fig = kit.as_widget(fig, widget)
-    resync_view_state(fig)
-    return fig
+    return finish_figure(fig, lambda f: update_wallet_figure(f, result), widget=widget,
+                         height=680, top=80, bottom=40)
 
 
 def update_wallet_figure(fig: go.Figure, result: Any) -> None:
@@ -519,14 +524,11 @@ def map_figure(result: Any, *, widget: bool = True) -> go.Figure:
                              textfont={"color": "#111111"}))
     fig.add_trace(go.Scatter(name="entry price", mode="lines", showlegend=False,
                              line={"color": "#555555", "dash": "dash", "width": 1}))
-    kit.apply_layout(fig, height=520, top=40,
-            legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0.0},
-            xaxis={"title": {"text": "price (USDC per ETH)"}},
-            yaxis={"title": {"text": "range width ± %"}}, widget=widget)
-    update_map_figure(fig, result)
-    fig = kit.as_widget(fig, widget)
-    resync_view_state(fig)
-    return fig
+    return finish_figure(fig, lambda f: update_map_figure(f, result), widget=widget,
+                         height=520, top=40,
+                         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0.0},
+                         xaxis={"title": {"text": "price (USDC per ETH)"}},
+                         yaxis={"title": {"text": "range width ± %"}})
 
 
 def update_map_figure(fig: go.Figure, result: Any) -> None:

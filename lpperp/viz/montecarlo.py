@@ -60,7 +60,7 @@ from lpperp.simulate import (
 from lpperp.strategies import StrategyTable
 from lpperp.viz import kit
 from lpperp.viz.explorers import Explorer
-from lpperp.viz.figures import COLORS, resync_view_state
+from lpperp.viz.figures import COLORS, finish_figure
 
 __all__ = [
     "ATTRIBUTION_PARTS",
@@ -522,7 +522,7 @@ def risk_figure(result: RiskResult, *, widget: bool = True) -> go.Figure:
     True
     """
     fig = kit.make_figure(
-        widget,
+        False,
         rows=3,
         cols=2,
         horizontal_spacing=0.1,
@@ -580,46 +580,11 @@ def risk_figure(result: RiskResult, *, widget: bool = True) -> go.Figure:
             1,
             2,
         )
-    fig.add_trace(
-        go.Scatter(
-            name="survival vs width",
-            mode="lines+markers",
-            showlegend=False,
-            line={"color": COLORS["lp"]},
-        ),
-        2,
-        1,
-    )
-    fig.add_trace(
-        go.Scatter(
-            name="selected width",
-            mode="markers",
-            showlegend=False,
-            marker={"color": COLORS["now"], "size": 11},
-        ),
-        2,
-        1,
-    )
-    fig.add_trace(
-        go.Scatter(
-            name="survival vs leverage",
-            mode="lines+markers",
-            showlegend=False,
-            line={"color": COLORS["boundary"]},
-        ),
-        2,
-        2,
-    )
-    fig.add_trace(
-        go.Scatter(
-            name="selected leverage",
-            mode="markers",
-            showlegend=False,
-            marker={"color": COLORS["now"], "size": 11},
-        ),
-        2,
-        2,
-    )
+    for col, what, color in ((1, "width", COLORS["lp"]), (2, "leverage", COLORS["boundary"])):
+        fig.add_trace(go.Scatter(name=f"survival vs {what}", mode="lines+markers",
+                                 showlegend=False, line={"color": color}), 2, col)
+        fig.add_trace(go.Scatter(name=f"selected {what}", mode="markers", showlegend=False,
+                                 marker={"color": COLORS["now"], "size": 11}), 2, col)
     for _, label, color in ATTRIBUTION_PARTS:
         fig.add_trace(go.Bar(name=f"P&L · {label}", marker={"color": color}), 3, 1)
     fig.add_trace(
@@ -642,10 +607,8 @@ def risk_figure(result: RiskResult, *, widget: bool = True) -> go.Figure:
     for row, col in ((2, 1), (2, 2)):
         fig.update_yaxes(title_text="survival (%)", range=[-2, 102], row=row, col=col)
     fig.update_yaxes(title_text="% of paths", row=1, col=2)
-    kit.apply_layout(fig, height=1000, top=80, barmode="overlay")
-    update_risk_figure(fig, result)
-    resync_view_state(fig)
-    return fig
+    return finish_figure(fig, lambda f: update_risk_figure(f, result), widget=widget,
+                         height=1000, top=80, barmode="overlay")
 
 
 def update_risk_figure(fig: go.Figure, result: RiskResult) -> None:
@@ -723,6 +686,8 @@ class RiskExplorer(Explorer):
     """
 
     title = "Monte Carlo risk"
+    figure_function = staticmethod(risk_figure)
+    update_function = staticmethod(update_risk_figure)
 
     def __init__(
         self,
@@ -844,12 +809,6 @@ class RiskExplorer(Explorer):
         # plot): nothing escapes a change handler
         with _as_clear_error("this scenario"):
             return compute_risk(scenario, self.cache)
-
-    def _make_figure(self, result: RiskResult) -> Any:
-        return risk_figure(result)
-
-    def _update_figure(self, fig: Any, result: RiskResult) -> None:
-        update_risk_figure(fig, result)
 
     def _readout_items(self, result: RiskResult) -> list[tuple[str, str, str]]:
         r = result.readout

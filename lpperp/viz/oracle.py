@@ -32,7 +32,7 @@ from lpperp.oracle import ChainlinkFeed, Spot, TwapOracle
 from lpperp.oracle_risk import OracleLiquidation, crash_day_account, liquidate_on_oracle
 from lpperp.viz import kit
 from lpperp.viz.explorers import Explorer
-from lpperp.viz.figures import COLORS, resync_view_state
+from lpperp.viz.figures import COLORS, finish_figure
 
 __all__ = [
     "ORACLE_NAMES",
@@ -169,7 +169,7 @@ def compute_oracle(scenario: OracleScenario) -> OracleResult:
 
 def oracle_figure(result: OracleResult, *, widget: bool = True) -> go.Figure:
     """Two panels sharing the time axis: prices and liquidations; collateral factor per oracle."""
-    fig = kit.make_figure(widget, rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+    fig = kit.make_figure(False, rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                            row_heights=[0.65, 0.35],
                            subplot_titles=("market vs what the venue reads",
                                            "volatility-scaled collateral factor, per oracle"))
@@ -191,11 +191,9 @@ def oracle_figure(result: OracleResult, *, widget: bool = True) -> go.Figure:
     fig.update_xaxes(title_text="hours", row=2, col=1)
     fig.update_yaxes(title_text="USDC per ETH", row=1, col=1)
     fig.update_yaxes(title_text="factor", row=2, col=1)
-    kit.apply_layout(fig, height=620, top=80)
     fig.update_traces(selector={"name": "market"}, line={"color": COLORS.get("lp", "#3c3c3d")})
-    update_oracle_figure(fig, result)
-    resync_view_state(fig)
-    return fig
+    return finish_figure(fig, lambda f: update_oracle_figure(f, result), widget=widget,
+                         height=620, top=80)
 
 
 def update_oracle_figure(fig: go.Figure, result: OracleResult) -> None:
@@ -227,6 +225,9 @@ class OracleExplorer(Explorer):
     """
 
     title = "oracles and collateral"
+    compute_function = staticmethod(compute_oracle)
+    figure_function = staticmethod(oracle_figure)
+    update_function = staticmethod(update_oracle_figure)
 
     def __init__(self, *, deviation_pct: float = 0.5, heartbeat_minutes: float = 60.0,
                  twap_minutes: float = 30.0, sigma_per_year: float = 0.8,
@@ -264,15 +265,6 @@ class OracleExplorer(Explorer):
             twap_minutes=c["twap_minutes"].value, sigma_per_year=c["sigma_per_year"].value,
             crash_pct=c["crash_pct"].value, seed=int(c["seed"].value),
         )
-
-    def compute(self, scenario: OracleScenario) -> OracleResult:
-        return compute_oracle(scenario)
-
-    def _make_figure(self, result: OracleResult) -> Any:
-        return oracle_figure(result)
-
-    def _update_figure(self, fig: Any, result: OracleResult) -> None:
-        update_oracle_figure(fig, result)
 
     def _readout_items(self, result: OracleResult) -> list[tuple[str, str, str]]:
         r = result.readout
