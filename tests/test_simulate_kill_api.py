@@ -401,3 +401,39 @@ def test_affordable_interval_is_one_over_the_optimal_frequency():
         affordable_interval_years(Scenario(), 0.3)
     with pytest.raises(LpperpError, match="sigma_per_year"):
         affordable_interval_years(Scenario(chain=ARBITRUM), -0.3)
+
+
+# -- run_on_paths' arguments and its own noise ------------------------------------------------------
+def test_run_on_paths_checks_its_arrays_and_draws_its_noise_from_the_seed():
+    s = Scenario(leverage=2.0, policy=Policy(recentre=True, latency_s=86_400.0 * 0.6))
+    path = np.array([3000.0, 3700.0, 3800.0, 3500.0])
+    for bad in (np.full((1, 3), 3000.0), np.full((2, 2, 2), 3000.0), np.empty((3, 0))):
+        with pytest.raises(LpperpError, match=r"prices must be \(n_steps \+ 1, n_paths\)"):
+            run_on_paths(s, bad, 1 / 365)
+    with pytest.raises(LpperpError, match=r"prices must start at the scenario's price 3000\.0"):
+        run_on_paths(s, np.array([[3000.0, 3000.3], [3100.0, 3100.0]]), 1 / 365)
+    assert run_on_paths(s, np.array([3000.0 * (1 + 1e-9), 3100.0]), 1 / 365).n_paths == 1
+    with pytest.raises(LpperpError, match=r"noise must have shape \(3, 1\)"):
+        run_on_paths(s, path, 1 / 365, noise=np.zeros((3, 2)))
+    with pytest.raises(LpperpError, match=r"funding_noise must have shape \(3, 1\)"):
+        run_on_paths(s, path, 1 / 365, funding_noise=np.zeros(3))
+    assert np.shape(path) == (4,)  # a 1-d path is one path
+    # without noise: counter_normals keyed by the seed's first draw; the default seed is 0
+    a = run_on_paths(s, path, 1 / 365)
+    assert a.final_wealth[0] == run_on_paths(s, path, 1 / 365, seed=0).final_wealth[0]
+    assert a.final_wealth[0] != run_on_paths(s, path, 1 / 365, seed=1).final_wealth[0]
+    key = int(np.random.default_rng(root_seed(0)).integers(0, 2**63))
+    z = counter_normals(key, np.arange(1, 4)[:, None], np.arange(1))
+    assert a.final_wealth[0] == run_on_paths(s, path, 1 / 365, noise=z).final_wealth[0]
+    g = run_on_paths(s, path, 1 / 365, seed=np.random.default_rng(7))
+    assert g.final_wealth[0] == run_on_paths(s, path, 1 / 365,
+                                             seed=np.random.default_rng(7)).final_wealth[0]
+    # stochastic funding without funding_noise: the seed's standard normals after the key
+    f = replace(s, funding=OUFunding(0.1, kappa_per_year=10.0, sigma_per_year=5.0))
+    rng = np.random.default_rng(root_seed(3))
+    rng.integers(0, 2**63)
+    zf = rng.standard_normal((3, 1))
+    drawn = run_on_paths(f, path, 1 / 365, seed=3)
+    given = run_on_paths(f, path, 1 / 365, seed=3, funding_noise=zf)
+    assert drawn.funding[0] == given.funding[0] != run_on_paths(
+        f, path, 1 / 365, seed=3, funding_noise=-zf).funding[0]
