@@ -344,3 +344,12 @@ def test_safe_interval_of_accounts_without_any_boundary():
                            lambda p: np.zeros_like(p))
     assert lo[0] == 0.0 and hi[0] == np.inf
     assert np.isnan(lo[1]) and np.isnan(hi[1])
+
+    # the general kernel on accounts none of which has a boundary: no boundary column at all
+    acc = random_accounts(4, 3, m_lp=2, m_perp=2)
+    acc["q"][:] = 0.0
+    acc["cash"][:] = 100.0
+    f, r, d = FLAT.maintenance_pieces()
+    bnd, g0 = general_kernel(np.full(3, P0), acc["pa"], acc["pb"], acc["L"], acc["k"], acc["wb"],
+                             acc["wq"], acc["q"], acc["cash"][:, 0], f, r, d)
+    assert bnd.shape == (3, 0) and np.all(g0 > 0)
