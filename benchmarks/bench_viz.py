@@ -1,7 +1,9 @@
 """Explorer latency in the kernel: slider change -> compute -> FigureWidget updated (2,000-point grid).
 
 Measured: moving the leverage slider of the health explorer (every curve, the boundaries, the zone
-and the readout change), and the price slider of the LP explorer. Baseline in the same run: a bare
+and the readout change), its price slider (only the markers and the holdings change: the curves are
+not resent, kit.set_trace), and the price slider of the LP explorer. Updates go out as one
+zero-duration animate message (kit.FigureWidget.batch_redraw). Baseline in the same run: a bare
 FigureWidget with the same traces, whose arrays (precomputed, alternating between two states so plotly
 sees a change) are assigned inside one ``batch_update`` - the floor any explorer built on
 FigureWidget pays. No browser is attached, so the times are what the kernel spends before the message
@@ -62,6 +64,13 @@ def run() -> list[tuple[str, float, str]]:
         lev.value = 3.0 if i % 2 else 3.5
 
     explorer_ms = _median_ms(move_leverage)
+    price = ex.controls["price"]
+
+    def move_price(i: int) -> None:
+        price.value = 3000.0 if i % 2 else 3010.0
+
+    health_price_ms = _median_ms(move_price)
+    price.value = 3000.0
     # what is timed is a real update: after the last move the explorer's figure shows the
     # scenario at the slider's leverage, trace for trace
     want = _trace_state(figures.health_figure(
@@ -99,6 +108,8 @@ def run() -> list[tuple[str, float, str]]:
 
     return [
         ("health explorer: leverage slider -> figure, median ms", explorer_ms, "< 10 ms"),
+        ("health explorer: price slider -> figure (markers only resent), median ms",
+         health_price_ms, "< 10 ms"),
         ("  ratio vs bare FigureWidget batch_update, same traces", explorer_ms / bare_ms,
          "<= 3x"),
         ("  bare FigureWidget batch_update, median ms", bare_ms, "baseline"),
