@@ -128,7 +128,9 @@ def _norm_args(price: Any, sigma: Any, tau: Any, mu: Any) -> tuple:
     p = np.asarray(positive("price", price), dtype=float)
     sig = np.asarray(positive("sigma_per_year", sigma), dtype=float)
     t = np.asarray(nonnegative("tau_years", tau), dtype=float)
-    nu = np.asarray(finite("mu_per_year", mu), dtype=float) - 0.5 * sig**2
+    mu_arr = np.asarray(finite("mu_per_year", mu), dtype=float)
+    broadcast_shape("the drift", sigma_per_year=sig, mu_per_year=mu_arr)
+    nu = mu_arr - 0.5 * sig**2
     return p, sig, t, nu
 
 

@@ -383,11 +383,34 @@ def test_risk_functions_name_each_bad_argument(call, match):
 
 
 @pytest.mark.parametrize(
-    ("sigma", "tau", "mu"),
-    [([0.8, 0.8, 0.8], [0.1, 0.2], 0.0), (0.8, [0.1, 0.2], [0.0, 0.1, 0.2])],
+    ("sigma", "tau", "mu", "what"),
+    [([0.8, 0.8, 0.8], [0.1, 0.2], 0.0, "first_passage_probability"),
+     (0.8, [0.1, 0.2], [0.0, 0.1, 0.2], "first_passage_probability"),
+     ([0.8, 0.8, 0.8], 0.1, [0.0, 0.1], "the drift")],
 )
-def test_first_passage_names_volatility_and_drift_shapes_that_do_not_broadcast(sigma, tau, mu):
+def test_first_passage_names_volatility_and_drift_shapes_that_do_not_broadcast(sigma, tau, mu,
+                                                                                 what):
+    """(A volatility and a drift of different lengths raised numpy's bare broadcast error.)"""
+    from lpperp.risk import band_exit_probability, first_passage_probability
+
+    with pytest.raises(LpperpError, match=rf"^{what}: the arguments must broadcast"):
+        first_passage_probability(3000.0, 2400.0, sigma, tau, mu)
+    if what == "the drift":
+        with pytest.raises(LpperpError, match=r"^the drift: the arguments must broadcast"):
+            band_exit_probability(3000.0, 2400.0, 3600.0, sigma, tau, mu)
+
+
+def test_first_passage_at_float_extremes_is_quiet():
+    """No time, a barrier at the price, barriers shifted to 0 or past the float range, a ratio
+    of barrier to price past the float range: probabilities (0 or 1), never a float warning."""
+    import warnings
+
     from lpperp.risk import first_passage_probability
 
-    with pytest.raises(LpperpError, match=r"^first_passage_probability: the arguments must"):
-        first_passage_probability(3000.0, 2400.0, sigma, tau, mu)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert first_passage_probability(3000.0, 2400.0, 0.8, 0.0) == 0.0
+        assert first_passage_probability(3000.0, [3000.0, 2400.0], 0.8, 0.0).tolist() == [1.0, 0.0]
+        assert first_passage_probability(3000.0, 2400.0, 0.8, 1.0, dt_years=1e12) == 0.0
+        assert first_passage_probability(3000.0, 1e300, 0.8, 1.0, dt_years=2440.0) == 0.0
+        assert first_passage_probability(1e-10, 1e300, 0.8, 1.0) == 0.0
