@@ -308,3 +308,61 @@ def test_execution_cost_broadcasts_like_float_swap():
             p, x = float(prices[i, 0]), float(amounts[j])
             q, _ = float_swap(prof, p, x)
             assert c[i, j] == pytest.approx(x * p - q, rel=1e-9, abs=1e-9)
+
+
+def test_swap_limits_and_amounts_are_refused_with_the_allowed_interval():
+    s0 = ST.sqrt_price_x96
+    with pytest.raises(SwapError, match=rf"'SPL'.*must be in \({MIN_SQRT_RATIO}, {s0}\) for zero"):
+        swap_exact(ST, True, 10, s0)
+    with pytest.raises(SwapError, match=rf"'SPL'.*must be in \({s0}, {MAX_SQRT_RATIO}\)$"):
+        swap_exact(ST, False, 10, s0)
+    with pytest.raises(LpperpError, match=r"^amount_specified must be"):
+        swap_exact(ST, True, I256_MIN - 1, MIN_SQRT_RATIO + 1)
+    with pytest.raises(LpperpError, match=r"^tick must be"):
+        ST.liquidity_at(MIN_TICK - 1)
+
+
+def test_one_wei_of_exact_input_is_all_fee():
+    """v3-core SwapMath.spec.ts 'entire input amount taken as fee': 1 wei in at a 0.3 % fee
+    leaves nothing for the curve; the pool keeps it and the price does not move."""
+    r = swap_exact(ST, True, 1, MIN_SQRT_RATIO + 1)
+    assert (r.amount0, r.amount1, r.fee_amount, r.sqrt_price_x96) == (1, 0, 1, ST.sqrt_price_x96)
+    r = swap_exact(ST, False, 1, MAX_SQRT_RATIO - 1)
+    assert (r.amount0, r.amount1, r.fee_amount, r.sqrt_price_x96) == (0, 1, 1, ST.sqrt_price_x96)
+
+
+def test_liquidity_at_refuses_nets_that_leave_uint128():
+    st = PoolState(Q96, 0, 5, 500, 10, (10,), (-10,))
+    with pytest.raises(LpperpError, match="give liquidity -5 at tick 10"):
+        st.liquidity_at(10)
+    top = PoolState(Q96, 0, U128 - 1, 500, 10, (10,), (1,))
+    assert top.liquidity_at(10) == U128 and top.liquidity_at(0) == U128 - 1
+    over = PoolState(Q96, 0, U128, 500, 10, (10,), (1,))
+    with pytest.raises(LpperpError, match="give liquidity"):
+        over.liquidity_at(10)
+
+
+@pytest.mark.parametrize("zero_for_one", [True, False])
+def test_swaps_cross_initialized_ticks_on_bitmap_word_boundaries(zero_for_one):
+    """TickBitmap words hold 256 compressed ticks: with spacing 10, ticks 2550 / 2560 and
+    -2560 / -2570 sit on the last / first bit of a word (v3-core test/TickBitmap.spec.ts 'returns
+    the next words initialized tick if on the right boundary', 'word boundary'). Each must be
+    crossed (liquidity updated) like any other: after the swap the active liquidity is the sum of
+    the positions containing the new tick."""
+    positions = [(-2570, 2550, 10**18), (-2560, 2560, 2 * 10**18), (-10, 10, 3 * 10**18),
+                 (2550, 2570, 4 * 10**18), (-2580, -2570, 5 * 10**18)]
+    nets: dict[int, int] = {}
+    for lo, hi, lq in positions:
+        nets[lo] = nets.get(lo, 0) + lq
+        nets[hi] = nets.get(hi, 0) - lq
+    ticks = tuple(sorted(nets))
+    liq0 = sum(lq for lo, hi, lq in positions if lo <= 0 < hi)
+    st = PoolState(Q96, 0, liq0, 500, 10, ticks, tuple(nets[t] for t in ticks))
+    for end in (2549, 2550, 2555, 2560, 2565, 2575) if not zero_for_one else (
+            -2555, -2560, -2565, -2570, -2575, -2585):
+        r = swap_exact(st, zero_for_one, 10**30, get_sqrt_ratio_at_tick(end))
+        assert r.sqrt_price_x96 == get_sqrt_ratio_at_tick(end)
+        want = sum(lq for lo, hi, lq in positions if lo <= r.tick < hi)
+        assert r.liquidity == want, (end, r.tick)
+        crossed = sum(1 for t in ticks if (end <= t < 0 if zero_for_one else 0 < t <= end))
+        assert r.ticks_crossed == crossed, end
