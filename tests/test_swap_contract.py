@@ -366,3 +366,26 @@ def test_swaps_cross_initialized_ticks_on_bitmap_word_boundaries(zero_for_one):
         assert r.liquidity == want, (end, r.tick)
         crossed = sum(1 for t in ticks if (end <= t < 0 if zero_for_one else 0 < t <= end))
         assert r.ticks_crossed == crossed, end
+
+
+@pytest.mark.parametrize(("kw", "match"), [
+    ({"tick": MIN_TICK - 1}, r"^tick must be an integer in"),
+    ({"ticks": (MIN_TICK - 8,), "liquidity_net": (0,)}, r"^ticks must be an integer in"),
+    ({"ticks": (10,), "liquidity_net": (I128_MIN - 1,)}, r"^liquidity_net must be an integer in"),
+    ({"ticks": (10, 10), "liquidity_net": (1, -1)}, "strictly increasing"),
+])
+def test_pool_state_ranges_below_and_repeated_ticks(kw, match):
+    args = {"sqrt_price_x96": Q96, "tick": 0, "liquidity": 1, "fee_pips": 500, "tick_spacing": 2,
+            **kw}
+    with pytest.raises(LpperpError, match=match):
+        PoolState(**args)
+
+
+@pytest.mark.parametrize("fn", [get_next_sqrt_price_from_input, get_next_sqrt_price_from_output])
+def test_sqrt_price_reverts_name_the_library_function(fn):
+    name = "getNextSqrtPriceFromInput" if fn is get_next_sqrt_price_from_input else (
+        "getNextSqrtPriceFromOutput")
+    with pytest.raises(SwapError, match=rf"^{name}: require\(sqrtPX96 > 0\)"):
+        fn(0, 1, 1, True)
+    with pytest.raises(SwapError, match=rf"^{name}: require\(liquidity > 0\)"):
+        fn(1, 0, 1, False)
