@@ -670,3 +670,21 @@ def test_tier_floors_may_be_closer_than_one_quote_unit():
     np.testing.assert_allclose(v.binance_cum_amounts([0.0, 0.5], [0.01, 0.02]), [0.0, 0.005])
     _, ded = v.hyperliquid_maintenance_deductions([0.0, 0.25], [50.0, 25.0])
     np.testing.assert_allclose(ded, [0.0, 0.25 * (0.02 - 0.01)])
+
+
+def test_binance_tiered_edges_by_hand():
+    """Exact cases of LP_k = (WB + cum_k - side pos EP) / (pos MMR_k - side pos), 1 long:"""
+    # a long whose wallet covers its whole entry notional: LP 0 is no liquidation price
+    assert np.isnan(v.binance_liquidation_price_tiered(3000.0, 1.0, 3000.0, [0, 5e4],
+                                                       [0.004, 0.005]))
+    # a token priced below 1: (0.2 - 0.5) / (0.01 - 1) = 0.30303...
+    got = v.binance_liquidation_price_tiered(0.2, 1.0, 0.5, [0.0], [0.01])
+    assert got == pytest.approx(0.3 / 0.99, rel=1e-14)
+    # exactly on a bracket floor (binary fractions: exact): cum = 1000 (0.5 - 0.25) = 250,
+    # LP_1 = (250 + 250 - 1000) / -0.5 = 1000 = the floor, in the upper bracket
+    assert v.binance_liquidation_price_tiered(250.0, 1.0, 1000.0, [0.0, 1000.0],
+                                              [0.25, 0.5]) == 1000.0
+    # vectorized: each account gets its own answer (NaN for the fully collateralized one)
+    both = v.binance_liquidation_price_tiered([15_000.0, 1e6], [20.0, 20.0], 3000.0,
+                                              [0, 50_000, 600_000], [0.004, 0.005, 0.0065])
+    assert both[0] == pytest.approx(2259.0361, abs=1e-4) and np.isnan(both[1])
