@@ -449,41 +449,41 @@ def economics_figure(result: EconomicsResult, *, widget: bool = True) -> go.Figu
 
 def update_economics_figure(fig: go.Figure, result: EconomicsResult) -> None:
     """Rewrite :func:`economics_figure`'s traces from a new result (inside ``batch_update``)."""
-    r, d, s = result, fig.data, result.scenario
+    r, s = result, result.scenario
     i = r.index
     span = _apr_span(r)
     for j in range(len(CHAIN_KEYS)):
-        d[j].update(x=r.frequencies, y=100.0 * r.net_apr[j], line={"width": 4 if j == i else 1.5})
+        kit.set_trace(fig, j, x=r.frequencies, y=100.0 * r.net_apr[j], line={"width": 4 if j == i else 1.5})
     n = len(CHAIN_KEYS)
     fin = np.isfinite(r.break_even)
-    d[n].update(x=r.break_even[fin], y=np.zeros(int(fin.sum())),
+    kit.set_trace(fig, n, x=r.break_even[fin], y=np.zeros(int(fin.sum())),
                 text=[r.chains[j].name for j in np.flatnonzero(fin)])
-    d[n + 1].update(x=r.optimal, y=100.0 * r.optimal_net_apr, text=[c.name for c in r.chains])
+    kit.set_trace(fig, n + 1, x=r.optimal, y=100.0 * r.optimal_net_apr, text=[c.name for c in r.chains])
     f = s.frequency_per_year
-    d[n + 2].update(x=[f, f], y=list(span))
-    d[n + 3].update(x=[f], y=[100.0 * float(r.selected.net_apr[0])])
-    d[n + 4].update(x=r.gas_grid_gwei, y=100.0 * r.gas_net_apr)
+    kit.set_trace(fig, n + 2, x=[f, f], y=list(span))
+    kit.set_trace(fig, n + 3, x=[f], y=[100.0 * float(r.selected.net_apr[0])])
+    kit.set_trace(fig, n + 4, x=r.gas_grid_gwei, y=100.0 * r.gas_net_apr)
     g_now = r.chains[i].gas_price_gwei
-    d[n + 5].update(x=[g_now], y=[100.0 * float(r.selected.net_apr[0])])
+    kit.set_trace(fig, n + 5, x=[g_now], y=[100.0 * float(r.selected.net_apr[0])])
     be = r.break_even_gas_gwei
     ok = math.isfinite(be) and r.gas_grid_gwei[0] <= be <= r.gas_grid_gwei[-1]
-    d[n + 6].update(x=[be] if ok else [], y=[0.0] if ok else [])
+    kit.set_trace(fig, n + 6, x=[be] if ok else [], y=[0.0] if ok else [])
     names = [c.name for c in r.chains]
     v = r.at_frequency[0].value
     swap = np.array([float(e.swap_cost_per_rebalance[0]) for e in r.at_frequency]) * f
     for j, part in enumerate((r.execution_per_year, r.data_per_year, swap)):
-        d[n + 7 + j].update(x=names, y=100.0 * part / v)
+        kit.set_trace(fig, n + 7 + j, x=names, y=100.0 * part / v)
     fees = np.array([float(e.fee_income_per_year[0]) for e in r.at_frequency])
-    d[n + 10].update(x=names, y=100.0 * fees / v)
-    d[n + 11].update(x=r.frequencies, y=100.0 * r.gross_apr)
+    kit.set_trace(fig, n + 10, x=names, y=100.0 * fees / v)
+    kit.set_trace(fig, n + 11, x=r.frequencies, y=100.0 * r.gross_apr)
     lvr = np.array([float(e.lvr_per_year[0]) for e in r.at_frequency])
-    d[n + 12].update(x=names, y=100.0 * lvr / v)
-    d[n + 13].update(x=names, y=[100.0 * float(e.net_apr[0]) for e in r.at_frequency])
-    d[n + 14].update(x=r.sigma_grid, y=100.0 * r.sigma_net_apr)
-    d[n + 15].update(x=[s.sigma_per_year], y=[100.0 * float(r.selected.net_apr[0])])
-    d[n + 16].update(x=[r.break_even_sigma], y=[0.0])
+    kit.set_trace(fig, n + 12, x=names, y=100.0 * lvr / v)
+    kit.set_trace(fig, n + 13, x=names, y=[100.0 * float(e.net_apr[0]) for e in r.at_frequency])
+    kit.set_trace(fig, n + 14, x=r.sigma_grid, y=100.0 * r.sigma_net_apr)
+    kit.set_trace(fig, n + 15, x=[s.sigma_per_year], y=[100.0 * float(r.selected.net_apr[0])])
+    kit.set_trace(fig, n + 16, x=[r.break_even_sigma], y=[0.0])
     bp = r.break_even_sigma_policy
-    d[n + 17].update(x=[bp] if math.isfinite(bp) else [], y=[0.0] if math.isfinite(bp) else [])
+    kit.set_trace(fig, n + 17, x=[bp] if math.isfinite(bp) else [], y=[0.0] if math.isfinite(bp) else [])
     fig.update_yaxes(range=list(span), row=1, col=1)
     fig.update_yaxes(range=list(span), row=2, col=1)
     fig.update_xaxes(range=[0.0, math.log10(r.frequencies[-1])], row=1, col=1)
