@@ -173,7 +173,11 @@ def first_passage_probability(
     bb, nn = side * b, side * nu
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         s = sig * np.sqrt(t)
-        prob = ndtr((bb - nn * t) / s) + np.exp(2 * nn * bb / sig**2 + log_ndtr((bb + nn * t) / s))
+        expo = 2 * nn * bb / sig**2 + log_ndtr((bb + nn * t) / s)
+        # a volatility so small that 2 nu b / sigma^2 overflows gives inf - inf: the limit is
+        # -inf (the sum is -(b - nu tau)^2 / (2 sigma^2 tau) - O(log): the Gaussian tail wins)
+        expo = np.where(np.isnan(expo), -np.inf, expo)
+        prob = ndtr((bb - nn * t) / s) + np.exp(expo)
     prob = np.where(t == 0, 0.0, prob)
     # a BGK shift so large (dt_years of 1e12) that the barrier went to 0 or inf: never touched
     prob = np.where(np.isfinite(b), prob, 0.0)

@@ -414,3 +414,17 @@ def test_first_passage_at_float_extremes_is_quiet():
         assert first_passage_probability(3000.0, 2400.0, 0.8, 1.0, dt_years=1e12) == 0.0
         assert first_passage_probability(3000.0, 1e300, 0.8, 1.0, dt_years=2440.0) == 0.0
         assert first_passage_probability(1e-10, 1e300, 0.8, 1.0) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("barrier", "tau", "mu", "want"),
+    [(2400.0, 1.0, -1.0, 1.0), (2400.0, 0.1, -1.0, 0.0), (3600.0, 1.0, 1.0, 1.0),
+     (3600.0, 0.1, 1.0, 0.0), (2400.0, 0.0, -1.0, 0.0), (2400.0, 1.0, 1.0, 0.0)],
+)
+def test_first_passage_without_volatility_is_the_drift_reaching_the_barrier(barrier, tau, mu, want):
+    """sigma -> 0: the log price moves as (mu - sigma^2/2) t, so the barrier is touched iff the
+    drift reaches ln(H/P) within tau (ln 0.8 = -0.223, ln 1.2 = 0.182 at |mu| = 1 a year). At
+    sigma = 1e-155, 2 nu b / sigma^2 overflows: this was NaN."""
+    from lpperp.risk import first_passage_probability
+
+    assert first_passage_probability(3000.0, barrier, 1e-155, tau, mu) == want
