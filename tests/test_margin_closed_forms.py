@@ -785,3 +785,14 @@ def test_lps_in_two_markets_without_perps_move_the_first_market_by_default():
     assert x.markets == ("ETH", "SOL")
     assert x.delta(pr) == pytest.approx(float(LP.delta(3000.0)))
     assert x.delta(pr, "SOL") == pytest.approx(float(sol.delta(150.0)))
+
+
+def test_ratios_at_extreme_sizes_are_quiet():
+    """margin_ratio and account_leverage of a tiny equity overflow to inf without a numpy
+    warning."""
+    import warnings
+
+    a = IsolatedAccount(PerpPosition(1e7, 3000.0), cash=1e-300, rules=FLAT)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert a.margin_ratio(3000.0) == np.inf and a.account_leverage(3000.0) == np.inf
