@@ -470,3 +470,16 @@ def test_types_pool_and_edges_are_kept():
     with warnings.catch_warnings():  # extreme prices: no floating-point warnings either
         warnings.simplefilter("error")
         assert big.gamma(1e300) == 0.0 and big.gamma(1e-300) == 0.0
+
+
+def test_shapes_that_do_not_broadcast_are_named_in_full():
+    # the message names the function and every argument's shape (numpy's own error names none)
+    lp = make(3000.0, 1.3)
+    with pytest.raises(ValueError, match=r"^hold_value: the arguments must broadcast to one shape, "
+                                         r"got price \(3,\), entry_price \(2,\)$"):  # fmt: skip
+        lp.hold_value(np.full(3, 3000.0), np.full(2, 3000.0))
+    with pytest.raises(ValueError, match=r"^impermanent_loss_in_range: the arguments must broadcast "
+                       r"to one shape, got price_ratio \(2,\), entry_price \(3,\), price_lower "
+                       r"\(4,\), price_upper \(4,\)$"):  # fmt: skip
+        impermanent_loss_in_range(np.full(2, 1.01), np.full(3, 3000.0), np.full(4, 2500.0),
+                                  np.full(4, 3600.0))  # fmt: skip
