@@ -796,3 +796,17 @@ def test_ratios_at_extreme_sizes_are_quiet():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert a.margin_ratio(3000.0) == np.inf and a.account_leverage(3000.0) == np.inf
+
+
+class _Split(_ByRange):
+    """Weights with a shock and different base and quote factors."""
+
+    def shock_weights(self, lp):
+        return 0.95, 0.7, 0.9
+
+
+def test_boundary_problem_keeps_shock_base_and_quote_weights_apart():
+    x = CrossAccount((PerpPosition(-2.0, 3000.0),), (LP,), 400.0, collateral=_Split(), rules=FLAT)
+    prob = x.boundary_problem(3000.0)
+    assert (prob.shock.tolist(), prob.base_factor.tolist(), prob.quote_factor.tolist()) == (
+        [0.95], [0.7], [0.9])
