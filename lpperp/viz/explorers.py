@@ -804,7 +804,7 @@ class LiquidationMapExplorer(Explorer):
     >>> ex = LiquidationMapExplorer(leverage=4.0)
     >>> ex.controls["leverage"].value = 6.0
     >>> ex.result.health.shape
-    (120, 400)
+    (80, 300)
     """
 
     title = "liquidation map"

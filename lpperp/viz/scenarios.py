@@ -658,14 +658,14 @@ class MapScenario:
 
     >>> m = MapScenario(HealthScenario(price=3000.0, leverage=4.0))
     >>> m.widths_pct().shape, m.prices().shape
-    ((120,), (400,))
+    ((80,), (300,))
     """
 
     base: HealthScenario
     width_min_pct: float = 1.0
     width_max_pct: float = 60.0
-    n_widths: int = 120
-    n_prices: int = 400
+    n_widths: int = 80
+    n_prices: int = 300
 
     def __post_init__(self) -> None:
         if self.base.mode != "isolated":
@@ -714,7 +714,7 @@ def compute_map(scenario: MapScenario) -> MapResult:
 
     >>> r = compute_map(MapScenario(HealthScenario(price=3000.0, leverage=4.0)))
     >>> r.health.shape, r.boundaries.shape[0]
-    ((120, 400), 120)
+    ((80, 300), 80)
     """
     base = scenario.base
     acct = base.account()
