@@ -155,3 +155,19 @@ def test_bad_values_in_large_batches_are_named_without_numpy_warnings():
         warnings.simplefilter("error")
         q, _ = float_swap(prof, 3000.0, all_base)
     assert np.flatnonzero(np.isnan(q)).tolist() == [17]
+
+
+def test_batches_of_other_shapes_and_dtypes_equal_their_float64_1d_values():
+    prof = LiquidityProfile.concentrated(3000.0, 1e5, 0.003)
+    x = RNG.uniform(-2.0, 2.0, 2**16)
+    q, p1 = float_swap(prof, 3000.0, x)
+    q2, p2 = float_swap(prof, 3000.0, x.reshape(2, 2**15))  # 2-d: the general path, same numbers
+    np.testing.assert_allclose(q2, q.reshape(2, 2**15), rtol=1e-13, atol=1e-300)
+    np.testing.assert_allclose(p2, p1.reshape(2, 2**15), rtol=1e-13)
+    x32 = x.astype(np.float32)  # float32 amounts are converted to float64 before any arithmetic
+    q3, p3 = float_swap(prof, 3000.0, x32)
+    q4, p4 = float_swap(prof, 3000.0, x32.astype(np.float64))
+    np.testing.assert_allclose(q3, q4, rtol=1e-13, atol=1e-300)
+    np.testing.assert_allclose(p3, p4, rtol=1e-13)
+    with pytest.raises(LpperpError, match=r"^profile must be a LiquidityProfile"):
+        float_swap("profile", 3000.0, x)
