@@ -46,8 +46,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         id="simulate-funding-at-entry-price",
         file="simulate.py",
-        old="qp = q * p\n",
-        new="qp = q * p0\n",
+        old="qp = np.multiply(q, p, out=w_qp)\n",
+        new="qp = np.multiply(q, p0, out=w_qp)\n",
         tests=(REF + "test_funding_is_charged_at_the_mark_on_a_moving_path",),
         why="funding charged on the entry notional instead of the mark",
     ),
