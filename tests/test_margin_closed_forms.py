@@ -810,3 +810,32 @@ def test_boundary_problem_keeps_shock_base_and_quote_weights_apart():
     prob = x.boundary_problem(3000.0)
     assert (prob.shock.tolist(), prob.base_factor.tolist(), prob.quote_factor.tolist()) == (
         [0.95], [0.7], [0.9])
+
+
+def test_cross_defaults_for_lps_without_perps_and_plain_prices():
+    assert CrossAccount(lps=(LP,)).lp_markets == ("ETH",)
+    empty = CrossAccount(cash=5.0)
+    assert empty.delta(3000.0) == 0.0 and empty.gamma(3000.0) == 0.0
+    with named("price"):
+        CrossAccount((PerpPosition(-1.0, 3000.0),), (), 10.0).delta(-1.0)
+
+
+def test_outcome_uses_the_given_pool_and_the_venue_equity():
+    from lpperp.swap import LiquidityProfile
+
+    a = IsolatedAccount(PerpPosition(-4.0, 3000.0), LP, -1000.0, rules=FLAT)
+    default = a.liquidation_outcome(3000.0)
+    thin = a.liquidation_outcome(3000.0, profile=LiquidityProfile.uniform(3000.0, 50.0, 0.003))
+    assert thin.lp_unwind_cost > default.lp_unwind_cost
+    # Hyperliquid's backstop reads the venue equity: 77.5 < 2/3 of maintenance 155 at 3100
+    b = IsolatedAccount(PerpPosition(-1.0, 3000.0), cash=177.5, rules=FLAT)
+    out = b.liquidation_outcome(3000.0, at=3100.0, mechanics="hyperliquid")
+    assert out.venue_equity == pytest.approx(77.5) and out.maintenance == pytest.approx(155.0)
+    assert out.to_backstop == pytest.approx(77.5) and out.owner_keeps == 0.0
+
+
+def test_a_fully_closed_short_reports_a_positive_zero_size():
+    out = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0, rules=FLAT).liquidation_outcome(
+        3000.0)
+    assert out.closed_fraction == 1.0
+    assert out.perp_size_after == 0.0 and np.copysign(1.0, out.perp_size_after) == 1.0
