@@ -432,3 +432,36 @@ def test_first_passage_without_volatility_is_the_drift_reaching_the_barrier(barr
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the overflow is expected and handled: quietly
         assert first_passage_probability(3000.0, barrier, 1e-155, tau, mu) == want
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda b, bgk: bgk([2400.0, 2500.0], 3000.0, [0.8, 0.8, 0.8], 1 / 365),
+         r"^bgk_shift: the arguments must broadcast"),
+        (lambda b, bgk: bgk([2400.0, 2500.0], 3000.0, 0.8, [1 / 365] * 3),
+         r"^bgk_shift: the arguments must broadcast"),
+        (lambda b, bgk: b([3000.0, 3000.0], [2400.0] * 3, 3600.0, 0.8, 0.1),
+         r"^band_exit_probability: the arguments must broadcast"),
+        (lambda b, bgk: b(3000.0, 2400.0, 3600.0, 0.8, [0.1, 0.2, 0.3], [0.0, 0.1]),
+         r"^band_exit_probability: the arguments must broadcast"),
+    ],
+)
+def test_shapes_that_do_not_broadcast_are_named(call, match):
+    from lpperp.risk import band_exit_probability, bgk_shift
+
+    with pytest.raises(LpperpError, match=match):
+        call(band_exit_probability, bgk_shift)
+
+
+def test_a_shift_past_the_float_range_is_quiet():
+    """dt_years = 1e12: exp(beta sigma sqrt(dt)) overflows; the barrier goes to 0 (below) or
+    inf (above), without a float warning."""
+    import warnings
+
+    from lpperp.risk import bgk_shift
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert bgk_shift(2400.0, 3000.0, 0.8, 1e12) == 0.0
+        assert bgk_shift(3600.0, 3000.0, 0.8, 1e12) == np.inf
