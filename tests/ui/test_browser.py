@@ -103,8 +103,9 @@ def _explorer_data(page, i: int) -> dict:
     return page.evaluate(JS_EXPLORER_DATA, i)
 
 
-def _wait_for_plots(page, timeout_ms: int = 60_000) -> None:
-    """Every explorer's plot is drawn with traces, and every other plot has its data."""
+def _wait_for_plots(page, timeout_ms: int = 120_000) -> None:
+    """Every explorer's plot is drawn with traces, and every other plot has its data (120 s: at
+    load average 20 on the 2 cores, 60 s was seen to run out once in notebooks 02 and 05)."""
     page.wait_for_function(
         """() => Array.from(document.querySelectorAll('EXPLORER')).every(ex => {
              const gd = ex.querySelector('.js-plotly-plot');
