@@ -465,3 +465,42 @@ def test_a_shift_past_the_float_range_is_quiet():
         warnings.simplefilter("error")
         assert bgk_shift(2400.0, 3000.0, 0.8, 1e12) == 0.0
         assert bgk_shift(3600.0, 3000.0, 0.8, 1e12) == np.inf
+
+
+@pytest.mark.parametrize(
+    ("p0", "lo", "hi"),
+    [(2.0, None, 3.0), (2.0, 0.5, 3.0), (2.0, 0.5, None), (0.5, 0.3, 0.8), (0.5, None, 0.8)],
+)
+def test_discrete_monitoring_of_prices_below_one(p0, lo, hi):
+    """The BGK identity at prices of order 1 (a token quoted in another): each given barrier is
+    shifted away from the price, a missing one stays missing; against the continuous formula at
+    the shifted barriers and, one-sided, first_passage_probability."""
+    from lpperp.risk import BGK_BETA, band_exit_probability, first_passage_probability
+
+    sig, tau, mu, dt = 0.8, 0.25, 0.2, 1 / 52
+    k = np.exp(BGK_BETA * sig * np.sqrt(dt))
+    lo_s = None if lo is None else lo / k
+    hi_s = None if hi is None else hi * k
+    want = band_exit_probability(p0, lo_s, hi_s, sig, tau, mu)
+    got = band_exit_probability(p0, lo, hi, sig, tau, mu, dt_years=dt)
+    assert got == pytest.approx(want, rel=1e-12)
+    if lo is None or hi is None:
+        one = first_passage_probability(p0, lo_s or hi_s, sig, tau, mu)
+        assert got == pytest.approx(one, rel=1e-12)
+        assert got == pytest.approx(
+            first_passage_probability(p0, lo or hi, sig, tau, mu, dt_years=dt), rel=1e-12)
+    else:
+        spectral = 1.0 - _spectral_survival(p0, lo_s, hi_s, sig, tau, mu)
+        assert got == pytest.approx(spectral, abs=1e-10)
+
+
+def test_band_exit_with_no_time_is_zero_and_quiet():
+    import warnings
+
+    from lpperp.risk import band_exit_probability
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert band_exit_probability(3000.0, 2400.0, 3600.0, 0.8, 0.0) == 0.0
+        assert band_exit_probability(3000.0, [2400.0, 3100.0], 3600.0, 0.8, 0.0).tolist() == [
+            0.0, 1.0]
