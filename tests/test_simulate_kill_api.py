@@ -437,3 +437,24 @@ def test_run_on_paths_checks_its_arrays_and_draws_its_noise_from_the_seed():
     given = run_on_paths(f, path, 1 / 365, seed=3, funding_noise=zf)
     assert drawn.funding[0] == given.funding[0] != run_on_paths(
         f, path, 1 / 365, seed=3, funding_noise=-zf).funding[0]
+
+
+def test_summary_with_ties_and_one_or_two_paths():
+    """The tail mean includes the returns equal to the quantile (ties: every path the same, or
+    three at the minimum); a one-path run has no standard error (NaN, without a numpy warning),
+    a two-path run has one."""
+    base = _results()
+    flat = replace(base, final_wealth=np.full(7, 10_000.0), capital_added=np.zeros(7))
+    s = flat.summary()
+    assert s.tail_return == 0.0 and s.tail_expected_return == 0.0
+    ties = replace(flat, final_wealth=np.array([11_000.0] * 3 + [15_000.0] * 4))
+    assert ties.summary().tail_expected_return == np.mean([0.1, 0.1, 0.1])
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        one = _results(1).summary()
+    assert math.isnan(one.return_stderr)
+    two = _results(2)
+    r2 = two.returns
+    assert two.summary().return_stderr == pytest.approx(abs(r2[0] - r2[1]) / 2, rel=1e-12)
