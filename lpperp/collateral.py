@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
-from scipy.special import ndtri
 
+from lpperp._special import ndtri
 from lpperp._validate import (
     LpperpError,
     broadcast_shape,

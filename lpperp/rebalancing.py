@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import special
+
+from lpperp._special import ndtr
 
 from ._validate import (
     LpperpError,
@@ -146,7 +147,7 @@ def _range_moment(
     shift = 0.5 * sd**2 - a * sd**2
     d_hi = (np.log(pb / price) + shift) / sd
     d_lo = (np.log(pa / price) + shift) / sd
-    moment = np.exp(0.5 * a * (a - 1.0) * sd**2) * (special.ndtr(d_hi) - special.ndtr(d_lo))
+    moment = np.exp(0.5 * a * (a - 1.0) * sd**2) * (ndtr(d_hi) - ndtr(d_lo))
     return np.sum(moment * 2.0 * u * wu, axis=-1)
 
 

@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from scipy.special import log_ndtr, ndtr, ndtri
 
+from lpperp._special import log_ndtr, ndtr, ndtri
 from lpperp._validate import (
     MAX_PATH_STEPS,
     LpperpError,
