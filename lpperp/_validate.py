@@ -59,8 +59,14 @@ def scalar_or_array(x: Any) -> Any:
 
 def _show(x: Any) -> str:
     """Short repr of a value for an error message (first offending element for arrays)."""
-    arr = np.asarray(x) if not isinstance(x, str) else None
-    if arr is not None and arr.ndim > 0:
+    if isinstance(x, (str, bytes)):
+        return repr(x)
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError):  # a ragged list, an object numpy cannot hold
+        text = repr(x)
+        return text if len(text) <= 60 else f"{type(x).__name__} {text[:57]}..."
+    if arr.ndim > 0:
         return f"array of shape {arr.shape}"
     return repr(x)
 
