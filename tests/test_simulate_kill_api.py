@@ -7,6 +7,7 @@ recentring interval (issue 14: fast tests for ``make mutate``; ~1 s).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -458,3 +459,24 @@ def test_summary_with_ties_and_one_or_two_paths():
     two = _results(2)
     r2 = two.returns
     assert two.summary().return_stderr == pytest.approx(abs(r2[0] - r2[1]) / 2, rel=1e-12)
+
+
+def test_backtest_default_seed_and_a_series_without_a_step():
+    from types import SimpleNamespace
+
+    t = np.datetime64("2024-01-01T00:00:00") + np.arange(5) * np.timedelta64(86_400, "s")
+    series = PriceSeries(t, np.array([3000.0, 3700.0, 3800.0, 3500.0, 2600.0]))
+    s = Scenario(leverage=2.0, policy=Policy(recentre=True, latency_s=86_400.0 * 0.6))
+    a = backtest(s, series)
+    assert a.final_wealth[0] == backtest(s, series, seed=0).final_wealth[0]
+    assert a.final_wealth[0] != backtest(s, series, seed=1).final_wealth[0]
+    with pytest.raises(LpperpError, match="series must be a PriceSeries"):
+        backtest(s, SimpleNamespace(prices=series.prices))
+    with pytest.raises(LpperpError, match="series must be a PriceSeries"):
+        backtest(s, SimpleNamespace(dt_years=1 / 365))
+
+
+def test_summary_html_is_one_row_per_field():
+    html = _results().summary()._repr_html_()
+    assert re.fullmatch(r"<table><tbody>(<tr><td>[a-z ]+</td><td>[^<>]*</td></tr>)+"
+                        r"</tbody></table>", html)
