@@ -480,3 +480,25 @@ def test_summary_html_is_one_row_per_field():
     html = _results().summary()._repr_html_()
     assert re.fullmatch(r"<table><tbody>(<tr><td>[a-z ]+</td><td>[^<>]*</td></tr>)+"
                         r"</tbody></table>", html)
+
+
+def test_run_many_names_its_caller_and_its_limits():
+    a = Scenario(leverage=2.0)
+    with pytest.raises(LpperpError, match=r"^mycall: "):
+        run_many([a], GBM(0.8), 1.0, 30, 10**12, 1, None, False, what="mycall")
+    # within a raised limit the budget passes and the process is checked next
+    with pytest.raises(LpperpError, match="process must be a price process"):
+        run_many([a], 0.8, 1.0, 1000, 10**7, 1, None, False, max_path_steps=10**10)
+    with pytest.raises(LpperpError, match=r"(?<!X)tau_years must be a single number"):
+        run_many([a], GBM(0.8), np.array([0.1, 0.2]), 5, 10, 1, None, False)
+
+
+def test_stochastic_funding_in_one_block_is_the_documented_noise():
+    s = Scenario(leverage=2.0, funding=OUFunding(0.1, kappa_per_year=20.0, sigma_per_year=4.0))
+    a = simulate(s, GBM(0.8), 3 / 365, 3, 50, seed=8)
+    root = root_seed(8)
+    (g, w), = noise_streams(root, 0, 50, 2**31 + 1)
+    zf = g.standard_normal((3, w))
+    paths = sample_paths(GBM(0.8), s.price, 3 / 365, 3, 50, seed=8).T
+    b = run_on_paths(s, paths, 1 / 365, noise=np.zeros((3, 50)), funding_noise=zf)
+    np.testing.assert_allclose(a.funding, b.funding, rtol=1e-12)
