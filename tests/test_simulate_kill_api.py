@@ -502,3 +502,21 @@ def test_stochastic_funding_in_one_block_is_the_documented_noise():
     paths = sample_paths(GBM(0.8), s.price, 3 / 365, 3, 50, seed=8).T
     b = run_on_paths(s, paths, 1 / 365, noise=np.zeros((3, 50)), funding_noise=zf)
     np.testing.assert_allclose(a.funding, b.funding, rtol=1e-12)
+
+
+class _FirstBlockInterrupts(GBM):
+    """A GBM whose first block raises KeyboardInterrupt, as Ctrl-C would before any result."""
+
+    def sampler(self, ss, n_paths, dt_years):
+        if ss.spawn_key[-1] == 0:
+            raise KeyboardInterrupt
+        return super().sampler(ss, n_paths, dt_years)
+
+
+def test_an_interrupt_before_any_chunk_is_raised_and_progress_is_labelled(capsys):
+    with pytest.raises(KeyboardInterrupt):
+        simulate(Scenario(), _FirstBlockInterrupts(0.8), 1 / 365, 1, 10, seed=1)
+    simulate(Scenario(), GBM(0.8), 1 / 365, 1, PATH_BLOCK + 1, seed=1, chunk_paths=PATH_BLOCK,
+             progress=True)
+    err = capsys.readouterr().err
+    assert re.search(r"(?<![A-Za-z])simulate: ", err) and "/2" in err
