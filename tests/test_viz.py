@@ -598,9 +598,11 @@ def test_wallet_vocabulary_old_keywords_warn_for_one_release():
     from lpperp.viz.scenarios import WalletScenario
 
     new = WalletScenario(price=3100.0, btc_price=55_000.0, wallet_cash=700.0)
-    with pytest.warns(DeprecationWarning, match="price"):
+    with pytest.warns(DeprecationWarning) as caught:
         old = WalletScenario(eth_price=3100.0, btc_price=55_000.0, spare_cash=700.0)
     assert old == new
+    said = sorted(str(w.message).split(" is renamed ")[0] for w in caught)
+    assert said == ["__init__(eth_price=...)", "__init__(spare_cash=...)"], said
     with pytest.warns(DeprecationWarning, match="wallet_cash"):
         assert new.spare_cash == 700.0
     with pytest.warns(DeprecationWarning, match="price"):
