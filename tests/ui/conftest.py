@@ -62,3 +62,11 @@ def page(browser, lab):
     finally:
         pg.close()
         lab.shutdown_kernels()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Issue 11's speed figures, one line per notebook (measured, never asserted)."""
+    if jlab.SPEED_LINES:
+        terminalreporter.write_sep("-", "browser speed (key press -> redraw, Run All -> interactive)")
+        for line in jlab.SPEED_LINES:
+            terminalreporter.write_line(line)

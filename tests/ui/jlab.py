@@ -40,6 +40,8 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 VIEWPORT = {"width": 1400, "height": 1500}
+#: the browser suite's "[speed]" lines (issue 11's figures), printed in the terminal summary
+SPEED_LINES: list[str] = []
 #: the notebook on screen (other panels may linger hidden in the DOM)
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 PLOT = f"{PANEL} .js-plotly-plot"

@@ -355,6 +355,7 @@ def test_notebook_in_real_jupyterlab(page, lab, notebook, tmp_path):
     if parts:
         report.append(f"[speed] {where}: " + "; ".join(parts)
                       + f" [load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores]")
+        jlab.SPEED_LINES.append(report[-1])
     print("\n" + "\n".join(report))
 
 
