@@ -234,6 +234,11 @@ class Policy:
                 f"top_up_target={self.top_up_target} must be >= top_up_health={self.top_up_health}"
             )
         object.__setattr__(self, "blocks", integer("blocks", self.blocks, 0))
+        if self.hedge and self.hedge_ratio == 0.0:  # the re-hedge band divides by it
+            raise LpperpError(
+                "hedge_ratio must be > 0 with hedge=True, got 0.0 (a zero hedge hedges nothing: "
+                "use hedge=False)"
+            )
 
     @classmethod
     def none(cls) -> Policy:

@@ -60,10 +60,11 @@ def _amounts(p, pa, pb, L=1.0):
 
 # -- Policy -----------------------------------------------------------------------------------------
 def test_policy_fields_are_checked_and_normalised():
-    p = Policy(recentre=np.bool_(True), top_up=np.bool_(False), hedge=True, latency_s=5,
+    p = Policy(recentre=np.bool_(True), top_up=np.bool_(False), hedge=np.bool_(False), latency_s=5,
                recentre_health=0, min_interval_years=0, hedge_ratio=0, hedge_band=0,
                hedge_interval_years=0, top_up_health=2, top_up_target=2, blocks=0)
     assert type(p.recentre) is bool and p.recentre and type(p.top_up) is bool and not p.top_up
+    assert type(p.hedge) is bool and not p.hedge
     for name in ("latency_s", "recentre_health", "min_interval_years", "hedge_ratio",
                  "hedge_band", "hedge_interval_years", "top_up_health", "top_up_target"):
         assert type(getattr(p, name)) is float, name
@@ -520,3 +521,11 @@ def test_an_interrupt_before_any_chunk_is_raised_and_progress_is_labelled(capsys
              progress=True)
     err = capsys.readouterr().err
     assert re.search(r"(?<![A-Za-z])simulate: ", err) and "/2" in err
+
+
+def test_a_zero_hedge_ratio_with_hedging_on_is_refused_by_name():
+    """hedge=True with hedge_ratio=0 was accepted and crashed the kernel (ZeroDivisionError in the
+    re-hedge band, -q / hedge_ratio); without hedging a zero ratio is harmless."""
+    with pytest.raises(LpperpError, match=r"^hedge_ratio must be > 0 with hedge=True"):
+        Policy(hedge=True, hedge_ratio=0.0)
+    assert Policy(hedge=False, hedge_ratio=0.0).hedge_ratio == 0.0
