@@ -886,6 +886,17 @@ _THREADED_MIN = 1 << 19
 _POOL: Any = None
 
 
+def _forget_pool() -> None:
+    """In a forked child: the inherited executor has no threads (fork copies only the calling
+    thread), so work submitted to it would wait forever; the child starts its own on first use."""
+    global _POOL
+    _POOL = None
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _fast_one_step(
     profile: LiquidityProfile, price: Any, base_amount: Any
 ) -> tuple[np.ndarray, np.ndarray] | None:
