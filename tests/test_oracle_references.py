@@ -1,0 +1,186 @@
+"""Oracle module against the Uniswap v3 contracts' own arithmetic and exact edge values (issue 14).
+
+References (read 2026-11-30):
+- Uniswap/v3-core@d8b1c635c275d2a9450bd6a78f3fa2484fef73eb contracts/libraries/Oracle.sol
+  ``transform``: ``tickCumulative: last.tickCumulative + int56(tick) * delta`` (the tick in force
+  *before* the write), ``observeSingle`` interpolates between observations, ``'OLD'`` before the
+  oldest one.
+- Uniswap/v3-periphery@0682387198a24c7cd63566a2c58398533860a5d1 contracts/libraries/OracleLibrary.sol
+  ``consult``: ``require(secondsAgo != 0, 'BP')``, ``arithmeticMeanTick = int24(delta / secondsAgo)``
+  (Solidity truncates toward zero) then ``if (delta < 0 && delta % secondsAgo != 0) tick--``; the
+  argument is a ``uint32``.
+
+The references below are direct, independent loops: one second at a time, the tick in force
+during that second summed, and the mean floored with exact ``fractions.Fraction`` arithmetic.
+"""
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from lpperp._validate import LpperpError
+from lpperp.oracle import TwapOracle, consult_mean_tick, observe_tick_cumulatives
+
+U32 = 2**32 - 1
+MAX_TICK = 887272
+
+
+def _tick_during(second, times, ticks, before_first=None):
+    """The pool's tick during [second, second + 1): the last write at or before ``second``."""
+    tick = before_first
+    for t, k in zip(times, ticks, strict=True):
+        if t <= second:
+            tick = k
+    return tick
+
+
+def _cumulative(target, times, ticks):
+    """tickCumulative at ``target``: sum over each second since the first write (v3-core transform)."""
+    return sum(_tick_during(s, times, ticks) for s in range(times[0], target))
+
+
+def _floor_mean(delta, window):
+    """OracleLibrary.consult's result: the exact quotient rounded toward minus infinity."""
+    return math.floor(Fraction(delta, window))
+
+
+# a hand-made schedule: negative ticks, two writes in one block (the last stands), a long gap
+TIMES = [100, 103, 110, 110, 125, 126, 140]
+TICKS = [-5, 7, -13, 4, -887272, 887272, -1]
+
+
+@pytest.mark.parametrize("now", [140, 141, 150, 173])
+def test_observe_matches_second_by_second_sum(now):
+    agos = [0, 1, 5, 6, 7, 13, 14, 15, 16, 17, 30, 37, 40, now - 100]
+    agos = sorted({a for a in agos if now - a >= 100})
+    got = observe_tick_cumulatives(TIMES, TICKS, now, agos)
+    want = [_cumulative(now - a, TIMES, TICKS) for a in agos]
+    assert got == want
+    assert all(type(x) is int for x in got)
+
+
+def test_observe_between_observations_and_at_the_first_one():
+    # target exactly on the first write: accumulator 0; between writes: interpolated exactly
+    assert observe_tick_cumulatives([10, 20], [-3, 8], 30, [20, 15, 10, 5, 0]) == [
+        0, -15, -30, -30 + 8 * 5, -30 + 8 * 10]
+
+
+def test_observe_refuses_a_window_before_the_first_observation():
+    with pytest.raises(LpperpError, match="OLD"):
+        observe_tick_cumulatives(TIMES, TICKS, 150, [51])
+    assert observe_tick_cumulatives(TIMES, TICKS, 150, [50]) == [0]
+
+
+def test_observe_edge_values_and_messages():
+    # uint32 seconds_agos: 2**32 - 1 accepted (a pool that has existed that long), 2**32 refused
+    assert observe_tick_cumulatives([0], [-2], U32, [U32, 0]) == [0, -2 * U32]
+    for bad in (U32 + 1, -1):
+        with pytest.raises(LpperpError, match=r"seconds_agos must be an integer in \[0, 4294967295\]"):
+            observe_tick_cumulatives([0], [1], U32 + 10, [bad])
+    # ticks: +-887272 accepted, one more refused, the message names the argument and bounds
+    assert observe_tick_cumulatives([0], [MAX_TICK], 2, [0]) == [2 * MAX_TICK]
+    assert observe_tick_cumulatives([0], [-MAX_TICK], 2, [0]) == [-2 * MAX_TICK]
+    for bad in (MAX_TICK + 1, -MAX_TICK - 1):
+        with pytest.raises(LpperpError, match=r"^ticks must be an integer in \[-887272, 887272\]"):
+            observe_tick_cumulatives([0], [bad], 2, [0])
+    with pytest.raises(LpperpError, match=r"^times_seconds must be an integer"):
+        observe_tick_cumulatives([0.5], [1], 2, [0])
+    with pytest.raises(LpperpError, match=r"^now_seconds must be an integer"):
+        observe_tick_cumulatives([0], [1], 2.0, [0])
+    with pytest.raises(LpperpError, match=r"^seconds_agos must be an integer"):
+        observe_tick_cumulatives([0], [1], 2, [1.0])
+
+
+def test_observe_refuses_bad_schedules():
+    with pytest.raises(LpperpError, match="one length"):
+        observe_tick_cumulatives([0, 5], [1], 10, [0, 7])
+    with pytest.raises(LpperpError, match="one length"):
+        observe_tick_cumulatives([], [], 10, [0])
+    # decreasing times with now after all of them; sorted times with now before the last
+    with pytest.raises(LpperpError, match="non-decreasing"):
+        observe_tick_cumulatives([0, 10, 5], [1, 2, 3], 20, [0])
+    with pytest.raises(LpperpError, match="non-decreasing"):
+        observe_tick_cumulatives([0, 10], [1, 2], 9, [0])
+
+
+@pytest.mark.parametrize("delta, window", [
+    (45607200, 600), (-7, 2), (7, 2), (-6, 2), (6, 2), (0, 5), (-1, 600), (1, 600), (-600, 600),
+    (-601, 600), (-599, 600), (599, 600), (-MAX_TICK * U32, U32), (-MAX_TICK * U32 - 1, U32),
+])
+def test_consult_floors_like_oracle_library(delta, window):
+    for c0 in (0, -123456789, 10**12):
+        got = consult_mean_tick(c0, c0 + delta, window)
+        assert got == _floor_mean(delta, window)
+        assert type(got) is int
+
+
+def test_consult_edge_values_and_messages():
+    assert consult_mean_tick(0, 5 * U32, U32) == 5
+    with pytest.raises(LpperpError, match=r"^seconds_ago must be an integer in \[0, 4294967295\]"):
+        consult_mean_tick(0, 5, U32 + 1)
+    with pytest.raises(LpperpError, match=r"^seconds_ago must be an integer in \[0, 4294967295\]"):
+        consult_mean_tick(0, 5, -1)
+    with pytest.raises(LpperpError, match="BP"):
+        consult_mean_tick(0, 5, 0)
+    with pytest.raises(LpperpError, match=r"^tick_cumulative_start must be an integer"):
+        consult_mean_tick(0.0, 5, 1)
+    with pytest.raises(LpperpError, match=r"^tick_cumulative_end must be an integer"):
+        consult_mean_tick(0, 5.0, 1)
+    with pytest.raises(LpperpError, match=r"^seconds_ago must be an integer"):
+        consult_mean_tick(0, 5, 1.0)
+
+
+@pytest.mark.parametrize("window", [1, 7, 10, 26, 60])
+def test_mean_ticks_of_matches_observe_then_consult_loop(window):
+    # before the first time the pool stood at ticks[0]: the window may start before it
+    twap = TwapOracle(window)
+    got = twap.mean_ticks_of(TIMES, TICKS)
+    want = []
+    for now in TIMES:
+        total = sum(_tick_during(s, TIMES, TICKS, before_first=TICKS[0])
+                    for s in range(now - window, now))
+        want.append(_floor_mean(total, window))
+    assert got.dtype == np.float64
+    assert got.tolist() == want
+
+
+def test_mean_ticks_of_on_paths_and_integer_input():
+    ticks = np.array([[3, -4, -4, 9], [-1, -1, 2, -7]])
+    times = [0, 5, 9, 9]
+    got = TwapOracle(6.0).mean_ticks_of(times, ticks)
+    for row, ticks_row in zip(got, ticks, strict=True):
+        want = [_floor_mean(sum(_tick_during(s, times, ticks_row.tolist(), ticks_row[0])
+                                for s in range(now - 6, now)), 6) for now in times]
+        assert row.tolist() == want
+
+
+def test_mean_ticks_of_refuses_bad_input_naming_it():
+    twap = TwapOracle(60.0)
+    # the tick written at t has weight 0 at t (v3-core transform uses the tick before the write)
+    assert twap.mean_ticks_of([0, 1, 60], [MAX_TICK, -MAX_TICK, 5]).tolist() == [
+        MAX_TICK, MAX_TICK, _floor_mean(MAX_TICK - 59 * MAX_TICK, 60)]
+    for bad in ([MAX_TICK + 1, 0], [0, -MAX_TICK - 1], [0.5, 0], [0, 2.5]):
+        with pytest.raises(LpperpError, match=r"^ticks must be integers"):
+            twap.mean_ticks_of([0, 1], bad)
+    with pytest.raises(LpperpError, match=r"^ticks"):
+        twap.mean_ticks_of([0, 1], [0, np.inf])
+    with pytest.raises(LpperpError, match=r"^times_seconds"):
+        twap.mean_ticks_of([0, np.nan], [0, 1])
+    for times in ([10, 0], [0, 10, 5]):
+        with pytest.raises(LpperpError, match="non-decreasing"):
+            twap.mean_ticks_of(times, [1] * len(times))
+
+
+def test_twap_window_edges_and_normalisation():
+    w = TwapOracle(600).window_seconds
+    assert type(w) is float and w == 600.0
+    assert TwapOracle(U32).window_seconds == float(U32)
+    assert TwapOracle(1).window_seconds == 1.0
+    for bad in (U32 + 1, 0.5):
+        with pytest.raises(LpperpError, match=r"^window_seconds must be in \[1, 2\*\*32 - 1\]"):
+            TwapOracle(bad)
+    for bad in (0.0, -1.0, [600.0], np.array([600.0, 700.0])):
+        with pytest.raises(LpperpError, match=r"^window_seconds"):
+            TwapOracle(bad)
