@@ -15,13 +15,22 @@ during that second summed, and the mean floored with exact ``fractions.Fraction`
 """
 
 import math
+import warnings
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
 from lpperp._validate import LpperpError
-from lpperp.oracle import TwapOracle, consult_mean_tick, observe_tick_cumulatives
+from lpperp.oracle import (
+    REVERT_LEND_ARBITRUM_GUARD,
+    ChainlinkFeed,
+    OracleGuard,
+    PullOracle,
+    TwapOracle,
+    consult_mean_tick,
+    observe_tick_cumulatives,
+)
 
 U32 = 2**32 - 1
 MAX_TICK = 887272
@@ -184,3 +193,128 @@ def test_twap_window_edges_and_normalisation():
     for bad in (0.0, -1.0, [600.0], np.array([600.0, 700.0])):
         with pytest.raises(LpperpError, match=r"^window_seconds"):
             TwapOracle(bad)
+
+
+# ------------------------------------------------------------------------------------------------
+# Constructors: exact boundaries, float normalisation, messages naming the argument
+# ------------------------------------------------------------------------------------------------
+def test_pull_oracle_fields_edges_and_normalisation():
+    o = PullOracle(confidence_fraction=1, staleness_seconds=60, publish_interval_seconds=2)
+    for name, want in (("confidence_fraction", 1.0), ("staleness_seconds", 60.0),
+                       ("publish_interval_seconds", 2.0)):
+        assert type(getattr(o, name)) is float and getattr(o, name) == want
+    assert PullOracle(confidence_fraction=0).confidence_fraction == 0.0
+    bad_values = {"confidence_fraction": (1.0000001, -1e-12, [0.1], np.nan),
+                  "staleness_seconds": (0.0, -1.0, [60.0], np.inf),
+                  "publish_interval_seconds": (0.0, -1.0, [1.0], np.nan)}
+    for name, bads in bad_values.items():
+        for bad in bads:
+            with pytest.raises(LpperpError, match=rf"^{name} "):
+                PullOracle(**{name: bad})
+
+
+def test_chainlink_fields_edges_and_normalisation():
+    f = ChainlinkFeed(1, 3600)
+    assert type(f.deviation_fraction) is float and f.deviation_fraction == 1.0
+    assert type(f.heartbeat_seconds) is float and f.heartbeat_seconds == 3600.0
+    assert ChainlinkFeed(0, 1e-9).deviation_fraction == 0.0
+    for bad in (1.0000001, -1e-12, [0.005], np.nan):
+        with pytest.raises(LpperpError, match=r"^deviation_fraction "):
+            ChainlinkFeed(bad, 3600.0)
+    for bad in (0.0, -1.0, [3600.0], np.inf):
+        with pytest.raises(LpperpError, match=r"^heartbeat_seconds "):
+            ChainlinkFeed(0.005, bad)
+
+
+# ------------------------------------------------------------------------------------------------
+# OracleGuard.check: Revert Lend V3Oracle.sol reverts when |pool - v| / v > max (equal passes),
+# ChainlinkPriceError when updatedAt + maxFeedAge < block.timestamp (age equal to the max passes);
+# revert-finance/lend src/V3Oracle.sol @ 4f1e127 as cited by REVERT_LEND_ARBITRUM_GUARD.
+# ------------------------------------------------------------------------------------------------
+def test_guard_exact_thresholds():
+    g = REVERT_LEND_ARBITRUM_GUARD  # 86400 s, 2 %
+    # 2.0 / 100.0 is the double nearest 0.02, the double of the 0.02 maximum: equal passes
+    r = g.check(100.0, pool_price=[102.0, 98.0, 102.0000001, 97.9999999],
+                age_seconds=[86400.0, 86400.0, 0.0, 0.0])
+    assert r.allowed.tolist() == [True, True, False, False]
+    assert r.reason.tolist() == ["", "", "pool_deviation", "pool_deviation"]
+    r = g.check(100.0, age_seconds=[86400.0, 86400.001, 86401])
+    assert r.allowed.tolist() == [True, False, False]
+    assert r.reason.tolist() == ["", "stale", "stale"]
+    assert r.message == "stale: oracle age 86400 s > max 86400 s"
+    assert r.age_seconds.dtype == np.float64
+    d = OracleGuard(max_confidence_fraction=0.02)
+    assert d.check(100.0, confidence=[2.0, 2.0000001]).allowed.tolist() == [True, False]
+
+
+def test_guard_defaults_are_a_fresh_exact_reading():
+    strict = OracleGuard(max_age_seconds=0.0, max_confidence_fraction=0.0,
+                         max_pool_difference_fraction=0.0)
+    r = strict.check(3000.0)
+    assert bool(r) and r.reason == "" and r.message == ""
+    assert r.age_seconds == 0.0 and r.confidence_fraction == 0.0
+
+
+def test_guard_names_bad_arguments():
+    g = REVERT_LEND_ARBITRUM_GUARD
+    with pytest.raises(LpperpError, match=r"^oracle_price "):
+        g.check(0.0)
+    with pytest.raises(LpperpError, match=r"^age_seconds "):
+        g.check(1.0, age_seconds=-1.0)
+    with pytest.raises(LpperpError, match=r"^confidence "):
+        g.check(1.0, confidence=-1.0)
+    with pytest.raises(LpperpError, match=r"^pool_price "):
+        g.check(1.0, pool_price=0.0)
+    # any one of the four shapes may be the one that does not broadcast
+    for kw in ({"oracle_price": [1.0, 2.0, 3.0], "age_seconds": [0.0, 1.0], "pool_price": [1.0, 1.0]},
+               {"oracle_price": [1.0, 2.0], "age_seconds": [0.0, 1.0, 2.0]},
+               {"oracle_price": [1.0, 2.0], "confidence": [0.0, 0.0, 0.0]},
+               {"oracle_price": [1.0, 2.0], "age_seconds": [0.0, 1.0], "pool_price": [1.0] * 3}):
+        with pytest.raises(LpperpError, match="broadcast"):
+            g.check(**kw)
+
+
+def test_guard_overflowing_difference_is_refused_silently():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = REVERT_LEND_ARBITRUM_GUARD.check(1e-300, pool_price=1e300)
+    assert not bool(r) and r.reason == "pool_deviation"
+
+
+# ------------------------------------------------------------------------------------------------
+# ChainlinkFeed.stream == report(): a direct loop of the trigger rule is the reference
+# ------------------------------------------------------------------------------------------------
+def _feed_loop(d, hb, times, prices):
+    """Chainlink's rule one time at a time: deviation strictly past d, or heartbeat reached."""
+    a, u, out = prices[0], times[0], []
+    for t, p in zip(times, prices, strict=True):
+        if p > a * (1.0 + d) or p < a * (1.0 - d) or t >= u + hb:
+            a, u = p, t
+        out.append(a)
+    return out
+
+
+def test_stream_equals_report_and_loop_with_ties():
+    d, hb = 0.25, 10.0  # 100 * 1.25 and 100 * 0.75 are exact doubles: exact-threshold moves
+    times = [0.0, 1.0, 2.0, 3.0, 10.0, 11.0, 20.0, 21.0, 22.0, 31.0, 32.0, 33.0]
+    paths = np.array([
+        [100.0, 125.0, 75.0, 125.0000001, 120.0, 150.0, 150.0, 187.5, 187.5, 100.0, 100.0, 100.0],
+        [100.0, 100.0, 100.0, 100.0, 100.0, 74.9999999, 74.0, 74.0, 74.0, 74.0, 92.5, 55.5],
+    ])
+    rng = np.random.default_rng(14)
+    random_paths = 100.0 * np.exp(np.cumsum(rng.normal(0.0, 0.2, (4, len(times))), axis=1))
+    random_paths[:, 0] = 100.0
+    for prices in (paths, random_paths):
+        feed = ChainlinkFeed(d, hb)
+        advance = feed.stream(prices[:, 0], times[0])
+        streamed = [np.array(advance(t, prices[:, i])) for i, t in enumerate(times[1:], 1)]
+        got = np.column_stack([prices[:, 0], *streamed])
+        assert got.tolist() == feed.report(times, prices).tolist()
+        assert got.tolist() == [_feed_loop(d, hb, times, list(row)) for row in prices]
+    assert paths[0, 1] == 100.0 * 1.25 and paths[0, 2] == 100.0 * 0.75  # the ties are ties
+
+
+def test_stream_with_no_paths():
+    advance = ChainlinkFeed(0.01, 10.0).stream(np.array([]))
+    assert advance(1.0, np.array([])).shape == (0,)
+    assert advance(20.0, np.array([])).shape == (0,)
