@@ -318,3 +318,56 @@ def test_stream_with_no_paths():
     advance = ChainlinkFeed(0.01, 10.0).stream(np.array([]))
     assert advance(1.0, np.array([])).shape == (0,)
     assert advance(20.0, np.array([])).shape == (0,)
+
+
+# ------------------------------------------------------------------------------------------------
+# Shared input checks and the TWAP stream (step must equal the second-by-second reference)
+# ------------------------------------------------------------------------------------------------
+def test_inputs_name_the_first_decrease():
+    feed = ChainlinkFeed(0.01, 60.0)
+    with pytest.raises(LpperpError, match=r"got \S*5\.0\)? then \S*3\.0\)? at index 3$"):
+        feed.report([0, 5, 5, 3, 1], [1.0] * 5)
+    with pytest.raises(LpperpError, match=r"got \S*10\.0\)? then \S*0\.0\)? at index 1$"):
+        feed.report([10, 0], [1.0, 1.0])
+    with pytest.raises(LpperpError, match=r"^times_seconds "):
+        feed.report([0, np.inf], [1.0, 1.0])
+    assert feed.report([7], [2.0]).tolist() == [2.0]
+
+
+def test_twap_start_and_step_name_their_arguments():
+    twap = TwapOracle(60.0)
+    with pytest.raises(LpperpError, match=r"^prices0 "):
+        twap.start(0.0)
+    with pytest.raises(LpperpError, match=r"^t0_seconds "):
+        twap.start(1.0, np.nan)
+    with pytest.raises(LpperpError, match=r"^state "):
+        twap.step(ChainlinkFeed(0.01, 1.0).start(1.0), 1.0, 1.0)
+
+
+@pytest.mark.parametrize("window", [2.0, 5.0, 50.0])
+def test_twap_steps_on_a_grid_of_paths_match_the_loop(window):
+    # 40 steps on a (2, 3) grid of paths (the buffer regrows; 50 s starts before the first time)
+    rng = np.random.default_rng(7)
+    times = list(range(0, 41))
+    prices = 2000.0 * np.exp(np.cumsum(rng.normal(0.0, 0.01, (2, 3, len(times))), axis=-1))
+    twap = TwapOracle(window)
+    ticks = twap.ticks(prices)
+    state = twap.start(prices[..., 0], times[0])
+    w = int(window)
+    for i, t in enumerate(times[1:], 1):
+        state, got = twap.step(state, float(t), prices[..., i])
+        assert got.shape == (2, 3)
+        for idx in np.ndindex(2, 3):
+            row = ticks[idx].astype(int).tolist()
+            total = sum(_tick_during(s, times, row, before_first=row[0]) for s in range(t - w, t))
+            assert got[idx] == twap.price_at_tick(_floor_mean(total, w))
+
+
+def test_twap_stream_span_counts_from_its_first_time():
+    twap = TwapOracle(2.0)
+    state = twap.start(100.0, 0.0)
+    for t in range(1, 41):  # the live rows move to new buffers; the stream still starts at 0
+        state, _ = twap.step(state, float(t), 100.0)
+    with pytest.raises(LpperpError, match="2\\*\\*32 - 1"):
+        twap.step(state, float(2**32), 100.0)
+    twap.step(state, float(U32), 100.0)  # exactly the uint32 span: accepted
