@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ._threads import forget_pool_in_child
 from ._validate import LpperpError, integer, nonnegative, ordered_range, positive, uint
 from .units import (
     MAX_SQRT_RATIO,
@@ -340,16 +341,7 @@ def value_for_liquidity(
 _THREADED_MIN = 1 << 20  # below this many prices one thread is faster than handing out work
 _POOL: Any = None
 
-
-def _forget_pool() -> None:
-    """In a forked child: the inherited executor has no threads (fork copies only the calling
-    thread), so work submitted to it would wait forever; the child starts its own on first use."""
-    global _POOL
-    _POOL = None
-
-
-if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
-    os.register_at_fork(after_in_child=_forget_pool)
+forget_pool_in_child(globals())  # a forked child starts its own pool
 
 
 def _value_blocked(

@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from ._threads import forget_pool_in_child
 from ._validate import LpperpError, finite, fraction, integer, positive
 from ._validate import scalar_or_array as _out
 from .liquidity import get_amount0_delta, get_amount1_delta, mul_div, mul_div_rounding_up
@@ -885,16 +886,7 @@ _FAST_MIN = 1 << 15  # below this many swaps the general path is as fast
 _THREADED_MIN = 1 << 19
 _POOL: Any = None
 
-
-def _forget_pool() -> None:
-    """In a forked child: the inherited executor has no threads (fork copies only the calling
-    thread), so work submitted to it would wait forever; the child starts its own on first use."""
-    global _POOL
-    _POOL = None
-
-
-if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
-    os.register_at_fork(after_in_child=_forget_pool)
+forget_pool_in_child(globals())  # a forked child starts its own pool
 
 
 def _fast_one_step(

@@ -24,7 +24,8 @@ PLACED_WITH = {
     "_boundary_fast": "boundary",
     "prices": "processes",  # real price and funding series beside the simulated ones
 }
-BOTTOM = ("_validate", "_results", "_abi", "_rpc", "_special")  # shared helpers: import no lpperp layer
+#: shared helpers: import no lpperp layer
+BOTTOM = ("_validate", "_results", "_abi", "_rpc", "_special", "_threads")
 TOP = ("scenario", "chain", "viz")  # scenario builds simulate's records; chain and viz on demand
 
 
