@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle_refs import chainlink_loop, random_paths
 
 from lpperp.oracle import (
     CHAINLINK_ETH_USD_ARBITRUM,
@@ -30,27 +31,7 @@ from lpperp.units import USDC_WETH_ETHEREUM, WETH_USDC_ARBITRUM
 
 
 def _paths(seed, n_paths, n_steps, sigma_step=0.002, dt=12.0, jitter=False):
-    rng = np.random.default_rng(seed)
-    x = 3000.0 * np.exp(np.cumsum(rng.normal(0.0, sigma_step, (n_paths, n_steps)), axis=1))
-    if jitter:
-        t = np.cumsum(rng.integers(0, 40, n_steps)).astype(float)
-    else:
-        t = np.arange(n_steps) * dt
-    return t, x
-
-
-def _chainlink_loop(t, prices, dev, hb):
-    """The rule written out, one path at a time, one time at a time (the reference)."""
-    out = np.empty_like(prices)
-    for j in range(prices.shape[0]):
-        a, u = float(prices[j, 0]), float(t[0])
-        out[j, 0] = a
-        for i in range(1, prices.shape[1]):
-            p = float(prices[j, i])
-            if p > a * (1 + dev) or p < a * (1 - dev) or float(t[i]) >= u + hb:
-                a, u = p, float(t[i])
-            out[j, i] = a
-    return out
+    return random_paths(seed, n_paths, n_steps, sigma_step, dt, 40 if jitter else None)
 
 
 @pytest.mark.parametrize("dev, hb", [(0.005, 3600.0), (0.0005, 86400.0), (0.0015, 1200.0),
@@ -59,7 +40,7 @@ def test_chainlink_matches_the_direct_loop_exactly(dev, hb):
     for shape in ((40, 1500), (300, 200)):  # update-to-update scan; time-major over many paths
         t, x = _paths(1, *shape)
         np.testing.assert_array_equal(ChainlinkFeed(dev, hb).report(t, x),
-                                      _chainlink_loop(t, x, dev, hb))
+                                      chainlink_loop(t, x, dev, hb))
 
 
 @settings(max_examples=40, deadline=None)
@@ -68,7 +49,7 @@ def test_chainlink_matches_the_direct_loop_exactly(dev, hb):
 def test_chainlink_loop_reference_on_random_paths(seed, dev, hb, n_paths, n_steps, sig):
     t, x = _paths(seed, n_paths, n_steps, sig, jitter=True)
     feed = ChainlinkFeed(dev, hb)
-    np.testing.assert_array_equal(feed.report(t, x), _chainlink_loop(t, x, dev, hb))
+    np.testing.assert_array_equal(feed.report(t, x), chainlink_loop(t, x, dev, hb))
 
 
 def test_chainlink_updated_at_and_leading_axes():

@@ -7,30 +7,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle_refs import chainlink_loop, random_paths
 
 from lpperp._validate import LpperpError
 from lpperp.oracle import ChainlinkFeed, PullOracle, Spot, TwapOracle
 
 
 def _paths(seed, n_paths, n_steps, sigma_step=0.004):
-    rng = np.random.default_rng(seed)
-    x = 3000.0 * np.exp(np.cumsum(rng.normal(0.0, sigma_step, (n_paths, n_steps)), axis=1))
-    t = np.cumsum(rng.integers(0, 900, n_steps)).astype(float)  # repeated times included
-    return t, x
-
-
-def _chainlink_loop(t, prices, dev, hb):
-    """The deviation / heartbeat rule, one path and one time at a time (the reference)."""
-    out = np.empty_like(prices)
-    for j in range(prices.shape[0]):
-        a, u = float(prices[j, 0]), float(t[0])
-        out[j, 0] = a
-        for i in range(1, prices.shape[1]):
-            p = float(prices[j, i])
-            if p > a * (1 + dev) or p < a * (1 - dev) or float(t[i]) >= u + hb:
-                a, u = p, float(t[i])
-            out[j, i] = a
-    return out
+    return random_paths(seed, n_paths, n_steps, sigma_step, max_gap_seconds=900)  # repeated times
 
 
 def _streamed(oracle, t, x):
@@ -47,7 +31,7 @@ def _streamed(oracle, t, x):
 def test_chainlink_stream_is_the_direct_loop(dev, hb):
     t, x = _paths(3, 9, 400)
     np.testing.assert_array_equal(_streamed(ChainlinkFeed(dev, hb), t, x),
-                                  _chainlink_loop(t, x, dev, hb))
+                                  chainlink_loop(t, x, dev, hb))
 
 
 def test_chainlink_stream_triggers_on_each_rule_alone():
@@ -86,7 +70,7 @@ def test_chainlink_stream_scalar_and_leading_axes():
     for i in range(1, 120):
         r = advance(t[i], np.ascontiguousarray(x3[..., i]))
     assert r.shape == (2, 3)
-    np.testing.assert_array_equal(r.reshape(6), _chainlink_loop(t, x, 0.005, 3600.0)[:, -1])
+    np.testing.assert_array_equal(r.reshape(6), chainlink_loop(t, x, 0.005, 3600.0)[:, -1])
 
 
 @settings(max_examples=30, deadline=None)
@@ -95,7 +79,7 @@ def test_chainlink_stream_scalar_and_leading_axes():
 def test_chainlink_stream_equals_the_loop_on_random_paths(seed, dev, hb, n_paths, n_steps):
     t, x = _paths(seed, n_paths, n_steps)
     np.testing.assert_array_equal(_streamed(ChainlinkFeed(dev, hb), t, x),
-                                  _chainlink_loop(t, x, dev, hb))
+                                  chainlink_loop(t, x, dev, hb))
 
 
 @pytest.mark.parametrize(
