@@ -26,6 +26,8 @@ from lpperp._boundary_kernels import TOL
 __all__ = ["fast_kernel"]
 
 _CHUNK = 16384  # accounts per block of the fast kernel (scratch: ~6 MB per thread at most)
+#: a piece whose coefficients are this small (relative to the terms they sum) is a plateau
+_FLAT_RTOL = 1e-12
 _WORK = threading.local()  # per-thread scratch memory reused across calls (no page faults)
 
 
@@ -118,6 +120,7 @@ def _fast_chunk(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds):
         for col in reversed(cols):
             upper = np.where(col > P0, col, upper)
         flagged |= n_fin > distinct  # exact duplicates were merged above
+        flagged |= flags[2]  # g (nearly) identically 0 on a piece: its edges may be boundaries
     bad = g0 < 0
     lower[bad] = np.nan
     upper[bad] = np.nan
@@ -152,7 +155,12 @@ def _fast_block(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds, cand, u
         f_lo.append(mul(iaq, floors[t] * lo_f, out=W[36 + 2 * t]))
         f_hi.append(mul(iaq, floors[t] * hi_f, out=W[37 + 2 * t]))
     f_hi.append(np.inf)
-    m1, m2 = B[0], B[1]
+    m1, m2, flat = B[0], B[1], B[2]
+    flat.fill(False)
+    # plateau checks: g = a P + c is identically 0 on a piece when |a| and |c| vanish next to the
+    # terms they sum (a_t's scale |q| (1 + rate_t), then a_below >= 0 and |const| + ded_t)
+    sc_a, tmp_a, abs_const = W[33], W[34], W[35]
+    np.abs(const, out=abs_const)
     # the LP's coefficients in each regime (g's other terms are the tier's a_t P + c_t):
     # below: wb L k (1/sa - 1/sb) P; in: -wb L k / sb P + (wb + wq) L sqrt(k) sqrt(P) - wq L sa;
     # above: wq L (sb - sa)
@@ -188,14 +196,28 @@ def _fast_block(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds, cand, u
         np.negative(p, out=p)
         put(row, lo_, hi_)
 
+    def plateau(a_: np.ndarray, scale_a: np.ndarray, c_: np.ndarray, scale_c: np.ndarray) -> None:
+        # flag the accounts where |a_| <= rtol scale_a and |c_| <= rtol scale_c
+        np.abs(a_, out=tmp_a)
+        np.less_equal(tmp_a, mul(scale_a, _FLAT_RTOL, out=p), out=m1)
+        if m1.any():
+            np.abs(c_, out=tmp_a)
+            np.less_equal(tmp_a, mul(scale_c, _FLAT_RTOL, out=p), out=m2)
+            np.logical_and(m1, m2, out=m1)
+            np.logical_or(flat, m1, out=flat)
+
     for t in range(nt):
         mul(aq, rates[t], out=a_t)
         sub(q, a_t, out=a_t)
         add(const, deds[t], out=c_t)
+        mul(aq, 1.0 + rates[t], out=sc_a)
         # below the range, tier t
         np.minimum(e1h, f_hi[t], out=hi)
         if (hi > f_lo[t]).any():
             add(a_below, a_t, out=a)
+            # (the in-range piece is a plateau only without LP value, when its coefficients
+            # are these: checked here too)
+            plateau(a, add(sc_a, a_below, out=lo), c_t, add(abs_const, abs(deds[t]), out=c))
             linear(t, a, c_t, f_lo[t], hi)
         # in range, tier t: the smaller root c/q, then the larger q/a
         np.maximum(e1l, f_lo[t], out=lo)
@@ -228,7 +250,10 @@ def _fast_block(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds, cand, u
         # above the range, tier t
         np.maximum(e2l, f_lo[t], out=lo)
         if (lo < f_hi[t]).any():
+            add(c_above, abs_const, out=hi)
+            add(hi, abs(deds[t]), out=hi)
             add(c_above, c_t, out=c)
+            plateau(a_t, sc_a, c, hi)
             linear(3 * nt + t, a_t, c, lo, f_hi[t])
     # g at the current price
     x, y, z = W[29], W[30], W[31]

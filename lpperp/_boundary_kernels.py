@@ -131,7 +131,15 @@ def general_kernel(P0, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds):
                 & (p <= hi * (1 + _EDGE_RTOL))
             )
         cands.append(np.where(ok, p, np.inf))
-    cand = _sort_inf(np.concatenate(cands, axis=1))
+    roots = np.concatenate(cands, axis=1)
+    # a piece on which g is identically 0 (a plateau) has no root, yet the safety changes at its
+    # edge; every finite piece edge is therefore a candidate too (the classification below keeps
+    # it only where the safety changes), unless a root lies within _DUP_RTOL of it (the root,
+    # solved from the piece's own coefficients, is the more precise of the two)
+    with np.errstate(invalid="ignore"):
+        near = np.abs(edges[:, :, None] - roots[:, None, :]) <= _DUP_RTOL * edges[:, :, None]
+    edge_cand = np.where(near.any(axis=2), np.inf, edges)
+    cand = _sort_inf(np.concatenate([roots, edge_cand], axis=1))
     # merge duplicates (a root on a piece edge is found from both sides)
     dup = np.zeros_like(cand, dtype=bool)
     dup[:, 1:] = np.isfinite(cand[:, 1:]) & (cand[:, 1:] <= cand[:, :-1] * (1 + _DUP_RTOL))
