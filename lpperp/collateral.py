@@ -9,7 +9,9 @@ Conventions
   never a pool price a trader could push; the LP is valued at that price.
 - Values are in quote units. Uncollected fees are **not** part of ``lp.value``: accounts carry them
   as ``accrued_fees`` (quote units) and count them at par, as Revert Lend includes uncollected fees;
-  pass ``accrued_fees=0`` to exclude them.
+  pass ``accrued_fees=0`` to exclude them. :class:`FeeRule` is how a venue counts them instead (a
+  factor, or each token's fees capped at the principal's amount of that token as Arcadia caps
+  them): :data:`FEES_AT_PAR`, :data:`ARCADIA_FEE_CAP`.
 - The closed-form models share one shape, the *shocked weighted value*::
 
       collateral(P) = base_factor * base(kP) * kP + quote_factor * quote(kP)
@@ -31,7 +33,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -43,6 +45,7 @@ from lpperp._validate import (
     fraction,
     integer,
     nonnegative,
+    one_of,
     ordered_range,
     positive,
     renamed,
@@ -55,16 +58,21 @@ from lpperp.position import LPPosition
 _SECONDS_PER_YEAR = 365.0 * 86400.0
 
 __all__ = [
+    "ARCADIA_FEE_CAP",
+    "ARCADIA_FEE_CAP_SOURCE",
+    "FEES_AT_PAR",
     "GMX_ETH_USD_OI_MULTIPLIER",
     "REVERT_LEND_ARBITRUM_WETH_USDC",
     "RISKMETRICS_LAMBDA",
     "CollateralModel",
     "FactorSchedule",
+    "FeeRule",
     "FunctionFactor",
     "RangeAwareFactor",
     "StaticFactor",
     "TokenMinFactor",
     "VolatilityScaledFactor",
+    "arcadia_capped_fees",
     "ewma_volatility",
     "gmx_min_collateral_factor",
     "gmx_min_collateral_factor_x30",
@@ -234,6 +242,140 @@ class TokenMinFactor(_ShockedWeighted):
 REVERT_LEND_ARBITRUM_WETH_USDC = TokenMinFactor(
     0.775, 0.85, source="Revert Lend docs (Arbitrum collateral factors, read 2026-11)"
 )
+
+
+#: Where Arcadia caps an LP's fees (read 2026-11-30): arcadia-finance/accounts-v2
+#: @d0b559cba2c2f138c555a45e0bc40ecf200b922a (2026-02-25), src/asset-modules/UniswapV3/UniswapV3AM.sol,
+#: ``_getUnderlyingAssetsAmounts`` (file last changed 2026-02-19).
+ARCADIA_FEE_CAP_SOURCE = (
+    "arcadia-finance/accounts-v2@d0b559cb src/asset-modules/UniswapV3/UniswapV3AM.sol "
+    "_getUnderlyingAssetsAmounts: fee0 = min(fee0, principal0), fee1 = min(fee1, principal1) "
+    "(read 2026-11-30)"
+)
+
+
+def arcadia_capped_fees(
+    fee_base: Any, fee_quote: Any, principal_base: Any, principal_quote: Any, price: Any
+) -> Any:
+    """Arcadia's cap on a Uniswap v3 LP's fees, valued in quote units (vectorized).
+
+    ``min(fee_base, principal_base) * P + min(fee_quote, principal_quote)``: each token's fees
+    (base units, quote units) are capped at the amount of that token in the position's principal
+    at the trusted price ``P`` ("a malicious actor could bypass the max exposure by continuously
+    swapping large amounts and increasing the fee portion"; arcadia-finance/accounts-v2
+    @d0b559cb ``src/asset-modules/UniswapV3/UniswapV3AM.sol`` ``_getUnderlyingAssetsAmounts``:
+    ``fee0 = fee0 > principal0 ? principal0 : fee0``, the same for token 1, read 2026-11-30).
+    Arcadia then weights principal plus capped fees with the position's risk factors.
+
+    >>> arcadia_capped_fees(0.5, 100.0, 2.0, 40.0, 3000.0)   # base fees pass, quote capped at 40
+    1540.0
+    """
+    p = positive("price", price)
+    fb, fq = finite("fee_base", fee_base), finite("fee_quote", fee_quote)
+    pb_, pq = nonnegative("principal_base", principal_base), nonnegative("principal_quote",
+                                                                         principal_quote)
+    broadcast_shape("arcadia_capped_fees", fee_base=fb, fee_quote=fq, principal_base=pb_,
+                    principal_quote=pq, price=p)
+    return _out(np.minimum(fb, pb_) * p + np.minimum(fq, pq))
+
+
+@dataclass(frozen=True)
+class FeeRule:
+    """How a venue counts an LP's uncollected fees as collateral, quote units.
+
+    The fees ``F`` (quote units, as accounts and the simulator carry them) are split into tokens
+    by ``fee_base_share`` ``s`` (a pool pays fees in the token each swap brings in: with as much
+    selling as buying, half in each, the default) and counted as::
+
+        cap="none":       counted = factor * F
+        cap="principal":  counted = factor * (min(s F, base P) + min((1 - s) F, quote))
+
+    where ``base``, ``quote`` are the LP's principal amounts at the (oracle) price ``P``: the
+    second is :func:`arcadia_capped_fees` with ``fee_base = s F / P``, ``fee_quote = (1 - s) F``
+    (Arcadia: :data:`ARCADIA_FEE_CAP_SOURCE`; Arcadia weights fees with the position's risk
+    factors too: pass them as ``factor``). A debt (``F < 0``) is always counted whole: ``counted
+    = min(F, rule(F))``, so a rule never counts more than ``F``. ``FeeRule()`` counts fees at
+    par, bit for bit (:data:`FEES_AT_PAR`: Revert Lend's ``V3Vault._checkLoanIsHealthy`` values
+    the position with its uncollected fees, notes/venue-rules.md).
+
+    >>> round(FeeRule(0.5).counted(100.0, 3000.0, 1.0, 3000.0), 6)
+    50.0
+    >>> round(ARCADIA_FEE_CAP.counted(100.0, 3000.0, 0.01, 3000.0), 6)  # base side capped at 30
+    80.0
+    """
+
+    factor: float = 1.0
+    cap: Literal["none", "principal"] = "none"
+    fee_base_share: float = 0.5
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "factor", fraction("factor", self.factor, scalar=True))
+        one_of("cap", self.cap, ("none", "principal"))
+        object.__setattr__(
+            self, "fee_base_share", fraction("fee_base_share", self.fee_base_share, scalar=True)
+        )
+        if not isinstance(self.source, str):
+            raise LpperpError(f"source must be a string, got {type(self.source).__name__}")
+
+    @property
+    def at_par(self) -> bool:
+        """Whether the rule counts every fee at par (``factor = 1``, no cap).
+
+        >>> FeeRule().at_par, FeeRule(0.9).at_par, ARCADIA_FEE_CAP.at_par
+        (True, False, False)
+        """
+        return self.factor == 1.0 and self.cap == "none"
+
+    def counted(self, accrued_fees: Any, price: Any, lp_base: Any = 0.0, lp_quote: Any = 0.0) -> Any:
+        """Fees counted as collateral (quote units) given the principal's amounts ``lp_base``
+        (base units) and ``lp_quote`` (quote units) at ``price``; vectorized (see the class).
+
+        >>> FeeRule(cap="principal", fee_base_share=0.0).counted([10.0, 60.0], 3000.0, 0.0, 50.0).tolist()
+        [10.0, 50.0]
+        """
+        f = np.asarray(finite("accrued_fees", accrued_fees), dtype=float)
+        p = positive("price", price)
+        b, qt = nonnegative("lp_base", lp_base), nonnegative("lp_quote", lp_quote)
+        broadcast_shape("FeeRule.counted", accrued_fees=f, price=p, lp_base=b, lp_quote=qt)
+        return _out(self.counted_unchecked(f, p, b, qt))
+
+    def counted_unchecked(self, fees: Any, price: Any, lp_base: Any, lp_quote: Any) -> Any:
+        """:meth:`counted` without the argument checks, for a caller whose arrays are already
+        checked floats (the simulator's kernel, every step)."""
+        if self.cap == "principal":
+            s = self.fee_base_share
+            c = np.minimum(fees * s, lp_base * price) + np.minimum(fees * (1.0 - s), lp_quote)
+            c = np.minimum(c, fees) * self.factor  # s F + (1 - s) F may round above F
+        else:
+            c = fees * self.factor
+        return np.minimum(fees, c)
+
+    def value(self, lp: Any, price: Any, accrued_fees: Any) -> Any:
+        """:meth:`counted` for an :class:`~lpperp.position.LPPosition` at ``price`` (its amounts
+        from the whitepaper's eq. 6.29/6.30; what an account adds to its collateral).
+
+        >>> from lpperp.position import LPPosition
+        >>> lp = LPPosition.from_deposit(10_000, 3000.0, width_pct=20)
+        >>> round(ARCADIA_FEE_CAP.value(lp, 4000.0, 500.0), 6)   # above the range: no base left
+        250.0
+        """
+        lp = _check_lp(lp)
+        p = positive("price", price)
+        pa, pb = lp.price_lower, lp.price_upper
+        s = np.sqrt(np.clip(p, pa, pb))
+        base = lp.liquidity * (1.0 / s - 1.0 / np.sqrt(pb))
+        quote = lp.liquidity * (s - np.sqrt(pa))
+        return self.counted(accrued_fees, p, np.maximum(base, 0.0), np.maximum(quote, 0.0))
+
+
+#: Uncollected fees at par (Revert Lend: the collateral factor applies to the position value
+#: including uncollected fees, ``V3Vault._checkLoanIsHealthy``; the accounts' default).
+FEES_AT_PAR = FeeRule(source="Revert Lend V3Vault._checkLoanIsHealthy (notes/venue-rules.md)")
+
+#: Arcadia's cap: each token's fees at most the principal's amount of that token (factor 1: pass
+#: the position's risk factor as ``factor`` to weight them as Arcadia does).
+ARCADIA_FEE_CAP = FeeRule(cap="principal", source=ARCADIA_FEE_CAP_SOURCE)
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,12 @@ Conventions
 - Margin mode: ``"isolated"``: only the account's assets back the perp and the rest of the wallet
   survives a liquidation; ``"cross"``: the wallet's cash and LP join the account.
 - The account follows :mod:`lpperp.margin`: ``equity = collateral_value(LP) + cash + q P - basis +
-  accrued fees`` (funding is paid from the cash, so it enters every step's check; ``basis`` is the
-  sum of the perp's trade sizes times their prices: ``q (P - E)`` for one trade);
+  accrued fees`` (the uncollected fees counted by ``Scenario.fee_collateral``, a
+  :class:`~lpperp.collateral.FeeRule`: ``None`` at par, or a factor, or Arcadia's cap; the owner's
+  true equity always holds them at par; ``Policy(reinvest_fees=True)`` puts them into the new LP
+  at each recentre, where they compound; funding is paid from the cash, so it enters every
+  step's check; ``basis`` is the sum of the perp's trade sizes times their prices: ``q (P - E)``
+  for one trade);
   ``maintenance = rules.maintenance_margin(|q| P)``; liquidated at the first step where
   ``equity < maintenance``, settled by :func:`lpperp.settlement.settle_liquidation` with the
   scenario's :class:`~lpperp.venues.LiquidationMechanics`: the owner keeps the *true* equity (LP at
@@ -96,6 +100,7 @@ from lpperp._validate import (
 )
 from lpperp.collateral import (
     RISKMETRICS_LAMBDA,
+    FeeRule,
     StaticFactor,
     VolatilityScaledFactor,
     weighted_value,
@@ -189,6 +194,10 @@ class Policy:
     hedge_interval_years : float
         At most one re-hedge per this interval (a time grid: ``hedge_band=0`` with a one-day
         interval re-hedges daily).
+    reinvest_fees : bool
+        At each recentre, collect the uncollected fees and add them to the new LP (swapped to the
+        new range's mix with the rest, the swap paid as the recentre pays it): fees compound.
+        ``False`` (default): fees stay uncollected beside the LP, as cash that earns nothing.
 
     >>> Policy.none().recentre, Policy(recentre=True).reaction_delay_s(12.0)
     (False, 72.0)
@@ -208,6 +217,7 @@ class Policy:
     hedge_ratio: float = 1.0
     hedge_band: float = 0.1
     hedge_interval_years: float = 0.0
+    reinvest_fees: bool = False
 
     def __post_init__(self) -> None:
         for name in (
@@ -219,7 +229,7 @@ class Policy:
             "hedge_interval_years",
         ):
             object.__setattr__(self, name, float(nonnegative(name, getattr(self, name))))
-        for name in ("recentre", "top_up", "hedge"):  # "no" or None would read as a choice
+        for name in ("recentre", "top_up", "hedge", "reinvest_fees"):  # "no" or None would read as a choice
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise LpperpError(f"{name} must be True or False, got {getattr(self, name)!r}")
             object.__setattr__(self, name, bool(getattr(self, name)))
@@ -286,6 +296,7 @@ class Scenario:
     ewma_lambda: float = RISKMETRICS_LAMBDA
     liquidation: Any = None
     oracle: Any = None
+    fee_collateral: FeeRule | None = None
 
     def __post_init__(self) -> None:
         one_of("kind", self.kind, ("lp", "stable", "lp_plus_cash", "hold"))
@@ -349,6 +360,11 @@ class Scenario:
             raise LpperpError(
                 "liquidation must be a LiquidationMechanics (lpperp.venues: get_mechanics) or None, "
                 f"got {type(self.liquidation).__name__}"
+            )
+        if self.fee_collateral is not None and not isinstance(self.fee_collateral, FeeRule):
+            raise LpperpError(
+                "fee_collateral must be a FeeRule (lpperp.collateral: FEES_AT_PAR, "
+                f"ARCADIA_FEE_CAP, FeeRule(factor)) or None, got {type(self.fee_collateral).__name__}"
             )
         if not isinstance(self.perp_on_chain, (bool, np.bool_)):
             raise LpperpError(f"perp_on_chain must be True or False, got {self.perp_on_chain!r}")
@@ -1002,6 +1018,9 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
     hit = np.zeros(m, dtype=bool)
     n_liq = np.zeros(m, dtype=np.int64)
     mechanics = s.liquidation_mechanics
+    fee_rule = s.fee_collateral
+    fees_par = fee_rule is None or fee_rule.at_par
+    reinvest = pol.reinvest_fees and do_rec
     last_rec = np.full(m, -np.inf)
     last_hedge = np.zeros(m)
     pending = np.full(m, -1, dtype=np.int64)  # step at which a decided action lands
@@ -1072,6 +1091,15 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
         np.sqrt(sq, out=sq)
         return liq[idx] * (1.0 / sq - isb[idx])
 
+    def fees_seen(fh, p, sq, base, L, sa_):
+        """The uncollected fees ``fh`` as the venue counts them (``s.fee_collateral``) at ``p``,
+        the LP's ``sqrt(clip(p))`` ``sq`` and base amount ``base`` (one rule:
+        :meth:`lpperp.collateral.FeeRule.counted`)."""
+        if fees_par:
+            return fh
+        return fee_rule.counted_unchecked(
+            fh, p, np.maximum(base, 0.0), np.maximum(L * (sq - sa_), 0.0))
+
     def lp_state_into(p, sq, v):
         """``(s, V)`` of :func:`lp_state` at ``p`` for all paths, into the buffers ``sq, v``
         (the same operations, without temporaries)."""
@@ -1095,10 +1123,11 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
         other = acct_cash[sel] + qp - basis[sel]
         cv = 0.0
         if lp_inside:
-            sq, v, _ = lp_state(p, idx)
+            sq, v, lb = lp_state(p, idx)
             fh = fees_held[sel]
             cv = coll.value(p, sq, v, pa[sel], pb[sel], sa[sel], isb[sel], liq[sel], var[sel])
-            out = cv + other + fh, v + other + fh, mmf(np.abs(qp))
+            fc = fees_seen(fh, p, sq, lb, liq[sel], sa[sel])
+            out = cv + other + fc, v + other + fh, mmf(np.abs(qp))
         else:
             out = other, other, mmf(np.abs(qp))
         return (*out, cv) if with_collateral else out
@@ -1127,7 +1156,8 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
         if p_venue is None:  # the venue sees the market: this is also the market breach
             mkt_step[idx[mkt_step[idx] < 0]] = t
             mm_i = mmf(np.abs(qi * p))
-            veq = cv + acct_cash[idx] + upnl + fh
+            veq = cv + acct_cash[idx] + upnl + (
+                fees_seen(fh, p, sq, lb, liq[idx], sa[idx]) if lp_inside else fh)
         else:  # the venue's view: its oracle's price
             veq, _, mm_i, cv_v = equity_at(p_venue, idx, with_collateral=True)
             if lp_inside:
@@ -1318,7 +1348,10 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
             else:
                 eq = coll.value(p, c, v, pa, pb, sa, isb, liq, var)
             eq += acct_cash
-            eq += fees_held
+            if fees_par:
+                eq += fees_held
+            else:
+                eq += fees_seen(fees_held, p, c, base, liq, sa)
         else:
             eq = w_eq
             np.copyto(eq, acct_cash)
@@ -1341,13 +1374,15 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
             eq -= basis
             if lp_inside:
                 sq_o, v_o = lp_state_into(po, o_sq, o_v)
+                if not fees_par:
+                    fh_o = fees_seen(fees_held, po, sq_o, liq * (1.0 / sq_o - isb), liq, sa)
                 if scaled:
                     v_o *= coll.wb
                     cv = v_o
                 else:
                     cv = coll.value(po, sq_o, v_o, pa, pb, sa, isb, liq, var)
                 eq += cv
-                eq += fees_held
+                eq += fees_held if fees_par else fh_o
             mm = np.abs(qp_o, out=qp_o)
             if mm_rate is not None:
                 mm *= mm_rate
@@ -1424,12 +1459,12 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
         if lp_inside:
             sq_e, v_e, b_e = lp_state(pe, idx)
             if oracle is not None:
-                sq_v, v_v, _ = lp_state(pv, idx)
+                sq_v, v_v, b_v = lp_state(pv, idx)
             else:
-                sq_v, v_v = sq_e, v_e
+                sq_v, v_v, b_v = sq_e, v_e, b_e
             cv_e = v_v * coll.wb if scaled else coll.value(
                 pv, sq_v, v_v, pa[idx], pb[idx], sa[idx], isb[idx], liq[idx], var[idx])
-            eq_e = cv_e + eq_e + fees_held[idx]
+            eq_e = cv_e + eq_e + fees_seen(fees_held[idx], pv, sq_v, b_v, liq[idx], sa[idx])
         late = eq_e < mmf(np.abs(qp_e))
         if late.any():
             liquidate(idx[late], pe[late], t, None if oracle is None else po[idx[late]])
@@ -1446,17 +1481,21 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
                 _, v_exit, b = lp_state(pr, i)
             npa, npb = pr * lo_f, pr * hi_f
             ub, uq = _lp_amounts(pr, npa, npb, 1.0)
-            swap_b = v_exit * (ub * pr / (ub * pr + uq)) / pr - b
+            v_in = v_exit
+            if reinvest:  # the fees collected (quote) join the exit value in the new LP
+                v_in = v_exit + fees_held[i]
+                fees_held[i] = 0.0
+            swap_b = v_in * (ub * pr / (ub * pr + uq)) / pr - b
             if math.isinf(s.pool_liquidity):  # swap_cost without price impact, inlined
                 c_swap = s.swap_fee_fraction * np.abs(swap_b) * pr
             else:
                 c_swap = np.asarray(swap_cost(swap_b, pr, s.swap_fee_fraction, s.pool_liquidity))
             c_rec = costs.recentre * pr + c_swap
-            v_new = np.maximum(v_exit - c_rec, 0.0)
+            v_new = np.maximum(v_in - c_rec, 0.0)
             h = b0[i] * pr + q0[i]
             hold[i] += h - v_entry[i]
             il_real[i] += v_exit - h
-            cost[i] += v_exit - v_new
+            cost[i] += v_in - v_new
             pa[i], pb[i] = npa, npb
             sa[i], isb[i] = np.sqrt(npa), 1.0 / np.sqrt(npb)
             liq[i] = v_new / (ub * pr + uq)
