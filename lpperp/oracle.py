@@ -120,7 +120,7 @@ def _state(name: str, state: Any, cls: type, oracle: Any) -> Any:
     """``state`` if it is the ``cls`` that ``oracle.start`` returns (a wrong object is named)."""
     if not isinstance(state, cls):
         raise LpperpError(
-            f"state must be the {cls.__name__} that {type(oracle).__name__}.start(...) returns, "
+            f"{name} must be the {cls.__name__} that {type(oracle).__name__}.start(...) returns, "
             f"got {type(state).__name__} {str(state)[:40]}"
         )
     return state
