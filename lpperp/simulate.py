@@ -88,6 +88,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from lpperp._results import format_value, html_table
 from lpperp._validate import (
     MAX_PATH_STEPS,
     LpperpError,
@@ -741,24 +742,8 @@ class Summary:
     funding_sensitivity: float = 0.0
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{k.replace('_', ' ')}</td><td>{format_value(v)}</td></tr>"
-            for k, v in self.__dict__.items()
-        )
-        return f"<table><tbody>{rows}</tbody></table>"
-
-
-def format_value(v: Any) -> str:
-    """A table cell: floats to 2 decimals from 100 up, else 4 significant digits; tuples in brackets.
-
-    >>> format_value(1234.5678), format_value(0.012345), format_value((1.0, 2.0))
-    ('1,234.57', '0.01235', '[1, 2]')
-    """
-    if isinstance(v, tuple):
-        return "[" + ", ".join(format_value(x) for x in v) + "]"
-    if isinstance(v, float):
-        return f"{v:,.2f}" if abs(v) >= 100 else f"{v:.4g}"
-    return str(v)
+        # one cell per field: a tuple (the survival interval) is one bracketed cell
+        return html_table([(k.replace("_", " "), (v,)) for k, v in self.__dict__.items()])
 
 
 # ------------------------------------------------------------------------------------------------

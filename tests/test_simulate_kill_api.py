@@ -285,10 +285,13 @@ def test_concat_joins_chunks_in_order():
 
 
 def test_format_value_by_hand():
+    """simulate re-exports the library's one cell format (lpperp._results.format_value: two
+    decimals from 1 up, else 4 significant digits; integers with separators)."""
     assert format_value(1234.5678) == "1,234.57" and format_value(100.0) == "100.00"
     assert format_value(-100.0) == "-100.00" and format_value(99.99) == "99.99"
     assert format_value(-0.000123456) == "-0.0001235" and format_value(0.5) == "0.5"
-    assert format_value((1.0, (250.0, 2))) == "[1, [250.00, 2]]"
+    assert format_value(1.0) == "1.00" and format_value(-1.0) == "-1.00"
+    assert format_value((1.0, (250.0, 2))) == "[1.00, [250.00, 2]]"
     assert format_value(7) == "7" and format_value("x") == "x" and format_value(()) == "[]"
 
 
