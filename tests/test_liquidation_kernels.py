@@ -1,0 +1,110 @@
+"""Properties of the boundary kernels that no scan at ordinary magnitudes can see.
+
+Homogeneity: ``g = equity - maintenance`` is linear in (liquidity, cash, perp size, tier floors)
+together, so scaling all of them by ``lam`` leaves every boundary where it is. With ``lam`` a
+power of two every product scales exactly, and both kernels scale each piece's coefficients to
+O(1) before solving (``b^2 - 4 a c`` would overflow at ``lam = 2**560`` ~ 1e168 and underflow at
+``2**-560``): the boundaries must equal the unscaled ones (which tests/test_liquidation_reference.py
+checks against a dense scan).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lpperp.boundary import BoundaryProblem, solve_problem
+from lpperp.liquidation import solve_boundaries
+from lpperp.perp import MarginRules
+
+P0 = 3000.0
+FLAT = MarginRules("flat 10x", 0.10, 0.05)
+TIERED = MarginRules(
+    "tiered", 0.04, 0.02, (0.0, 5e3, 2e4, 1e5), (0.02, 0.03, 0.05, 0.1), (0.04, 0.06, 0.1, 0.2)
+)
+
+
+def scaled(rules, lam):
+    return MarginRules(rules.name, rules.initial_fraction, rules.maintenance_fraction,
+                       tuple(f * lam for f in rules.tier_floors), rules.tier_maintenance,
+                       rules.tier_initial)
+
+
+def accounts(seed, n):
+    rng = np.random.default_rng(seed)
+    pa = rng.uniform(300.0, 5000.0, n)
+    return {
+        "pa": pa, "pb": pa * rng.uniform(1.01, 4.0, n),
+        "L": rng.uniform(0.0, 3000.0, n) * (rng.random(n) < 0.9),
+        "k": rng.uniform(0.6, 1.0, n), "wb": rng.uniform(0.0, 1.0, n),
+        "wq": rng.uniform(0.0, 1.0, n), "q": rng.normal(0.0, 12.0, n),
+        "e": rng.uniform(1000.0, 5000.0, n), "cash": rng.normal(0.0, 10_000.0, n),
+    }
+
+
+def fast(acc, rules, lam, price=P0):
+    """``rules`` as given; liquidity, perp size and cash times ``lam``."""
+    return solve_boundaries(price, acc["q"] * lam, acc["e"], acc["cash"] * lam,
+                            price_lower=acc["pa"], price_upper=acc["pb"], liquidity=acc["L"] * lam,
+                            rules=rules, shock=acc["k"], base_factor=acc["wb"],
+                            quote_factor=acc["wq"])
+
+
+def general(acc, rules, lam, price=P0):
+    """The same accounts with a second, empty LP: solved by the general kernel."""
+    f, r, d = rules.maintenance_pieces()
+    n = acc["pa"].size
+    two = lambda v, w: np.stack([np.broadcast_to(v, (n,)), np.broadcast_to(w, (n,))], 1)  # noqa: E731
+    return solve_problem(BoundaryProblem(
+        price=np.full(n, price), price_lower=two(acc["pa"], 1.0), price_upper=two(acc["pb"], 2.0),
+        liquidity=two(acc["L"] * lam, 0.0), shock=two(acc["k"], 1.0),
+        base_factor=two(acc["wb"], 1.0), quote_factor=two(acc["wq"], 1.0),
+        perp_sizes=(acc["q"] * lam)[:, None], perp_entry_prices=acc["e"][:, None],
+        constant_quote=acc["cash"] * lam, tier_floors=f, tier_rates=r, tier_deductions=d))
+
+
+def _same(a, b):
+    np.testing.assert_allclose(a.boundaries, b.boundaries, rtol=1e-12)
+    np.testing.assert_allclose(a.safe_lower, b.safe_lower, rtol=1e-12)
+    np.testing.assert_allclose(a.safe_upper, b.safe_upper, rtol=1e-12)
+    np.testing.assert_array_equal(a.liquidatable_now, b.liquidatable_now)
+
+
+@pytest.mark.parametrize("rules", [FLAT, TIERED], ids=["flat", "tiered"])
+@pytest.mark.parametrize("lam", [2.0**560, 2.0**-560], ids=["huge", "tiny"])
+def test_boundaries_do_not_move_when_every_amount_is_scaled(rules, lam):
+    acc = accounts(11, 60)
+    ref = fast(acc, rules, 1.0)
+    assert np.isfinite(ref.boundaries).sum() >= 40  # most accounts have a boundary
+    _same(fast(acc, scaled(rules, lam), lam), ref)
+    _same(general(acc, rules, 1.0), ref)
+    _same(general(acc, scaled(rules, lam), lam), ref)
+
+
+def price_scaled(acc, mu):
+    """Every price times ``mu`` and the liquidity times ``sqrt(mu)``: g scales by ``mu``
+    (base amounts unchanged, quote amounts times ``mu``), so do cash and the tier floors, and every
+    boundary moves to ``mu`` times itself."""
+    out = dict(acc)
+    for key in ("pa", "pb", "e"):
+        out[key] = acc[key] * mu
+    out["L"] = acc["L"] * np.sqrt(mu)
+    out["cash"] = acc["cash"] * mu
+    return out
+
+
+@pytest.mark.parametrize("rules", [FLAT, TIERED], ids=["flat", "tiered"])
+@pytest.mark.parametrize("mu", [4.0**-7, 4.0**7], ids=["cents", "millions"])
+def test_boundaries_follow_the_price_unit(rules, mu):
+    # prices around 0.18 (every segment of the solver inside (0, 1)) and around 5e7; mu a power
+    # of 4, so every product (and sqrt(mu)) is exact
+    acc = accounts(12, 60)
+    for price in (P0, 800.0, 20_000.0):
+        ref = fast(acc, rules, 1.0, price)
+        sc = price_scaled(acc, mu)
+        rs = scaled(rules, mu)
+        for got in (fast(sc, rs, 1.0, price * mu), general(sc, rs, 1.0, price * mu)):
+            np.testing.assert_allclose(got.boundaries, ref.boundaries * mu, rtol=1e-12)
+            np.testing.assert_allclose(got.safe_lower, ref.safe_lower * mu, rtol=1e-12)
+            np.testing.assert_allclose(got.safe_upper, ref.safe_upper * mu, rtol=1e-12)
+            np.testing.assert_array_equal(got.liquidatable_now, ref.liquidatable_now)
