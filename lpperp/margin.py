@@ -96,12 +96,13 @@ def _market(market: Any) -> str | None:
 def _invert_schedule(pieces: tuple[np.ndarray, np.ndarray, np.ndarray], budget: Any) -> Any:
     """Largest notional ``N`` with ``N r_k - d_k <= budget`` (continuous increasing schedule)."""
     floors, rates, deds = pieces
-    b = np.maximum(np.asarray(budget, dtype=float), 0.0)[..., None]
+    b = np.maximum(np.asarray(budget, dtype=float), 0.0)
+    # the tier is the last one whose floor's margin the budget covers: comparing budgets (not the
+    # divided notionals against the floors) leaves no gap at a floor where both tiers' quotients
+    # round to either side of it (budget 12,300 on 3/5/7 % tiers at 1e4/2.5e5 gave 0)
+    k = np.searchsorted(floors * rates - deds, b, side="right") - 1
     with np.errstate(divide="ignore", invalid="ignore"):
-        n_k = (b + deds) / rates
-    upper = np.append(floors[1:], np.inf)
-    ok = (n_k >= floors) & (n_k < upper)
-    n = np.where(ok, n_k, 0.0).max(axis=-1)
+        n = np.where(np.isnan(b), 0.0, (b + deds[k]) / rates[k])
     return np.where(np.asarray(rates).min() == 0, np.inf, n)
 
 
