@@ -334,7 +334,7 @@ class FeeRule:
         >>> FeeRule(cap="principal", fee_base_share=0.0).counted([10.0, 60.0], 3000.0, 0.0, 50.0).tolist()
         [10.0, 50.0]
         """
-        f = np.asarray(finite("accrued_fees", accrued_fees), dtype=float)
+        f = finite("accrued_fees", accrued_fees)
         p = positive("price", price)
         b, qt = nonnegative("lp_base", lp_base), nonnegative("lp_quote", lp_quote)
         broadcast_shape("FeeRule.counted", accrued_fees=f, price=p, lp_base=b, lp_quote=qt)

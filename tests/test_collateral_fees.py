@@ -155,3 +155,73 @@ def test_the_cap_binds_only_above_the_principal(fees, price, base, quote):
     if 0.5 * fees <= base * price and 0.5 * fees <= quote:
         assert c == pytest.approx(fees, rel=1e-12)
     assert c <= base * price + quote + 1e-9 * (1 + base * price + quote)
+
+
+# -- every argument is named in its own error (kills the messages' mutants) ---------------------
+ARCADIA_ARGS = ("fee_base", "fee_quote", "principal_base", "principal_quote", "price")
+COUNTED_ARGS = ("accrued_fees", "price", "lp_base", "lp_quote")
+
+
+@pytest.mark.parametrize("wide", ARCADIA_ARGS)
+def test_arcadia_names_the_shapes_that_do_not_broadcast(wide):
+    args = {n: (np.full(3, 2.0) if n == wide else np.full(2, 1.0)) for n in ARCADIA_ARGS}
+    shapes = ", ".join(f"{n} {(3,) if n == wide else (2,)}" for n in ARCADIA_ARGS)
+    with pytest.raises(ValueError) as e:
+        arcadia_capped_fees(**args)
+    assert str(e.value) == (f"arcadia_capped_fees: the arguments must broadcast to one shape, "
+                            f"got {shapes}")
+
+
+@pytest.mark.parametrize("wide", COUNTED_ARGS)
+def test_counted_names_the_shapes_that_do_not_broadcast(wide):
+    args = {n: (np.full(3, 2.0) if n == wide else np.full(2, 1.0)) for n in COUNTED_ARGS}
+    shapes = ", ".join(f"{n} {(3,) if n == wide else (2,)}" for n in COUNTED_ARGS)
+    with pytest.raises(ValueError) as e:
+        ARCADIA_CAP_RULE.counted(**args)
+    assert str(e.value) == (f"FeeRule.counted: the arguments must broadcast to one shape, "
+                            f"got {shapes}")
+
+
+ARCADIA_CAP_RULE = FeeRule(cap="principal")
+
+
+@pytest.mark.parametrize("bad", ARCADIA_ARGS)
+def test_arcadia_names_a_bad_argument(bad):
+    args = {"fee_base": 1.0, "fee_quote": 1.0, "principal_base": 1.0, "principal_quote": 1.0,
+            "price": 3000.0}
+    args[bad] = -1.0 if bad.startswith("principal") or bad == "price" else math.nan
+    with pytest.raises(ValueError, match=f"^{bad} must be"):
+        arcadia_capped_fees(**args)
+
+
+@pytest.mark.parametrize("bad, value", [("accrued_fees", math.nan), ("price", 0.0),
+                                        ("lp_base", -1.0), ("lp_quote", -1.0)])
+def test_counted_names_a_bad_argument(bad, value):
+    args = {"accrued_fees": 1.0, "price": 3000.0, "lp_base": 1.0, "lp_quote": 1.0, bad: value}
+    with pytest.raises(ValueError, match=f"^{bad} must be"):
+        ARCADIA_CAP_RULE.counted(**args)
+
+
+def test_value_names_a_bad_price():
+    lp = LPPosition.from_deposit(10_000, 3000.0, width_pct=20)
+    with pytest.raises(ValueError, match=r"^price must be"):
+        ARCADIA_FEE_CAP.value(lp, -1.0, 1.0)
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"factor": [0.5]}, "^factor must be a single number"),
+    ({"factor": 2.0}, "^factor must be"),
+    ({"fee_base_share": [0.5]}, "^fee_base_share must be a single number"),
+    ({"fee_base_share": -0.5}, "^fee_base_share must be"),
+    ({"cap": "x"}, "^cap must be one of 'none', 'principal'; got 'x'"),
+])
+def test_rule_fields_are_named(kw, message):
+    with pytest.raises(ValueError, match=message):
+        FeeRule(**kw)
+
+
+def test_rule_fields_are_stored_as_floats():
+    r = FeeRule(1, fee_base_share=np.float32(0.25))
+    assert type(r.factor) is float and type(r.fee_base_share) is float
+    assert r.fee_base_share == 0.25 and r.factor == 1.0
+    assert repr(FeeRule(0)) == "FeeRule(factor=0.0, cap='none', fee_base_share=0.5, source='')"
