@@ -904,17 +904,17 @@ def _drive(kernels: list[Any], rows: Iterable[tuple[Any, ...]]) -> list[PathResu
     return out
 
 
-def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
-    """Generator stepping one scenario over ``m`` paths: send ``(prices_t, log_returns_t,
-    funding_noise_t)`` for ``t = 1..n_steps``; the last send returns the :class:`PathResults`
-    (``StopIteration.value``). ``znoise(t, idx)`` gives the delay noise of the paths ``idx`` at
-    step ``t`` (standard normals), drawn only for the paths that act.
+class _Run:
+    """The state of one scenario's run over ``m`` paths, shared by the step functions of
+    :func:`_kernel` (one namespace instead of a closure, so each step function is mutated and
+    read on its own): the run's constants, the per-path arrays (see :func:`_kernel`), the step
+    buffers and what one phase of a step leaves for the next (``po, c, base, v, qp, eq, mm``)."""
 
-    State per path: the LP (range ``pa, pb``, liquidity, the entry amounts of its range epoch),
-    the perp (size ``q`` and ``basis = sum of trade sizes x trade prices``, so its P&L is
-    ``q P - basis``), the account's cash (funding and perp fees are paid from it), the owner's
-    uncollected fees, the wallet; accumulators of the P&L attribution.
-    """
+
+def _setup(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> _Run:
+    """The state at entry: costs, LP minted (after its entry costs), perp opened, cash and wallet,
+    zeroed accumulators, the action prefilter, the funding and oracle streams."""
+
     pol, costs = s.policy, _Costs(s.chain)
     delay_y = pol.reaction_delay_s(costs.block_time_s) / SECONDS_PER_YEAR
     k_delay = math.floor(delay_y / dt + 1e-9)
@@ -1023,190 +1023,12 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
     t_hi = np.full(m, np.inf)
     loose_lo, loose_hi = 1.0 + 1e-9, 1.0 - 1e-9
 
-    def set_bounds(i):
-        """Refresh the action prefilter of paths ``i`` after their LP or perp changed: the range
-        (recentring) and the prices between which the LP's base amount stays within the hedge
-        band around ``-q / hedge_ratio`` (``P(b) = 1 / (b / L + 1/sqrt(pb))^2`` inverts ``base(P)
-        = L (1/sqrt(P) - 1/sqrt(pb))``; base is monotone in the price)."""
-        if i.size == 0:
-            return
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            if hedge:
-                tgt = q[i] * (-1.0 / pol.hedge_ratio)
-                L, ib = liq[i], isb[i]
-                has = L > 0
-                lb = tgt * (1.0 / (1.0 + pol.hedge_band))
-                hi = np.where((lb > 0) & has, 1.0 / (lb / L + ib) ** 2, np.inf)
-                if pol.hedge_band < 1.0:
-                    hb = tgt * (1.0 / (1.0 - pol.hedge_band))
-                    lo = np.where((hb < L / sa[i] - L * ib) & has, 1.0 / (hb / L + ib) ** 2, 0.0)
-                    if do_rec:
-                        lo = np.maximum(pa[i], lo)
-                else:
-                    lo = pa[i] if do_rec else np.zeros(i.size)
-                if do_rec:
-                    hi = np.minimum(pb[i], hi)
-            elif do_rec:
-                lo, hi = pa[i], pb[i]
-            else:
-                lo, hi = np.zeros(i.size), np.full(i.size, np.inf)
-            t_lo[i] = lo * loose_hi
-            t_hi[i] = hi * loose_lo
-        dead = ~alive[i]
-        if dead.any():
-            t_lo[i[dead]] = 0.0
-            t_hi[i[dead]] = np.inf
-
-    def lp_state(p, idx=None):
-        """``(s, V, base)`` of the LP at ``p`` (all paths, or the paths ``idx``)."""
-        if idx is None:
-            a, b, sa_, isb_, L = pa, pb, sa, isb, liq
-        else:
-            a, b, sa_, isb_, L = pa[idx], pb[idx], sa[idx], isb[idx], liq[idx]
-        sq = np.maximum(p, a)  # clip(p, a, b) (a <= b) without np.clip's Python layer
-        np.minimum(sq, b, out=sq)
-        np.sqrt(sq, out=sq)
-        base = L * (1.0 / sq - isb_)
-        return sq, base * p + L * (sq - sa_), base
-
-    def lp_base(p, idx):
-        """The base amount of :func:`lp_state` at ``p`` of the paths ``idx`` (base units)."""
-        sq = np.maximum(p, pa[idx])
-        np.minimum(sq, pb[idx], out=sq)
-        np.sqrt(sq, out=sq)
-        return liq[idx] * (1.0 / sq - isb[idx])
-
-    def fees_seen(fh, p, sq, base, L, sa_):
-        """The uncollected fees ``fh`` as the venue counts them (``s.fee_collateral``) at ``p``,
-        the LP's ``sqrt(clip(p))`` ``sq`` and base amount ``base`` (one rule:
-        :meth:`lpperp.collateral.FeeRule.counted`)."""
-        if fees_par:
-            return fh
-        return fee_rule.counted_unchecked(
-            fh, p, np.maximum(base, 0.0), np.maximum(L * (sq - sa_), 0.0))
-
-    def lp_state_into(p, sq, v):
-        """``(s, V)`` of :func:`lp_state` at ``p`` for all paths, into the buffers ``sq, v``
-        (the same operations, without temporaries)."""
-        np.maximum(p, pa, out=sq)  # clip(p, pa, pb) for pa <= pb
-        np.minimum(sq, pb, out=sq)
-        np.sqrt(sq, out=sq)
-        np.divide(1.0, sq, out=v)
-        v -= isb
-        v *= liq  # the base amount L (1/s - 1/sqrt(pb))
-        v *= p
-        tmp = np.subtract(sq, sa, out=o_tmp)
-        tmp *= liq  # L (s - sqrt(pa))
-        v += tmp
-        return sq, v
-
-    def equity_at(p, idx, with_collateral=False):
-        """``(collateral equity, true equity, maintenance)`` of the paths ``idx`` (all for
-        ``None``) at ``p`` (and the LP's collateral value, ``with_collateral``)."""
-        sel = slice(None) if idx is None else idx
-        qp = q[sel] * p
-        other = acct_cash[sel] + qp - basis[sel]
-        cv = 0.0
-        if lp_inside:
-            sq, v, lb = lp_state(p, idx)
-            fh = fees_held[sel]
-            cv = coll.value(p, sq, v, pa[sel], pb[sel], sa[sel], isb[sel], liq[sel], var[sel])
-            fc = fees_seen(fh, p, sq, lb, liq[sel], sa[sel])
-            out = cv + other + fc, v + other + fh, mmf(np.abs(qp))
-        else:
-            out = other, other, mmf(np.abs(qp))
-        return (*out, cv) if with_collateral else out
-
-    def liquidate(idx, p, t, p_venue=None):
-        """Liquidate the accounts ``idx`` at ``p`` by the venue's mechanics
-        (:func:`lpperp.settlement.settle_liquidation`): the owner keeps the true equity less what
-        the venue takes (closing fee, LP unwind, liquidator / insurance / backstop), never the
-        collateral haircut; a partial liquidation leaves a smaller perp running."""
-        if idx.size == 0:
-            return
-        qi, bi = q[idx], basis[idx]
-        upnl = qi * p - bi
-        with np.errstate(divide="ignore", invalid="ignore"):
-            entry = np.where(qi != 0, bi / qi, p)
-        sane = entry > 0  # else (a flipped hedge) the perp's P&L goes in as cash
-        entry = np.where(sane, entry, p)
-        cash_in = acct_cash[idx] + np.where(sane, 0.0, upnl)
-        if lp_inside:
-            sq, v, lb = lp_state(p, idx)
-            lq = v - lb * p
-            fh = fees_held[idx]
-            cv = coll.value(p, sq, v, pa[idx], pb[idx], sa[idx], isb[idx], liq[idx], var[idx])
-        else:
-            lb = lq = fh = v = cv = 0.0
-        if p_venue is None:  # the venue sees the market: this is also the market breach
-            mkt_step[idx[mkt_step[idx] < 0]] = t
-            mm_i = mmf(np.abs(qi * p))
-            veq = cv + acct_cash[idx] + upnl + (
-                fees_seen(fh, p, sq, lb, liq[idx], sa[idx]) if lp_inside else fh)
-        else:  # the venue's view: its oracle's price
-            veq, _, mm_i, cv_v = equity_at(p_venue, idx, with_collateral=True)
-            if lp_inside:
-                cv = cv_v
-        st = settle_liquidation(
-            mechanics, price=p, lp_base=lb, lp_quote=np.maximum(lq, 0.0), cash=cash_in,
-            perp_size=qi, perp_entry_price=entry, fees=fh, funding_paid=0.0,
-            maintenance=mm_i, gas_quote=(costs.exit * p) if lp_inside else 0.0,
-            venue_equity=veq,
-            collateral_value=cv if lp_inside else None,
-        )
-        keeps = np.asarray(st.owner_keeps, dtype=float)
-        f = np.asarray(st.closed_fraction, dtype=float)
-        liq_loss[idx] += np.asarray(st.true_equity) - keeps
-        liq_close[idx] += st.perp_close_cost
-        liq_unwind[idx] += st.lp_unwind_cost
-        liq_fees[idx] += np.asarray(st.to_liquidator) + np.asarray(st.to_insurance)
-        backstop[idx] += st.to_backstop
-        bad_debt[idx] += st.bad_debt
-        hit[idx] |= True
-        first = idx[liq_step[idx] < 0]
-        liq_step[first] = t
-        n_liq[idx] += 1
-        full = f >= 1.0 - 1e-12
-        # partial: the rest of the perp keeps running at the same entry, the LP is kept, and the
-        # cash is what makes the true equity equal what the owner keeps
-        part = idx[~full]
-        if part.size:
-            fp = f[~full]
-            perp_real[part] += fp * upnl[~full]
-            q[part] *= 1.0 - fp
-            basis[part] *= 1.0 - fp
-            rest = (v[~full] + fh[~full]) if lp_inside else 0.0
-            acct_cash[part] = keeps[~full] - rest - (q[part] * p[~full] - basis[part])
-            set_bounds(part)
-        i = idx[full]
-        if i.size == 0:
-            return
-        pf = p[full]
-        perp_real[i] += upnl[full]
-        q[i] = 0.0
-        basis[i] = 0.0
-        if lp_inside:  # the LP inside the account is gone: book its P&L up to here, then empty it
-            h = b0[i] * pf + q0[i]
-            hold[i] += h - v_entry[i]
-            il_real[i] += v[full] - h
-            liq[i] = 0.0
-            l_isb[i] = 0.0
-            l_sa[i] = 0.0
-            v_entry[i] = 0.0
-            b0[i] = 0.0
-            q0[i] = 0.0
-            fees_held[i] = 0.0
-            lvr_w[i] = 0.0
-        acct_cash[i] = keeps[full]
-        alive[i] = False
-        set_bounds(i)
-
     p = np.full(m, p0)
     need_base = lp_inside or kf is None
     need_v = lp_inside or kf is None
     scaled = coll.kind == "scaled"
     mm_rate = getattr(mmf, "rate", None)
-    a_ou = None
+    a_ou = k_ou = m_ou = cap_ou = sd_ret = sd_own = None
     if not (fund_const and pay_every_step) and isinstance(fund, OUFunding):
         # the OU step inlined (same arithmetic as OUFunding.step, in place)
         k_ou, m_ou = fund.kappa_per_year, fund.mean_rate_per_year
@@ -1225,10 +1047,12 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
     )
     w_inr = np.empty(m)
     w_trig, w_trig2 = np.empty(m, dtype=bool), np.empty(m, dtype=bool)
-    if acting:
-        set_bounds(np.arange(m))
     oracle = s.oracle if s.oracle is not None and not isinstance(s.oracle, Spot) else None
     mkt_step = np.full(m, -1, dtype=np.int64)
+    advance = po_prev = dt_s = o_sq = o_v = o_tmp = None
+    # what a step leaves for the next phase (the oracle's price, the LP's sqrt price, base and
+    # value, the perp's notional, the venue's equity and maintenance)
+    po = z_ret = c = base = v = qp = eq = mm = None
     if oracle is not None:
         if isinstance(oracle, Oracle):  # checked once here; the kernel's prices need no checks
             advance = oracle.stream(np.full(m, p0), 0.0)
@@ -1243,292 +1067,592 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
         po_prev = np.full(m, p0)
         dt_s = dt * SECONDS_PER_YEAR
         o_sq, o_v, o_tmp = np.empty(m), np.empty(m), np.empty(m)
-    for t in range(1, n_steps + 1):
-        p, r, zf = yield
-        if oracle is not None:
-            po = np.asarray(advance(t * dt_s, p), dtype=float)
-            if need_var:
-                r_o = np.log(po / po_prev)  # the venue's EWMA follows the oracle's returns
-                po_prev = po.copy()
-        # -- accruals over the step (at the step's end price), in place in the step buffers ----
-        r2 = np.multiply(r, r, out=w_r2)
-        if need_var:
-            if fund_rho != 0.0:
-                z_ret = np.sqrt(var, out=w_z)
-                np.divide(r, z_ret, out=z_ret)
-            var *= lam
-            if oracle is not None:
-                r2_var = np.multiply(r_o, r_o, out=w_tmp)
+    k = _Run()
+    vars(k).update((n, x) for n, x in locals().items() if n != "k")
+    if acting:
+        _set_bounds(k, np.arange(m))
+    return k
+
+
+def _set_bounds(k: _Run, i: np.ndarray) -> None:
+    """Refresh the action prefilter of paths ``i`` after their LP or perp changed: the range
+    (recentring) and the prices between which the LP's base amount stays within the hedge
+    band around ``-q / hedge_ratio`` (``P(b) = 1 / (b / L + 1/sqrt(pb))^2`` inverts ``base(P)
+    = L (1/sqrt(P) - 1/sqrt(pb))``; base is monotone in the price)."""
+    (
+        alive, do_rec, hedge, isb, liq, loose_hi, loose_lo, pa, pb, pol, q, sa, t_hi, t_lo
+    ) = (
+        k.alive, k.do_rec, k.hedge, k.isb, k.liq, k.loose_hi, k.loose_lo, k.pa, k.pb, k.pol, k.q, k.sa,
+        k.t_hi, k.t_lo
+    )
+    if i.size == 0:
+        return
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if hedge:
+            tgt = q[i] * (-1.0 / pol.hedge_ratio)
+            L, ib = liq[i], isb[i]
+            has = L > 0
+            lb = tgt * (1.0 / (1.0 + pol.hedge_band))
+            hi = np.where((lb > 0) & has, 1.0 / (lb / L + ib) ** 2, np.inf)
+            if pol.hedge_band < 1.0:
+                hb = tgt * (1.0 / (1.0 - pol.hedge_band))
+                lo = np.where((hb < L / sa[i] - L * ib) & has, 1.0 / (hb / L + ib) ** 2, 0.0)
+                if do_rec:
+                    lo = np.maximum(pa[i], lo)
             else:
-                r2_var = r2
-            var += np.multiply(r2_var, 1.0 - lam, out=w_tmp)
-        if has_lp:
-            c = np.maximum(p, pa, out=w_c)  # clip(P, pa, pb)
-            np.minimum(c, pb, out=c)
-            inr = np.equal(c, p, out=w_inr)  # 1.0 / 0.0 (float: g *= inr is a float loop)
-            np.sqrt(c, out=c)  # c = sqrt(clip(P)), the LP's sqrt price
-            lvr_w *= r2  # L sqrt(P_prev) in range, times the step's squared return
-            lvr += lvr_w
-            g = np.multiply(liq, c, out=w_g)  # L sqrt(P)
-            if need_base:
-                base = np.divide(liq, c, out=w_base)
-                base -= l_isb  # L (1/sqrt(P) - 1/sqrt(pb)): the LP's base amount
-            if need_v:
-                v = np.multiply(base, p, out=w_v)
-                v += g
-                v -= l_sa  # + L (sqrt(P) - sqrt(pa)): the LP's value
-            g *= inr  # L sqrt(P) in range
-            if kf is not None:
-                f_step = np.multiply(g, kf, out=w_tmp)
-            else:
-                f_step = np.multiply(v, inr, out=w_tmp)
-                f_step *= s.fee_apr * dt
-            fees += f_step
-            fees_held += f_step
-            lvr_w, w_g = g, lvr_w  # g is next step's weight; the old buffer is reused
-        qp = np.multiply(q, p, out=w_qp)
-        if fund_const and pay_every_step and fund.rate_per_year != 0.0:
-            pay = qp * (fund.rate_per_year * dt)  # the exposure is funding / rate, at the end
-        elif fund_const and pay_every_step:
-            exposure += qp
-            pay = None
+                lo = pa[i] if do_rec else np.zeros(i.size)
+            if do_rec:
+                hi = np.minimum(pb[i], hi)
+        elif do_rec:
+            lo, hi = pa[i], pb[i]
         else:
-            exposure += qp
-            if a_ou is not None:
-                f_state *= a_ou
-                f_state += m_ou * (1.0 - a_ou)
-                if sd_ret != 0.0:
-                    f_state += np.multiply(z_ret, sd_ret, out=w_tmp)
-                if sd_own != 0.0:
-                    f_state += np.multiply(zf, sd_own, out=w_tmp)
-                rate = np.maximum(f_state, -cap_ou, out=w_rate)  # clip to the cap
-                np.minimum(rate, cap_ou, out=rate)
-            else:
-                f_state, rate = fund.step(f_state, dt, z_ret if fund_rho != 0.0 else None, zf)
-            if pay_every_step:
-                pay = np.multiply(qp, rate, out=w_pay)
-                pay *= dt
-            else:
-                r_acc = r_acc + rate * dt
-                k_prev = math.floor((t - 1) * dt / interval_y + 1e-9)
-                if math.floor(t * dt / interval_y + 1e-9) > k_prev:
-                    pay = qp * r_acc
-                    r_acc = 0.0 if fund_const else np.zeros(m)
-                else:
-                    pay = None
-        if pay is not None:
-            funding += pay
-            acct_cash -= pay
-        if cy:
-            y = acct_cash * cy
-            y *= alive
-            cash_yield += y
-            acct_cash += y
-            cash_yield += wallet * cy
-            wallet *= 1.0 + cy
-        # -- liquidation at the grid price (the venue's price: the oracle's) ----------------------
+            lo, hi = np.zeros(i.size), np.full(i.size, np.inf)
+        t_lo[i] = lo * loose_hi
+        t_hi[i] = hi * loose_lo
+    dead = ~alive[i]
+    if dead.any():
+        t_lo[i[dead]] = 0.0
+        t_hi[i[dead]] = np.inf
+
+
+def _lp_state(k: _Run, p: Any, idx: Any = None) -> Any:
+    """``(s, V, base)`` of the LP at ``p`` (all paths, or the paths ``idx``)."""
+    base, isb, liq, pa, pb, sa = k.base, k.isb, k.liq, k.pa, k.pb, k.sa
+    if idx is None:
+        a, b, sa_, isb_, L = pa, pb, sa, isb, liq
+    else:
+        a, b, sa_, isb_, L = pa[idx], pb[idx], sa[idx], isb[idx], liq[idx]
+    sq = np.maximum(p, a)  # clip(p, a, b) (a <= b) without np.clip's Python layer
+    np.minimum(sq, b, out=sq)
+    np.sqrt(sq, out=sq)
+    base = L * (1.0 / sq - isb_)
+    return sq, base * p + L * (sq - sa_), base
+
+
+def _lp_base(k: _Run, p: Any, idx: np.ndarray) -> Any:
+    """The base amount of :func:`lp_state` at ``p`` of the paths ``idx`` (base units)."""
+    isb, liq, pa, pb = k.isb, k.liq, k.pa, k.pb
+    sq = np.maximum(p, pa[idx])
+    np.minimum(sq, pb[idx], out=sq)
+    np.sqrt(sq, out=sq)
+    return liq[idx] * (1.0 / sq - isb[idx])
+
+
+def _fees_seen(k: _Run, fh: Any, p: Any, sq: Any, base: Any, L: Any, sa_: Any) -> Any:
+    """The uncollected fees ``fh`` as the venue counts them (``s.fee_collateral``) at ``p``,
+    the LP's ``sqrt(clip(p))`` ``sq`` and base amount ``base`` (one rule:
+    :meth:`lpperp.collateral.FeeRule.counted`)."""
+    fee_rule, fees_par = k.fee_rule, k.fees_par
+    if fees_par:
+        return fh
+    return fee_rule.counted_unchecked(
+        fh, p, np.maximum(base, 0.0), np.maximum(L * (sq - sa_), 0.0))
+
+
+def _lp_state_into(k: _Run, p: Any, sq: np.ndarray, v: np.ndarray) -> Any:
+    """``(s, V)`` of :func:`lp_state` at ``p`` for all paths, into the buffers ``sq, v``
+    (the same operations, without temporaries)."""
+    isb, liq, o_tmp, pa, pb, sa = k.isb, k.liq, k.o_tmp, k.pa, k.pb, k.sa
+    np.maximum(p, pa, out=sq)  # clip(p, pa, pb) for pa <= pb
+    np.minimum(sq, pb, out=sq)
+    np.sqrt(sq, out=sq)
+    np.divide(1.0, sq, out=v)
+    v -= isb
+    v *= liq  # the base amount L (1/s - 1/sqrt(pb))
+    v *= p
+    tmp = np.subtract(sq, sa, out=o_tmp)
+    tmp *= liq  # L (s - sqrt(pa))
+    v += tmp
+    return sq, v
+
+
+def _equity_at(k: _Run, p: Any, idx: Any, with_collateral: bool = False) -> Any:
+    """``(collateral equity, true equity, maintenance)`` of the paths ``idx`` (all for
+    ``None``) at ``p`` (and the LP's collateral value, ``with_collateral``)."""
+    (
+        acct_cash, basis, coll, fees_held, isb, liq, lp_inside, mmf, pa, pb, q, qp, sa, v, var
+    ) = (
+        k.acct_cash, k.basis, k.coll, k.fees_held, k.isb, k.liq, k.lp_inside, k.mmf, k.pa, k.pb, k.q, k.qp,
+        k.sa, k.v, k.var
+    )
+    sel = slice(None) if idx is None else idx
+    qp = q[sel] * p
+    other = acct_cash[sel] + qp - basis[sel]
+    cv = 0.0
+    if lp_inside:
+        sq, v, lb = _lp_state(k, p, idx)
+        fh = fees_held[sel]
+        cv = coll.value(p, sq, v, pa[sel], pb[sel], sa[sel], isb[sel], liq[sel], var[sel])
+        fc = _fees_seen(k, fh, p, sq, lb, liq[sel], sa[sel])
+        out = cv + other + fc, v + other + fh, mmf(np.abs(qp))
+    else:
+        out = other, other, mmf(np.abs(qp))
+    return (*out, cv) if with_collateral else out
+
+
+def _liquidate(k: _Run, idx: np.ndarray, p: Any, t: int, p_venue: Any = None) -> None:
+    """Liquidate the accounts ``idx`` at ``p`` by the venue's mechanics
+    (:func:`lpperp.settlement.settle_liquidation`): the owner keeps the true equity less what
+    the venue takes (closing fee, LP unwind, liquidator / insurance / backstop), never the
+    collateral haircut; a partial liquidation leaves a smaller perp running."""
+    (
+        acct_cash, alive, b0, backstop, bad_debt, basis, coll, costs, fees_held, hit, hold, il_real, isb,
+        l_isb, l_sa, liq, liq_close, liq_fees, liq_loss, liq_step, liq_unwind, lp_inside, lvr_w, mechanics,
+        mkt_step, mmf, n_liq, pa, pb, perp_real, q, q0, sa, v, v_entry, var
+    ) = (
+        k.acct_cash, k.alive, k.b0, k.backstop, k.bad_debt, k.basis, k.coll, k.costs, k.fees_held, k.hit,
+        k.hold, k.il_real, k.isb, k.l_isb, k.l_sa, k.liq, k.liq_close, k.liq_fees, k.liq_loss, k.liq_step,
+        k.liq_unwind, k.lp_inside, k.lvr_w, k.mechanics, k.mkt_step, k.mmf, k.n_liq, k.pa, k.pb, k.perp_real,
+        k.q, k.q0, k.sa, k.v, k.v_entry, k.var
+    )
+    if idx.size == 0:
+        return
+    qi, bi = q[idx], basis[idx]
+    upnl = qi * p - bi
+    with np.errstate(divide="ignore", invalid="ignore"):
+        entry = np.where(qi != 0, bi / qi, p)
+    sane = entry > 0  # else (a flipped hedge) the perp's P&L goes in as cash
+    entry = np.where(sane, entry, p)
+    cash_in = acct_cash[idx] + np.where(sane, 0.0, upnl)
+    if lp_inside:
+        sq, v, lb = _lp_state(k, p, idx)
+        lq = v - lb * p
+        fh = fees_held[idx]
+        cv = coll.value(p, sq, v, pa[idx], pb[idx], sa[idx], isb[idx], liq[idx], var[idx])
+    else:
+        lb = lq = fh = v = cv = 0.0
+    if p_venue is None:  # the venue sees the market: this is also the market breach
+        mkt_step[idx[mkt_step[idx] < 0]] = t
+        mm_i = mmf(np.abs(qi * p))
+        veq = cv + acct_cash[idx] + upnl + (
+            _fees_seen(k, fh, p, sq, lb, liq[idx], sa[idx]) if lp_inside else fh)
+    else:  # the venue's view: its oracle's price
+        veq, _, mm_i, cv_v = _equity_at(k, p_venue, idx, with_collateral=True)
         if lp_inside:
-            if scaled:
-                eq = np.multiply(v, coll.wb, out=w_eq)
-            else:
-                eq = coll.value(p, c, v, pa, pb, sa, isb, liq, var)
-            eq += acct_cash
-            if fees_par:
-                eq += fees_held
-            else:
-                eq += fees_seen(fees_held, p, c, base, liq, sa)
+            cv = cv_v
+    st = settle_liquidation(
+        mechanics, price=p, lp_base=lb, lp_quote=np.maximum(lq, 0.0), cash=cash_in,
+        perp_size=qi, perp_entry_price=entry, fees=fh, funding_paid=0.0,
+        maintenance=mm_i, gas_quote=(costs.exit * p) if lp_inside else 0.0,
+        venue_equity=veq,
+        collateral_value=cv if lp_inside else None,
+    )
+    keeps = np.asarray(st.owner_keeps, dtype=float)
+    f = np.asarray(st.closed_fraction, dtype=float)
+    liq_loss[idx] += np.asarray(st.true_equity) - keeps
+    liq_close[idx] += st.perp_close_cost
+    liq_unwind[idx] += st.lp_unwind_cost
+    liq_fees[idx] += np.asarray(st.to_liquidator) + np.asarray(st.to_insurance)
+    backstop[idx] += st.to_backstop
+    bad_debt[idx] += st.bad_debt
+    hit[idx] |= True
+    first = idx[liq_step[idx] < 0]
+    liq_step[first] = t
+    n_liq[idx] += 1
+    full = f >= 1.0 - 1e-12
+    # partial: the rest of the perp keeps running at the same entry, the LP is kept, and the
+    # cash is what makes the true equity equal what the owner keeps
+    part = idx[~full]
+    if part.size:
+        fp = f[~full]
+        perp_real[part] += fp * upnl[~full]
+        q[part] *= 1.0 - fp
+        basis[part] *= 1.0 - fp
+        rest = (v[~full] + fh[~full]) if lp_inside else 0.0
+        acct_cash[part] = keeps[~full] - rest - (q[part] * p[~full] - basis[part])
+        _set_bounds(k, part)
+    i = idx[full]
+    if i.size == 0:
+        return
+    pf = p[full]
+    perp_real[i] += upnl[full]
+    q[i] = 0.0
+    basis[i] = 0.0
+    if lp_inside:  # the LP inside the account is gone: book its P&L up to here, then empty it
+        h = b0[i] * pf + q0[i]
+        hold[i] += h - v_entry[i]
+        il_real[i] += v[full] - h
+        liq[i] = 0.0
+        l_isb[i] = 0.0
+        l_sa[i] = 0.0
+        v_entry[i] = 0.0
+        b0[i] = 0.0
+        q0[i] = 0.0
+        fees_held[i] = 0.0
+        lvr_w[i] = 0.0
+    acct_cash[i] = keeps[full]
+    alive[i] = False
+    _set_bounds(k, i)
+
+
+def _accrue(k: _Run, t: int, p: np.ndarray, r: np.ndarray) -> None:
+    """The oracle's answer, the EWMA variance and the LP's fees and LVR over step ``t`` (at its
+    end price ``p``, log return ``r``), in place in the step buffers."""
+    (
+        advance, base, c, dt, dt_s, fees, fees_held, fund_rho, has_lp, kf, l_isb, l_sa, lam, liq, lvr, lvr_w,
+        need_base, need_v, need_var, oracle, pa, pb, po, po_prev, s, v, var, w_base, w_c, w_g, w_inr, w_r2,
+        w_tmp, w_v, w_z, z_ret
+    ) = (
+        k.advance, k.base, k.c, k.dt, k.dt_s, k.fees, k.fees_held, k.fund_rho, k.has_lp, k.kf, k.l_isb,
+        k.l_sa, k.lam, k.liq, k.lvr, k.lvr_w, k.need_base, k.need_v, k.need_var, k.oracle, k.pa, k.pb, k.po,
+        k.po_prev, k.s, k.v, k.var, k.w_base, k.w_c, k.w_g, k.w_inr, k.w_r2, k.w_tmp, k.w_v, k.w_z, k.z_ret
+    )
+    if oracle is not None:
+        po = np.asarray(advance(t * dt_s, p), dtype=float)
+        if need_var:
+            r_o = np.log(po / po_prev)  # the venue's EWMA follows the oracle's returns
+            po_prev = po.copy()
+    # -- accruals over the step (at the step's end price), in place in the step buffers ----
+    r2 = np.multiply(r, r, out=w_r2)
+    if need_var:
+        if fund_rho != 0.0:
+            z_ret = np.sqrt(var, out=w_z)
+            np.divide(r, z_ret, out=z_ret)
+        var *= lam
+        if oracle is not None:
+            r2_var = np.multiply(r_o, r_o, out=w_tmp)
         else:
-            eq = w_eq
-            np.copyto(eq, acct_cash)
-        eq += qp
+            r2_var = r2
+        var += np.multiply(r2_var, 1.0 - lam, out=w_tmp)
+    if has_lp:
+        c = np.maximum(p, pa, out=w_c)  # clip(P, pa, pb)
+        np.minimum(c, pb, out=c)
+        inr = np.equal(c, p, out=w_inr)  # 1.0 / 0.0 (float: g *= inr is a float loop)
+        np.sqrt(c, out=c)  # c = sqrt(clip(P)), the LP's sqrt price
+        lvr_w *= r2  # L sqrt(P_prev) in range, times the step's squared return
+        lvr += lvr_w
+        g = np.multiply(liq, c, out=w_g)  # L sqrt(P)
+        if need_base:
+            base = np.divide(liq, c, out=w_base)
+            base -= l_isb  # L (1/sqrt(P) - 1/sqrt(pb)): the LP's base amount
+        if need_v:
+            v = np.multiply(base, p, out=w_v)
+            v += g
+            v -= l_sa  # + L (sqrt(P) - sqrt(pa)): the LP's value
+        g *= inr  # L sqrt(P) in range
+        if kf is not None:
+            f_step = np.multiply(g, kf, out=w_tmp)
+        else:
+            f_step = np.multiply(v, inr, out=w_tmp)
+            f_step *= s.fee_apr * dt
+        fees += f_step
+        fees_held += f_step
+        lvr_w, w_g = g, lvr_w  # g is next step's weight; the old buffer is reused
+    k.po, k.po_prev, k.z_ret, k.c, k.base, k.v, k.lvr_w, k.w_g = po, po_prev, z_ret, c, base, v, lvr_w, w_g
+
+
+def _fund(k: _Run, t: int, p: np.ndarray, zf: Any) -> None:
+    """Funding over step ``t`` on the mark (paid at the venue's interval; ``zf`` the funding
+    noise) and the cash yield."""
+    (
+        a_ou, acct_cash, alive, cap_ou, cash_yield, cy, dt, exposure, f_state, fund, fund_const, fund_rho,
+        funding, interval_y, m, m_ou, pay_every_step, q, qp, r_acc, sd_own, sd_ret, w_pay, w_qp, w_rate,
+        w_tmp, wallet, z_ret
+    ) = (
+        k.a_ou, k.acct_cash, k.alive, k.cap_ou, k.cash_yield, k.cy, k.dt, k.exposure, k.f_state, k.fund,
+        k.fund_const, k.fund_rho, k.funding, k.interval_y, k.m, k.m_ou, k.pay_every_step, k.q, k.qp, k.r_acc,
+        k.sd_own, k.sd_ret, k.w_pay, k.w_qp, k.w_rate, k.w_tmp, k.wallet, k.z_ret
+    )
+    qp = np.multiply(q, p, out=w_qp)
+    if fund_const and pay_every_step and fund.rate_per_year != 0.0:
+        pay = qp * (fund.rate_per_year * dt)  # the exposure is funding / rate, at the end
+    elif fund_const and pay_every_step:
+        exposure += qp
+        pay = None
+    else:
+        exposure += qp
+        if a_ou is not None:
+            f_state *= a_ou
+            f_state += m_ou * (1.0 - a_ou)
+            if sd_ret != 0.0:
+                f_state += np.multiply(z_ret, sd_ret, out=w_tmp)
+            if sd_own != 0.0:
+                f_state += np.multiply(zf, sd_own, out=w_tmp)
+            rate = np.maximum(f_state, -cap_ou, out=w_rate)  # clip to the cap
+            np.minimum(rate, cap_ou, out=rate)
+        else:
+            f_state, rate = fund.step(f_state, dt, z_ret if fund_rho != 0.0 else None, zf)
+        if pay_every_step:
+            pay = np.multiply(qp, rate, out=w_pay)
+            pay *= dt
+        else:
+            r_acc = r_acc + rate * dt
+            k_prev = math.floor((t - 1) * dt / interval_y + 1e-9)
+            if math.floor(t * dt / interval_y + 1e-9) > k_prev:
+                pay = qp * r_acc
+                r_acc = 0.0 if fund_const else np.zeros(m)
+            else:
+                pay = None
+    if pay is not None:
+        funding += pay
+        acct_cash -= pay
+    if cy:
+        y = acct_cash * cy
+        y *= alive
+        cash_yield += y
+        acct_cash += y
+        cash_yield += wallet * cy
+        wallet *= 1.0 + cy
+    k.qp, k.f_state, k.r_acc = qp, f_state, r_acc
+
+
+def _check(k: _Run, t: int, p: np.ndarray) -> None:
+    """The margin check at step ``t`` (the venue's price: its oracle's) and the liquidation of
+    the accounts below maintenance, executed at the market price ``p``."""
+    (
+        acct_cash, alive, base, basis, c, coll, eq, fees_held, fees_par, isb, liq, lp_inside, mkt_step, mm,
+        mm_rate, mmf, o_sq, o_v, oracle, pa, pb, po, q, qp, sa, scaled, v, var, w_eq, w_mm, w_trig
+    ) = (
+        k.acct_cash, k.alive, k.base, k.basis, k.c, k.coll, k.eq, k.fees_held, k.fees_par, k.isb, k.liq,
+        k.lp_inside, k.mkt_step, k.mm, k.mm_rate, k.mmf, k.o_sq, k.o_v, k.oracle, k.pa, k.pb, k.po, k.q,
+        k.qp, k.sa, k.scaled, k.v, k.var, k.w_eq, k.w_mm, k.w_trig
+    )
+    # -- liquidation at the grid price (the venue's price: the oracle's) ----------------------
+    if lp_inside:
+        if scaled:
+            eq = np.multiply(v, coll.wb, out=w_eq)
+        else:
+            eq = coll.value(p, c, v, pa, pb, sa, isb, liq, var)
+        eq += acct_cash
+        if fees_par:
+            eq += fees_held
+        else:
+            eq += _fees_seen(k, fees_held, p, c, base, liq, sa)
+    else:
+        eq = w_eq
+        np.copyto(eq, acct_cash)
+    eq += qp
+    eq -= basis
+    mm = np.abs(qp, out=w_mm)
+    if mm_rate is not None:
+        mm *= mm_rate
+    else:
+        mm = mmf(mm)
+    if oracle is not None:
+        mkt = eq < mm
+        if mkt.any():
+            i = np.flatnonzero(mkt)
+            i = i[alive[i] & (mkt_step[i] < 0)]
+            mkt_step[i] = t
+        # what the venue sees: _equity_at(k, po, None), the same operations in place
+        qp_o = q * po
+        eq = acct_cash + qp_o
         eq -= basis
-        mm = np.abs(qp, out=w_mm)
+        if lp_inside:
+            sq_o, v_o = _lp_state_into(k, po, o_sq, o_v)
+            if not fees_par:
+                fh_o = _fees_seen(k, fees_held, po, sq_o, liq * (1.0 / sq_o - isb), liq, sa)
+            if scaled:
+                v_o *= coll.wb
+                cv = v_o
+            else:
+                cv = coll.value(po, sq_o, v_o, pa, pb, sa, isb, liq, var)
+            eq += cv
+            eq += fees_held if fees_par else fh_o
+        mm = np.abs(qp_o, out=qp_o)
         if mm_rate is not None:
             mm *= mm_rate
         else:
             mm = mmf(mm)
-        if oracle is not None:
-            mkt = eq < mm
-            if mkt.any():
-                i = np.flatnonzero(mkt)
-                i = i[alive[i] & (mkt_step[i] < 0)]
-                mkt_step[i] = t
-            # what the venue sees: equity_at(po, None), the same operations in place
-            qp_o = q * po
-            eq = acct_cash + qp_o
-            eq -= basis
-            if lp_inside:
-                sq_o, v_o = lp_state_into(po, o_sq, o_v)
-                if not fees_par:
-                    fh_o = fees_seen(fees_held, po, sq_o, liq * (1.0 / sq_o - isb), liq, sa)
-                if scaled:
-                    v_o *= coll.wb
-                    cv = v_o
-                else:
-                    cv = coll.value(po, sq_o, v_o, pa, pb, sa, isb, liq, var)
-                eq += cv
-                eq += fees_held if fees_par else fh_o
-            mm = np.abs(qp_o, out=qp_o)
-            if mm_rate is not None:
-                mm *= mm_rate
-            else:
-                mm = mmf(mm)
-            breach = eq < mm
-            if breach.any():
-                i = np.flatnonzero(breach)
-                i = i[alive[i]]
-                liquidate(i, p[i], t, po[i])  # executed at the market
-        else:
-            breach = np.less(eq, mm, out=w_trig)
-            if breach.any():
-                i = np.flatnonzero(breach)
-                i = i[alive[i]]
-                liquidate(i, p[i], t)
-        if not acting:
-            continue
-        # -- decide (on the paths that want something: few of them) -------------------------------
-        trig = np.less(p, t_lo, out=w_trig)
-        trig |= np.greater(p, t_hi, out=w_trig2)
-        if pol.recentre_health > 0:
-            trig |= eq < pol.recentre_health * mm
-        if pol.top_up:
-            trig |= eq < pol.top_up_health * mm
-        if trig.any():
-            cand = np.flatnonzero(trig)
-            cand = cand[alive[cand] & (pending[cand] < 0)]
-            if cand.size:
-                pc = p[cand]
-                no = np.zeros(cand.size, dtype=bool)
-                want, wr, wt, wh = no.copy(), no, no, no
-                if do_rec:
-                    wr = (pc < pa[cand]) | (pc > pb[cand])
-                    if pol.recentre_health > 0:
-                        wr |= (eq[cand] < pol.recentre_health * mm[cand]) & (mm[cand] > 0)
-                    if pol.min_interval_years > 0:
-                        wr &= (t * dt - last_rec[cand]) >= pol.min_interval_years - 1e-12
-                    want |= wr
-                if pol.top_up:
-                    wt = (eq[cand] < pol.top_up_health * mm[cand]) & (mm[cand] > 0)
-                    want |= wt
-                if hedge:
-                    bc = lp_base(pc, cand)
-                    wh = np.abs(q[cand] + pol.hedge_ratio * bc) > (
-                        pol.hedge_band * pol.hedge_ratio
-                    ) * bc
-                    if pol.hedge_interval_years > 0:
-                        wh &= (t * dt - last_hedge[cand]) >= pol.hedge_interval_years - 1e-12
-                    want |= wh
-                if want.any():  # what lands at t + k_delay, with why (a path waits for one)
-                    pending[cand[want]] = t + k_delay
-                    due[t + k_delay] = (cand[want], wr[want], wt[want], wh[want])
-        # -- act -------------------------------------------------------------------------------------
-        landing = due.pop(t, None)
-        if landing is None:
-            continue
-        idx, f_rec, f_top, f_hedge = landing
-        pending[idx] = -1
-        alive_due = alive[idx]
-        if not alive_due.all():
-            idx, f_rec, f_top, f_hedge = (x[alive_due] for x in landing)
-            if idx.size == 0:
-                continue
-        pe = p[idx]
-        if rem_y > 0:
-            sig = np.sqrt(var[idx] / dt)
-            pe = pe * np.exp(sig * math.sqrt(rem_y) * znoise(t, idx) - 0.5 * sig * sig * rem_y)
-        # equity_at(pe, idx) (the venue's: at its oracle's price, no new answer within the step),
-        # keeping the LP's amounts at pe for the actions below
-        pv = pe if oracle is None else po[idx]
-        qp_e = q[idx] * pv
-        eq_e = acct_cash[idx] + qp_e - basis[idx]
-        if lp_inside:
-            sq_e, v_e, b_e = lp_state(pe, idx)
-            if oracle is not None:
-                sq_v, v_v, b_v = lp_state(pv, idx)
-            else:
-                sq_v, v_v, b_v = sq_e, v_e, b_e
-            cv_e = v_v * coll.wb if scaled else coll.value(
-                pv, sq_v, v_v, pa[idx], pb[idx], sa[idx], isb[idx], liq[idx], var[idx])
-            eq_e = cv_e + eq_e + fees_seen(fees_held[idx], pv, sq_v, b_v, liq[idx], sa[idx])
-        late = eq_e < mmf(np.abs(qp_e))
-        if late.any():
-            liquidate(idx[late], pe[late], t, None if oracle is None else po[idx[late]])
-            ok = ~late
-            idx, pe, f_rec, f_top, f_hedge = idx[ok], pe[ok], f_rec[ok], f_top[ok], f_hedge[ok]
-            if lp_inside:
-                v_e, b_e = v_e[ok], b_e[ok]
-        rec = f_rec
-        if rec.any():
-            i, pr = idx[rec], pe[rec]
-            if lp_inside:
-                v_exit, b = v_e[rec], b_e[rec]
-            else:
-                _, v_exit, b = lp_state(pr, i)
-            npa, npb = pr * lo_f, pr * hi_f
-            ub, uq = _lp_amounts(pr, npa, npb, 1.0)
-            v_in = v_exit
-            if reinvest:  # the fees collected (quote) join the exit value in the new LP
-                v_in = v_exit + fees_held[i]
-                fees_held[i] = 0.0
-            swap_b = v_in * (ub * pr / (ub * pr + uq)) / pr - b
-            if math.isinf(s.pool_liquidity):  # swap_cost without price impact, inlined
-                c_swap = s.swap_fee_fraction * np.abs(swap_b) * pr
-            else:
-                c_swap = np.asarray(swap_cost(swap_b, pr, s.swap_fee_fraction, s.pool_liquidity))
-            c_rec = costs.recentre * pr + c_swap
-            v_new = np.maximum(v_in - c_rec, 0.0)
-            h = b0[i] * pr + q0[i]
-            hold[i] += h - v_entry[i]
-            il_real[i] += v_exit - h
-            cost[i] += v_in - v_new
-            pa[i], pb[i] = npa, npb
-            sa[i], isb[i] = np.sqrt(npa), 1.0 / np.sqrt(npb)
-            liq[i] = v_new / (ub * pr + uq)
-            l_isb[i], l_sa[i] = liq[i] * isb[i], liq[i] * sa[i]
-            v_entry[i] = v_new
-            b0[i], q0[i] = ub * liq[i], uq * liq[i]
-            # the LP is now valued at the grid price: the move pe -> p is booked as hold/il later
-            sq_now = np.maximum(p[i], npa)  # sqrt(clip(P, npa, npb))
-            np.minimum(sq_now, npb, out=sq_now)
-            np.sqrt(sq_now, out=sq_now)
-            lvr_w[i] = liq[i] * sq_now * ((p[i] >= npa) & (p[i] <= npb))
-            last_rec[i] = t * dt
-            n_rec[i] += 1
-        hd = f_hedge | rec if hedge else f_hedge
-        if hedge and hd.any():
-            i, ph = idx[hd], pe[hd]
-            if lp_inside:  # the base at pe: kept from above, the new LP's where it recentred
-                b = b_e.copy()
-                if rec.any():
-                    b[rec] = lp_base(pe[rec], idx[rec])
-                b = b[hd]
-            else:
-                b = lp_base(ph, i)
-            dq = -pol.hedge_ratio * b - q[i]
-            basis[i] += dq * ph
-            fee = np.abs(dq) * ph * s.perp_fee_fraction + (perp_gas * ph) * (dq != 0)
-            acct_cash[i] -= fee
-            hedge_cost[i] += fee
-            q[i] += dq
-            last_hedge[i] = t * dt
-            n_hedge[i] += 1
-        top = f_top
-        if top.any():
-            i, pt = idx[top], pe[top]
-            eqc_t, _, mm_t = equity_at(pt if oracle is None else po[i], i)
-            need = np.maximum(pol.top_up_target * mm_t - eqc_t, 0.0)
-            tc = costs.transfer * pt
-            from_wallet = np.minimum(need + tc, wallet[i])
-            acct_cash[i] += need
-            wallet[i] -= from_wallet
-            added[i] += need + tc - from_wallet
-            cost[i] += tc
-            n_top[i] += 1
-        set_bounds(idx)
+        breach = eq < mm
+        if breach.any():
+            i = np.flatnonzero(breach)
+            i = i[alive[i]]
+            _liquidate(k, i, p[i], t, po[i])  # executed at the market
+    else:
+        breach = np.less(eq, mm, out=w_trig)
+        if breach.any():
+            i = np.flatnonzero(breach)
+            i = i[alive[i]]
+            _liquidate(k, i, p[i], t)
+    k.eq, k.mm = eq, mm
 
+
+def _decide(k: _Run, t: int, p: np.ndarray) -> None:
+    """Which paths want to act at step ``t`` (recentre, top up, re-hedge) and when that lands
+    (after the reaction delay): a prefilter on the price, then the exact conditions on the few."""
+    (
+        alive, do_rec, dt, due, eq, hedge, k_delay, last_hedge, last_rec, mm, pa, pb, pending, pol, q, t_hi,
+        t_lo, w_trig, w_trig2
+    ) = (
+        k.alive, k.do_rec, k.dt, k.due, k.eq, k.hedge, k.k_delay, k.last_hedge, k.last_rec, k.mm, k.pa, k.pb,
+        k.pending, k.pol, k.q, k.t_hi, k.t_lo, k.w_trig, k.w_trig2
+    )
+    # -- decide (on the paths that want something: few of them) -------------------------------
+    trig = np.less(p, t_lo, out=w_trig)
+    trig |= np.greater(p, t_hi, out=w_trig2)
+    if pol.recentre_health > 0:
+        trig |= eq < pol.recentre_health * mm
+    if pol.top_up:
+        trig |= eq < pol.top_up_health * mm
+    if trig.any():
+        cand = np.flatnonzero(trig)
+        cand = cand[alive[cand] & (pending[cand] < 0)]
+        if cand.size:
+            pc = p[cand]
+            no = np.zeros(cand.size, dtype=bool)
+            want, wr, wt, wh = no.copy(), no, no, no
+            if do_rec:
+                wr = (pc < pa[cand]) | (pc > pb[cand])
+                if pol.recentre_health > 0:
+                    wr |= (eq[cand] < pol.recentre_health * mm[cand]) & (mm[cand] > 0)
+                if pol.min_interval_years > 0:
+                    wr &= (t * dt - last_rec[cand]) >= pol.min_interval_years - 1e-12
+                want |= wr
+            if pol.top_up:
+                wt = (eq[cand] < pol.top_up_health * mm[cand]) & (mm[cand] > 0)
+                want |= wt
+            if hedge:
+                bc = _lp_base(k, pc, cand)
+                wh = np.abs(q[cand] + pol.hedge_ratio * bc) > (
+                    pol.hedge_band * pol.hedge_ratio
+                ) * bc
+                if pol.hedge_interval_years > 0:
+                    wh &= (t * dt - last_hedge[cand]) >= pol.hedge_interval_years - 1e-12
+                want |= wh
+            if want.any():  # what lands at t + k_delay, with why (a path waits for one)
+                pending[cand[want]] = t + k_delay
+                due[t + k_delay] = (cand[want], wr[want], wt[want], wh[want])
+
+
+def _act(k: _Run, t: int, p: np.ndarray) -> None:
+    """The actions landing at step ``t``: at the price moved over the delay's remainder, a late
+    liquidation first, then the recentre, the re-hedge and the top-up."""
+    (
+        acct_cash, added, alive, b0, basis, coll, cost, costs, dt, due, fees_held, hedge, hedge_cost, hi_f,
+        hold, il_real, isb, l_isb, l_sa, last_hedge, last_rec, liq, lo_f, lp_inside, lvr_w, mmf, n_hedge,
+        n_rec, n_top, oracle, pa, pb, pending, perp_gas, po, pol, q, q0, reinvest, rem_y, s, sa, scaled,
+        v_entry, var, wallet, znoise
+    ) = (
+        k.acct_cash, k.added, k.alive, k.b0, k.basis, k.coll, k.cost, k.costs, k.dt, k.due, k.fees_held,
+        k.hedge, k.hedge_cost, k.hi_f, k.hold, k.il_real, k.isb, k.l_isb, k.l_sa, k.last_hedge, k.last_rec,
+        k.liq, k.lo_f, k.lp_inside, k.lvr_w, k.mmf, k.n_hedge, k.n_rec, k.n_top, k.oracle, k.pa, k.pb,
+        k.pending, k.perp_gas, k.po, k.pol, k.q, k.q0, k.reinvest, k.rem_y, k.s, k.sa, k.scaled, k.v_entry,
+        k.var, k.wallet, k.znoise
+    )
+    # -- act -------------------------------------------------------------------------------------
+    landing = due.pop(t, None)
+    if landing is None:
+        return
+    idx, f_rec, f_top, f_hedge = landing
+    pending[idx] = -1
+    alive_due = alive[idx]
+    if not alive_due.all():
+        idx, f_rec, f_top, f_hedge = (x[alive_due] for x in landing)
+        if idx.size == 0:
+            return
+    pe = p[idx]
+    if rem_y > 0:
+        sig = np.sqrt(var[idx] / dt)
+        pe = pe * np.exp(sig * math.sqrt(rem_y) * znoise(t, idx) - 0.5 * sig * sig * rem_y)
+    # _equity_at(k, pe, idx) (the venue's: at its oracle's price, no new answer within the step),
+    # keeping the LP's amounts at pe for the actions below
+    pv = pe if oracle is None else po[idx]
+    qp_e = q[idx] * pv
+    eq_e = acct_cash[idx] + qp_e - basis[idx]
+    if lp_inside:
+        sq_e, v_e, b_e = _lp_state(k, pe, idx)
+        if oracle is not None:
+            sq_v, v_v, b_v = _lp_state(k, pv, idx)
+        else:
+            sq_v, v_v, b_v = sq_e, v_e, b_e
+        cv_e = v_v * coll.wb if scaled else coll.value(
+            pv, sq_v, v_v, pa[idx], pb[idx], sa[idx], isb[idx], liq[idx], var[idx])
+        eq_e = cv_e + eq_e + _fees_seen(k, fees_held[idx], pv, sq_v, b_v, liq[idx], sa[idx])
+    late = eq_e < mmf(np.abs(qp_e))
+    if late.any():
+        _liquidate(k, idx[late], pe[late], t, None if oracle is None else po[idx[late]])
+        ok = ~late
+        idx, pe, f_rec, f_top, f_hedge = idx[ok], pe[ok], f_rec[ok], f_top[ok], f_hedge[ok]
+        if lp_inside:
+            v_e, b_e = v_e[ok], b_e[ok]
+    rec = f_rec
+    if rec.any():
+        i, pr = idx[rec], pe[rec]
+        if lp_inside:
+            v_exit, b = v_e[rec], b_e[rec]
+        else:
+            _, v_exit, b = _lp_state(k, pr, i)
+        npa, npb = pr * lo_f, pr * hi_f
+        ub, uq = _lp_amounts(pr, npa, npb, 1.0)
+        v_in = v_exit
+        if reinvest:  # the fees collected (quote) join the exit value in the new LP
+            v_in = v_exit + fees_held[i]
+            fees_held[i] = 0.0
+        swap_b = v_in * (ub * pr / (ub * pr + uq)) / pr - b
+        if math.isinf(s.pool_liquidity):  # swap_cost without price impact, inlined
+            c_swap = s.swap_fee_fraction * np.abs(swap_b) * pr
+        else:
+            c_swap = np.asarray(swap_cost(swap_b, pr, s.swap_fee_fraction, s.pool_liquidity))
+        c_rec = costs.recentre * pr + c_swap
+        v_new = np.maximum(v_in - c_rec, 0.0)
+        h = b0[i] * pr + q0[i]
+        hold[i] += h - v_entry[i]
+        il_real[i] += v_exit - h
+        cost[i] += v_in - v_new
+        pa[i], pb[i] = npa, npb
+        sa[i], isb[i] = np.sqrt(npa), 1.0 / np.sqrt(npb)
+        liq[i] = v_new / (ub * pr + uq)
+        l_isb[i], l_sa[i] = liq[i] * isb[i], liq[i] * sa[i]
+        v_entry[i] = v_new
+        b0[i], q0[i] = ub * liq[i], uq * liq[i]
+        # the LP is now valued at the grid price: the move pe -> p is booked as hold/il later
+        sq_now = np.maximum(p[i], npa)  # sqrt(clip(P, npa, npb))
+        np.minimum(sq_now, npb, out=sq_now)
+        np.sqrt(sq_now, out=sq_now)
+        lvr_w[i] = liq[i] * sq_now * ((p[i] >= npa) & (p[i] <= npb))
+        last_rec[i] = t * dt
+        n_rec[i] += 1
+    hd = f_hedge | rec if hedge else f_hedge
+    if hedge and hd.any():
+        i, ph = idx[hd], pe[hd]
+        if lp_inside:  # the base at pe: kept from above, the new LP's where it recentred
+            b = b_e.copy()
+            if rec.any():
+                b[rec] = _lp_base(k, pe[rec], idx[rec])
+            b = b[hd]
+        else:
+            b = _lp_base(k, ph, i)
+        dq = -pol.hedge_ratio * b - q[i]
+        basis[i] += dq * ph
+        fee = np.abs(dq) * ph * s.perp_fee_fraction + (perp_gas * ph) * (dq != 0)
+        acct_cash[i] -= fee
+        hedge_cost[i] += fee
+        q[i] += dq
+        last_hedge[i] = t * dt
+        n_hedge[i] += 1
+    top = f_top
+    if top.any():
+        i, pt = idx[top], pe[top]
+        eqc_t, _, mm_t = _equity_at(k, pt if oracle is None else po[i], i)
+        need = np.maximum(pol.top_up_target * mm_t - eqc_t, 0.0)
+        tc = costs.transfer * pt
+        from_wallet = np.minimum(need + tc, wallet[i])
+        acct_cash[i] += need
+        wallet[i] -= from_wallet
+        added[i] += need + tc - from_wallet
+        cost[i] += tc
+        n_top[i] += 1
+    _set_bounds(k, idx)
+
+
+def _finish(k: _Run) -> PathResults:
+    """The final marks (the LP and the perp at the last price) and the results."""
+    (
+        acct_cash, added, b0, backstop, bad_debt, basis, cash_yield, cost, dt, exposure, fees, fees_held,
+        fund, fund_const, funding, hedge_cost, held, hit, hold, il_real, liq_close, liq_fees, liq_loss,
+        liq_step, liq_unwind, lvr, mkt_step, n_hedge, n_liq, n_rec, n_steps, n_top, p, p0, pay_every_step,
+        perp_real, q, q0, s, v_entry, wallet
+    ) = (
+        k.acct_cash, k.added, k.b0, k.backstop, k.bad_debt, k.basis, k.cash_yield, k.cost, k.dt, k.exposure,
+        k.fees, k.fees_held, k.fund, k.fund_const, k.funding, k.hedge_cost, k.held, k.hit, k.hold, k.il_real,
+        k.liq_close, k.liq_fees, k.liq_loss, k.liq_step, k.liq_unwind, k.lvr, k.mkt_step, k.n_hedge, k.n_liq,
+        k.n_rec, k.n_steps, k.n_top, k.p, k.p0, k.pay_every_step, k.perp_real, k.q, k.q0, k.s, k.v_entry,
+        k.wallet
+    )
     # -- final marks ---------------------------------------------------------------------------------
     pT = p
-    _, v_T, _ = lp_state(pT)
+    _, v_T, _ = _lp_state(k, pT)
     h_T = b0 * pT + q0
     hold_T = hold + (h_T - v_entry) + held * (pT - p0)
     il_T = il_real + (v_T - h_T)
@@ -1568,6 +1692,30 @@ def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
         n_steps=n_steps,
         dt_years=dt,
     )
+
+
+def _kernel(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> Any:
+    """Generator stepping one scenario over ``m`` paths: send ``(prices_t, log_returns_t,
+    funding_noise_t)`` for ``t = 1..n_steps``; the last send returns the :class:`PathResults`
+    (``StopIteration.value``). ``znoise(t, idx)`` gives the delay noise of the paths ``idx`` at
+    step ``t`` (standard normals), drawn only for the paths that act.
+
+    State per path: the LP (range ``pa, pb``, liquidity, the entry amounts of its range epoch),
+    the perp (size ``q`` and ``basis = sum of trade sizes x trade prices``, so its P&L is
+    ``q P - basis``), the account's cash (funding and perp fees are paid from it), the owner's
+    uncollected fees, the wallet; accumulators of the P&L attribution.
+    """
+    k = _setup(s, m, dt, n_steps, znoise)
+    for t in range(1, n_steps + 1):
+        p, r, zf = yield
+        k.p = p
+        _accrue(k, t, p, r)
+        _fund(k, t, p, zf)
+        _check(k, t, p)
+        if k.acting:
+            _decide(k, t, p)
+            _act(k, t, p)
+    return _finish(k)
 
 
 # ------------------------------------------------------------------------------------------------
