@@ -13,6 +13,7 @@ MMF 5 % -> 3174.60) anchors the boundary.
 from __future__ import annotations
 
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -495,13 +496,23 @@ def test_tables_row_by_row():
                                            ("LP ETH", "[2500, 3600] L=100")]
 
 
-def test_renamed_leverage_warns_at_the_callers_line():
+def test_renamed_leverage_warns_at_the_callers_line(monkeypatch):
     a = IsolatedAccount(PerpPosition(-3.0, 3000.0), cash=1000.0, rules=FLAT)
+    callers = []
+
+    def spy(self, price):  # called from leverage's body: its caller is two frames up
+        f = sys._getframe(2)
+        callers.append((f.f_code.co_filename, f.f_lineno))
+        return 9.0
+
+    monkeypatch.setattr(IsolatedAccount, "account_leverage", spy)
     with pytest.warns(DeprecationWarning) as rec:
         assert a.leverage(3000.0) == 9.0
-    # the warning points at the caller, not at lpperp/margin.py (under mutmut its trampoline adds
-    # one frame between this test and the method, so the caller seen there is the trampoline)
-    assert rec[0].filename == __file__ or "mutmut" in rec[0].filename
+    # the warning points at the frame that called the method (this test; under mutmut the
+    # trampoline that calls the method body), not at lpperp/margin.py nor one frame further up
+    assert (rec[0].filename, rec[0].lineno) == callers[0]
+    if not hasattr(IsolatedAccount.leverage, "__wrapped__"):  # not under mutmut
+        assert rec[0].filename == __file__
     assert str(rec[0].message) == (
         "account.leverage(price) is renamed account_leverage(price) (notional / equity); "
         "'leverage' now means perp notional at entry / LP deposit at entry")
