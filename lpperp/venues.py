@@ -346,9 +346,9 @@ def binance_liquidation_price_tiered(
     recomputes with that tier. Here every tier's candidate is computed at once and the one whose
     notional ``|size| * LP_n`` lies in its own tier ``[floor_n, floor_{n+1})`` is returned:
     because the tiered maintenance margin is continuous and increasing in notional, exactly one
-    tier is self-consistent (NaN if the position cannot be liquidated at a positive price, e.g. a
-    fully collateralized long). ``cum`` follows from the floors and rates
-    (:func:`binance_cum_amounts`).
+    tier is self-consistent, the last one whose candidate notional reaches its own floor (NaN if
+    the position cannot be liquidated at a positive price, e.g. a fully collateralized long).
+    ``cum`` follows from the floors and rates (:func:`binance_cum_amounts`).
 
     >>> floors, rates = [0, 50_000, 600_000], [0.004, 0.005, 0.0065]
     >>> lp = binance_liquidation_price_tiered(15_000.0, 20.0, 3000.0, floors, rates)
@@ -366,13 +366,15 @@ def binance_liquidation_price_tiered(
     pos, side = np.abs(s)[..., None], np.sign(s)[..., None]
     num = (wb - tmm + upnl)[..., None] + cum - side * pos * ep[..., None]
     lp = num / (pos * mmr - side * pos)  # (..., n_tiers)
-    notional = pos * lp
-    caps = np.append(fl[1:], np.inf)
-    ok = (lp > 0) & (notional >= fl) & (notional < caps)
-    # first self-consistent tier (two only at an exact tier edge, where both give one price)
-    idx = np.argmax(ok, axis=-1)
-    picked = np.take_along_axis(lp, idx[..., None], axis=-1)[..., 0]
-    result = np.where(ok.any(axis=-1), picked, np.nan)
+    # tier n's candidate notional reaches its floor iff the margin gap at that floor is <= 0 (a
+    # long; >= 0 a short): the gap is monotone in notional, so the tiers reached are 0..K and the
+    # answer is tier K's candidate. Taking the last tier reached (not the one whose candidate also
+    # stays below the next floor) leaves no gap at an exact floor, where the two candidates may
+    # round to either side of it (a wallet putting the liquidation notional on 600,000 gave NaN).
+    reached = pos * lp >= fl
+    last = fl.size - 1 - np.argmax(reached[..., ::-1], axis=-1)
+    picked = np.take_along_axis(lp, last[..., None], axis=-1)[..., 0]
+    result = np.where(reached.any(axis=-1) & (picked > 0), picked, np.nan)
     return _out(np.broadcast_to(result, shape))
 
 
