@@ -167,13 +167,41 @@ def general_kernel(P0, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds):
     return bnd, g0
 
 
+#: brentq's iteration cap: ~40 iterations on a smooth margin gap, ~110 where g is flat at its
+#: root (a triple root, g ~ (P - r)^3); scipy's default of 100 is too few there
+_BRENTQ_MAXITER = 200
+
+
+def _bisect_safety(g: Callable[[np.ndarray], np.ndarray], lo: float, hi: float, safe_lo: bool):
+    """The price in ``[lo, hi]`` where ``g >= 0`` changes, bisected until ``lo`` and ``hi`` are
+    adjacent floats: the last safe price of a safe -> unsafe change, the first safe price of an
+    unsafe -> safe one (``g`` is asked only about prices inside the bracket)."""
+    while True:
+        mid = 0.5 * (lo + hi)
+        if not lo < mid < hi:
+            return lo if safe_lo else hi
+        if (float(g(np.array([mid]))[0]) >= 0) == safe_lo:
+            lo = mid
+        else:
+            hi = mid
+
+
 def numeric_boundaries(g: Callable[[np.ndarray], np.ndarray], P0: float, breakpoints: Sequence[float]):
-    """Boundaries of a scalar account by a dense log grid + brentq (no closed form)."""
+    """Boundaries of a scalar account by a dense log grid + brentq (no closed form).
+
+    The grid is ``P0 * 10**(j / 2000)``, ``j = -12000 .. 12000`` (2000 points a decade over
+    ``P0 * [1e-6, 1e6]``), plus ``P0`` and the breakpoints: an unsafe (or safe) band narrower than
+    one grid step (0.115 %) that holds no grid point can be missed. Each sign change of ``g`` is
+    solved by :func:`scipy.optimize.brentq` (to ``1e-14`` relative); where ``g`` is exactly 0
+    at an end of the bracket (a root on a grid point, or a plateau where ``g`` is identically 0
+    ending inside the bracket) the change of ``g >= 0`` itself is bisected to the last bit.
+    Returns ``(sorted boundaries, g(P0))``.
+    """
     from scipy.optimize import brentq  # heavy: imported on first use, not with lpperp
 
     grid = np.unique(
         np.concatenate(
-            [P0 * np.logspace(-6, 6, 24001), [P0], np.asarray(breakpoints, dtype=float)]
+            [np.geomspace(P0 * 1e-6, P0 * 1e6, 24001), [P0], np.asarray(breakpoints, dtype=float)]
         )
     )
     grid = grid[np.isfinite(grid) & (grid > 0)]
@@ -182,13 +210,11 @@ def numeric_boundaries(g: Callable[[np.ndarray], np.ndarray], P0: float, breakpo
     out = []
     for i in np.flatnonzero(safe[:-1] != safe[1:]):
         lo, hi = grid[i], grid[i + 1]
-        if vals[i] == 0:
-            out.append(lo)
-        elif vals[i + 1] == 0:
-            out.append(hi)
+        if vals[i] == 0 or vals[i + 1] == 0:
+            out.append(_bisect_safety(g, lo, hi, bool(safe[i])))
         else:
             out.append(brentq(lambda x: float(g(np.array([x]))[0]), lo, hi, xtol=1e-14 * lo,
-                              rtol=4 * np.finfo(float).eps, maxiter=200))
+                              maxiter=_BRENTQ_MAXITER))
     return np.unique(np.asarray(out, dtype=float)), float(g(np.array([P0]))[0])
 
 
