@@ -9,12 +9,11 @@ tests/evm/test_swap_differential.py.
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
-
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from swap_refs import encode_price_sqrt, pool_state, walk
 
 from lpperp._validate import LpperpError
 from lpperp.costs import swap_price_impact
@@ -37,7 +36,6 @@ from lpperp.units import (
     USDC_WETH_ETHEREUM,
     WETH_USDC_ARBITRUM,
     get_sqrt_ratio_at_tick,
-    get_tick_at_sqrt_ratio,
 )
 
 S = get_sqrt_ratio_at_tick
@@ -47,19 +45,6 @@ E18 = 10**18
 N_EXAMPLES = settings.default.max_examples
 U128_MAX = 2**128 - 1
 U256_MAX = 2**256 - 1
-
-
-def encode_price_sqrt(reserve1: int, reserve0: int) -> int:
-    """v3-core test/shared/utilities.ts encodePriceSqrt: bignumber.js with DECIMAL_PLACES 40.
-
-    ``reserve1 / reserve0`` and its square root are rounded half-up to 40 decimal places, then
-    ``* 2**96`` is floored (``integerValue(3)``).
-    """
-    with localcontext() as ctx:
-        ctx.prec = 300
-        q = (Decimal(reserve1) / Decimal(reserve0)).quantize(Decimal("1e-40"), ROUND_HALF_UP)
-        s = q.sqrt().quantize(Decimal("1e-40"), ROUND_HALF_UP)
-        return int((s * Decimal(2**96)).to_integral_value(ROUND_FLOOR))
 
 
 P1 = encode_price_sqrt(1, 1)
@@ -313,18 +298,9 @@ def test_add_delta_vectors():
 # whole swaps
 # ---------------------------------------------------------------------------------------------
 def _state(tick0: int, positions, spacing: int = 10, fee: int = 500, frac: int = 0) -> PoolState:
-    nets: dict[int, int] = {}
-    liq = 0
-    for lo, hi, lq in positions:
-        nets[lo] = nets.get(lo, 0) + lq
-        nets[hi] = nets.get(hi, 0) - lq
-        if lo <= tick0 < hi:
-            liq += lq
-    ticks = tuple(sorted(nets))
+    """The pool at ``frac / 2**32`` of the way from tick ``tick0`` to the next."""
     s = S(tick0) + ((S(tick0 + 1) - S(tick0)) * frac >> 32)
-    return PoolState(
-        s, get_tick_at_sqrt_ratio(s), liq, fee, spacing, ticks, tuple(nets[t] for t in ticks)
-    )
+    return pool_state(s, positions, fee=fee, spacing=spacing)
 
 
 BASE = _state(0, [(-600, 600, 10**18), (-3000, -100, 2 * 10**18), (200, 5000, 10**18)])
@@ -480,41 +456,7 @@ def test_one_segment_is_the_constant_liquidity_closed_form():
 
 def _walk_reference(prof: LiquidityProfile, price: float, x: float) -> tuple[float, float]:
     """Segment by segment in plain Python (the slow reference for the vectorized twin)."""
-    with np.errstate(divide="ignore"):
-        return _walk_loop(prof, price, x)
-
-
-def _walk_loop(prof: LiquidityProfile, price: float, x: float) -> tuple[float, float]:
-    e, lq, f = prof.price_edges, prof.liquidity, prof.fee_fraction
-    k = int(np.searchsorted(e, price, side="right") - 1)
-    k = min(k, lq.size - 1)
-    s = np.sqrt(price)
-    quote = 0.0
-    if x > 0:
-        left = x * (1 - f)
-        while True:
-            lo = np.sqrt(e[k])
-            room = lq[k] * (1 / lo - 1 / s) if lq[k] > 0 else 0.0
-            if left <= room:
-                s1 = 1 / (1 / s + left / lq[k])
-                return quote + lq[k] * (s - s1), s1 * s1
-            quote += lq[k] * (s - lo)
-            left -= room
-            s, k = lo, k - 1
-            if k < 0:
-                return np.nan, e[0]
-    left = -x
-    while True:
-        hi = np.sqrt(e[k + 1])
-        room = lq[k] * (1 / s - 1 / hi) if lq[k] > 0 else 0.0
-        if left < room:
-            s1 = 1 / (1 / s - left / lq[k])
-            return -(quote + lq[k] * (s1 - s)) / (1 - f), s1 * s1
-        quote += lq[k] * (hi - s)
-        left -= room
-        s, k = hi, k + 1
-        if k >= lq.size:
-            return np.nan, e[-1]
+    return walk(prof.price_edges, prof.liquidity, prof.fee_fraction, price, x)
 
 
 @settings(max_examples=2 * N_EXAMPLES, deadline=None)

@@ -11,7 +11,7 @@ How the spec drives the pool (test/shared/utilities.ts, contracts/test/TestUnisw
 exact input passes ``amountSpecified = amount``, exact output ``-amount``; without a price limit
 the limit is ``MIN_SQRT_RATIO + 1`` (token0 in) or ``MAX_SQRT_RATIO - 1`` (token1 in); "swap to
 price" passes ``type(int256).max``. Positions are minted at ``getMinTick``/``getMaxTick`` of the
-spacing; ``encodePriceSqrt`` is bignumber.js at 40 decimal places (reimplemented below).
+spacing; ``encodePriceSqrt`` is bignumber.js at 40 decimal places (tests/swap_refs.py).
 
 The fee: ``feeGrowthGlobalX128`` grows by ``floor(step_fee * 2**128 / L)`` per step, so with one
 liquidity ``L`` over the swap the total fee is ``ceil(delta * L / 2**128)`` (the floors lose less
@@ -20,21 +20,11 @@ than one unit per step and ``steps * L < 2**128`` here); checked where no tick w
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
-
 import pytest
+from swap_refs import encode_price_sqrt, pool_state
 
-from lpperp.swap import PoolState, SwapError, swap_exact
-from lpperp.units import MAX_SQRT_RATIO, MIN_SQRT_RATIO, get_tick_at_sqrt_ratio
-
-
-def encode_price_sqrt(reserve1: int, reserve0: int) -> int:
-    """v3-core test/shared/utilities.ts encodePriceSqrt (bignumber.js, DECIMAL_PLACES 40)."""
-    with localcontext() as ctx:
-        ctx.prec = 300
-        q = (Decimal(reserve1) / Decimal(reserve0)).quantize(Decimal("1e-40"), ROUND_HALF_UP)
-        s = q.sqrt().quantize(Decimal("1e-40"), ROUND_HALF_UP)
-        return int((s * Decimal(2**96)).to_integral_value(ROUND_FLOOR))
+from lpperp.swap import SwapError, swap_exact
+from lpperp.units import MAX_SQRT_RATIO, MIN_SQRT_RATIO
 
 
 def min_tick(spacing: int) -> int:  # utilities.ts getMinTick: ceil(-887272 / spacing) * spacing
@@ -502,20 +492,6 @@ SNAPSHOT = {
 }
 
 
-def _pool_state(fs, sqrt_price: int, positions) -> PoolState:
-    fee, spacing = fs
-    tick = get_tick_at_sqrt_ratio(sqrt_price)
-    nets: dict[int, int] = {}
-    liq = 0
-    for lo, hi, lq in positions:
-        nets[lo] = nets.get(lo, 0) + lq
-        nets[hi] = nets.get(hi, 0) - lq
-        if lo <= tick < hi:
-            liq += lq
-    ticks = tuple(sorted(nets))
-    return PoolState(sqrt_price, tick, liq, fee, spacing, ticks, tuple(nets[t] for t in ticks))
-
-
 CASES = [
     pytest.param(i, row, id=f"{POOLS[i][0]} / swap {row[0]}")
     for i, rows in SNAPSHOT.items()
@@ -525,8 +501,8 @@ CASES = [
 
 @pytest.mark.parametrize(("pool_index", "row"), CASES)
 def test_swap_exact_matches_the_v3_core_pool_snapshot(pool_index, row):
-    _, fs, sqrt_price, positions = POOLS[pool_index]
-    state = _pool_state(fs, sqrt_price, positions)
+    _, (fee, spacing), sqrt_price, positions = POOLS[pool_index]
+    state = pool_state(sqrt_price, positions, fee=fee, spacing=spacing)
     zfo, amount, limit = SWAPS[row[0]]
     if limit is None:
         limit = MIN_SQRT_RATIO + 1 if zfo else MAX_SQRT_RATIO - 1

@@ -1,12 +1,10 @@
 """lpperp.swap.float_swap across segments: empty segments, edges, unfillable swaps, no warnings.
 
-Reference: a segment-by-segment loop in plain Python floats (the definition in lpperp.swap's
-docstring: inside a segment of liquidity ``L`` selling ``x`` base after the fee moves
-``1/sqrt(P)`` up by ``x / L`` and pays ``L (sqrt(P) - sqrt(P1))`` quote; a purchase moves it down
-and costs that quote divided by ``1 - f``; an empty segment is crossed for free). Swaps that run
-out of liquidity at the profile's ends come back NaN with the price at the edge reached, and
-``execution_cost`` is inf there. The vectorized walk must do all of this without numpy
-RuntimeWarnings (warnings are errors in these tests).
+Reference: a segment-by-segment loop in plain Python floats (tests/swap_refs.py ``walk``, the
+definition in lpperp.swap's docstring). Swaps that run out of liquidity at the profile's ends
+come back NaN with the price at the edge reached, and ``execution_cost`` is inf there. The
+vectorized walk must do all of this without numpy RuntimeWarnings (warnings are errors in these
+tests).
 """
 
 from __future__ import annotations
@@ -16,41 +14,22 @@ import warnings
 
 import numpy as np
 import pytest
+from swap_refs import walk
 
 from lpperp.swap import LiquidityProfile, execution_cost, float_swap
 
 
-def walk(edges, liqs, fee, price, x):
-    """Segment by segment: (quote received > 0 / paid < 0, price after)."""
-    k = max(i for i in range(len(liqs)) if edges[i] <= price)
-    s = math.sqrt(price)
-    quote = 0.0
-    if x > 0:
-        left = x * (1 - fee)
-        while True:
-            lo = math.sqrt(edges[k])
-            room = liqs[k] * (1 / lo - 1 / s) if liqs[k] > 0 and lo > 0 else (
-                math.inf if liqs[k] > 0 else 0.0)
-            if liqs[k] > 0 and left <= room:
-                s1 = 1 / (1 / s + left / liqs[k])
-                return quote + liqs[k] * (s - s1), s1 * s1
-            quote += liqs[k] * (s - lo)
-            left -= room
-            s, k = lo, k - 1
-            if k < 0:
-                return math.nan, edges[0]
-    left = -x
-    while True:
-        hi = math.sqrt(edges[k + 1])
-        room = liqs[k] * (1 / s - 1 / hi) if liqs[k] > 0 else 0.0
-        if liqs[k] > 0 and left < room:
-            s1 = 1 / (1 / s - left / liqs[k])
-            return -(quote + liqs[k] * (s1 - s)) / (1 - fee), s1 * s1
-        quote += liqs[k] * (hi - s)
-        left -= room
-        s, k = hi, k + 1
-        if k >= len(liqs):
-            return math.nan, edges[-1]
+def assert_matches_walk(edges, liqs, fee, price, x, q, p1, cost):
+    """The twin's ``(q, p1, cost)`` against :func:`swap_refs.walk`: the same quote and price, a
+    cost of ``x * price - quote`` >= 0; NaN, the edge reached and an infinite cost if unfilled."""
+    q_ref, p_ref = walk(edges, liqs, fee, price, x)
+    if math.isnan(q_ref):
+        assert math.isnan(q) and p1 == p_ref and cost == math.inf, (price, x)
+        return
+    assert q == pytest.approx(q_ref, rel=1e-9, abs=1e-9), (price, x)
+    assert p1 == pytest.approx(p_ref, rel=1e-12), (price, x)
+    assert cost == pytest.approx(x * price - q_ref, rel=1e-7, abs=1e-9), (price, x)
+    assert cost >= 0
 
 
 EDGES = [1000.0, 2000.0, 2500.0, 3000.0, 3500.0, 5000.0]
@@ -77,14 +56,7 @@ def test_walk_over_empty_segments_and_out_of_the_profile(fee, price, x):
     if x == 0:
         assert (q, p1, cost) == (0.0, price, 0.0)
         return
-    q_ref, p_ref = walk(EDGES, LIQS, fee, price, x)
-    if math.isnan(q_ref):
-        assert math.isnan(q) and p1 == p_ref and cost == math.inf
-        return
-    assert q == pytest.approx(q_ref, rel=1e-9, abs=1e-9)
-    assert p1 == pytest.approx(p_ref, rel=1e-12)
-    assert cost == pytest.approx(x * price - q_ref, rel=1e-7, abs=1e-9)
-    assert cost >= 0
+    assert_matches_walk(EDGES, LIQS, fee, price, x, q, p1, cost)
 
 
 @pytest.mark.parametrize("fee", [0.0, 0.0005])
@@ -100,13 +72,7 @@ def test_walk_batches_match_the_loop_with_tails_to_zero_and_infinity(fee):
         cost = execution_cost(prof, prices[:, None], amounts)
     for i, p in enumerate(prices):
         for j, x in enumerate(amounts):
-            q_ref, p_ref = walk(edges, liqs, fee, float(p), float(x))
-            if math.isnan(q_ref):
-                assert math.isnan(q[i, j]) and p1[i, j] == p_ref and cost[i, j] == math.inf
-            else:
-                assert q[i, j] == pytest.approx(q_ref, rel=1e-9, abs=1e-9), (p, x)
-                assert p1[i, j] == pytest.approx(p_ref, rel=1e-12), (p, x)
-                assert cost[i, j] == pytest.approx(x * p - q_ref, rel=1e-7, abs=1e-9)
+            assert_matches_walk(edges, liqs, fee, float(p), float(x), q[i, j], p1[i, j], cost[i, j])
 
 
 def test_a_sale_to_a_zero_price_edge_with_empty_tails_cannot_fill():
