@@ -100,3 +100,54 @@ def test_default_scenario_pays_before_costs_on_an_l2():
     assert r.break_even_sigma_policy == pytest.approx(
         break_even_volatility(s.width_pct, s.fee_apr, frequency_per_year=s.frequency_per_year,
                               chain=busy), rel=1e-12)
+
+
+@pytest.mark.parametrize(("sigma", "width", "fee"), [(0.25, 10.0, 0.25), (0.1, 2.0, 0.8),
+                                                     (0.4, 40.0, 0.05), (0.6, 10.0, 0.3)])
+def test_break_even_and_optimal_frequency_equal_the_library(sigma, width, fee):
+    """The explorer finds the break-even and optimal frequencies and the policy's break-even
+    volatility by vectorized passes; they equal lpperp.rebalancing's (Brent, bisection) on every
+    chain, special values (NaN, inf) included."""
+    from lpperp.rebalancing import break_even_frequency, optimal_frequency
+
+    s = EconomicsScenario(chain="ethereum", gas_price_gwei=20.0, sigma_per_year=sigma,
+                          width_pct=width, fee_apr=fee)
+    r = compute_economics(s)
+    lp = s.position()
+    for j, chain in enumerate(r.chains):
+        be = break_even_frequency(lp, 3000.0, sigma, chain, fee_apr=fee)
+        if np.isfinite(be):
+            assert r.break_even[j] == pytest.approx(be, rel=1e-8)
+        else:
+            assert str(r.break_even[j]) == str(be)
+        opt = optimal_frequency(lp, 3000.0, sigma, chain, fee_apr=fee)
+        assert r.optimal[j] == pytest.approx(opt, rel=1e-5)
+        best = rebalancing_economics(lp, 3000.0, sigma, chain, opt, fee_apr=fee).net_apr[0]
+        assert r.optimal_net_apr[j] == pytest.approx(best, abs=1e-9)
+    policy = break_even_volatility(width, fee, frequency_per_year=52.0, chain=r.chains[0])
+    if np.isfinite(policy):
+        assert r.break_even_sigma_policy == pytest.approx(policy, rel=1e-12)
+    else:
+        assert str(r.break_even_sigma_policy) == str(policy)
+
+
+def test_gas_price_curve_equals_the_library_at_each_gas_price():
+    """The net-APR-vs-gas-price curve is the line through two library calls (the net yield is
+    linear in the gas price): it equals a library call at every gas price of the grid."""
+    r = compute_economics(EconomicsScenario(chain="arbitrum", frequency_per_year=365.0))
+    for k in range(0, len(r.gas_grid_gwei), 10):
+        chain = replace(ARBITRUM, gas_price_gwei=float(r.gas_grid_gwei[k]))
+        e = rebalancing_economics(LP, 3000.0, 0.25, chain, 365.0, fee_apr=r.scenario.fee_apr)
+        assert r.gas_net_apr[k] == pytest.approx(float(e.net_apr[0]), rel=1e-12, abs=1e-15)
+
+
+def test_stacked_bars_axis_spans_the_stacks():
+    """After a gas-price move the bar panel's y range covers each chain's whole stack."""
+    ex = RebalancingExplorer(chain="ethereum", gas_price_gwei=20.0)
+    ex.controls["gas_price_gwei"].value = 200.0
+    fig = ex.figure
+    bars = [t for t in fig.data if t.type == "bar"]
+    up = np.sum([np.maximum(np.asarray(t.y, dtype=float), 0) for t in bars], axis=0)
+    down = np.sum([np.minimum(np.asarray(t.y, dtype=float), 0) for t in bars], axis=0)
+    lo, hi = fig.layout.yaxis3.range
+    assert lo <= down.min() and up.max() <= hi

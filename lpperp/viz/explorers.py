@@ -162,6 +162,12 @@ class Explorer:
     def _readout_items(self, result: Any) -> list[tuple[str, str, str]]:
         raise NotImplementedError
 
+    def _transition(self, result: Any) -> bool:
+        """Whether the update from ``self.result`` (the last one drawn) to ``result`` may use
+        :meth:`kit.FigureWidget.batch_redraw` (default: :attr:`transitions`); a subclass says no
+        when the update changes what a transition does not draw (line widths, colours)."""
+        return self.transitions
+
     def _control_rows(self) -> list[list[str]]:
         """Control names in columns (each inner list is one column)."""
         return [list(self.controls)]
@@ -220,7 +226,7 @@ class Explorer:
                                           f"{type(exc).__name__}: {exc}"))
             return False
         fig = self.figure
-        batch = fig.batch_redraw if self.transitions else fig.batch_update
+        batch = fig.batch_redraw if self._transition(result) else fig.batch_update
         with batch():
             self._update_figure(fig, result)
         figures.resync_view_state(fig)

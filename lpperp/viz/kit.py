@@ -227,15 +227,20 @@ def set_trace(fig: go.Figure, index: int, **props: Any) -> None:
         fig.data[index].update(**changed)
 
 
-def fit_ranges(fig: go.Figure, *, skip: Iterable[str] = (), pad_fraction: float = 0.05) -> None:
+def fit_ranges(fig: go.Figure, *, skip: Iterable[str] = (), pad_fraction: float = 0.05,
+               keep_fill: float | None = None) -> None:
     """Give every numeric axis of ``fig`` an explicit range covering its traces' data (what
     plotly's autorange would show), so that :meth:`FigureWidget.batch_redraw` stays right.
 
     x axes fit their data exactly; y axes get ``pad_fraction`` of the span on each side, rounded
-    outwards to a round step (so a small move does not change the range and redraw the axis); a
-    bar's y axis includes 0. Axes listed in ``skip`` (``"yaxis"``, ``"yaxis3"``: set by the
-    caller) and axes with categories are left alone; axes matched to each other (shared x) get
-    the union. Reads plotly's raw trace dicts (and the pending edits of a batch): going through
+    outwards to a round step (so a small move does not change the range and redraw the axis: a
+    changed range ends the transition with a relayout, a full re-plot); a bar's y axis includes
+    0, and with ``barmode`` "stack" or "relative" spans the stacks. Axes listed in ``skip``
+    (``"yaxis"``, ``"yaxis3"``: set by the caller) and axes with categories are left alone; axes
+    matched to each other (shared x) get the union. With ``keep_fill`` (a fraction, e.g. 0.6) a
+    linear y axis keeps its current range while the data fit in it and span at least that
+    fraction of it: a slider that moves a bar a little each step then ends its transition without
+    a relayout. Reads plotly's raw trace dicts (and the pending edits of a batch): going through
     the trace objects cost ~10 ms per update.
 
     >>> fig = go.Figure(go.Scatter(x=[1.0, 3.0], y=[10.0, 20.0]))
@@ -249,6 +254,8 @@ def fit_ranges(fig: go.Figure, *, skip: Iterable[str] = (), pad_fraction: float 
     pending = fig._batch_trace_edits if batch else {}
     values: dict[str, list[np.ndarray]] = {}
     zero: set[str] = set()
+    stacked = layout.get("barmode") in ("stack", "relative")
+    stacks: dict[str, dict[Any, list[float]]] = {}  # y axis -> category -> [up, down]
     for i, raw in enumerate(fig._data):
         kind = raw.get("type", "scatter")
         if kind not in ("scatter", "scattergl", "bar"):
@@ -259,6 +266,17 @@ def fit_ranges(fig: go.Figure, *, skip: Iterable[str] = (), pad_fraction: float 
             values.setdefault(axis, []).append(_finite_values(edits.get(prop, raw.get(prop))))
             if kind == "bar" and prop == "y":
                 zero.add(axis)
+                if stacked:  # bars stack per x: the axis spans the stacks, not the parts
+                    xs = edits.get("x", raw.get("x"))
+                    ys = edits.get("y", raw.get("y"))
+                    if xs is not None and ys is not None:
+                        per_x = stacks.setdefault(axis, {})
+                        for xv, yv in zip(list(xs), list(ys), strict=False):
+                            if isinstance(yv, (int, float)) and math.isfinite(yv):
+                                acc = per_x.setdefault(xv, [0.0, 0.0])
+                                acc[0 if yv >= 0 else 1] += float(yv)
+    for axis, per_x in stacks.items():
+        values[axis].append(np.array([v for acc in per_x.values() for v in acc]))
     groups: dict[str, list[str]] = {}
     for axis in values:
         matches = (layout.get(axis) or {}).get("matches")
@@ -284,6 +302,15 @@ def fit_ranges(fig: go.Figure, *, skip: Iterable[str] = (), pad_fraction: float 
         if span <= 0:
             span = max(abs(hi), 1.0)
             lo, hi = lo - 0.5 * span, hi + 0.5 * span
+        if keep_fill is not None and members[0][0] == "y" and "log" not in kinds:
+            m0 = members[0]
+            if batch:
+                now = fig._batch_layout_edits.get(f"{m0}.range", (layout.get(m0) or {}).get("range"))
+            else:
+                now = (layout.get(m0) or {}).get("range")
+            if (now is not None and len(now) == 2 and now[0] <= lo and hi <= now[1]
+                    and hi - lo >= keep_fill * (now[1] - now[0])):
+                continue
         if members[0][0] == "y" and "log" not in kinds:
             pad = pad_fraction * span
             step = 10.0 ** math.floor(math.log10(span)) / 10.0  # about 10-100 steps per span
