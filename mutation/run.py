@@ -21,7 +21,9 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -147,11 +149,19 @@ def _pyproject(module_files: list[str], tests: list[str]) -> str:
     return text + "\n".join(lines) + "\n"
 
 
-def prepare(module: str, work: Path) -> tuple[Path, list[str], list[str]]:
+def module_files(module: str) -> list[str]:
+    """The files mutated for ``module``: ``lpperp/<module>.py`` and its private helpers."""
     files = [f"{module}.py", *MODULE_EXTRA_FILES.get(module, ())]
-    files = [f for f in files if (ROOT / "lpperp" / f).exists()]
-    tests = module_tests(module)
-    d = work / module
+    return [f for f in files if (ROOT / "lpperp" / f).exists()]
+
+
+def prepare(name: str, modules: list[str], work: Path) -> tuple[Path, list[str], list[str]]:
+    """Scratch copy ``work/name`` mutating ``modules``; selection = union of their tests."""
+    files = [f for m in modules for f in module_files(m)]
+    tests: list[str] = []
+    for m in modules:
+        tests += [t for t in module_tests(m) if t not in tests]
+    d = work / name
     if d.exists():
         shutil.rmtree(d)
     d.mkdir(parents=True)
@@ -164,30 +174,59 @@ def prepare(module: str, work: Path) -> tuple[Path, list[str], list[str]]:
     return d, files, tests
 
 
-def run_module(module: str, work: Path, max_children: int, budget_s: float) -> dict:
-    d, files, tests = prepare(module, work)
+def run_group(name: str, modules: list[str], work: Path, max_children: int, budget_s: float,
+              skip: set[str], cold: bool = False) -> dict:
+    """One mutmut run (mutation/driver.py) over ``modules``: each mutant is tested by the tests of
+    its own module only (MUTATE_MODULE_TESTS); the mutants in ``skip`` are not run."""
+    d, files, tests = prepare(name, modules, work)
     if not tests:
-        return {"module": module, "error": f"no test file among {MODULE_TESTS[module]}"}
+        return {"error": f"no test file among {[MODULE_TESTS[m] for m in modules]}"}
+    (d / "skip.txt").write_text("".join(f"{k}\n" for k in sorted(skip)))
+    owner = {Path(f).stem: m for m in modules for f in module_files(m)}
+    per_module = {m: module_tests(m) for m in modules}
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "LPPERP_HYPOTHESIS": "mutation",
-           "PYTHONPATH": str(d), "PYTHONDONTWRITEBYTECODE": "1"}
-    mutmut = str(Path(sys.executable).with_name("mutmut"))
+           "PYTHONPATH": str(d), "PYTHONDONTWRITEBYTECODE": "1",
+           "MUTATE_MODULE_TESTS": json.dumps({m: [f"tests/{t}" for t in ts]
+                                              for m, ts in per_module.items()}),
+           "MUTATE_OWNER": json.dumps(owner), "MUTATE_SKIP": str(d / "skip.txt")}
+    if cold:
+        env["MUTATE_COLD"] = "1"
     t0 = time.perf_counter()
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     log = d / "mutmut.log"
     with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, str(d / "mutation" / "driver.py"), "run",
+                                 "--max-children", str(max_children)], cwd=d, env=env,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            proc = subprocess.run([mutmut, "run", "--max-children", str(max_children)], cwd=d,
-                                  env=env, stdout=out, stderr=subprocess.STDOUT, timeout=budget_s)
-            rc = proc.returncode
+            rc: int | str = proc.wait(timeout=max(budget_s, 1.0))
         except subprocess.TimeoutExpired:
             rc = "budget exceeded"
+            for sig in (signal.SIGTERM, signal.SIGKILL):  # mutmut and its forked workers
+                try:
+                    os.killpg(proc.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    proc.wait(timeout=10)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
     secs = time.perf_counter() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     results: dict[str, int | None] = {}
+    durations: dict[str, float] = {}
     for f in files:
         meta = d / "mutants" / "lpperp" / (f + ".meta")
         if meta.exists():
-            results.update(json.loads(meta.read_text()).get("exit_code_by_key", {}))
-    return {"module": module, "dir": d, "files": files, "tests": tests, "rc": rc, "secs": secs,
-            "results": results, "log": log}
+            data = json.loads(meta.read_text())
+            results.update(data.get("exit_code_by_key", {}))
+            durations.update(data.get("durations_by_key", {}))
+    phases = re.findall(r"^\[driver\] (.+)$", log.read_text(errors="replace"), re.M)
+    return {"dir": d, "files": files, "tests": per_module, "rc": rc, "secs": secs, "cpu": cpu,
+            "results": results, "durations": durations, "log": log, "owner": owner,
+            "phases": phases}
 
 
 def _functions(path: Path) -> dict[str, list[str]]:
@@ -224,13 +263,54 @@ def diff(d: Path, name: str, files: list[str], cache: dict) -> str:
     return "        (diff not found)"
 
 
+def _module_of(key: str, owner: dict[str, str]) -> str:
+    parts = key.split(".")
+    return owner.get(parts[1], parts[1]) if len(parts) > 2 else ""
+
+
+def report(mod: str, r: dict, equiv: dict[str, str], show_diff: bool, rows: list) -> bool:
+    """Print one module's score and survivors from a run's results; True if all is well."""
+    results = {k: v for k, v in r["results"].items() if _module_of(k, r["owner"]) == mod}
+    status = {k: STATUS.get(v, "suspicious") for k, v in results.items()}
+    eq = {k for k in status if k in equiv}
+    killed = sum(1 for k, s in status.items() if s in ("killed", "timeout") and k not in eq)
+    timeouts = sum(1 for k, s in status.items() if s == "timeout" and k not in eq)
+    # "no tests": no selected test runs the mutated code, so nothing would catch it: a survivor
+    survivors = sorted(k for k, s in status.items() if s in ("survived", "no tests") and k not in eq)
+    other = sorted(k for k, s in status.items()
+                   if s not in ("killed", "timeout", "survived", "no tests") and k not in eq)
+    scored = killed + len(survivors)
+    score = 100.0 * killed / scored if scored else float("nan")
+    mutant_s = sum(v for k, v in r["durations"].items() if k in results)
+    rows.append((mod, len(status), killed, len(survivors), len(eq), len(other), score, mutant_s,
+                 r.get("module_secs")))
+    print(f"[{mod}] {len(status)} mutants: {killed} killed ({timeouts} by timeout), "
+          f"{len(survivors)} survived, {len(eq)} equivalent (not run), {len(other)} not run -> "
+          f"score {score:.1f}% (mutants' test time {mutant_s:.0f} s; tests "
+          f"{', '.join(r['tests'][mod])})", flush=True)
+    cache: dict = {}
+    for k in survivors:
+        print(f"    {status[k]}: {k}", flush=True)
+        if show_diff:
+            print(diff(r["dir"], k, r["files"], cache), flush=True)
+    for k in other:
+        print(f"    {status[k]}: {k}", flush=True)
+    return not other and bool(status)
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("modules", nargs="*", help="core modules to mutate (default: all that exist)")
     ap.add_argument("--workdir", default=os.environ.get("MUTATE_WORKDIR", "/tmp/lpperp-mutate"))
     ap.add_argument("--max-children", type=int, default=2)
     ap.add_argument("--budget-s", type=float, default=1800.0,
-                    help="total time budget; each module gets what is left")
+                    help="total time budget; mutants not reached by then are reported as not run")
+    ap.add_argument("--per-module", action="store_true",
+                    help="one mutmut run per module (default: one run over all the modules)")
+    ap.add_argument("--run-equivalent", action="store_true",
+                    help="also run the mutants listed in mutation/equivalent/*.md")
+    ap.add_argument("--cold", action="store_true",
+                    help="mutmut's own pytest.main per mutant instead of the warm session")
     ap.add_argument("--no-diff", action="store_true", help="list survivors without their diff")
     args = ap.parse_args(argv)
     mods = args.modules or list(MODULE_TESTS)
@@ -240,56 +320,49 @@ def main(argv: list[str]) -> int:
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
     equiv = equivalent_names()
+    skip = set() if args.run_equivalent else set(equiv)
     t_start = time.perf_counter()
-    rows, failed = [], False
+    rows: list = []
+    failed = False
+    present = []
     for mod in mods:
-        if not (ROOT / "lpperp" / f"{mod}.py").exists():
+        if (ROOT / "lpperp" / f"{mod}.py").exists():
+            present.append(mod)
+        else:
             print(f"[{mod}] lpperp/{mod}.py does not exist yet: skipped", flush=True)
-            continue
+    groups = [[m] for m in present] if args.per_module else ([present] if present else [])
+    cpu = 0.0
+    for group in groups:
         left = args.budget_s - (time.perf_counter() - t_start)
         if left <= 30:
-            print(f"[{mod}] not run: the {args.budget_s:.0f} s budget is spent", flush=True)
+            for mod in group:
+                print(f"[{mod}] not run: the {args.budget_s:.0f} s budget is spent", flush=True)
             failed = True
             continue
-        r = run_module(mod, work, args.max_children, left)
+        name = group[0] if len(group) == 1 else "all"
+        r = run_group(name, group, work, args.max_children, left, skip, cold=args.cold)
         if "error" in r:
-            print(f"[{mod}] {r['error']}", flush=True)
+            print(f"[{name}] {r['error']}", flush=True)
             failed = True
             continue
-        status = {k: STATUS.get(v, "suspicious") for k, v in r["results"].items()}
-        eq = {k for k in status if k in equiv}
-        killed = sum(1 for k, s in status.items() if s in ("killed", "timeout") and k not in eq)
-        timeouts = sum(1 for k, s in status.items() if s == "timeout" and k not in eq)
-        # "no tests": no selected test runs the mutated code, so nothing would catch it: a survivor
-        survivors = sorted(k for k, s in status.items()
-                           if s in ("survived", "no tests") and k not in eq)
-        other = sorted(k for k, s in status.items()
-                       if s not in ("killed", "timeout", "survived", "no tests") and k not in eq)
-        scored = killed + len(survivors)
-        score = 100.0 * killed / scored if scored else float("nan")
-        rows.append((mod, len(status), killed, len(survivors), len(eq), len(other), score, r["secs"]))
-        print(f"[{mod}] {len(status)} mutants: {killed} killed ({timeouts} by timeout), "
-              f"{len(survivors)} survived, "
-              f"{len(eq)} equivalent, {len(other)} not run -> score {score:.1f}% "
-              f"({r['secs']:.0f} s; tests {', '.join(r['tests'])}; mutmut exit {r['rc']})",
-              flush=True)
-        cache: dict = {}
-        for k in survivors:
-            print(f"    {status[k]}: {k}", flush=True)
-            if not args.no_diff:
-                print(diff(r["dir"], k, r["files"], cache), flush=True)
-        for k in other:
-            print(f"    {status[k]}: {k}", flush=True)
-        if r["rc"] != 0 or not status:
+        cpu += r["cpu"]
+        if len(group) == 1:
+            r["module_secs"] = r["secs"]
+        print(f"[{name}] mutmut over {', '.join(group)}: {r['secs']:.0f} s wall, {r['cpu']:.0f} s "
+              f"CPU (mutmut exit {r['rc']}); " + "; ".join(r["phases"]), flush=True)
+        for mod in group:
+            failed |= not report(mod, r, equiv, not args.no_diff, rows)
+        if r["rc"] != 0:
             print(f"    mutmut exit {r['rc']}: see {r['log']}", flush=True)
             failed = True
     total = time.perf_counter() - t_start
     print(f"\n{'module':<14}{'mutants':>8}{'killed':>8}{'survived':>9}{'equiv':>7}{'not run':>8}"
-          f"{'score':>8}{'time s':>8}")
-    for mod, n, k, s, e, o, sc, secs in rows:
-        print(f"{mod:<14}{n:>8}{k:>8}{s:>9}{e:>7}{o:>8}{sc:>7.1f}%{secs:>8.0f}")
+          f"{'score':>8}{'test s':>8}{'wall s':>8}")
+    for mod, n, k, s, e, o, sc, ms, ws in rows:
+        wall = f"{ws:>8.0f}" if ws is not None else f"{'-':>8}"
+        print(f"{mod:<14}{n:>8}{k:>8}{s:>9}{e:>7}{o:>8}{sc:>7.1f}%{ms:>8.0f}{wall}")
     print(f"total time: {total:.0f} s ({total / 60:.1f} min, budget {args.budget_s / 60:.0f} min, "
-          f"{args.max_children} workers)")
+          f"{args.max_children} workers, {cpu:.0f} s CPU)")
     if total > args.budget_s:
         failed = True
     return 1 if failed else 0
