@@ -37,3 +37,13 @@ def test_health_map_checks_the_market_it_moves():
     np.testing.assert_allclose(same, health_map(acct, [2500.0, 3000.0], "cash", [0.0], price=P0))
     with pytest.raises(LpperpError, match=r"market must be 'ETH'.*'SOL'"):
         health_map(acct, [2500.0, 3000.0], "cash", [0.0], market="SOL", price=P0)
+
+
+def test_an_empty_batch_of_accounts_has_empty_results():
+    from lpperp.liquidation import solve_boundaries
+
+    res = solve_boundaries(np.array([]), 1.0, P0, 100.0, rules=FLAT)
+    assert res.boundaries.shape == (0, 0)
+    assert res.safe_lower.shape == res.safe_upper.shape == res.liquidatable_now.shape == (0,)
+    grid = solve_boundaries(np.full((0, 3), P0), [1.0, -1.0, 2.0], P0, 100.0, rules=FLAT)
+    assert grid.boundaries.shape == (0, 3, 0) and grid.safe_upper.shape == (0, 3)
