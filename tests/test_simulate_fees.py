@@ -20,6 +20,8 @@ import pytest
 
 from lpperp.collateral import ARCADIA_FEE_CAP, FEES_AT_PAR, FeeRule, StaticFactor
 from lpperp.costs import swap_cost
+from lpperp.oracle import ChainlinkFeed
+from lpperp.perp import MarginRules
 from lpperp.processes import GBM, MertonJumpDiffusion
 from lpperp.simulate import Policy, Scenario, run_on_paths, simulate
 
@@ -192,3 +194,85 @@ def test_a_cap_liquidates_no_later_than_par():
              for m in (None, FeeRule(0.5), ARCADIA_FEE_CAP, FeeRule(0.0))]
     assert steps[0] >= steps[1] >= steps[3] and steps[0] >= steps[2] >= steps[3]
     assert steps[0] > steps[3]  # the fees matter on this path
+
+
+# -- the fee rule everywhere the venue looks: its oracle's price, the top-up, a late check --------
+RULES_10_5 = MarginRules("test 10%/5%", 0.10, 0.05)
+WIGGLE = 3000.0 * np.exp(0.01 * np.sin(np.arange(31.0)))  # in range, the market moves a little
+FEED = ChainlinkFeed(0.5, 1e9)  # never updates on these paths: the venue sees the entry price
+
+
+def counted_by_hand(rule, fees, b, q, p):
+    if rule == "par":
+        return fees
+    if rule == "half":
+        return 0.5 * fees
+    return min(fees / p, b) * p + min(0.0, q)  # Arcadia, every fee in base (share 1)
+
+
+MODELS = {"par": None, "half": FeeRule(0.5),
+          "arcadia_base": FeeRule(cap="principal", fee_base_share=1.0)}
+
+
+def topup_loop(s, path, rule, venue_price):
+    """Liquidation step, top-ups and capital added on ``path`` (funding at the market, fees in
+    range at the market, the venue's equity ``cf V + cash + counted(fees) + q (P_v - P_0)`` at its
+    price ``P_v`` (the market, or the entry price for a feed that never updates); a top-up to
+    ``target x maintenance`` when below ``top_up_health x maintenance``, landing at once)."""
+    pol = s.policy
+    w = s.width_pct / 100
+    ref = s.fee_reference_width_pct / 100
+    c_ref = 2 - math.sqrt(1 - ref) - 1 / math.sqrt(1 + ref)
+    p0 = s.price
+    pa, pb = p0 * (1 - w), p0 * (1 + w)
+    ub, uq = amounts(p0, pa, pb, 1.0)
+    L = s.deposit / (ub * p0 + uq)
+    q = s.perp_size
+    cf = s.collateral.cf
+    fees = cash = added = 0.0
+    n_top = 0
+    for t, p in enumerate(path[1:], start=1):
+        fees += s.fee_apr * c_ref * L * math.sqrt(p) * DT
+        cash -= q * p * s.funding_rate_per_year * DT
+        pv = p if venue_price is None else venue_price
+        b, qt = amounts(pv, pa, pb, L)
+        eq = cf * (b * pv + qt) + cash + counted_by_hand(rule, fees, b, qt, pv) + q * (pv - p0)
+        mm = float(s.rules.maintenance_margin(abs(q) * pv))
+        if eq < mm:
+            return t, n_top, added
+        if pol.top_up and eq < pol.top_up_health * mm:
+            need = pol.top_up_target * mm - eq
+            cash += need
+            added += need
+            n_top += 1
+    return -1, n_top, added
+
+
+@pytest.mark.parametrize("rule", list(MODELS))
+@pytest.mark.parametrize("oracle", [None, FEED])
+@pytest.mark.parametrize("top_up", [False, True])
+def test_fee_rule_at_the_venues_price_and_in_the_top_up(rule, oracle, top_up):
+    s = Scenario(side="long", leverage=3.0, fee_apr=20.0, funding_rate_per_year=10.0,
+                 swap_fee_fraction=0.0, rules=RULES_10_5, collateral=StaticFactor(0.8),
+                 fee_collateral=MODELS[rule], oracle=oracle,
+                 policy=Policy(top_up=top_up, top_up_health=2.0, top_up_target=3.0, blocks=0,
+                               latency_s=0.0))
+    r = run_on_paths(s, WIGGLE, DT)
+    step, n_top, added = topup_loop(s, WIGGLE, rule, None if oracle is None else s.price)
+    assert int(r.liquidation_step[0]) == step
+    assert int(r.n_top_ups[0]) == n_top
+    np.testing.assert_allclose(r.capital_added[0], added, rtol=1e-9, atol=1e-6)
+    if top_up:
+        assert n_top >= 2 and step == -1
+    else:
+        assert step > 0
+
+
+def test_the_rule_changes_the_outcome_on_these_paths():
+    s = Scenario(side="long", leverage=3.0, fee_apr=20.0, funding_rate_per_year=10.0,
+                 swap_fee_fraction=0.0, rules=RULES_10_5, collateral=StaticFactor(0.8))
+    steps = {rule: topup_loop(replace(s, fee_collateral=m), WIGGLE, rule, None)[0]
+             for rule, m in MODELS.items()}
+    assert steps["par"] == -1 or steps["par"] > steps["half"]
+    assert steps["half"] > 0 and steps["arcadia_base"] > 0
+    assert steps["half"] != steps["arcadia_base"]
