@@ -82,3 +82,75 @@ def test_chainlink_step_exact_edges_one_path_at_a_time():
         p2 = want * 1.001  # inside the band of the answer read
         s, r = feed.step(s, 3600.0, p2)  # the heartbeat of an answer written at 0, not at 3599
         assert r == (p2 if want == 2000.0 else want)
+
+
+# -- defaults and argument names of the streaming entry points ----------------------------------
+@pytest.mark.parametrize("oracle", ORACLES, ids=lambda o: type(o).__name__)
+def test_start_defaults_to_time_zero(oracle):
+    """``start(prices0)`` is the state at t = 0 (the documented default): a step at t = 0.5
+    is later, and the record says 0."""
+    state = oracle.start(3000.0)
+    assert (state.t_seconds if hasattr(state, "t_seconds") else state.last_t_seconds) == 0.0
+    oracle.step(state, 0.5, 3000.0)  # not "back in time"
+    advance = oracle.stream(3000.0)
+    advance(0.5, np.array(3000.0))
+
+
+def test_start_records_time_zero_in_each_state():
+    assert Spot().start([1.0, 2.0]).t_seconds == 0.0
+    s = ChainlinkFeed(0.01, 100.0).start([1.0, 2.0])
+    np.testing.assert_array_equal(s.updated_at_seconds, [0.0, 0.0])
+    s = TwapOracle(600.0).start([1.0, 2.0])
+    np.testing.assert_array_equal(s.times_seconds, [0.0])
+    s = PullOracle(0.0, 60.0, 30.0).start([1.0, 2.0])
+    assert (s.publish_time_seconds, s.last_t_seconds) == (0.0, 0.0)
+
+
+def test_chainlink_stream_heartbeat_counts_from_time_zero_by_default():
+    # heartbeat 100 s from the first answer written at t = 0: due at exactly 100
+    advance = ChainlinkFeed(0.01, 100.0).stream(np.array([100.0, 100.0]))
+    np.testing.assert_array_equal(advance(99.0, np.array([100.5, 100.2])), [100.0, 100.0])
+    np.testing.assert_array_equal(advance(100.0, np.array([100.5, 100.2])), [100.5, 100.2])
+
+
+@pytest.mark.parametrize("oracle", ORACLES, ids=lambda o: type(o).__name__)
+def test_start_and_step_name_their_bad_arguments(oracle):
+    for bad in (0.0, -1.0, np.nan, np.inf):
+        with pytest.raises(LpperpError, match=r"^prices0 must be a finite number > 0"):
+            oracle.start(bad)
+        with pytest.raises(LpperpError, match=r"^prices0 must be a finite number > 0"):
+            oracle.stream([3000.0, bad])
+    for bad in (np.nan, np.inf, "1"):
+        with pytest.raises(LpperpError, match=r"^t0_seconds must be"):
+            oracle.start(3000.0, bad)
+    state = oracle.start([3000.0, 3000.0], 10.0)
+    for bad in (np.nan, -np.inf, "1", [11.0]):
+        with pytest.raises(LpperpError, match=r"^t_seconds must be"):
+            oracle.step(state, bad, [3000.0, 3000.0])
+    for bad in ([3000.0, 0.0], [np.nan, 3000.0], [-1.0, 3000.0]):
+        with pytest.raises(LpperpError, match=r"^prices must be a finite number > 0"):
+            oracle.step(state, 11.0, bad)
+    with pytest.raises(LpperpError, match=r"^prices must have the shape of the state's paths"):
+        oracle.step(state, 11.0, [3000.0, 3000.0, 3000.0])
+    with pytest.raises(LpperpError, match=r"^t_seconds must not go back in time: 9.0 after 10.0"):
+        oracle.step(state, 9.0, [3000.0, 3000.0])
+
+
+def test_twap_ticks_names_bad_prices():
+    for bad in (0.0, -2.0, np.nan, [1.0, np.inf]):
+        with pytest.raises(LpperpError, match=r"^prices must be a finite number > 0"):
+            TwapOracle(60.0).ticks(bad)
+
+
+@pytest.mark.parametrize("oracle", [Spot(), ChainlinkFeed(0.01, 100.0), TwapOracle(600.0),
+                                    PullOracle(0.002, 60.0, 30.0)], ids=lambda o: type(o).__name__)
+def test_read_fields_have_the_prices_shape_and_float_dtype(oracle):
+    t = np.array([0.0, 20.0, 40.0, 700.0])
+    x = np.array([[3000.0, 3100.0, 2900.0, 3050.0], [10.0, 11.0, 12.0, 13.0]])
+    r = oracle.read(t, x)
+    for field in (r.price, r.updated_at_seconds, r.confidence, r.age_seconds):
+        assert np.shape(field) == x.shape
+        assert np.asarray(field).dtype == np.float64
+    # confidence: the publisher's half-width (Pyth conf, same exponent as the price), else 0
+    want = 0.002 * r.price if isinstance(oracle, PullOracle) else np.zeros(x.shape)
+    np.testing.assert_array_equal(r.confidence, want)
