@@ -614,3 +614,29 @@ def test_wallet_vocabulary_old_keywords_warn_for_one_release():
     assert ex.result.scenario == WalletScenario(price=3100.0, btc_price=60_000.0,
                                                 wallet_cash=700.0)
     assert "price=3100.0" in ex.to_code() and "wallet_cash=700.0" in ex.to_code()
+
+
+def test_wallet_price_moves_reuse_the_scenario_and_equal_the_library():
+    """compute_wallet caches what the ETH price does not change (accounts, boundaries, curves);
+    after moves back and forth every number still equals the library called directly."""
+    from lpperp.viz.scenarios import WalletScenario, compute_wallet
+
+    for price in (3000.0, 3001.0, 2500.0, 3001.0, 5200.0):
+        s = WalletScenario(price=price, btc_price=45_000.0, eth_leverage=6.0, btc_leverage=4.0,
+                           wallet_cash=500.0)
+        r = compute_wallet(s)
+        iso_e, iso_b = s.isolated_accounts()
+        cross = s.cross_account()
+        assert repr(r.iso_eth) == repr(iso_e.summary(price))  # repr: NaN == NaN
+        assert repr(r.iso_btc) == repr(iso_b.summary(45_000.0))
+        prices = {"ETH": price, "BTC": 45_000.0}
+        assert repr(r.cross_eth) == repr(cross.summary(prices, market="ETH"))
+        assert repr(r.cross_btc) == repr(cross.summary(prices, market="BTC"))
+        np.testing.assert_array_equal(
+            r.buffer_iso_eth, iso_e.equity(r.grid) - iso_e.maintenance_requirement(r.grid))
+        pr = {"ETH": r.grid, "BTC": 45_000.0}
+        np.testing.assert_array_equal(
+            r.buffer_cross, cross.equity(pr) - cross.maintenance_requirement(pr))
+        np.testing.assert_array_equal(r.boundaries_cross,
+                                      np.asarray(cross.liquidation(prices, market="ETH")
+                                                 .boundaries, dtype=float).reshape(-1))
