@@ -221,3 +221,23 @@ def test_an_empty_account_is_safe_everywhere_without_boundaries():
     gen = solve_problem(_two_lp_problem(np.array([1.0, 3000.0]), 1.0, 2.0, 0.0, 0.0))
     assert np.isfinite(gen.boundaries).sum() == 0
     np.testing.assert_array_equal(gen.safe_upper, [np.inf, np.inf])
+
+
+def test_a_touch_of_zero_on_a_range_edge_is_no_boundary():
+    # LP [1, 4], L = 1000, wb = 1/2, wq = 1; short 100 at 2, maintenance 25 %, cash -700.
+    # In range g = -375 (s - 2)^2 (a double root on the upper edge), above it g = -125 (P - 4),
+    # below it g = 125 P - 500: g < 0 at every price but 4, where it touches 0. The candidates
+    # at 4 (the edge, the double root, the linear piece's root) are one point; no boundary.
+    kw = dict(price_lower=1.0, price_upper=4.0, liquidity=1000.0, rules=QUARTER, base_factor=0.5)
+    P = np.array([0.5, 1.0, 2.25, 3.0625, 4.0, 4.5, 16.0])
+    g = g_ref(P, 1.0, 4.0, 1000.0, -700.0, q=-100.0, e=2.0, wb=0.5, mmf=0.25)
+    s = np.sqrt(np.clip(P, 1, 4))
+    np.testing.assert_allclose(g, np.where(P < 1, 125 * P - 500, np.where(
+        P <= 4, -375 * (s - 2) ** 2, -125 * (P - 4))), atol=1e-9)
+    assert g[4] == 0.0 and (np.delete(g, 4) < 0).all()
+    for price in (0.5, 3.0, 5.0):
+        res = solve_boundaries(price, -100.0, 2.0, -700.0, **kw)
+        assert res.boundaries.size == 0 and bool(res.liquidatable_now)
+        gen = solve_problem(_two_lp_problem(price, 1.0, 4.0, 1000.0, -700.0, q=-100.0, e=2.0,
+                                            wb=0.5, rules=QUARTER))
+        assert np.isfinite(gen.boundaries).sum() == 0 and bool(gen.liquidatable_now[0])
