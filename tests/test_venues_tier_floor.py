@@ -60,3 +60,15 @@ def test_every_floor_from_either_tier_for_longs_and_shorts():
     np.testing.assert_allclose(got, want, rtol=1e-9)
     for w, s, e, p in zip(wbs, sizes, eps, got, strict=True):
         assert abs(_by_hand_gap(w, s, e, p)) <= 1e-9 * abs(s) * p + 1e-6
+
+
+def test_no_positive_liquidation_price_is_nan():
+    """A long whose wallet pays for the whole position (margin balance ``|size| P`` at every
+    price, above ``|size| P MMR``) is liquidated at no positive price; a short whose wallet is
+    ``-5000`` against ``1 x 3000`` has a margin balance ``-2000 - P < 0`` at every price (every
+    tier's line crosses zero at a notional below its own floor, though the last tier's candidate,
+    ``(-2000 + 11450) / 1.01 = 9356``, is positive). Both are NaN, by hand."""
+    assert _by_hand_gap(3000.0, 1.0, 3000.0, 1e-9) > 0 and _by_hand_gap(3000.0, 1.0, 3000.0, 1e9) > 0
+    assert np.isnan(binance_liquidation_price_tiered(3000.0, 1.0, 3000.0, FLOORS, RATES))
+    assert all(_by_hand_gap(-5000.0, -1.0, 3000.0, p) < 0 for p in (1e-9, 1.0, 9356.0, 1e7))
+    assert np.isnan(binance_liquidation_price_tiered(-5000.0, -1.0, 3000.0, FLOORS, RATES))
