@@ -5,6 +5,8 @@ refusal of a foreign state. References are the rules written out by hand or as d
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from oracle_refs import chainlink_loop
@@ -154,3 +156,19 @@ def test_read_fields_have_the_prices_shape_and_float_dtype(oracle):
     # confidence: the publisher's half-width (Pyth conf, same exponent as the price), else 0
     want = 0.002 * r.price if isinstance(oracle, PullOracle) else np.zeros(x.shape)
     np.testing.assert_array_equal(r.confidence, want)
+
+
+def test_pull_oracle_interval_too_short_for_the_clock_publishes_every_time_silently():
+    """``t / I`` overflowing a float (I = 1e-300 s at t = 1e10 s) means a publish at every
+    time: the price read is the sample of that time, age 0, and no overflow warning leaks."""
+    pyth = PullOracle(0.0, 60.0, 1e-300)
+    t = np.array([0.0, 1e10, 2e10])
+    x = np.array([3000.0, 3100.0, 3200.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = pyth.read(t, x)
+        s = pyth.start(3000.0, 1e10)
+        s, got = pyth.step(s, 2e10, 3200.0)
+    np.testing.assert_array_equal(r.price, x)
+    np.testing.assert_array_equal(r.updated_at_seconds, t)
+    assert s.publish_time_seconds == 2e10 and got == 3200.0
