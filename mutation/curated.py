@@ -62,8 +62,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         id="boundary-general-solver-narrow-bracket",
         file="_boundary_kernels.py",
-        old="P0 * np.logspace(-6, 6, 24001)",
-        new="P0 * np.logspace(-1, 1, 24001)",
+        old="np.geomspace(P0 * 1e-6, P0 * 1e6, 24001)",
+        new="np.geomspace(P0 * 1e-1, P0 * 1e1, 24001)",
         tests=(REF + "test_general_solver_finds_a_boundary_far_below_the_price",),
         why="a long liquidated at 211 from 3000 reported as never liquidatable",
     ),
