@@ -55,8 +55,11 @@ JS_EXPLORER_DATA = """(i) => {
   const arr = v => (v === undefined || v === null) ? null
       : (ArrayBuffer.isView(v) || Array.isArray(v)) ? Array.from(v) : v;
   const ro = ex.querySelector('.lpperp-readout');
+  // a heatmap's z arrives as rows of numbers (widget state) or as a typed-array spec decoded by
+  // plotly.js into ._inputArray (kit.FigureWidget's update messages): compare the numbers
+  const rows = z => Array.from(z._inputArray || z).slice(0, 3).map(r => Array.from(r));
   return {traces: gd.data.map(t => ({name: t.name || '', x: arr(t.x), y: arr(t.y),
-                                     z: t.z ? JSON.stringify(Array.from(t.z).slice(0, 3)) : null})),
+                                     z: t.z ? JSON.stringify(rows(t.z)) : null})),
           readout: ro ? ro.textContent : ''};
 }""".replace("EXPLORER", jlab.EXPLORER)
 
