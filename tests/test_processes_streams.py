@@ -94,6 +94,17 @@ def test_counter_normals_follow_the_documented_formula(key):
     assert s_in.tolist() == [1, 2] and p_in.tolist() == [3, 4]
 
 
+def test_counter_normals_at_the_ends_of_the_unit_interval():
+    # SplitMix64's finaliser maps 0 to 0 (each step is a xor-shift or a product of 0), so the
+    # counter x with x + golden = 0 mod 2^64 gives the smallest uniform, (0 + 1/2) 2^-53: the normal
+    # quantile of 2^-54 (about -8.29), finite - the half-step offset keeps u inside (0, 1)
+    key = (1 << 64) - GOLDEN
+    assert _splitmix64_next(key) == (0, 0)
+    z = counter_normals(key, 0, 0)
+    assert z == pytest.approx(NormalDist().inv_cdf(2.0**-54), rel=1e-12)
+    assert -8.3 < z < -8.2
+
+
 def test_counter_key_is_numpys_spawned_child():
     root = root_seed(7)
     for branch in (0, 1, 5):
