@@ -119,7 +119,7 @@ def general_kernel(P0, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds):
     rep = _representatives(lo, hi, P0[:, None] * np.ones_like(lo))
     rep = np.where(valid, rep, 1.0)
     a, b, c = _piece_coefficients(rep, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds)
-    cands = []
+    cands, inner = [], []
     for s in _quadratic_roots_s(a, b, c):
         with np.errstate(invalid="ignore", over="ignore"):
             p = s * s
@@ -131,7 +131,15 @@ def general_kernel(P0, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds):
                 & (p <= hi * (1 + _EDGE_RTOL))
             )
         cands.append(np.where(ok, p, np.inf))
+        inner.append(ok & (p >= lo) & (p <= hi))
     roots = np.concatenate(cands, axis=1)
+    # a root just outside its own piece (the 1e-12 window that catches a root on an edge) is
+    # the root of the piece's formula extended past its edge: where a root inside its own piece
+    # lies within _DUP_RTOL of it, that one is the boundary and the extension's root is dropped
+    own = np.where(np.concatenate(inner, axis=1), roots, np.inf)
+    with np.errstate(invalid="ignore"):
+        shadow = np.abs(roots[:, :, None] - own[:, None, :]) <= _DUP_RTOL * roots[:, :, None]
+    roots = np.where(np.isfinite(own) | ~shadow.any(axis=2), roots, np.inf)
     # a piece on which g is identically 0 (a plateau) has no root, yet the safety changes at its
     # edge; every finite piece edge is therefore a candidate too (the classification below keeps
     # it only where the safety changes), unless a root lies within _DUP_RTOL of it (the root,

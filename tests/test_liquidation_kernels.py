@@ -108,3 +108,35 @@ def test_boundaries_follow_the_price_unit(rules, mu):
             np.testing.assert_allclose(got.safe_lower, ref.safe_lower * mu, rtol=1e-12)
             np.testing.assert_allclose(got.safe_upper, ref.safe_upper * mu, rtol=1e-12)
             np.testing.assert_array_equal(got.liquidatable_now, ref.liquidatable_now)
+
+
+def g_ref(P, a, rules):
+    """equity - maintenance from the definitions (Uniswap v3 whitepaper 6.29-6.30 amounts; the
+    tiered maintenance as the integral of the marginal rate, continuous at the floors)."""
+    x = a["k"] * P
+    s = np.sqrt(np.clip(x, a["pa"], a["pb"]))
+    coll = (a["wb"] * a["L"] * (1 / s - 1 / np.sqrt(a["pb"])) * x
+            + a["wq"] * a["L"] * (s - np.sqrt(a["pa"])))
+    floors = np.asarray(rules.tier_floors, dtype=float)
+    rates = np.asarray(rules.tier_maintenance or (rules.maintenance_fraction,), dtype=float)
+    n = (np.abs(a["q"]) * P)[..., None]
+    mm = np.sum(rates * np.clip(n - floors, 0.0, np.append(floors[1:], np.inf) - floors), -1)
+    return coll + a["cash"] + a["q"] * (P - a["e"]) - mm
+
+
+@pytest.mark.parametrize("offset", [5e-12, -5e-12, 3e-10])
+@pytest.mark.parametrize("edge", ["pa", "pb"])
+def test_a_boundary_a_hair_from_a_range_edge_is_the_root_not_the_edge(offset, edge):
+    # cash moved so that g = 0 at edge / k * (1 + offset): the boundary is that price (a root
+    # of a piece, closer to the edge than the kernels' 1e-11 duplicate tolerance), not the edge
+    acc = accounts(13, 40)
+    x = acc[edge] / acc["k"] * (1 + offset)
+    acc["cash"] = acc["cash"] - g_ref(x, acc, TIERED)
+    # a simple crossing at x (the sign differs 1e-7 either side), not an LP-free plateau
+    lo, hi = g_ref(x * (1 - 1e-7), acc, TIERED), g_ref(x * (1 + 1e-7), acc, TIERED)
+    simple = np.sign(lo) * np.sign(hi) < 0
+    assert simple.sum() >= 20
+    for res in (fast(acc, TIERED, 1.0), general(acc, TIERED, 1.0)):
+        b = res.boundaries[simple]
+        near = np.nanmin(np.abs(b / x[simple, None] - 1), axis=1)
+        assert np.all(near <= 1e-13), near.max()
