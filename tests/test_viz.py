@@ -641,22 +641,3 @@ def test_wallet_price_moves_reuse_the_scenario_and_equal_the_library():
                                       np.asarray(cross.liquidation(prices, market="ETH")
                                                  .boundaries, dtype=float).reshape(-1))
 
-
-def test_map_update_sends_the_heatmap_as_one_typed_array():
-    """The liquidation map's z goes out as a plotly.js typed-array spec (base64 float64 with its
-    shape), not as 24,000 nested numbers; decoded, it is the figure's z exactly."""
-    import base64
-
-    from lpperp.viz import LiquidationMapExplorer
-
-    ex = LiquidationMapExplorer(leverage=4.0)
-    sent = []
-    ex.figure.observe(lambda ch: sent.append(ch["new"]) if ch["new"] else None,
-                      names="_py2js_update")
-    ex.controls["leverage"].value = 5.0
-    assert len(sent) == 1
-    spec = sent[0]["style_data"]["z"][sent[0]["style_traces"].index(0)]
-    assert spec["dtype"] == "f8" and spec["shape"] == "80, 300"
-    z = np.frombuffer(base64.b64decode(spec["bdata"]), dtype="<f8").reshape(80, 300)
-    np.testing.assert_array_equal(z, np.asarray(_trace(ex.figure, "health").z))
-    assert isinstance(_trace(ex.figure, "health").z, np.ndarray | tuple)  # the kernel keeps it

@@ -33,7 +33,6 @@ Conventions: prices in quote per base; values in quote units.
 
 from __future__ import annotations
 
-import base64
 import html
 import math
 from collections.abc import Iterable, Iterator, Sequence
@@ -123,37 +122,14 @@ class FigureWidget(go.FigureWidget):
             out[prop] = values
         return out
 
-    @staticmethod
-    def _packed(restyle_data: dict) -> dict:
-        """Numeric arrays of 2 or more dimensions (a heatmap's ``z``) as plotly.js typed-array
-        specs (``dtype``, base64 ``bdata``, ``shape``) in the message: plotly.py sends them as
-        nested lists, which ipywidgets walks element by element looking for binary buffers (40 of
-        the ~100 ms a move of the 80 x 300 liquidation map took in the kernel) and the browser
-        parses as JSON. The figure in the kernel keeps its arrays (and a reloaded view gets them
-        from the widget state as before)."""
-        out = {}
-        for prop, values in restyle_data.items():
-            if isinstance(values, list) and any(
-                isinstance(v, np.ndarray) and v.ndim >= 2 and v.dtype.kind in "fiu" for v in values
-            ):
-                values = [
-                    {"dtype": "f8", "shape": ", ".join(str(n) for n in v.shape),
-                     "bdata": base64.b64encode(np.ascontiguousarray(v, dtype="<f8")).decode()}
-                    if isinstance(v, np.ndarray) and v.ndim >= 2 and v.dtype.kind in "fiu" else v
-                    for v in values
-                ]
-            out[prop] = values
-        return out
-
     def _send_update_msg(self, restyle_data, relayout_data, trace_indexes=None,
                          source_view_id=None):
         restyle_data = self._fill_holes(restyle_data, self._normalize_trace_indexes(trace_indexes))
-        super()._send_update_msg(self._packed(restyle_data), relayout_data, trace_indexes,
-                                 source_view_id)
+        super()._send_update_msg(restyle_data, relayout_data, trace_indexes, source_view_id)
 
     def _send_restyle_msg(self, restyle_data, trace_indexes=None, source_view_id=None):
         restyle_data = self._fill_holes(restyle_data, self._normalize_trace_indexes(trace_indexes))
-        super()._send_restyle_msg(self._packed(restyle_data), trace_indexes, source_view_id)
+        super()._send_restyle_msg(restyle_data, trace_indexes, source_view_id)
 
     #: the animation options of :meth:`batch_redraw`: no duration, no full redraw afterwards
     REDRAW_OPTIONS: ClassVar[dict] = {"transition": {"duration": 0, "easing": "linear"},
