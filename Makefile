@@ -43,11 +43,13 @@ bench: $(VENV)/.test
 # Mutation testing of the core modules (mutmut, 2 workers, each module against its own unit tests,
 # in a scratch copy under $(MUTATE_WORKDIR)): score per module, survivors, total time. ~30 min on
 # 2 cores; not part of `make test` (tests/test_mutants.py keeps the curated mutants there).
-# `make mutate MODULES="units liquidity"` runs a subset.
+# `make mutate MODULES="units liquidity"` runs a subset; MUTATE_ARGS="--budget-s 2400" or
+# "--per-module" are passed on to mutation/run.py.
 MODULES ?=
 MUTATE_WORKDIR ?= /tmp/lpperp-mutate
+MUTATE_ARGS ?=
 mutate: $(VENV)/.test
-	$(PY) mutation/run.py --workdir $(MUTATE_WORKDIR) $(MODULES)
+	$(PY) mutation/run.py --workdir $(MUTATE_WORKDIR) $(MUTATE_ARGS) $(MODULES)
 
 # The project's own fuzz at full size (make test runs it small): the public API, every explorer
 # control and a misbehaving JSON-RPC node, >= 10**5 calls in all. Slow (tens of minutes on 2 cores).
