@@ -95,7 +95,8 @@ def _inputs(
     if t.shape[0] > 1 and np.any(t[1:] < t[:-1]):
         i = int(np.argmax(t[1:] < t[:-1]))
         raise LpperpError(
-            f"times_seconds must be non-decreasing, got {t[i]!r} then {t[i + 1]!r} at index {i + 1}"
+            f"times_seconds must be non-decreasing, got {float(t[i])!r} then {float(t[i + 1])!r} at "
+            f"index {i + 1}"
         )
     return t, p
 
