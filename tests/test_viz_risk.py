@@ -118,7 +118,13 @@ def test_economics_figure_equals_the_library(econ):
     shown = list(_trace(ex.figure, "break-even").x)
     assert shown[:3] == pytest.approx(be, rel=1e-12)
     opt = optimal_frequency(lp, 3000.0, 0.25, eth, **kw)
-    assert _trace(ex.figure, "optimal").x[0] == pytest.approx(opt, rel=1e-12)
+    # the explorer refines the optimum by vectorized passes, the library by a bounded Brent
+    # search (xatol 1e-10 in log n): at a flat maximum both locate it to ~1e-6, and the net APR
+    # there is the same to ~1e-12
+    shown_opt = _trace(ex.figure, "optimal").x[0]
+    assert shown_opt == pytest.approx(opt, rel=1e-5)
+    at_opt = [rebalancing_economics(lp, 3000.0, 0.25, eth, n, **kw).net_apr[0] for n in (shown_opt, opt)]
+    assert at_opt[0] == pytest.approx(at_opt[1], rel=1e-11)
     # readout: the selected chain at the selected frequency
     at = rebalancing_economics(lp, 3000.0, 0.25, eth, 52.0, **kw)
     r = ex.readout_values

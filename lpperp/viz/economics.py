@@ -197,9 +197,10 @@ def _search_frequencies(lp: LPPosition, price: float, sigma: float, chain: Chain
     definitions, search grid and special values (``inf``, NaN) as
     :func:`lpperp.rebalancing.break_even_frequency` and
     :func:`lpperp.rebalancing.optimal_frequency`, refined by vectorized passes instead of scalar
-    Brent steps (5 and 4 calls instead of ~40: 70 of the 120 ms a gas-price move took here).
-    Agrees with them to ~1e-9 relative (break-even) and ~1e-6 (the optimum, where the net APR is
-    flat to ~1e-13): the readout prints 2-3 digits. Checked in tests/test_viz_economics.py.
+    Brent steps (7 and 4 calls instead of ~40: 70 of the 120 ms a gas-price move took here).
+    Agrees with them to ~1e-13 relative (break-even) and ~1e-6 (the optimum, where the net APR is
+    flat: its value there agrees to ~1e-12): the readout prints 2-3 digits. Checked in
+    tests/test_viz_economics.py and tests/test_viz_risk.py.
     """
     grid = _LIB_FREQUENCY_GRID
 
@@ -214,7 +215,7 @@ def _search_frequencies(lp: LPPosition, price: float, sigma: float, chain: Chain
         be = float("inf")
     else:
         i = int(np.flatnonzero((curve[:-1] >= 0) & (curve[1:] < 0))[-1])
-        be = float(np.exp(_last_nonnegative(net, np.log(grid[i]), np.log(grid[i + 1]), 5)))
+        be = float(np.exp(_last_nonnegative(net, np.log(grid[i]), np.log(grid[i + 1]), 7)))
     i = int(np.argmax(curve))
     lo, hi = np.log(grid[max(i - 1, 0)]), np.log(grid[min(i + 1, grid.size - 1)])
     best = float(np.log(grid[i]))
