@@ -1,0 +1,134 @@
+"""lpperp.swap.float_swap at the edges the large-batch kernel and the segment walk must refuse.
+
+The large-batch kernel (>= 2**15 swaps, blocks of 2**14) answers only when every block passes its
+checks; otherwise the general path answers (tests/test_swap_fast_path.py). Here each block holds
+one case the kernel must not answer: a purchase of more base than the pool holds, a purchase of
+exactly all of it (``L + x sqrt(P) == 0`` in floats), a NaN amount, a price outside a finite
+segment whose swap would land inside it, sales with a zero amount at array prices (the fee is
+still taken). References: the one-segment closed form (``r = L / (L + xe sqrt(P))``, ``P1 = P
+r^2``, ``quote = xe P r``, ``/ (1 - f)`` for purchases), the segment-by-segment loop of
+tests/swap_refs.py, and the documented errors. Buying exactly all the base is not filled (the
+loop's ``left < room``: the price would have to reach the segment's edge with nothing left).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from swap_refs import walk
+
+from lpperp._validate import LpperpError
+from lpperp.swap import LiquidityProfile, float_swap
+
+BLOCK = 2**14
+BIG = 2 * BLOCK + 3  # two blocks and a tail of 3: one case in each
+IN_EACH_BLOCK = [5, BLOCK + 5, 2 * BLOCK + 1]
+RNG = np.random.default_rng(29)
+
+
+def closed_form(liq, fee, price, x):
+    s = np.sqrt(price)
+    xe = np.where(x > 0, x * (1 - fee), x)
+    r = liq / (liq + xe * s)
+    q = xe * price * r
+    return np.where(x > 0, q, q / (1 - fee)), price * r * r
+
+
+def quiet(fn, *args):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return fn(*args)
+
+
+def test_a_purchase_of_more_base_than_the_pool_holds_in_every_block_is_not_filled():
+    fee, liq = 0.003, 1e6
+    prof = LiquidityProfile.uniform(3000.0, liq, fee)
+    x = RNG.uniform(-1.0, 1.0, BIG)
+    x[IN_EACH_BLOCK] = -1e12
+    q, p1 = quiet(float_swap, prof, 3000.0, x)
+    assert np.flatnonzero(np.isnan(q)).tolist() == IN_EACH_BLOCK
+    assert np.isinf(p1[IN_EACH_BLOCK]).all()
+    ok = ~np.isnan(q)
+    q_cf, p_cf = closed_form(liq, fee, 3000.0, x)
+    np.testing.assert_allclose(q[ok], q_cf[ok], rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(p1[ok], p_cf[ok], rtol=1e-12)
+
+
+def test_a_purchase_of_exactly_all_the_base_is_not_filled():
+    # price 4, L = 1e6: the pool holds L / sqrt(P) = 500,000 base; L + x sqrt(P) = 0 exactly
+    fee, liq = 0.003, 1e6
+    prof = LiquidityProfile.uniform(4.0, liq, fee)
+    x = RNG.uniform(-1.0, 1.0, BIG)
+    x[IN_EACH_BLOCK[1]] = -500_000.0
+    assert liq + x[IN_EACH_BLOCK[1]] * math.sqrt(4.0) == 0.0
+    q, p1 = quiet(float_swap, prof, 4.0, x)
+    assert np.flatnonzero(np.isnan(q)).tolist() == [IN_EACH_BLOCK[1]]
+    assert p1[IN_EACH_BLOCK[1]] == math.inf
+    assert math.isnan(walk([0.0, math.inf], [liq], fee, 4.0, -500_000.0)[0])
+
+
+def test_nan_amounts_in_every_block_are_named():
+    prof = LiquidityProfile.uniform(3000.0, 1e6, 0.0005)
+    x = RNG.uniform(-1.0, 1.0, BIG)
+    x[IN_EACH_BLOCK] = np.nan
+    with pytest.raises(LpperpError, match=r"^base_amount must be finite"):
+        quiet(float_swap, prof, 3000.0, x)
+
+
+def test_prices_above_a_finite_segment_in_every_block_are_refused():
+    """A sale of 100 from 4600 on [2000, 4500] would land at ~4399, inside the segment: the
+    price itself is outside the profile, which the general path refuses by name."""
+    prof = LiquidityProfile([2000.0, 4500.0], [3e5], 0.0001)
+    p = RNG.uniform(2500.0, 4000.0, BIG)
+    x = RNG.uniform(-1.0, 1.0, BIG)
+    p[IN_EACH_BLOCK], x[IN_EACH_BLOCK] = 4600.0, 100.0
+    assert 2000.0 < closed_form(3e5, 0.0001, 4600.0, 100.0)[1] < 4500.0
+    with pytest.raises(LpperpError, match=r"^price must lie within the profile's edges"):
+        quiet(float_swap, prof, p, x)
+
+
+def test_sales_with_zero_amounts_at_array_prices_pay_the_fee():
+    fee, liq = 0.003, 2e5
+    prof = LiquidityProfile.uniform(3000.0, liq, fee)
+    p = RNG.uniform(2500.0, 3500.0, BIG)
+    x = RNG.uniform(0.0, 10.0, BIG)
+    x[::1001] = 0.0  # the smallest amount of every block is 0: sales only
+    q, p1 = quiet(float_swap, prof, p, x)
+    q_cf, p_cf = closed_form(liq, fee, p, x)
+    np.testing.assert_allclose(q, q_cf, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(p1, p_cf, rtol=1e-12)
+
+
+@pytest.mark.parametrize(("edges", "liqs", "p1_edge"), [
+    ([1.0, 4.0, 16.0, math.inf], [1.0, 4.0, 0.0], math.inf),  # an empty open top segment
+    ([1.0, 4.0, 16.0], [1.0, 4.0], 16.0),  # a finite top edge
+])
+def test_the_walk_does_not_fill_a_purchase_of_exactly_the_base_above(edges, liqs, p1_edge):
+    """From 4 in the segment [4, 16] of L = 4 the base above is 4 (1/2 - 1/4) = 1 exactly: buying
+    1 leaves the segment (``-x < room`` fails) and lands on exactly nothing left."""
+    prof = LiquidityProfile(edges, liqs, 0.003)
+    q, p1 = quiet(float_swap, prof, 4.0, -1.0)
+    q_ref, p_ref = walk(edges, liqs, 0.003, 4.0, -1.0)
+    assert math.isnan(q_ref) and p_ref == p1_edge
+    assert math.isnan(q) and p1 == p1_edge
+    # a hair less is filled, at the loop's price
+    q2, p2 = quiet(float_swap, prof, 4.0, -(1.0 - 2**-20))
+    q2_ref, p2_ref = walk(edges, liqs, 0.003, 4.0, -(1.0 - 2**-20))
+    assert q2 == pytest.approx(q2_ref, rel=1e-9) and p2 == pytest.approx(p2_ref, rel=1e-9)
+
+
+def test_the_walk_overflows_to_an_infinite_price_quietly():
+    """Buying all but 1e-15 of the base above 1e279 on an open top segment: the price after,
+    (L / beta1)^2 ~ 1e309, is past the floats; it is inf, with no numpy RuntimeWarning."""
+    edges, liqs = [0.0, 1e280, math.inf], [1.0, 1.0]
+    prof = LiquidityProfile(edges, liqs, 0.0)
+    beta0 = 1.0 / math.sqrt(1e280) + (1.0 / math.sqrt(1e279) - 1.0 / math.sqrt(1e280))
+    x = -beta0 * (1 - 1e-15)
+    q, p1 = quiet(float_swap, prof, 1e279, x)
+    q_ref, p_ref = walk(edges, liqs, 0.0, 1e279, x)
+    assert p_ref == math.inf and p1 == math.inf
+    # what is left (1e-15 of the base) keeps ~1 digit through the cancellation in either sum
+    assert q < 0 and math.isfinite(q) and q == pytest.approx(q_ref, rel=0.15)
