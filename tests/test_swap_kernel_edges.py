@@ -132,3 +132,63 @@ def test_the_walk_overflows_to_an_infinite_price_quietly():
     assert p_ref == math.inf and p1 == math.inf
     # what is left (1e-15 of the base) keeps ~1 digit through the cancellation in either sum
     assert q < 0 and math.isfinite(q) and q == pytest.approx(q_ref, rel=0.15)
+
+
+def _chunks(prof, price, x, chunk=2**15 - 1):
+    """float_swap on chunks below the large-batch threshold: the general, segment-walking path."""
+    qs, ps = [], []
+    for i in range(0, x.size, chunk):
+        q, p1 = float_swap(prof, price, x[i:i + chunk])
+        qs.append(q)
+        ps.append(p1)
+    return np.concatenate(qs), np.concatenate(ps)
+
+
+def test_price_arrays_of_another_shape_or_dtype_and_price_lists_give_the_same_numbers():
+    fee, liq = 0.0005, 1e6
+    prof = LiquidityProfile.uniform(3000.0, liq, fee)
+    x = RNG.uniform(-1.0, 1.0, BIG)
+    q_cf, p_cf = closed_form(liq, fee, 3000.0, x)
+    for price in (np.array([3000.0]), [3000.0], np.float32(3000.0), np.int64(3000)):
+        q, p1 = quiet(float_swap, prof, price, x)
+        np.testing.assert_allclose(q, q_cf, rtol=1e-12, atol=1e-300)
+        np.testing.assert_allclose(p1, p_cf, rtol=1e-12)
+    p32 = RNG.uniform(2500.0, 3500.0, BIG).astype(np.float32)  # converted before any arithmetic
+    q, p1 = quiet(float_swap, prof, p32, x)
+    q_cf, p_cf = closed_form(liq, fee, p32.astype(np.float64), x)
+    np.testing.assert_allclose(q, q_cf, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(p1, p_cf, rtol=1e-12)
+
+
+@pytest.mark.parametrize("price", [True, "3000"])
+def test_a_price_that_is_not_a_number_is_named_for_large_batches(price):
+    prof = LiquidityProfile.uniform(3000.0, 1e6, 0.0005)
+    with pytest.raises(LpperpError, match=r"^price must be a number"):
+        float_swap(prof, price, RNG.uniform(-1.0, 1.0, BIG))
+
+
+def test_a_price_on_the_profiles_finite_top_edge():
+    fee, liqs = 0.003, [1e5, 2e5]
+    prof = LiquidityProfile([2000.0, 3000.0, 4500.0], liqs, fee)
+    x = RNG.uniform(0.0, 1.0, BIG)  # sales from 4500 stay in the top segment
+    q, p1 = quiet(float_swap, prof, 4500.0, x)
+    q_cf, p_cf = closed_form(liqs[1], fee, 4500.0, x)
+    np.testing.assert_allclose(q, q_cf, rtol=1e-12)
+    np.testing.assert_allclose(p1, p_cf, rtol=1e-12)
+
+
+def test_purchases_from_the_lowest_segment_into_the_next_are_walked():
+    """A concentrated profile's lowest segment is (0, 2591.5]; from 2400, purchases of 40 base
+    cross into the next segment (denser liquidity): the walk, not the one-segment formula."""
+    prof = LiquidityProfile.concentrated(3000.0, 1e5, 0.003)
+    e = prof.price_edges
+    x = RNG.uniform(-1.0, 1.0, BIG)
+    x[IN_EACH_BLOCK] = -40.0
+    q, p1 = quiet(float_swap, prof, 2400.0, x)
+    q_ref, p_ref = _chunks(prof, 2400.0, x)
+    np.testing.assert_allclose(q, q_ref, rtol=1e-13, atol=1e-300)
+    np.testing.assert_allclose(p1, p_ref, rtol=1e-13)
+    assert (p1[IN_EACH_BLOCK] > e[1]).all()
+    for i in IN_EACH_BLOCK:
+        w_q, w_p = walk(e, prof.liquidity, 0.003, 2400.0, x[i])
+        assert q[i] == pytest.approx(w_q, rel=1e-9) and p1[i] == pytest.approx(w_p, rel=1e-12)
