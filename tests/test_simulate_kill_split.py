@@ -1,0 +1,74 @@
+"""Survivors of the simulate mutation run after the kernel split (issue 14), each killed by an
+exact expectation: argument names in messages, and the step functions against direct loops."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import test_simulate_kill_reference as ref  # the direct one-path reference loop and its paths
+
+from lpperp.costs import ARBITRUM
+from lpperp.oracle import ChainlinkFeed
+from lpperp.simulate import Scenario, affordable_interval_years
+
+
+@pytest.mark.parametrize("sigma, message", [
+    ([0.3, 0.5], "sigma_per_year must be a single number here, got an array of shape (2,)"),
+    (-0.3, "sigma_per_year must be a finite number > 0, got -0.3"),
+])
+def test_affordable_interval_names_sigma(sigma, message):
+    with pytest.raises(ValueError) as e:
+        affordable_interval_years(Scenario(chain=ARBITRUM), sigma)
+    assert str(e.value) == message
+
+
+# -- more scenarios through the direct one-path reference of test_simulate_kill_reference.py ------
+
+MORE = {
+    # the LP outside the account: the hedge reads the LP's base through _lp_base, above the range
+    "hedged LP outside the account, band 10%": Scenario(
+        **ref.BASE, kind="lp_plus_cash", leverage=1.0, perp_fee_fraction=0.0005,
+        policy=replace(ref.FAST, hedge=True, hedge_band=0.1)),
+    # top-ups make paths above the range candidates while the hedge is flat (target 0)
+    "hedged with top-ups": Scenario(
+        **ref.BASE, wallet_cash=3000.0, perp_fee_fraction=0.0005,
+        policy=replace(ref.FAST, hedge=True, hedge_band=0.1, top_up=True, top_up_health=40.0,
+                       top_up_target=45.0)),
+    # the venue reads a feed that never moves on these paths: the LP valued at the entry price
+    "a feed that never updates, top-ups": Scenario(
+        **ref.BASE, leverage=3.0, wallet_cash=2000.0, oracle=ChainlinkFeed(0.9, 1e9),
+        policy=replace(ref.FAST, top_up=True, top_up_health=3.0, top_up_target=4.0)),
+    # a 1 % feed follows the paths out of the range: the venue's LP value clipped at its edges
+    "a 1% feed, LP inside, short": Scenario(
+        **ref.BASE, leverage=2.0, oracle=ChainlinkFeed(0.01, 86_400.0)),
+    "a 1% feed, LP inside, long": Scenario(
+        **ref.BASE, side="long", leverage=2.0, oracle=ChainlinkFeed(0.01, 86_400.0)),
+    "a 1% feed, LP inside, long, per-token weights": Scenario(
+        **ref.BASE, side="long", leverage=2.0, oracle=ChainlinkFeed(0.01, 86_400.0),
+        collateral=ref.RangeAwareFactor(0.0, 0.9, 0.95)),
+    "a feed that never updates, hedged, recentre": Scenario(
+        **ref.BASE, oracle=ChainlinkFeed(0.9, 1e9), perp_fee_fraction=0.0005,
+        policy=replace(ref.FAST, hedge=True, hedge_band=0.05, recentre=True)),
+}
+
+
+@pytest.mark.parametrize("name", list(MORE))
+def test_more_scenarios_match_the_direct_reference(name):
+    r = ref.check(MORE[name], ref.MAT, ref.DT)
+    assert r.n_steps == ref.MAT.shape[0] - 1
+
+
+FINE_UP = np.column_stack([ref.P0 * (1 + 0.006 * np.arange(101)),
+                           ref.P0 * (1 + 0.008 * np.arange(101))])
+
+
+@pytest.mark.parametrize("leverage", [1.8, 2.2])
+def test_a_feed_above_the_range_values_the_lp_at_its_upper_edge(leverage):
+    """A short liquidated above the LP's range, on fine steps: the venue values the LP (all quote
+    there) at its oracle's price clipped to the range."""
+    s = Scenario(**ref.BASE, leverage=leverage, oracle=ChainlinkFeed(0.003, 86_400.0))
+    r = ref.check(s, FINE_UP, ref.DT)
+    assert r.liquidated.all()
+    assert (FINE_UP[r.liquidation_step, [0, 1]] > 1.2 * ref.P0).all()
