@@ -140,3 +140,41 @@ def test_a_boundary_a_hair_from_a_range_edge_is_the_root_not_the_edge(offset, ed
         b = res.boundaries[simple]
         near = np.nanmin(np.abs(b / x[simple, None] - 1), axis=1)
         assert np.all(near <= 1e-13), near.max()
+
+
+def scan_roots(g, lo, hi, n=20_001):
+    """Every sign change of ``g >= 0`` on a log grid, bisected to the last bit."""
+    grid = np.geomspace(lo, hi, n)
+    safe = g(grid) >= 0
+    out = []
+    for i in np.flatnonzero(safe[:-1] != safe[1:]):
+        a, b, s_a = grid[i], grid[i + 1], safe[i]
+        for _ in range(100):
+            m = 0.5 * (a + b)
+            a, b = (m, b) if (g(np.array([m]))[0] >= 0) == s_a else (a, m)
+        out.append(b)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("tilt", [1e-9, -1e-9, 3.0, 40.0])
+def test_in_range_pieces_nearly_linear_or_dominated_by_the_perp(tilt):
+    # a long perp whose slope q (1 - rate) equals the LP's in-range P coefficient w_b L k / sqrt(pb)
+    # times (1 + tilt): tilt 1e-9 leaves g nearly linear in sqrt(P) (the stable quadratic formula
+    # matters: the textbook one loses ~6 digits), tilt 3 and 40 make the P term dominate
+    rng = np.random.default_rng(14)
+    n = 30
+    pa = rng.uniform(1000.0, 2500.0, n)
+    acc = {"pa": pa, "pb": pa * rng.uniform(1.5, 3.0, n), "L": rng.uniform(500.0, 3000.0, n),
+           "k": np.ones(n), "wb": rng.uniform(0.5, 1.0, n), "wq": rng.uniform(0.5, 1.0, n),
+           "e": rng.uniform(1500.0, 2500.0, n)}
+    acc["q"] = acc["wb"] * acc["L"] / np.sqrt(acc["pb"]) / (1 - 0.05) * (1 + tilt)
+    mid = np.sqrt(acc["pa"] * acc["pb"])
+    acc["cash"] = np.zeros(n)
+    acc["cash"] = -g_ref(mid, acc, FLAT)  # a root in the middle of the range
+    for res in (fast(acc, FLAT, 1.0, mid * 1.7), general(acc, FLAT, 1.0, mid * 1.7)):
+        for i in range(n):
+            a = {key: v[i] for key, v in acc.items()}
+            ref = scan_roots(lambda p, a=a: g_ref(p, a, FLAT), a["pa"] / 10, a["pb"] * 10)
+            got = res.boundaries[i][np.isfinite(res.boundaries[i])]
+            assert got.size == ref.size, (i, got, ref)
+            np.testing.assert_allclose(got, ref, rtol=1e-10, err_msg=str(i))
