@@ -192,3 +192,42 @@ def test_purchases_from_the_lowest_segment_into_the_next_are_walked():
     for i in IN_EACH_BLOCK:
         w_q, w_p = walk(e, prof.liquidity, 0.003, 2400.0, x[i])
         assert q[i] == pytest.approx(w_q, rel=1e-9) and p1[i] == pytest.approx(w_p, rel=1e-12)
+
+
+def test_a_zero_amount_in_an_empty_segment_is_no_swap():
+    """Nothing swapped: no quote, the same price, no cost, also where the segment is empty
+    (where the one-segment formula would divide 0 by 0)."""
+    prof = LiquidityProfile([1000.0, 2000.0, 2500.0, 3000.0], [2e4, 0.0, 3e4], 0.003)
+    q, p1 = quiet(float_swap, prof, np.array([2200.0, 2700.0]), 0.0)
+    cost = quiet(execution_cost_of, prof, np.array([2200.0, 2700.0]), 0.0)
+    assert q.tolist() == [0.0, 0.0] and p1.tolist() == [2200.0, 2700.0]
+    assert cost.tolist() == [0.0, 0.0]
+
+
+def execution_cost_of(prof, price, x):
+    from lpperp.swap import execution_cost
+
+    return execution_cost(prof, price, x)
+
+
+def test_a_small_sale_from_an_edge_costs_its_small_impact():
+    """A sale from exactly an inner edge leaves the segment above at once (it is walked); at
+    fee 0 its cost is its price impact alone, ~9e-6 quote here, by the loop."""
+    edges, liqs = [1000.0, 2000.0, 3000.0], [1e4, 1e4]
+    prof = LiquidityProfile(edges, liqs, 0.0)
+    cost = quiet(execution_cost_of, prof, 2000.0, 1e-3)
+    q_ref, _ = walk(edges, liqs, 0.0, 2000.0, 1e-3)
+    assert 0.0 < cost < 1e-4
+    assert cost == pytest.approx(1e-3 * 2000.0 - q_ref, rel=1e-3, abs=1e-12)
+
+
+def test_a_purchase_to_a_price_past_the_floats_is_quietly_infinite():
+    """At 1e280 with L = 1, buying all but 2**-52 of the base: the price after is 1e280 * 2**104,
+    past the floats: inf, without a numpy RuntimeWarning, and the quote is the loop's."""
+    prof = LiquidityProfile.uniform(1e280, 1.0, 0.003)
+    x = -(1.0 / math.sqrt(1e280)) * (1 - 2**-52)
+    q, p1 = quiet(float_swap, prof, 1e280, x)
+    q_ref, p_ref = walk([0.0, math.inf], [1.0], 0.003, 1e280, x)
+    assert p1 == math.inf and p_ref == math.inf
+    # what is left (one ulp of the base) keeps ~1 digit through the cancellation in either form
+    assert q < 0 and math.isfinite(q) and q == pytest.approx(q_ref, rel=0.1)
