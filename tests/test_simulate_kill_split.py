@@ -3,6 +3,7 @@ exact expectation: argument names in messages, and the step functions against di
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -11,7 +12,7 @@ import test_simulate_kill_reference as ref  # the direct one-path reference loop
 
 from lpperp.costs import ARBITRUM
 from lpperp.oracle import ChainlinkFeed
-from lpperp.simulate import Scenario, affordable_interval_years
+from lpperp.simulate import Policy, Scenario, affordable_interval_years
 
 
 @pytest.mark.parametrize("sigma, message", [
@@ -72,3 +73,56 @@ def test_a_feed_above_the_range_values_the_lp_at_its_upper_edge(leverage):
     r = ref.check(s, FINE_UP, ref.DT)
     assert r.liquidated.all()
     assert (FINE_UP[r.liquidation_step, [0, 1]] > 1.2 * ref.P0).all()
+
+
+# -- every Scenario / Policy field: its name in its message, arrays refused, stored as a float ----
+SCALAR_FIELDS = {  # field -> a bad number
+    "width_pct": -1.0, "fee_apr": -1.0, "fee_reference_width_pct": -1.0,
+    "funding_rate_per_year": math.inf, "cash_margin_fraction": 1.5, "ewma_lambda": 1.0,
+}
+
+
+@pytest.mark.parametrize("name, bad", list(SCALAR_FIELDS.items()))
+def test_scenario_scalar_fields_are_named_and_stored_as_floats(name, bad):
+    with pytest.raises(ValueError) as e:
+        Scenario(**{name: [0.5, 0.6]})
+    assert str(e.value) == f"{name} must be a single number here, got an array of shape (2,)"
+    with pytest.raises(ValueError) as e:
+        Scenario(**{name: bad})
+    assert str(e.value).startswith(f"{name} must be ")
+    s = Scenario(**{name: np.float32(0.5)})
+    assert type(getattr(s, name)) is float and getattr(s, name) == 0.5
+
+
+@pytest.mark.parametrize("name", ["price", "deposit", "wallet_cash", "leverage", "cash_apr",
+                                  "swap_fee_fraction", "perp_fee_fraction"])
+def test_scenario_amounts_are_named(name):
+    with pytest.raises(ValueError) as e:
+        Scenario(**{name: -1.0})
+    assert str(e.value).startswith(f"{name} must be a finite number ")
+
+
+@pytest.mark.parametrize("name, options", [
+    ("kind", "'lp', 'stable', 'lp_plus_cash', 'hold'"), ("side", "'short', 'long'"),
+    ("mode", "'isolated', 'cross'")])
+def test_scenario_choices_are_named(name, options):
+    with pytest.raises(ValueError) as e:
+        Scenario(**{name: "x"})
+    assert str(e.value) == f"{name} must be one of {options}; got 'x'"
+
+
+@pytest.mark.parametrize("name", ["top_up_health", "top_up_target"])
+def test_policy_health_fields_are_named(name):
+    with pytest.raises(ValueError) as e:
+        Policy(**{name: [3.0, 4.0]})
+    assert str(e.value) == f"{name} must be a single number here, got an array of shape (2,)"
+    with pytest.raises(ValueError) as e:
+        Policy(**{name: -1.0})
+    assert str(e.value) == f"{name} must be a finite number > 0, got -1.0"
+
+
+def test_policy_blocks_is_named_and_stored_as_an_int():
+    assert type(Policy(blocks=np.int64(2)).blocks) is int
+    with pytest.raises(ValueError) as e:
+        Policy(blocks=1.5)
+    assert str(e.value) == "blocks must be an integer, got float 1.5"
