@@ -231,3 +231,17 @@ def test_a_purchase_to_a_price_past_the_floats_is_quietly_infinite():
     assert p1 == math.inf and p_ref == math.inf
     # what is left (one ulp of the base) keeps ~1 digit through the cancellation in either form
     assert q < 0 and math.isfinite(q) and q == pytest.approx(q_ref, rel=0.1)
+
+
+def test_profile_construction_edges():
+    """Equal edges (a segment of zero width) are refused; the edges and liquidities are
+    read-only and the fee a Python float; empty segments touching 0 or inf build quietly."""
+    with pytest.raises(LpperpError, match="price_edges must be strictly increasing"):
+        LiquidityProfile([1000.0, 2000.0, 2000.0, 3000.0], [1.0, 1.0, 1.0], 0.003)
+    prof = quiet(LiquidityProfile, [0.0, 1.0, math.inf], [0.0, 1.0], 0)
+    quiet(LiquidityProfile, [0.0, 1.0, math.inf], [1.0, 0.0], 0)
+    assert type(prof.fee_fraction) is float and prof.fee_fraction == 0.0
+    with pytest.raises(ValueError, match="read-only"):
+        prof.price_edges[1] = 2.0
+    with pytest.raises(ValueError, match="read-only"):
+        prof.liquidity[1] = 2.0
