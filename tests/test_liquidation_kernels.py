@@ -178,3 +178,22 @@ def test_in_range_pieces_nearly_linear_or_dominated_by_the_perp(tilt):
             got = res.boundaries[i][np.isfinite(res.boundaries[i])]
             assert got.size == ref.size, (i, got, ref)
             np.testing.assert_allclose(got, ref, rtol=1e-10, err_msg=str(i))
+
+
+def test_an_in_range_piece_exactly_linear_in_sqrt_price():
+    # LP [1, 4], L = 8, weights 1; long 8 at 2, maintenance 1/2: the perp's slope 8 (1 - 1/2) = 4
+    # cancels the LP's in-range P coefficient L / sqrt(pb) = 4 exactly, so in range
+    # g = 16 s - 8 + (-16) = 16 s - 24 (s = sqrt(P)): the boundary is s = 1.5, P = 2.25
+    # (below the range g = 8 P - 16 < 0, above it g = 4 P - 8 > 0)
+    half = MarginRules("half", 0.75, 0.5)
+    acc = {"pa": np.array([1.0]), "pb": np.array([4.0]), "L": np.array([8.0]), "k": np.ones(1),
+           "wb": np.ones(1), "wq": np.ones(1), "q": np.array([8.0]), "e": np.array([2.0]),
+           "cash": np.zeros(1)}
+    P = np.array([0.5, 1.0, 2.25, 3.0, 4.0, 9.0])
+    np.testing.assert_allclose(g_ref(P, acc, half), [-12.0, -8.0, 0.0, 16 * np.sqrt(3) - 24, 8.0,
+                                                     28.0], atol=1e-12)
+    for price in (3.0, 1.5):
+        for res in (fast(acc, half, 1.0, price), general(acc, half, 1.0, price)):
+            np.testing.assert_allclose(res.boundaries[0][np.isfinite(res.boundaries[0])], [2.25],
+                                       rtol=1e-15)
+            assert bool(res.liquidatable_now[0]) is (price < 2.25)
