@@ -245,3 +245,37 @@ def test_profile_construction_edges():
         prof.price_edges[1] = 2.0
     with pytest.raises(ValueError, match="read-only"):
         prof.liquidity[1] = 2.0
+
+
+@pytest.mark.parametrize(("cur", "tgt"), [(0, 2**96), (2**96, 0)])
+def test_compute_swap_step_reverts_on_one_zero_sqrt_price(cur, tgt):
+    """SwapMath.computeSwapStep divides by the sqrt prices: one zero price reverts, named."""
+    from lpperp.swap import SwapError, compute_swap_step
+
+    with pytest.raises(SwapError, match="zero sqrt price"):
+        compute_swap_step(cur, tgt, 10**18, 10**15, 3000)
+
+
+@pytest.mark.parametrize("zero_for_one", [True, False])
+@pytest.mark.parametrize("liq", [10**18, 3 * 10**17 + 7, 2**100 + 12345])
+@pytest.mark.parametrize("ratio", [(101, 100), (1, 7), (13, 11)])
+def test_exact_output_of_exactly_the_amount_to_the_target_stops_on_the_target(zero_for_one, liq,
+                                                                              ratio):
+    """v3-core SwapMath.computeSwapStep: ``amountRemaining >= amountOut`` (the output to reach the
+    target, ``getAmount1Delta(target, current, L, false)`` for token0 in) sets the next price to
+    the target itself, not to ``getNextSqrtPriceFromOutput`` of that amount (which rounds away
+    from it): asking for exactly that output ends on the target with exactly that output."""
+    from swap_refs import encode_price_sqrt
+
+    from lpperp.liquidity import get_amount0_delta, get_amount1_delta
+    from lpperp.swap import compute_swap_step
+
+    a, b = encode_price_sqrt(1, 1), encode_price_sqrt(*ratio)
+    cur, tgt = (max(a, b), min(a, b)) if zero_for_one else (min(a, b), max(a, b))
+    out = (get_amount1_delta(tgt, cur, liq, False) if zero_for_one
+           else get_amount0_delta(cur, tgt, liq, False))
+    nxt, amount_in, amount_out, fee = compute_swap_step(cur, tgt, liq, -out, 3000)
+    assert nxt == tgt and amount_out == out
+    exp_in = (get_amount0_delta(tgt, cur, liq, True) if zero_for_one
+              else get_amount1_delta(cur, tgt, liq, True))
+    assert amount_in == exp_in and fee == -(-amount_in * 3000 // 997_000)
