@@ -124,7 +124,7 @@ def g_ref(P, a, rules):
     return coll + a["cash"] + a["q"] * (P - a["e"]) - mm
 
 
-@pytest.mark.parametrize("offset", [5e-12, -5e-12, 3e-10])
+@pytest.mark.parametrize("offset", [5e-12, -5e-12, 3e-10, 5e-13, -5e-13])
 @pytest.mark.parametrize("edge", ["pa", "pb"])
 def test_a_boundary_a_hair_from_a_range_edge_is_the_root_not_the_edge(offset, edge):
     # cash moved so that g = 0 at edge / k * (1 + offset): the boundary is that price (a root
