@@ -59,3 +59,16 @@ def test_n_terms_sums_the_images_up_to_it(n_terms):
     want = min(max(1.0 - _images(*args, n_terms), 0.0), 1.0)
     got = band_exit_probability(*args, n_terms=n_terms)
     assert got == pytest.approx(want, rel=1e-12, abs=1e-14)
+
+
+def test_the_band_at_its_limits():
+    # s = sigma sqrt(tau) = 1500 band widths: the survival is below 1e-213 (the first eigenmode),
+    # so the exit probability is 1.0 in floats (the image series alone would need thousands of
+    # terms)
+    assert band_exit_probability(3000.0, 2999.9, 3000.1, 1.0, 1.0) == 1.0
+    # no barrier on either side: nothing to exit
+    assert band_exit_probability(3000.0, None, None, 0.8, 1.0) == 0.0
+    # no time: no exit, even where the series' exponents overflow (a vanishing volatility with a
+    # strong drift)
+    with np.errstate(all="ignore"):
+        assert band_exit_probability(3000.0, 2400.0, 3600.0, 2e-154, 0.0, 50.0) == 0.0
