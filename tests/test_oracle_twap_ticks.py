@@ -19,12 +19,14 @@ from decimal import Decimal, getcontext
 import numpy as np
 import pytest
 
+from lpperp._validate import LpperpError
 from lpperp.oracle import TwapOracle
 
 getcontext().prec = 60
 # the float 1.0001 (1.0001 - 1.1e-17): powers of it computed in floats drift from powers of the
 # decimal 1.0001 by ~1e-8 tick at |i| ~ 1e5, more than the 1e-9 tolerance; the base is the float's
-_LN_BASE = Decimal(1.0001).ln()
+_BASE = Decimal.from_float(1.0001)
+_LN_BASE = _BASE.ln()
 
 
 def _tick_exact(p: float) -> int:
@@ -58,3 +60,18 @@ def test_ticks_match_the_exact_reference_on_random_prices(seed):
     got = TwapOracle(60.0).ticks(prices)
     want = [_tick_exact(float(p)) for p in prices]
     np.testing.assert_array_equal(got, np.array(want, dtype=float))
+
+
+def test_price_at_tick_over_the_whole_tick_range_and_its_edges():
+    """``1.0001**tick`` for ticks in [MIN_TICK, MAX_TICK] = [-887272, 887272] (TickMath.sol),
+    against the decimal power of the same base; one tick past either edge is refused."""
+    twap = TwapOracle(60.0)
+    for k in (-887272, -1, 0, 1, 76012, 887272):
+        want = float(_BASE ** k)
+        assert math.isclose(twap.price_at_tick(k), want, rel_tol=1e-12)
+    np.testing.assert_allclose(twap.price_at_tick(np.array([-887272.0, 887272.0])),
+                               [float(_BASE ** -887272),
+                                float(_BASE ** 887272)], rtol=1e-12)
+    for bad in (887273, -887273, 887272.5, [0, 887273], [-887273.0]):
+        with pytest.raises(LpperpError, match=r"^tick must be integers in \[-887272, 887272\]"):
+            twap.price_at_tick(bad)
