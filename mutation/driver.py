@@ -1,4 +1,4 @@
-"""``mutmut run`` with four changes, run by mutation/run.py inside its scratch copy (issue 14).
+"""``mutmut run`` with five changes, run by mutation/run.py inside its scratch copy (issue 14).
 
 mutmut 3.8.1 (pinned) forks one child per mutant from a parent that has run the tests once, and
 each child calls ``pytest.main`` on the mutant's covering tests. This driver keeps mutmut's
@@ -21,6 +21,8 @@ files, and changes only:
    counts them as equivalent, as it always did (a listed mutant was never scored).
 4. **The progress line is recounted at most once a second** (mutmut recounts all verdicts before
    every mutant: quadratic in the number of mutants, minutes over all the modules at once).
+5. **No second clean pass** right after a full stats pass (the same tests on the same original
+   code; the stats pass already stops on a failing test).
 
 Usage (from run.py, in the scratch copy): ``python mutation/driver.py run --max-children N``.
 """
@@ -90,10 +92,22 @@ def create_mutants(max_children):
 
 
 _orig_collect_or_load_stats = mm.collect_or_load_stats
+_FRESH_STATS = [False]
+_orig_clean = isolation.ForkRunner.run_clean_tests
+
+
+def run_clean_tests(self, tests):
+    """Skip mutmut's clean run right after a full stats pass: that pass has just run the same
+    tests on the original code (in both, every trampoline calls the original function) with
+    ``-x``, and mutmut stops when it fails; a second pass only costs its time."""
+    if _FRESH_STATS[0] and not tests:
+        return 0
+    return _orig_clean(self, tests)
 
 
 def collect_or_load_stats(*args, **kwargs):
     _phase("stats")
+    _FRESH_STATS[0] = not Path("mutants/mutmut-stats.json").exists()
     _orig_collect_or_load_stats(*args, **kwargs)
     _narrow_to_module_tests()
     _phase("clean and forced-fail runs")
@@ -193,6 +207,7 @@ def print_stats(by_path, force_output=False):
 
 mm.print_stats = print_stats
 mm.create_mutants = create_mutants
+isolation.ForkRunner.run_clean_tests = run_clean_tests
 mm.collect_or_load_stats = collect_or_load_stats
 isolation.ForkRunner.shutdown = shutdown
 mm.collect_source_file_mutation_data = collect_source_file_mutation_data
