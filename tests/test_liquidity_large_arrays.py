@@ -52,3 +52,9 @@ def test_values_at_most_one_are_still_values(liq):
     v = value_for_liquidity(p, 2500.0, 3600.0, liq)
     np.testing.assert_allclose(v, by_hand(p, 2500.0, 3600.0, liq), rtol=1e-13)
     assert (v > 0).all()
+
+
+@pytest.mark.parametrize("price", [3000.0, np.full(7, 3000.0), np.full(N, 3000.0)])
+def test_a_negative_liquidity_is_named(price):
+    with pytest.raises(LpperpError, match=r"^liquidity must be"):
+        value_for_liquidity(price, 2500.0, 3600.0, -1.0)
