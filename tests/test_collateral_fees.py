@@ -225,3 +225,11 @@ def test_rule_fields_are_stored_as_floats():
     assert type(r.factor) is float and type(r.fee_base_share) is float
     assert r.fee_base_share == 0.25 and r.factor == 1.0
     assert repr(FeeRule(0)) == "FeeRule(factor=0.0, cap='none', fee_base_share=0.5, source='')"
+
+
+def test_counted_without_a_principal_counts_no_capped_fees():
+    """The principal defaults to nothing: a rule without a cap needs none, a cap then counts 0."""
+    assert ARCADIA_FEE_CAP.counted(100.0, 3000.0) == 0.0
+    assert ARCADIA_FEE_CAP.counted(100.0, 3000.0, lp_quote=30.0) == 30.0
+    assert ARCADIA_FEE_CAP.counted(100.0, 3000.0, lp_base=0.01) == 30.0
+    assert FeeRule(0.5).counted(100.0, 3000.0) == 50.0
