@@ -49,6 +49,15 @@ MORE = {
     "a 1% feed, LP inside, long, per-token weights": Scenario(
         **ref.BASE, side="long", leverage=2.0, oracle=ChainlinkFeed(0.01, 86_400.0),
         collateral=ref.RangeAwareFactor(0.0, 0.9, 0.95)),
+    # actions land after a delay while a 1 % feed follows: late liquidations at the venue's price
+    "a 1% feed, delayed top-ups": Scenario(
+        **ref.BASE, leverage=3.0, wallet_cash=800.0, oracle=ChainlinkFeed(0.01, 86_400.0),
+        policy=Policy(top_up=True, top_up_health=2.5, top_up_target=3.0, blocks=0,
+                      latency_s=86_400.0 * 1.5)),
+    "a 1% feed, delayed recentres, long": Scenario(
+        **ref.BASE, side="long", leverage=3.5, oracle=ChainlinkFeed(0.01, 86_400.0),
+        collateral=ref.RangeAwareFactor(0.0, 0.85, 0.95),
+        policy=Policy(recentre=True, recentre_health=1.6, blocks=0, latency_s=86_400.0 * 1.5)),
     "a feed that never updates, hedged, recentre": Scenario(
         **ref.BASE, oracle=ChainlinkFeed(0.9, 1e9), perp_fee_fraction=0.0005,
         policy=replace(ref.FAST, hedge=True, hedge_band=0.05, recentre=True)),
