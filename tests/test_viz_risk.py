@@ -525,3 +525,43 @@ def test_readout_shows_a_dash_not_nan(monkeypatch) -> None:
     texts = [t for _, _, t in items]
     assert not any("nan" in t.lower() for t in texts), texts
     assert texts[items.index(next(i for i in items if i[0] == "fees_earned"))] == "-"
+
+
+def test_in_a_running_kernel_the_selected_strategy_is_drawn_first_then_the_rest():
+    """With an event loop running (a live kernel) a move first draws the selected strategy's run
+    - current survival, readout and returns - with the table and sweeps of the previous settings,
+    says so (status line, ``lpperp-busy``), then finishes on the loop: the final figure and table
+    equal compute_risk's on fresh caches. A move while the rest is pending supersedes it."""
+    import asyncio
+
+    from lpperp.viz.montecarlo import SimulationCache, compute_risk, risk_runs
+
+    async def main() -> None:
+        ex = RiskExplorer(n_paths=300, horizon_days=8)
+        ex.progressive = True
+        before = ex.result
+        ex.controls["leverage"].value = 3.0
+        first = ex.result
+        assert first.pending_runs > 0 and "lpperp-busy" in ex.widget._dom_classes
+        assert "runs left" in ex.status.value and "updating" in ex.readout.value
+        assert first.scenario.leverage == 3.0 and first.table is before.table
+        fresh = compute_risk(ex.scenario(), SimulationCache())
+        np.testing.assert_array_equal(first.survival, fresh.survival)
+        assert first.readout["expected_return"] == fresh.readout["expected_return"]
+        ex.controls["leverage"].value = 3.5  # supersedes the pending runs of 3.0
+        for _ in range(200):
+            if "lpperp-busy" not in ex.widget._dom_classes:
+                break
+            await asyncio.sleep(0)
+        assert "lpperp-busy" not in ex.widget._dom_classes and ex.status.value == ""
+        done = ex.result
+        fresh = compute_risk(ex.scenario(), SimulationCache())
+        assert done.pending_runs == 0 and done.scenario.leverage == 3.5
+        assert [s.survival for s in done.table.summaries] == \
+            [s.survival for s in fresh.table.summaries]
+        np.testing.assert_array_equal(done.survival_by_width, fresh.survival_by_width)
+        assert all(ex.cache.has(ex.scenario().paths(), sc) for sc in risk_runs(ex.scenario()))
+        for j, t in enumerate(ex.figure.data[:3]):
+            assert t.x is not None, j
+
+    asyncio.run(main())

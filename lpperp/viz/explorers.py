@@ -225,6 +225,15 @@ class Explorer:
             self._show_error(RuntimeError(f"unexpected error (a bug; please report it): "
                                           f"{type(exc).__name__}: {exc}"))
             return False
+        self._draw(result)
+        if self.status.value:
+            self.status.value = ""
+        self.n_updates += 1
+        self.last_update_seconds = time.perf_counter() - t0
+        return True
+
+    def _draw(self, result: Any) -> None:
+        """Show ``result``: the figure (one message), the synced widget state and the readout."""
         fig = self.figure
         batch = fig.batch_redraw if self._transition(result) else fig.batch_update
         with batch():
@@ -234,11 +243,6 @@ class Explorer:
         self._show_readout(result)
         if self.pinned is not None:
             self._show_pinned()
-        if self.status.value:
-            self.status.value = ""
-        self.n_updates += 1
-        self.last_update_seconds = time.perf_counter() - t0
-        return True
 
     def _show_error(self, exc: Exception) -> None:
         self.status.value = kit.error_html(exc)

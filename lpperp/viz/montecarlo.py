@@ -20,8 +20,10 @@ range ``[P0 (1 - 0.2), P0 (1 + 0.2)]``, ``leverage`` the perp's notional at entr
 
 from __future__ import annotations
 
+import asyncio
 import html
 import math
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,7 +80,9 @@ __all__ = [
     "RiskScenario",
     "SimulationCache",
     "compute_risk",
+    "partial_risk",
     "risk_figure",
+    "risk_runs",
     "seeded_paths",
     "update_risk_figure",
 ]
@@ -242,6 +246,10 @@ class SimulationCache:
 
         return self._get(self._results, (spec, scenario), make, self.max_results)
 
+    def has(self, spec: PathSpec, scenario: Scenario) -> bool:
+        """Whether that run is cached (no simulation, no reordering)."""
+        return (spec, scenario) in self._results
+
     def clear(self) -> None:
         self._paths.clear()
         self._results.clear()
@@ -391,6 +399,9 @@ class RiskResult:
     survival_by_leverage: np.ndarray
     table: StrategyTable
     recentre_interval_days: float
+    #: runs still to come: the table, the sweeps and the other strategies' returns are those of
+    #: the previous scenario (the explorer's first redraw after a move; 0 = all current)
+    pending_runs: int = 0
 
     @property
     def readout(self) -> dict[str, float]:
@@ -428,25 +439,8 @@ def compute_risk(scenario: RiskScenario, cache: SimulationCache | None = None) -
     spec = rs.paths()
     sel = rs.scenario()
     res = cache.run(spec, sel)
+    part = _selected_part(rs, spec, sel, res)
     n = res.n_paths
-    curve = res.survival_curve()
-    lo, hi = wilson_interval(np.rint(curve * n), n)
-    days = np.arange(spec.horizon_days + 1, dtype=float)
-
-    band = (float("nan"), float("nan"))
-    closed = np.full(days.shape, np.nan)
-    try:
-        lo_b, hi_b = safe_band(initial_account(sel), rs.price)
-        band = (lo_b, math.inf if hi_b is None else hi_b)
-        if rs.process == "gbm":
-            closed = 1.0 - np.asarray(
-                band_exit_probability(
-                    rs.price, lo_b, hi_b, spec.sigma_per_year, days / 365.0, dt_years=1.0 / 365.0
-                )
-            )
-    except LpperpError:  # liquidatable at entry: no band, and the simulation shows survival 0
-        pass
-
     keys = _strategy_keys()
     runs = {
         km: res
@@ -471,25 +465,80 @@ def compute_risk(scenario: RiskScenario, cache: SimulationCache | None = None) -
 
     widths, by_width = sweep("width_pct", WIDTHS_PCT, rs.width_pct)
     levs, by_lev = sweep("leverage", LEVERAGES, rs.leverage)
-    interval = sel.policy.min_interval_years * 365.0 if sel.policy.recentre else float("nan")
     return RiskResult(
-        scenario=rs,
-        selected=sel,
-        days=days,
-        survival=curve,
-        survival_low=np.asarray(lo),
-        survival_high=np.asarray(hi),
-        closed_form=closed,
-        band=band,
-        summary=res.summary(),
+        **part,
         returns=returns,
         widths_pct=widths,
         survival_by_width=by_width,
         leverages=levs,
         survival_by_leverage=by_lev,
         table=table,
-        recentre_interval_days=interval,
     )
+
+
+def _selected_part(rs: RiskScenario, spec: PathSpec, sel: Scenario, res: PathResults
+                   ) -> dict[str, Any]:
+    """The fields of a :class:`RiskResult` that the selected strategy's run alone gives."""
+    n = res.n_paths
+    curve = res.survival_curve()
+    lo, hi = wilson_interval(np.rint(curve * n), n)
+    days = np.arange(spec.horizon_days + 1, dtype=float)
+
+    band = (float("nan"), float("nan"))
+    closed = np.full(days.shape, np.nan)
+    try:
+        lo_b, hi_b = safe_band(initial_account(sel), rs.price)
+        band = (lo_b, math.inf if hi_b is None else hi_b)
+        if rs.process == "gbm":
+            closed = 1.0 - np.asarray(
+                band_exit_probability(
+                    rs.price, lo_b, hi_b, spec.sigma_per_year, days / 365.0, dt_years=1.0 / 365.0
+                )
+            )
+    except LpperpError:  # liquidatable at entry: no band, and the simulation shows survival 0
+        pass
+
+    interval = sel.policy.min_interval_years * 365.0 if sel.policy.recentre else float("nan")
+    return {
+        "scenario": rs, "selected": sel, "days": days, "survival": curve,
+        "survival_low": np.asarray(lo), "survival_high": np.asarray(hi), "closed_form": closed,
+        "band": band, "summary": res.summary(), "recentre_interval_days": interval,
+    }
+
+
+@lru_cache(maxsize=64)
+def risk_runs(scenario: RiskScenario) -> tuple[Scenario, ...]:
+    """Every :class:`lpperp.simulate.Scenario` :func:`compute_risk` runs on the scenario's paths,
+    the selected strategy first (then the strategy table, the width and leverage sweeps).
+
+    >>> runs = risk_runs(RiskScenario())
+    >>> runs[0] == RiskScenario().scenario(), len(runs)
+    (True, 16)
+    """
+    rs = scenario
+    out = [rs.scenario()]
+    out += [rs.scenario(kind=k, mode=m) for k, m in _strategy_keys()]
+    out += [rs.scenario(width_pct=float(x))
+            for x in np.unique(np.append(np.asarray(WIDTHS_PCT, dtype=float), rs.width_pct))]
+    out += [rs.scenario(leverage=float(x))
+            for x in np.unique(np.append(np.asarray(LEVERAGES, dtype=float), rs.leverage))]
+    return tuple(dict.fromkeys(out))
+
+
+def partial_risk(scenario: RiskScenario, cache: SimulationCache, previous: RiskResult
+                 ) -> RiskResult:
+    """The selected strategy's run on the scenario's paths (survival, closed form, readout, its
+    returns) with the rest - strategy table, sweeps, the other strategies' returns - kept from
+    ``previous`` and counted in ``pending_runs``: what the explorer draws at once after a move
+    while the other runs follow."""
+    rs = scenario
+    spec = rs.paths()
+    sel = rs.scenario()
+    res = cache.run(spec, sel)
+    returns = {**previous.returns, sel.kind: res.returns}
+    pending = sum(1 for sc in risk_runs(rs) if not cache.has(spec, sc))
+    return replace(previous, **_selected_part(rs, spec, sel, res), returns=returns,
+                   pending_runs=pending)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -613,22 +662,23 @@ def risk_figure(result: RiskResult, *, widget: bool = True) -> go.Figure:
 
 def update_risk_figure(fig: go.Figure, result: RiskResult) -> None:
     """Rewrite :func:`risk_figure`'s traces from a new result (inside ``batch_update``)."""
-    r, d = result, fig.data
-    d[0].update(x=r.days, y=100.0 * r.survival)
-    d[1].update(
-        x=np.concatenate((r.days, r.days[::-1])),
-        y=100.0 * np.concatenate((r.survival_high, r.survival_low[::-1])),
-    )
-    d[2].update(x=r.days, y=100.0 * r.closed_form)
+    r = result
+    st = kit.set_trace  # only the properties that changed are validated and sent
+    st(fig, 0, x=r.days, y=100.0 * r.survival)
+    st(fig, 1, x=np.concatenate((r.days, r.days[::-1])),
+       y=100.0 * np.concatenate((r.survival_high, r.survival_low[::-1])))
+    st(fig, 2, x=r.days, y=100.0 * r.closed_form)
     low = np.nanmin(np.append(r.closed_form, r.survival_low))  # zoom on the part in use
-    fig.update_yaxes(range=[max(-2.0, 5.0 * math.floor(20.0 * low) - 5.0), 101.0], row=1, col=1)
+    rng = [max(-2.0, 5.0 * math.floor(20.0 * low) - 5.0), 101.0]
+    if list(fig.layout.yaxis.range or []) != rng:
+        fig.layout.yaxis.range = rng
     for j, k in enumerate(KINDS):
-        d[3 + j].update(x=100.0 * r.returns[k], opacity=0.8 if k == r.selected.kind else 0.35)
+        st(fig, 3 + j, x=100.0 * r.returns[k], opacity=0.8 if k == r.selected.kind else 0.35)
     s = r.scenario
-    d[6].update(x=r.widths_pct, y=100.0 * r.survival_by_width)
-    d[7].update(x=[s.width_pct], y=[100.0 * r.summary.survival])
-    d[8].update(x=r.leverages, y=100.0 * r.survival_by_leverage)
-    d[9].update(x=[s.leverage], y=[100.0 * r.summary.survival])
+    st(fig, 6, x=r.widths_pct, y=100.0 * r.survival_by_width)
+    st(fig, 7, x=[s.width_pct], y=[100.0 * r.summary.survival])
+    st(fig, 8, x=r.leverages, y=100.0 * r.survival_by_leverage)
+    st(fig, 9, x=[s.leverage], y=[100.0 * r.summary.survival])
     # stacked by hand (the figure's barmode is "overlay" for the histograms): gains pile up from
     # zero, losses down from zero, as barmode="relative" would draw them
     names = list(r.table.names)
@@ -637,12 +687,11 @@ def update_risk_figure(fig: go.Figure, result: RiskResult) -> None:
     for j, (key, _, _) in enumerate(ATTRIBUTION_PARTS):
         vals = np.array([summ.attribution.get(key, 0.0) for summ in r.table.summaries])
         base = np.where(vals >= 0, up, down)
-        d[10 + j].update(x=names, y=vals, base=base)
+        st(fig, 10 + j, x=names, y=vals, base=base)
         up = up + np.maximum(vals, 0.0)
         down = down + np.minimum(vals, 0.0)
-    d[10 + len(ATTRIBUTION_PARTS)].update(
-        x=names, y=[summ.expected_pnl for summ in r.table.summaries]
-    )
+    st(fig, 10 + len(ATTRIBUTION_PARTS), x=names,
+       y=[summ.expected_pnl for summ in r.table.summaries])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -655,6 +704,14 @@ def _pct(x: float) -> str:
 def _num(x: float, spec: str = ",.2f") -> str:
     """A readout number, or "-" when there is none (the readout never prints nan / inf)."""
     return "-" if not math.isfinite(x) else format(x, spec)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The kernel's running event loop (None outside one: a script, a test)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 @contextmanager
@@ -799,6 +856,80 @@ class RiskExplorer(Explorer):
             ["collateral", "chain", "policy", "reaction"],
         ]
 
+    #: leave most runs of a move to the event loop (one per turn): the first redraw shows the
+    #: selected strategy, the rest follow (see :meth:`refresh`). Off by default until the browser
+    #: suite has run it green (a reload in notebook 06 logged "[anywidget] Failed to initialize
+    #: model" once with it on; not yet known whether it caused that)
+    progressive = False
+
+    def refresh(self) -> bool:
+        """Recompute and redraw. In a running kernel (an asyncio loop is running) a move that needs
+        more than one new simulation first draws the selected strategy's run (survival, closed
+        form, readout, its returns; ~one run instead of up to 16) with the strategy table, the
+        sweeps and the other strategies' returns kept from before, says so in the status line
+        ("updating ...: k runs left", the explorer carries the CSS class ``lpperp-busy``), then
+        runs the rest one per event-loop turn - a new move cancels them - and redraws everything.
+        Without a running loop (scripts, tests) everything is computed at once."""
+        self._generation = getattr(self, "_generation", 0) + 1
+        loop = _running_loop()
+        if loop is None or not self.progressive or not hasattr(self, "widget"):
+            return super().refresh()
+        try:
+            rs = self.scenario()
+            spec = rs.paths()
+            missing = [sc for sc in risk_runs(rs) if not self.cache.has(spec, sc)]
+            if len(missing) <= 1:
+                self._set_busy(False)
+                return super().refresh()
+            t0 = time.perf_counter()
+            result = partial_risk(rs, self.cache, self.result)
+        except ValueError as exc:
+            self._set_busy(False)
+            self._show_error(exc)
+            return False
+        self._draw(result)
+        self.status.value = (
+            "<div class='lpperp-muted'>&#8635; the selected strategy is drawn; the strategy "
+            f"table, the sweeps and the other strategies' returns are updating on the same "
+            f"{rs.n_paths:,} paths ({result.pending_runs} runs left) &mdash; they show the "
+            "previous settings until then.</div>")
+        self._set_busy(True)
+        self.n_updates += 1
+        self.last_update_seconds = time.perf_counter() - t0
+        loop.call_soon(self._complete, self._generation, rs)
+        return True
+
+    def _complete(self, generation: int, rs: RiskScenario) -> None:
+        """One missing run per event-loop turn (key presses are handled in between), then the
+        full redraw; a newer move (another generation) drops this one."""
+        if generation != self._generation:
+            return
+        spec = rs.paths()
+        for sc in risk_runs(rs):
+            if not self.cache.has(spec, sc):
+                try:
+                    with _as_clear_error("this scenario"):
+                        self.cache.run(spec, sc)
+                except ValueError as exc:
+                    self._set_busy(False)
+                    self._show_error(exc)
+                    return
+                loop = _running_loop()
+                if loop is not None:
+                    loop.call_soon(self._complete, generation, rs)
+                    return
+        self._set_busy(False)
+        super().refresh()  # every run cached: the whole figure, current
+
+    def _set_busy(self, busy: bool) -> None:
+        w = getattr(self, "widget", None)
+        if w is None:
+            return
+        if busy and "lpperp-busy" not in w._dom_classes:
+            w.add_class("lpperp-busy")
+        elif not busy and "lpperp-busy" in w._dom_classes:
+            w.remove_class("lpperp-busy")
+
     def scenario(self) -> RiskScenario:
         c = self.controls
         with _as_clear_error("these controls"):
@@ -870,6 +1001,8 @@ class RiskExplorer(Explorer):
             )
         self.readout.value += (
             "<table class='lpperp-strategy-table' style='margin-top:0.4em'><thead><tr>"
-            f"<th style='text-align:left'>same paths, {t.n_paths:,} of them</th>{head}</tr></thead>"
+            f"<th style='text-align:left'>same paths, {t.n_paths:,} of them"
+            f"{' (updating: previous settings)' if result.pending_runs else ''}</th>{head}"
+            "</tr></thead>"
             f"<tbody>{body}</tbody></table>"
         )

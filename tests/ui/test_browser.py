@@ -163,6 +163,14 @@ def _overlaps(page, i: int) -> list[str]:
     return out
 
 
+def _wait_idle(page, i: int, timeout_ms: int = 120_000) -> None:
+    """Explorer i has no update in flight (the Monte Carlo explorer draws the selected strategy
+    first and carries ``lpperp-busy`` while its other runs follow)."""
+    page.wait_for_function(
+        f"(i) => !document.querySelectorAll('{jlab.EXPLORER}')[i].classList.contains('lpperp-busy')",
+        arg=i, timeout=timeout_ms)
+
+
 def _slider_handle(page, i: int):
     ex = page.locator(jlab.EXPLORER).nth(i)
     for css in (".lpperp-price", ".lpperp-leverage", ".lpperp-controls"):
@@ -213,6 +221,7 @@ def _bad_input(page, i: int) -> str:
             break
     if box is None:
         return "no visible number box to break"
+    _wait_idle(page, i)
     before = _explorer_data(page, i)
     old = box.input_value()
     box.fill("-1")
@@ -293,12 +302,14 @@ def test_notebook_in_real_jupyterlab(page, lab, notebook, tmp_path):
     for i in range(n_explorers):
         start = _explorer_data(page, i)
         lat = _press(page, i, PRESSES)
+        _wait_idle(page, i)
         moved = _explorer_data(page, i)
         if lat:
             assert moved["traces"] != start["traces"], f"{where}: explorer {i} did not redraw"
             assert moved["readout"] != start["readout"] or not start["readout"], \
                 f"{where}: explorer {i} readout did not change"
         message = _bad_input(page, i)
+        _wait_idle(page, i)
         states.append(_explorer_data(page, i))
         med = statistics.median(lat) if lat else float("nan")
         if lat:
