@@ -72,3 +72,12 @@ def test_no_positive_liquidation_price_is_nan():
     assert np.isnan(binance_liquidation_price_tiered(3000.0, 1.0, 3000.0, FLOORS, RATES))
     assert all(_by_hand_gap(-5000.0, -1.0, 3000.0, p) < 0 for p in (1e-9, 1.0, 9356.0, 1e7))
     assert np.isnan(binance_liquidation_price_tiered(-5000.0, -1.0, 3000.0, FLOORS, RATES))
+
+
+def test_positions_are_tiered_one_by_one_in_a_vectorized_call():
+    """Each wallet's own tiers decide its price: the under-water short stays NaN next to a
+    position that has a liquidation price (FAQ example tiers, by hand above)."""
+    lp = binance_liquidation_price_tiered(np.array([37699.99999999999, -5000.0]),
+                                          np.array([-5.0, -1.0]), np.array([2500.0, 3000.0]),
+                                          FLOORS, RATES)
+    assert lp[0] == pytest.approx(10_000.0, rel=1e-12) and np.isnan(lp[1])
