@@ -287,6 +287,9 @@ def band_exit_probability(
                 log_k2, (-b - 2 * n * w - c) / s, (a - 2 * b - 2 * n * w - c) / s
             )
         two = np.clip(1.0 - surv, 0.0, 1.0)
+        # a vanishing volatility overflows the images to NaN; crossing both sides then needs
+        # 2 w / s > 2e8 standard deviations: the exit is the sum of the one-barrier parts
+        two = np.where(np.isnan(two) & (ratio < 1e-8), np.clip(one_lo + one_hi, 0.0, 1.0), two)
         if n_terms is None:
             two = np.where(ratio > _S_OVER_W_MAX, 1.0, two)
     inside = (p > lo) & (p < hi)
