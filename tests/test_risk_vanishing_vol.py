@@ -35,3 +35,13 @@ def test_vanishing_volatility_in_an_array_matches_scalars():
     mus = np.array([-1.0, -0.1, 0.1, 1.0])
     got = band_exit_probability(P0, LO, HI, 1e-200, TAU, mus)
     assert got.tolist() == [_deterministic_exit(m) for m in mus]
+
+
+@pytest.mark.parametrize("sigma", [1e-154, 1e-200, 5e-324])
+@pytest.mark.parametrize("mu", [-1.0, -0.3, 0.3, 1.0])
+def test_vanishing_volatility_is_quiet_under_raising_float_errors(sigma, mu):
+    """The series' overflows and 0/0 there are expected and handled inside: a caller who turns
+    numpy's float errors into exceptions still gets the answer (kills the ``errstate`` mutants
+    of ``band_exit_probability``' image series listed in mutation/equivalent/risk.md)."""
+    with np.errstate(divide="raise", over="raise", invalid="raise"):
+        assert float(band_exit_probability(P0, LO, HI, sigma, TAU, mu)) == 1.0
