@@ -207,11 +207,14 @@ def counted_by_hand(rule, fees, b, q, p):
         return fees
     if rule == "half":
         return 0.5 * fees
+    if rule == "arcadia_quote":  # Arcadia, every fee in quote (share 0)
+        return min(0.0, b) * p + min(fees, q)
     return min(fees / p, b) * p + min(0.0, q)  # Arcadia, every fee in base (share 1)
 
 
 MODELS = {"par": None, "half": FeeRule(0.5),
-          "arcadia_base": FeeRule(cap="principal", fee_base_share=1.0)}
+          "arcadia_base": FeeRule(cap="principal", fee_base_share=1.0),
+          "arcadia_quote": FeeRule(cap="principal", fee_base_share=0.0)}
 
 
 def topup_loop(s, path, rule, venue_price):
