@@ -197,3 +197,8 @@ def test_an_in_range_piece_exactly_linear_in_sqrt_price():
             np.testing.assert_allclose(res.boundaries[0][np.isfinite(res.boundaries[0])], [2.25],
                                        rtol=1e-15)
             assert bool(res.liquidatable_now[0]) is (price < 2.25)
+    # the same account with prices / 16 (sqrt(P) below 1: the linear coefficient is the largest)
+    sc, mu = price_scaled(acc, 1 / 16), 1 / 16
+    for res in (fast(sc, half, 1.0, 3.0 * mu), general(sc, half, 1.0, 3.0 * mu)):
+        np.testing.assert_allclose(res.boundaries[0][np.isfinite(res.boundaries[0])], [2.25 * mu],
+                                   rtol=1e-15)
