@@ -662,23 +662,22 @@ def risk_figure(result: RiskResult, *, widget: bool = True) -> go.Figure:
 
 def update_risk_figure(fig: go.Figure, result: RiskResult) -> None:
     """Rewrite :func:`risk_figure`'s traces from a new result (inside ``batch_update``)."""
-    r = result
-    st = kit.set_trace  # only the properties that changed are validated and sent
-    st(fig, 0, x=r.days, y=100.0 * r.survival)
-    st(fig, 1, x=np.concatenate((r.days, r.days[::-1])),
-       y=100.0 * np.concatenate((r.survival_high, r.survival_low[::-1])))
-    st(fig, 2, x=r.days, y=100.0 * r.closed_form)
+    r, d = result, fig.data
+    d[0].update(x=r.days, y=100.0 * r.survival)
+    d[1].update(
+        x=np.concatenate((r.days, r.days[::-1])),
+        y=100.0 * np.concatenate((r.survival_high, r.survival_low[::-1])),
+    )
+    d[2].update(x=r.days, y=100.0 * r.closed_form)
     low = np.nanmin(np.append(r.closed_form, r.survival_low))  # zoom on the part in use
-    rng = [max(-2.0, 5.0 * math.floor(20.0 * low) - 5.0), 101.0]
-    if list(fig.layout.yaxis.range or []) != rng:
-        fig.layout.yaxis.range = rng
+    fig.update_yaxes(range=[max(-2.0, 5.0 * math.floor(20.0 * low) - 5.0), 101.0], row=1, col=1)
     for j, k in enumerate(KINDS):
-        st(fig, 3 + j, x=100.0 * r.returns[k], opacity=0.8 if k == r.selected.kind else 0.35)
+        d[3 + j].update(x=100.0 * r.returns[k], opacity=0.8 if k == r.selected.kind else 0.35)
     s = r.scenario
-    st(fig, 6, x=r.widths_pct, y=100.0 * r.survival_by_width)
-    st(fig, 7, x=[s.width_pct], y=[100.0 * r.summary.survival])
-    st(fig, 8, x=r.leverages, y=100.0 * r.survival_by_leverage)
-    st(fig, 9, x=[s.leverage], y=[100.0 * r.summary.survival])
+    d[6].update(x=r.widths_pct, y=100.0 * r.survival_by_width)
+    d[7].update(x=[s.width_pct], y=[100.0 * r.summary.survival])
+    d[8].update(x=r.leverages, y=100.0 * r.survival_by_leverage)
+    d[9].update(x=[s.leverage], y=[100.0 * r.summary.survival])
     # stacked by hand (the figure's barmode is "overlay" for the histograms): gains pile up from
     # zero, losses down from zero, as barmode="relative" would draw them
     names = list(r.table.names)
@@ -687,11 +686,12 @@ def update_risk_figure(fig: go.Figure, result: RiskResult) -> None:
     for j, (key, _, _) in enumerate(ATTRIBUTION_PARTS):
         vals = np.array([summ.attribution.get(key, 0.0) for summ in r.table.summaries])
         base = np.where(vals >= 0, up, down)
-        st(fig, 10 + j, x=names, y=vals, base=base)
+        d[10 + j].update(x=names, y=vals, base=base)
         up = up + np.maximum(vals, 0.0)
         down = down + np.minimum(vals, 0.0)
-    st(fig, 10 + len(ATTRIBUTION_PARTS), x=names,
-       y=[summ.expected_pnl for summ in r.table.summaries])
+    d[10 + len(ATTRIBUTION_PARTS)].update(
+        x=names, y=[summ.expected_pnl for summ in r.table.summaries]
+    )
 
 
 # ------------------------------------------------------------------------------------------------
