@@ -1,5 +1,9 @@
 """Explorer latency in the kernel: slider change -> compute -> FigureWidget updated (2,000-point grid).
 
+Also (issue 11's notebooks 03, 05, 06): the wallet explorer's ETH price slider, the economics
+explorer's gas-price slider, and the risk explorer's leverage move - its first redraw with
+``RiskExplorer.progressive`` (the selected strategy's run only) and the whole recompute.
+
 Measured: moving the leverage slider of the health explorer (every curve, the boundaries, the zone
 and the readout change), its price slider (only the markers and the holdings change: the curves are
 not resent, kit.set_trace), and the price slider of the LP explorer. Updates go out as one
@@ -106,6 +110,36 @@ def run() -> list[tuple[str, float, str]]:
     sync_ms = _median_ms(lambda i: figures.resync_view_state(ex.figure))
     check("explorer timings are finite", np.isfinite([explorer_ms, bare_ms, lp_ms]).all())
 
+    # -- notebooks 03, 05, 06 (issue 11's browser targets; the kernel's share) --------------------
+    from dataclasses import replace
+
+    from lpperp.viz.economics import RebalancingExplorer, compute_economics
+    from lpperp.viz.explorers import CrossIsolatedExplorer
+    from lpperp.viz.montecarlo import RiskExplorer, compute_risk, partial_risk
+
+    wallet = CrossIsolatedExplorer(price=3000.0, btc_price=60_000.0, eth_leverage=3.0,
+                                   btc_leverage=3.0)
+    eth = wallet.controls["price"]
+    wallet_ms = _median_ms(lambda i: setattr(eth, "value", 3000.0 + (i % 40)), repeat=40)
+    econ = RebalancingExplorer(chain="ethereum", gas_price_gwei=20.0)
+    gas = econ.controls["gas_price_gwei"]
+    gas_values = [20.0 * 10 ** (0.01 * k) for k in range(40)]
+    econ_ms = _median_ms(lambda i: setattr(gas, "value", gas_values[i % 40]), repeat=20)
+    check("economics explorer == compute_economics at the slider's gas price",
+          np.array_equal(econ.result.net_apr, compute_economics(econ.scenario()).net_apr))
+    risk = RiskExplorer(n_paths=2000, horizon_days=30, width_pct=20.0, leverage=2.0,
+                        wallet_cash=2000.0)
+    base = risk.scenario()
+    levs = [2.0 + 0.25 * (k + 1) for k in range(12)]
+
+    def first_redraw(i: int) -> None:  # what a live kernel draws at once after a leverage move
+        risk._draw(partial_risk(replace(base, leverage=levs[i % 12]), risk.cache, risk.result))
+
+    risk_first_ms = _median_ms(first_redraw, repeat=8, warmup=0)
+    risk_all_ms = _median_ms(
+        lambda i: compute_risk(replace(base, leverage=9.0 + 0.25 * i), risk.cache), repeat=3,
+        warmup=0)
+
     return [
         ("health explorer: leverage slider -> figure, median ms", explorer_ms, "< 10 ms"),
         ("health explorer: price slider -> figure (markers only resent), median ms",
@@ -116,6 +150,11 @@ def run() -> list[tuple[str, float, str]]:
         ("  of which compute (library, no plotly), median ms", compute_ms, "info"),
         ("  of which stale-view resync, median ms", sync_ms, "info"),
         ("LP explorer: price slider -> figure, median ms", lp_ms, "< 10 ms"),
+        ("wallet explorer (03): ETH price slider -> figure, median ms", wallet_ms, "< 50 ms"),
+        ("economics explorer (05): gas price slider -> figure, median ms", econ_ms, "< 80 ms"),
+        ("risk explorer (06): leverage move, first redraw (selected run), median ms",
+         risk_first_ms, "< 100 ms"),
+        ("risk explorer (06): leverage move, all 12+ new runs, median ms", risk_all_ms, "info"),
     ]
 
 
