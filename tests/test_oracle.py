@@ -497,8 +497,9 @@ def test_extreme_windows_intervals_and_times_answer_right_or_clearly():
     from lpperp import LpperpError
 
     t, p = np.arange(0.0, 600.0, 60.0), np.linspace(3000.0, 2200.0, 10)
-    for w in (5e-324, 0.5, 1e308):
-        with pytest.raises(LpperpError, match=r"window_seconds must be in \[1, 2\*\*32 - 1\]"):
+    for w in (5e-324, 0.5, 600.7, 1e308):
+        with pytest.raises(LpperpError, match=r"window_seconds must be a whole number of seconds "
+                                              r"in \[1, 2\*\*32 - 1\]"):
             TwapOracle(w)
     with pytest.raises(LpperpError, match=r"times_seconds must span at most 2\*\*32 - 1 s"):
         TwapOracle(60.0).report(t * 1e300, p)

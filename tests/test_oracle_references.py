@@ -188,7 +188,8 @@ def test_twap_window_edges_and_normalisation():
     assert TwapOracle(U32).window_seconds == float(U32)
     assert TwapOracle(1).window_seconds == 1.0
     for bad in (U32 + 1, 0.5):
-        with pytest.raises(LpperpError, match=r"^window_seconds must be in \[1, 2\*\*32 - 1\]"):
+        with pytest.raises(LpperpError, match=r"^window_seconds must be a whole number of "
+                                              r"seconds in \[1, 2\*\*32 - 1\]"):
             TwapOracle(bad)
     for bad in (0.0, -1.0, [600.0], np.array([600.0, 700.0])):
         with pytest.raises(LpperpError, match=r"^window_seconds"):

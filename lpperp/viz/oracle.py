@@ -110,7 +110,7 @@ class OracleScenario:
         return ChainlinkFeed(self.deviation_pct / 100.0, self.heartbeat_minutes * 60.0)
 
     def twap(self) -> TwapOracle:
-        return TwapOracle(self.twap_minutes * 60.0)
+        return TwapOracle(float(round(self.twap_minutes * 60.0)))  # whole seconds (secondsAgo)
 
     def path(self) -> tuple[np.ndarray, np.ndarray]:
         """``(times_seconds, prices)``: seeded GBM with a drift of ``-crash_pct`` over the horizon."""
