@@ -129,6 +129,21 @@ def test_tick_math_extremes(evm, wei_cases):
     wei_cases["fixed: tick extremes (MIN/MAX, reverts outside)"] += 4
 
 
+#: ticks where getSqrtRatioAtTick's 19 shifted Q128 products decide the last units (247177: the
+#: true value is ...570101610.53, the contract's ...570101624; mutation/equivalent/units.md)
+ROUNDING_TICKS = (247177, -247177, 247176, 247178)
+
+
+def test_tick_math_at_rounding_sensitive_ticks(evm, wei_cases):
+    """The pool reports tick t at S(t) and S(t) + 1 and t - 1 at S(t) - 1: the contract's own
+    getSqrtRatioAtTick(t) is S(t) (tests/test_units_tick_boundaries.py pins these values)."""
+    pool = evm.pools["USDC-100"].address
+    cases = [_init_and_read(pool, S(t) + d) for t in ROUNDING_TICKS for d in (-1, 0, 1)]
+    got = [decode(["uint160", "int24"], res[1][1])[1] for res in evm.simulate(cases)]
+    assert got == [t + d for t in ROUNDING_TICKS for d in (-1, 0, 0)]
+    wei_cases["fixed: tick math at rounding-sensitive ticks (S(t) - 1, S(t), S(t) + 1)"] += 12
+
+
 # ---------------------------------------------------------------------------------------------
 # mint, swap, fees, burn, value
 # ---------------------------------------------------------------------------------------------
