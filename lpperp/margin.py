@@ -66,6 +66,16 @@ def _ratio(num: Any, den: Any, zero_den_sign: Any) -> Any:
     return np.where(den == 0, np.where(np.asarray(zero_den_sign) >= 0, np.inf, -np.inf), r)
 
 
+def _health_of(equity: Any, maintenance: Any) -> Any:
+    """``equity / maintenance`` (``inf`` with no requirement and equity >= 0), dimensionless."""
+    return _ratio(equity, maintenance, equity)
+
+
+def _leverage_of(notional: Any, equity: Any) -> Any:
+    """``notional / equity`` (``inf`` where equity <= 0), dimensionless."""
+    return np.where(np.asarray(equity) <= 0, np.inf, _ratio(notional, equity, 1.0))
+
+
 def _side(side: Any) -> int:
     """``side`` as +1 / -1 (arrays and other types refused by name)."""
     if isinstance(side, bool) or not isinstance(side, (int, np.integer)) or side not in (1, -1):
@@ -215,8 +225,8 @@ class _AccountBase:
         >>> round(a.health(3000.0), 4)
         2.2222
         """
-        eq = self.equity(price)
-        return _out(_ratio(eq, self.maintenance_requirement(price), eq))
+        p = self._parts(price)
+        return _out(_health_of(self._equity_from(p["coll"], p["pnl"]), p["mm"]))
 
     def margin_ratio(self, price: Any) -> Any:
         """``maintenance / equity`` (Binance's margin ratio; liquidation at 1; inf if equity <= 0).
@@ -226,9 +236,9 @@ class _AccountBase:
         >>> a.margin_ratio(3000.0)
         0.45
         """
-        eq = np.asarray(self.equity(price))
-        mm = np.asarray(self.maintenance_requirement(price))
-        return _out(np.where(eq <= 0, np.inf, _ratio(mm, eq, 1.0)))
+        p = self._parts(price)
+        eq = np.asarray(self._equity_from(p["coll"], p["pnl"]))
+        return _out(np.where(eq <= 0, np.inf, _ratio(p["mm"], eq, 1.0)))
 
     def account_leverage(self, price: Any) -> Any:
         """``gross perp notional / equity`` (inf if equity <= 0): the live account figure.
@@ -240,9 +250,8 @@ class _AccountBase:
         >>> a.account_leverage(3000.0)
         9.0
         """
-        eq = np.asarray(self.equity(price))
-        n = np.asarray(self.notional(price))
-        return _out(np.where(eq <= 0, np.inf, _ratio(n, eq, 1.0)))
+        p = self._parts(price)
+        return _out(_leverage_of(p["notional"], self._equity_from(p["coll"], p["pnl"])))
 
     def leverage(self, price: Any) -> Any:
         """Deprecated alias of :meth:`account_leverage` (kept one release)."""
@@ -487,17 +496,19 @@ class _AccountBase:
         else:
             liq = _solved_for(liquidation, price, market)
         f = float
+        p = self._parts(price)  # once: the figures below are the methods' formulas on it
+        eq, mm = self._equity_from(p["coll"], p["pnl"]), p["mm"]
         return AccountSummary(
-            equity=f(self.equity(price)),
-            maintenance=f(self.maintenance_requirement(price)),
-            initial=f(self.initial_requirement(price)),
-            free_collateral=f(self.free_collateral(price)),
-            health=f(self.health(price)),
-            account_leverage=f(self.account_leverage(price)),
+            equity=f(eq),
+            maintenance=f(mm),
+            initial=f(p["im"]),
+            free_collateral=f(eq - p["im"]),
+            health=f(_health_of(eq, mm)),
+            account_leverage=f(_leverage_of(p["notional"], eq)),
             liquidation_below=f(np.asarray(liq.liquidation_price_below).reshape(-1)[0]),
             liquidation_above=f(np.asarray(liq.liquidation_price_above).reshape(-1)[0]),
             distance_pct=f(np.asarray(liq.distance_pct).reshape(-1)[0]),
-            liquidatable=bool(self.is_liquidatable(price)),
+            liquidatable=bool(eq - mm < 0),
         )
 
 
