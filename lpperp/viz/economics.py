@@ -41,6 +41,7 @@ from lpperp.position import LPPosition
 from lpperp.rebalancing import (
     RebalanceEconomics,
     break_even_volatility,
+    frequency_search,
     rebalancing_economics,
 )
 from lpperp.viz import kit
@@ -169,91 +170,6 @@ class EconomicsScenario:
                 self.swap_fee_fraction)
 
 
-#: Points per pass of the vectorized searches below: each pass is ONE
-#: :func:`rebalancing_economics` call over this many frequencies or volatilities and narrows the
-#: bracket 48-fold (a scalar call costs about as much as a 48-point one: the time is overhead).
-_SEARCH_POINTS = 47
-#: Search grid of :func:`lpperp.rebalancing.break_even_frequency` / ``optimal_frequency``.
-_LIB_FREQUENCY_GRID = np.geomspace(1e-2, FREQUENCY_GRID[-1], 241)
-
-
-def _last_nonnegative(net: Any, lo: float, hi: float, passes: int) -> float:
-    """The point in ``[lo, hi]`` where ``net`` (vectorized; ``net(lo) >= 0 > net(hi)``) changes
-    sign, by ``passes`` passes of :data:`_SEARCH_POINTS` evaluations (the last sign change kept:
-    the highest root, as :func:`lpperp.rebalancing.break_even_frequency` finds it); returns the
-    bracket's midpoint."""
-    for _ in range(passes):
-        x = np.linspace(lo, hi, _SEARCH_POINTS + 2)
-        ok = np.asarray(net(x[1:-1])) >= 0
-        inner = np.concatenate(([True], ok, [False]))
-        j = int(np.flatnonzero(inner[:-1] & ~inner[1:])[-1])
-        lo, hi = float(x[j]), float(x[j + 1])
-    return 0.5 * (lo + hi)
-
-
-def _search_frequencies(lp: LPPosition, price: float, sigma: float, chain: Chain,
-                        kw: dict) -> tuple[float, float, float]:
-    """Break-even and optimal frequency (per year) and the net APR at the optimum: the same
-    definitions, search grid and special values (``inf``, NaN) as
-    :func:`lpperp.rebalancing.break_even_frequency` and
-    :func:`lpperp.rebalancing.optimal_frequency`, refined by vectorized passes instead of scalar
-    Brent steps (7 and 4 calls instead of ~40: 70 of the 120 ms a gas-price move took here).
-    Agrees with them to ~1e-13 relative (break-even) and ~1e-6 (the optimum, where the net APR is
-    flat: its value there agrees to ~1e-12): the readout prints 2-3 digits. Checked in
-    tests/test_viz_economics.py and tests/test_viz_risk.py.
-    """
-    grid = _LIB_FREQUENCY_GRID
-
-    def net(log_n: np.ndarray) -> np.ndarray:
-        return rebalancing_economics(lp, price, sigma, chain, np.exp(log_n),
-                                     **kw).net_yield_per_year
-
-    curve = net(np.log(grid))
-    if np.all(curve < 0):
-        be = float("nan")
-    elif curve[-1] >= 0:
-        be = float("inf")
-    else:
-        i = int(np.flatnonzero((curve[:-1] >= 0) & (curve[1:] < 0))[-1])
-        be = float(np.exp(_last_nonnegative(net, np.log(grid[i]), np.log(grid[i + 1]), 7)))
-    i = int(np.argmax(curve))
-    lo, hi = np.log(grid[max(i - 1, 0)]), np.log(grid[min(i + 1, grid.size - 1)])
-    best = float(np.log(grid[i]))
-    for _ in range(4):  # zoom on the maximum: the bracket shrinks ~24-fold per pass
-        x = np.linspace(lo, hi, _SEARCH_POINTS)
-        y = net(x)
-        k = int(np.argmax(y))
-        best = float(x[k])
-        lo, hi = float(x[max(k - 1, 0)]), float(x[min(k + 1, x.size - 1)])
-    opt = float(np.exp(best))
-    opt_apr = float(rebalancing_economics(lp, price, sigma, chain, opt, **kw).net_apr[0])
-    return be, opt, opt_apr
-
-
-def _break_even_volatility_policy(lp: LPPosition, price: float, chain: Chain, frequency: float,
-                                  kw: dict) -> float:
-    """:func:`lpperp.rebalancing.break_even_volatility` with ``frequency_per_year`` (the same
-    bracket ``[1e-3, 10]`` in ``log sigma``, NaN / ``inf`` ends), found by 9 vectorized passes of
-    :data:`_SEARCH_POINTS` volatilities instead of 62 scalar bisection steps (68 ms -> ~10 ms
-    here); equal to it to ~1e-14 relative (tests/test_viz_economics.py checks 1e-12)."""
-    def net(log_sig: np.ndarray) -> np.ndarray:
-        return rebalancing_economics(lp, price, np.exp(log_sig), chain, frequency,
-                                     **kw).net_yield_per_year
-
-    lo, hi = np.log(1e-3), np.log(10.0)
-    n_lo, n_hi = net(np.array([lo, hi]))
-    if n_lo < 0:
-        return float("nan")
-    if n_hi >= 0:
-        return float("inf")
-    for _ in range(9):  # 9.2 / 48^9 in log sigma: below the bisection's float resolution
-        x = np.linspace(lo, hi, _SEARCH_POINTS + 2)
-        neg = np.concatenate(([False], np.asarray(net(x[1:-1])) < 0, [True]))
-        j = int(np.argmax(neg))  # the first negative: the bisection's invariant net(lo) >= 0
-        lo, hi = float(x[j - 1]), float(x[j])
-    return float(np.exp(0.5 * (lo + hi)))
-
-
 @lru_cache(maxsize=256)
 def _chain_curve(chain: Chain, model: tuple) -> tuple[np.ndarray, float, float, float]:
     """Net APR over :data:`FREQUENCY_GRID`, break-even and optimal frequency, net APR at the optimum.
@@ -264,10 +180,10 @@ def _chain_curve(chain: Chain, model: tuple) -> tuple[np.ndarray, float, float, 
     lp = LPPosition.from_deposit(deposit, price, width_pct=width_pct)
     kw = {"fee_apr": fee_apr, "swap_fee_fraction": swap_fee}
     e = rebalancing_economics(lp, price, sigma, chain, FREQUENCY_GRID, **kw)
-    be, opt, opt_apr = _search_frequencies(lp, price, sigma, chain, kw)
+    f = frequency_search(lp, price, sigma, chain, **kw)
     curve = e.net_apr.copy()
     curve.flags.writeable = False
-    return curve, be, opt, opt_apr
+    return curve, f.break_even_frequency_per_year, f.optimal_frequency_per_year, f.optimal_net_apr
 
 
 @lru_cache(maxsize=256)
@@ -430,7 +346,9 @@ def compute_economics(scenario: EconomicsScenario) -> EconomicsResult:
         gas_grid_gwei=GAS_GRID_GWEI, gas_net_apr=gas_apr, break_even_gas_gwei=be_gas,
         gross_apr=_gross_curve(model), sigma_grid=SIGMA_GRID, sigma_net_apr=sigma_apr,
         break_even_sigma=float(break_even_volatility(s.width_pct, s.fee_apr)),
-        break_even_sigma_policy=_break_even_volatility_policy(lp, s.price, sel, f, kw),
+        break_even_sigma_policy=float(break_even_volatility(
+            s.width_pct, s.fee_apr, frequency_per_year=f, chain=sel, price=s.price,
+            deposit=s.deposit, swap_fee_fraction=s.swap_fee_fraction)),
     )
 
 
