@@ -105,9 +105,10 @@ def test_default_scenario_pays_before_costs_on_an_l2():
 @pytest.mark.parametrize(("sigma", "width", "fee"), [(0.25, 10.0, 0.25), (0.1, 2.0, 0.8),
                                                      (0.4, 40.0, 0.05), (0.6, 10.0, 0.3)])
 def test_break_even_and_optimal_frequency_equal_the_library(sigma, width, fee):
-    """The explorer finds the break-even and optimal frequencies and the policy's break-even
-    volatility by vectorized passes; they equal lpperp.rebalancing's (Brent, bisection) on every
-    chain, special values (NaN, inf) included."""
+    """The explorer shows lpperp.rebalancing's break-even and optimal frequencies (one
+    ``frequency_search`` per chain) and the policy's break-even volatility: they equal the public
+    functions on every chain, special values (NaN, inf) included (the searches themselves are
+    checked against scalar solvers in tests/test_rebalancing_searches.py)."""
     from lpperp.rebalancing import break_even_frequency, optimal_frequency
 
     s = EconomicsScenario(chain="ethereum", gas_price_gwei=20.0, sigma_per_year=sigma,
