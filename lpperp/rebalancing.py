@@ -418,8 +418,9 @@ def break_even_volatility(
     ``deposit`` over ``±width_pct`` around ``price`` recentred at that frequency on ``chain``
     (``chain=None``: no gas, only the swap at ``swap_fee_fraction`` and ``pool_liquidity``).
     Vectorized bracketing on ``log sigma`` in ``[1e-3, 10]`` over the broadcast of ``fee_apr``
-    and ``frequency_per_year`` (one search per distinct ``width_pct``): 9 passes of 47 points,
-    each narrowing the bracket 48-fold, to ``7e-15`` in ``log sigma``; NaN where the costs exceed
+    and ``frequency_per_year`` (one search per distinct ``width_pct``): one or two policies take
+    9 passes of 47 points, each narrowing the bracket 48-fold, to ``7e-15`` in ``log sigma`` (more
+    policies take fewer points per pass, down to bisection); NaN where the costs exceed
     the fees even at zero volatility, ``inf`` where the yield survives ``sigma = 10``.
 
     >>> [round(float(s), 4) for s in break_even_volatility([5, 10, 20], 0.3)]
@@ -445,16 +446,23 @@ def break_even_volatility(
     w_all = np.asarray(width_pct, dtype=float)
     w_b, apr_b, f_b = np.broadcast_arrays(w_all, apr, freq)
     out = np.empty(w_b.shape)
+    # chunks of policies keep each evaluation (the two ends, or a pass of
+    # _volatility_root's m x k <= max(94, m) points) within MAX_FREQUENCIES (volatility, policy) pairs
+    rows = MAX_FREQUENCIES // 2
     for w in np.unique(w_b):  # one position per width; everything else vectorized
         sel = w_b == w
         lp = LPPosition.from_deposit(dep, p0, width_pct=float(w))
-        a_s, f_s = apr_b[sel][:, None], f_b[sel][:, None]
+        a_all, f_all = apr_b[sel][:, None], f_b[sel][:, None]
+        parts = []
+        for k in range(0, a_all.shape[0], rows):
+            a_s, f_s = a_all[k:k + rows], f_all[k:k + rows]
 
-        def net(log_sig: np.ndarray, lp=lp, a_s=a_s, f_s=f_s) -> np.ndarray:
-            return _cycle(lp, p0, np.exp(log_sig), f_s, a_s, gas_quote, swap_fee_fraction,
-                          pool_liquidity)["net"]
+            def net(log_sig: np.ndarray, lp=lp, a_s=a_s, f_s=f_s) -> np.ndarray:
+                return _cycle(lp, p0, np.exp(log_sig), f_s, a_s, gas_quote, swap_fee_fraction,
+                              pool_liquidity)["net"]
 
-        out[sel] = _volatility_root(net, a_s.shape[0])
+            parts.append(_volatility_root(net, a_s.shape[0]))
+        out[sel] = np.concatenate(parts)
     return float(out) if out.ndim == 0 else out
 
 
@@ -469,19 +477,23 @@ def _volatility_root(net: Callable[[np.ndarray], np.ndarray], m: int) -> np.ndar
     """Break-even ``sigma`` of ``m`` policies on ``log sigma in [ln 1e-3, ln 10]``.
 
     ``net(log_sigma)`` takes an ``(m, k)`` array and returns the net yield per year there. NaN
-    where ``net(ln 1e-3) < 0``, ``inf`` where ``net(ln 10) >= 0``; otherwise 9 passes, each of
-    :data:`_SEARCH_POINTS` interior points of the bracket ``[lo, hi]`` (``net(lo) >= 0 >
-    net(hi)``), keep the first negative point as ``hi`` and the one before as ``lo`` (the
-    bisection's invariant): the bracket ends at ``9.2 / 48^9 = 7e-15`` in ``log sigma``; the
-    midpoint is returned.
+    where ``net(ln 1e-3) < 0``, ``inf`` where ``net(ln 10) >= 0``; otherwise passes of ``k``
+    interior points of the bracket ``[lo, hi]`` (``net(lo) >= 0 > net(hi)``) keep the first
+    negative point as ``hi`` and the one before as ``lo`` (the bisection's invariant) until the
+    bracket is ``9.2 / 48^9 = 7e-15`` in ``log sigma``; the midpoint is returned.
+    ``k = min(47, max(1, 94 // m))``: 47 points (9 passes) for one or two policies, where one
+    evaluation's fixed overhead dominates, fewer for more (``k = 1`` is bisection, 50 passes), so
+    an array of policies costs no more than a bisection would.
     """
+    k = min(_SEARCH_POINTS, max(1, 2 * _SEARCH_POINTS // m))
+    passes = int(np.ceil(9 * np.log(_SEARCH_POINTS + 1) / np.log(k + 1) - 1e-9))
     lo = np.full(m, np.log(1e-3))
     hi = np.full(m, np.log(10.0))
     ends = net(np.stack([lo, hi], axis=-1))
     n_lo, n_hi = ends[:, 0], ends[:, 1]
     first, last = np.zeros((m, 1), dtype=bool), np.ones((m, 1), dtype=bool)
-    for _ in range(9):
-        x = np.linspace(lo, hi, _SEARCH_POINTS + 2, axis=-1)  # (m, 49)
+    for _ in range(passes):
+        x = np.linspace(lo, hi, k + 2, axis=-1)  # (m, k + 2)
         neg = np.concatenate([first, net(x[:, 1:-1]) < 0, last], axis=-1)
         j = np.argmax(neg, axis=-1)[:, None]  # the first negative: net(x[j - 1]) >= 0
         lo = np.take_along_axis(x, j - 1, axis=-1)[:, 0]
