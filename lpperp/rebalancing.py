@@ -457,9 +457,10 @@ def break_even_volatility(
         for k in range(0, a_all.shape[0], rows):
             a_s, f_s = a_all[k:k + rows], f_all[k:k + rows]
 
-            def net(log_sig: np.ndarray, lp=lp, a_s=a_s, f_s=f_s) -> np.ndarray:
-                return _cycle(lp, p0, np.exp(log_sig), f_s, a_s, gas_quote, swap_fee_fraction,
-                              pool_liquidity)["net"]
+            def net(log_sig: np.ndarray, rows: np.ndarray, lp=lp, a_s=a_s,
+                    f_s=f_s) -> np.ndarray:
+                return _cycle(lp, p0, np.exp(log_sig), f_s[rows], a_s[rows], gas_quote,
+                              swap_fee_fraction, pool_liquidity)["net"]
 
             parts.append(_volatility_root(net, a_s.shape[0]))
         out[sel] = np.concatenate(parts)
@@ -473,33 +474,39 @@ def break_even_volatility(
 _SEARCH_POINTS = 47
 
 
-def _volatility_root(net: Callable[[np.ndarray], np.ndarray], m: int) -> np.ndarray:
+def _volatility_root(net: Callable[[np.ndarray, np.ndarray], np.ndarray], m: int) -> np.ndarray:
     """Break-even ``sigma`` of ``m`` policies on ``log sigma in [ln 1e-3, ln 10]``.
 
-    ``net(log_sigma)`` takes an ``(m, k)`` array and returns the net yield per year there. NaN
-    where ``net(ln 1e-3) < 0``, ``inf`` where ``net(ln 10) >= 0``; otherwise passes of ``k``
-    interior points of the bracket ``[lo, hi]`` (``net(lo) >= 0 > net(hi)``) keep the first
-    negative point as ``hi`` and the one before as ``lo`` (the bisection's invariant) until the
-    bracket is ``9.2 / 48^9 = 7e-15`` in ``log sigma``; the midpoint is returned.
-    ``k = min(47, max(1, 94 // m))``: 47 points (9 passes) for one or two policies, where one
+    ``net(log_sigma, rows)`` takes an ``(r, k)`` array for the ``r`` policies ``rows`` (indices)
+    and returns the net yield per year there. NaN where ``net(ln 1e-3) < 0``, ``inf`` where
+    ``net(ln 10) >= 0`` (those policies are not searched); otherwise passes of ``k`` interior
+    points of the bracket ``[lo, hi]`` (``net(lo) >= 0 > net(hi)``) keep the first negative point
+    as ``hi`` and the one before as ``lo`` (the bisection's invariant) until the bracket is
+    ``9.2 / 48^9 = 7e-15`` in ``log sigma``; the midpoint is returned.
+    ``k = min(47, max(1, 94 // r))``: 47 points (9 passes) for one or two policies, where one
     evaluation's fixed overhead dominates, fewer for more (``k = 1`` is bisection, 50 passes), so
     an array of policies costs no more than a bisection would.
     """
-    k = min(_SEARCH_POINTS, max(1, 2 * _SEARCH_POINTS // m))
-    passes = int(np.ceil(9 * np.log(_SEARCH_POINTS + 1) / np.log(k + 1) - 1e-9))
-    lo = np.full(m, np.log(1e-3))
-    hi = np.full(m, np.log(10.0))
-    ends = net(np.stack([lo, hi], axis=-1))
+    ends = net(np.broadcast_to([np.log(1e-3), np.log(10.0)], (m, 2)), np.arange(m))
     n_lo, n_hi = ends[:, 0], ends[:, 1]
-    first, last = np.zeros((m, 1), dtype=bool), np.ones((m, 1), dtype=bool)
+    out = np.where(n_lo < 0, np.nan, np.inf)
+    rows = np.flatnonzero((n_lo >= 0) & (n_hi < 0))
+    r = rows.size
+    if r == 0:
+        return out
+    k = min(_SEARCH_POINTS, max(1, 2 * _SEARCH_POINTS // r))
+    passes = int(np.ceil(9 * np.log(_SEARCH_POINTS + 1) / np.log(k + 1) - 1e-9))
+    lo = np.full(r, np.log(1e-3))
+    hi = np.full(r, np.log(10.0))
+    first, last = np.zeros((r, 1), dtype=bool), np.ones((r, 1), dtype=bool)
     for _ in range(passes):
-        x = np.linspace(lo, hi, k + 2, axis=-1)  # (m, k + 2)
-        neg = np.concatenate([first, net(x[:, 1:-1]) < 0, last], axis=-1)
+        x = np.linspace(lo, hi, k + 2, axis=-1)  # (r, k + 2)
+        neg = np.concatenate([first, net(x[:, 1:-1], rows) < 0, last], axis=-1)
         j = np.argmax(neg, axis=-1)[:, None]  # the first negative: net(x[j - 1]) >= 0
         lo = np.take_along_axis(x, j - 1, axis=-1)[:, 0]
         hi = np.take_along_axis(x, j, axis=-1)[:, 0]
-    res = np.exp(0.5 * (lo + hi))
-    return np.where(n_lo < 0, np.nan, np.where(n_hi >= 0, np.inf, res))
+    out[rows] = np.exp(0.5 * (lo + hi))
+    return out
 
 
 def _net_yield_curve(
