@@ -14,15 +14,19 @@ here.
 from ._validate import LpperpError
 from .boundary import BoundaryProblem
 from .collateral import (
+    ARCADIA_FEE_CAP,
+    FEES_AT_PAR,
     REVERT_LEND_ARBITRUM_WETH_USDC,
     RISKMETRICS_LAMBDA,
     CollateralModel,
     FactorSchedule,
+    FeeRule,
     FunctionFactor,
     RangeAwareFactor,
     StaticFactor,
     TokenMinFactor,
     VolatilityScaledFactor,
+    arcadia_capped_fees,
     ewma_volatility,
     gmx_min_collateral_factor,
 )
@@ -166,12 +170,14 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "ARBITRUM",
+    "ARCADIA_FEE_CAP",
     "BASE",
     "CHAINLINK_FEEDS",
     "CHAINS",
     "DRIFT_GUARD",
     "ETHEREUM",
     "EXAMPLE_FEE_APR",
+    "FEES_AT_PAR",
     "GBM",
     "GMX_GUARD",
     "HYPERLIQUID_TAKER_FEE_FRACTION",
@@ -192,6 +198,7 @@ __all__ = [
     "CrashReplay",
     "CrossAccount",
     "FactorSchedule",
+    "FeeRule",
     "FunctionFactor",
     "FundingSeries",
     "GuardResult",
@@ -229,6 +236,7 @@ __all__ = [
     "VolatilityScaledFactor",
     "action_cost",
     "affordable_interval_years",
+    "arcadia_capped_fees",
     "backtest",
     "band_exit_probability",
     "boundaries_after",
