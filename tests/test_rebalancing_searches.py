@@ -98,3 +98,24 @@ def test_policy_break_even_volatility_is_the_scalar_bisection():
                 else:
                     assert str(one) == str(got[i, j, k])
     assert kinds == {"finite", "nan"}
+
+
+def test_break_even_frequency_is_inf_when_the_fastest_allowed_frequency_still_pays():
+    """``inf`` when the net yield is still >= 0 at ``max_frequency_per_year`` (the docstring's
+    rule), checked against rebalancing_economics at that frequency; lowering the cap below the
+    finite break-even gives inf, raising it gives the finite root again."""
+    from lpperp.costs import ARBITRUM
+    from lpperp.position import LPPosition
+    from lpperp.rebalancing import break_even_frequency, rebalancing_economics
+
+    lp = LPPosition.from_deposit(10_000.0, 3000.0, width_pct=10)
+    kw = {"fee_apr": 0.3}
+    n_star = break_even_frequency(lp, 3000.0, 0.25, ARBITRUM, **kw)
+    assert np.isfinite(n_star)
+    cap = 0.5 * n_star
+    at_cap = rebalancing_economics(lp, 3000.0, 0.25, ARBITRUM, [cap], **kw)
+    assert float(at_cap.net_yield_per_year[0]) >= 0.0
+    assert break_even_frequency(lp, 3000.0, 0.25, ARBITRUM, max_frequency_per_year=cap,
+                                **kw) == np.inf
+    assert break_even_frequency(lp, 3000.0, 0.25, ARBITRUM, max_frequency_per_year=2 * n_star,
+                                **kw) == pytest.approx(n_star, rel=1e-9)
