@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from liquidation_refs import accounts
 
 from lpperp._boundary_fast import fast_kernel
 from lpperp.perp import MarginRules
@@ -21,18 +22,6 @@ FLAT = MarginRules("flat 10x", 0.10, 0.05)
 TIERED = MarginRules(
     "tiered", 0.04, 0.02, (0.0, 5e3, 2e4, 1e5), (0.02, 0.03, 0.05, 0.1), (0.04, 0.06, 0.1, 0.2)
 )
-
-
-def accounts(seed, n):
-    rng = np.random.default_rng(seed)
-    pa = rng.uniform(300.0, 5000.0, n)
-    return {
-        "pa": pa, "pb": pa * rng.uniform(1.01, 4.0, n),
-        "L": rng.uniform(0.0, 3000.0, n) * (rng.random(n) < 0.9),
-        "k": rng.uniform(0.6, 1.0, n), "wb": rng.uniform(0.0, 1.0, n),
-        "wq": rng.uniform(0.0, 1.0, n), "q": rng.normal(0.0, 12.0, n),
-        "e": rng.uniform(1000.0, 5000.0, n), "cash": rng.normal(0.0, 10_000.0, n),
-    }
 
 
 def g_ref(P, a, rules):

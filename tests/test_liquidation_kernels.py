@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from liquidation_refs import accounts, scan_roots
 
 from lpperp.boundary import BoundaryProblem, solve_problem
 from lpperp.liquidation import solve_boundaries
@@ -28,18 +29,6 @@ def scaled(rules, lam):
     return MarginRules(rules.name, rules.initial_fraction, rules.maintenance_fraction,
                        tuple(f * lam for f in rules.tier_floors), rules.tier_maintenance,
                        rules.tier_initial)
-
-
-def accounts(seed, n):
-    rng = np.random.default_rng(seed)
-    pa = rng.uniform(300.0, 5000.0, n)
-    return {
-        "pa": pa, "pb": pa * rng.uniform(1.01, 4.0, n),
-        "L": rng.uniform(0.0, 3000.0, n) * (rng.random(n) < 0.9),
-        "k": rng.uniform(0.6, 1.0, n), "wb": rng.uniform(0.0, 1.0, n),
-        "wq": rng.uniform(0.0, 1.0, n), "q": rng.normal(0.0, 12.0, n),
-        "e": rng.uniform(1000.0, 5000.0, n), "cash": rng.normal(0.0, 10_000.0, n),
-    }
 
 
 def fast(acc, rules, lam, price=P0):
@@ -140,20 +129,6 @@ def test_a_boundary_a_hair_from_a_range_edge_is_the_root_not_the_edge(offset, ed
         b = res.boundaries[simple]
         near = np.nanmin(np.abs(b / x[simple, None] - 1), axis=1)
         assert np.all(near <= 1e-13), near.max()
-
-
-def scan_roots(g, lo, hi, n=20_001):
-    """Every sign change of ``g >= 0`` on a log grid, bisected to the last bit."""
-    grid = np.geomspace(lo, hi, n)
-    safe = g(grid) >= 0
-    out = []
-    for i in np.flatnonzero(safe[:-1] != safe[1:]):
-        a, b, s_a = grid[i], grid[i + 1], safe[i]
-        for _ in range(100):
-            m = 0.5 * (a + b)
-            a, b = (m, b) if (g(np.array([m]))[0] >= 0) == s_a else (a, m)
-        out.append(b)
-    return np.array(out)
 
 
 @pytest.mark.parametrize("tilt", [1e-9, -1e-9, 3.0, 40.0])

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from liquidation_refs import scan_roots
 
 from lpperp._boundary_fast import fast_kernel
 from lpperp._boundary_kernels import general_kernel
@@ -40,23 +41,6 @@ def g_ref(P, pa, pb, L, cash, q=0.0, e=1.0, wb=1.0, wq=1.0, k=1.0, mmf=0.05):
     base = L * (1.0 / s - 1.0 / np.sqrt(pb))
     quote = L * (s - np.sqrt(pa))
     return wb * base * x + wq * quote + cash + q * (P - e) - mmf * abs(q) * P
-
-
-def scan_roots(g, lo=1e-3, hi=1e4, n=20_001):
-    """Every price where ``g >= 0`` changes on a log grid, bisected to the last bit."""
-    grid = np.geomspace(lo, hi, n)
-    safe = g(grid) >= 0
-    out = []
-    for i in np.flatnonzero(safe[:-1] != safe[1:]):
-        a, b, s_a = grid[i], grid[i + 1], safe[i]
-        for _ in range(100):
-            m = 0.5 * (a + b)
-            if (g(np.array([m]))[0] >= 0) == s_a:
-                a = m
-            else:
-                b = m
-        out.append(b)
-    return np.array(out)
 
 
 def _two_lp_problem(price, pa, pb, L, cash, q=0.0, e=1.0, wb=1.0, wq=1.0, k=1.0, rules=RULES):
