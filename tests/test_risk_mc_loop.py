@@ -1,0 +1,186 @@
+"""Risk: ``liquidation_probability`` on given paths against a direct loop over paths and steps.
+
+A process whose increments are a fixed matrix (the same numbers whatever the chunking: each
+4,096-path block takes its own columns) makes every Monte Carlo figure deterministic, so each one -
+the probability, its standard error and interval, the split by side, the cumulative curve - is
+checked exactly against a scalar loop written from the module docstring: first grid point at or past
+a boundary (``"discrete"``), the same with the boundaries moved toward the price by
+``exp(beta sigma sqrt(dt))``, ``beta = -zeta(1/2) / sqrt(2 pi)`` (``"bgk"``, Broadie, Glasserman &
+Kou 1997), and the Brownian-bridge survival ``prod (1 - p_lo - p_hi)``,
+``p = exp(-2 d_prev d_cur / (sigma^2 dt))`` (1 at or past the boundary), each step's crossing split
+in proportion to ``p_lo`` and ``p_hi`` (``"bridge"``). The interval is Wilson's for a count and
+``p +- z se`` (clipped to [0, 1]) for the bridge's mean of probabilities. Deterministic and fast:
+the cheap killers of ``liquidation_probability``'s mutants.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import special, stats
+
+from lpperp.processes import PATH_BLOCK
+from lpperp.risk import BGK_BETA, liquidation_probability
+
+
+class _Matrix:
+    """Path ``j`` takes the log increments ``inc[:, j]``; ``diffusion_sigma`` is what the BGK
+    shift and the bridge assume. Block ``k`` of paths (``PATH_BLOCK`` each, the seed sequence's
+    last spawn key) reads its own columns, so chunking cannot change a path."""
+
+    def __init__(self, inc, diffusion_sigma):
+        self.inc = np.asarray(inc, dtype=float)
+        self.diffusion_sigma = diffusion_sigma
+
+    def sampler(self, ss, n_paths, dt_years):
+        c0 = ss.spawn_key[-1] * PATH_BLOCK
+        cols = self.inc[:, c0:c0 + n_paths]
+        state = {"t": 0}
+
+        def draw(n):
+            t = state["t"]
+            state["t"] = t + n
+            return cols[t:t + n].copy()
+
+        return draw
+
+
+def _increments(n_paths, n_steps, sigma, tau, seed):
+    rng = np.random.default_rng(seed)
+    dt = tau / n_steps
+    return rng.standard_normal((n_steps, n_paths)) * sigma * math.sqrt(dt) - 0.5 * sigma**2 * dt
+
+
+def _wilson(hits, n, conf):
+    z = stats.norm.ppf(0.5 + conf / 2)
+    p = hits / n
+    den = 1 + z * z / n
+    mid = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return max(mid - half, 0.0), min(mid + half, 1.0)
+
+
+def _loop(inc, p0, lower, upper, tau, sigma, monitoring, conf):
+    """The estimator as the docstring states it, one path and one step at a time."""
+    ns, n = inc.shape
+    dt = tau / ns
+    lo = 0.0 if lower is None else lower
+    hi = math.inf if upper is None else upper
+    if monitoring == "bgk":
+        beta = -special.zeta(0.5) / math.sqrt(2 * math.pi)  # 0.5826, independent of BGK_BETA
+        k = math.exp(beta * sigma * math.sqrt(dt))
+        lo, hi = lo * k, hi / k
+    a = math.log(lo / p0) if lo > 0 else -math.inf
+    b = math.log(hi / p0)
+    first = np.full(n, ns + 1)  # first crossing step (ns + 1: never)
+    below = np.zeros(n, dtype=bool)
+    ended = np.zeros(n)  # bridge: probability of having crossed
+    mass = np.zeros((2, n))
+    alive_by_step = np.zeros((ns + 1, n))
+    for j in range(n):
+        x, prev, surv, alive = 0.0, 0.0, 1.0, True
+        alive_by_step[0, j] = 1.0
+        for t in range(ns):
+            x += inc[t, j]
+            if monitoring == "bridge":
+                alive = alive and a < x < b
+                p_lo = p_hi = 0.0
+                if a > -math.inf:
+                    d = (prev - a) * (x - a)
+                    p_lo = math.exp(-2 * d / (sigma**2 * dt)) if d > 0 else 1.0
+                if b < math.inf:
+                    d = (b - prev) * (b - x)
+                    p_hi = math.exp(-2 * d / (sigma**2 * dt)) if d > 0 else 1.0
+                tot = p_lo + p_hi
+                lost = surv * min(tot, 1.0)
+                if tot > 0:
+                    mass[0, j] += lost * p_lo / tot
+                    mass[1, j] += lost * p_hi / tot
+                surv -= lost
+                alive_by_step[t + 1, j] = surv * alive
+                prev = x
+            elif first[j] > ns and (x <= a or x >= b):
+                first[j], below[j] = t + 1, x <= a
+        ended[j] = 1.0 - alive_by_step[ns, j]
+    if monitoring == "bridge":
+        p = float(ended.mean())
+        se = math.sqrt(max(float((ended**2).mean()) - p * p, 0.0) / n)
+        z = stats.norm.ppf(0.5 + conf / 2)
+        ci = (max(0.0, p - z * se), min(1.0, p + z * se))
+        cum = 1.0 - alive_by_step.mean(axis=1)
+        cum[-1] = p
+        return p, se, ci, mass.sum(axis=1) / n, cum
+    hits = int((first <= ns).sum())
+    p = hits / n
+    cum = np.array([(first <= t).sum() / n for t in range(ns + 1)])
+    sides = np.array([(below & (first <= ns)).sum(), (~below & (first <= ns)).sum()]) / n
+    return p, math.sqrt(p * (1 - p) / n), _wilson(hits, n, conf), sides, cum
+
+
+def _check(r, ref, inc, tau, monitoring, conf, rel=1e-12):
+    p, se, ci, sides, cum = ref
+    assert r.probability == pytest.approx(p, rel=rel, abs=1e-15)
+    assert r.stderr == pytest.approx(se, rel=1e-9, abs=1e-15)
+    assert (r.ci_low, r.ci_high) == pytest.approx(ci, rel=1e-9, abs=1e-15)
+    assert (r.probability_lower, r.probability_upper) == pytest.approx(tuple(sides), rel=1e-9,
+                                                                       abs=1e-15)
+    np.testing.assert_allclose(r.cumulative, cum, rtol=1e-9, atol=1e-14)
+    assert r.cumulative.shape == (inc.shape[0] + 1,)
+    assert not r.cumulative.flags.writeable
+    assert (r.n_paths, r.n_steps, r.tau_years) == (inc.shape[1], inc.shape[0], tau)
+    assert (r.monitoring, r.confidence) == (monitoring, conf)
+
+
+SIGMA, TAU, P0 = 0.8, 0.1, 3000.0
+BANDS = [(2400.0, 3600.0), (2400.0, None), (None, 3600.0), (2000.0, 3300.0)]
+
+
+@pytest.mark.parametrize("monitoring", ["discrete", "bgk", "bridge"])
+@pytest.mark.parametrize(("lower", "upper"), BANDS)
+def test_given_paths_match_the_direct_loop(monitoring, lower, upper):
+    inc = _increments(60, 9, SIGMA, TAU, seed=17)
+    conf = 0.9
+    r = liquidation_probability(_Matrix(inc, SIGMA), P0, lower, upper, TAU, 9, 60, seed=0,
+                                monitoring=monitoring, confidence=conf)
+    ref = _loop(inc, P0, lower, upper, TAU, SIGMA, monitoring, conf)
+    assert 0.0 < ref[0] < 1.0  # some paths out, some in
+    if lower is not None and upper is not None:
+        assert min(ref[3]) > 0  # both sides hit
+    _check(r, ref, inc, TAU, monitoring, conf)
+
+
+@pytest.mark.parametrize("monitoring", ["discrete", "bgk", "bridge"])
+def test_many_blocks_and_chunks_match_the_direct_loop(monitoring):
+    """Two 4,096-path blocks (the second partial), path chunks of one block and step chunks of
+    3 of 7 steps: the same numbers as the loop, and as the default chunking."""
+    n, ns = PATH_BLOCK + 37, 7
+    inc = _increments(n, ns, SIGMA, TAU, seed=5)
+    ref = _loop(inc, P0, 2500.0, 3500.0, TAU, SIGMA, monitoring, 0.95)
+    runs = [liquidation_probability(_Matrix(inc, SIGMA), P0, 2500.0, 3500.0, TAU, ns, n, seed=1,
+                                    monitoring=monitoring, **kw)
+            for kw in ({}, {"chunk_paths": PATH_BLOCK, "chunk_steps": 3})]
+    for r in runs:
+        _check(r, ref, inc, TAU, monitoring, 0.95, rel=1e-11)
+
+
+def test_bgk_beta_is_minus_zeta_half_over_sqrt_2_pi():
+    """Broadie, Glasserman & Kou (1997): beta = -zeta(1/2) / sqrt(2 pi) = 0.5826."""
+    assert BGK_BETA == pytest.approx(-special.zeta(0.5) / math.sqrt(2 * math.pi), rel=1e-15)
+
+
+def test_paths_that_never_leave_give_zero_and_one_that_always_leaves_gives_one():
+    inc = np.zeros((4, 30))
+    for monitoring in ("discrete", "bgk"):
+        r = liquidation_probability(_Matrix(inc, 0.0), P0, 2400.0, 3600.0, TAU, 4, 30, seed=0,
+                                    monitoring=monitoring)
+        assert (r.probability, r.stderr, r.ci_low) == (0.0, 0.0, 0.0)
+        np.testing.assert_array_equal(r.cumulative, np.zeros(5))
+        assert r.ci_high == pytest.approx(_wilson(0, 30, 0.95)[1], rel=1e-12)
+    out = np.zeros((4, 30))
+    out[2] = math.log(4000.0 / P0)  # every path leaves above at step 3
+    r = liquidation_probability(_Matrix(out, 0.8), P0, 2400.0, 3600.0, TAU, 4, 30, seed=0,
+                                monitoring="discrete")
+    assert (r.probability, r.probability_lower, r.probability_upper) == (1.0, 0.0, 1.0)
+    np.testing.assert_array_equal(r.cumulative, [0, 0, 0, 1, 1])
