@@ -331,8 +331,11 @@ def value_for_liquidity(
         and np.ndim(price_lower) == np.ndim(price_upper) == np.ndim(liquidity) == 0
     ):
         return _value_blocked(price, price_lower, price_upper, liquidity)
-    p, pa, pb = _float_args(price, price_lower, price_upper)
+    # the blocked kernel's order of checks (range, liquidity, then prices): the same error
+    # whatever the array's size
+    pa, pb = ordered_range("price_lower", price_lower, "price_upper", price_upper)
     liq = nonnegative("liquidity", liquidity)
+    p = positive("price", price)
     s = np.sqrt(np.clip(p, pa, pb))
     out = liq * ((p / s - p / np.sqrt(pb)) + (s - np.sqrt(pa)))  # grouped: exact flat tails
     return float(out) if np.ndim(out) == 0 else out
@@ -358,8 +361,8 @@ def _value_blocked(
     liq = float(nonnegative("liquidity", liquidity))
     if liq == 0.0:
         positive("price", price)
-        return np.zeros_like(price)
-    out = np.empty_like(price)
+        return np.zeros(price.size)
+    out = np.empty(price.size)  # a plain float64 array, as the general path returns
     n = price.size
     workers = min(os.cpu_count() or 1, 4) if n >= _THREADED_MIN else 1
     edges = [min(n, (k * n // workers) // _BLOCK * _BLOCK) for k in range(workers)] + [n]
@@ -382,7 +385,7 @@ def _value_span(
     price: np.ndarray, out: np.ndarray, pa: float, pb: float, liq: float, start: int, stop: int
 ) -> bool:
     """Compute ``out[start:stop]`` block by block; False if a price there may be invalid."""
-    inv_sqrt_pb, sqrt_pa = 1.0 / math.sqrt(pb), math.sqrt(pa)
+    sqrt_pb, sqrt_pa = math.sqrt(pb), math.sqrt(pa)
     s = np.empty(_BLOCK)
     t = np.empty(_BLOCK)
     with np.errstate(invalid="ignore"):  # an inf price gives NaN here, then the clear error
@@ -393,7 +396,9 @@ def _value_span(
             np.clip(chunk, pa, pb, out=si)
             np.sqrt(si, out=si)
             np.divide(chunk, si, out=o)  # o = (P/s - P/sqrt(pb)) + (s - sqrt(pa)), as above
-            np.multiply(chunk, inv_sqrt_pb, out=ti)  # a multiply is cheaper than a divide
+            # a divide, as the general path: P / s - P / sqrt(pb) is then exactly 0 above the
+            # range (a flat tail), and every price's value is the same bits whatever the size
+            np.divide(chunk, sqrt_pb, out=ti)
             o -= ti
             si -= sqrt_pa
             o += si
