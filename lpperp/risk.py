@@ -579,7 +579,8 @@ def _bridge_update(
 
     Per step, ``p_side = exp(-2 d_prev d_cur / (sigma^2 dt))`` (1 when the grid point is past the
     boundary), ``q = 1 - p_lo - p_hi``; the step's crossing ``surv (1 - q)`` goes to each side in
-    proportion to its ``p``."""
+    proportion to its ``p``: ``surv p_lo / max(tot, 1)`` below (``= lost p_lo / tot``,
+    ``tot = p_lo + p_hi``, with no division by zero where both are 0)."""
     out = np.empty(x.shape[0])
     prev = x_prev
     zero = np.zeros_like(surv)
@@ -596,9 +597,9 @@ def _bridge_update(
                 p_hi = np.where(d > 0, np.exp(-inv_var * np.maximum(d, 0.0)), 1.0)
         tot = p_lo + p_hi
         lost = surv * np.minimum(tot, 1.0)
-        share = np.divide(p_lo, tot, out=np.zeros_like(tot), where=tot > 0)
-        mass[0] += lost * share
-        mass[1] += lost - lost * share
+        lost_lo = surv * p_lo / np.maximum(tot, 1.0)
+        mass[0] += lost_lo
+        mass[1] += lost - lost_lo
         surv -= lost
         out[i] = float((surv * alive).sum())
         prev = cur
