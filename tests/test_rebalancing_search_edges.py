@@ -336,3 +336,24 @@ def test_policy_break_even_volatility_in_the_fewest_chunks_within_the_budget(mon
     for i in (1, 5):
         one = r.break_even_volatility(10, aprs[i], frequency_per_year=52, chain=c.ARBITRUM)
         assert got[i] == pytest.approx(one, rel=1e-13)
+
+
+def test_normal_nodes_gauss_legendre_on_each_segment_between_the_kinks():
+    """``_normal_nodes``: 24 Gauss-Legendre nodes on each of the ``k + 1`` segments of
+    ``[-10, kinks..., 10]`` (no zero-width segment: each node costs a swap evaluation in
+    rebalancing_economics), every weight positive, and the normal moments exact to quadrature
+    precision for a function with kinks: ``E[1] = 1``, ``E[Z^2] = 1``, ``E|Z| = sqrt(2 / pi)``
+    (kink at 0), ``E[(Z - k)^+] = phi(k) - k (1 - Phi(k))``."""
+    from scipy import stats
+
+    kinks = np.array([[-1.3, 0.0, 0.7], [2.0, -0.4, 0.0], [0.0, -12.0, 0.5]])
+    z, w = r._normal_nodes(kinks)
+    assert z.shape == w.shape == (3, 4 * 24)
+    assert np.all(w[:2] > 0)
+    assert np.all(w[2, :24] == 0) and np.all(w[2, 24:] > 0)  # -12 is clipped to -10: width 0
+    assert np.sum(w, axis=-1) == pytest.approx(1.0, rel=1e-14)
+    assert np.sum(w * z * z, axis=-1) == pytest.approx(1.0, rel=1e-13)
+    assert np.sum(w * np.abs(z), axis=-1) == pytest.approx(math.sqrt(2 / math.pi), rel=1e-14)
+    k = 0.7
+    call = stats.norm.pdf(k) - k * stats.norm.sf(k)
+    assert np.sum(w[0] * np.maximum(z[0] - k, 0.0)) == pytest.approx(call, rel=1e-13)
