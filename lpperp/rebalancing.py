@@ -484,7 +484,7 @@ def _volatility_root(net: Callable[[np.ndarray, np.ndarray], np.ndarray], m: int
     as ``hi`` and the one before as ``lo`` (the bisection's invariant) until the bracket is
     ``9.2 / 48^9 = 7e-15`` in ``log sigma``; the midpoint is returned.
     ``k = min(47, max(1, 94 // r))``: 47 points (9 passes) for one or two policies, where one
-    evaluation's fixed overhead dominates, fewer for more (``k = 1`` is bisection, 50 passes), so
+    evaluation's fixed overhead dominates, fewer for more (``k = 1`` is bisection, 51 passes), so
     an array of policies costs no more than a bisection would.
     """
     ends = net(np.broadcast_to([np.log(1e-3), np.log(10.0)], (m, 2)), np.arange(m))
