@@ -1021,7 +1021,7 @@ def _setup(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> _Run:
     # LP's delta leaves the hedge band (delta is monotone in the price)
     t_lo = np.zeros(m)
     t_hi = np.full(m, np.inf)
-    loose_lo, loose_hi = 1.0 + 1e-9, 1.0 - 1e-9
+    loose_lo, loose_hi = 1.0 - 1e-9, 1.0 + 1e-9  # t_lo = lo x (1 + 1e-9), t_hi = hi x (1 - 1e-9)
 
     p = np.full(m, p0)
     need_base = lp_inside or kf is None
