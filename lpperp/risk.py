@@ -83,6 +83,7 @@ def bgk_shift(
 
     Away: the continuous barrier equivalent to a discrete one (``H e^{-beta sigma sqrt dt}`` below
     the price, ``H e^{+...}`` above). Toward: the discrete barrier that mimics a continuous one.
+    A barrier exactly at the price counts as above it (below means ``H < price``).
 
     >>> round(bgk_shift(2400.0, 3000.0, 0.8, 1 / 365), 2)      # daily checks: 2400 acts like 2342
     2342.16
