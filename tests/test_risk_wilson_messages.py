@@ -40,3 +40,12 @@ def test_broadcast_counts_against_the_formula():
             half = z * math.sqrt(p * (1 - p) / m + z * z / (4 * m * m)) / (1 + z * z / m)
             assert lo[i, j] == pytest.approx(max(mid - half, 0.0), rel=1e-12, abs=1e-15)
             assert hi[i, j] == pytest.approx(mid + half, rel=1e-12)
+
+
+def test_no_hits_gives_a_lower_end_of_exactly_zero():
+    """At 0 hits the Wilson lower end is ``(z^2/2n - z sqrt(z^2/4n^2)) / den = 0`` exactly; in
+    floats the difference rounds to -1.4e-17 at n = 21 (95 %): the interval is clipped to [0, 1]."""
+    lo, hi = wilson_interval(np.zeros(40), np.arange(1.0, 41.0))
+    np.testing.assert_array_equal(lo, 0.0)
+    assert np.all(hi > 0)
+    assert wilson_interval(0, 21)[0] == 0.0
