@@ -184,3 +184,11 @@ def test_paths_that_never_leave_give_zero_and_one_that_always_leaves_gives_one()
                                 monitoring="discrete")
     assert (r.probability, r.probability_lower, r.probability_upper) == (1.0, 0.0, 1.0)
     np.testing.assert_array_equal(r.cumulative, [0, 0, 0, 1, 1])
+
+
+def test_the_default_is_100_000_paths():
+    """The signature's default ``n_paths=100_000`` (one step of paths that stay inside)."""
+    inc = np.zeros((1, 100_000))
+    r = liquidation_probability(_Matrix(inc, 0.8), P0, 2400.0, 3600.0, TAU, 1, seed=0,
+                                monitoring="discrete")
+    assert (r.n_paths, r.probability) == (100_000, 0.0)
