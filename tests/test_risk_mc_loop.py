@@ -192,3 +192,25 @@ def test_the_default_is_100_000_paths():
     r = liquidation_probability(_Matrix(inc, 0.8), P0, 2400.0, 3600.0, TAU, 1, seed=0,
                                 monitoring="discrete")
     assert (r.n_paths, r.probability) == (100_000, 0.0)
+
+
+def test_the_path_step_budget_is_checked_up_front_by_name():
+    """``max_path_steps`` is the caller's budget, refused before any draw with the function's
+    name (``max(n_paths, 256) * n_steps`` path-steps), and raising it lets the run through."""
+    from lpperp._validate import LpperpError
+
+    inc = np.zeros((10, 50))
+    args = (_Matrix(inc, 0.8), P0, 2400.0, 3600.0, TAU, 10, 50)
+    with pytest.raises(LpperpError, match=r"^liquidation_probability: .*2\.56e\+03 path-steps"):
+        liquidation_probability(*args, seed=0, max_path_steps=2559)
+    r = liquidation_probability(*args, seed=0, max_path_steps=2560)
+    assert r.n_paths == 50
+
+
+def test_no_progress_bar_unless_asked(capfd):
+    inc = np.zeros((2, 20))
+    liquidation_probability(_Matrix(inc, 0.8), P0, 2400.0, 3600.0, TAU, 2, 20, seed=0)
+    assert capfd.readouterr().err == ""
+    liquidation_probability(_Matrix(inc, 0.8), P0, 2400.0, 3600.0, TAU, 2, 20, seed=0,
+                            progress=True)
+    assert "liquidation MC" in capfd.readouterr().err  # tqdm writes to stderr when asked
