@@ -30,10 +30,12 @@ P0 = ref.P0
 DT = ref.DT
 HL = dict(fee_apr=0.2, rules=get_venue("hyperliquid"), liquidation=get_mechanics("hyperliquid"),
           deposit=150_000.0, chain=ARBITRUM, width_pct=40.0, collateral=StaticFactor(0.9))
-#: Hyperliquid's partial steps, smaller (5 %) and charged a 1 % liquidator fee: the account stays
-#: below maintenance after a step, so the next check (or an action in the same step) goes on
+#: Hyperliquid's partial steps, smaller (5 %) and charged a 1 % liquidator fee and a 5 %
+#: insurance fee capped by the venue's equity (as dYdX caps it): the account stays below
+#: maintenance after a step, so the next check (or an action in the same step) goes on
 SMALL_STEPS = replace(get_mechanics("hyperliquid"), partial_fraction=0.05,
-                      liquidator_fee_fraction=0.01, insurance_fee_fraction=0.002)
+                      liquidator_fee_fraction=0.01, insurance_fee_fraction=0.05,
+                      fee_capped_by_equity=True)
 BOOK = dict(swap_fee_fraction=0.0005, fee_apr=3.0, funding_rate_per_year=0.2, leverage=12.0,
             deposit=200_000.0, width_pct=40.0)
 TWO_TIERS = MarginRules("two tiers", 0.04, 0.02, (0.0, 5_000.0), (0.02, 0.03),
@@ -52,7 +54,7 @@ SCENARIOS = {
     # lands in the same step, sees the venue's equity still below maintenance and liquidates
     # again (late), through the oracle's price
     "partial, then a late liquidation through a 1% feed": (Scenario(
-        **{**HL, "liquidation": SMALL_STEPS}, leverage=11.0, oracle=ChainlinkFeed(0.01, 86_400.0),
+        **{**HL, "liquidation": SMALL_STEPS}, leverage=11.0, oracle=ChainlinkFeed(0.01, 30 * 86_400.0),
         policy=replace(ref.FAST, top_up=True, top_up_health=1.0, top_up_target=1.0)), FINE),
     "partial steps with fees, then a full liquidation": (Scenario(
         **{**HL, "liquidation": SMALL_STEPS}, leverage=11.0), FINE),
@@ -63,7 +65,7 @@ SCENARIOS = {
     "partial, then a health recentre at 1.0": (Scenario(
         **HL, leverage=11.0, policy=replace(ref.FAST, recentre=True, recentre_health=1.0)), FINE),
     "partial, then a health recentre at 1.0 through a feed": (Scenario(
-        **HL, leverage=11.0, oracle=ChainlinkFeed(0.01, 86_400.0),
+        **HL, leverage=11.0, oracle=ChainlinkFeed(0.01, 30 * 86_400.0),
         policy=replace(ref.FAST, recentre=True, recentre_health=1.0)), FINE),
     # a 2-quote LP on mainnet: the recentre's gas exceeds what the LP is worth (nothing is left)
     "a recentre costing more than the LP": (Scenario(
@@ -103,7 +105,7 @@ SCENARIOS = {
         collateral=FunctionFactor(lambda p: np.clip(p / 5000.0, 0.0, 0.9)),
         policy=replace(ref.FAST, top_up=True, top_up_health=3.0, top_up_target=4.0)), SWING),
     "a function factor, delayed top-ups through a feed": (Scenario(
-        **ref.BASE, leverage=3.0, wallet_cash=400.0, oracle=ChainlinkFeed(0.01, 86_400.0),
+        **ref.BASE, leverage=3.0, wallet_cash=400.0, oracle=ChainlinkFeed(0.01, 30 * 86_400.0),
         collateral=FunctionFactor(lambda p: np.clip(p / 5000.0, 0.0, 0.9)),
         policy=Policy(top_up=True, top_up_health=3.0, top_up_target=4.0, blocks=0,
                       latency_s=86_400.0 * 1.5)), SWING),
@@ -116,6 +118,10 @@ SCENARIOS = {
     "always a top-up candidate, hedged, band 30%": (Scenario(
         **ref.BASE, wallet_cash=1e6, perp_fee_fraction=0.0005,
         policy=replace(ref.FAST, hedge=True, hedge_band=0.3, top_up=True,
+                       top_up_health=1e6, top_up_target=1e6)), SWING),
+    "always a top-up candidate, half hedged, band 30%": (Scenario(
+        **ref.BASE, wallet_cash=1e6, perp_fee_fraction=0.0005,
+        policy=replace(ref.FAST, hedge=True, hedge_band=0.3, hedge_ratio=0.5, top_up=True,
                        top_up_health=1e6, top_up_target=1e6)), SWING),
     "always a top-up candidate, hedged every 2 days": (Scenario(
         **ref.BASE, wallet_cash=1e6, perp_fee_fraction=0.0005,
@@ -141,6 +147,9 @@ SCENARIOS = {
     # makes it continuous): 30,000 of notional is on the second tier
     "two maintenance tiers": (Scenario(
         **{**ref.BASE, "rules": TWO_TIERS}, leverage=3.0), ref.MAT),
+    "two maintenance tiers through a feed": (Scenario(
+        **{**ref.BASE, "rules": TWO_TIERS}, leverage=3.0,
+        oracle=ChainlinkFeed(0.01, 30 * 86_400.0)), ref.MAT),
     # a volatility-scaled factor with its own token weights, and shocked weights below 1 on
     # the quote side
     "volatility-scaled factor with token weights": (Scenario(
@@ -156,7 +165,7 @@ SCENARIOS = {
         ref.MAT),
     "a lender liquidates the LP through a feed": (Scenario(
         **ref.BASE, leverage=3.0, liquidation=get_mechanics("revert"), chain=ARBITRUM,
-        oracle=ChainlinkFeed(0.01, 86_400.0)), ref.MAT),
+        oracle=ChainlinkFeed(0.01, 30 * 86_400.0)), ref.MAT),
     "a lender liquidates stablecoin collateral": (Scenario(
         **ref.BASE, kind="stable", leverage=8.0, liquidation=get_mechanics("revert")), ref.MAT),
     # Drift closes what covers the shortage at the venue's equity (the LP's fees in it), dYdX
@@ -187,6 +196,26 @@ SCENARIOS = {
     "a long at a price of 0.8": (Scenario(
         **ref.BASE, side="long", price=0.8, leverage=4.0), ref.MAT / P0 * 0.8),
 }
+
+GAP = np.column_stack([P0 * np.array([1, 1, 0.75, 0.75, 0.8, 0.8]),
+                       P0 * np.array([1, 0.97, 0.9, 0.7, 0.72, 0.7])])
+# a long LP and a long perp through a stale feed: a gap out of the range, recentred at once;
+# the venue still values both at the stale price (the market value is below maintenance)
+SCENARIOS["a stale feed, a gap down, long"] = (Scenario(
+    **ref.BASE, side="long", leverage=4.5, width_pct=6.0, collateral=StaticFactor(0.1),
+    oracle=ChainlinkFeed(0.3, 30 * 86_400.0), policy=replace(ref.FAST, recentre=True)), GAP)
+# a zero band on a flat path: the hedge is exactly on target, nothing to trade
+SCENARIOS["hedged, zero band, flat"] = (Scenario(
+    **ref.BASE, policy=replace(ref.FAST, hedge=True, hedge_band=0.0)),
+    np.column_stack([np.full(6, P0), P0 * np.array([1, 1, 1.01, 1.01, 1, 1])]))
+# a partial fraction of 1 - 1e-12 is a full liquidation
+SCENARIOS["a partial fraction of 1 - 1e-12"] = (Scenario(
+    **{**HL, "liquidation": replace(SMALL_STEPS, partial_fraction=1.0 - 1e-12)}, leverage=11.0),
+    FINE)
+# partial steps on a long at a price below one quote unit
+SCENARIOS["partial steps at a price of 0.8"] = (Scenario(
+    **{**HL, "liquidation": SMALL_STEPS}, price=0.8, kind="stable", side="long",
+    leverage=12.0), FINE / P0 * 0.8)
 
 #: paths that step just outside a 20 % range (by 1e-10 relative) and exactly onto its lower edge
 EDGE = np.column_stack([

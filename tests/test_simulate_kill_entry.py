@@ -122,8 +122,9 @@ class _NoCorrelation:
     """A stochastic funding process known by its protocol only (no ``correlation``): an OU
     process without correlation to the price."""
 
-    def __init__(self):
-        self.inner = OUFunding(0.1, kappa_per_year=30.0, sigma_per_year=4.0, correlation=0.0)
+    def __init__(self, inner=None):
+        self.inner = inner or OUFunding(0.1, kappa_per_year=30.0, sigma_per_year=4.0,
+                                        correlation=0.0)
         self.interval_hours = self.inner.interval_hours
 
     @property
@@ -135,6 +136,20 @@ class _NoCorrelation:
 
     def step(self, state, dt_years, z_return, z_own):
         return self.inner.step(state, dt_years, z_return, z_own)
+
+
+class _Correlated(_NoCorrelation):
+    """The same protocol-only process with the inner process's ``correlation``: it is given the
+    step's standardised return."""
+
+    @property
+    def correlation(self):
+        return self.inner.correlation
+
+
+def _ou(correlation, **kw):
+    return OUFunding(0.1, kappa_per_year=kw.pop("kappa", 30.0), sigma_per_year=kw.pop("sigma", 4.0),
+                     correlation=correlation, **kw)
 
 
 ONE_HOUR = 1 / 8760
@@ -149,6 +164,15 @@ FUNDING_EDGES = {
         4 * ONE_HOUR * (1 - 1e-5)),
     "a stochastic funding process without a correlation": (
         Scenario(**ref.BASE, leverage=2.0, funding=_NoCorrelation()), ref.DT),
+    "a protocol-only OU process correlated at 0.6": (
+        Scenario(**ref.BASE, leverage=2.0, funding=_Correlated(_ou(0.6))), ref.DT),
+    "a protocol-only OU process correlated at 1": (
+        Scenario(**ref.BASE, leverage=2.0, funding=_Correlated(_ou(1.0))), ref.DT),
+    "OU funding correlated at 1": (Scenario(**ref.BASE, leverage=2.0, funding=_ou(1.0)), ref.DT),
+    # no reversion, sigma 2 per sqrt(year) on quarter-year steps: the own noise's weight is
+    # exactly 1
+    "OU funding whose own noise has weight 1": (
+        Scenario(**ref.BASE, leverage=0.5, funding=_ou(0.0, kappa=0.0, sigma=2.0)), 0.25),
 }
 
 
