@@ -214,3 +214,25 @@ def test_no_progress_bar_unless_asked(capfd):
     liquidation_probability(_Matrix(inc, 0.8), P0, 2400.0, 3600.0, TAU, 2, 20, seed=0,
                             progress=True)
     assert "liquidation MC" in capfd.readouterr().err  # tqdm writes to stderr when asked
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"price": [3000.0, 3100.0]}, r"^price must be a single number"),
+        ({"price": 2400.0}, r"^price=2400\.0 must lie strictly inside"),
+        ({"price": 3600.0}, r"^price=3600\.0 must lie strictly inside"),
+        ({"confidence": 0.0}, r"^confidence must be"),
+        ({"confidence": 1.0}, r"^confidence must be"),
+        ({"confidence": [0.9, 0.95]}, r"^confidence must be a single number"),
+    ],
+)
+def test_bad_price_or_confidence_is_named(kw, match):
+    """The price strictly inside the band (on a barrier it has already left), one price, and a
+    confidence strictly inside (0, 1), one number: each refused by name before any draw."""
+    from lpperp._validate import LpperpError
+
+    args = {"process": _Matrix(np.zeros((2, 20)), 0.8), "price": P0, "lower": 2400.0,
+            "upper": 3600.0, "tau_years": TAU, "n_steps": 2, "n_paths": 20, "seed": 0} | kw
+    with pytest.raises(LpperpError, match=match):
+        liquidation_probability(**args)
