@@ -236,3 +236,16 @@ def test_bad_price_or_confidence_is_named(kw, match):
             "upper": 3600.0, "tau_years": TAU, "n_steps": 2, "n_paths": 20, "seed": 0} | kw
     with pytest.raises(LpperpError, match=match):
         liquidation_probability(**args)
+
+
+@pytest.mark.parametrize("monitoring", ["discrete", "bgk", "bridge"])
+@pytest.mark.parametrize(("lower", "upper"), [(0.4, 0.6), (None, 0.6), (0.4, None)])
+def test_prices_below_one_match_the_direct_loop(monitoring, lower, upper):
+    """Prices are in any unit: at a price of 0.5 (barriers below 1, no barrier on one side) the
+    estimate is the loop's, as at 3000."""
+    inc = _increments(60, 9, SIGMA, TAU, seed=23)
+    r = liquidation_probability(_Matrix(inc, SIGMA), 0.5, lower, upper, TAU, 9, 60, seed=0,
+                                monitoring=monitoring)
+    ref = _loop(inc, 0.5, lower, upper, TAU, SIGMA, monitoring, 0.95)
+    assert 0.0 < ref[0] < 1.0
+    _check(r, ref, inc, TAU, monitoring, 0.95)
