@@ -641,3 +641,33 @@ def test_wallet_price_moves_reuse_the_scenario_and_equal_the_library():
                                       np.asarray(cross.liquidation(prices, market="ETH")
                                                  .boundaries, dtype=float).reshape(-1))
 
+
+
+def test_a_leverage_step_sends_the_map_as_binary_rows_and_keeps_the_state_whole():
+    """Notebook 04: a leverage step sends only the traces that changed - the map's z, the
+    boundary lines, the selected boundary (not the entry and selected-width lines) - z as one float64
+    row per width - each a binary buffer, the same numbers - while the kernel's figure (the
+    state a reloaded page receives) keeps the whole 2-D array."""
+    from plotly.serializers import custom_serializers
+
+    from lpperp.viz.explorers import LiquidationMapExplorer
+
+    ex = LiquidationMapExplorer(leverage=4.0)
+    sent = []
+    ex.figure.observe(lambda ch: sent.append(ch["new"]) if ch["new"] else None,
+                      names="_py2js_update")
+    ex.controls["leverage"].value = 4.5
+    assert len(sent) == 1
+    msg = sent[0]
+    z_pos = list(msg["style_traces"]).index(0)
+    rows = msg["style_data"]["z"][z_pos]
+    want = np.log10(np.clip(ex.result.health, 0.1, 100.0))  # the map's colour: log10 health
+    assert len(rows) == want.shape[0]
+    assert all(isinstance(r, np.ndarray) and r.ndim == 1 and r.dtype == np.float64 for r in rows)
+    np.testing.assert_array_equal(np.vstack(rows), want)
+    wire = custom_serializers["to_json"](rows, None)
+    assert all(isinstance(w, dict) and isinstance(w["buffer"], memoryview) for w in wire)
+    assert 4 not in msg["style_traces"] and 2 not in msg["style_traces"]
+    z_state = ex.figure._widget_data[0]["z"]
+    assert np.asarray(z_state).shape == want.shape
+    np.testing.assert_array_equal(np.asarray(z_state), want)

@@ -532,15 +532,18 @@ def map_figure(result: Any, *, widget: bool = True) -> go.Figure:
 
 
 def update_map_figure(fig: go.Figure, result: Any) -> None:
-    """Rewrite :func:`map_figure`'s traces from a new ``MapResult`` (inside ``batch_update``)."""
-    d = fig.data
+    """Rewrite :func:`map_figure`'s traces from a new ``MapResult`` (inside ``batch_update``).
+
+    Only what changed is resent (:func:`kit.set_trace`): a leverage step keeps the price and
+    width axes of the heatmap, the entry line and the selected-width line; the map's ``z``
+    leaves the kernel as one binary float64 array per row (:class:`kit.FigureWidget`)."""
     w, p = result.widths_pct, result.prices
-    d[0].update(x=p, y=w, z=_log_health(result.health))
+    kit.set_trace(fig, 0, x=p, y=w, z=_log_health(result.health))
     bx, by = _lines(result.boundaries, w)
-    d[1].update(x=bx, y=by)
+    kit.set_trace(fig, 1, x=bx, y=by)
     sel = result.scenario.base
-    d[2].update(x=[p[0], p[-1]], y=[sel.width_pct, sel.width_pct])
+    kit.set_trace(fig, 2, x=[p[0], p[-1]], y=[sel.width_pct, sel.width_pct])
     b = result.selected.boundaries
     b = b[np.isfinite(b) & (b >= p[0]) & (b <= p[-1])]
-    d[3].update(x=b, y=np.full(b.shape, sel.width_pct), text=[f"{x:,.0f}" for x in b])
-    d[4].update(x=[sel.entry_price, sel.entry_price], y=[w[0], w[-1]])
+    kit.set_trace(fig, 3, x=b, y=np.full(b.shape, sel.width_pct), text=[f"{x:,.0f}" for x in b])
+    kit.set_trace(fig, 4, x=[sel.entry_price, sel.entry_price], y=[w[0], w[-1]])

@@ -15,7 +15,10 @@ becomes ``"_undefined_"`` and then ``undefined``: a view created later in the sa
 displayed after a control was set in the same cell, a second view) draws those traces without x
 (plotted against 0..n-1) and bars without categories. :class:`FigureWidget` fills each hole with the
 trace's current value before the message leaves the kernel (measured with plotly 7.1.0 / anywidget
-0.11; guarded by tests/ui).
+0.11; guarded by tests/ui). It also sends a 2-D float array (a heatmap's ``z``) as one binary
+float64 buffer per row instead of nested lists: the same numbers, without ipywidgets walking and
+JSON-encoding every cell (notebook 04's 80 x 300 map: 370 kB of JSON per leverage step). The
+kernel's figure, which a reloaded page receives, keeps the 2-D array.
 
 Redraw speed (issue 11): any change of a trace's x or y through ``Plotly.update`` makes plotly.js
 re-plot the whole figure - every axis, tick label and margin of every subplot - which was 130-300 ms
@@ -94,6 +97,20 @@ def _lookup(props: dict, dotted: str) -> Any:
     return node
 
 
+def _is_grid(value: Any) -> bool:
+    """A 2-D float array (a heatmap's ``z``)."""
+    return isinstance(value, np.ndarray) and value.ndim == 2 and value.dtype.kind == "f"
+
+
+def _rows(grid: np.ndarray) -> list[np.ndarray]:
+    """A 2-D float array as its rows, each a contiguous 1-D float64 array: plotly's serializer
+    sends a 1-D array as one binary buffer (a typed array in the browser, the same float64
+    values) but a 2-D one as nested lists that ipywidgets walks number by number and JSON
+    encodes (notebook 04's 80 x 300 map: ~370 kB of JSON and most of the kernel's time)."""
+    g = np.ascontiguousarray(grid, dtype=np.float64)
+    return [g[i] for i in range(g.shape[0])]
+
+
 class FigureWidget(go.FigureWidget):
     """``go.FigureWidget`` whose update messages carry no ``Undefined`` holes (see module doc).
 
@@ -119,6 +136,8 @@ class FigureWidget(go.FigureWidget):
                     _lookup(self._data[i], prop) if v is Undefined else v
                     for v, i in zip(values, idx, strict=True)
                 ]
+            if isinstance(values, list) and any(_is_grid(v) for v in values):
+                values = [_rows(v) if _is_grid(v) else v for v in values]
             out[prop] = values
         return out
 
