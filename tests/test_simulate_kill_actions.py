@@ -156,9 +156,10 @@ SCENARIOS = {
     "volatility-scaled factor with token weights": (Scenario(
         **ref.BASE, leverage=3.0,
         collateral=VolatilityScaledFactor(0.7, base_factor=0.85, quote_factor=0.9)), ref.MAT),
-    "shocked weights, quote weight 0.95": (Scenario(
-        **ref.BASE, side="long", leverage=3.0, collateral=RangeAwareFactor(12.0, 0.9, 0.95)),
-        ref.MAT),
+    "shocked weights, quote weight 0.95, top-ups": (Scenario(
+        **ref.BASE, side="long", leverage=3.0, collateral=RangeAwareFactor(12.0, 0.9, 0.95),
+        wallet_cash=500.0, policy=replace(ref.FAST, top_up=True, top_up_health=3.0,
+                                          top_up_target=4.0)), ref.MAT),
     # a lender (Revert Lend) liquidating: the LP's collateral value (at the market or through a
     # feed) sets the penalty; without an LP there is no collateral value
     "a lender liquidates the LP": (Scenario(
@@ -209,6 +210,10 @@ SCENARIOS["a stale feed, a gap down, long"] = (Scenario(
 SCENARIOS["hedged, band 100%, recentre"] = (Scenario(
     **ref.BASE, width_pct=12.0, policy=replace(ref.FAST, hedge=True, hedge_band=1.0,
                                                recentre=True)), SWING)
+# a perp of 3.3e-9 base (1e-5 quote) is a perp (the on-chain gas is paid), however small in base
+SCENARIOS["a perp of 1e-5 quote on chain"] = (Scenario(
+    **ref.BASE, leverage=1e-9, perp_on_chain=True, chain=ETHEREUM, perp_fee_fraction=0.001),
+    ref.MAT)
 # a zero band on a flat path: the hedge is exactly on target, nothing to trade
 SCENARIOS["hedged, zero band, flat"] = (Scenario(
     **ref.BASE, policy=replace(ref.FAST, hedge=True, hedge_band=0.0)),

@@ -50,13 +50,14 @@ def test_run_on_paths_names_its_bad_arrays(prices, dt, message):
 def test_the_delay_noise_is_keyed_by_the_seeds_first_draw():
     """Without ``noise``, path ``j`` at step ``t`` moves over the delay by
     ``counter_normals(key, t, j)``, ``key`` the first ``integers(0, 2**63)`` of the seed's
-    generator (a Generator passed as the seed is used as it is)."""
+    generator (a Generator passed as the seed is used as it is; seed 2's first draw differs from
+    its ``integers(1, 2**63)``)."""
     mat = np.column_stack([SWING, SWING[::-1] / SWING[-1] * P0, np.full(SWING.size, P0)])
     n, m = mat.shape[0] - 1, mat.shape[1]
-    key = int(np.random.default_rng(7).integers(0, 2**63))
+    key = int(np.random.default_rng(2).integers(0, 2**63))
     z = counter_normals(key, np.arange(1, n + 1)[:, None], np.arange(m))
     want = run_on_paths(HALF_DAY, mat, ref.DT, noise=z)
-    got = run_on_paths(HALF_DAY, mat, ref.DT, seed=np.random.default_rng(7))
+    got = run_on_paths(HALF_DAY, mat, ref.DT, seed=np.random.default_rng(2))
     assert want.n_recentres.sum() > 0
     for f in ("final_wealth", "costs", "n_recentres", "n_top_ups", "capital_added"):
         np.testing.assert_array_equal(getattr(got, f), getattr(want, f), err_msg=f)
@@ -187,3 +188,11 @@ def test_check_scenario_shows_what_it_was_given():
         run_on_paths(3000.0, SWING, ref.DT)
     assert str(e.value) == (
         "scenario must be a Scenario (lpperp.Scenario(...)), got float 3000.0")
+
+
+def test_counts_are_integers():
+    """Recentres, top-ups, hedges and liquidations are counted in int64 (steps too)."""
+    r = run_on_paths(HALF_DAY, SWING, ref.DT, seed=1)
+    for f in ("n_recentres", "n_top_ups", "n_hedges", "n_liquidations", "liquidation_step",
+              "market_breach_step"):
+        assert getattr(r, f).dtype == np.int64, f
