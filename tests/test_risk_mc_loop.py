@@ -234,8 +234,46 @@ def test_bad_price_or_confidence_is_named(kw, match):
 
     args = {"process": _Matrix(np.zeros((2, 20)), 0.8), "price": P0, "lower": 2400.0,
             "upper": 3600.0, "tau_years": TAU, "n_steps": 2, "n_paths": 20, "seed": 0} | kw
-    with pytest.raises(LpperpError, match=match):
-        liquidation_probability(**args)
+    # bridge monitoring too: its interval is p +- z se, no Wilson interval re-checks the confidence
+    for monitoring in ("bgk", "bridge"):
+        with pytest.raises(LpperpError, match=match):
+            liquidation_probability(**args, monitoring=monitoring)
+
+
+class _Events(_Matrix):
+    """Records when each block's sampler is created and drawn from."""
+
+    def __init__(self, inc, diffusion_sigma):
+        super().__init__(inc, diffusion_sigma)
+        self.events = []
+
+    def sampler(self, ss, n_paths, dt_years):
+        k = ss.spawn_key[-1]
+        self.events.append(("create", k))
+        draw = super().sampler(ss, n_paths, dt_years)
+
+        def logged(n):
+            self.events.append(("draw", k))
+            return draw(n)
+
+        return logged
+
+
+def test_chunk_paths_is_the_number_of_paths_generated_at_once():
+    """``chunk_paths`` (a memory knob: the same numbers) is how many paths are generated and
+    checked together: with two blocks a chunk both samplers are live before the first draw; with
+    one block a chunk the second is created after the first is done."""
+    n = 2 * PATH_BLOCK
+    inc = _increments(n, 2, SIGMA, TAU, seed=3)
+    runs = {}
+    for cp in (PATH_BLOCK, n):
+        proc = _Events(inc, SIGMA)
+        runs[cp] = liquidation_probability(proc, P0, 2500.0, 3500.0, TAU, 2, n, seed=0,
+                                           chunk_paths=cp)
+        expected = ([("create", 0), ("draw", 0), ("create", 1), ("draw", 1)] if cp == PATH_BLOCK
+                    else [("create", 0), ("create", 1), ("draw", 0), ("draw", 1)])
+        assert proc.events == expected
+    assert runs[PATH_BLOCK].probability == runs[n].probability
 
 
 @pytest.mark.parametrize("monitoring", ["discrete", "bgk", "bridge"])
