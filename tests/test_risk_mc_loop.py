@@ -287,3 +287,60 @@ def test_prices_below_one_match_the_direct_loop(monitoring, lower, upper):
     ref = _loop(inc, 0.5, lower, upper, TAU, SIGMA, monitoring, 0.95)
     assert 0.0 < ref[0] < 1.0
     _check(r, ref, inc, TAU, monitoring, 0.95)
+
+
+def test_chunk_steps_is_the_number_of_steps_drawn_at_once():
+    """``chunk_steps`` (the other memory knob) is how many steps each draw holds."""
+    inc = _increments(30, 5, SIGMA, TAU, seed=4)
+    sizes = {}
+    for cs in (None, 2):
+        proc = _Events(inc, SIGMA)
+        draws = []
+        orig = proc.sampler
+
+        def sampler(ss, n_paths, dt_years, orig=orig, draws=draws):
+            draw = orig(ss, n_paths, dt_years)
+            return lambda n: (draws.append(n), draw(n))[1]
+
+        proc.sampler = sampler
+        liquidation_probability(proc, P0, 2500.0, 3500.0, TAU, 5, 30, seed=0, chunk_steps=cs)
+        sizes[cs] = draws
+    assert sizes == {None: [5], 2: [2, 2, 1]}  # default: 64 steps a draw
+
+
+class _Stop(Exception):
+    pass
+
+
+class _StopAtFirstDraw(_Matrix):
+    def sampler(self, ss, n_paths, dt_years):
+        def draw(n):
+            raise _Stop
+
+        return draw
+
+
+def test_a_raised_max_path_steps_reaches_the_draws():
+    """A budget raised above the default lets a run over the default through to its first draw
+    (the process stops it there): nothing down the line re-applies the default."""
+    from lpperp.processes import MAX_PATH_STEPS
+
+    n_paths = MAX_PATH_STEPS // 10 + 1  # 10 steps: just over the default budget
+    proc = _StopAtFirstDraw(np.zeros((1, 1)), 0.8)
+    with pytest.raises(_Stop):
+        liquidation_probability(proc, P0, 2400.0, 3600.0, TAU, 10, n_paths, seed=0,
+                                max_path_steps=2 * MAX_PATH_STEPS)
+
+
+def test_the_progress_bar_counts_path_chunks(capfd):
+    """With ``progress=True`` the bar's total is the number of path chunks (two blocks of paths
+    in one chunk of ``2 * PATH_BLOCK``: one chunk)."""
+    n = 2 * PATH_BLOCK
+    inc = _increments(n, 2, SIGMA, TAU, seed=6)
+    liquidation_probability(_Matrix(inc, SIGMA), P0, 2500.0, 3500.0, TAU, 2, n, seed=0,
+                            chunk_paths=n, progress=True)
+    err = capfd.readouterr().err
+    assert "0/1 " in err and "0/2" not in err
+    liquidation_probability(_Matrix(inc, SIGMA), P0, 2500.0, 3500.0, TAU, 2, n, seed=0,
+                            chunk_paths=PATH_BLOCK, progress=True)
+    assert "0/2 " in capfd.readouterr().err
