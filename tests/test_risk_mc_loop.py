@@ -344,3 +344,18 @@ def test_the_progress_bar_counts_path_chunks(capfd):
     liquidation_probability(_Matrix(inc, SIGMA), P0, 2500.0, 3500.0, TAU, 2, n, seed=0,
                             chunk_paths=PATH_BLOCK, progress=True)
     assert "0/2 " in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("side", ["lower", "upper"])
+def test_a_grid_point_exactly_on_a_barrier_is_a_crossing_on_that_side(side):
+    """Discrete monitoring: a path whose grid point lands exactly on a barrier has reached it
+    (the band is open), and the crossing is counted on that side."""
+    edge = 2400.0 if side == "lower" else 3600.0
+    inc = np.zeros((3, 10))
+    inc[1, :4] = math.log(edge / P0)  # 4 of 10 paths land on the barrier at step 2
+    r = liquidation_probability(_Matrix(inc, 0.8), P0, 2400.0, 3600.0, TAU, 3, 10, seed=0,
+                                monitoring="discrete")
+    assert r.probability == 0.4
+    assert (r.probability_lower, r.probability_upper) == ((0.4, 0.0) if side == "lower"
+                                                           else (0.0, 0.4))
+    np.testing.assert_array_equal(r.cumulative, [0.0, 0.0, 0.4, 0.4])
