@@ -16,6 +16,7 @@ import pytest
 import test_simulate_kill_reference as ref  # the direct one-path reference loop and its paths
 
 from lpperp.collateral import (
+    FeeRule,
     FunctionFactor,
     RangeAwareFactor,
     StaticFactor,
@@ -266,3 +267,24 @@ def test_a_hedge_closed_at_a_loss_is_paid_at_its_liquidation():
         want = ref.reference(s, SWING[:, j], DT, z[:, j], z[:, j])
         assert r.n_recentres[j] == want["n_rec"] and r.n_hedges[j] == want["n_hedge"]
         assert r.final_wealth[j] == pytest.approx(want["wealth"], rel=1e-9)
+
+
+def test_a_fee_cap_that_never_binds_counts_the_fees_at_par():
+    """Arcadia's cap (``FeeRule(1.0, cap="principal")``: the fees' base and quote parts each
+    capped by the LP's own amounts) never binds on paths that stay inside a 40 % range: the venue
+    counts the fees whole, as at par, so every number is the at-par run's (checked against the
+    direct reference by the cases above), through the oracle's check and at the liquidations."""
+    cap = FeeRule(1.0, cap="principal")
+    for name in ("partial, then a late liquidation through a 1% feed",
+                 "partial steps with fees, then a full liquidation",
+                 "drift with an LP and its fees"):
+        s, mat = SCENARIOS[name]
+        s = replace(s, fee_apr=2.0)
+        z = np.zeros((mat.shape[0] - 1, mat.shape[1]))
+        par = run_on_paths(s, mat, DT, noise=z)
+        capped = run_on_paths(replace(s, fee_collateral=cap), mat, DT, noise=z)
+        assert par.liquidated.any(), name
+        for f in ("final_wealth", "liquidation_step", "n_liquidations", "liquidation_loss",
+                  "market_breach_step", "capital_added", "liquidation_fees"):
+            np.testing.assert_allclose(getattr(capped, f), getattr(par, f), rtol=1e-9,
+                                       atol=1e-9, err_msg=f"{name}: {f}")
