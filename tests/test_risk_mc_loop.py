@@ -213,7 +213,7 @@ def test_no_progress_bar_unless_asked(capfd):
     assert capfd.readouterr().err == ""
     liquidation_probability(_Matrix(inc, 0.8), P0, 2400.0, 3600.0, TAU, 2, 20, seed=0,
                             progress=True)
-    assert "liquidation MC" in capfd.readouterr().err  # tqdm writes to stderr when asked
+    assert "liquidation MC: " in capfd.readouterr().err  # tqdm writes "desc: " to stderr
 
 
 @pytest.mark.parametrize(
