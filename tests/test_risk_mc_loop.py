@@ -359,3 +359,50 @@ def test_a_grid_point_exactly_on_a_barrier_is_a_crossing_on_that_side(side):
     assert (r.probability_lower, r.probability_upper) == ((0.4, 0.0) if side == "lower"
                                                            else (0.0, 0.4))
     np.testing.assert_array_equal(r.cumulative, [0.0, 0.0, 0.4, 0.4])
+
+
+class _InterruptAtBlock(_Matrix):
+    """Ctrl-C (KeyboardInterrupt) at the first draw of path block ``stop``."""
+
+    def __init__(self, inc, diffusion_sigma, stop):
+        super().__init__(inc, diffusion_sigma)
+        self.stop = stop
+
+    def sampler(self, ss, n_paths, dt_years):
+        if ss.spawn_key[-1] != self.stop:
+            return super().sampler(ss, n_paths, dt_years)
+
+        def draw(n):
+            raise KeyboardInterrupt
+
+        return draw
+
+
+def test_an_interrupt_returns_the_completed_chunks_with_a_runtime_warning_at_the_caller():
+    """Ctrl-C after one chunk: the estimate of that chunk's paths (the loop's on them), with a
+    RuntimeWarning pointing at the caller's line; before any chunk: the interrupt goes through."""
+    n = 2 * PATH_BLOCK
+    inc = _increments(n, 3, SIGMA, TAU, seed=8)
+    with pytest.warns(RuntimeWarning, match=rf"^interrupted: estimate from the {PATH_BLOCK} of "
+                                            rf"{n} paths completed$") as w:
+        r = liquidation_probability(_InterruptAtBlock(inc, SIGMA, 1), P0, 2500.0, 3500.0, TAU, 3,
+                                    n, seed=0, monitoring="discrete")
+    assert [x.filename for x in w] == [__file__]
+    ref = _loop(inc[:, :PATH_BLOCK], P0, 2500.0, 3500.0, TAU, SIGMA, "discrete", 0.95)
+    _check(r, ref, inc[:, :PATH_BLOCK], TAU, "discrete", 0.95)
+    with pytest.raises(KeyboardInterrupt):
+        liquidation_probability(_InterruptAtBlock(inc, SIGMA, 0), P0, 2500.0, 3500.0, TAU, 3, n,
+                                seed=0, monitoring="discrete")
+
+
+def test_bridge_interval_is_clipped_to_one():
+    """Bridge monitoring's interval ``p +- z se`` stays in [0, 1]: 9 of 10 paths jump out
+    (p = 0.9, se = 0.095: p + 1.96 se = 1.09), the upper end is 1."""
+    inc = np.zeros((2, 10))
+    inc[0, :9] = math.log(5000.0 / P0)
+    r = liquidation_probability(_Matrix(inc, 0.01), P0, 2400.0, 3600.0, TAU, 2, 10, seed=0,
+                                monitoring="bridge")
+    assert r.probability == pytest.approx(0.9, abs=1e-12)
+    assert r.probability + 1.96 * r.stderr > 1.0
+    assert r.ci_high == 1.0
+    assert r.ci_low == pytest.approx(r.probability - stats.norm.ppf(0.975) * r.stderr, rel=1e-12)
