@@ -169,6 +169,15 @@ FUNDING_EDGES = {
     "a protocol-only OU process correlated at 1": (
         Scenario(**ref.BASE, leverage=2.0, funding=_Correlated(_ou(1.0))), ref.DT),
     "OU funding correlated at 1": (Scenario(**ref.BASE, leverage=2.0, funding=_ou(1.0)), ref.DT),
+    # paid every two days on daily steps: the rate accumulates, then resets after a payment
+    "OU funding paid every two days": (
+        Scenario(**ref.BASE, leverage=2.0, funding=_ou(0.3, interval_hours=48.0)), ref.DT),
+    # the EWMA's per-step weight is lambda ** (dt x 365): on 4-hour steps the delay's noise
+    # scale depends on it
+    "delayed top-ups on 4-hour steps": (Scenario(
+        **ref.BASE, leverage=2.0, wallet_cash=1e6, policy=Policy(
+            top_up=True, top_up_health=1e4, top_up_target=1e4, blocks=0, latency_s=7200.0)),
+        ONE_HOUR * 4),
     # no reversion, sigma 2 per sqrt(year) on quarter-year steps: the own noise's weight is
     # exactly 1
     "OU funding whose own noise has weight 1": (
