@@ -4,6 +4,7 @@ that helper must hand anything else on untouched (issue 14)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from lpperp._validate import LpperpError
@@ -12,7 +13,8 @@ from lpperp.risk import band_exit_probability
 
 @pytest.mark.parametrize(
     ("upper", "shown"),
-    [("abc", "got 'abc'"), (3600 + 0j, r"got complex \(3600\+0j\)"), (True, "got True")],
+    [("abc", "got 'abc'"), (3600 + 0j, r"got complex \(3600\+0j\)"), (True, "got True"),
+     (np.array([True, True]), r"got booleans array\(\[ True,  True\]\)")],
 )
 def test_a_bad_upper_is_named_as_given(upper, shown):
     with pytest.raises(LpperpError, match=rf"^upper must be a number .*{shown}$"):
