@@ -215,6 +215,10 @@ SCENARIOS["hedged, band 100%, recentre"] = (Scenario(
 SCENARIOS["a perp of 1e-5 quote on chain"] = (Scenario(
     **ref.BASE, leverage=1e-9, perp_on_chain=True, chain=ETHEREUM, perp_fee_fraction=0.001),
     ref.MAT)
+# an LP outside the account with fees from its own value (no reference width): its base and
+# value are computed every step for the fees
+SCENARIOS["an LP outside the account, fees at the position's own width"] = (Scenario(
+    **ref.BASE, kind="lp_plus_cash", leverage=1.5, fee_reference_width_pct=None), ref.MAT)
 # a zero band on a flat path: the hedge is exactly on target, nothing to trade
 SCENARIOS["hedged, zero band, flat"] = (Scenario(
     **ref.BASE, policy=replace(ref.FAST, hedge=True, hedge_band=0.0)),

@@ -169,6 +169,8 @@ FUNDING_EDGES = {
     "a protocol-only OU process correlated at 1": (
         Scenario(**ref.BASE, leverage=2.0, funding=_Correlated(_ou(1.0))), ref.DT),
     "OU funding correlated at 1": (Scenario(**ref.BASE, leverage=2.0, funding=_ou(1.0)), ref.DT),
+    "OU funding with a slow reversion (kappa 0.5)": (
+        Scenario(**ref.BASE, leverage=2.0, funding=_ou(0.0, kappa=0.5)), ref.DT),
     # paid every two days on daily steps: the rate accumulates, then resets after a payment
     "OU funding paid every two days": (
         Scenario(**ref.BASE, leverage=2.0, funding=_ou(0.3, interval_hours=48.0)), ref.DT),
