@@ -41,8 +41,10 @@ bench: $(VENV)/.test
 	$(PY) -m benchmarks
 
 # Mutation testing of the core modules (mutmut, 2 workers, each module against its own unit tests,
-# in a scratch copy under $(MUTATE_WORKDIR)): score per module, survivors, total time. ~30 min on
-# 2 cores; not part of `make test` (tests/test_mutants.py keeps the curated mutants there).
+# in a scratch copy under $(MUTATE_WORKDIR)): score per module, survivors, phases' and total time.
+# Stops at a 30-min budget (--budget-s; mutants not reached are reported as not run); the whole run
+# is extrapolated at 38-43 min on 2 idle cores (mutation/README.md, "Speed"). Not part of
+# `make test` (tests/test_mutants.py keeps the curated mutants there).
 # `make mutate MODULES="units liquidity"` runs a subset; MUTATE_ARGS="--budget-s 2400" or
 # "--per-module" are passed on to mutation/run.py.
 MODULES ?=
