@@ -2,7 +2,8 @@
 
 Also (issue 11's notebooks 03, 05, 06): the wallet explorer's ETH price slider, the economics
 explorer's gas-price slider, and the risk explorer's leverage move - its first redraw with
-``RiskExplorer.progressive`` (the selected strategy's run only) and the whole recompute.
+``RiskExplorer.progressive`` (the selected strategy's run only), the same when that step was
+prefetched (``RiskExplorer.prefetch``: no simulation at the key press) and the whole recompute.
 
 Measured: moving the leverage slider of the health explorer (every curve, the boundaries, the zone
 and the readout change), its price slider (only the markers and the holdings change: the curves are
@@ -115,7 +116,12 @@ def run() -> list[tuple[str, float, str]]:
 
     from lpperp.viz.economics import RebalancingExplorer, compute_economics
     from lpperp.viz.explorers import CrossIsolatedExplorer
-    from lpperp.viz.montecarlo import RiskExplorer, compute_risk, partial_risk
+    from lpperp.viz.montecarlo import (
+        RiskExplorer,
+        compute_risk,
+        partial_risk,
+        selected_part,
+    )
 
     wallet = CrossIsolatedExplorer(price=3000.0, btc_price=60_000.0, eth_leverage=3.0,
                                    btc_leverage=3.0)
@@ -136,6 +142,15 @@ def run() -> list[tuple[str, float, str]]:
         risk._draw(partial_risk(replace(base, leverage=levs[i % 12]), risk.cache, risk.result))
 
     risk_first_ms = _median_ms(first_redraw, repeat=8, warmup=0)
+    # what a key press draws when the explorer prefetched that step (RiskExplorer.prefetch): the
+    # selected run and its part computed while the previous step was on screen
+    ahead = [replace(base, leverage=4.0 + 0.25 * (k + 1)) for k in range(12)]
+    parts = [selected_part(a, risk.cache) for a in ahead]
+
+    def prefetched_redraw(i: int) -> None:
+        risk._draw(partial_risk(ahead[i % 12], risk.cache, risk.result, parts[i % 12]))
+
+    risk_prefetched_ms = _median_ms(prefetched_redraw, repeat=12, warmup=2)
     risk_all_ms = _median_ms(
         lambda i: compute_risk(replace(base, leverage=9.0 + 0.25 * i), risk.cache), repeat=3,
         warmup=0)
@@ -154,6 +169,8 @@ def run() -> list[tuple[str, float, str]]:
         ("economics explorer (05): gas price slider -> figure, median ms", econ_ms, "< 80 ms"),
         ("risk explorer (06): leverage move, first redraw (selected run), median ms",
          risk_first_ms, "< 100 ms"),
+        ("risk explorer (06): leverage step prefetched, first redraw, median ms",
+         risk_prefetched_ms, "< 50 ms"),
         ("risk explorer (06): leverage move, all 12+ new runs, median ms", risk_all_ms, "info"),
     ]
 

@@ -671,3 +671,26 @@ def test_a_leverage_step_sends_the_map_as_binary_rows_and_keeps_the_state_whole(
     z_state = ex.figure._widget_data[0]["z"]
     assert np.asarray(z_state).shape == want.shape
     np.testing.assert_array_equal(np.asarray(z_state), want)
+
+
+def test_the_figure_widget_opens_with_its_whole_figure(monkeypatch):
+    """The comm opens once the figure is complete: the open message carries every trace, the
+    layout and the config (responsive). Opened empty, the figure followed as updates that could
+    reach a browser before the model listened, which then drew a plot without traces."""
+    import ipywidgets.widgets.widget as widget_module
+
+    opened = []
+    real = widget_module.comm.create_comm
+
+    def create_comm(**kwargs):
+        opened.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(widget_module.comm, "create_comm", create_comm)
+    ex = LPExplorer()
+    figure_opens = [o for o in opened if "_widget_data" in o["data"]["state"]]
+    assert len(figure_opens) == 1
+    state = figure_opens[0]["data"]["state"]
+    assert len(state["_widget_data"]) == len(figures.LP_TRACES) == len(ex.figure.data)
+    assert state["_widget_layout"]["height"] == ex.figure.layout.height
+    assert state["_config"]["responsive"] is True

@@ -549,10 +549,11 @@ def test_in_a_running_kernel_the_selected_strategy_is_drawn_first_then_the_rest(
         np.testing.assert_array_equal(first.survival, fresh.survival)
         assert first.readout["expected_return"] == fresh.readout["expected_return"]
         ex.controls["leverage"].value = 3.5  # supersedes the pending runs of 3.0
-        for _ in range(200):
+        deadline = asyncio.get_running_loop().time() + 60.0  # the rest waits settle_seconds
+        while asyncio.get_running_loop().time() < deadline:
             if "lpperp-busy" not in ex.widget._dom_classes:
                 break
-            await asyncio.sleep(0)
+            await asyncio.sleep(0.005)
         assert "lpperp-busy" not in ex.widget._dom_classes and ex.status.value == ""
         done = ex.result
         fresh = compute_risk(ex.scenario(), SimulationCache())
@@ -563,5 +564,53 @@ def test_in_a_running_kernel_the_selected_strategy_is_drawn_first_then_the_rest(
         assert all(ex.cache.has(ex.scenario().paths(), sc) for sc in risk_runs(ex.scenario()))
         for j, t in enumerate(ex.figure.data[:3]):
             assert t.x is not None, j
+
+    asyncio.run(main())
+
+
+def test_in_a_running_kernel_the_next_slider_step_is_prefetched_and_exact():
+    """After a leverage move the selected strategy's run one step further the same way is in the
+    cache before the rest of the move runs (so the next key press draws without a simulation),
+    and once everything is current, one step either way of leverage and width; what a press then
+    draws equals compute_risk on a fresh cache. A further move during the settle wait drops the
+    pending runs and is drawn at once."""
+    import asyncio
+
+    from lpperp.viz.montecarlo import SimulationCache, compute_risk, risk_runs
+
+    async def settle(ex: RiskExplorer) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 60.0
+        while loop.time() < deadline and "lpperp-busy" in ex.widget._dom_classes:
+            await asyncio.sleep(0.005)
+        for _ in range(20):  # the prefetch after completion: one run per loop turn
+            await asyncio.sleep(0)
+
+    async def main() -> None:
+        ex = RiskExplorer(n_paths=300, horizon_days=8)
+        lev = ex.controls["leverage"]
+        lev.value = 2.25
+        rs = ex.scenario()
+        await asyncio.sleep(0)  # one loop turn: the prefetch of 2.5 runs first
+        spec = rs.paths()
+        assert ex.cache.has(spec, replace(rs, leverage=2.5).scenario())
+        assert "lpperp-busy" in ex.widget._dom_classes  # the rest waits settle_seconds
+        runs = ex.cache.runs
+        lev.value = 2.5  # during the settle wait: drawn at once from the cache
+        assert ex.cache.runs == runs and ex.result.scenario.leverage == 2.5
+        fresh = compute_risk(ex.scenario(), SimulationCache())
+        np.testing.assert_array_equal(ex.result.survival, fresh.survival)
+        assert ex.result.readout["expected_return"] == fresh.readout["expected_return"]
+        await settle(ex)
+        rs = ex.scenario()
+        assert all(ex.cache.has(rs.paths(), sc) for sc in risk_runs(rs))
+        for name, step in (("leverage", 0.25), ("width_pct", 0.5)):
+            for way in (1.0, -1.0):
+                near = replace(rs, **{name: getattr(rs, name) + way * step})
+                assert ex.cache.has(rs.paths(), near.scenario()), (name, way)
+        done = ex.result
+        assert done.pending_runs == 0 and ex.status.value == ""
+        assert [s.survival for s in done.table.summaries] == \
+            [s.survival for s in fresh.table.summaries]
 
     asyncio.run(main())

@@ -112,11 +112,40 @@ def _rows(grid: np.ndarray) -> list[np.ndarray]:
 
 
 class FigureWidget(go.FigureWidget):
-    """``go.FigureWidget`` whose update messages carry no ``Undefined`` holes (see module doc).
+    """``go.FigureWidget`` whose update messages carry no ``Undefined`` holes (see module doc),
+    and whose widget opens with its figure in it.
 
     Each hole is replaced by the trace's current value (or ``None``, "unset", when the trace has
     none), so the frontend model's stored state equals the kernel's figure after every update.
+
+    Opening: ipywidgets opens the comm inside ``Widget.__init__``, before plotly's constructor
+    has set the synced ``_widget_data`` / ``_widget_layout``; the frontend model was created
+    empty and the figure followed as two update messages. On a loaded machine those could reach
+    the browser before the model (whose class anywidget loads from a 5 MB module) listened, and
+    the plot was drawn with no traces (the browser suite's "every explorer drawn" wait timed
+    out at load 10-12 in notebooks 02, 04 and 06). Here the comm opens once the constructor is
+    done, with the whole figure (and config) in the open message. (Linking the synced state to
+    plotly's live dicts before opening, which would spare the resync's copy, stopped notebook
+    04's map from redrawing in the browser: the link is made after opening, by
+    ``figures.resync_view_state``.)
     """
+
+    _defer_open = False
+
+    def __init__(self, *args: Any, config: dict | None = None, **kwargs: Any) -> None:
+        self._defer_open = True
+        try:
+            super().__init__(*args, **kwargs)
+            if config:
+                self._config = {**(self._config or {}), **config}
+        finally:
+            self._defer_open = False
+        self.open()
+
+    def open(self) -> None:
+        if self._defer_open:
+            return
+        super().open()
 
     def _fill_holes(self, restyle_data: dict, trace_indexes: Any) -> dict:
         if not restyle_data:
@@ -191,9 +220,7 @@ def as_widget(fig: go.Figure, widget: bool = True) -> go.Figure:
     """``fig`` as a :class:`FigureWidget` (one widget state with all its data), or unchanged."""
     if not widget or isinstance(fig, go.FigureWidget):
         return fig
-    out = FigureWidget(fig)
-    out._config = {**out._config, **(fig._config or {})}
-    return out
+    return FigureWidget(fig, config=fig._config)
 
 
 def _axis_key(ref: str) -> str:

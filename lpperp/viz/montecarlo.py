@@ -84,6 +84,7 @@ __all__ = [
     "risk_figure",
     "risk_runs",
     "seeded_paths",
+    "selected_part",
     "update_risk_figure",
 ]
 
@@ -525,20 +526,29 @@ def risk_runs(scenario: RiskScenario) -> tuple[Scenario, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def partial_risk(scenario: RiskScenario, cache: SimulationCache, previous: RiskResult
-                 ) -> RiskResult:
-    """The selected strategy's run on the scenario's paths (survival, closed form, readout, its
-    returns) with the rest - strategy table, sweeps, the other strategies' returns - kept from
-    ``previous`` and counted in ``pending_runs``: what the explorer draws at once after a move
-    while the other runs follow."""
+def selected_part(scenario: RiskScenario, cache: SimulationCache) -> dict[str, Any]:
+    """The fields of a :class:`RiskResult` that the selected strategy's run alone gives (its
+    survival, closed form, band, summary; run on the cache if missing), and its returns under
+    ``"selected_returns"``: what :func:`partial_risk` draws, computable ahead of a move."""
     rs = scenario
     spec = rs.paths()
     sel = rs.scenario()
     res = cache.run(spec, sel)
-    returns = {**previous.returns, sel.kind: res.returns}
+    return {**_selected_part(rs, spec, sel, res), "selected_returns": res.returns}
+
+
+def partial_risk(scenario: RiskScenario, cache: SimulationCache, previous: RiskResult,
+                 part: dict[str, Any] | None = None) -> RiskResult:
+    """The selected strategy's run on the scenario's paths (survival, closed form, readout, its
+    returns) with the rest - strategy table, sweeps, the other strategies' returns - kept from
+    ``previous`` and counted in ``pending_runs``: what the explorer draws at once after a move
+    while the other runs follow. ``part``: :func:`selected_part` of ``scenario``, if at hand."""
+    rs = scenario
+    spec = rs.paths()
+    part = dict(selected_part(rs, cache) if part is None else part)
+    returns = {**previous.returns, part["selected"].kind: part.pop("selected_returns")}
     pending = sum(1 for sc in risk_runs(rs) if not cache.has(spec, sc))
-    return replace(previous, **_selected_part(rs, spec, sel, res), returns=returns,
-                   pending_runs=pending)
+    return replace(previous, **part, returns=returns, pending_runs=pending)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -769,6 +779,8 @@ class RiskExplorer(Explorer):
         price: float = 3000.0,
     ) -> None:
         self.cache = SimulationCache()
+        #: :func:`selected_part` of the prefetched neighbouring settings (see :attr:`prefetch`)
+        self._parts: dict[RiskScenario, dict[str, Any]] = {}
         self.fixed = {
             "n_paths": n_paths,
             "deposit": deposit,
@@ -860,6 +872,15 @@ class RiskExplorer(Explorer):
     #: selected strategy, the rest follow (see :meth:`refresh`); browser suite green with it
     #: (notebook 06: key press -> first redraw median 474 ms at load 6.1, 1,077 ms without at 9.0)
     progressive = True
+    #: after a move, the selected strategy's run one slider step further the same way (leverage,
+    #: range width) is computed first, and once everything is current one step either way: exact
+    #: runs kept in :attr:`cache`, so the next key press draws without running a simulation
+    prefetch = True
+    #: seconds the rest of a move's runs (table, sweeps) wait before they start: a key press in
+    #: that time is handled at once instead of waiting for a running simulation (~0.1 s each)
+    settle_seconds = 0.25
+    #: the sliders whose neighbouring steps are prefetched (strategy only: the paths stay)
+    PREFETCH_SLIDERS = ("leverage", "width_pct")
 
     def refresh(self) -> bool:
         """Recompute and redraw. In a running kernel (an asyncio loop is running) a move that needs
@@ -867,21 +888,27 @@ class RiskExplorer(Explorer):
         form, readout, its returns; ~one run instead of up to 16) with the strategy table, the
         sweeps and the other strategies' returns kept from before, says so in the status line
         ("updating ...: k runs left", the explorer carries the CSS class ``lpperp-busy``), then
-        runs the rest one per event-loop turn - a new move cancels them - and redraws everything.
-        Without a running loop (scripts, tests) everything is computed at once."""
+        runs the selected strategy one step further (:attr:`prefetch`), waits
+        :attr:`settle_seconds` and runs the rest one per event-loop turn - a new move cancels
+        them - and redraws everything. Without a running loop (scripts, tests) everything is
+        computed at once."""
         self._generation = getattr(self, "_generation", 0) + 1
         loop = _running_loop()
         if loop is None or not self.progressive or not hasattr(self, "widget"):
             return super().refresh()
+        before = self.result.scenario if getattr(self, "result", None) is not None else None
         try:
             rs = self.scenario()
             spec = rs.paths()
             missing = [sc for sc in risk_runs(rs) if not self.cache.has(spec, sc)]
             if len(missing) <= 1:
                 self._set_busy(False)
-                return super().refresh()
+                done = super().refresh()
+                if done:
+                    self._schedule_prefetch(loop, self._neighbours(None, rs), None)
+                return done
             t0 = time.perf_counter()
-            result = partial_risk(rs, self.cache, self.result)
+            result = partial_risk(rs, self.cache, self.result, self._parts.get(rs))
         except ValueError as exc:
             self._set_busy(False)
             self._show_error(exc)
@@ -895,12 +922,71 @@ class RiskExplorer(Explorer):
         self._set_busy(True)
         self.n_updates += 1
         self.last_update_seconds = time.perf_counter() - t0
-        loop.call_soon(self._complete, self._generation, rs)
+        self._schedule_prefetch(loop, self._neighbours(before, rs), rs)
         return True
+
+    def _neighbours(self, before: RiskScenario | None, rs: RiskScenario) -> list[RiskScenario]:
+        """The scenarios one slider step from ``rs``: with ``before``, one step further the way
+        each slider of :attr:`PREFETCH_SLIDERS` moved from it (none if none moved); without,
+        one step either way of each."""
+        if not self.prefetch:
+            return []
+        moved = [n for n in self.PREFETCH_SLIDERS
+                 if before is not None and getattr(before, n) != getattr(rs, n)]
+        if before is not None and not moved:
+            return []
+        out = []
+        for name in moved or self.PREFETCH_SLIDERS:
+            w = self.controls[name]
+            now = getattr(rs, name)
+            if moved:
+                ways = [1.0 if now > getattr(before, name) else -1.0]
+            else:
+                ways = [1.0, -1.0]
+            for way in ways:
+                v = min(max(now + way * w.step, w.min), w.max)
+                if v != now:
+                    try:
+                        out.append(replace(rs, **{name: v}))
+                    except ValueError:
+                        pass
+        return out
+
+    def _schedule_prefetch(self, loop: asyncio.AbstractEventLoop, queue: list[RiskScenario],
+                           then: RiskScenario | None) -> None:
+        loop.call_soon(self._prefetch, self._generation, queue, then)
+
+    def _prefetch(self, generation: int, queue: list[RiskScenario],
+                  then: RiskScenario | None) -> None:
+        """Run the selected strategy of the first scenario of ``queue`` (one per event-loop turn),
+        then - after :attr:`settle_seconds` - the rest of move ``then`` (:meth:`_complete`); a
+        newer move drops it all."""
+        if generation != self._generation:
+            return
+        loop = _running_loop()
+        if queue:
+            nb = queue[0]
+            try:
+                with _as_clear_error("a neighbouring setting"):
+                    self._parts[nb] = selected_part(nb, self.cache)
+                    risk_runs(nb)  # cached: the list of runs a move there needs
+                    while len(self._parts) > 16:
+                        self._parts.pop(next(iter(self._parts)))
+            except ValueError:
+                pass  # not a valid setting: nothing to keep
+            if loop is not None:
+                loop.call_soon(self._prefetch, generation, queue[1:], then)
+            return
+        if then is None:
+            return
+        if loop is None:
+            self._complete(generation, then)
+        else:
+            loop.call_later(self.settle_seconds, self._complete, generation, then)
 
     def _complete(self, generation: int, rs: RiskScenario) -> None:
         """One missing run per event-loop turn (key presses are handled in between), then the
-        full redraw; a newer move (another generation) drops this one."""
+        full redraw and the neighbours' prefetch; a newer move (another generation) drops it."""
         if generation != self._generation:
             return
         spec = rs.paths()
@@ -919,6 +1005,9 @@ class RiskExplorer(Explorer):
                     return
         self._set_busy(False)
         super().refresh()  # every run cached: the whole figure, current
+        loop = _running_loop()
+        if loop is not None:
+            self._schedule_prefetch(loop, self._neighbours(None, rs), None)
 
     def _set_busy(self, busy: bool) -> None:
         w = getattr(self, "widget", None)
