@@ -380,14 +380,15 @@ class _InterruptAtBlock(_Matrix):
 
 def test_an_interrupt_returns_the_completed_chunks_with_a_runtime_warning_at_the_caller():
     """Ctrl-C after one chunk: the estimate of that chunk's paths (the loop's on them), with a
-    RuntimeWarning pointing at the caller's line; before any chunk: the interrupt goes through."""
+    RuntimeWarning pointing outside risk.py (at the caller); before any chunk: the interrupt goes through."""
     n = 2 * PATH_BLOCK
     inc = _increments(n, 3, SIGMA, TAU, seed=8)
     with pytest.warns(RuntimeWarning, match=rf"^interrupted: estimate from the {PATH_BLOCK} of "
                                             rf"{n} paths completed$") as w:
         r = liquidation_probability(_InterruptAtBlock(inc, SIGMA, 1), P0, 2500.0, 3500.0, TAU, 3,
                                     n, seed=0, monitoring="discrete")
-    assert [x.filename for x in w] == [__file__]
+    # stacklevel=2: the caller's line, not risk.py's (under mutmut the caller is its trampoline)
+    assert len(w) == 1 and not w[0].filename.endswith("risk.py")
     ref = _loop(inc[:, :PATH_BLOCK], P0, 2500.0, 3500.0, TAU, SIGMA, "discrete", 0.95)
     _check(r, ref, inc[:, :PATH_BLOCK], TAU, "discrete", 0.95)
     with pytest.raises(KeyboardInterrupt):
