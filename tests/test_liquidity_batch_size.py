@@ -64,3 +64,12 @@ def test_a_plain_float64_array_comes_back_for_an_array_subclass(n):
     for liq in (0.0, 2.0):
         v = value_for_liquidity(p, 2500.0, 3600.0, liq)
         assert type(v) is np.ndarray and v.dtype == np.float64 and v.shape == (n,)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int64])
+def test_a_price_has_the_same_value_whatever_the_arrays_dtype(dtype):
+    """float32 and integer prices are the same numbers in float64: the same values, bit for bit."""
+    p = np.random.default_rng(9).uniform(1000.0, 5000.0, 100_000).astype(dtype)
+    got = value_for_liquidity(p, 2500.0, 3600.0, 7.0)
+    want = value_for_liquidity(p.astype(np.float64), 2500.0, 3600.0, 7.0)
+    assert got.dtype == np.float64 and (got == want).all()
