@@ -404,6 +404,8 @@ THEME_CSS = """
 .lpperp-explorer .lpperp-error { color: var(--jp-error-color1, #b00020); font-weight: 600; }
 .lpperp-explorer .js-plotly-plot, .lpperp-explorer .widget-box > .jupyter-widgets.js-plotly-plot {
   width: 100%; }
+.lpperp-explorer .lpperp-readout, .lpperp-explorer .lpperp-status,
+.lpperp-explorer .js-plotly-plot { contain: layout style; }
 """
 
 
