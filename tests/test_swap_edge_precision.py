@@ -15,7 +15,7 @@ from decimal import Decimal, getcontext
 import numpy as np
 import pytest
 
-from lpperp.swap import LiquidityProfile, float_swap
+from lpperp.swap import LiquidityProfile, execution_cost, float_swap
 
 getcontext().prec = 60
 FEE = 0.003
@@ -82,3 +82,15 @@ def test_a_sale_from_a_higher_edge_starts_in_the_segment_just_below():
     q_ref, p1_ref = one_segment_sale(3000.0, 1e-3, 1e3)
     q, p1 = float_swap(prof, 3000.0, 1e-3)
     assert rel(q, q_ref) < 1e-14 and rel(p1, p1_ref) < 1e-14
+
+
+def test_the_cost_of_a_small_swap_across_an_edge():
+    # the same liquidity on both sides of 3000: the walk across the edge is the one-segment swap;
+    # its cost against the mid, x P - quote, is about 0.09 quote (fee 0.3 % of ~30 quote)
+    prof = LiquidityProfile(np.array([1000.0, 3000.0, 5000.0]), np.array([1e6, 1e6]), FEE)
+    price, x = 3000.0001, 0.01  # 1.6e-5 base of room down to the edge: the sale crosses it
+    q_ref, _ = one_segment_sale(price, x, 1e6)
+    cost_ref = Decimal(x) * Decimal(price) - q_ref
+    got = execution_cost(prof, price, x)
+    assert float(cost_ref) < 1.0
+    assert rel(got, cost_ref) < 1e-6
