@@ -80,8 +80,11 @@ def _as_float(name: str, x: Any, scalar: bool = False) -> float | np.ndarray:
         raise LpperpError(
             f"{name} must be a number or an array of numbers, got {type(x).__name__} {x!r}"
         ) from None
-    if np.asarray(x).dtype == np.bool_:  # True/False are not amounts or prices (a mask typo)
+    kind = np.asarray(x).dtype.kind
+    if kind == "b":  # True/False are not amounts or prices (a mask typo)
         raise LpperpError(f"{name} must be a number or an array of numbers, got booleans {x!r}")
+    if kind in "US":  # ["3600"] parses as a float; a price read from text must be converted first
+        raise LpperpError(f"{name} must be a number or an array of numbers, got strings {x!r}")
     if arr.ndim == 0:
         return float(arr)
     if scalar:

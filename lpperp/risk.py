@@ -194,6 +194,8 @@ def _inf_as_one(x: Any, back: bool = False) -> Any:
         arr = np.asarray(x, dtype=float)
     except (TypeError, ValueError):
         return False if back else x
+    if np.asarray(x).dtype.kind in "US":  # numbers as text ["3600"]: left for the check to name
+        return False if back else x
     mask = np.isposinf(arr)
     if back:
         return mask
