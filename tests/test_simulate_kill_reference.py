@@ -163,12 +163,16 @@ def reference(s: Scenario, path, dt, z=None, zf=None):
         nonlocal q, basis, cash, alive, L, v_entry, b0, q0, fh, lvr_w
         v, b = value(p)
         upnl = q * p - basis
+        e = basis / q if q else 0.0
+        sane = e > 0
         pv = p if p_venue is None else p_venue
         if p_venue is None and out["mkt_step"] < 0:
             out["mkt_step"] = t
         st = settle_liquidation(
             mech, price=p, lp_base=b if inside else 0.0, lp_quote=(v - b * p) if inside else 0.0,
-            cash=cash, perp_size=q, perp_entry_price=basis / q if q else p,
+            # a perp bought back to zero (or flipped) with its loss kept in basis: that loss is
+            # cash, not a perp of size 0 whose P&L would vanish in the settlement
+            cash=cash if sane else cash + upnl, perp_size=q, perp_entry_price=e if sane else p,
             fees=fh if inside else 0.0, funding_paid=0.0, maintenance=mmf(abs(q) * pv),
             gas_quote=eth(s.chain, "exit") * p if inside else 0.0,
             venue_equity=equity(pv)[0], collateral_value=coll(pv) if inside else None)
