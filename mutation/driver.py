@@ -299,6 +299,26 @@ def shutdown(self):
     _phase("")
 
 
+def run_forced_fail(self):
+    """mutmut's forced-fail check (every mutated function raises: some test must fail), in a
+    forked child. With the clean run skipped (see ``run_clean_tests``) and the stats pass in
+    forked halves, the parent has not imported lpperp yet: in process, the forced failure broke
+    the package's import (a dataclass ``__post_init__`` runs at import time), pytest found none
+    of the node ids it was given and mutmut raised a usage error (exit 4), stopping the run
+    before its first mutant. In a child the parent keeps a clean import state for the warm
+    session; a selection that cannot even be collected under the forced failure is a failure
+    (the selection itself collected in the stats pass just before)."""
+    pid = os.fork()
+    if pid == 0:  # child
+        try:
+            code = self.test_runner.run_forced_fail()
+        except BaseException:  # BadTestExecutionCommandsException or any error it caused
+            code = 1
+        os._exit(min(int(code), 255))
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
 _orig_run_tests = harness.PytestRunner.run_tests
 
 
@@ -423,6 +443,7 @@ isolation.ForkRunner.shutdown = shutdown
 mm.collect_source_file_mutation_data = collect_source_file_mutation_data
 isolation.ForkRunner.startup = startup
 harness.PytestRunner.run_tests = run_tests
+isolation.ForkRunner.run_forced_fail = run_forced_fail
 
 if __name__ == "__main__":
     if os.environ.get("MUTATE_COLD"):  # plain mutmut per-mutant pytest.main (for comparison)
