@@ -12,7 +12,6 @@ import pytest
 
 from lpperp import LPPosition
 from lpperp._validate import LpperpError, finite, nonnegative, positive
-from lpperp.risk import band_exit_probability
 
 
 @pytest.mark.parametrize("check", [finite, positive, nonnegative])
@@ -27,7 +26,5 @@ def test_the_same_numbers_as_numbers_pass():
 
 
 def test_public_functions_name_the_string_argument():
-    with pytest.raises(LpperpError, match=r"upper .*got strings"):
-        band_exit_probability(3000.0, 2400.0, ["3600", "inf"], 0.6, 0.1)
     with pytest.raises(LpperpError, match="got strings"):
         LPPosition.from_deposit(10_000.0, ["3000"], width_pct=10)
