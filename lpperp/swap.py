@@ -895,9 +895,12 @@ def _fast_one_step(
     """Large 1-d swaps that all stay in their starting segment: blocked, in place, threaded.
 
     Applies when ``base_amount`` is a float64 1-d array and the price is one number (one
-    segment for all swaps) or the profile has one segment. Every block is checked (finite
-    amounts, prices inside the edges, each result inside its segment); if any check fails the
-    caller's general path recomputes everything, so results and errors are the general path's.
+    segment for all swaps) or the profile has one segment. It answers only when every swap is
+    one the general path :func:`_swap` computes in one step (its own ``inside`` test, checked
+    per block on the block's largest sale and purchase), and then with the general path's
+    operations in the general path's order, so a swap's quote and price after are the same bits
+    whatever the batch it comes in. Otherwise (``None``) the general path computes everything,
+    so results and errors are the general path's.
     """
     global _POOL
     if not isinstance(profile, LiquidityProfile):
@@ -920,16 +923,17 @@ def _fast_one_step(
             return None
         p = float(price)
         e = profile.price_edges
-        if not (p > 0 and e[0] <= p <= e[-1]):  # NaN fails too
+        if not (0.0 < p < math.inf and e[0] <= p <= e[-1]):  # NaN fails too
             return None
-        k = min(int(np.searchsorted(e, p, side="right")) - 1, e.size - 2)
+        k = min(int(np.searchsorted(e, p, side="right")) - 1, e.size - 2)  # as segment()
     liq = float(profile.liquidity[k])
-    if not liq > 0:
+    if not liq > 0:  # a zero amount would give 0/0 (the general path writes 0 and P)
         return None
     lo, hi = float(profile.price_edges[k]), float(profile.price_edges[k + 1])
+    inv_lo, inv_hi = float(profile._inv_u[k]), float(profile._inv_u[k + 1])
     q = np.empty(n)
     p1 = np.empty(n)
-    args = (p, x, q, p1, liq, profile.fee_fraction, lo, hi)
+    args = (p, x, q, p1, liq, profile.fee_fraction, lo, hi, inv_lo, inv_hi)
     workers = min(os.cpu_count() or 1, 4) if n >= _THREADED_MIN else 1
     if workers == 1:
         ok = _fast_span(*args, 0, n)
@@ -953,64 +957,71 @@ def _fast_span(
     fee: float,
     lo: float,
     hi: float,
+    inv_lo: float,
+    inv_hi: float,
     start: int,
     stop: int,
 ) -> bool:
-    """``q[start:stop]``, ``p1[start:stop]`` in one segment; False if any check fails.
+    """``q[start:stop]``, ``p1[start:stop]`` in one segment; False if a swap may leave it.
 
-    ``a = xe sqrt(P)``, ``r = L / (L + a)``, ``sr = sqrt(P) r``: ``P1 = sr^2``, ``quote = a sr``
-    (``xe = x (1 - f)`` for sales; purchases pay ``/ (1 - f)``).
+    The general path's one-step operations in its order: ``xe = x (1 - f)`` for sales,
+    ``r = L / (L + xe sqrt(P))``, ``quote = (xe P) r`` (``/ (1 - f)`` for purchases),
+    ``P1 = (P r) r``. A block is answered only if its largest sale ``xe`` is ``<=`` the room
+    down ``L (1/u_lo - 1/sqrt(P))`` and its largest purchase ``|x|`` is ``<`` the room up
+    ``L (1/sqrt(P) - 1/u_hi)`` (the general path's ``inside`` test) at the block's lowest
+    (resp. highest) price: each room is computed with the general path's operations, which are
+    monotone in ``P``, so every swap of the block passes the general path's own test.
     """
     scalar_p = not isinstance(p, np.ndarray)
-    s_scalar = math.sqrt(p) if scalar_p else 0.0
-    if scalar_p and not (lo <= p <= hi):
-        return False
-    keep, grow = 1.0 - fee, 1.0 / (1.0 - fee)
-    # over (0, inf) only P1 > 0 needs checking (a finite segment also bounds P and P1)
-    check_edges = lo > 0.0 or hi < math.inf
-    a = np.empty(_BLOCK)
+    keep = 1.0 - fee
+    r = np.empty(_BLOCK)
     t = np.empty(_BLOCK)
     sq = np.empty(_BLOCK)
+    xe = np.empty(_BLOCK)
     with np.errstate(all="ignore"):
         for i in range(start, stop, _BLOCK):
             j = min(i + _BLOCK, stop)
             xb, qb, pb = x[i:j], q[i:j], p1[i:j]
-            ab, tb = a[: j - i], t[: j - i]
-            x_min, x_max = xb.min(), xb.max()  # NaN/inf amounts surface in the checks below
+            ab, tb, rb = xe[: j - i], t[: j - i], r[: j - i]
+            x_min, x_max = xb.min(), xb.max()
+            if not (-math.inf < x_min and x_max < math.inf):  # NaN fails too
+                return False
             if scalar_p:
-                s: Any = s_scalar
-                np.multiply(xb, s_scalar * keep if x_min >= 0 else s_scalar, out=ab)
+                pr: Any = p
+                s: Any = math.sqrt(p)
+                p_lo = p_hi = p
             else:
                 pr = p[i:j]
-                if check_edges and not (pr.min() >= lo and pr.max() <= hi):
+                p_lo, p_hi = pr.min(), pr.max()
+                if not (0.0 < p_lo and lo <= p_lo and p_hi <= hi and p_hi < math.inf):
                     return False
                 s = np.sqrt(pr, out=sq[: j - i])
-                np.multiply(xb, s, out=ab)
-                if x_min >= 0:
-                    ab *= keep
-            mixed = x_min < 0 < x_max
-            if mixed:  # both directions: a = min(a, (1 - f) a) takes the fee on sales only
-                np.multiply(ab, keep, out=tb)
-                np.minimum(ab, tb, out=ab)
-            np.add(ab, liq, out=pb)  # d = L + a
-            if x_min < 0 and not pb.min() > 0:  # a purchase of all the base (or more)
+            if x_max > 0 and not x_max * keep <= liq * (inv_lo - 1.0 / math.sqrt(p_lo)):
                 return False
-            if scalar_p:
-                np.divide(s_scalar * liq, pb, out=pb)  # sr = sqrt(P) L / d
-            else:
-                np.divide(liq, pb, out=pb)  # r
-                np.multiply(pb, s, out=pb)  # sr
-            np.multiply(ab, pb, out=qb)  # quote = a sr
-            np.square(pb, out=pb)  # P1 = sr^2
-            if x_max <= 0:
-                qb *= grow
-            elif mixed:  # q = min(q, q / (1 - f)) adds the fee to purchases (q < 0) only
-                np.multiply(qb, grow, out=tb)
-                np.minimum(qb, tb, out=qb)
-            # P1 > 0 fails for a price <= 0 (P1 = 0 or NaN), NaN or inf inputs (NaN or 0)
-            p1_min = pb.min()
-            if not p1_min > 0 or (check_edges and not (p1_min >= lo and pb.max() <= hi)):
+            if x_min < 0 and not -x_min < liq * (1.0 / math.sqrt(p_hi) - inv_hi):
                 return False
+            if x_min >= 0:
+                np.multiply(xb, keep, out=ab)
+            elif x_max <= 0:
+                ab[:] = xb
+            else:  # both directions: xe = min(x (1 - f), x) takes the fee on sales only
+                np.multiply(xb, keep, out=ab)
+                np.minimum(ab, xb, out=ab)
+            np.multiply(ab, s, out=tb)
+            np.add(tb, liq, out=tb)
+            np.divide(liq, tb, out=rb)  # r = L / (L + xe sqrt(P))
+            np.multiply(ab, pr, out=qb)
+            qb *= rb  # quote = (xe P) r
+            np.multiply(rb, pr, out=pb)
+            pb *= rb  # P1 = (P r) r
+            if x_min < 0:
+                if x_max <= 0:
+                    qb /= keep
+                else:  # q = min(q, q / (1 - f)) adds the fee to purchases (q < 0) only
+                    np.divide(qb, keep, out=tb)
+                    np.minimum(qb, tb, out=qb)
+            if x_min <= 0 <= x_max:
+                qb += 0.0  # a zero amount's quote is +0.0 in the general path (-0.0 + 0.0)
     return True
 
 
