@@ -1029,8 +1029,9 @@ def _setup(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> _Run:
     scaled = coll.kind == "scaled"
     mm_rate = getattr(mmf, "rate", None)
     a_ou = k_ou = m_ou = cap_ou = sd_ret = sd_own = None
-    if not (fund_const and pay_every_step) and isinstance(fund, OUFunding):
-        # the OU step inlined (same arithmetic as OUFunding.step, in place)
+    if isinstance(fund, OUFunding):
+        # the OU step inlined (OUFunding.step's operations in its order, in place: the same
+        # floats, without a call and its temporaries per step)
         k_ou, m_ou = fund.kappa_per_year, fund.mean_rate_per_year
         a_ou = math.exp(-k_ou * dt)
         sd_ou = (
@@ -1354,35 +1355,32 @@ def _fund(k: _Run, t: int, p: np.ndarray, zf: Any) -> None:
         k.sd_own, k.sd_ret, k.w_pay, k.w_qp, k.w_rate, k.w_tmp, k.wallet, k.z_ret
     )
     qp = np.multiply(q, p, out=w_qp)
-    if fund_const and pay_every_step and fund.rate_per_year != 0.0:
-        pay = qp * (fund.rate_per_year * dt)  # the exposure is funding / rate, at the end
-    elif fund_const and pay_every_step:
-        exposure += qp
-        pay = None
+    exposure += qp
+    if fund_const:  # ConstantFunding.step's answer (its rate), without the call
+        rate = fund.rate_per_year
+    elif a_ou is not None:
+        f_state -= m_ou
+        f_state *= a_ou
+        f_state += m_ou
+        if sd_ret != 0.0:
+            f_state += np.multiply(z_ret, sd_ret, out=w_tmp)
+        if sd_own != 0.0:
+            f_state += np.multiply(zf, sd_own, out=w_tmp)
+        rate = np.maximum(f_state, -cap_ou, out=w_rate)  # clip to the cap
+        np.minimum(rate, cap_ou, out=rate)
     else:
-        exposure += qp
-        if a_ou is not None:
-            f_state *= a_ou
-            f_state += m_ou * (1.0 - a_ou)
-            if sd_ret != 0.0:
-                f_state += np.multiply(z_ret, sd_ret, out=w_tmp)
-            if sd_own != 0.0:
-                f_state += np.multiply(zf, sd_own, out=w_tmp)
-            rate = np.maximum(f_state, -cap_ou, out=w_rate)  # clip to the cap
-            np.minimum(rate, cap_ou, out=rate)
+        f_state, rate = fund.step(f_state, dt, z_ret if fund_rho != 0.0 else None, zf)
+    if pay_every_step:
+        pay = np.multiply(qp, rate, out=w_pay)
+        pay *= dt
+    else:
+        r_acc = r_acc + rate * dt
+        k_prev = math.floor((t - 1) * dt / interval_y + 1e-9)
+        if math.floor(t * dt / interval_y + 1e-9) > k_prev:
+            pay = qp * r_acc
+            r_acc = 0.0 if fund_const else np.zeros(m)
         else:
-            f_state, rate = fund.step(f_state, dt, z_ret if fund_rho != 0.0 else None, zf)
-        if pay_every_step:
-            pay = np.multiply(qp, rate, out=w_pay)
-            pay *= dt
-        else:
-            r_acc = r_acc + rate * dt
-            k_prev = math.floor((t - 1) * dt / interval_y + 1e-9)
-            if math.floor(t * dt / interval_y + 1e-9) > k_prev:
-                pay = qp * r_acc
-                r_acc = 0.0 if fund_const else np.zeros(m)
-            else:
-                pay = None
+            pay = None
     if pay is not None:
         funding += pay
         acct_cash -= pay
@@ -1597,10 +1595,12 @@ def _act(k: _Run, t: int, p: np.ndarray) -> None:
         v_entry[i] = v_new
         b0[i], q0[i] = ub * liq[i], uq * liq[i]
         # the LP is now valued at the grid price: the move pe -> p is booked as hold/il later
-        sq_now = np.maximum(p[i], npa)  # sqrt(clip(P, npa, npb))
+        # in range as _accrue counts it (edges included): clip(P, npa, npb) == P
+        sq_now = np.maximum(p[i], npa)  # clip(P, npa, npb), then its sqrt
         np.minimum(sq_now, npb, out=sq_now)
+        inr_now = sq_now == p[i]
         np.sqrt(sq_now, out=sq_now)
-        lvr_w[i] = liq[i] * sq_now * ((p[i] >= npa) & (p[i] <= npb))
+        lvr_w[i] = liq[i] * sq_now * inr_now
         last_rec[i] = t * dt
         n_rec[i] += 1
     hd = f_hedge | rec if hedge else f_hedge
@@ -1640,14 +1640,14 @@ def _finish(k: _Run) -> PathResults:
     """The final marks (the LP and the perp at the last price) and the results."""
     (
         acct_cash, added, b0, backstop, bad_debt, basis, cash_yield, cost, dt, exposure, fees, fees_held,
-        fund, fund_const, funding, hedge_cost, held, hit, hold, il_real, liq_close, liq_fees, liq_loss,
-        liq_step, liq_unwind, lvr, mkt_step, n_hedge, n_liq, n_rec, n_steps, n_top, p, p0, pay_every_step,
+        funding, hedge_cost, held, hit, hold, il_real, liq_close, liq_fees, liq_loss,
+        liq_step, liq_unwind, lvr, mkt_step, n_hedge, n_liq, n_rec, n_steps, n_top, p, p0,
         perp_real, q, q0, s, v_entry, wallet
     ) = (
         k.acct_cash, k.added, k.b0, k.backstop, k.bad_debt, k.basis, k.cash_yield, k.cost, k.dt, k.exposure,
-        k.fees, k.fees_held, k.fund, k.fund_const, k.funding, k.hedge_cost, k.held, k.hit, k.hold, k.il_real,
+        k.fees, k.fees_held, k.funding, k.hedge_cost, k.held, k.hit, k.hold, k.il_real,
         k.liq_close, k.liq_fees, k.liq_loss, k.liq_step, k.liq_unwind, k.lvr, k.mkt_step, k.n_hedge, k.n_liq,
-        k.n_rec, k.n_steps, k.n_top, k.p, k.p0, k.pay_every_step, k.perp_real, k.q, k.q0, k.s, k.v_entry,
+        k.n_rec, k.n_steps, k.n_top, k.p, k.p0, k.perp_real, k.q, k.q0, k.s, k.v_entry,
         k.wallet
     )
     # -- final marks ---------------------------------------------------------------------------------
@@ -1680,11 +1680,7 @@ def _finish(k: _Run) -> PathResults:
         bad_debt=bad_debt,
         backstop=backstop,
         market_breach_step=mkt_step,
-        funding_exposure=(
-            funding / fund.rate_per_year
-            if fund_const and pay_every_step and fund.rate_per_year != 0.0
-            else exposure * dt
-        ),
+        funding_exposure=exposure * dt,
         n_recentres=n_rec,
         n_top_ups=n_top,
         n_hedges=n_hedge,
