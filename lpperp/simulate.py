@@ -1597,8 +1597,7 @@ def _act(k: _Run, t: int, p: np.ndarray) -> None:
         # the LP is now valued at the grid price: the move pe -> p is booked as hold/il later
         # in range as _accrue counts it (edges included): clip(P, npa, npb) == P
         sq_now = np.maximum(p[i], npa)  # clip(P, npa, npb), then its sqrt
-        np.minimum(sq_now, npb, out=sq_now)
-        inr_now = sq_now == p[i]
+        inr_now = np.minimum(sq_now, npb, out=sq_now) == p[i]
         np.sqrt(sq_now, out=sq_now)
         lvr_w[i] = liq[i] * sq_now * inr_now
         last_rec[i] = t * dt
