@@ -330,8 +330,9 @@ def update_health_figure(
     """Rewrite :func:`health_figure`'s traces from a new ``HealthResult`` (inside ``batch_update``)."""
     s = result.scenario
     grid = result.grid
-    span = _margin_span(result.equity, result.maintenance)
-    fig.layout.yaxis.range = span
+    # the margin axis keeps its range while the curves still fill it (kit.sticky_range): a
+    # leverage step then redraws the changed traces only, not every subplot
+    span = kit.sticky_range(fig, "yaxis", *_margin_span(result.equity, result.maintenance))
     kit.set_trace(fig, 0, x=grid, y=result.equity)
     kit.set_trace(fig, 1, x=grid, y=result.maintenance)
     zx, zy = bands(result.zones, span)
@@ -358,7 +359,7 @@ def update_health_figure(
     kit.set_trace(fig, 13, x=[s.price], y=health_curve(np.array([result.summary.equity]),
                                                         np.array([result.summary.maintenance])))
     kit.set_trace(fig, 14, x=[grid[0], grid[-1]], y=[1.0, 1.0])
-    kit.fit_ranges(fig, skip=("yaxis", "yaxis3"))  # margin: _margin_span; health: HEALTH_AXIS
+    kit.fit_ranges(fig, skip=("yaxis", "yaxis3"), keep_fill=0.6)  # margin: above; health: fixed
 
 
 def health_curve(equity: np.ndarray, maintenance: np.ndarray) -> np.ndarray:
@@ -442,9 +443,9 @@ def update_wallet_figure(fig: go.Figure, result: Any) -> None:
     hi = max(max(float(np.max(b)) for b in bufs), 1.0)
     lo = min(max(min(float(np.min(b)) for b in bufs), -0.4 * hi), 0.0)
     pad = 0.04 * (hi - lo)
-    span = (lo - pad, hi + pad)
-    fig.layout.yaxis.range = span
-    fig.layout.yaxis2.range = span  # shared with the cross panel
+    span = kit.sticky_range(fig, "yaxis", lo - pad, hi + pad)
+    if list(fig.layout.yaxis2.range or ()) != list(span):
+        fig.layout.yaxis2.range = span  # shared with the cross panel
     kit.set_trace(fig, 0, x=grid, y=result.buffer_iso_eth)
     kit.set_trace(fig, 1, x=grid, y=result.buffer_iso_btc)
     for i0, zones, bnd in ((2, result.zones_iso_eth, result.boundaries_iso_eth),
@@ -461,7 +462,7 @@ def update_wallet_figure(fig: go.Figure, result: Any) -> None:
                   x=["isolated: ETH account", "isolated: BTC account", "cross: whole wallet"],
                   y=[r["iso_eth"], r["iso_btc"], r["cross"]],
                   text=[f"{r['iso_eth']:,.0f}", f"{r['iso_btc']:,.0f}", f"{r['cross']:,.0f}"])
-    kit.fit_ranges(fig, skip=("yaxis", "yaxis2"))
+    kit.fit_ranges(fig, skip=("yaxis", "yaxis2"), keep_fill=0.6)
 
 
 #: Trace order of :func:`map_figure`.

@@ -45,14 +45,17 @@ from typing import Any, ClassVar
 import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
 from plotly.basedatatypes import Undefined
+from plotly.serializers import custom_serializers
 from plotly.subplots import make_subplots
+from traitlets import Dict
 
 __all__ = [
     "DESCRIPTION_STYLE",
+    "STATIC_TEMPLATE",
     "TEMPLATE",
     "THEME_CSS",
+    "WHITE_2D",
     "FigureWidget",
     "apply_layout",
     "choice",
@@ -70,6 +73,7 @@ __all__ = [
     "number",
     "set_trace",
     "slider",
+    "sticky_range",
     "theme_style",
 ]
 
@@ -131,6 +135,21 @@ class FigureWidget(go.FigureWidget):
     """
 
     _defer_open = False
+
+    # The browser's replies to every update (plotly's view sends the trace and layout deltas it
+    # computed, ~20 kB per key press in notebook 02) are not echoed back: ipywidgets echoes every
+    # state change a view sends (``echo_update``) unless the trait says ``echo_update=False``, and
+    # nothing in the browser reads these (measured: one 20 kB message less to encode in the
+    # kernel and decode in the browser per key press, while the next key press may be waiting).
+    _js2py_traceDeltas = Dict(allow_none=True).tag(sync=True, echo_update=False,
+                                                   **custom_serializers)
+    _js2py_layoutDelta = Dict(allow_none=True).tag(sync=True, echo_update=False,
+                                                   **custom_serializers)
+    _js2py_restyle = Dict(allow_none=True).tag(sync=True, echo_update=False, **custom_serializers)
+    _js2py_relayout = Dict(allow_none=True).tag(sync=True, echo_update=False, **custom_serializers)
+    _js2py_update = Dict(allow_none=True).tag(sync=True, echo_update=False, **custom_serializers)
+    _js2py_pointsCallback = Dict(allow_none=True).tag(sync=True, echo_update=False,
+                                                      **custom_serializers)
 
     def __init__(self, *args: Any, config: dict | None = None, **kwargs: Any) -> None:
         self._defer_open = True
@@ -273,6 +292,30 @@ def set_trace(fig: go.Figure, index: int, **props: Any) -> None:
         fig.data[index].update(**changed)
 
 
+def sticky_range(fig: go.Figure, axis: str, lo: float, hi: float,
+                 keep_fill: float = 0.6) -> tuple[float, float]:
+    """Set ``fig.layout[axis].range`` to ``[lo, hi]`` unless its current range already holds
+    ``[lo, hi]`` and ``hi - lo`` fills at least ``keep_fill`` of it; return the range in use.
+
+    For :meth:`FigureWidget.batch_redraw`: a changed axis range ends the transition with a relayout,
+    a full re-plot of every subplot (notebook 02's margin axis moved on every leverage step).
+
+    >>> fig = go.Figure(go.Scatter(x=[0.0, 1.0], y=[0.0, 1.0]))
+    >>> sticky_range(fig, "yaxis", 0.0, 10.0), sticky_range(fig, "yaxis", 1.0, 9.0)
+    ((0.0, 10.0), (0.0, 10.0))
+    >>> sticky_range(fig, "yaxis", 1.0, 4.0)
+    (1.0, 4.0)
+    """
+    now = (fig._layout_obj._props.get(axis) or {}).get("range")
+    if getattr(fig, "_in_batch_mode", False):
+        now = fig._batch_layout_edits.get(f"{axis}.range", now)
+    if (now is not None and len(now) == 2 and now[0] <= lo and hi <= now[1]
+            and hi - lo >= keep_fill * (now[1] - now[0])):
+        return float(now[0]), float(now[1])
+    fig.layout[axis].range = [lo, hi]
+    return float(lo), float(hi)
+
+
 def fit_ranges(fig: go.Figure, *, skip: Iterable[str] = (), pad_fraction: float = 0.05,
                keep_fill: float | None = None) -> None:
     """Give every numeric axis of ``fig`` an explicit range covering its traces' data (what
@@ -374,18 +417,66 @@ def fit_ranges(fig: go.Figure, *, skip: Iterable[str] = (), pad_fraction: float 
                 fig.layout[m].range = rng
 
 
-def _template() -> go.layout.Template:
-    """``plotly_white`` with transparent backgrounds: the notebook's own background shows through
-    (light or dark); text and grid colours come from JupyterLab's CSS variables (:data:`THEME_CSS`).
-    """
-    t = go.layout.Template(pio.templates["plotly_white"])
-    t.layout.paper_bgcolor = "rgba(0,0,0,0)"
-    t.layout.plot_bgcolor = "rgba(0,0,0,0)"
+#: ``plotly_white``'s colours for the 2-D traces the explorers draw (its layout without the polar,
+#: ternary, 3-D and geo parts, and its bar, histogram, heatmap and scatter defaults; plotly 7.1.0's
+#: ``pio.templates["plotly_white"]``, checked equal by tests/test_viz_template.py). Loading and
+#: validating the whole of ``plotly_white`` (24 trace types) cost ~0.5 s of the first explorer's
+#: draw after Run All, and its 7 kB went into every figure's layout, where plotly.js merged it
+#: again on every update (``supplyDefaults``).
+_SEQUENTIAL = [[0.0, "#0d0887"], [0.1111111111111111, "#46039f"], [0.2222222222222222, "#7201a8"],
+               [0.3333333333333333, "#9c179e"], [0.4444444444444444, "#bd3786"],
+               [0.5555555555555556, "#d8576b"], [0.6666666666666666, "#ed7953"],
+               [0.7777777777777778, "#fb9f3a"], [0.8888888888888888, "#fdca26"], [1.0, "#f0f921"]]
+_AXIS = {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "ticks": "", "title": {"standoff": 15},
+         "zerolinecolor": "#EBF0F8", "automargin": True, "zerolinewidth": 2}
+_PATTERN = {"fillmode": "overlay", "size": 10, "solidity": 0.2}
+WHITE_2D = {
+    "layout": {
+        "autotypenumbers": "strict",
+        "colorway": ["#636efa", "#EF553B", "#00cc96", "#ab63fa", "#FFA15A", "#19d3f3", "#FF6692",
+                     "#B6E880", "#FF97FF", "#FECB52"],
+        "font": {"color": "#2a3f5f"}, "hovermode": "closest", "hoverlabel": {"align": "left"},
+        "paper_bgcolor": "white", "plot_bgcolor": "white",
+        "coloraxis": {"colorbar": {"outlinewidth": 0, "ticks": ""}},
+        "colorscale": {
+            "sequential": _SEQUENTIAL, "sequentialminus": _SEQUENTIAL,
+            "diverging": [[0, "#8e0152"], [0.1, "#c51b7d"], [0.2, "#de77ae"], [0.3, "#f1b6da"],
+                          [0.4, "#fde0ef"], [0.5, "#f7f7f7"], [0.6, "#e6f5d0"], [0.7, "#b8e186"],
+                          [0.8, "#7fbc41"], [0.9, "#4d9221"], [1, "#276419"]],
+        },
+        "xaxis": _AXIS, "yaxis": _AXIS,
+        "shapedefaults": {"line": {"color": "#2a3f5f"}},
+        "annotationdefaults": {"arrowcolor": "#2a3f5f", "arrowhead": 0, "arrowwidth": 1},
+        "title": {"x": 0.05},
+    },
+    "data": {
+        "bar": [{"error_x": {"color": "#2a3f5f"}, "error_y": {"color": "#2a3f5f"},
+                 "marker": {"line": {"color": "white", "width": 0.5}, "pattern": _PATTERN},
+                 "type": "bar"}],
+        "heatmap": [{"type": "heatmap", "colorbar": {"outlinewidth": 0, "ticks": ""},
+                     "colorscale": _SEQUENTIAL}],
+        "histogram": [{"marker": {"pattern": _PATTERN}, "type": "histogram"}],
+        "scatter": [{"fillpattern": _PATTERN, "type": "scatter"}],
+        "scattergl": [{"type": "scattergl", "marker": {"colorbar": {"outlinewidth": 0,
+                                                                     "ticks": ""}}}],
+    },
+}
+
+
+def _template(background: str) -> go.layout.Template:
+    """:data:`WHITE_2D` with the given paper and plot background."""
+    t = go.layout.Template(WHITE_2D)
+    t.layout.paper_bgcolor = background
+    t.layout.plot_bgcolor = background
     return t
 
 
-#: the explorers' plotly template (transparent, theme-neutral; see :func:`theme_style`)
-TEMPLATE = _template()
+#: the explorers' plotly template: transparent backgrounds, so the notebook's own background shows
+#: through (light or dark); text and grid colours come from JupyterLab's CSS variables
+#: (:data:`THEME_CSS`, :func:`theme_style`)
+TEMPLATE = _template("rgba(0,0,0,0)")
+#: the static figures' template (``plotly_white`` for the traces they draw)
+STATIC_TEMPLATE = _template("white")
 
 #: CSS that makes plotly's SVG follow JupyterLab's light/dark theme inside ``.lpperp-explorer``
 THEME_CSS = """
@@ -422,7 +513,8 @@ def apply_layout(fig: go.Figure, *, height: int, top: int, bottom: int = 50,
     fixed width), a horizontal legend along the top, the user's zoom kept across updates
     (``uirevision``), fixed margins (no automargin: see the module doc); ``layout`` adds to or
     overrides it. ``widget`` (default: whether ``fig`` is a FigureWidget) picks the template:
-    the explorers' theme-following one, or ``plotly_white`` for a static figure.
+    the explorers' theme-following one, or :data:`STATIC_TEMPLATE` (``plotly_white``'s look) for a
+    static figure.
 
     >>> fig = make_figure(False)
     >>> apply_layout(fig, height=300, top=40)
@@ -432,7 +524,7 @@ def apply_layout(fig: go.Figure, *, height: int, top: int, bottom: int = 50,
     if widget is None:
         widget = isinstance(fig, go.FigureWidget)
     legend = {"orientation": "h", "y": 0.995, "yanchor": "top", "yref": "container", "x": 0.0}
-    template = TEMPLATE if widget else "plotly_white"
+    template = TEMPLATE if widget else STATIC_TEMPLATE
     fig.update_layout(**{
         "height": height, "autosize": True, "margin": {"l": 60, "r": 20, "t": top, "b": bottom},
         "template": template, "legend": legend, "uirevision": "lpperp", **layout,

@@ -671,23 +671,28 @@ def risk_figure(result: RiskResult, *, widget: bool = True) -> go.Figure:
 
 
 def update_risk_figure(fig: go.Figure, result: RiskResult) -> None:
-    """Rewrite :func:`risk_figure`'s traces from a new result (inside ``batch_update``)."""
-    r, d = result, fig.data
-    d[0].update(x=r.days, y=100.0 * r.survival)
-    d[1].update(
-        x=np.concatenate((r.days, r.days[::-1])),
-        y=100.0 * np.concatenate((r.survival_high, r.survival_low[::-1])),
-    )
-    d[2].update(x=r.days, y=100.0 * r.closed_form)
+    """Rewrite :func:`risk_figure`'s traces from a new result (inside ``batch_update``).
+
+    Only what changed is resent (:func:`kit.set_trace`): a leverage step whose first redraw keeps
+    the table, the sweeps and the other strategies' returns (``pending_runs``) sends the selected
+    strategy's survival curves, its histogram and the two markers, not all 21 traces."""
+    r = result
+    kit.set_trace(fig, 0, x=r.days, y=100.0 * r.survival)
+    kit.set_trace(fig, 1, x=np.concatenate((r.days, r.days[::-1])),
+                  y=100.0 * np.concatenate((r.survival_high, r.survival_low[::-1])))
+    kit.set_trace(fig, 2, x=r.days, y=100.0 * r.closed_form)
     low = np.nanmin(np.append(r.closed_form, r.survival_low))  # zoom on the part in use
-    fig.update_yaxes(range=[max(-2.0, 5.0 * math.floor(20.0 * low) - 5.0), 101.0], row=1, col=1)
+    zoom = [max(-2.0, 5.0 * math.floor(20.0 * low) - 5.0), 101.0]
+    if list(fig.layout.yaxis.range or ()) != zoom:
+        fig.layout.yaxis.range = zoom
     for j, k in enumerate(KINDS):
-        d[3 + j].update(x=100.0 * r.returns[k], opacity=0.8 if k == r.selected.kind else 0.35)
+        kit.set_trace(fig, 3 + j, x=100.0 * r.returns[k],
+                      opacity=0.8 if k == r.selected.kind else 0.35)
     s = r.scenario
-    d[6].update(x=r.widths_pct, y=100.0 * r.survival_by_width)
-    d[7].update(x=[s.width_pct], y=[100.0 * r.summary.survival])
-    d[8].update(x=r.leverages, y=100.0 * r.survival_by_leverage)
-    d[9].update(x=[s.leverage], y=[100.0 * r.summary.survival])
+    kit.set_trace(fig, 6, x=r.widths_pct, y=100.0 * r.survival_by_width)
+    kit.set_trace(fig, 7, x=[s.width_pct], y=[100.0 * r.summary.survival])
+    kit.set_trace(fig, 8, x=r.leverages, y=100.0 * r.survival_by_leverage)
+    kit.set_trace(fig, 9, x=[s.leverage], y=[100.0 * r.summary.survival])
     # stacked by hand (the figure's barmode is "overlay" for the histograms): gains pile up from
     # zero, losses down from zero, as barmode="relative" would draw them
     names = list(r.table.names)
@@ -696,12 +701,11 @@ def update_risk_figure(fig: go.Figure, result: RiskResult) -> None:
     for j, (key, _, _) in enumerate(ATTRIBUTION_PARTS):
         vals = np.array([summ.attribution.get(key, 0.0) for summ in r.table.summaries])
         base = np.where(vals >= 0, up, down)
-        d[10 + j].update(x=names, y=vals, base=base)
+        kit.set_trace(fig, 10 + j, x=names, y=vals, base=base)
         up = up + np.maximum(vals, 0.0)
         down = down + np.minimum(vals, 0.0)
-    d[10 + len(ATTRIBUTION_PARTS)].update(
-        x=names, y=[summ.expected_pnl for summ in r.table.summaries]
-    )
+    kit.set_trace(fig, 10 + len(ATTRIBUTION_PARTS), x=names,
+                  y=[summ.expected_pnl for summ in r.table.summaries])
 
 
 # ------------------------------------------------------------------------------------------------
