@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 import lpperp.swap as swap
+from lpperp._validate import LpperpError
 from lpperp.swap import LiquidityProfile, float_swap
 
 BLOCK = 2**14
@@ -69,7 +70,7 @@ def check_same_bits(prof, price, x, *, kernel):
     if answered is not None:
         assert bits(answered[0]) == bits(q_ref)
         assert bits(answered[1]) == bits(p_ref)
-    for i in [0, 1, 2, 777, BLOCK - 1, BLOCK, BLOCK + 3, 2 * BLOCK + 2]:
+    for i in [0, 1, 2, 777, BLOCK - 1, BLOCK, BLOCK + 3, x.size - 1]:
         pi = float(price[i]) if isinstance(price, np.ndarray) else price
         qi, pi1 = float_swap(prof, pi, float(x[i]))
         assert bits(qi) == bits(q[i:i + 1]) and bits(pi1) == bits(p1[i:i + 1]), i
@@ -174,3 +175,68 @@ def test_a_purchase_of_exactly_the_room_up_is_walked():
     check_same_bits(FIVE, price, amounts, kernel=False)
     amounts[BLOCK + 9] = -np.nextafter(room, 0.0)
     check_same_bits(FIVE, price, amounts, kernel=True)
+
+
+def test_a_batch_of_exactly_the_threshold_takes_the_kernel():
+    x = SIGNED[: swap._FAST_MIN].copy()
+    assert x.size == 2**15
+    check_same_bits(FIVE, 3000.0, x, kernel=True)
+
+
+def test_small_liquidity_and_price_arrays_below_one_take_the_kernel():
+    """Liquidity below 1 (human units) and prices below 1 are ordinary values: the kernel answers."""
+    thin = LiquidityProfile([0.25, 0.75], [0.5], 0.001)
+    prices = RNG.uniform(0.3, 0.7, BIG)
+    check_same_bits(thin, prices, SIGNED * 1e-4, kernel=True)
+    check_same_bits(thin, 0.5, SIGNED * 1e-4, kernel=True)
+
+
+def test_price_arrays_on_the_segments_edges():
+    """A price exactly on the lower edge with purchases, on the upper edge with sales: one step."""
+    prices = RNG.uniform(2100.0, 4400.0, BIG)
+    prices[[7, BLOCK + 7]] = 2000.0
+    check_same_bits(FINITE, prices, BUYS * 10.0, kernel=True)
+    prices = RNG.uniform(2100.0, 4400.0, BIG)
+    prices[[7, BLOCK + 7]] = 4500.0
+    check_same_bits(FINITE, prices, SALES * 10.0, kernel=True)
+
+
+def test_small_sales_just_above_an_edge_that_cross_it_are_walked():
+    """Sales of at most 1 from 1e-9 above an inner edge: some leave the segment, so the kernel
+    declines and every swap is the general path's (walked ones included)."""
+    price = float(FIVE.price_edges[2]) * (1.0 + 1e-9)
+    assert room_down(FIVE, price) < 1.0
+    check_same_bits(FIVE, price, SALES, kernel=False)
+    q, _ = float_swap(FIVE, price, SALES)
+    big = SALES * (1.0 - FIVE.fee_fraction) > room_down(FIVE, price)
+    assert big.any() and np.isfinite(q[big]).all()
+
+
+def test_zero_amounts_in_an_empty_segment_are_no_swap():
+    prof = LiquidityProfile([1000.0, 2000.0, 4000.0], [0.0, 5e5], 0.003)
+    q, p1 = float_swap(prof, 1500.0, np.zeros(BIG))
+    assert (q == 0.0).all() and (p1 == 1500.0).all()
+    assert swap._fast_one_step(prof, 1500.0, np.zeros(BIG)) is None
+
+
+@pytest.mark.parametrize(("prof", "price", "amounts"), [
+    (FIVE, 900.0, BUYS),  # below the lowest edge
+    (FIVE, 9500.0, SALES),  # above the finite top edge
+    (UNIFORM, 0.0, SIGNED),  # a price of 0 on a profile from 0
+    (UNIFORM, np.inf, SALES),  # an infinite price on a profile up to inf
+    (UNIFORM, np.nan, SIGNED),
+], ids=["below", "above", "zero", "inf", "nan"])
+def test_a_price_outside_the_profile_is_refused_by_name_for_large_batches(prof, price, amounts):
+    with pytest.raises(LpperpError, match=r"^price must"):
+        float_swap(prof, price, amounts)
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_quote_past_the_floats_is_quietly_infinite_in_large_batches():
+    """``xe P`` past the floats gives an infinite quote in the general path (its operations are
+    under ``errstate``); the kernel gives the same bits, without a RuntimeWarning."""
+    prof = LiquidityProfile.uniform(1.0, 1.0, 0.003)
+    x = SALES * 1e10 + 1e9
+    check_same_bits(prof, 1e300, x, kernel=True)
+    q, _ = float_swap(prof, 1e300, x)
+    assert np.isinf(q).all()
