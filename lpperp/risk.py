@@ -118,7 +118,7 @@ def _scaled_mass(log_k: Any, hi: Any, lo: Any) -> np.ndarray:
     where both arguments are positive, each product stays a bounded Gaussian-like term.
     """
     log_k, hi, lo = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (log_k, hi, lo)))
-    upper = lo > 0
+    upper = lo >= 0  # lo = 0 too: 1/2 - Phi(-hi), not Phi(hi) - 1/2 (which rounds Phi(hi) near 1)
     a = np.where(upper, -lo, hi)  # larger mass first
     b = np.where(upper, -hi, lo)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -290,9 +290,13 @@ def band_exit_probability(
                 log_k2, (-b - 2 * n * w - c) / s, (a - 2 * b - 2 * n * w - c) / s
             )
         two = np.clip(1.0 - surv, 0.0, 1.0)
-        # a vanishing volatility overflows the images to NaN; crossing both sides then needs
-        # 2 w / s > 2e8 standard deviations: the exit is the sum of the one-barrier parts
-        two = np.where(np.isnan(two) & (ratio < 1e-8), np.clip(one_lo + one_hi, 0.0, 1.0), two)
+        # the images overflow to NaN only where the drift or the band dwarfs the volatility
+        # (|2 n w nu / sigma^2| or (nu tau / s)^2 past the floats): a vanishing volatility
+        # (crossing both sides needs 2 w / s > 2e8 standard deviations) or a drift of more than
+        # 1e150 standard deviations (mu_per_year = 1e300), which leaves the band on its side
+        # surely; either way the side away from the drift is never reached and the exit is the
+        # sum of the one-barrier parts (it was NaN for a 1e300 drift with s / w >= 1e-8)
+        two = np.where(np.isnan(two), np.clip(one_lo + one_hi, 0.0, 1.0), two)
         if n_terms is None:
             two = np.where(ratio > _S_OVER_W_MAX, 1.0, two)
     inside = (p > lo) & (p < hi)
