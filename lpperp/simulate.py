@@ -1081,9 +1081,9 @@ def _set_bounds(k: _Run, i: np.ndarray) -> None:
     band around ``-q / hedge_ratio`` (``P(b) = 1 / (b / L + 1/sqrt(pb))^2`` inverts ``base(P)
     = L (1/sqrt(P) - 1/sqrt(pb))``; base is monotone in the price)."""
     (
-        alive, do_rec, hedge, isb, liq, loose_hi, loose_lo, pa, pb, pol, q, sa, t_hi, t_lo
+        alive, do_rec, hedge, isb, liq, loose_hi, loose_lo, pa, pb, pol, q, t_hi, t_lo
     ) = (
-        k.alive, k.do_rec, k.hedge, k.isb, k.liq, k.loose_hi, k.loose_lo, k.pa, k.pb, k.pol, k.q, k.sa,
+        k.alive, k.do_rec, k.hedge, k.isb, k.liq, k.loose_hi, k.loose_lo, k.pa, k.pb, k.pol, k.q,
         k.t_hi, k.t_lo
     )
     if i.size == 0:
@@ -1097,7 +1097,10 @@ def _set_bounds(k: _Run, i: np.ndarray) -> None:
             hi = np.where((lb > 0) & has, 1.0 / (lb / L + ib) ** 2, np.inf)
             if pol.hedge_band < 1.0:
                 hb = tgt * (1.0 / (1.0 - pol.hedge_band))
-                lo = np.where((hb < L / sa[i] - L * ib) & has, 1.0 / (hb / L + ib) ** 2, 0.0)
+                # where hb is above the range's largest base L (1/sqrt(pa) - 1/sqrt(pb)) this
+                # price is at or below pa: below the range the exact condition decides (a
+                # rounding residual of q + ratio x base can still want a re-hedge there)
+                lo = np.where(has, 1.0 / (hb / L + ib) ** 2, 0.0)
                 if do_rec:
                     lo = np.maximum(pa[i], lo)
             else:
