@@ -681,14 +681,22 @@ def update_risk_figure(fig: go.Figure, result: RiskResult) -> None:
     kit.set_trace(fig, 1, x=np.concatenate((r.days, r.days[::-1])),
                   y=100.0 * np.concatenate((r.survival_high, r.survival_low[::-1])))
     kit.set_trace(fig, 2, x=r.days, y=100.0 * r.closed_form)
+    # explicit ranges on the axes of the scatter traces (what autorange showed), kept while the
+    # data still fill them (kit.sticky_range): the explorer's first redraw after a move is then a
+    # transition of the changed traces (RiskExplorer._transition), with no relayout
+    _set_range(fig, "xaxis", [0.0, float(r.days[-1])])
     low = np.nanmin(np.append(r.closed_form, r.survival_low))  # zoom on the part in use
-    zoom = [max(-2.0, 5.0 * math.floor(20.0 * low) - 5.0), 101.0]
-    if list(fig.layout.yaxis.range or ()) != zoom:
-        fig.layout.yaxis.range = zoom
+    kit.sticky_range(fig, "yaxis", max(-2.0, 5.0 * math.floor(20.0 * low) - 5.0), 101.0)
+    s = r.scenario
+    w = np.log10(np.append(r.widths_pct, s.width_pct))
+    pad = 0.06 * (w.max() - w.min())
+    kit.sticky_range(fig, "xaxis3", float(w.min() - pad), float(w.max() + pad), keep_fill=0.5)
+    lv = np.append(r.leverages, s.leverage)
+    pad = max(0.06 * (lv.max() - lv.min()), 0.1)
+    kit.sticky_range(fig, "xaxis4", float(lv.min() - pad), float(lv.max() + pad), keep_fill=0.5)
     for j, k in enumerate(KINDS):
         kit.set_trace(fig, 3 + j, x=100.0 * r.returns[k],
                       opacity=0.8 if k == r.selected.kind else 0.35)
-    s = r.scenario
     kit.set_trace(fig, 6, x=r.widths_pct, y=100.0 * r.survival_by_width)
     kit.set_trace(fig, 7, x=[s.width_pct], y=[100.0 * r.summary.survival])
     kit.set_trace(fig, 8, x=r.leverages, y=100.0 * r.survival_by_leverage)
@@ -706,6 +714,11 @@ def update_risk_figure(fig: go.Figure, result: RiskResult) -> None:
         down = down + np.minimum(vals, 0.0)
     kit.set_trace(fig, 10 + len(ATTRIBUTION_PARTS), x=names,
                   y=[summ.expected_pnl for summ in r.table.summaries])
+
+
+def _set_range(fig: go.Figure, axis: str, rng: list[float]) -> None:
+    if list(fig.layout[axis].range or ()) != rng:
+        fig.layout[axis].range = rng
 
 
 # ------------------------------------------------------------------------------------------------
@@ -913,14 +926,17 @@ class RiskExplorer(Explorer):
                 return done
             t0 = time.perf_counter()
             result = partial_risk(rs, self.cache, self.result, self._parts.get(rs))
+            # the returns histograms follow with the rest: a first redraw that changes only
+            # scatter traces is a transition of those (_transition), not a re-plot of all 21
+            result = replace(result, returns=self.result.returns)
         except ValueError as exc:
             self._set_busy(False)
             self._show_error(exc)
             return False
         self._draw(result)
         self.status.value = (
-            "<div class='lpperp-muted'>&#8635; the selected strategy is drawn; the strategy "
-            f"table, the sweeps and the other strategies' returns are updating on the same "
+            "<div class='lpperp-muted'>&#8635; the selected strategy's survival is drawn; the "
+            f"strategy table, the sweeps and the returns are updating on the same "
             f"{rs.n_paths:,} paths ({result.pending_runs} runs left) &mdash; they show the "
             "previous settings until then.</div>")
         self._set_busy(True)
@@ -928,6 +944,15 @@ class RiskExplorer(Explorer):
         self.last_update_seconds = time.perf_counter() - t0
         self._schedule_prefetch(loop, self._neighbours(before, rs), rs)
         return True
+
+    def _transition(self, result: RiskResult) -> bool:
+        """A first redraw after a move (:meth:`refresh`) changes the survival curves and the two
+        markers only: redraw those (:meth:`kit.FigureWidget.batch_redraw`). Any update that
+        changes a histogram or a bar (or their colours) re-plots the figure."""
+        prev = getattr(self, "result", None)
+        return (prev is not None and result.pending_runs > 0 and result.table is prev.table
+                and result.selected.kind == prev.selected.kind
+                and all(result.returns[k] is prev.returns[k] for k in KINDS))
 
     def _neighbours(self, before: RiskScenario | None, rs: RiskScenario) -> list[RiskScenario]:
         """The scenarios one slider step from ``rs``: with ``before``, one step further the way
