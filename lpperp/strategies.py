@@ -314,7 +314,10 @@ def stress_test(
     """What the account loses on deterministic shocks, under isolated and under cross margin.
 
     Each shock is a price path starting at the scenario's price (default :func:`shock_paths`); the
-    reaction-delay move is switched off (zero noise) so results are exact.
+    reaction-delay move is switched off (zero noise) so results are exact. Shorter shocks are
+    padded with their last price to the longest, so the run is budgeted as ``2 * len(shocks)``
+    paths (isolated and cross) of ``longest - 1`` steps (``processes.path_step_budget``, at most
+    ``MAX_PATH_STEPS`` path-steps): a larger request is refused up front, naming those counts.
 
     >>> r = stress_test(Scenario(leverage=3.0, wallet_cash=3000.0))
     >>> bool(r.cross_loss[r.shocks.index("+30% in a day")] >= 0)
