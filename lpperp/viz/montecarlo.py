@@ -407,14 +407,11 @@ class RiskResult:
     @property
     def readout(self) -> dict[str, float]:
         s = self.summary
+        # the selected run's row as lpperp.strategies.StrategyTable maps it (its first seven
+        # columns: survival and its interval, expected return, tail loss, fees, costs)
+        row = StrategyTable((self.selected.name,), (s,), s.n_paths, 0.0).row(self.selected.name)
         return {
-            "survival": s.survival,
-            "survival_low": s.survival_ci[0],
-            "survival_high": s.survival_ci[1],
-            "expected_return": s.expected_return,
-            "tail_loss": -s.tail_return,
-            "fees_earned": s.fees_earned,
-            "costs_paid": s.costs_paid,
+            **{c: row[c] for c in StrategyTable.COLUMNS[:7]},
             "mean_recentres": s.mean_recentres,
             "mean_top_ups": s.mean_top_ups,
             "closed_form_survival": float(self.closed_form[-1]),
@@ -686,7 +683,11 @@ def update_risk_figure(fig: go.Figure, result: RiskResult) -> None:
     # transition of the changed traces (RiskExplorer._transition), with no relayout
     _set_range(fig, "xaxis", [0.0, float(r.days[-1])])
     low = np.nanmin(np.append(r.closed_form, r.survival_low))  # zoom on the part in use
-    kit.sticky_range(fig, "yaxis", max(-2.0, 5.0 * math.floor(20.0 * low) - 5.0), 101.0)
+    need = max(-2.0, 5.0 * math.floor(20.0 * low) - 5.0)
+    now = fig.layout.yaxis.range
+    if not (now is not None and now[0] <= need and 101.0 - need >= 0.6 * (101.0 - now[0])):
+        # two 5 % steps of headroom below: a leverage walk lowers survival step by step
+        fig.layout.yaxis.range = [max(-2.0, need - 10.0), 101.0]
     s = r.scenario
     w = np.log10(np.append(r.widths_pct, s.width_pct))
     pad = 0.06 * (w.max() - w.min())
