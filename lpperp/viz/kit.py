@@ -48,7 +48,7 @@ import plotly.graph_objects as go
 from plotly.basedatatypes import Undefined
 from plotly.serializers import custom_serializers
 from plotly.subplots import make_subplots
-from traitlets import Dict
+from traitlets import Dict, observe
 
 __all__ = [
     "DESCRIPTION_STYLE",
@@ -150,6 +150,21 @@ class FigureWidget(go.FigureWidget):
     _js2py_update = Dict(allow_none=True).tag(sync=True, echo_update=False, **custom_serializers)
     _js2py_pointsCallback = Dict(allow_none=True).tag(sync=True, echo_update=False,
                                                       **custom_serializers)
+
+    @observe("_js2py_traceDeltas")
+    def _handler_js2py_traceDeltas(self, change: dict) -> None:
+        """The browser's trace deltas after an update (the defaults plotly.js filled in, ~7-18 kB
+        a key press): only mark the edit done. plotly's own handler merged them into each
+        trace's defaults, removed from the traces' own properties whatever equalled a default
+        (sending a removal message per trace), and reset the trait (one more message): ~20 ms
+        of kernel time per key press at load 6 (notebook 04: busy 136 -> 155 ms after the key
+        press), during which the next key press waited. Nothing here reads those defaults."""
+        msg = change["new"]
+        if msg and msg.get("trace_edit_id") == self._last_trace_edit_id:
+            self._trace_edit_in_process = False
+            if not self._layout_edit_in_process:
+                while self._waiting_edit_callbacks:
+                    self._waiting_edit_callbacks.pop()()
 
     def __init__(self, *args: Any, config: dict | None = None, **kwargs: Any) -> None:
         self._defer_open = True
