@@ -847,6 +847,8 @@ def float_swap(profile: LiquidityProfile, price: Any, base_amount: Any) -> tuple
     ``|x| / L``; the quote paid is that sum divided by ``1 - f``. Inside one segment
     ``r = L / (L + xe sqrt(P))``, ``P1 = P r^2`` and ``quote = xe P r`` (``/ (1 - f)`` for a purchase).
     Crossing segments uses the base held above each edge (cumulative sums) and ``searchsorted``.
+    Batches of 2**15 swaps and more take a blocked kernel that performs the same operations in
+    the same order, so a swap's result is the same to the bit alone or in any batch.
 
     Parameters
     ----------
