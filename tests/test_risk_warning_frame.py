@@ -11,7 +11,6 @@ script, or mutmut's trampoline under mutation testing).
 
 from __future__ import annotations
 
-import os
 import sys
 import warnings
 
@@ -40,6 +39,6 @@ def test_the_interrupt_warning_names_the_callers_line(monkeypatch):
     mine = [x for x in w if str(x.message).startswith("interrupted")]
     assert len(mine) == 1 and len(callers) == 1
     assert (mine[0].filename, mine[0].lineno) == callers[0]
-    if "MUTANT_UNDER_TEST" not in os.environ:  # called from this very test
-        assert callers[0][0] == __file__
+    if liquidation_probability.__code__.co_filename.endswith("risk.py"):  # not wrapped by mutmut
+        assert callers[0][0] == __file__  # called from this very test
 
