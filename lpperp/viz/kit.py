@@ -38,12 +38,14 @@ from __future__ import annotations
 
 import html
 import math
+import pathlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import ipywidgets as widgets
 import numpy as np
+import plotly
 import plotly.graph_objects as go
 from plotly.basedatatypes import Undefined
 from plotly.serializers import custom_serializers
@@ -56,6 +58,9 @@ __all__ = [
     "TEMPLATE",
     "THEME_CSS",
     "WHITE_2D",
+    "WIDGET_BUNDLE",
+    "WIDGET_ESM",
+    "WIDGET_ESM_EDITS",
     "FigureWidget",
     "apply_layout",
     "choice",
@@ -115,6 +120,38 @@ def _rows(grid: np.ndarray) -> list[np.ndarray]:
     return [g[i] for i in range(g.shape[0])]
 
 
+#: plotly's widget module (``plotly/package_data/widgetbundle.js``, plotly 7.1.0) and the two edits
+#: :data:`WIDGET_ESM` makes to it: after ``Plotly.animate`` / ``Plotly.update`` its view no longer
+#: sends the kernel the trace and layout deltas (every default plotly.js filled in, 7-18 kB each,
+#: two kernel requests per key press; the kernel was busy with them 60-140 ms after each redraw
+#: at load 5, when the browser suite's next key press came). The first draw still sends them.
+WIDGET_BUNDLE = pathlib.Path(plotly.__file__).parent / "package_data" / "widgetbundle.js"
+WIDGET_ESM_EDITS = (
+    ("Md.default.animate(this.el,rr,ge).then(function(){Ar._sendTraceDeltas(ne.trace_edit_id);"
+     "var Tr=ne.layout_edit_id;Ar._sendLayoutDelta(Tr)})", "Md.default.animate(this.el,rr,ge)"),
+    ("Md.default.update(this.el,ge,je,mt),this._sendTraceDeltas(ne.trace_edit_id);"
+     "var Lt=ne.layout_edit_id;this._sendLayoutDelta(Lt)", "Md.default.update(this.el,ge,je,mt)"),
+)
+
+
+def _widget_esm() -> str | None:
+    """plotly's widget module with :data:`WIDGET_ESM_EDITS` applied, or None (then the stock
+    module is used) when the file is missing or an edit's text is not found exactly once."""
+    try:
+        text = WIDGET_BUNDLE.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for old, new in WIDGET_ESM_EDITS:
+        if text.count(old) != 1:
+            return None
+        text = text.replace(old, new)
+    return text
+
+
+#: the module every :class:`FigureWidget` loads in the browser (None: plotly's own)
+WIDGET_ESM = _widget_esm()
+
+
 class FigureWidget(go.FigureWidget):
     """``go.FigureWidget`` whose update messages carry no ``Undefined`` holes (see module doc),
     and whose widget opens with its figure in it.
@@ -135,6 +172,8 @@ class FigureWidget(go.FigureWidget):
     """
 
     _defer_open = False
+    if WIDGET_ESM is not None:
+        _esm = WIDGET_ESM
 
     # The browser's replies to every update (plotly's view sends the trace and layout deltas it
     # computed, ~20 kB per key press in notebook 02) are not echoed back: ipywidgets echoes every
