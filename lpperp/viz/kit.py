@@ -31,6 +31,13 @@ autoranges or automargins, so the figures that use it give every axis an explici
 result is the same SVG as a fresh plot of the new data (checked path by path). Heatmaps and
 histograms cannot be transitioned; their explorers keep ``batch_update``.
 
+What the browser reports back: after each update plotly's view used to send the kernel the
+defaults plotly.js filled in (trace and layout deltas, 7-18 kB, two kernel requests per key press,
+each echoed back by ipywidgets); nothing here reads them, and the kernel was busy with them when
+the next key press came. :data:`WIDGET_ESM` (plotly's widget module with two exact edits) stops
+them after updates, :class:`FigureWidget` neither echoes the browser's messages nor merges their
+defaults. The template (:data:`TEMPLATE`) is :data:`WHITE_2D`, plotly_white for 2-D traces only.
+
 Conventions: prices in quote per base; values in quote units.
 """
 
