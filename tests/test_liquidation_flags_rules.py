@@ -27,6 +27,7 @@ from test_liquidation_flags import TIERED, edges, g_ref, run
 
 import lpperp._boundary_fast as fast_module
 from lpperp._boundary_fast import fast_kernel
+from lpperp._boundary_kernels import TOL
 from lpperp.perp import MarginRules
 
 C_ABOVE = 1024.0  # wq L (sqrt(pb) - sqrt(pa)) of the dyadic LP below
@@ -125,3 +126,27 @@ def test_results_do_not_depend_on_the_scratch_memory(junk):
     for x, y in zip(clean, dirty, strict=True):
         np.testing.assert_array_equal(x, y)
     assert clean[4][64:].tolist() == [True, False, False, False]
+
+
+def test_an_empty_piece_is_not_checked_for_a_plateau():
+    # The plateau rule is about pieces that exist. Account B's tier 2 (notional >= 1024, P >= 1024
+    # for q = -1) starts above its range's bottom (256), so B has no "below the range, tier 2"
+    # piece, though that piece's formula vanishes: slope 2 (B's base, L (1/16 - 1/64)) - 2
+    # (short 1 at rate 1) = 0 (to an ulp), constant -512 + 512 (the deduction) = 0. Account A,
+    # in the same block, has its tier-2 edge exactly on its loosened range bottom,
+    # fl(pa (1 + TOL)) == fl(1024 (1 - TOL)): its piece is empty too, by exactly nothing.
+    rules = MarginRules("two", 1.0, 0.5, tier_floors=(0.0, 1024.0), tier_maintenance=(0.5, 1.0))
+    f, r, d = rules.maintenance_pieces()
+    edge = 1024.0 * (1 - TOL)
+    pa = edge / (1 + TOL)
+    for _ in range(64):  # the float pa with fl(pa (1 + TOL)) == edge, next to edge / (1 + TOL)
+        if pa * (1 + TOL) == edge:
+            break
+        pa = np.nextafter(pa, np.inf if pa * (1 + TOL) < edge else -np.inf)
+    assert pa * (1 + TOL) == edge
+    acc_a = (3000.0, pa, 4 * pa, 100.0, 1.0, 0.5, 0.5, -1.0, 2000.0)
+    acc_b = (3000.0, 256.0, 4096.0, 128.0 / 3.0, 1.0, 1.0, 1.0, -1.0, -512.0)
+    cols = [np.array(pair) for pair in zip(acc_a, acc_b, strict=True)]
+    assert abs(128.0 / 3.0 * (1 / 16 - 1 / 64) - 2.0) <= 4e-16
+    *_, flagged = fast_kernel(*cols, f, r, d)
+    assert flagged.tolist() == [False, False]
