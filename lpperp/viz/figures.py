@@ -141,9 +141,13 @@ def resync_view_state(fig: go.Figure) -> None:
         and fig._widget_layout.keys() == layout.keys()
     )
     if not linked:
-        # traitlets validation copies the outer list/dict but keeps the live per-trace dicts
-        fig._widget_layout = layout
-        fig._widget_data = data
+        # Link without sending: the open views already hold this figure (the widget opened with
+        # it, and plotly's frontend model applies every update to its stored copy). Assigning the
+        # traits resent it all (notebook 02: a 197 kB message right after the explorer's widget
+        # opened, on the way to its first draw); plotly reads the live dicts when a view asks
+        # for the state (page reload, second tab).
+        fig._trait_values["_widget_layout"] = layout
+        fig._trait_values["_widget_data"] = data
 
 
 def finish_figure(fig: go.Figure, update: Any, *, widget: bool, **layout: Any) -> go.Figure:
