@@ -7,7 +7,9 @@ files, and changes only:
 
 1. **A warm pytest session.** Before the first mutant the parent builds one pytest session and
    collects every selected test once; each child runs its covering tests on those items with
-   pytest's own ``runtestprotocol`` (setup, call, teardown, fixtures, xfail/skip handling), in
+   pytest's own ``runtestprotocol`` (setup, call, teardown, fixtures, xfail/skip handling)
+   under pytest's warning filters (pyproject's ``filterwarnings`` and the tests'
+   ``filterwarnings`` marks, which pytest applies in a hook around the protocol), in
    mutmut's order (fastest first), and stops at the first failure (mutmut runs ``pytest -x``).
    ``pytest.main`` re-parsed the configuration, registered ~30 plugins and re-collected the test
    files for every mutant: ~0.07-0.1 s per mutant on an idle core, most of a killed mutant's
@@ -327,6 +329,7 @@ def run_tests(self, *, mutant_name, tests):
     if not mutant_name or not _ITEMS or not tests or any(t not in _ITEMS for t in tests):
         return _orig_run_tests(self, mutant_name=mutant_name, tests=tests)
     from _pytest.runner import runtestprotocol
+    from _pytest.warnings import catch_warnings_for_item
 
     killers = _KILLERS.get(mm.mangled_name_from_mutant_name(mutant_name), {})
     if killers:  # stable sort: mutmut's fastest-first order within each group
@@ -334,7 +337,12 @@ def run_tests(self, *, mutant_name, tests):
     os.chdir("mutants")
     for i, t in enumerate(tests):
         nxt = _ITEMS[tests[i + 1]] if i + 1 < len(tests) else None
-        reports = runtestprotocol(_ITEMS[t], log=False, nextitem=nxt)
+        item = _ITEMS[t]
+        # the warning filters of pytest's own protocol (pyproject's filterwarnings and the
+        # test's @pytest.mark.filterwarnings), which runtestprotocol alone does not apply
+        with catch_warnings_for_item(config=item.config, ihook=item.ihook, when="runtest",
+                                     item=item):
+            reports = runtestprotocol(item, log=False, nextitem=nxt)
         if any(r.failed for r in reports):
             if _PIPE:
                 line = f"{mutant_name}\t{t}\n".encode()
