@@ -239,6 +239,10 @@ def _run(inp: dict[str, Any]) -> LiquidationResult:
 
     if "numeric_g" in inp or not (arr["L"].shape[1] == 1 and arr["sizes"].shape[1] == 1):
         lower, upper = safe_interval(bnd, P0, g0, gfun)
+    # a boundary is a price: a flat piece's root -c/0 (an LP-and-cash account without a perp,
+    # whose value is constant above its range) is not one; NaN pads like the other kernels
+    bnd = np.where(np.isfinite(bnd), bnd, np.nan)
+    bnd = bnd[:, np.isfinite(bnd).any(axis=0)]
     kk = bnd.shape[1]
     return LiquidationResult(
         price=P0.reshape(shape),
