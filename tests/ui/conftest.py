@@ -7,6 +7,7 @@ into the repository). The browser is Debian's ``/usr/bin/chromium`` driven by Pl
 ``CI=true``, where they fail: CI installs Chromium (see ``.ci/run``) and must run them.
 """
 
+
 from __future__ import annotations
 
 import os
@@ -17,6 +18,8 @@ import pytest
 from . import jlab
 
 IN_CI = os.environ.get("CI") == "true"
+#: a script run by hand (`python -m tests.ui.probe_keypress`), not a test module
+collect_ignore = ["probe_keypress.py"]
 
 
 def _missing(reason: str) -> None:

@@ -17,9 +17,6 @@ import sys
 
 from tests.ui import jlab
 
-NB = sys.argv[1] if len(sys.argv) > 1 else "02_lp_as_collateral.ipynb"
-PRESSES = int(sys.argv[2]) if len(sys.argv) > 2 else 12
-SLIDER = sys.argv[3] if len(sys.argv) > 3 else ""
 TRACE = os.environ.get("TRACE")
 CATEGORIES = ("disabled-by-default-v8.cpu_profiler,devtools.timeline,"
               "disabled-by-default-devtools.timeline,v8.execute,blink.user_timing")
@@ -88,73 +85,82 @@ HOOK = """() => {
   window.__ev = []; window.__dump = true; return true;
 }""".replace("EXPLORER", jlab.EXPLORER)
 
-with jlab.start_lab() as lab, jlab.launch_browser() as ctx:
-    page = ctx.new_page()
-    page.add_init_script(INIT)
-    jlab.open_notebook(page, lab.url(NB))
-    if os.environ.get("TRACE") == "runall":
-        cdp0 = ctx.new_cdp_session(page)
-        cdp0.send("Tracing.start", {"categories": CATEGORIES, "transferMode": "ReturnAsStream"})
-    t0 = jlab.run_all(page)
-    page.wait_for_selector(f"{jlab.EXPLORER} .js-plotly-plot .main-svg", timeout=180_000)
-    t_drawn = page.evaluate("() => performance.now()")
-    jlab.wait_for_run(page, jlab.code_cells(lab.root / NB))
-    t_idle = page.evaluate("() => performance.now()")
-    if os.environ.get("TRACE") == "runall":
-        done_evt = []
-        cdp0.on("Tracing.tracingComplete", lambda p: done_evt.append(p))
-        cdp0.send("Tracing.end")
-        while not done_evt:
-            page.wait_for_timeout(100)
-        h = done_evt[0]["stream"]
-        chunks = []
-        while True:
-            r = cdp0.send("IO.read", {"handle": h, "size": 1 << 20})
-            chunks.append(r["data"])
-            if r.get("eof"):
-                break
-        open("/tmp/lpperp-trace-runall.json", "w").write("".join(chunks))
-    print(f"run all -> drawn {(t_drawn - t0) / 1000:.2f} s, idle {(t_idle - t0) / 1000:.2f} s")
-    evs = page.evaluate("() => window.__ev")
-    big = [e for e in evs if e[0] >= t0 and (
-        e[1] == 'longtask' or (e[1] == 'ws-recv' and int(str(e[2]).split()[0]) > 20000))]
-    for e in big[:60]:
-        print(f"  {e[0] - t0:8.0f} {e[1]} {e[2]}")
-    page.wait_for_timeout(1500)
-    css = SLIDER or ".lpperp-controls"
-    handle = page.locator(f"{jlab.EXPLORER} {css} .noUi-handle").first
-    handle.scroll_into_view_if_needed()
-    handle.focus()
-    rows = []
-    cdp = ctx.new_cdp_session(page) if TRACE == '1' else None
-    for k in range(PRESSES):
-        if cdp and k == PRESSES - 2:
-            cdp.send("Tracing.start", {"categories": CATEGORIES, "transferMode": "ReturnAsStream"})
-        page.evaluate(HOOK)
-        page.keyboard.press("ArrowRight")
-        page.wait_for_function(
-            "() => window.__ev.some(e => e[1] === 'transitioned' || e[1] === 'afterplot')",
-            timeout=30000, polling=10)
-        page.wait_for_timeout(400)
+def main() -> None:
+    """Run the probe (only as a script: importing this module does nothing)."""
+    NB = sys.argv[1] if len(sys.argv) > 1 else "02_lp_as_collateral.ipynb"
+    PRESSES = int(sys.argv[2]) if len(sys.argv) > 2 else 12
+    SLIDER = sys.argv[3] if len(sys.argv) > 3 else ""
+    with jlab.start_lab() as lab, jlab.launch_browser() as ctx:
+        page = ctx.new_page()
+        page.add_init_script(INIT)
+        jlab.open_notebook(page, lab.url(NB))
+        if os.environ.get("TRACE") == "runall":
+            cdp0 = ctx.new_cdp_session(page)
+            cdp0.send("Tracing.start", {"categories": CATEGORIES, "transferMode": "ReturnAsStream"})
+        t0 = jlab.run_all(page)
+        page.wait_for_selector(f"{jlab.EXPLORER} .js-plotly-plot .main-svg", timeout=180_000)
+        t_drawn = page.evaluate("() => performance.now()")
+        jlab.wait_for_run(page, jlab.code_cells(lab.root / NB))
+        t_idle = page.evaluate("() => performance.now()")
+        if os.environ.get("TRACE") == "runall":
+            done_evt = []
+            cdp0.on("Tracing.tracingComplete", lambda p: done_evt.append(p))
+            cdp0.send("Tracing.end")
+            while not done_evt:
+                page.wait_for_timeout(100)
+            h = done_evt[0]["stream"]
+            chunks = []
+            while True:
+                r = cdp0.send("IO.read", {"handle": h, "size": 1 << 20})
+                chunks.append(r["data"])
+                if r.get("eof"):
+                    break
+            open("/tmp/lpperp-trace-runall.json", "w").write("".join(chunks))
+        print(f"run all -> drawn {(t_drawn - t0) / 1000:.2f} s, idle {(t_idle - t0) / 1000:.2f} s")
         evs = page.evaluate("() => window.__ev")
-        kd = next(e[0] for e in evs if e[1] == 'keydown')
-        print(f"-- press {k}")
-        for e in evs:
-            print(f"  {e[0] - kd:8.1f} {e[1]} {e[2]}")
-        done = next(e[0] for e in evs if e[1] in ('transitioned', 'afterplot'))
-        rows.append(done - kd)
-    if cdp:
-        done_evt = []
-        cdp.on("Tracing.tracingComplete", lambda p: done_evt.append(p))
-        cdp.send("Tracing.end")
-        while not done_evt:
-            page.wait_for_timeout(100)
-        h = done_evt[0]["stream"]
-        chunks = []
-        while True:
-            r = cdp.send("IO.read", {"handle": h, "size": 1 << 20})
-            chunks.append(r["data"])
-            if r.get("eof"):
-                break
-        open("/tmp/lpperp-trace.json", "w").write("".join(chunks))
-    print("latencies", [round(r) for r in rows], "median", round(statistics.median(rows)))
+        big = [e for e in evs if e[0] >= t0 and (
+            e[1] == 'longtask' or (e[1] == 'ws-recv' and int(str(e[2]).split()[0]) > 20000))]
+        for e in big[:60]:
+            print(f"  {e[0] - t0:8.0f} {e[1]} {e[2]}")
+        page.wait_for_timeout(1500)
+        css = SLIDER or ".lpperp-controls"
+        handle = page.locator(f"{jlab.EXPLORER} {css} .noUi-handle").first
+        handle.scroll_into_view_if_needed()
+        handle.focus()
+        rows = []
+        cdp = ctx.new_cdp_session(page) if TRACE == '1' else None
+        for k in range(PRESSES):
+            if cdp and k == PRESSES - 2:
+                cdp.send("Tracing.start", {"categories": CATEGORIES, "transferMode": "ReturnAsStream"})
+            page.evaluate(HOOK)
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function(
+                "() => window.__ev.some(e => e[1] === 'transitioned' || e[1] === 'afterplot')",
+                timeout=30000, polling=10)
+            page.wait_for_timeout(400)
+            evs = page.evaluate("() => window.__ev")
+            kd = next(e[0] for e in evs if e[1] == 'keydown')
+            print(f"-- press {k}")
+            for e in evs:
+                print(f"  {e[0] - kd:8.1f} {e[1]} {e[2]}")
+            done = next(e[0] for e in evs if e[1] in ('transitioned', 'afterplot'))
+            rows.append(done - kd)
+        if cdp:
+            done_evt = []
+            cdp.on("Tracing.tracingComplete", lambda p: done_evt.append(p))
+            cdp.send("Tracing.end")
+            while not done_evt:
+                page.wait_for_timeout(100)
+            h = done_evt[0]["stream"]
+            chunks = []
+            while True:
+                r = cdp.send("IO.read", {"handle": h, "size": 1 << 20})
+                chunks.append(r["data"])
+                if r.get("eof"):
+                    break
+            open("/tmp/lpperp-trace.json", "w").write("".join(chunks))
+        print("latencies", [round(r) for r in rows], "median", round(statistics.median(rows)))
+
+
+if __name__ == "__main__":
+    main()
