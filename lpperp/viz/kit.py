@@ -367,14 +367,25 @@ def sticky_range(fig: go.Figure, axis: str, lo: float, hi: float,
     >>> sticky_range(fig, "yaxis", 1.0, 4.0)
     (1.0, 4.0)
     """
-    now = (fig._layout_obj._props.get(axis) or {}).get("range")
-    if getattr(fig, "_in_batch_mode", False):
-        now = fig._batch_layout_edits.get(f"{axis}.range", now)
-    if (now is not None and len(now) == 2 and now[0] <= lo and hi <= now[1]
-            and hi - lo >= keep_fill * (now[1] - now[0])):
+    now = _current_range(fig, axis)
+    if _holds(now, lo, hi, keep_fill):
         return float(now[0]), float(now[1])
     fig.layout[axis].range = [lo, hi]
     return float(lo), float(hi)
+
+
+def _current_range(fig: go.Figure, axis: str) -> Any:
+    """``axis``'s range as the browser will have it: a pending batch edit, else the layout's."""
+    now = (fig._layout_obj._props.get(axis) or {}).get("range")
+    if getattr(fig, "_in_batch_mode", False):
+        now = fig._batch_layout_edits.get(f"{axis}.range", now)
+    return now
+
+
+def _holds(now: Any, lo: float, hi: float, keep_fill: float) -> bool:
+    """Whether the range ``now`` holds ``[lo, hi]`` and ``hi - lo`` fills ``keep_fill`` of it."""
+    return (now is not None and len(now) == 2 and now[0] <= lo and hi <= now[1]
+            and hi - lo >= keep_fill * (now[1] - now[0]))
 
 
 def fit_ranges(fig: go.Figure, *, skip: Iterable[str] = (), pad_fraction: float = 0.05,
@@ -452,15 +463,9 @@ def fit_ranges(fig: go.Figure, *, skip: Iterable[str] = (), pad_fraction: float 
         if span <= 0:
             span = max(abs(hi), 1.0)
             lo, hi = lo - 0.5 * span, hi + 0.5 * span
-        if keep_fill is not None and members[0][0] == "y" and "log" not in kinds:
-            m0 = members[0]
-            if batch:
-                now = fig._batch_layout_edits.get(f"{m0}.range", (layout.get(m0) or {}).get("range"))
-            else:
-                now = (layout.get(m0) or {}).get("range")
-            if (now is not None and len(now) == 2 and now[0] <= lo and hi <= now[1]
-                    and hi - lo >= keep_fill * (now[1] - now[0])):
-                continue
+        if (keep_fill is not None and members[0][0] == "y" and "log" not in kinds
+                and _holds(_current_range(fig, members[0]), lo, hi, keep_fill)):
+            continue
         if members[0][0] == "y" and "log" not in kinds:
             pad = pad_fraction * span
             step = 10.0 ** math.floor(math.log10(span)) / 10.0  # about 10-100 steps per span
@@ -470,10 +475,7 @@ def fit_ranges(fig: go.Figure, *, skip: Iterable[str] = (), pad_fraction: float 
             lo, hi = lo - pad_fraction * span, hi + pad_fraction * span
         rng = [lo, hi]
         for m in members:
-            if batch:
-                now = fig._batch_layout_edits.get(f"{m}.range", (layout.get(m) or {}).get("range"))
-            else:
-                now = (layout.get(m) or {}).get("range")
+            now = _current_range(fig, m)
             if now is None or list(now) != rng:
                 fig.layout[m].range = rng
 
