@@ -10,6 +10,9 @@
   and pays ``L (sqrt(P) - sqrt(P1))`` quote; a purchase moves it down and costs that quote
   divided by ``1 - f``; an empty segment is crossed for free; a swap that runs out of liquidity
   at the profile's ends gives NaN with the price at the edge reached).
+
+Not a reference but a harness: :func:`in_batches` calls the code under test (``float_swap``) on
+chunks of at most ``chunk`` swaps, below the large-batch kernel's threshold (the general path).
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import math
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
 
-from lpperp.swap import PoolState
+import numpy as np
+
+from lpperp.swap import PoolState, float_swap
 from lpperp.units import get_tick_at_sqrt_ratio
 
 
@@ -83,3 +88,15 @@ def walk(edges: Sequence[float], liqs: Sequence[float], fee: float, price: float
         s, k = hi, k + 1
         if k >= len(liqs):
             return math.nan, edges[-1]
+
+
+def in_batches(prof, price, x, chunk):
+    """``float_swap(prof, price, x)`` computed ``chunk`` swaps at a time (``price`` a scalar or an
+    array like ``x``), as 1-d arrays ``(quote, price_after)``."""
+    qs, ps = [], []
+    for i in range(0, x.size, chunk):
+        pi = price[i:i + chunk] if isinstance(price, np.ndarray) else price
+        q, p1 = float_swap(prof, pi, x[i:i + chunk])
+        qs.append(np.atleast_1d(q))
+        ps.append(np.atleast_1d(p1))
+    return np.concatenate(qs), np.concatenate(ps)

@@ -23,6 +23,7 @@ import warnings
 
 import numpy as np
 import pytest
+from swap_refs import in_batches
 
 import lpperp.swap as swap
 from lpperp._validate import LpperpError
@@ -51,13 +52,7 @@ def bits(a):
 
 def small_batches(prof, price, x):
     """The general path: float_swap on chunks below the kernel's threshold."""
-    qs, ps = [], []
-    for i in range(0, x.size, CHUNK):
-        pi = price[i:i + CHUNK] if isinstance(price, np.ndarray) else price
-        q, p1 = float_swap(prof, pi, x[i:i + CHUNK])
-        qs.append(np.atleast_1d(q))
-        ps.append(np.atleast_1d(p1))
-    return np.concatenate(qs), np.concatenate(ps)
+    return in_batches(prof, price, x, CHUNK)
 
 
 def check_same_bits(prof, price, x, *, kernel):

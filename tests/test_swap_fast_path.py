@@ -16,6 +16,7 @@ import warnings
 
 import numpy as np
 import pytest
+from swap_refs import in_batches
 
 from lpperp._validate import LpperpError
 from lpperp.swap import LiquidityProfile, execution_cost, float_swap
@@ -26,13 +27,7 @@ CHUNK = 2**15 - 1
 
 def general(prof, price, x):
     """float_swap on chunks below the large-batch threshold (the general, segment-walking path)."""
-    qs, ps = [], []
-    for i in range(0, x.size, CHUNK):
-        pi = price[i:i + CHUNK] if isinstance(price, np.ndarray) else price
-        q, p1 = float_swap(prof, pi, x[i:i + CHUNK])
-        qs.append(np.atleast_1d(q))
-        ps.append(np.atleast_1d(p1))
-    return np.concatenate(qs), np.concatenate(ps)
+    return in_batches(prof, price, x, CHUNK)
 
 
 def closed_form(liq, fee, price, x):
