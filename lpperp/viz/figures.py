@@ -448,8 +448,7 @@ def update_wallet_figure(fig: go.Figure, result: Any) -> None:
     lo = min(max(min(float(np.min(b)) for b in bufs), -0.4 * hi), 0.0)
     pad = 0.04 * (hi - lo)
     span = kit.sticky_range(fig, "yaxis", lo - pad, hi + pad)
-    if list(fig.layout.yaxis2.range or ()) != list(span):
-        fig.layout.yaxis2.range = span  # shared with the cross panel
+    kit.set_range(fig, "yaxis2", span)  # shared with the cross panel
     kit.set_trace(fig, 0, x=grid, y=result.buffer_iso_eth)
     kit.set_trace(fig, 1, x=grid, y=result.buffer_iso_btc)
     for i0, zones, bnd in ((2, result.zones_iso_eth, result.boundaries_iso_eth),

@@ -83,6 +83,7 @@ __all__ = [
     "make_figure",
     "nice_values",
     "number",
+    "set_range",
     "set_trace",
     "slider",
     "sticky_range",
@@ -374,6 +375,19 @@ def sticky_range(fig: go.Figure, axis: str, lo: float, hi: float,
     return float(lo), float(hi)
 
 
+def set_range(fig: go.Figure, axis: str, rng: Sequence[float]) -> None:
+    """``fig.layout[axis].range = rng`` unless that is already its range (pending batch edits
+    included): an unchanged range sends nothing (a relayout re-plots every subplot).
+
+    >>> fig = go.Figure(go.Scatter(x=[0.0, 1.0], y=[0.0, 1.0]))
+    >>> set_range(fig, "xaxis", [0.0, 2.0]); list(fig.layout.xaxis.range)
+    [0.0, 2.0]
+    """
+    now = _current_range(fig, axis)
+    if now is None or list(now) != list(rng):
+        fig.layout[axis].range = list(rng)
+
+
 def _current_range(fig: go.Figure, axis: str) -> Any:
     """``axis``'s range as the browser will have it: a pending batch edit, else the layout's."""
     now = (fig._layout_obj._props.get(axis) or {}).get("range")
@@ -473,11 +487,8 @@ def fit_ranges(fig: go.Figure, *, skip: Iterable[str] = (), pad_fraction: float 
             hi = math.ceil((hi + pad) / step) * step if hi != 0.0 else 0.0
         elif members[0][0] == "y":
             lo, hi = lo - pad_fraction * span, hi + pad_fraction * span
-        rng = [lo, hi]
         for m in members:
-            now = _current_range(fig, m)
-            if now is None or list(now) != rng:
-                fig.layout[m].range = rng
+            set_range(fig, m, [lo, hi])
 
 
 #: ``plotly_white``'s colours for the 2-D traces the explorers draw (its layout without the polar,

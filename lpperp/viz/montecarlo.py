@@ -681,7 +681,7 @@ def update_risk_figure(fig: go.Figure, result: RiskResult) -> None:
     # explicit ranges on the axes of the scatter traces (what autorange showed), kept while the
     # data still fill them (kit.sticky_range): the explorer's first redraw after a move is then a
     # transition of the changed traces (RiskExplorer._transition), with no relayout
-    _set_range(fig, "xaxis", [0.0, float(r.days[-1])])
+    kit.set_range(fig, "xaxis", [0.0, float(r.days[-1])])
     low = np.nanmin(np.append(r.closed_form, r.survival_low))  # zoom on the part in use
     need = max(-2.0, 5.0 * math.floor(20.0 * low) - 5.0)
     now = fig.layout.yaxis.range
@@ -715,11 +715,6 @@ def update_risk_figure(fig: go.Figure, result: RiskResult) -> None:
         down = down + np.minimum(vals, 0.0)
     kit.set_trace(fig, 10 + len(ATTRIBUTION_PARTS), x=names,
                   y=[summ.expected_pnl for summ in r.table.summaries])
-
-
-def _set_range(fig: go.Figure, axis: str, rng: list[float]) -> None:
-    if list(fig.layout[axis].range or ()) != rng:
-        fig.layout[axis].range = rng
 
 
 # ------------------------------------------------------------------------------------------------
