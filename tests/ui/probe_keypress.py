@@ -85,6 +85,23 @@ HOOK = """() => {
   window.__ev = []; window.__dump = true; return true;
 }""".replace("EXPLORER", jlab.EXPLORER)
 
+def _save_trace(page, cdp, path: str) -> None:
+    """End the Chrome trace recording on ``cdp`` and write it to ``path``."""
+    done_evt = []
+    cdp.on("Tracing.tracingComplete", lambda p: done_evt.append(p))
+    cdp.send("Tracing.end")
+    while not done_evt:
+        page.wait_for_timeout(100)
+    chunks = []
+    while True:
+        r = cdp.send("IO.read", {"handle": done_evt[0]["stream"], "size": 1 << 20})
+        chunks.append(r["data"])
+        if r.get("eof"):
+            break
+    with open(path, "w") as f:
+        f.write("".join(chunks))
+
+
 def main() -> None:
     """Run the probe (only as a script: importing this module does nothing)."""
     NB = sys.argv[1] if len(sys.argv) > 1 else "02_lp_as_collateral.ipynb"
@@ -103,19 +120,7 @@ def main() -> None:
         jlab.wait_for_run(page, jlab.code_cells(lab.root / NB))
         t_idle = page.evaluate("() => performance.now()")
         if os.environ.get("TRACE") == "runall":
-            done_evt = []
-            cdp0.on("Tracing.tracingComplete", lambda p: done_evt.append(p))
-            cdp0.send("Tracing.end")
-            while not done_evt:
-                page.wait_for_timeout(100)
-            h = done_evt[0]["stream"]
-            chunks = []
-            while True:
-                r = cdp0.send("IO.read", {"handle": h, "size": 1 << 20})
-                chunks.append(r["data"])
-                if r.get("eof"):
-                    break
-            open("/tmp/lpperp-trace-runall.json", "w").write("".join(chunks))
+            _save_trace(page, cdp0, "/tmp/lpperp-trace-runall.json")
         print(f"run all -> drawn {(t_drawn - t0) / 1000:.2f} s, idle {(t_idle - t0) / 1000:.2f} s")
         evs = page.evaluate("() => window.__ev")
         big = [e for e in evs if e[0] >= t0 and (
@@ -146,19 +151,7 @@ def main() -> None:
             done = next(e[0] for e in evs if e[1] in ('transitioned', 'afterplot'))
             rows.append(done - kd)
         if cdp:
-            done_evt = []
-            cdp.on("Tracing.tracingComplete", lambda p: done_evt.append(p))
-            cdp.send("Tracing.end")
-            while not done_evt:
-                page.wait_for_timeout(100)
-            h = done_evt[0]["stream"]
-            chunks = []
-            while True:
-                r = cdp.send("IO.read", {"handle": h, "size": 1 << 20})
-                chunks.append(r["data"])
-                if r.get("eof"):
-                    break
-            open("/tmp/lpperp-trace.json", "w").write("".join(chunks))
+            _save_trace(page, cdp, "/tmp/lpperp-trace.json")
         print("latencies", [round(r) for r in rows], "median", round(statistics.median(rows)))
 
 
