@@ -1021,7 +1021,7 @@ def _setup(s: Scenario, m: int, dt: float, n_steps: int, znoise: Any) -> _Run:
     # LP's delta leaves the hedge band (delta is monotone in the price)
     t_lo = np.zeros(m)
     t_hi = np.full(m, np.inf)
-    loose_lo, loose_hi = 1.0 - 1e-9, 1.0 + 1e-9  # t_lo = lo x (1 + 1e-9), t_hi = hi x (1 - 1e-9)
+    loose_hi, loose_lo = 1.0 - 1e-9, 1.0 + 1e-9  # t_hi = hi x loose_hi, t_lo = lo x loose_lo
 
     p = np.full(m, p0)
     need_base = lp_inside or kf is None
@@ -1111,8 +1111,8 @@ def _set_bounds(k: _Run, i: np.ndarray) -> None:
             lo, hi = pa[i], pb[i]
         else:
             lo, hi = np.zeros(i.size), np.full(i.size, np.inf)
-        t_lo[i] = lo * loose_hi
-        t_hi[i] = hi * loose_lo
+        t_lo[i] = lo * loose_lo
+        t_hi[i] = hi * loose_hi
     dead = ~alive[i]
     if dead.any():
         t_lo[i[dead]] = 0.0
