@@ -25,8 +25,7 @@ from lpperp.collateral import weighted_value
 
 __all__ = ["TOL", "g_direct", "general_kernel", "maintenance", "numeric_boundaries", "safe_interval"]
 
-_EDGE_RTOL = 1e-12  # roots this close (relative) to a piece edge still belong to the piece
-_DUP_RTOL = 1e-11  # candidate roots closer than this (relative) are one root
+_DUP_RTOL = 1e-11  # candidates closer than this (relative) stand for one crossing
 TOL = 1e-9  # roots within this (relative) of a piece edge send the account to general_kernel
 
 
@@ -49,15 +48,20 @@ def g_direct(P, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds) -> np.n
     return g
 
 
-def _piece_coefficients(rep, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds):
-    """``(a, b, c)`` of ``g = a P + b sqrt(P) + c`` on the pieces represented by ``rep`` (N, K)."""
+def _piece_coefficients(lo, hi, rep, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds):
+    """``(a, b, c)`` of ``g = a P + b sqrt(P) + c`` on the pieces ``(lo, hi)`` (N, K).
+
+    The pieces lie between consecutive edges, so an LP's regime on a piece follows from the
+    piece's ends (below its range when ``hi <= pa / k``, above when ``lo >= pb / k``, the edges
+    computed as ``general_kernel`` computes them); the tier from ``rep``, a point inside.
+    """
     r = rep[..., None]
     pa_, pb_, L_, k_ = pa[:, None, :], pb[:, None, :], L[:, None, :], k[:, None, :]
     wb_, wq_ = wb[:, None, :], wq[:, None, :]
     sa, sb = np.sqrt(pa_), np.sqrt(pb_)
-    q_ = k_ * r
-    below = q_ < pa_
-    above = q_ > pb_
+    with np.errstate(divide="ignore", invalid="ignore"):
+        below = hi[..., None] <= pa_ / k_
+        above = lo[..., None] >= pb_ / k_
     inside = ~below & ~above
     a = np.where(below, wb_ * k_ * L_ * (1.0 / sa - 1.0 / sb), np.where(inside, -wb_ * L_ * k_ / sb, 0.0))
     b = np.where(inside, L_ * (wb_ + wq_) * np.sqrt(k_), 0.0)
@@ -102,6 +106,29 @@ def _sort_inf(x: np.ndarray) -> np.ndarray:
     return np.sort(np.where(np.isfinite(x), x, np.inf), axis=-1)
 
 
+def _merge_close(cand: np.ndarray, is_edge: np.ndarray, g_abs: np.ndarray) -> np.ndarray:
+    """One candidate per run of sorted candidates each within ``_DUP_RTOL`` of the previous.
+
+    A root on a piece edge is found from both sides and is the edge itself, each a few ulp
+    apart: the run stands for one crossing, and the candidate kept is the one where ``|g|``
+    (``g_abs``, from :func:`g_direct`) is least, an edge on a tie, then the lowest.
+    ``cand`` (N, K) is sorted with ``inf`` for no candidate; returns it merged, sorted, without
+    columns that are ``inf`` for every account.
+    """
+    n, m = cand.shape
+    start = np.ones((n, m), dtype=bool)
+    start[:, 1:] = ~(np.isfinite(cand[:, 1:]) & (cand[:, 1:] <= cand[:, :-1] * (1 + _DUP_RTOL)))
+    run = np.cumsum(start.ravel())
+    order = np.lexsort((~is_edge.ravel(), g_abs.ravel(), run))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = run[order[1:]] != run[order[:-1]]
+    keep = np.zeros(order.size, dtype=bool)
+    keep[order[first]] = True
+    cand = _sort_inf(np.where(keep.reshape(n, m), cand, np.inf))
+    cols = np.isfinite(cand).any(axis=0)
+    return cand[:, cols]
+
+
 def general_kernel(P0, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds):
     """Closed-form boundaries for N accounts. Returns (boundaries (N, K) NaN-padded, g0)."""
     n = P0.shape[0]
@@ -118,42 +145,26 @@ def general_kernel(P0, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds):
     valid = np.isfinite(lo)
     rep = _representatives(lo, hi, P0[:, None] * np.ones_like(lo))
     rep = np.where(valid, rep, 1.0)
-    a, b, c = _piece_coefficients(rep, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds)
-    cands, inner = [], []
+    a, b, c = _piece_coefficients(lo, hi, rep, pa, pb, L, k, wb, wq, sizes, const, floors, rates,
+                                  deds)
+    cands = []
     for s in _quadratic_roots_s(a, b, c):
         with np.errstate(invalid="ignore", over="ignore"):
             p = s * s
-            ok = (
-                valid
-                & (s > 0)
-                & np.isfinite(p)
-                & (p >= lo * (1 - _EDGE_RTOL))
-                & (p <= hi * (1 + _EDGE_RTOL))
-            )
+            # a root counts only inside its own piece (lo < p <= hi): a root on the piece's
+            # lower edge is that edge, a candidate already
+            ok = (s > 0) & (p > lo) & (p <= hi)
         cands.append(np.where(ok, p, np.inf))
-        inner.append(ok & (p >= lo) & (p <= hi))
-    roots = np.concatenate(cands, axis=1)
-    # a root just outside its own piece (the 1e-12 window that catches a root on an edge) is
-    # the root of the piece's formula extended past its edge: where a root inside its own piece
-    # lies within _DUP_RTOL of it, that one is the boundary and the extension's root is dropped
-    own = np.where(np.concatenate(inner, axis=1), roots, np.inf)
-    with np.errstate(invalid="ignore"):
-        shadow = np.abs(roots[:, :, None] - own[:, None, :]) <= _DUP_RTOL * roots[:, :, None]
-    roots = np.where(np.isfinite(own) | ~shadow.any(axis=2), roots, np.inf)
-    # a piece on which g is identically 0 (a plateau) has no root, yet the safety changes at its
-    # edge; every finite piece edge is therefore a candidate too (the classification below keeps
-    # it only where the safety changes), unless a root lies within _DUP_RTOL of it (the root,
-    # solved from the piece's own coefficients, is the more precise of the two)
-    with np.errstate(invalid="ignore"):
-        near = np.abs(edges[:, :, None] - roots[:, None, :]) <= _DUP_RTOL * edges[:, :, None]
-    edge_cand = np.where(near.any(axis=2), np.inf, edges)
-    cand = _sort_inf(np.concatenate([roots, edge_cand], axis=1))
-    # merge duplicates (a root on a piece edge is found from both sides)
-    dup = np.zeros_like(cand, dtype=bool)
-    dup[:, 1:] = np.isfinite(cand[:, 1:]) & (cand[:, 1:] <= cand[:, :-1] * (1 + _DUP_RTOL))
-    cand = _sort_inf(np.where(dup, np.inf, cand))
-    keep = np.isfinite(cand).any(axis=0)
-    cand = cand[:, keep] if keep.any() else cand[:, :0]
+    # a plateau (g identically 0 on a piece) has no root, yet the safety changes at its edge:
+    # every finite piece edge is a candidate too (the classification below keeps it only where
+    # the safety changes)
+    cand = np.concatenate([*cands, edges], axis=1)
+    is_edge = np.arange(cand.shape[1]) >= cand.shape[1] - edges.shape[1]
+    order = np.argsort(np.where(np.isfinite(cand), cand, np.inf), axis=1, kind="stable")
+    cand = np.take_along_axis(cand, order, axis=1)
+    gabs = np.abs(g_direct(np.where(np.isfinite(cand), cand, 1.0), pa, pb, L, k, wb, wq, sizes,
+                           const, floors, rates, deds))
+    cand = _merge_close(cand, is_edge[order], gabs)
     # classify the segments between candidates; keep candidates where safety changes
     seg_lo = np.concatenate([np.zeros((n, 1)), cand], axis=1)
     seg_hi = np.concatenate([cand, np.full((n, 1), np.inf)], axis=1)
