@@ -106,13 +106,14 @@ def _sort_inf(x: np.ndarray) -> np.ndarray:
     return np.sort(np.where(np.isfinite(x), x, np.inf), axis=-1)
 
 
-def _merge_close(cand: np.ndarray, g_abs: np.ndarray) -> np.ndarray:
+def _merge_close(cand: np.ndarray, g_abs: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """One candidate per run of sorted candidates each within ``_DUP_RTOL`` of the previous.
 
     A root on a piece edge is found from the pieces on both sides and is the edge itself, a few
     ulp apart: the run stands for one crossing, and the candidate kept is the one where ``|g|``
-    (``g_abs``, from :func:`g_direct`) is least, the lowest on a tie; so a root exactly on an
-    edge (``g`` exactly 0 there) is reported exactly. ``cand`` (N, K) is sorted with ``inf``
+    (``g_abs``, from :func:`g_direct`) is least; on a tie one of the piece ``edges`` (N, E),
+    then the lowest. So a root exactly on an edge (``g`` exactly 0 there, and as often exactly
+    0 once rounded a few ulp away) is reported exactly. ``cand`` (N, K) is sorted with ``inf``
     for no candidate; returns it merged, sorted, without the columns that are ``inf`` for every
     account.
     """
@@ -120,7 +121,8 @@ def _merge_close(cand: np.ndarray, g_abs: np.ndarray) -> np.ndarray:
     start = np.ones((n, m), dtype=bool)
     start[:, 1:] = ~(np.isfinite(cand[:, 1:]) & (cand[:, 1:] <= cand[:, :-1] * (1 + _DUP_RTOL)))
     run = np.cumsum(start.ravel())
-    order = np.lexsort((g_abs.ravel(), run))
+    not_edge = ~(cand[:, :, None] == edges[:, None, :]).any(axis=2)
+    order = np.lexsort((not_edge.ravel(), g_abs.ravel(), run))
     first = np.ones(order.size, dtype=bool)
     first[1:] = run[order[1:]] != run[order[:-1]]
     keep = np.zeros(order.size, dtype=bool)
@@ -162,7 +164,7 @@ def general_kernel(P0, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds):
     cand = _sort_inf(np.concatenate([*cands, edges], axis=1))
     g_abs = np.abs(g_direct(np.where(np.isfinite(cand), cand, 1.0), pa, pb, L, k, wb, wq, sizes,
                             const, floors, rates, deds))
-    cand = _merge_close(cand, g_abs)
+    cand = _merge_close(cand, g_abs, edges)
     # classify the segments between candidates; keep candidates where safety changes
     seg_lo = np.concatenate([np.zeros((n, 1)), cand], axis=1)
     seg_hi = np.concatenate([cand, np.full((n, 1), np.inf)], axis=1)
