@@ -26,9 +26,12 @@ Two vectorized kernels, no Python loop over accounts (private modules
   (LP regime x tier) piece has known coefficients and interval, visited in increasing price, so
   the roots come out sorted; temporaries live in per-thread scratch memory. Accounts with a root
   on a piece edge or at the current price go to the general kernel;
-- general (several LPs or perps in the moving market): breakpoints sorted per account, then the
-  candidate roots are kept only where the safety actually changes (a tangency is not a boundary,
-  a root on an edge found from both sides is one boundary).
+- general (several LPs or perps in the moving market): breakpoints sorted per account; each
+  piece's roots count only inside the piece, and every breakpoint is a candidate too.
+  Candidates closer than ``1e-11`` (relative) stand for one crossing (a root on an edge is
+  found from both sides and is the edge itself): the one kept is where ``|g|`` is least, a
+  breakpoint on a tie, so a root exactly on an edge is reported exactly. Candidates are then
+  kept only where the safety actually changes (a tangency is not a boundary).
 
 A collateral model without a closed form (:class:`~lpperp.collateral.FunctionFactor`) gives the
 problem a ``margin_gap`` function instead: a dense log grid over ``P0 * [1e-6, 1e6]`` and
