@@ -106,28 +106,33 @@ def _sort_inf(x: np.ndarray) -> np.ndarray:
     return np.sort(np.where(np.isfinite(x), x, np.inf), axis=-1)
 
 
-def _merge_close(cand: np.ndarray, g_abs: np.ndarray, edges: np.ndarray) -> np.ndarray:
+def _merge_close(cand: np.ndarray, edges: np.ndarray, g_of: Callable) -> np.ndarray:
     """One candidate per run of sorted candidates each within ``_DUP_RTOL`` of the previous.
 
     A root on a piece edge is found from the pieces on both sides and is the edge itself, a few
     ulp apart: the run stands for one crossing, and the candidate kept is the one where ``|g|``
-    (``g_abs``, from :func:`g_direct`) is least; on a tie one of the piece ``edges`` (N, E),
-    then the lowest. So a root exactly on an edge (``g`` exactly 0 there, and as often exactly
-    0 once rounded a few ulp away) is reported exactly. ``cand`` (N, K) is sorted with ``inf``
-    for no candidate; returns it merged, sorted, without the columns that are ``inf`` for every
-    account.
+    is least (``g_of(rows, P)``: :func:`g_direct` for the accounts ``rows`` at prices ``P``);
+    on a tie one of the piece ``edges`` (N, E), then the lowest. So a root exactly on an edge
+    (``g`` exactly 0 there, and as often exactly 0 once rounded a few ulp away) is reported
+    exactly. ``cand`` (N, K) is sorted with ``inf`` for no candidate; returns it merged, sorted,
+    without the columns that are ``inf`` for every account. ``g`` is evaluated only for the
+    accounts that have a run of two or more.
     """
-    n, m = cand.shape
-    start = np.ones((n, m), dtype=bool)
+    start = np.ones(cand.shape, dtype=bool)
     start[:, 1:] = ~(np.isfinite(cand[:, 1:]) & (cand[:, 1:] <= cand[:, :-1] * (1 + _DUP_RTOL)))
-    run = np.cumsum(start.ravel())
-    not_edge = ~(cand[:, :, None] == edges[:, None, :]).any(axis=2)
-    order = np.lexsort((not_edge.ravel(), g_abs.ravel(), run))
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = run[order[1:]] != run[order[:-1]]
-    keep = np.zeros(order.size, dtype=bool)
-    keep[order[first]] = True
-    cand = _sort_inf(np.where(keep.reshape(n, m), cand, np.inf))
+    rows = ~start.all(axis=1)
+    if rows.any():
+        sub = cand[rows]
+        g_abs = np.abs(g_of(rows, np.where(np.isfinite(sub), sub, 1.0)))
+        not_edge = ~(sub[:, :, None] == edges[rows][:, None, :]).any(axis=2)
+        run = np.cumsum(start[rows].ravel())
+        order = np.lexsort((not_edge.ravel(), g_abs.ravel(), run))
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = run[order[1:]] != run[order[:-1]]
+        keep = np.zeros(order.size, dtype=bool)
+        keep[order[first]] = True
+        cand = cand.copy()
+        cand[rows] = _sort_inf(np.where(keep.reshape(sub.shape), sub, np.inf))
     cols = np.isfinite(cand).any(axis=0)
     return cand[:, cols]
 
@@ -162,9 +167,8 @@ def general_kernel(P0, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds):
     # every finite piece edge is a candidate too (the classification below keeps it only where
     # the safety changes)
     cand = _sort_inf(np.concatenate([*cands, edges], axis=1))
-    g_abs = np.abs(g_direct(np.where(np.isfinite(cand), cand, 1.0), pa, pb, L, k, wb, wq, sizes,
-                            const, floors, rates, deds))
-    cand = _merge_close(cand, g_abs, edges)
+    cand = _merge_close(cand, edges, lambda rows, P: g_direct(
+        P, *(x[rows] for x in (pa, pb, L, k, wb, wq, sizes, const)), floors, rates, deds))
     # classify the segments between candidates; keep candidates where safety changes
     seg_lo = np.concatenate([np.zeros((n, 1)), cand], axis=1)
     seg_hi = np.concatenate([cand, np.full((n, 1), np.inf)], axis=1)
