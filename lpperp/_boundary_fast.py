@@ -223,6 +223,10 @@ def _fast_block(P0, pa, pb, L, k, wb, wq, q, const, floors, rates, deds, cand, u
         np.maximum(e1l, f_lo[t], out=lo)
         np.minimum(e2h, f_hi[t], out=hi)
         if (hi > lo).any():
+            # a piece that is one point once loosened is empty: no root of it, whatever the
+            # block's other accounts (otherwise a root exactly there would count only when
+            # another account of the block has the piece)
+            np.putmask(lo, hi <= lo, np.inf)
             add(a_in, a_t, out=a)
             add(c_in, c_t, out=c)
             # scale to O(1) coefficients (no under/overflow in b^2 - 4ac), then the stable
