@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lpperp._special import log_ndtr, ndtr, ndtri
+from lpperp._special import ndtr, ndtri
 from lpperp._validate import (
     MAX_PATH_STEPS,
     LpperpError,
@@ -110,19 +110,61 @@ def bgk_shift(
     return _out(h * (1.0 / away if toward_price else away))
 
 
-def _scaled_mass(log_k: Any, hi: Any, lo: Any) -> np.ndarray:
+def _erfcx(x: Any) -> Any:
+    """The scaled complementary error function ``e^{x^2} erfc(x)``, ``scipy.special.erfcx``
+    (imported on first use, as in :mod:`lpperp._special`)."""
+    from scipy.special import erfcx as f
+
+    return f(x)
+
+
+def _erf(x: Any) -> Any:
+    """The error function, ``scipy.special.erf`` (imported on first use)."""
+    from scipy.special import erf as f
+
+    return f(x)
+
+
+def _scaled_mass(
+    log_k: Any, hi: Any, lo: Any, tail_hi: Any = None, tail_lo: Any = None
+) -> np.ndarray:
     """``e^{log_k} (Phi(hi) - Phi(lo))`` for ``hi >= lo`` without overflow or cancellation.
 
     The images series multiplies huge exponentials by tiny normal masses (strong drift, small
-    volatility); in log space, through the lower tail where the masses sit there and the upper tail
-    where both arguments are positive, each product stays a bounded Gaussian-like term.
+    volatility). With both ends in one tail the mass is a difference of ``e^{log_k} Phi(x) =
+    e^{log_k - x^2/2} R(x)``, ``R(x) = e^{x^2/2} Phi(x) = erfcx(-x / sqrt 2) / 2`` for ``x <= 0``
+    (bounded by 1/2; the upper tail mirrored, ``Phi(hi) - Phi(lo) = Phi(-lo) - Phi(-hi)``). With
+    ``lo < 0 < hi``, ``log_k <= 0`` for every image (the mass straddles the image's centre) and
+    the product is formed directly, the mass as ``(erf(hi / sqrt 2) + erf(-lo / sqrt 2)) / 2``: a
+    sum of two positive terms, accurate to a few ulps however narrow (``Phi(hi) - Phi(lo)``
+    would carry an absolute error of 1e-16).
+    ``tail_hi`` / ``tail_lo`` are the exponents ``log_k - hi^2 / 2`` and ``log_k - lo^2 / 2``,
+    which a caller computes in closed form where ``log_k`` and ``x^2 / 2`` are both huge (1e15 and
+    more: their difference in floats would lose every digit); by default that difference.
     """
     log_k, hi, lo = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (log_k, hi, lo)))
-    upper = lo >= 0  # lo = 0 too: 1/2 - Phi(-hi), not Phi(hi) - 1/2 (which rounds Phi(hi) near 1)
-    a = np.where(upper, -lo, hi)  # larger mass first
-    b = np.where(upper, -hi, lo)
+    tail_hi = log_k - 0.5 * hi * hi if tail_hi is None else tail_hi
+    tail_lo = log_k - 0.5 * lo * lo if tail_lo is None else tail_lo
     with np.errstate(over="ignore", invalid="ignore"):
-        return np.exp(log_k + log_ndtr(a)) - np.exp(log_k + log_ndtr(b))
+        at_hi = np.exp(tail_hi) * _erfcx(np.abs(hi) * _SQRT_HALF) / 2  # e^{log_k} Phi(-|hi|)
+        at_lo = np.exp(tail_lo) * _erfcx(np.abs(lo) * _SQRT_HALF) / 2
+        # lo = 0 goes through the upper tail: 1/2 - Phi(-hi), not Phi(hi) - 1/2 (which rounds
+        # Phi(hi) near 1)
+        middle = np.exp(log_k) * (_erf(hi * _SQRT_HALF) + _erf(-lo * _SQRT_HALF)) / 2
+    return np.where(lo >= 0, at_lo - at_hi, np.where(hi <= 0, at_hi - at_lo, middle))
+
+
+_SQRT_HALF = math.sqrt(0.5)
+
+
+def _drift(mu: Any, sig: Any, t: Any) -> tuple:
+    """``(s, c, g)``: ``s = sigma sqrt(tau)``, the log drift over the horizon in standard
+    deviations ``c = nu tau / s = (mu / sigma) sqrt(tau) - s / 2`` and ``g = nu / sigma^2 =
+    (mu / sigma) / sigma - 1/2``, without ``sigma^2`` (which overflows past sigma = 1.3e154 and
+    underflows below 1.5e-154)."""
+    s = sig * np.sqrt(t)
+    r = mu / sig
+    return s, r * np.sqrt(t) - 0.5 * s, r / sig - 0.5
 
 
 def _norm_args(price: Any, sigma: Any, tau: Any, mu: Any) -> tuple:
@@ -131,8 +173,7 @@ def _norm_args(price: Any, sigma: Any, tau: Any, mu: Any) -> tuple:
     t = np.asarray(nonnegative("tau_years", tau), dtype=float)
     mu_arr = np.asarray(finite("mu_per_year", mu), dtype=float)
     broadcast_shape("the drift", sigma_per_year=sig, mu_per_year=mu_arr)
-    nu = mu_arr - 0.5 * sig**2
-    return p, sig, t, nu
+    return p, sig, t, mu_arr
 
 
 def first_passage_probability(
@@ -154,31 +195,39 @@ def first_passage_probability(
     - ``b = 0``: 1.
 
     ``dt_years`` given: discrete monitoring at that spacing, by the BGK shift of the barrier away
-    from the price. Vectorized over every argument.
+    from the price. Vectorized over every argument. Evaluated in standard deviations without
+    ``sigma^2`` (any finite volatility: 1e200 touches a barrier above with probability ``P0 / H``),
+    the second term as ``e^{-d^2/2} e^{x^2/2} Phi(x)`` (``d``, ``x`` the two arguments: ``2 nu b /
+    sigma^2 = (x^2 - d^2) / 2``), exact where both are 1e15 and more (strong drift, small volatility).
 
     >>> round(first_passage_probability(3000.0, 2400.0, 0.8, 30 / 365), 4)
     0.3684
     >>> round(first_passage_probability(3000.0, 2400.0, 0.8, 30 / 365, dt_years=1 / 365), 4)
     0.3163
     """
-    p, sig, t, nu = _norm_args(price, sigma_per_year, tau_years, mu_per_year)
+    p, sig, t, mu = _norm_args(price, sigma_per_year, tau_years, mu_per_year)
     h = np.asarray(positive("barrier", barrier), dtype=float)
     broadcast_shape("first_passage_probability", price=p, barrier=h, sigma_per_year=sig,
-                    tau_years=t, mu_per_year=nu)
+                    tau_years=t, mu_per_year=mu)
     if dt_years is not None:
         with np.errstate(over="ignore"):
             h = np.asarray(bgk_shift(h, p, sig, positive("dt_years", dt_years, scalar=True)))
     with np.errstate(divide="ignore", over="ignore"):
         b = np.log(h / p)
     side = np.where(b < 0, 1.0, -1.0)  # mirror an upper barrier into a lower one: x -> -x
-    bb, nn = side * b, side * nu
+    bb = side * b
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        s = sig * np.sqrt(t)
-        expo = 2 * nn * bb / sig**2 + log_ndtr((bb + nn * t) / s)
-        # a volatility so small that 2 nu b / sigma^2 overflows gives inf - inf: the limit is
-        # -inf (the sum is -(b - nu tau)^2 / (2 sigma^2 tau) - O(log): the Gaussian tail wins)
-        expo = np.where(np.isnan(expo), -np.inf, expo)
-        prob = ndtr((bb - nn * t) / s) + np.exp(expo)
+        s, c, g = _drift(mu, sig, t)
+        u = bb / s
+        cc = side * c
+        d = u - cc
+        # Phi(d) + e^{K} Phi(x), x = u + cc, K = 2 nu b / sigma^2 = (x^2 - d^2) / 2: the second
+        # term as e^{-d^2/2} R(x) (a volatility so small that K and x^2 / 2 are 1e15 and more
+        # would leave their difference to rounding)
+        prob = ndtr(d) + _scaled_mass(2 * bb * side * g, u + cc, -np.inf, -0.5 * d * d, -np.inf)
+        # NaN: both the barrier and the drift infinitely many standard deviations away (a
+        # volatility below 1e-144): the deterministic path, touched iff nu tau reaches b
+        prob = np.where(np.isnan(prob), side * mu * t <= bb, prob)
     prob = np.where(t == 0, 0.0, prob)
     # a BGK shift so large (dt_years of 1e12) that the barrier went to 0 or inf: never touched
     prob = np.where(np.isfinite(b), prob, 0.0)
@@ -213,6 +262,27 @@ def _bounds(lower: Any, upper: Any) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
+def _image_mass(p: int, q: int, a: Any, b: Any, s: Any, c: Any, g: Any) -> np.ndarray:
+    """One term of the images series: ``e^{2 m nu / sigma^2} [Phi((b - 2m)/s - c) - Phi((a - 2m)/s
+    - c)]`` for the image ``m = p b - q a`` (``p = q = n``: ``m = n w``; ``p = n + 1, q = n``:
+    ``m = b + n w``), ``c = nu tau / s``, ``g = nu / sigma^2``.
+
+    Every difference of ``a < 0 < b`` is formed as a sum of two same-signed terms (``b - m = (1 -
+    p) b + q a``, ...), so none cancels; the tail exponents are ``2 m nu / sigma^2 - z^2 / 2 = 2 (m
+    / s) ((y - m) / s) - (y / s - c)^2 / 2`` at ``y = b, a`` (``z`` the argument at ``y``): the
+    image's Gaussian factor (``m (y - m) <= 0`` on the band) plus the free path's, both ``<= 0``,
+    never the difference of two huge numbers.
+    """
+    m = p * b - q * a
+    return _scaled_mass(
+        2 * m * g,
+        ((1 - 2 * p) * b + 2 * q * a) / s - c,
+        ((1 + 2 * q) * a - 2 * p * b) / s - c,
+        2 * (m / s) * (((1 - p) * b + q * a) / s) - 0.5 * (b / s - c) ** 2,
+        2 * (m / s) * (((1 + q) * a - p * b) / s) - 0.5 * (a / s - c) ** 2,
+    )
+
+
 #: Most image terms a caller may ask for (``|n| <= n_terms``): the automatic choice is at most 92
 #: (neglected terms < 1e-16); 1000 terms cost ~0.2 s on scalars here, more only slows the sum.
 MAX_TERMS = 1000
@@ -242,17 +312,20 @@ def band_exit_probability(
     summed over ``|n| <= N`` (terms fall like ``exp(-2 n^2 w^2 / s^2)``; ``N`` chosen so the
     neglected terms are below 1e-16 unless ``n_terms`` is given). ``lower = 0`` / ``None`` or
     ``upper = inf`` / ``None`` reduce to :func:`first_passage_probability`. A price outside the
-    band gives 1. ``dt_years``: discrete monitoring by the BGK shift.
+    band gives 1. ``dt_years``: discrete monitoring by the BGK shift. Each term is evaluated by
+    :func:`_image_mass` without ``sigma^2`` and without differences of huge exponents, so any
+    finite volatility and drift give the probability (the exponents ``2 n w nu / sigma^2`` of
+    1e15 and more, or ``sigma^2`` under- or overflowing, once cost every digit).
 
     >>> round(band_exit_probability(3000.0, 2400.0, 3600.0, 0.8, 30 / 365), 4)
     0.7396
     >>> round(band_exit_probability(3000.0, 2400.0, None, 0.8, 30 / 365), 4)  # one barrier
     0.3684
     """
-    p, sig, t, nu = _norm_args(price, sigma_per_year, tau_years, mu_per_year)
+    p, sig, t, mu = _norm_args(price, sigma_per_year, tau_years, mu_per_year)
     lo, hi = _bounds(lower, upper)
     broadcast_shape("band_exit_probability", price=p, lower=lo, upper=hi, sigma_per_year=sig,
-                    tau_years=t, mu_per_year=nu)
+                    tau_years=t, mu_per_year=mu)
     if dt_years is not None:
         dt = positive("dt_years", dt_years, scalar=True)
         lo = np.where(
@@ -263,16 +336,13 @@ def band_exit_probability(
             np.asarray(bgk_shift(np.where(np.isfinite(hi), hi, 1.0), 0.0, sig, dt)),
             np.inf,
         )
-    one_lo = first_passage_probability(p, np.where(lo > 0, lo, 1.0), sig, t, nu + 0.5 * sig**2)
-    one_hi = first_passage_probability(
-        p, np.where(np.isfinite(hi), hi, 1.0), sig, t, nu + 0.5 * sig**2
-    )
+    one_lo = first_passage_probability(p, np.where(lo > 0, lo, 1.0), sig, t, mu)
+    one_hi = first_passage_probability(p, np.where(np.isfinite(hi), hi, 1.0), sig, t, mu)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         a = np.log(np.where(lo > 0, lo, 1.0) / p)
         b = np.log(np.where(np.isfinite(hi), hi, 1.0) / p)
-        w = b - a
-        s = sig * np.sqrt(t)
-        ratio = np.where(np.isfinite(s / w), s / w, 0.0)
+        s, c, g = _drift(mu, sig, t)
+        ratio = np.where(b - a > 0, s / (b - a), 0.0)  # inf for s = inf: left surely
         if n_terms is None:
             # s > 10 w: survival < (4/pi) e^{-pi^2 s^2 / (2 w^2)} e^{w^2 / (2 s^2)} < 1e-213 (first
             # eigenmode; the drift's Girsanov factor is at most e^{w^2 / (2 s^2)}), so the exit
@@ -280,22 +350,15 @@ def band_exit_probability(
             n_max = int(np.ceil(np.max(9.0 * np.minimum(ratio, _S_OVER_W_MAX), initial=0.0))) + 2
         else:
             n_max = integer("n_terms", n_terms, 0, MAX_TERMS)
-        surv = np.zeros(np.broadcast(p, lo, hi, sig, t, nu).shape)
-        c = nu * t
+        surv = np.zeros(np.broadcast(p, lo, hi, sig, t, mu).shape)
         for n in range(-n_max, n_max + 1):  # a few terms; each term is vectorized
-            log_k1 = 2 * n * w * nu / sig**2
-            log_k2 = 2 * (b + n * w) * nu / sig**2
-            surv = surv + _scaled_mass(log_k1, (b - 2 * n * w - c) / s, (a - 2 * n * w - c) / s)
-            surv = surv - _scaled_mass(
-                log_k2, (-b - 2 * n * w - c) / s, (a - 2 * b - 2 * n * w - c) / s
-            )
+            surv = surv + _image_mass(n, n, a, b, s, c, g)
+            surv = surv - _image_mass(n + 1, n, a, b, s, c, g)
         two = np.clip(1.0 - surv, 0.0, 1.0)
-        # the images overflow to NaN only where the drift or the band dwarfs the volatility
-        # (|2 n w nu / sigma^2| or (nu tau / s)^2 past the floats): a vanishing volatility
-        # (crossing both sides needs 2 w / s > 2e8 standard deviations) or a drift of more than
-        # 1e150 standard deviations (mu_per_year = 1e300), which leaves the band on its side
-        # surely; either way the side away from the drift is never reached and the exit is the
-        # sum of the one-barrier parts (it was NaN for a 1e300 drift with s / w >= 1e-8)
+        # the images are NaN only where a standard deviation is below 1e-306 of the band, or
+        # the drift is past 1e308 standard deviations (|mu| / sigma or |mu| / sigma^2 beyond the
+        # floats): the side away from the drift is never reached then (e^{2 nu a / sigma^2} = 0
+        # for |a| >= 1e-16), and the exit is the sum of the one-barrier parts
         two = np.where(np.isnan(two), np.clip(one_lo + one_hi, 0.0, 1.0), two)
         if n_terms is None:
             two = np.where(ratio > _S_OVER_W_MAX, 1.0, two)
