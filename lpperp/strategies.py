@@ -48,6 +48,7 @@ __all__ = [
     "run_sweep",
     "shock_paths",
     "stress_test",
+    "summary_row",
 ]
 
 
@@ -86,28 +87,8 @@ class StrategyTable:
     )
 
     def row(self, name: str) -> dict[str, float]:
-        """The columns of one strategy."""
-        s = self.summaries[self.names.index(name)]
-        out = {
-            "survival": s.survival,
-            "survival_low": s.survival_ci[0],
-            "survival_high": s.survival_ci[1],
-            "expected_return": s.expected_return,
-            "tail_loss": -s.tail_return,
-            "fees_earned": s.fees_earned,
-            "costs_paid": s.costs_paid,
-        }
-        for k, _ in ATTRIBUTION:
-            out[f"pnl_{k if k != 'liquidation_loss' else 'liquidation'}"] = s.attribution.get(
-                k, float("nan")
-            )
-        out.update(
-            expected_pnl=s.expected_pnl,
-            lvr=s.lvr,
-            bad_debt=s.bad_debt,
-            funding_sensitivity=0.1 * s.funding_sensitivity,
-        )
-        return out
+        """The columns of one strategy (:func:`summary_row` of its summary)."""
+        return summary_row(self.summaries[self.names.index(name)])
 
     def column(self, col: str) -> np.ndarray:
         """One column over the strategies, in order."""
@@ -148,6 +129,41 @@ class StrategyTable:
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
             f"<p>{self.n_paths} paths, {self.tau_years * 365:g} days, same paths for every row</p>"
         )
+
+
+def summary_row(s: Summary) -> dict[str, float]:
+    """One run's :class:`~lpperp.simulate.Summary` as a row of :class:`StrategyTable`: the
+    columns of ``StrategyTable.COLUMNS``, in that order (survival as a fraction, returns as a
+    fraction of capital, money in quote units; ``tail_loss = -tail_return``, a loss positive;
+    ``funding_sensitivity`` per +10 %/yr of funding, i.e. ``0.1 x`` the summary's per +1/yr).
+
+    >>> from lpperp.processes import GBM
+    >>> from lpperp.simulate import Scenario, simulate
+    >>> res = simulate(Scenario(), GBM(0.8), 30 / 365, 30, n_paths=200, seed=1)
+    >>> row = summary_row(res.summary())
+    >>> tuple(row) == StrategyTable.COLUMNS, row["survival"] == res.summary().survival
+    (True, True)
+    """
+    out = {
+        "survival": s.survival,
+        "survival_low": s.survival_ci[0],
+        "survival_high": s.survival_ci[1],
+        "expected_return": s.expected_return,
+        "tail_loss": -s.tail_return,
+        "fees_earned": s.fees_earned,
+        "costs_paid": s.costs_paid,
+    }
+    for k, _ in ATTRIBUTION:
+        out[f"pnl_{k if k != 'liquidation_loss' else 'liquidation'}"] = s.attribution.get(
+            k, float("nan")
+        )
+    out.update(
+        expected_pnl=s.expected_pnl,
+        lvr=s.lvr,
+        bad_debt=s.bad_debt,
+        funding_sensitivity=0.1 * s.funding_sensitivity,
+    )
+    return out
 
 
 def _as_named(scenarios: Mapping[str, Scenario] | Iterable[Scenario]) -> list[Scenario]:
