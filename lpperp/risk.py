@@ -344,7 +344,7 @@ def band_exit_probability(
         s, c, g = _drift(mu, sig, t)
         ratio = np.where(b - a > 0, s / (b - a), 0.0)  # inf for s = inf: left surely
         if n_terms is None:
-            # s > 10 w: survival < (4/pi) e^{-pi^2 s^2 / (2 w^2)} e^{w^2 / (2 s^2)} < 1e-213 (first
+            # s >= 10 w: survival < (4/pi) e^{-pi^2 s^2 / (2 w^2)} e^{w^2 / (2 s^2)} < 1e-213 (first
             # eigenmode; the drift's Girsanov factor is at most e^{w^2 / (2 s^2)}), so the exit
             # probability is 1.0 in floats; capping keeps N <= 92 (was unbounded: a hang)
             n_max = int(np.ceil(np.max(9.0 * np.minimum(ratio, _S_OVER_W_MAX), initial=0.0))) + 2
@@ -361,7 +361,7 @@ def band_exit_probability(
         # for |a| >= 1e-16), and the exit is the sum of the one-barrier parts
         two = np.where(np.isnan(two), np.clip(one_lo + one_hi, 0.0, 1.0), two)
         if n_terms is None:
-            two = np.where(ratio > _S_OVER_W_MAX, 1.0, two)
+            two = np.where(ratio >= _S_OVER_W_MAX, 1.0, two)
     inside = (p > lo) & (p < hi)
     out = np.where(
         lo > 0, np.where(np.isfinite(hi), two, one_lo), np.where(np.isfinite(hi), one_hi, 0.0)

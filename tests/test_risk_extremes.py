@@ -36,6 +36,7 @@ from statistics import NormalDist
 import numpy as np
 import pytest
 
+from lpperp._validate import LpperpError
 from lpperp.risk import band_exit_probability, first_passage_probability
 
 P0 = 3000.0
@@ -195,3 +196,39 @@ def test_the_pasted_references_are_mpmath_values():
                 low, rel=1e-15, abs=1e-300)
             assert float(_mp_first(mp, price, upper, sigma, tau, mu)) == pytest.approx(
                 up, rel=1e-15, abs=1e-300)
+
+
+def test_a_volatility_that_does_not_broadcast_is_named_by_the_function_called():
+    """The shape check names the volatility: ``nu`` no longer carries its shape (the drift is
+    passed as ``mu``), so each function checks ``sigma_per_year`` itself; a missing check would
+    surface as numpy's broadcast error, or as the inner first_passage_probability's."""
+    price, sigma = np.array([3000.0, 3100.0]), np.array([0.5, 0.6, 0.7])
+    with pytest.raises(LpperpError, match=r"^first_passage_probability: .*price \(2,\), "
+                                          r"sigma_per_year \(3,\)"):
+        first_passage_probability(price, 2400.0, sigma, 1.0)
+    with pytest.raises(LpperpError, match=r"^band_exit_probability: .*price \(2,\), "
+                                          r"sigma_per_year \(3,\)"):
+        band_exit_probability(price, 2400.0, 3600.0, sigma, 1.0)
+
+
+def test_no_time_and_no_band_is_no_exit():
+    """tau = 0 with no barrier (or one missing and the other at 1.0, whose log placeholder gives a
+    zero width): nothing to exit, and the zero width does not reach the series' term count
+    (0 / 0 there would be NaN)."""
+    assert band_exit_probability(3000.0, None, None, 0.8, 0.0) == 0.0
+    assert band_exit_probability(0.5, None, 1.0, 0.8, 0.0) == 0.0
+    assert band_exit_probability(2.0, 1.0, None, 0.8, 0.0) == 0.0
+
+
+def test_a_volatility_of_exactly_ten_band_widths_is_left_surely():
+    """At ``s = 10 w`` exactly the survival is below ``(4/pi) e^{-pi^2 s^2 / (2 w^2)} e^{w^2 /
+    (2 s^2)} = 1e-213`` (first eigenmode times the drift's Girsanov bound): the exit is 1.0 in
+    floats. The images summed there carry ~1e-16 of rounding (0.9999999999999993 at mu = 5 on
+    (2999, 3000.5)): the cap takes s = 10 w itself."""
+    lo, hi = 2999.0, 3000.5
+    w = math.log(hi / P0) - math.log(lo / P0)
+    for sigma in (0.3, 0.8, 2.0):
+        tau = (10 * w / sigma) ** 2
+        assert sigma * math.sqrt(tau) / w == 10.0  # exactly on the cap
+        for mu in (-5.0, 0.0, 4.5, 5.0):
+            assert band_exit_probability(P0, lo, hi, sigma, tau, mu) == 1.0
