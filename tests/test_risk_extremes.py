@@ -47,6 +47,11 @@ MPMATH = {
     # drift 2.2e8 sd a year ending 2.93 sd past the upper edge, the lower edge 3.5e-8 sd below
     (1.0, 0.9999999999999802, 2.25051763354443e54, 5.613691281429946e-07, 1.0,
      125.15075691441442): (0.99829363592241044, 1.5247318148815094e-7, 0.99829363566223558),
+    # its mirror image (x -> -x): the drift ends 2.93 sd past the lower edge, the upper edge
+    # 3.5e-8 sd above; the reflections at the lower edge's end of the band decide it
+    (1.0, 1 / 2.25051763354443e54, 1 / 0.9999999999999802, 5.613691281429946e-07, 1.0,
+     -125.15075691441442 + 5.613691281429946e-07**2):
+        (0.99829363594750622, 0.99829363568733137, 1.5247318148819818e-7),
     # sigma = 1e-9 over half a year, ending 2.12 sd past the upper edge
     (3000.0, 2400.0, 3600.0, 1e-9, 0.5, 2.0 * math.log(1.2) + 3e-9):
         (0.98305257206284704, 0.0, 0.98305257206284704),
@@ -54,7 +59,7 @@ MPMATH = {
     (1.0, 0.9999999804423928, 1.0000000195576073, 1.5e-162, 1.7e308, 3.45134246e-316):
         (0.99107775341556835, 0.0024540313681132783, 0.99002695897008366),
 }
-TOL = (1e-9, 1e-8, 1e-13)
+TOL = (3e-10, 3e-10, 1e-8, 1e-13)
 
 
 @pytest.mark.parametrize(("args", "tol"), list(zip(MPMATH, TOL, strict=True)))
