@@ -399,8 +399,47 @@ class HealthResult:
         return self.scenario.perp().size
 
 
+@dataclass(frozen=True, eq=False)
+class _HealthAtEntry:
+    """What a :class:`HealthScenario` fixes whatever the price: its account, its LP and the
+    entry price (of the perp and of the LP deposit: the IL's reference)."""
+
+    account: IsolatedAccount | CrossAccount
+    lp: LPPosition
+    entry_price: float
+
+
+@lru_cache(maxsize=16)
+def _health_at_entry(key: HealthScenario) -> _HealthAtEntry:
+    return _HealthAtEntry(key.account(), key.lp(), key.entry_price)
+
+
+@lru_cache(maxsize=16)
+def _health_curves(fixed: _HealthAtEntry, boundaries: bytes, lo: float, hi: float, n: int
+                   ) -> tuple[Any, ...]:
+    """Equity, maintenance, LP value, collateral value and IL along ``linspace(lo, hi, n)`` and
+    the liquidatable zones between ``boundaries`` (float64 bytes): they depend on the grid, not
+    on where the price sits on it (a price move recomputes none of it)."""
+    grid = np.linspace(lo, hi, n)
+    acct, lp = fixed.account, fixed.lp
+
+    def g(p: np.ndarray) -> np.ndarray:
+        return np.asarray(acct.equity(p)) - np.asarray(acct.maintenance_requirement(p))
+
+    out = (grid, np.asarray(acct.equity(grid)), np.asarray(acct.maintenance_requirement(grid)),
+           np.asarray(lp.value(grid)), np.asarray(acct.collateral_value(grid)),
+           np.asarray(lp.impermanent_loss(grid, fixed.entry_price)))
+    for a in out:
+        a.flags.writeable = False
+    return (*out, _zones(np.frombuffer(boundaries), lo, hi, g))
+
+
 def compute_health(scenario: HealthScenario, grid: np.ndarray | None = None) -> HealthResult:
     """Evaluate the account over a price grid, its exact liquidation boundaries and its summary.
+
+    A move of the price alone recomputes only what depends on it - the summary at that price
+    (one liquidation solve) and the holdings - and reuses the account and the curves along the
+    grid (cached on the rest of the scenario and the grid, as in :func:`compute_wallet`).
 
     >>> r = compute_health(HealthScenario(price=3000.0, leverage=3.0, side="short"))
     >>> b = r.summary.liquidation_above
@@ -408,8 +447,9 @@ def compute_health(scenario: HealthScenario, grid: np.ndarray | None = None) -> 
     True
     """
     s = scenario
-    acct = s.account()
-    lp = s.lp()
+    # the account does not depend on the price (the range is kept as bounds: same account)
+    fixed = _health_at_entry(replace(s, price=s.entry_price, width_pct=None))
+    acct, lp = fixed.account, fixed.lp
     liq = acct.liquidation(s.price)
     bnd = np.asarray(liq.boundaries, dtype=float).reshape(-1)
     summary = acct.summary(s.price, liquidation=liq)  # the boundaries solved once
@@ -417,13 +457,20 @@ def compute_health(scenario: HealthScenario, grid: np.ndarray | None = None) -> 
         near = [x for x in (summary.liquidation_below, summary.liquidation_above) if np.isfinite(x)]
         grid = price_grid(s.entry_price, include=(s.price_lower, s.price_upper, s.price, *near))
     grid = positive("grid", grid)
-    equity = np.asarray(acct.equity(grid))
-    mm = np.asarray(acct.maintenance_requirement(grid))
+    lo, hi = float(grid[0]), float(grid[-1])
+    if grid.ndim == 1 and grid.size > 1 and np.array_equal(grid, np.linspace(lo, hi, grid.size)):
+        grid, equity, mm, lp_value, coll_value, il, zones = _health_curves(
+            fixed, np.ascontiguousarray(bnd, dtype=np.float64).tobytes(), lo, hi, grid.size)
+    else:
+        def g(p: np.ndarray) -> np.ndarray:
+            return np.asarray(acct.equity(p)) - np.asarray(acct.maintenance_requirement(p))
 
-    def g(p: np.ndarray) -> np.ndarray:
-        return np.asarray(acct.equity(p)) - np.asarray(acct.maintenance_requirement(p))
-
-    zones = _zones(bnd, float(grid[0]), float(grid[-1]), g)
+        equity = np.asarray(acct.equity(grid))
+        mm = np.asarray(acct.maintenance_requirement(grid))
+        lp_value = np.asarray(lp.value(grid))
+        coll_value = np.asarray(acct.collateral_value(grid))
+        il = np.asarray(lp.impermanent_loss(grid, s.entry_price))
+        zones = _zones(bnd, lo, hi, g)
     base_now, quote_now = lp.amounts(s.price)
     readout = {
         "health": summary.health,
@@ -437,9 +484,7 @@ def compute_health(scenario: HealthScenario, grid: np.ndarray | None = None) -> 
     }
     return HealthResult(
         scenario=s, account=acct, lp=lp, grid=grid, equity=equity, maintenance=mm,
-        lp_value=np.asarray(lp.value(grid)),
-        collateral_value=np.asarray(acct.collateral_value(grid)),
-        il=np.asarray(lp.impermanent_loss(grid, s.entry_price)), boundaries=bnd, zones=zones,
+        lp_value=lp_value, collateral_value=coll_value, il=il, boundaries=bnd, zones=zones,
         summary=summary, liquidation=liq, base_now=float(base_now), quote_now=float(quote_now),
         readout=readout,
     )
