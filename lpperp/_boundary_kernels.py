@@ -176,15 +176,11 @@ def general_kernel(P0, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds):
     seg_rep = np.where(np.isfinite(seg_lo), seg_rep, 1.0)
     g_seg = g_direct(seg_rep, pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds)
     safe = g_seg >= 0
-    # segments after the last finite candidate inherit the last real segment's safety
-    n_fin = np.isfinite(cand).sum(axis=1)
-    last_safe = np.take_along_axis(safe, n_fin[:, None], axis=1)
-    col = np.arange(safe.shape[1])[None, :]
-    safe = np.where(col > n_fin[:, None], last_safe, safe)
+    # (a candidate column j compares segments j and j + 1; where cand[:, j] is finite both are
+    # real segments, so the padding segments' safety is never read)
     change = np.isfinite(cand) & (safe[:, :-1] != safe[:, 1:])
     bnd = _sort_inf(np.where(change, cand, np.inf))
-    keep = np.isfinite(bnd).any(axis=0)
-    bnd = bnd[:, keep] if keep.any() else bnd[:, :0]
+    bnd = bnd[:, np.isfinite(bnd).any(axis=0)]
     bnd = np.where(np.isfinite(bnd), bnd, np.nan)
     g0 = g_direct(P0[:, None], pa, pb, L, k, wb, wq, sizes, const, floors, rates, deds)[:, 0]
     return bnd, g0
