@@ -226,8 +226,10 @@ def first_passage_probability(
         # would leave their difference to rounding)
         prob = ndtr(d) + _scaled_mass(2 * bb * side * g, u + cc, -np.inf, -0.5 * d * d, -np.inf)
         # NaN: both the barrier and the drift infinitely many standard deviations away (a
-        # volatility below 1e-144): the deterministic path, touched iff nu tau reaches b
-        prob = np.where(np.isnan(prob), side * mu * t <= bb, prob)
+        # volatility below 1e-144): the deterministic path, touched iff nu tau passes b, and
+        # 1/2 if it ends on b (the limit of Phi(d) as d -> 0, as for a small volatility)
+        x = side * mu * t
+        prob = np.where(np.isnan(prob), 0.5 * (x <= bb) + 0.5 * (x < bb), prob)
     prob = np.where(t == 0, 0.0, prob)
     # a BGK shift so large (dt_years of 1e12) that the barrier went to 0 or inf: never touched
     prob = np.where(np.isfinite(b), prob, 0.0)

@@ -31,11 +31,13 @@ an input, so agreement to 1e-9..5e-8 is what float64 allows; the old code was of
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from statistics import NormalDist
 
 import numpy as np
 import pytest
 
+import lpperp.risk as risk
 from lpperp._validate import LpperpError
 from lpperp.risk import band_exit_probability, first_passage_probability
 
@@ -237,3 +239,55 @@ def test_a_volatility_of_exactly_ten_band_widths_is_left_surely():
         assert sigma * math.sqrt(tau) / w == 10.0  # exactly on the cap
         for mu in (-5.0, 0.0, 4.5, 5.0):
             assert band_exit_probability(P0, lo, hi, sigma, tau, mu) == 1.0
+
+
+@pytest.mark.parametrize("hi", [2.04, 2.13, 2.25])
+def test_the_mass_from_zero_is_one_half_less_the_tail_to_the_last_bit(hi):
+    """``_scaled_mass``'s contract at ``lo = 0``: ``1/2 - Phi(-hi)`` through the upper tail,
+    correctly rounded (reference: math.erfc, an independent implementation, in exact rational
+    arithmetic). ``erf(hi / sqrt 2) / 2`` (the straddling branch) is one ulp off at these."""
+    want = float(Fraction(1, 2) - Fraction(math.erfc(hi / math.sqrt(2.0)) / 2.0))
+    assert float(risk._scaled_mass(0.0, hi, 0.0)) == want
+
+
+@pytest.mark.parametrize(("log_k", "hi", "lo"), [(0.0, -1.0, -2.0), (math.log(3.0), 2.0, 1.0),
+                                                 (-1.5, 0.5, -0.25)])
+def test_the_scaled_mass_by_default_is_the_plain_product(log_k, hi, lo):
+    """Without closed-form tail exponents: ``e^{log_k} (Phi(hi) - Phi(lo))`` (statistics.NormalDist)."""
+    want = math.exp(log_k) * (PHI(hi) - PHI(lo))
+    assert float(risk._scaled_mass(log_k, hi, lo)) == pytest.approx(want, rel=1e-14)
+
+
+@pytest.mark.parametrize("n_terms", [0, 1, 2, None])
+def test_a_price_on_the_lower_barrier_has_left_with_any_number_of_images(n_terms):
+    """On the lower barrier the price is outside the open band: 1.0 exactly, whatever the
+    truncation (the series itself, evaluated at ``a = 0`` with ``n_terms = 0``, keeps the path's
+    own term without its partner image and gives 0.904 with n_terms = 0, 0.998 with 2)."""
+    assert band_exit_probability(2400.0, 2400.0, 3600.0, 0.8, 0.5, 0.1, n_terms=n_terms) == 1.0
+    assert band_exit_probability(3600.0, 2400.0, 3600.0, 0.8, 0.5, 0.1, n_terms=n_terms) == 1.0
+
+
+def test_a_vanishing_volatility_whose_drift_ends_on_the_barrier_touches_it_half_the_time():
+    """The limit sigma -> 0 with the log drift ending exactly on the barrier: the end point is
+    ``N(b, s^2)``-ish around it, ``Phi(d) -> Phi(0) = 1/2``, and the reflection ``e^{-d^2/2}
+    e^{x^2/2} Phi(x)`` vanishes (``x = -2 |b| / s``). sigma = 2^-540 (``nu / sigma^2`` overflows,
+    ``b / s`` does not) and sigma = 5e-324 (both overflow: the deterministic fallback)."""
+    b = math.log(0.5)
+    assert first_passage_probability(1.0, 0.5, 2.0**-540, 1.0, b) == 0.5
+    assert first_passage_probability(1.0, 0.5, 5e-324, 1.0, b) == 0.5
+    assert first_passage_probability(1.0, 2.0, 5e-324, 1.0, -b) == 0.5
+
+
+@pytest.mark.parametrize(("mu", "want"), [(-0.1, 1.0), (-0.05, 0.0), (0.1, 0.0)])
+def test_a_vanishing_volatility_over_four_years_follows_the_drift(mu, want):
+    """sigma = 5e-324 over tau = 4: the log price moves by mu tau (-0.4, -0.2, 0.4) and reaches
+    ln(2400 / 3000) = -0.223 only in the first case (mu tau, not mu / tau, decides)."""
+    assert first_passage_probability(P0, 2400.0, 5e-324, 4.0, mu) == want
+
+
+@pytest.mark.parametrize("hi", [2.04, 2.13, 2.25])
+def test_the_mass_up_to_zero_is_one_half_less_the_tail_to_the_last_bit(hi):
+    """The mirror of the ``lo = 0`` contract: at ``hi = 0`` the lower tail gives ``1/2 -
+    Phi(lo)`` correctly rounded."""
+    want = float(Fraction(1, 2) - Fraction(math.erfc(hi / math.sqrt(2.0)) / 2.0))
+    assert float(risk._scaled_mass(0.0, 0.0, -hi)) == want
