@@ -291,3 +291,14 @@ def test_the_mass_up_to_zero_is_one_half_less_the_tail_to_the_last_bit(hi):
     Phi(lo)`` correctly rounded."""
     want = float(Fraction(1, 2) - Fraction(math.erfc(hi / math.sqrt(2.0)) / 2.0))
     assert float(risk._scaled_mass(0.0, 0.0, -hi)) == want
+
+
+@pytest.mark.parametrize("mu", [-0.767, -0.487, -0.296, -0.07])
+def test_a_barrier_one_ulp_below_the_price_is_touched_with_a_probability_at_most_one(mu):
+    """The barrier 1.1e-16 standard deviations below the price (0.9999999999999999 of it), the
+    drift toward it: touched with probability 1 - O(1e-16). The two terms of the reflection
+    formula, ``Phi(d)`` and ``e^{-d^2/2} e^{x^2/2} Phi(x)`` with ``d = -x`` to 1e-16, sum to 1 in
+    exact arithmetic and to 1.0000000000000002 in floats at these drifts: the result is still a
+    probability (the documented [0, 1])."""
+    got = first_passage_probability(1.0, 0.9999999999999999, 1.0, 1.0, mu)
+    assert 1.0 - 1e-15 <= got <= 1.0
