@@ -224,9 +224,9 @@ def first_passage_probability(
         # Phi(d) + e^{K} Phi(x), x = u + cc, K = 2 nu b / sigma^2 = (x^2 - d^2) / 2: the second
         # term as e^{-d^2/2} R(x) (a volatility so small that K and x^2 / 2 are 1e15 and more
         # would leave their difference to rounding); e^K itself only where x > 0, where the
-        # drift points away (K < 0): capped at 0, a K of +inf (drift toward the barrier past
+        # drift points away (K < 0): as -|K|, a K of +inf (drift toward the barrier past
         # 1.8e308 sigma^2) stays out of the tails' arithmetic
-        k = np.minimum(2 * bb * side * g, 0.0)
+        k = -np.abs(2 * bb * side * g)
         prob = ndtr(d) + _scaled_mass(k, u + cc, -np.inf, -0.5 * d * d, -np.inf)
         # NaN: both the barrier and the drift infinitely many standard deviations away (a
         # volatility below 1e-144): the deterministic path, touched iff nu tau passes b, and
