@@ -207,6 +207,24 @@ def _gas_curve(chain: Chain, model: tuple, frequency: float) -> np.ndarray:
     return curve
 
 
+@lru_cache(maxsize=4096)
+def _policy_break_even(chain: Chain, width_pct: float, fee_apr: float, frequency: float,
+                       price: float, deposit: float, swap_fee_fraction: float) -> float:
+    """:func:`lpperp.rebalancing.break_even_volatility` of the selected chain's policy (per year).
+
+    The same call with the same arguments, memoized on exactly what it depends on: the chain
+    *with* its gas price, the range, fee APR, frequency, price, deposit and swap fee - not the
+    volatility (a volatility step does not redo this ~9 ms search) and not the other chains. A gas
+    price seen before (a slider moved back and forth) costs a dictionary look-up. A gas price not
+    seen before is one library call: the search cannot be shared across gas prices bit for bit
+    (the library takes one chain per call and searches an array of policies with fewer points per
+    pass, which changes the last bits), see tests/test_viz_economics_cache.py.
+    """
+    return float(break_even_volatility(
+        width_pct, fee_apr, frequency_per_year=frequency, chain=chain, price=price,
+        deposit=deposit, swap_fee_fraction=swap_fee_fraction))
+
+
 @lru_cache(maxsize=256)
 def _gross_curve(model: tuple) -> np.ndarray:
     """Fees - LVR (before costs) over :data:`FREQUENCY_GRID` as a fraction of value (any chain)."""
@@ -346,9 +364,8 @@ def compute_economics(scenario: EconomicsScenario) -> EconomicsResult:
         gas_grid_gwei=GAS_GRID_GWEI, gas_net_apr=gas_apr, break_even_gas_gwei=be_gas,
         gross_apr=_gross_curve(model), sigma_grid=SIGMA_GRID, sigma_net_apr=sigma_apr,
         break_even_sigma=float(break_even_volatility(s.width_pct, s.fee_apr)),
-        break_even_sigma_policy=float(break_even_volatility(
-            s.width_pct, s.fee_apr, frequency_per_year=f, chain=sel, price=s.price,
-            deposit=s.deposit, swap_fee_fraction=s.swap_fee_fraction)),
+        break_even_sigma_policy=_policy_break_even(sel, s.width_pct, s.fee_apr, f, s.price,
+                                                   s.deposit, s.swap_fee_fraction),
     )
 
 

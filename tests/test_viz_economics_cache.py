@@ -1,0 +1,146 @@
+"""Notebook 05's explorer memoizes the gas-dependent library calls: what it shows must stay the
+library's own numbers, bit for bit, and follow every input the call depends on.
+
+Reference: a direct :func:`lpperp.rebalancing.break_even_volatility` (and
+:func:`lpperp.viz.economics.compute_economics` with the memo cleared) on the scenario the explorer
+shows, compared with ``==`` (no tolerance): a stale entry or a key that misses an input would show
+another scenario's value.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lpperp.rebalancing import break_even_volatility
+from lpperp.viz import economics as eco
+from lpperp.viz.economics import (
+    ECONOMICS_TRACES,
+    EconomicsScenario,
+    RebalancingExplorer,
+    compute_economics,
+)
+
+POLICY = ECONOMICS_TRACES.index("break-even volatility (policy)")
+
+
+def direct(s: EconomicsScenario) -> float:
+    """The policy break-even volatility straight from the library (no memo)."""
+    return float(break_even_volatility(
+        s.width_pct, s.fee_apr, frequency_per_year=s.frequency_per_year, chain=s.chains()[s.chain],
+        price=s.price, deposit=s.deposit, swap_fee_fraction=s.swap_fee_fraction))
+
+
+def same(a: float, b: float) -> bool:
+    """Bit-identical floats (NaN equals NaN: "costs exceed the fees" is a value too)."""
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+def slider_values(ex: RebalancingExplorer, steps: range) -> list[float]:
+    """Gas prices the explorer's log slider steps to from its current value (its own grid)."""
+    sl = ex.controls["gas_price_gwei"]
+    e0 = math.log10(sl.value)
+    return [float(10.0 ** (e0 + k * sl.step)) for k in steps]
+
+
+def check_shown(ex: RebalancingExplorer) -> float:
+    """The readout and the figure's policy marker equal the direct library call."""
+    want = direct(ex.scenario())
+    got = ex.readout_values["break_even_volatility_policy"]
+    assert same(got, want), (ex.scenario(), got, want)
+    x = list(ex.figure.data[POLICY].x)
+    assert x == ([want] if math.isfinite(want) else [])
+    return want
+
+
+SCENARIOS = [
+    {"chain": "ethereum"},
+    {"chain": "arbitrum", "width_pct": 5.0, "fee_apr": 0.5},
+    {"chain": "base", "frequency_per_year": 365.0, "sigma_per_year": 0.6},
+    {"chain": "optimism", "l1_base_fee_gwei": 30.0, "frequency_per_year": 2000.0},
+]
+
+
+@pytest.mark.parametrize("kw", SCENARIOS)
+def test_gas_steps_forward_and_back_show_the_library_value(kw: dict) -> None:
+    ex = RebalancingExplorer(**kw)
+    sl = ex.controls["gas_price_gwei"]
+    values = slider_values(ex, range(-4, 5))
+    shown = {}
+    for g in values + values[::-1]:  # the way back hits the memo
+        sl.value = g
+        v = check_shown(ex)
+        assert same(shown.setdefault(g, v), v)
+    assert len({round(v, 15) for v in shown.values() if math.isfinite(v)}) > 1 or all(
+        not math.isfinite(v) for v in shown.values())
+
+
+def test_every_tenth_slider_value_equals_the_direct_call() -> None:
+    """Across the whole gas slider (1e-4 to 1e3 gwei, step 0.01 in log10), twice (memo hits)."""
+    sl = RebalancingExplorer(chain="ethereum").controls["gas_price_gwei"]
+    grid = [float(10.0 ** (sl.min + k * sl.step)) for k in range(0, 701, 10)]
+    for _ in range(2):
+        for g in grid:
+            s = EconomicsScenario(chain="ethereum", gas_price_gwei=g)
+            assert same(compute_economics(s).break_even_sigma_policy, direct(s)), g
+    # the sweep crosses from a finite break-even to "costs exceed the fees" (NaN)
+    vals = [direct(EconomicsScenario(chain="ethereum", gas_price_gwei=g)) for g in grid[::10]]
+    assert any(math.isnan(v) for v in vals) and any(math.isfinite(v) for v in vals)
+
+
+@pytest.mark.parametrize("control, new", [
+    ("width_pct", 20.0), ("fee_apr", 0.6), ("frequency_per_year", 365.0),
+    ("deposit", 1_000_000.0), ("l1_base_fee_gwei", 50.0),
+])
+def test_a_non_gas_input_invalidates_the_memo(control: str, new: float) -> None:
+    """Revisiting the same gas prices after another input changed shows the new scenario's value."""
+    chain = "arbitrum" if control == "l1_base_fee_gwei" else "ethereum"
+    ex = RebalancingExplorer(chain=chain)
+    sl = ex.controls["gas_price_gwei"]
+    values = slider_values(ex, range(0, 4))
+    before = {}
+    for g in values:
+        sl.value = g
+        before[g] = check_shown(ex)
+    ex.controls[control].value = new
+    changed = 0
+    for g in values:
+        sl.value = g
+        after = check_shown(ex)
+        changed += not same(after, before[g])
+    assert changed == len(values)  # each would have been stale had the key missed `control`
+
+
+def test_volatility_step_reuses_the_search_and_still_matches() -> None:
+    """The policy break-even does not depend on the volatility: a volatility step is a memo hit."""
+    ex = RebalancingExplorer(chain="base")
+    hits = eco._policy_break_even.cache_info().hits
+    for sigma in (0.3, 0.35, 0.4):
+        ex.controls["sigma_per_year"].value = sigma
+        check_shown(ex)
+    assert eco._policy_break_even.cache_info().hits >= hits + 3
+
+
+def test_memoized_result_equals_a_fresh_computation() -> None:
+    """Every readout number after a walk over the memo equals compute_economics with it cleared."""
+    ex = RebalancingExplorer(chain="ethereum", frequency_per_year=365.0)
+    sl = ex.controls["gas_price_gwei"]
+    for g in slider_values(ex, range(3)) + slider_values(ex, range(0, -3, -1)):
+        sl.value = g
+    for g in slider_values(ex, range(-2, 3)):
+        sl.value = g
+        shown = dict(ex.readout_values)
+        eco._policy_break_even.cache_clear()
+        eco._chain_curve.cache_clear()
+        fresh = compute_economics(ex.scenario()).readout
+        assert shown.keys() == fresh.keys()
+        for k in shown:
+            assert same(float(shown[k]), float(fresh[k])), k
+        assert np.array_equal(ex.figure.data[POLICY].x or [], fresh_marker(fresh))
+
+
+def fresh_marker(readout: dict) -> list[float]:
+    v = readout["break_even_volatility_policy"]
+    return [v] if math.isfinite(v) else []
