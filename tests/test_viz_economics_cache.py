@@ -132,13 +132,53 @@ def test_memoized_result_equals_a_fresh_computation() -> None:
     for g in slider_values(ex, range(-2, 3)):
         sl.value = g
         shown = dict(ex.readout_values)
-        eco._policy_break_even.cache_clear()
-        eco._chain_curve.cache_clear()
-        fresh = compute_economics(ex.scenario()).readout
+        memo = ex.result
+        clear_memos()
+        result = compute_economics(ex.scenario())
+        fresh = result.readout
+        for name in ("net_apr", "break_even", "optimal", "optimal_net_apr", "gas_net_apr",
+                     "sigma_net_apr", "execution_per_year", "data_per_year", "gross_apr"):
+            assert np.array_equal(getattr(memo, name), getattr(result, name), equal_nan=True), name
+        for a, b in zip(memo.at_frequency, result.at_frequency, strict=True):
+            for name, v in vars(a).items():
+                if isinstance(v, np.ndarray):
+                    assert np.array_equal(v, getattr(b, name), equal_nan=True), name
+                else:
+                    assert v == getattr(b, name), name
         assert shown.keys() == fresh.keys()
         for k in shown:
             assert same(float(shown[k]), float(fresh[k])), k
         assert np.array_equal(ex.figure.data[POLICY].x or [], fresh_marker(fresh))
+
+
+def clear_memos() -> None:
+    for f in (eco._policy_break_even, eco._chain_curve, eco._at_frequency, eco._sigma_curve,
+              eco._gas_curve, eco._gross_curve):
+        f.cache_clear()
+
+
+@pytest.mark.parametrize("control, new", [
+    ("sigma_per_year", 0.6), ("width_pct", 20.0), ("fee_apr", 0.6), ("deposit", 1_000_000.0),
+    ("l1_base_fee_gwei", 50.0), ("frequency_per_year", 365.0), ("chain", "base"),
+])
+def test_every_memo_follows_a_non_gas_input(control: str, new) -> None:
+    """After a gas walk and another input's change, the whole result equals a fresh computation."""
+    ex = RebalancingExplorer(chain="optimism")
+    sl = ex.controls["gas_price_gwei"]
+    for g in slider_values(ex, range(3)):
+        sl.value = g
+    old = ex.result
+    ex.controls[control].value = new
+    memo = ex.result
+    clear_memos()
+    fresh = compute_economics(ex.scenario())
+    for name in ("net_apr", "sigma_net_apr", "gas_net_apr", "break_even_sigma_policy"):
+        assert np.array_equal(getattr(memo, name), getattr(fresh, name), equal_nan=True), name
+    for a, b in zip(memo.at_frequency, fresh.at_frequency, strict=True):
+        assert np.array_equal(a.net_yield_per_year, b.net_yield_per_year), control
+    changed = [not np.array_equal(a.net_yield_per_year, b.net_yield_per_year)
+               for a, b in zip(old.at_frequency, memo.at_frequency, strict=True)]
+    assert any(changed)
 
 
 def fresh_marker(readout: dict) -> list[float]:

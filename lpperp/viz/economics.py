@@ -207,6 +207,32 @@ def _gas_curve(chain: Chain, model: tuple, frequency: float) -> np.ndarray:
     return curve
 
 
+@lru_cache(maxsize=1024)
+def _at_frequency(chain: Chain, model: tuple, frequency: float) -> RebalanceEconomics:
+    """:func:`lpperp.rebalancing.rebalancing_economics` of ``chain`` at ``frequency`` (arrays
+    read-only): the same call, memoized (a gas step recomputes only the selected chain's)."""
+    deposit, price, width_pct, sigma, fee_apr, swap_fee = model
+    lp = LPPosition.from_deposit(deposit, price, width_pct=width_pct)
+    e = rebalancing_economics(lp, price, sigma, chain, frequency, fee_apr=fee_apr,
+                              swap_fee_fraction=swap_fee)
+    for v in vars(e).values():
+        if isinstance(v, np.ndarray):
+            v.flags.writeable = False
+    return e
+
+
+@lru_cache(maxsize=1024)
+def _sigma_curve(chain: Chain, model: tuple, frequency: float) -> np.ndarray:
+    """Net APR of ``chain`` at ``frequency`` over :data:`SIGMA_GRID`; ``model`` without the
+    volatility (``deposit, price, width_pct, fee_apr, swap_fee``): a volatility step reuses it."""
+    deposit, price, width_pct, fee_apr, swap_fee = model
+    lp = LPPosition.from_deposit(deposit, price, width_pct=width_pct)
+    curve = rebalancing_economics(lp, price, SIGMA_GRID, chain, frequency, fee_apr=fee_apr,
+                                  swap_fee_fraction=swap_fee).net_apr
+    curve.flags.writeable = False
+    return curve
+
+
 @lru_cache(maxsize=4096)
 def _policy_break_even(chain: Chain, width_pct: float, fee_apr: float, frequency: float,
                        price: float, deposit: float, swap_fee_fraction: float) -> float:
@@ -335,12 +361,9 @@ def compute_economics(scenario: EconomicsScenario) -> EconomicsResult:
     """
     s = scenario
     chains = s.chains()
-    lp = s.position()
     model = s._model()
-    kw = {"fee_apr": s.fee_apr, "swap_fee_fraction": s.swap_fee_fraction}
     curves = [_chain_curve(chains[k], model) for k in CHAIN_KEYS]
-    at_f = tuple(rebalancing_economics(lp, s.price, s.sigma_per_year, chains[k],
-                                       s.frequency_per_year, **kw) for k in CHAIN_KEYS)
+    at_f = tuple(_at_frequency(chains[k], model, s.frequency_per_year) for k in CHAIN_KEYS)
     f = s.frequency_per_year
     exe = np.array([float(action_cost(chains[k], "recentre").execution_eth) for k in CHAIN_KEYS])
     data = np.array([float(action_cost(chains[k], "recentre").l1_data_eth) for k in CHAIN_KEYS])
@@ -354,7 +377,7 @@ def compute_economics(scenario: EconomicsScenario) -> EconomicsResult:
         be_gas = float("inf")  # kept even at the highest
     else:
         be_gas = float(g0 + n0 * (g1 - g0) / (n0 - n1))
-    sigma_apr = rebalancing_economics(lp, s.price, SIGMA_GRID, sel, f, **kw).net_apr
+    sigma_apr = _sigma_curve(sel, model[:3] + model[4:], f)
     return EconomicsResult(
         scenario=s, chains=tuple(chains[k] for k in CHAIN_KEYS), frequencies=FREQUENCY_GRID,
         net_apr=np.stack([c[0] for c in curves]), break_even=np.array([c[1] for c in curves]),
