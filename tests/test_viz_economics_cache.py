@@ -10,6 +10,7 @@ another scenario's value.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -184,3 +185,46 @@ def test_every_memo_follows_a_non_gas_input(control: str, new) -> None:
 def fresh_marker(readout: dict) -> list[float]:
     v = readout["break_even_volatility_policy"]
     return [v] if math.isfinite(v) else []
+
+
+def test_prefetch_in_a_running_loop_fills_the_next_step_and_shows_the_library_value() -> None:
+    """In a running event loop (a kernel), a gas step schedules the next step the same way: the
+    following step is a memo hit for the search, and what it shows is still the direct call."""
+    import asyncio
+
+    async def walk() -> tuple[int, int]:
+        ex = RebalancingExplorer(chain="ethereum", gas_price_gwei=20.0)
+        sl = ex.controls["gas_price_gwei"]
+        n = round(1.0 / sl.step)
+        k0 = round((math.log10(sl.value) - sl.min) * n)
+        grid = [float(10.0 ** ((k0 + j) / n + sl.min)) for j in range(1, 6)]
+        hits = misses = 0
+        for g in grid:
+            before = eco._policy_break_even.cache_info()
+            sl.value = g
+            after = eco._policy_break_even.cache_info()
+            hits += after.hits - before.hits
+            misses += after.misses - before.misses
+            check_shown(ex)
+            await asyncio.sleep(0)  # the kernel idles: the prefetch runs
+        ex.controls["width_pct"].value = 12.0  # not a gas step: nothing prefetched, still exact
+        check_shown(ex)
+        await asyncio.sleep(0)
+        return hits, misses
+
+    eco._policy_break_even.cache_clear()
+    hits, misses = asyncio.run(walk())
+    assert misses == 1 and hits == 4  # the first step is new; each later one was prefetched
+
+
+def test_next_gas_step_only_for_a_gas_move() -> None:
+    ex = RebalancingExplorer(chain="arbitrum")
+    s = ex.scenario()
+    up = replace(s, gas_price_gwei=s.gas_price_gwei * 1.1)
+    nxt = ex._next_gas_step(s, up)
+    assert nxt is not None and nxt.gas_price_gwei > up.gas_price_gwei
+    assert replace(nxt, gas_price_gwei=up.gas_price_gwei) == up
+    down = ex._next_gas_step(up, s)
+    assert down is not None and down.gas_price_gwei < s.gas_price_gwei
+    assert ex._next_gas_step(s, replace(up, width_pct=20.0)) is None
+    assert ex._next_gas_step(s, s) is None

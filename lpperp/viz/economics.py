@@ -26,6 +26,7 @@ other chains keep their presets (:data:`lpperp.costs.CHAINS`). The economics mod
 
 from __future__ import annotations
 
+import asyncio
 import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -558,6 +559,14 @@ def update_economics_figure(fig: go.Figure, result: EconomicsResult) -> None:
 # ------------------------------------------------------------------------------------------------
 # explorer
 # ------------------------------------------------------------------------------------------------
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The kernel's running event loop (None outside one: a script, a test)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def _log_slider(description: str, value: float, lo_exp: float, hi_exp: float, step: float,
                 fmt: str, css: str) -> widgets.FloatLogSlider:
     s = widgets.FloatLogSlider(value=value, base=10, min=lo_exp, max=hi_exp, step=step,
@@ -619,6 +628,51 @@ class RebalancingExplorer(Explorer):
         }
         c["chain"].observe(self._on_chain, names="value")  # runs before the refresh observer
         return c
+
+    #: after a gas-price step, the next step the same way is computed in the kernel's idle time
+    #: (one event-loop turn, dropped if another move comes first) into the memos above, so a key
+    #: press held on the slider mostly draws from them: a new gas price costs ~25 ms of library
+    #: searches that cannot be shared across gas prices bit for bit
+    prefetch = True
+
+    def refresh(self) -> bool:
+        """Recompute and redraw (:meth:`Explorer.refresh`); in a running kernel, then schedule the
+        next gas-price step the same way (:attr:`prefetch`)."""
+        before = getattr(self, "result", None)
+        self._generation = getattr(self, "_generation", 0) + 1
+        done = super().refresh()
+        if done and self.prefetch and before is not None:
+            nxt = self._next_gas_step(before.scenario, self.result.scenario)
+            loop = _running_loop()
+            if nxt is not None and loop is not None:
+                loop.call_soon(self._prefetch, self._generation, nxt)
+        return done
+
+    def _next_gas_step(self, before: EconomicsScenario,
+                       now: EconomicsScenario) -> EconomicsScenario | None:
+        """``now`` one gas slider step further the way it moved from ``before`` (None unless only
+        the gas price moved). The browser's log slider sends ``10 ** exponent`` with the exponent
+        on its ``min + k step`` grid; ``10 ** (k / n + min)`` (``n = 1 / step``) is the same float
+        for most ``k`` (9 of 11 key presses seen in notebook 05; the others differ in the last
+        bit: JavaScript's ``Math.pow``), and a miss costs only this idle-time computation."""
+        g0, g1 = before.gas_price_gwei, now.gas_price_gwei
+        if g0 is None or g1 is None or g0 == g1 or replace(before, gas_price_gwei=g1) != now:
+            return None
+        sl = self.controls["gas_price_gwei"]
+        n = round(1.0 / sl.step)
+        k = round((math.log10(g1) - sl.min) * n) + (1 if g1 > g0 else -1)
+        if not 0 <= k <= round((sl.max - sl.min) * n):
+            return None
+        return replace(now, gas_price_gwei=float(10.0 ** (k / n + sl.min)))
+
+    def _prefetch(self, generation: int, scenario: EconomicsScenario) -> None:
+        """Fill the memos for ``scenario`` unless another move came first."""
+        if generation != getattr(self, "_generation", 0):
+            return
+        try:
+            compute_economics(scenario)
+        except ValueError:
+            pass  # not a valid setting: nothing to keep
 
     def _transition(self, result: EconomicsResult) -> bool:
         return result.scenario.chain == self.result.scenario.chain
