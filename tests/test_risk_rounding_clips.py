@@ -83,26 +83,27 @@ def test_the_mass_from_zero_is_one_half_less_the_upper_tail_correctly_rounded(hi
 
 
 def test_the_exit_probability_stays_in_the_unit_interval_where_the_images_round_badly():
-    """A drift of 2.2e8 standard deviations ending 2.9 sd short of the upper edge, the lower edge
-    7.8 / 2.2e8 sd below the price: the images' exponents ``2 n w nu / sigma^2`` are ~1e17, so
-    their log-space terms carry O(1) relative errors and the series' survival comes out above 1
-    (1.0017). The clip returns 0.0 - a probability, though not an accurate one (the upper edge
-    alone is touched with probability ~Phi(-2.93) = 1.7e-3: a known limit of the series at
-    ``|log_k| >~ 1e15``, reported in issue 14); without it the exit would be -0.0017."""
+    """A drift of 2.2e8 standard deviations ending 2.93 sd past the upper edge, the lower edge
+    7.8 / 2.2e8 sd below the price: the images' exponents ``2 n w nu / sigma^2`` are ~1e17. Summed
+    in log space they once carried O(1) relative errors (the survival came out 1.0017 and only a
+    clip kept the exit a probability, 0.0); evaluated in standard deviations (2111d3f) the exit is
+    0.99829363602, against mpmath's 0.998293635922 (tests/test_risk_extremes.py has the 400-digit
+    reference); a one-ulp change of the inputs moves the exact value by about 1e-10 here."""
     lower, upper, sigma, mu = 0.9999999999999802, 2.25051763354443e+54, 5.613691281429946e-07, \
         125.15075691441442
     out = band_exit_probability(1.0, lower, upper, sigma, 1.0, mu)
     assert 0.0 <= out <= 1.0
+    assert out == pytest.approx(0.998293635922, rel=1e-9)
 
 
 def test_the_one_barrier_fallback_stays_in_the_unit_interval():
-    """sigma = 1.5e-162 squares to 0.0 (underflow), so every image exponent is +-inf or 0/0 and the
-    series is NaN: the exit falls back to ``one_lo + one_hi``, clipped to 1. Here ``s = sigma
-    sqrt(tau) = 2e-8`` and the drift ends 2 s past the upper edge (1 s away), so the exit lies
-    between ``Phi(2) = 0.97725`` (the path ends above the edge) and 1; the two one-barrier parts
-    sum to 1.00003 (each is computed without its reflection term there, sigma^2 being 0: a known
-    limit at such absurd inputs, tau = 1.7e308 years, reported in issue 14)."""
+    """sigma = 1.5e-162 squares to 0.0 (underflow); ``s = sigma sqrt(tau) = 2e-8`` and the drift
+    ends 2 s past the upper edge (1 s away), so the exit lies between ``Phi(2) = 0.97725`` (the
+    path ends above the edge) and 1. The series once divided by sigma^2 = 0 and fell back to the
+    one-barrier parts, which summed to 1.00003 (clipped to 1); evaluated without sigma^2 it is
+    0.9910777534155684, mpmath 0.99107775341556835 (tests/test_risk_extremes.py)."""
     sigma, tau = 1.5e-162, 1.7e308
     s = sigma * math.sqrt(tau)
     out = band_exit_probability(1.0, 1.0 - s, 1.0 + s, sigma, tau, 3.0 * s / tau)
     assert 0.97725 <= out <= 1.0
+    assert out == pytest.approx(0.99107775341556835, rel=1e-13)

@@ -59,7 +59,7 @@ from lpperp.simulate import (
     initial_account,
     run_on_paths,
 )
-from lpperp.strategies import StrategyTable
+from lpperp.strategies import StrategyTable, summary_row
 from lpperp.viz import kit
 from lpperp.viz.explorers import Explorer
 from lpperp.viz.figures import COLORS, finish_figure
@@ -407,9 +407,9 @@ class RiskResult:
     @property
     def readout(self) -> dict[str, float]:
         s = self.summary
-        # the selected run's row as lpperp.strategies.StrategyTable maps it (its first seven
+        # the selected run's row as lpperp.strategies.summary_row maps it (its first seven
         # columns: survival and its interval, expected return, tail loss, fees, costs)
-        row = StrategyTable((self.selected.name,), (s,), s.n_paths, 0.0).row(self.selected.name)
+        row = summary_row(s)
         return {
             **{c: row[c] for c in StrategyTable.COLUMNS[:7]},
             "mean_recentres": s.mean_recentres,
