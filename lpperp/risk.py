@@ -361,22 +361,21 @@ def band_exit_probability(
         for n in range(-n_max, n_max + 1):  # a few terms; each term is vectorized
             surv = surv + _image_mass(n, n, a, b, s, c, g)
             surv = surv - _image_mass(n + 1, n, a, b, s, c, g)
-        # leaving the band is at least as likely as hitting either barrier alone and at most as
-        # likely as hitting one or the other (exact for the series; after rounding, 13 % of
-        # random bands fell a few ulp outside these bounds, and either way outside [0, 1])
-        two = np.clip(1.0 - surv, np.maximum(one_lo, one_hi), np.minimum(one_lo + one_hi, 1.0))
         # the images are NaN only where a standard deviation is below 1e-306 of the band, or
         # the drift is past 1e308 standard deviations (|mu| / sigma or |mu| / sigma^2 beyond the
         # floats): the side away from the drift is never reached then (e^{2 nu a / sigma^2} = 0
         # for |a| >= 1e-16), and the exit is the sum of the one-barrier parts
-        two = np.where(np.isnan(two), np.clip(one_lo + one_hi, 0.0, 1.0), two)
+        two = np.where(np.isnan(surv), one_lo + one_hi, 1.0 - surv)
+        # leaving the band is at least as likely as hitting either barrier alone and at most as
+        # likely as hitting one or the other (exact for the series; after rounding, 13 % of
+        # random bands fell a few ulp outside these bounds, and either way outside [0, 1])
+        two = np.clip(two, np.maximum(one_lo, one_hi), np.minimum(one_lo + one_hi, 1.0))
         if n_terms is None:
             two = np.where(ratio >= _S_OVER_W_MAX, 1.0, two)
     inside = (p > lo) & (p < hi)
     out = np.where(
         lo > 0, np.where(np.isfinite(hi), two, one_lo), np.where(np.isfinite(hi), one_hi, 0.0)
     )
-    out = np.where(t == 0, 0.0, out)
     return _out(np.where(inside, out, 1.0))
 
 
