@@ -24,8 +24,16 @@ def ndtri(p: Any) -> Any:
     return f(p)
 
 
-def log_ndtr(x: Any) -> Any:
-    """log Phi(x), accurate in the far left tail, ``scipy.special.log_ndtr``."""
-    from scipy.special import log_ndtr as f
+def erf(x: Any) -> Any:
+    """The error function, ``scipy.special.erf``."""
+    from scipy.special import erf as f
+
+    return f(x)
+
+
+def erfcx(x: Any) -> Any:
+    """The scaled complementary error function ``e^{x^2} erfc(x)``, ``scipy.special.erfcx``
+    (bounded where ``erfc`` underflows: ``~ 1 / (x sqrt(pi))`` for large ``x``)."""
+    from scipy.special import erfcx as f
 
     return f(x)

@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lpperp._special import ndtr, ndtri
+from lpperp._special import erf, erfcx, ndtr, ndtri
 from lpperp._validate import (
     MAX_PATH_STEPS,
     LpperpError,
@@ -110,21 +110,6 @@ def bgk_shift(
     return _out(h * (1.0 / away if toward_price else away))
 
 
-def _erfcx(x: Any) -> Any:
-    """The scaled complementary error function ``e^{x^2} erfc(x)``, ``scipy.special.erfcx``
-    (imported on first use, as in :mod:`lpperp._special`)."""
-    from scipy.special import erfcx as f
-
-    return f(x)
-
-
-def _erf(x: Any) -> Any:
-    """The error function, ``scipy.special.erf`` (imported on first use)."""
-    from scipy.special import erf as f
-
-    return f(x)
-
-
 def _scaled_mass(
     log_k: Any, hi: Any, lo: Any, tail_hi: Any = None, tail_lo: Any = None
 ) -> np.ndarray:
@@ -146,11 +131,11 @@ def _scaled_mass(
     tail_hi = log_k - 0.5 * hi * hi if tail_hi is None else tail_hi
     tail_lo = log_k - 0.5 * lo * lo if tail_lo is None else tail_lo
     with np.errstate(over="ignore", invalid="ignore"):
-        at_hi = np.exp(tail_hi) * _erfcx(np.abs(hi) * _SQRT_HALF) / 2  # e^{log_k} Phi(-|hi|)
-        at_lo = np.exp(tail_lo) * _erfcx(np.abs(lo) * _SQRT_HALF) / 2
+        at_hi = np.exp(tail_hi) * erfcx(np.abs(hi) * _SQRT_HALF) / 2  # e^{log_k} Phi(-|hi|)
+        at_lo = np.exp(tail_lo) * erfcx(np.abs(lo) * _SQRT_HALF) / 2
         # lo = 0 goes through the upper tail: 1/2 - Phi(-hi), not Phi(hi) - 1/2 (which rounds
         # Phi(hi) near 1)
-        middle = np.exp(log_k) * (_erf(hi * _SQRT_HALF) + _erf(-lo * _SQRT_HALF)) / 2
+        middle = np.exp(log_k) * (erf(hi * _SQRT_HALF) + erf(-lo * _SQRT_HALF)) / 2
     return np.where(lo >= 0, at_lo - at_hi, np.where(hi <= 0, at_hi - at_lo, middle))
 
 

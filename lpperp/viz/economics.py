@@ -26,7 +26,6 @@ other chains keep their presets (:data:`lpperp.costs.CHAINS`). The economics mod
 
 from __future__ import annotations
 
-import asyncio
 import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -559,14 +558,6 @@ def update_economics_figure(fig: go.Figure, result: EconomicsResult) -> None:
 # ------------------------------------------------------------------------------------------------
 # explorer
 # ------------------------------------------------------------------------------------------------
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    """The kernel's running event loop (None outside one: a script, a test)."""
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
 def _log_slider(description: str, value: float, lo_exp: float, hi_exp: float, step: float,
                 fmt: str, css: str) -> widgets.FloatLogSlider:
     s = widgets.FloatLogSlider(value=value, base=10, min=lo_exp, max=hi_exp, step=step,
@@ -643,7 +634,7 @@ class RebalancingExplorer(Explorer):
         done = super().refresh()
         if done and self.prefetch and before is not None:
             nxt = self._next_gas_step(before.scenario, self.result.scenario)
-            loop = _running_loop()
+            loop = kit.running_loop()
             if nxt is not None and loop is not None:
                 loop.call_soon(self._prefetch, self._generation, nxt)
         return done

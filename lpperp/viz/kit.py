@@ -43,6 +43,7 @@ Conventions: prices in quote per base; values in quote units.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import math
 import pathlib
@@ -83,6 +84,7 @@ __all__ = [
     "make_figure",
     "nice_values",
     "number",
+    "running_loop",
     "set_range",
     "set_trace",
     "slider",
@@ -825,3 +827,12 @@ def finite_or_nan(x: Any) -> float:
     except (TypeError, ValueError):
         return float("nan")
     return v if np.isfinite(v) else float("nan")
+
+
+def running_loop() -> asyncio.AbstractEventLoop | None:
+    """The kernel's running event loop, where an explorer schedules idle-time work (prefetching
+    the next slider step); None outside one (a script, a test)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None

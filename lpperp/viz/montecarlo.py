@@ -729,14 +729,6 @@ def _num(x: float, spec: str = ",.2f") -> str:
     return "-" if not math.isfinite(x) else format(x, spec)
 
 
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    """The kernel's running event loop (None outside one: a script, a test)."""
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
 @contextmanager
 def _as_clear_error(what: str) -> Iterator[None]:
     """Turn an unexpected exception into an :class:`LpperpError` the explorer shows as its status
@@ -906,7 +898,7 @@ class RiskExplorer(Explorer):
         them - and redraws everything. Without a running loop (scripts, tests) everything is
         computed at once."""
         self._generation = getattr(self, "_generation", 0) + 1
-        loop = _running_loop()
+        loop = kit.running_loop()
         if loop is None or not self.progressive or not hasattr(self, "widget"):
             return super().refresh()
         before = self.result.scenario if getattr(self, "result", None) is not None else None
@@ -988,7 +980,7 @@ class RiskExplorer(Explorer):
         newer move drops it all."""
         if generation != self._generation:
             return
-        loop = _running_loop()
+        loop = kit.running_loop()
         if queue:
             nb = queue[0]
             try:
@@ -1024,13 +1016,13 @@ class RiskExplorer(Explorer):
                     self._set_busy(False)
                     self._show_error(exc)
                     return
-                loop = _running_loop()
+                loop = kit.running_loop()
                 if loop is not None:
                     loop.call_soon(self._complete, generation, rs)
                     return
         self._set_busy(False)
         super().refresh()  # every run cached: the whole figure, current
-        loop = _running_loop()
+        loop = kit.running_loop()
         if loop is not None:
             self._schedule_prefetch(loop, self._neighbours(None, rs), None)
 
