@@ -414,24 +414,29 @@ def _health_at_entry(key: HealthScenario) -> _HealthAtEntry:
     return _HealthAtEntry(key.account(), key.lp(), key.entry_price)
 
 
-@lru_cache(maxsize=16)
-def _health_curves(fixed: _HealthAtEntry, boundaries: bytes, lo: float, hi: float, n: int
-                   ) -> tuple[Any, ...]:
-    """Equity, maintenance, LP value, collateral value and IL along ``linspace(lo, hi, n)`` and
-    the liquidatable zones between ``boundaries`` (float64 bytes): they depend on the grid, not
-    on where the price sits on it (a price move recomputes none of it)."""
-    grid = np.linspace(lo, hi, n)
+def _curves(fixed: _HealthAtEntry, grid: np.ndarray, boundaries: np.ndarray) -> tuple[Any, ...]:
+    """``grid`` and the equity, maintenance, LP value, collateral value and IL along it, and the
+    liquidatable zones between ``boundaries``."""
     acct, lp = fixed.account, fixed.lp
 
     def g(p: np.ndarray) -> np.ndarray:
         return np.asarray(acct.equity(p)) - np.asarray(acct.maintenance_requirement(p))
 
-    out = (grid, np.asarray(acct.equity(grid)), np.asarray(acct.maintenance_requirement(grid)),
-           np.asarray(lp.value(grid)), np.asarray(acct.collateral_value(grid)),
-           np.asarray(lp.impermanent_loss(grid, fixed.entry_price)))
-    for a in out:
+    return (grid, np.asarray(acct.equity(grid)), np.asarray(acct.maintenance_requirement(grid)),
+            np.asarray(lp.value(grid)), np.asarray(acct.collateral_value(grid)),
+            np.asarray(lp.impermanent_loss(grid, fixed.entry_price)),
+            _zones(boundaries, float(grid[0]), float(grid[-1]), g))
+
+
+@lru_cache(maxsize=16)
+def _health_curves(fixed: _HealthAtEntry, boundaries: bytes, lo: float, hi: float, n: int
+                   ) -> tuple[Any, ...]:
+    """:func:`_curves` along ``linspace(lo, hi, n)`` (``boundaries`` as float64 bytes), read-only:
+    they depend on the grid, not on where the price sits on it (a price move recomputes none)."""
+    out = _curves(fixed, np.linspace(lo, hi, n), np.frombuffer(boundaries))
+    for a in out[:6]:
         a.flags.writeable = False
-    return (*out, _zones(np.frombuffer(boundaries), lo, hi, g))
+    return out
 
 
 def compute_health(scenario: HealthScenario, grid: np.ndarray | None = None) -> HealthResult:
@@ -459,18 +464,11 @@ def compute_health(scenario: HealthScenario, grid: np.ndarray | None = None) -> 
     grid = positive("grid", grid)
     lo, hi = float(grid[0]), float(grid[-1])
     if grid.ndim == 1 and grid.size > 1 and np.array_equal(grid, np.linspace(lo, hi, grid.size)):
-        grid, equity, mm, lp_value, coll_value, il, zones = _health_curves(
-            fixed, np.ascontiguousarray(bnd, dtype=np.float64).tobytes(), lo, hi, grid.size)
+        curves = _health_curves(fixed, np.ascontiguousarray(bnd, dtype=np.float64).tobytes(),
+                                lo, hi, grid.size)
     else:
-        def g(p: np.ndarray) -> np.ndarray:
-            return np.asarray(acct.equity(p)) - np.asarray(acct.maintenance_requirement(p))
-
-        equity = np.asarray(acct.equity(grid))
-        mm = np.asarray(acct.maintenance_requirement(grid))
-        lp_value = np.asarray(lp.value(grid))
-        coll_value = np.asarray(acct.collateral_value(grid))
-        il = np.asarray(lp.impermanent_loss(grid, s.entry_price))
-        zones = _zones(bnd, lo, hi, g)
+        curves = _curves(fixed, grid, bnd)
+    grid, equity, mm, lp_value, coll_value, il, zones = curves
     base_now, quote_now = lp.amounts(s.price)
     readout = {
         "health": summary.health,
