@@ -4,7 +4,9 @@
 - :mod:`lpperp.viz.figures`: pure plotly builders and in-place updaters;
 - :mod:`lpperp.viz.explorers`: ipywidgets wiring, one FigureWidget per explorer;
 - :mod:`lpperp.viz.economics` / :mod:`lpperp.viz.montecarlo`: rebalancing economics and Monte Carlo
-  risk (scenario, compute, figure and explorer in one module each).
+  risk (scenario, compute, figure and explorer in one module each);
+- :mod:`lpperp.viz.kit`: the explorers' shared figure widget, theme, controls and formatting;
+  :mod:`lpperp.viz.bundle`: the browser module its figures load (plotly.js's cartesian build).
 
 Names are imported lazily, so ``import lpperp.viz`` costs little until an explorer is used.
 

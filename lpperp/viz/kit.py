@@ -34,9 +34,11 @@ histograms cannot be transitioned; their explorers keep ``batch_update``.
 What the browser reports back: after each update plotly's view used to send the kernel the
 defaults plotly.js filled in (trace and layout deltas, 7-18 kB, two kernel requests per key press,
 each echoed back by ipywidgets); nothing here reads them, and the kernel was busy with them when
-the next key press came. :data:`WIDGET_ESM` (plotly's widget module with two exact edits) stops
-them after updates, :class:`FigureWidget` neither echoes the browser's messages nor merges their
-defaults. The template (:data:`TEMPLATE`) is :data:`WHITE_2D`, plotly_white for 2-D traces only.
+the next key press came. :data:`~lpperp.viz.bundle.WIDGET_ESM` (:mod:`lpperp.viz.bundle`: plotly's
+widget module with plotly.js's cartesian build, which takes ~0.9 s off the time from Run All to a
+drawn plot, and two exact edits) stops them after updates; :class:`FigureWidget` neither echoes the
+browser's messages nor merges their defaults. The template (:data:`TEMPLATE`) is
+:data:`WHITE_2D`, plotly_white for 2-D traces only.
 
 Conventions: prices in quote per base; values in quote units.
 """
@@ -46,19 +48,19 @@ from __future__ import annotations
 import asyncio
 import html
 import math
-import pathlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import ipywidgets as widgets
 import numpy as np
-import plotly
 import plotly.graph_objects as go
 from plotly.basedatatypes import Undefined
 from plotly.serializers import custom_serializers
 from plotly.subplots import make_subplots
 from traitlets import Dict, observe
+
+from .bundle import WIDGET_ESM, WIDGET_ESM_FULL, needs_full_plotly
 
 __all__ = [
     "DESCRIPTION_STYLE",
@@ -66,9 +68,6 @@ __all__ = [
     "TEMPLATE",
     "THEME_CSS",
     "WHITE_2D",
-    "WIDGET_BUNDLE",
-    "WIDGET_ESM",
-    "WIDGET_ESM_EDITS",
     "FigureWidget",
     "apply_layout",
     "choice",
@@ -90,6 +89,7 @@ __all__ = [
     "slider",
     "sticky_range",
     "theme_style",
+    "wide_layout",
 ]
 
 #: description column of every control (wide enough for "collateral model")
@@ -98,11 +98,6 @@ DESCRIPTION_STYLE = {"description_width": "120px"}
 
 def wide_layout() -> widgets.Layout:
     """A control that fills its column (a new Layout each call: layouts are shared mutable state)."""
-    return widgets.Layout(width="100%", min_width="240px")
-
-
-def _control_layout() -> widgets.Layout:
-    """A control fills its column (no fixed pixel width): sliders get the room the window has."""
     return widgets.Layout(width="100%", min_width="240px")
 
 
@@ -128,38 +123,6 @@ def _rows(grid: np.ndarray) -> list[np.ndarray]:
     encodes (notebook 04's 80 x 300 map: ~370 kB of JSON and most of the kernel's time)."""
     g = np.ascontiguousarray(grid, dtype=np.float64)
     return [g[i] for i in range(g.shape[0])]
-
-
-#: plotly's widget module (``plotly/package_data/widgetbundle.js``, plotly 7.1.0) and the two edits
-#: :data:`WIDGET_ESM` makes to it: after ``Plotly.animate`` / ``Plotly.update`` its view no longer
-#: sends the kernel the trace and layout deltas (every default plotly.js filled in, 7-18 kB each,
-#: two kernel requests per key press; the kernel was busy with them 60-140 ms after each redraw
-#: at load 5, when the browser suite's next key press came). The first draw still sends them.
-WIDGET_BUNDLE = pathlib.Path(plotly.__file__).parent / "package_data" / "widgetbundle.js"
-WIDGET_ESM_EDITS = (
-    ("Md.default.animate(this.el,rr,ge).then(function(){Ar._sendTraceDeltas(ne.trace_edit_id);"
-     "var Tr=ne.layout_edit_id;Ar._sendLayoutDelta(Tr)})", "Md.default.animate(this.el,rr,ge)"),
-    ("Md.default.update(this.el,ge,je,mt),this._sendTraceDeltas(ne.trace_edit_id);"
-     "var Lt=ne.layout_edit_id;this._sendLayoutDelta(Lt)", "Md.default.update(this.el,ge,je,mt)"),
-)
-
-
-def _widget_esm() -> str | None:
-    """plotly's widget module with :data:`WIDGET_ESM_EDITS` applied, or None (then the stock
-    module is used) when the file is missing or an edit's text is not found exactly once."""
-    try:
-        text = WIDGET_BUNDLE.read_text(encoding="utf-8")
-    except OSError:
-        return None
-    for old, new in WIDGET_ESM_EDITS:
-        if text.count(old) != 1:
-            return None
-        text = text.replace(old, new)
-    return text
-
-
-#: the module every :class:`FigureWidget` loads in the browser (None: plotly's own)
-WIDGET_ESM = _widget_esm()
 
 
 class FigureWidget(go.FigureWidget):
@@ -219,6 +182,8 @@ class FigureWidget(go.FigureWidget):
         self._defer_open = True
         try:
             super().__init__(*args, **kwargs)
+            if WIDGET_ESM_FULL is not None and needs_full_plotly({t.type for t in self.data}):
+                self._esm = WIDGET_ESM_FULL
             if config:
                 self._config = {**(self._config or {}), **config}
         finally:
@@ -705,7 +670,7 @@ def slider(description: str, value: float, lo: float, hi: float, step: float, fm
     """A float slider that fills its column, with a readout wide enough for ``3,000.00``."""
     s = widgets.FloatSlider(
         value=value, min=lo, max=hi, step=step, description=description, readout_format=fmt,
-        continuous_update=True, style=DESCRIPTION_STYLE, layout=_control_layout(),
+        continuous_update=True, style=DESCRIPTION_STYLE, layout=wide_layout(),
         tooltip=tooltip or None,
     )
     if css:
@@ -741,7 +706,7 @@ def log_slider(description: str, value: float, lo: float, hi: float, css: str = 
     opts = [(f"{v:,.6g}{unit}", v) for v in vals]
     s = widgets.SelectionSlider(options=opts, value=float(value), description=description,
                                 continuous_update=True, style=DESCRIPTION_STYLE,
-                                layout=_control_layout())
+                                layout=wide_layout())
     if css:
         s.add_class(css)
     return s
@@ -749,7 +714,7 @@ def log_slider(description: str, value: float, lo: float, hi: float, css: str = 
 
 def number(description: str, value: float, css: str = "") -> widgets.FloatText:
     t = widgets.FloatText(value=value, description=description, style=DESCRIPTION_STYLE,
-                          layout=_control_layout())
+                          layout=wide_layout())
     if css:
         t.add_class(css)
     return t
@@ -757,7 +722,7 @@ def number(description: str, value: float, css: str = "") -> widgets.FloatText:
 
 def choice(description: str, options: list, value: Any, css: str = "") -> widgets.Dropdown:
     d = widgets.Dropdown(options=options, value=value, description=description,
-                         style=DESCRIPTION_STYLE, layout=_control_layout())
+                         style=DESCRIPTION_STYLE, layout=wide_layout())
     if css:
         d.add_class(css)
     return d
