@@ -27,6 +27,8 @@ __all__ = ["TOL", "g_direct", "general_kernel", "maintenance", "numeric_boundari
 
 _DUP_RTOL = 1e-11  # candidates closer than this (relative) stand for one crossing
 TOL = 1e-9  # roots within this (relative) of a piece edge send the account to general_kernel
+_TINY = np.finfo(float).smallest_subnormal  # the least price > 0 (5e-324)
+_HUGE = np.finfo(float).max  # the largest finite price (1.8e308)
 
 
 def maintenance(notional: np.ndarray, floors: np.ndarray, rates: np.ndarray, deds: np.ndarray):
@@ -94,10 +96,15 @@ def _quadratic_roots_s(a, b, c):
 
 
 def _representatives(lo: np.ndarray, hi: np.ndarray, fallback: np.ndarray) -> np.ndarray:
-    """A point strictly inside each segment ``(lo, hi)``: geometric mid, ``hi/2`` or ``2 lo``."""
+    """A point inside each segment ``(lo, hi)``: the geometric mean ``sqrt(lo) sqrt(hi)`` (``lo hi``
+    itself can overflow or underflow), ``hi / 2`` below the first edge (at least 5e-324: no float
+    lies inside ``(0, 5e-324)``), ``2 lo`` above the last one (at most 1.8e308); ``g`` is asked
+    only about prices > 0 and finite. Any point inside classifies the segment: ``g`` has one sign
+    between consecutive candidates."""
     with np.errstate(invalid="ignore", over="ignore"):
-        mid = np.sqrt(lo * hi)
-        rep = np.where(lo <= 0, hi / 2.0, np.where(np.isinf(hi), 2.0 * lo, mid))
+        mid = np.sqrt(lo) * np.sqrt(hi)
+        rep = np.where(lo <= 0, np.maximum(hi / 2.0, _TINY),
+                       np.where(np.isinf(hi), np.minimum(2.0 * lo, _HUGE), mid))
         rep = np.where((lo <= 0) & np.isinf(hi), fallback, rep)
     return rep
 
