@@ -143,8 +143,10 @@ def run() -> list[tuple[str, float, str]]:
     wallet_ms = _median_ms(lambda i: setattr(eth, "value", 3000.0 + (i % 40)), repeat=40)
     econ = RebalancingExplorer(chain="ethereum", gas_price_gwei=20.0)
     gas = econ.controls["gas_price_gwei"]
-    gas_values = [20.0 * 10 ** (0.01 * k) for k in range(40)]
-    econ_ms = _median_ms(lambda i: setattr(gas, "value", gas_values[i % 40]), repeat=20)
+    values = [v for _, v in gas.options]
+    gas_values = values[values.index(0.01):][:20]  # 20 key presses up from 0.01 gwei, each new
+    econ_ms = _median_ms(lambda i: setattr(gas, "value", gas_values[i % len(gas_values)]),
+                         repeat=20)
     check("economics explorer == compute_economics at the slider's gas price",
           np.array_equal(econ.result.net_apr, compute_economics(econ.scenario()).net_apr))
     risk = RiskExplorer(n_paths=2000, horizon_days=30, width_pct=20.0, leverage=2.0,

@@ -39,11 +39,16 @@ def same(a: float, b: float) -> bool:
     return (math.isnan(a) and math.isnan(b)) or a == b
 
 
+def options(ex: RebalancingExplorer) -> list[float]:
+    """The gas slider's values (round values on a log scale and the chains' presets)."""
+    return [v for _, v in ex.controls["gas_price_gwei"].options]
+
+
 def slider_values(ex: RebalancingExplorer, steps: range) -> list[float]:
-    """Gas prices the explorer's log slider steps to from its current value (its own grid)."""
-    sl = ex.controls["gas_price_gwei"]
-    e0 = math.log10(sl.value)
-    return [float(10.0 ** (e0 + k * sl.step)) for k in steps]
+    """Gas prices the explorer's slider steps to from its current value (its own options)."""
+    values = options(ex)
+    i = values.index(ex.controls["gas_price_gwei"].value)
+    return [values[i + k] for k in steps if 0 <= i + k < len(values)]
 
 
 def check_shown(ex: RebalancingExplorer) -> float:
@@ -78,10 +83,10 @@ def test_gas_steps_forward_and_back_show_the_library_value(kw: dict) -> None:
         not math.isfinite(v) for v in shown.values())
 
 
-def test_every_tenth_slider_value_equals_the_direct_call() -> None:
-    """Across the whole gas slider (1e-4 to 1e3 gwei, step 0.01 in log10), twice (memo hits)."""
-    sl = RebalancingExplorer(chain="ethereum").controls["gas_price_gwei"]
-    grid = [float(10.0 ** (sl.min + k * sl.step)) for k in range(0, 701, 10)]
+def test_every_slider_value_equals_the_direct_call() -> None:
+    """Across the whole gas slider (1e-4 to 1e3 gwei), twice (memo hits)."""
+    grid = options(RebalancingExplorer(chain="ethereum"))
+    assert grid[0] == 1e-4 and grid[-1] == 1e3 and len(grid) >= 70
     for _ in range(2):
         for g in grid:
             s = EconomicsScenario(chain="ethereum", gas_price_gwei=g)
@@ -195,9 +200,7 @@ def test_prefetch_in_a_running_loop_fills_the_next_step_and_shows_the_library_va
     async def walk() -> tuple[int, int]:
         ex = RebalancingExplorer(chain="ethereum", gas_price_gwei=20.0)
         sl = ex.controls["gas_price_gwei"]
-        n = round(1.0 / sl.step)
-        k0 = round((math.log10(sl.value) - sl.min) * n)
-        grid = [float(10.0 ** ((k0 + j) / n + sl.min)) for j in range(1, 6)]
+        grid = slider_values(ex, range(1, 6))
         hits = misses = 0
         for g in grid:
             before = eco._policy_break_even.cache_info()
@@ -220,11 +223,19 @@ def test_prefetch_in_a_running_loop_fills_the_next_step_and_shows_the_library_va
 def test_next_gas_step_only_for_a_gas_move() -> None:
     ex = RebalancingExplorer(chain="arbitrum")
     s = ex.scenario()
-    up = replace(s, gas_price_gwei=s.gas_price_gwei * 1.1)
+    values = options(ex)
+    i = values.index(s.gas_price_gwei)
+    up = replace(s, gas_price_gwei=values[i + 1])
     nxt = ex._next_gas_step(s, up)
-    assert nxt is not None and nxt.gas_price_gwei > up.gas_price_gwei
+    assert nxt is not None and nxt.gas_price_gwei == values[i + 2]
     assert replace(nxt, gas_price_gwei=up.gas_price_gwei) == up
     down = ex._next_gas_step(up, s)
-    assert down is not None and down.gas_price_gwei < s.gas_price_gwei
+    assert down is not None and down.gas_price_gwei == values[i - 1]
+    # off the slider, or at its end: nothing to prefetch
+    assert ex._next_gas_step(s, replace(s, gas_price_gwei=values[i] * 1.1)) is None
+    top = replace(s, gas_price_gwei=values[-1])
+    assert ex._next_gas_step(replace(s, gas_price_gwei=values[-2]), top) is None
+    assert ex._next_gas_step(top, replace(s, gas_price_gwei=values[-2])).gas_price_gwei \
+        == values[-3]
     assert ex._next_gas_step(s, replace(up, width_pct=20.0)) is None
     assert ex._next_gas_step(s, s) is None

@@ -558,13 +558,9 @@ def update_economics_figure(fig: go.Figure, result: EconomicsResult) -> None:
 # ------------------------------------------------------------------------------------------------
 # explorer
 # ------------------------------------------------------------------------------------------------
-def _log_slider(description: str, value: float, lo_exp: float, hi_exp: float, step: float,
-                fmt: str, css: str) -> widgets.FloatLogSlider:
-    s = widgets.FloatLogSlider(value=value, base=10, min=lo_exp, max=hi_exp, step=step,
-                               description=description, readout_format=fmt,
-                               continuous_update=True, style=kit.DESCRIPTION_STYLE, layout=kit.wide_layout())
-    s.add_class(css)
-    return s
+#: rebalancing frequencies a user means, always on the frequency slider (per year): monthly,
+#: every two weeks, weekly, twice a week, daily, twice a day, hourly, every 15 and every 5 minutes
+CALENDAR_FREQUENCIES = (12.0, 26.0, 52.0, 104.0, 365.0, 730.0, 8760.0, 35_040.0, 105_120.0)
 
 
 class RebalancingExplorer(Explorer):
@@ -603,13 +599,16 @@ class RebalancingExplorer(Explorer):
     def _build_controls(self, **k: Any) -> dict[str, widgets.Widget]:
         c: dict[str, widgets.Widget] = {
             "chain": kit.choice("chain", [(CHAINS[key].name, key) for key in CHAIN_KEYS], k["chain"]),
-            "gas_price_gwei": _log_slider("gas price gwei", k["gas_price_gwei"], -4, 3, 0.01,
-                                          ".4g", "lpperp-gas"),
-            "l1_base_fee_gwei": _log_slider("L1 fee for L2s", k["l1_base_fee_gwei"], -2, 3, 0.01,
-                                            ".3g", "lpperp-l1-fee"),
-            "frequency_per_year": _log_slider("rebalances /yr", k["frequency_per_year"], 0,
-                                              math.log10(FREQUENCY_GRID[-1]), 0.01, ",.1f",
-                                              "lpperp-frequency"),
+            "gas_price_gwei": kit.log_slider(
+                "gas price gwei", k["gas_price_gwei"], float(GAS_GRID_GWEI[0]),
+                float(GAS_GRID_GWEI[-1]), "lpperp-gas",
+                include=[c.gas_price_gwei for c in CHAINS.values()]),
+            "l1_base_fee_gwei": kit.log_slider(
+                "L1 fee for L2s", k["l1_base_fee_gwei"], 1e-2, 1e3, "lpperp-l1-fee",
+                include=[c.l1_base_fee_gwei for c in CHAINS.values() if c.l1_base_fee_gwei > 0]),
+            "frequency_per_year": kit.log_slider(
+                "rebalances /yr", k["frequency_per_year"], float(FREQUENCY_GRID[0]),
+                float(FREQUENCY_GRID[-1]), "lpperp-frequency", include=CALENDAR_FREQUENCIES),
             "sigma_per_year": kit.slider("volatility /yr", k["sigma_per_year"], 0.05, 2.0, 0.05,
                                       ".2f", "lpperp-sigma"),
             "width_pct": kit.slider("range ± %", k["width_pct"], 1.0, 60.0, 0.5, ".1f",
@@ -642,19 +641,17 @@ class RebalancingExplorer(Explorer):
     def _next_gas_step(self, before: EconomicsScenario,
                        now: EconomicsScenario) -> EconomicsScenario | None:
         """``now`` one gas slider step further the way it moved from ``before`` (None unless only
-        the gas price moved). The browser's log slider sends ``10 ** exponent`` with the exponent
-        on its ``min + k step`` grid; ``10 ** (k / n + min)`` (``n = 1 / step``) is the same float
-        for most ``k`` (9 of 11 key presses seen in notebook 05; the others differ in the last
-        bit: JavaScript's ``Math.pow``), and a miss costs only this idle-time computation."""
+        the gas price moved, to a value on the slider that has a next one)."""
         g0, g1 = before.gas_price_gwei, now.gas_price_gwei
         if g0 is None or g1 is None or g0 == g1 or replace(before, gas_price_gwei=g1) != now:
             return None
-        sl = self.controls["gas_price_gwei"]
-        n = round(1.0 / sl.step)
-        k = round((math.log10(g1) - sl.min) * n) + (1 if g1 > g0 else -1)
-        if not 0 <= k <= round((sl.max - sl.min) * n):
+        values = [v for _, v in self.controls["gas_price_gwei"].options]
+        if g1 not in values:
             return None
-        return replace(now, gas_price_gwei=float(10.0 ** (k / n + sl.min)))
+        k = values.index(g1) + (1 if g1 > g0 else -1)
+        if not 0 <= k < len(values):
+            return None
+        return replace(now, gas_price_gwei=values[k])
 
     def _prefetch(self, generation: int, scenario: EconomicsScenario) -> None:
         """Fill the memos for ``scenario`` unless another move came first."""

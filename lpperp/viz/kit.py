@@ -699,10 +699,19 @@ def nice_values(lo: float, hi: float, include: Iterable[float] = ()) -> list[flo
 
 
 def log_slider(description: str, value: float, lo: float, hi: float, css: str = "",
-               unit: str = "") -> widgets.SelectionSlider:
-    """A slider over round values on a log scale (:func:`nice_values`), ``value`` always included:
-    the notebook's 20 gwei is 20, not 10**1.3 = 19.95."""
-    vals = nice_values(lo, hi, include=(value,))
+               unit: str = "", include: Iterable[float] = ()) -> widgets.SelectionSlider:
+    """A slider over round values on a log scale (:func:`nice_values`), ``value`` and ``include``
+    (values a user means: a chain's preset gas price, weekly = 52 a year) always on it: the
+    notebook's 20 gwei is 20, not 10**1.3 = 19.95, and a key press steps to the next round value.
+    Setting ``.value`` to a number not on it raises traitlets' ``TraitError``.
+
+    >>> s = log_slider("rebalances /yr", 52.0, 1.0, 1000.0, include=(365.0,))
+    >>> s.value, [v for _, v in s.options][16:21]
+    (52.0, [40.0, 50.0, 52.0, 60.0, 80.0])
+    >>> 365.0 in [v for _, v in s.options]
+    True
+    """
+    vals = nice_values(lo, hi, include=(value, *include))
     opts = [(f"{v:,.6g}{unit}", v) for v in vals]
     s = widgets.SelectionSlider(options=opts, value=float(value), description=description,
                                 continuous_update=True, style=DESCRIPTION_STYLE,
