@@ -86,6 +86,13 @@ def test_figures_load_the_light_module_unless_a_trace_needs_the_full_one():
     for trace in (go.Scatter3d(x=[1], y=[2], z=[3]), go.Scattergl(x=[1], y=[2]),
                   go.Scattermap(lat=[1], lon=[2]), go.Candlestick()):
         assert kit.FigureWidget(go.Figure([go.Scatter(), trace]))._esm == bundle.WIDGET_ESM_FULL
+    # a trace added later switches the shown figure (anywidget reloads its views on a new _esm)
+    late = kit.FigureWidget(go.Figure(go.Scatter(x=[1.0], y=[2.0])))
+    late.add_trace(go.Bar(x=[1.0], y=[2.0]))
+    assert late._esm == bundle.WIDGET_ESM
+    late.add_trace(go.Candlestick(x=[1.0], open=[1.0], high=[2.0], low=[0.5], close=[1.5]))
+    assert late._esm == bundle.WIDGET_ESM_FULL
+    assert [t.type for t in late.data] == ["scatter", "bar", "candlestick"]
 
 
 @pytest.mark.parametrize("name", [n for n in viz.__all__ if n.endswith("Explorer")])

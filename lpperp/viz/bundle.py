@@ -16,8 +16,9 @@ the time from Run All to a drawn explorer (issue 11: < 4 s).
    drawn 2.96-3.04 s -> 2.05-2.20 s, the open message 5.3 MB -> 1.9 MB. The swap is made only
    when plotly's module carries the same plotly.js version as the vendored file and its plotly.js
    section is found exactly once (:func:`_swap_plotly_js`); otherwise the full plotly.js stays.
-   A figure holding a 3-D, map or WebGL trace is drawn by plotly's own module
-   (:func:`needs_full_plotly`; the explorers have none).
+   A figure holding a 3-D, map, WebGL or finance trace, at creation or added later, loads
+   :data:`WIDGET_ESM_FULL` instead (:func:`needs_full_plotly`, ``kit.FigureWidget``; the
+   explorers draw none).
 2. **No trace and layout deltas after updates** (:data:`WIDGET_ESM_EDITS`): after
    ``Plotly.animate`` / ``Plotly.update`` plotly's view sent the kernel every default plotly.js
    filled in (7-18 kB, two kernel requests per key press; the kernel was busy with them 60-140 ms

@@ -182,13 +182,26 @@ class FigureWidget(go.FigureWidget):
         self._defer_open = True
         try:
             super().__init__(*args, **kwargs)
-            if WIDGET_ESM_FULL is not None and needs_full_plotly({t.type for t in self.data}):
-                self._esm = WIDGET_ESM_FULL
+            self._load_full_plotly_if_needed()
             if config:
                 self._config = {**(self._config or {}), **config}
         finally:
             self._defer_open = False
         self.open()
+
+    def _load_full_plotly_if_needed(self) -> None:
+        """Load plotly's full module when a trace type is outside plotly.js's cartesian build
+        (:mod:`lpperp.viz.bundle`); once the figure is shown, anywidget reloads its views."""
+        if WIDGET_ESM_FULL is not None and self._esm != WIDGET_ESM_FULL and \
+                needs_full_plotly({t.type for t in self.data}):
+            self._esm = WIDGET_ESM_FULL
+
+    def add_traces(self, *args: Any, **kwargs: Any) -> FigureWidget:
+        """plotly's ``add_traces`` (and so ``add_trace``); a trace type the cartesian plotly.js
+        lacks (3-D, WebGL, map, finance) switches the figure to plotly's full module."""
+        out = super().add_traces(*args, **kwargs)
+        self._load_full_plotly_if_needed()
+        return out
 
     def open(self) -> None:
         if self._defer_open:
