@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from lpperp._boundary_kernels import maintenance
+from lpperp._results import html_table
 from lpperp._validate import (
     MAX_CELLS,
     LpperpError,
@@ -465,14 +466,9 @@ class LiquidationComparison:
         return {row: [float(getattr(o, row)) for o in self.outcomes] for row in _COMPARE_ROWS}
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{o.venue}</th>" for o in self.outcomes)
-        body = "".join(
-            f"<tr><td>{row.replace('_', ' ')}</td>"
-            + "".join(f"<td>{_fmt_money(v)}</td>" for v in vals)
-            + "</tr>"
-            for row, vals in self.table().items()
-        )
-        return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>"
+        rows = [(row.replace("_", " "), tuple(_fmt_money(v) for v in vals))
+                for row, vals in self.table().items()]
+        return html_table(rows, header=("", *(o.venue for o in self.outcomes)))
 
     def __str__(self) -> str:
         names = [o.venue for o in self.outcomes]

@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from lpperp._results import html_table
 from lpperp._special import erf, erfcx, ndtr, ndtri
 from lpperp._validate import (
     MAX_PATH_STEPS,
@@ -463,8 +464,7 @@ class LiquidationRisk:
             ("horizon, days", f"{self.tau_years * 365:g}"),
             ("monitoring", self.monitoring),
         ]
-        body = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
-        return f"<table><tbody>{body}</tbody></table>"
+        return html_table(rows)
 
     def __repr__(self) -> str:
         return (

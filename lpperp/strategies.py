@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from lpperp._results import html_table
 from lpperp._validate import (
     MAX_PATH_STEPS,
     LpperpError,
@@ -34,7 +35,6 @@ from lpperp.simulate import (
     Scenario,
     Summary,
     check_scenario,
-    format_value,
     run_many,
     run_on_paths,
     simulate,
@@ -116,18 +116,10 @@ class StrategyTable:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{c.replace('_', ' ')}</th>" for c in ("strategy", *self.COLUMNS))
-        body = "".join(
-            "<tr><td>"
-            + n
-            + "</td>"
-            + "".join(f"<td>{format_value(v)}</td>" for v in self.row(n).values())
-            + "</tr>"
-            for n in self.names
-        )
+        header = tuple(c.replace("_", " ") for c in ("strategy", *self.COLUMNS))
         return (
-            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-            f"<p>{self.n_paths} paths, {self.tau_years * 365:g} days, same paths for every row</p>"
+            html_table([(n, tuple(self.row(n).values())) for n in self.names], header)
+            + f"<p>{self.n_paths} paths, {self.tau_years * 365:g} days, same paths for every row</p>"
         )
 
 
@@ -298,17 +290,10 @@ class StressResult:
     cross_liquidated: np.ndarray
 
     def _repr_html_(self) -> str:
-        head = (
-            "<tr><th>shock</th><th>isolated loss</th><th>liquidated</th><th>cross loss</th>"
-            "<th>liquidated</th></tr>"
-        )
-        body = "".join(
-            f"<tr><td>{n}</td><td>{self.isolated_loss[i]:,.2f}</td>"
-            f"<td>{'yes' if self.isolated_liquidated[i] else 'no'}</td>"
-            f"<td>{self.cross_loss[i]:,.2f}</td><td>{'yes' if self.cross_liquidated[i] else 'no'}</td></tr>"
-            for i, n in enumerate(self.shocks)
-        )
-        return f"<table><thead>{head}</thead><tbody>{body}</tbody></table>"
+        rows = [(f"{n}", (f"{self.isolated_loss[i]:,.2f}", bool(self.isolated_liquidated[i]),
+                     f"{self.cross_loss[i]:,.2f}", bool(self.cross_liquidated[i])))
+                for i, n in enumerate(self.shocks)]
+        return html_table(rows, ("shock", "isolated loss", "liquidated", "cross loss", "liquidated"))
 
     def __repr__(self) -> str:
         lines = [f"{'shock':<18}{'isolated loss':>15}{'liq':>5}{'cross loss':>13}{'liq':>5}"]

@@ -5,8 +5,9 @@ Every explorer module (:mod:`lpperp.viz.explorers`, ``economics``, ``montecarlo`
 its figure with :func:`make_figure` and :func:`apply_layout`, its controls with :func:`slider`,
 :func:`log_slider`, :func:`number`, :func:`choice` (or :func:`control_for` from a
 :mod:`lpperp.scenario` field), lays them out with :func:`control_box`, and reports bad input with
-:func:`error_html`. Numbers are formatted by :func:`fmt_num` / :func:`fmt_price`; tables by
-:func:`html_table`.
+:func:`error_html`. Numbers are formatted by :func:`fmt_num` / :func:`fmt_price` / :func:`fmt_pct`;
+tables by :func:`html_table` (all from :mod:`lpperp.viz.text`, which has no widgets, so the
+scenario records' ``_repr_html_`` use the same ones).
 
 Why a FigureWidget subclass: plotly's batched update message lists, per property, one value per
 trace, with ``Undefined`` for the traces whose value did not change. The open views skip those, but
@@ -61,6 +62,7 @@ from plotly.subplots import make_subplots
 from traitlets import Dict, observe
 
 from .bundle import WIDGET_ESM, WIDGET_ESM_FULL, needs_full_plotly
+from .text import fmt_num, fmt_pct, fmt_price, html_table
 
 __all__ = [
     "DESCRIPTION_STYLE",
@@ -77,6 +79,7 @@ __all__ = [
     "error_html",
     "fit_ranges",
     "fmt_num",
+    "fmt_pct",
     "fmt_price",
     "html_table",
     "log_slider",
@@ -618,56 +621,7 @@ def apply_layout(fig: go.Figure, *, height: int, top: int, bottom: int = 50,
         fig._config = {**(fig._config or {}), "responsive": True, "displaylogo": False}
 
 
-# -- numbers and tables ---------------------------------------------------------------------------
-def fmt_num(x: float, unit: str = "", digits: int = 2) -> str:
-    """A number for a readout: thousands separators, ``-`` for NaN, ``∞`` for infinity.
-
-    >>> fmt_num(3944.321), fmt_num(float("nan")), fmt_num(float("inf"), "x"), fmt_num(12.5, " %", 1)
-    ('3,944.32', '-', '∞', '12.5 %')
-    """
-    x = float(x)
-    if math.isnan(x):
-        return "-"
-    if math.isinf(x):
-        return "∞" if x > 0 else "-∞"
-    return f"{x:,.{digits}f}{unit}"
-
-
-def fmt_price(x: float, none: str = "none") -> str:
-    """A price (``none`` when there is none: NaN or infinite).
-
-    >>> fmt_price(3944.3), fmt_price(float("nan"))
-    ('3,944.30', 'none')
-    """
-    x = float(x)
-    return none if not math.isfinite(x) else f"{x:,.2f}"
-
-
-def html_table(rows: Iterable[tuple[str, str]], title: str = "", *,
-               header: Sequence[str] | None = None) -> str:
-    """An HTML table of (label, text) rows, or of (label, (text, text, ...)) rows with a header.
-
-    >>> html_table([("health", "2.00")], "account")[:40]
-    "<table class='lpperp-table'><caption>acc"
-    """
-    def cells(v: Any) -> str:
-        vals = v if isinstance(v, (tuple, list)) else (v,)
-        return "".join(f"<td style='text-align:right;padding:0 0.8em'>{html.escape(str(x))}</td>"
-                       for x in vals)
-
-    head = ""
-    if header:
-        head = "<thead><tr><th></th>" + "".join(
-            f"<th style='text-align:right;padding:0 0.8em'>{html.escape(h)}</th>" for h in header
-        ) + "</tr></thead>"
-    body = "".join(
-        f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(k)}</th>{cells(v)}</tr>"
-        for k, v in rows
-    )
-    cap = f"<caption>{html.escape(title)}</caption>" if title else ""
-    return f"<table class='lpperp-table'>{cap}{head}<tbody>{body}</tbody></table>"
-
-
+# -- status line ----------------------------------------------------------------------------------
 def error_html(exc: BaseException | str) -> str:
     """The status line for bad input: the message, and that the plot keeps the last valid input."""
     return (

@@ -720,15 +720,6 @@ def update_risk_figure(fig: go.Figure, result: RiskResult) -> None:
 # ------------------------------------------------------------------------------------------------
 # explorer
 # ------------------------------------------------------------------------------------------------
-def _pct(x: float) -> str:
-    return "-" if not math.isfinite(x) else f"{100 * x:.1f} %"
-
-
-def _num(x: float, spec: str = ",.2f") -> str:
-    """A readout number, or "-" when there is none (the readout never prints nan / inf)."""
-    return "-" if not math.isfinite(x) else format(x, spec)
-
-
 @contextmanager
 def _as_clear_error(what: str) -> Iterator[None]:
     """Turn an unexpected exception into an :class:`LpperpError` the explorer shows as its status
@@ -1053,29 +1044,30 @@ class RiskExplorer(Explorer):
         band = (
             "liquidatable at entry"
             if math.isnan(lo)
-            else f"{_num(lo, ',.0f')} – {'∞' if math.isinf(hi) else _num(hi, ',.0f')}"
+            else f"{kit.fmt_num(lo, digits=0)} – {kit.fmt_num(hi, digits=0)}"
         )
         interval = r["recentre_interval_days"]
         return [
             (
                 "survival",
                 f"survival over {result.scenario.horizon_days} days",
-                f"{_pct(r['survival'])} [{_pct(r['survival_low'])}, {_pct(r['survival_high'])}]",
+                f"{kit.fmt_pct(r['survival'])} [{kit.fmt_pct(r['survival_low'])}, "
+                f"{kit.fmt_pct(r['survival_high'])}]",
             ),
             (
                 "closed_form_survival",
                 "closed form (GBM, fixed band)",
-                _pct(r["closed_form_survival"]),
+                kit.fmt_pct(r["closed_form_survival"]),
             ),
             ("band", "liquidation band at entry", band),
-            ("expected_return", "expected return", _pct(r["expected_return"])),
-            ("tail_loss", "5 % tail loss", _pct(r["tail_loss"])),
-            ("fees_earned", "fees (USDC)", _num(r["fees_earned"])),
-            ("costs_paid", "costs (USDC)", _num(r["costs_paid"])),
+            ("expected_return", "expected return", kit.fmt_pct(r["expected_return"])),
+            ("tail_loss", "5 % tail loss", kit.fmt_pct(r["tail_loss"])),
+            ("fees_earned", "fees (USDC)", kit.fmt_num(r["fees_earned"])),
+            ("costs_paid", "costs (USDC)", kit.fmt_num(r["costs_paid"])),
             (
                 "mean_recentres",
                 "recentres / path",
-                _num(r["mean_recentres"], ".2f")
+                kit.fmt_num(r["mean_recentres"])
                 + ("" if not math.isfinite(interval) else f" (≥ {interval:.1f} days apart)"),
             ),
         ]
@@ -1096,7 +1088,7 @@ class RiskExplorer(Explorer):
             row = t.row(name)
             cells = "".join(
                 f"<td style='text-align:right;padding:0 0.8em'>"
-                f"{_pct(row[c]) if c in cols[:3] else _num(row[c])}</td>"
+                f"{kit.fmt_pct(row[c]) if c in cols[:3] else kit.fmt_num(row[c])}</td>"
                 for c in cols
             )
             weight = "font-weight:600;" if name == sel else ""

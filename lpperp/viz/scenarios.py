@@ -47,6 +47,8 @@ from lpperp.scenario import (
     margin_rules,
 )
 
+from .text import fmt_num, html_table
+
 __all__ = [
     "COLLATERAL_MODELS",
     "GRID_POINTS",
@@ -118,15 +120,6 @@ def _range_bounds(
         return entry_price * (1 - w / 100), entry_price * (1 + w / 100)
     lo, hi = ordered_range("price_lower", price_lower, "price_upper", price_upper)
     return float(lo), float(hi)
-
-
-def _table(rows: list[tuple[str, str]], title: str) -> str:
-    body = "".join(
-        f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(k)}</th>"
-        f"<td style='text-align:right'>{html.escape(v)}</td></tr>"
-        for k, v in rows
-    )
-    return f"<table class='lpperp-table'><caption>{html.escape(title)}</caption>{body}</table>"
 
 
 @dataclass(frozen=True)
@@ -208,7 +201,7 @@ class LPResult:
             ("base held", f"{self.base_now:,.6f}"),
             ("quote held", f"{self.quote_now:,.2f}"),
         ]
-        return _table(rows, "LP position")
+        return html_table(rows, "LP position")
 
 
 def compute_lp(scenario: LPScenario, grid: np.ndarray | None = None) -> LPResult:
@@ -621,17 +614,9 @@ class WalletResult:
         ]
 
     def _repr_html_(self) -> str:
-        def cell(x: float) -> str:
-            return "-" if not np.isfinite(x) else f"{x:,.2f}"
-
-        body = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
-            + "".join(f"<td style='text-align:right'>{cell(x)}</td>" for x in v) + "</tr>"
-            for k, v in self.rows()
-        )
-        return ("<table class='lpperp-table'><thead><tr><th></th><th>isolated: ETH account</th>"
-                "<th>isolated: BTC account</th><th>cross: one account</th></tr></thead>"
-                f"<tbody>{body}</tbody></table>")
+        return html_table([(k, tuple(fmt_num(x) for x in v)) for k, v in self.rows()],
+                          header=("isolated: ETH account", "isolated: BTC account",
+                                  "cross: one account"))
 
 
 @dataclass(frozen=True, eq=False)
