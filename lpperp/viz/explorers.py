@@ -499,8 +499,6 @@ class LPExplorer(_RangeControls, Explorer):
         ]
 
 
-_fmt_price = kit.fmt_price
-_fmt_num = kit.fmt_num
 
 
 def crossed_boundary(boundaries: np.ndarray, price: float) -> float:
@@ -528,9 +526,9 @@ def boundary_items(summary: Any, boundaries: np.ndarray, price: float
         return [("liquidation", "liquidation", f"liquidatable now; {where}"),
                 ("distance_pct", "distance to liquidation", "0 % (crossed)")]
     return [
-        ("liquidation_below", "liquidation below", _fmt_price(summary.liquidation_below)),
-        ("liquidation_above", "liquidation above", _fmt_price(summary.liquidation_above)),
-        ("distance_pct", "distance to liquidation", _fmt_num(summary.distance_pct, " %")),
+        ("liquidation_below", "liquidation below", kit.fmt_price(summary.liquidation_below)),
+        ("liquidation_above", "liquidation above", kit.fmt_price(summary.liquidation_above)),
+        ("distance_pct", "distance to liquidation", kit.fmt_num(summary.distance_pct, " %")),
     ]
 
 
@@ -681,16 +679,16 @@ class HealthExplorer(_RangeControls, Explorer):
         s = result.summary
         self.readout_values = {k: float(v) for k, v in r.items()}
         self.readout_values["perp_size"] = float(result.scenario.perp().size)
-        health = _fmt_num(r["health"]) + ("  LIQUIDATABLE" if s.liquidatable else "")
+        health = kit.fmt_num(r["health"]) + ("  LIQUIDATABLE" if s.liquidatable else "")
         return [
             ("health", "health (equity / maintenance)", health),
             *boundary_items(s, result.boundaries, result.scenario.price),
             ("perp_size", f"perp ({self.symbols[0]})", f"{result.scenario.perp().size:+,.4f}"),
             ("account_leverage", "account leverage (notional / equity)",
-             _fmt_num(r["account_leverage"], "x")),
-            ("free_collateral", f"free collateral ({q})", _fmt_num(r["free_collateral"])),
-            ("equity", f"equity ({q})", _fmt_num(r["equity"])),
-            ("maintenance", f"maintenance ({q})", _fmt_num(r["maintenance"])),
+             kit.fmt_num(r["account_leverage"], "x")),
+            ("free_collateral", f"free collateral ({q})", kit.fmt_num(r["free_collateral"])),
+            ("equity", f"equity ({q})", kit.fmt_num(r["equity"])),
+            ("maintenance", f"maintenance ({q})", kit.fmt_num(r["maintenance"])),
         ]
 
 
@@ -791,7 +789,7 @@ class CrossIsolatedExplorer(Explorer):
                 return "liquidatable now" if own else "-"
             if flags[j] and label.startswith("at risk"):
                 return f"{v:,.2f} (liquidatable now)"
-            return _fmt_price(v, none="-" if "liquidation" not in label else "none")
+            return kit.fmt_price(v, none="-" if "liquidation" not in label else "none")
 
         body = "".join(
             f"<tr><th style='text-align:left'>{html.escape(label)}</th>"
@@ -882,6 +880,6 @@ class LiquidationMapExplorer(Explorer):
         w = result.scenario.base.width_pct
         return [
             ("width_pct", "selected range", f"± {w:.1f} %"),
-            ("health", "health at entry", _fmt_num(s.health)),
+            ("health", "health at entry", kit.fmt_num(s.health)),
             *boundary_items(s, result.selected.boundaries, result.scenario.base.price),
         ]
