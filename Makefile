@@ -43,7 +43,7 @@ bench: $(VENV)/.test
 # Mutation testing of the core modules (mutmut, 2 workers, each module against its own unit tests,
 # in a scratch copy under $(MUTATE_WORKDIR)): score per module, survivors, phases' and total time.
 # Stops at a 30-min budget (--budget-s; mutants not reached are reported as not run); the whole run
-# took 19.3 min on 2 idle cores, every mutant reached, 100 % (mutation/README.md, 2026-11-30 20:36). Not part of
+# took 13.1 min on 2 idle cores, every mutant reached, 100 % (mutation/README.md, 2026-11-30 22:58). Not part of
 # `make test` (tests/test_mutants.py keeps the curated mutants there).
 # `make mutate MODULES="units liquidity"` runs a subset; MUTATE_ARGS="--budget-s 2400" or
 # "--per-module" are passed on to mutation/run.py.
