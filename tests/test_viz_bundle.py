@@ -30,6 +30,11 @@ NPM_INTEGRITY = ("sha512-o8GrFeusncwBIxbBynRJpY4pkgVB6caM+JLpwrLYbbsO7dZ8FJ+SVN2
                  "Jus/Qr5EefHVeg==")
 
 
+def compose(stock, cartesian):
+    """``(light, full)`` as the bundle module builds them from these texts."""
+    return bundle.light_module(stock, cartesian), bundle.full_module(stock)
+
+
 def _edited(text: str) -> str:
     for old, new in bundle.WIDGET_ESM_EDITS:
         text = text.replace(old, new)
@@ -55,14 +60,14 @@ def test_the_full_module_is_plotlys_with_the_two_edits_only():
     for old, new in bundle.WIDGET_ESM_EDITS:
         assert STOCK.count(old) == 1
         assert "_sendTraceDeltas" in old and "_sendTraceDeltas" not in new
-    assert bundle.WIDGET_ESM_FULL == _edited(STOCK)
+    assert bundle.widget_esm_full() == _edited(STOCK)
     # the first draw still reports its deltas; only the per-update ones are gone
-    assert STOCK.count("_sendTraceDeltas(") - bundle.WIDGET_ESM_FULL.count("_sendTraceDeltas(") == 2
-    assert "ne._sendTraceDeltas(je)" in bundle.WIDGET_ESM_FULL
+    assert STOCK.count("_sendTraceDeltas(") - bundle.widget_esm_full().count("_sendTraceDeltas(") == 2
+    assert "ne._sendTraceDeltas(je)" in bundle.widget_esm_full()
 
 
 def test_the_light_module_is_the_full_one_with_the_cartesian_plotly_js():
-    full, light = bundle.WIDGET_ESM_FULL, bundle.WIDGET_ESM
+    full, light = bundle.widget_esm_full(), bundle.WIDGET_ESM
     start = full.index('var LQ=fbe((DQ,hA)=>{(function(Q,ne){typeof hA=="object"')
     end_mark = "return window.Plotly=Q,Q})});"
     end = full.index(end_mark) + len(end_mark)
@@ -85,32 +90,31 @@ def test_figures_load_the_light_module_unless_a_trace_needs_the_full_one():
     assert heat._esm == bundle.WIDGET_ESM
     for trace in (go.Scatter3d(x=[1], y=[2], z=[3]), go.Scattergl(x=[1], y=[2]),
                   go.Scattermap(lat=[1], lon=[2]), go.Candlestick()):
-        assert kit.FigureWidget(go.Figure([go.Scatter(), trace]))._esm == bundle.WIDGET_ESM_FULL
+        assert kit.FigureWidget(go.Figure([go.Scatter(), trace]))._esm == bundle.widget_esm_full()
     # a trace added later switches the shown figure (anywidget reloads its views on a new _esm)
     late = kit.FigureWidget(go.Figure(go.Scatter(x=[1.0], y=[2.0])))
     late.add_trace(go.Bar(x=[1.0], y=[2.0]))
     assert late._esm == bundle.WIDGET_ESM
     late.add_trace(go.Candlestick(x=[1.0], open=[1.0], high=[2.0], low=[0.5], close=[1.5]))
-    assert late._esm == bundle.WIDGET_ESM_FULL
+    assert late._esm == bundle.widget_esm_full()
     assert [t.type for t in late.data] == ["scatter", "bar", "candlestick"]
 
 
 @pytest.mark.parametrize("name", [n for n in viz.__all__ if n.endswith("Explorer")])
 def test_every_explorer_draws_only_cartesian_traces(name):
-    explorer = getattr(viz, name)()
-    figures = [w for w in _walk(explorer.widget if hasattr(explorer, "widget") else explorer)
-               if isinstance(w, go.FigureWidget)]
-    assert figures, f"{name}: no figure found"
-    for fig in figures:
-        types = {t.type for t in fig.data}
-        assert not bundle.needs_full_plotly(types), f"{name}: {types - bundle.CARTESIAN_TRACES}"
-        assert fig._esm == bundle.WIDGET_ESM
+    fig = getattr(viz, name)().figure
+    types = {t.type for t in fig.data}
+    assert types and not bundle.needs_full_plotly(types), types - bundle.CARTESIAN_TRACES
+    assert fig._esm is bundle.WIDGET_ESM
 
 
-def _walk(widget):
-    yield widget
-    for child in getattr(widget, "children", ()) or ():
-        yield from _walk(child)
+def test_the_full_module_is_made_only_when_a_figure_needs_it():
+    """Importing the kit and drawing cartesian figures never reads or edits the full module."""
+    bundle.widget_esm_full.cache_clear()
+    kit.FigureWidget(go.Figure(go.Scatter(x=[1.0], y=[2.0])))
+    assert bundle.widget_esm_full.cache_info().misses == 0
+    kit.FigureWidget(go.Figure(go.Scatter3d(x=[1], y=[2], z=[3])))
+    assert bundle.widget_esm_full.cache_info().misses == 1
 
 
 def test_the_trace_list_is_the_bundles_own():
@@ -126,7 +130,7 @@ def test_the_trace_list_is_the_bundles_own():
 def test_another_plotly_js_version_keeps_the_full_module():
     other = STOCK.replace('e.version="4.1.1"', 'e.version="4.2.0"')
     assert other != STOCK
-    light, full = bundle.compose(other, CARTESIAN)
+    light, full = compose(other, CARTESIAN)
     assert light == full == _edited(other)
 
 
@@ -134,21 +138,21 @@ def test_a_section_anchor_not_found_keeps_the_full_module():
     for broken in (STOCK.replace("return window.Plotly=Q,Q})});", "return window.Plotly=Q})});"),
                    STOCK.replace("var LQ=fbe((DQ,hA)=>{", "var LQ=fbe(function(DQ,hA){")):
         assert broken != STOCK
-        light, full = bundle.compose(broken, CARTESIAN)
+        light, full = compose(broken, CARTESIAN)
         assert light == full == _edited(broken)
 
 
 def test_edits_not_found_keep_plotlys_text_and_still_swap():
     old = bundle.WIDGET_ESM_EDITS[0][0]
     broken = STOCK.replace(old, old.replace("Ar._sendTraceDeltas", "Ar. _sendTraceDeltas"))
-    light, full = bundle.compose(broken, CARTESIAN)
+    light, full = compose(broken, CARTESIAN)
     assert full == broken
     assert CARTESIAN in light and len(light) < len(full)
 
 
 def test_no_plotly_module_means_plotlys_own():
-    assert bundle.compose(None, CARTESIAN) == (None, None)
-    light, full = bundle.compose(STOCK, None)
+    assert compose(None, CARTESIAN) == (None, None)
+    light, full = compose(STOCK, None)
     assert light == full == _edited(STOCK)
 
 

@@ -17,7 +17,7 @@ the time from Run All to a drawn explorer (issue 11: < 4 s).
    when plotly's module carries the same plotly.js version as the vendored file and its plotly.js
    section is found exactly once (:func:`_swap_plotly_js`); otherwise the full plotly.js stays.
    A figure holding a 3-D, map, WebGL or finance trace, at creation or added later, loads
-   :data:`WIDGET_ESM_FULL` instead (:func:`needs_full_plotly`, ``kit.FigureWidget``; the
+   :func:`widget_esm_full` instead (:func:`needs_full_plotly`, ``kit.FigureWidget``; the
    explorers draw none).
 2. **No trace and layout deltas after updates** (:data:`WIDGET_ESM_EDITS`): after
    ``Plotly.animate`` / ``Plotly.update`` plotly's view sent the kernel every default plotly.js
@@ -32,6 +32,7 @@ before, only slower. tests/test_viz_bundle.py pins both for the plotly in ``bind
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pathlib
 import re
@@ -111,19 +112,29 @@ def _read(path: pathlib.Path, sha256: str | None = None) -> str | None:
     return data.decode("utf-8")
 
 
-def compose(stock: str | None, cartesian: str | None) -> tuple[str | None, str | None]:
-    """The two modules the explorers use: ``(light, full)``.
-
-    ``full`` is plotly's module ``stock`` with :data:`WIDGET_ESM_EDITS` (``stock`` itself when
-    an edit does not apply); ``light`` is ``full`` with the cartesian plotly.js ``cartesian``
-    swapped in (``full`` when the swap does not apply). ``(None, None)`` without ``stock``: the
-    figures then load plotly's own module.
-    """
+def light_module(stock: str | None, cartesian: str | None) -> str | None:
+    """plotly's module ``stock`` with the cartesian plotly.js ``cartesian`` swapped in and
+    :data:`WIDGET_ESM_EDITS` applied, each only where it applies (the edits are in the widget
+    code, outside plotly.js: the same either way); None without ``stock`` (the figures then load
+    plotly's own module)."""
     if stock is None:
-        return None, None
-    full = _quiet_updates(stock) or stock
-    light = _swap_plotly_js(full, cartesian) if cartesian is not None else None
-    return light or full, full
+        return None
+    swapped = _swap_plotly_js(stock, cartesian) if cartesian is not None else None
+    module = swapped or stock
+    return _quiet_updates(module) or module
+
+
+def full_module(stock: str | None) -> str | None:
+    """plotly's module ``stock`` with :data:`WIDGET_ESM_EDITS` (``stock`` itself when an edit
+    does not apply); None without ``stock``."""
+    return None if stock is None else _quiet_updates(stock) or stock
+
+
+@functools.cache
+def widget_esm_full() -> str | None:
+    """The module of a figure with trace types outside :data:`CARTESIAN_TRACES` (read and edited
+    the first time one is made: the explorers never need it)."""
+    return full_module(_read(WIDGET_BUNDLE))
 
 
 def needs_full_plotly(trace_types: set[str]) -> bool:
@@ -131,6 +142,5 @@ def needs_full_plotly(trace_types: set[str]) -> bool:
     return not trace_types <= CARTESIAN_TRACES
 
 
-#: the module every explorer figure loads (None: plotly's own), and the full one for figures
-#: with trace types outside :data:`CARTESIAN_TRACES`
-WIDGET_ESM, WIDGET_ESM_FULL = compose(_read(WIDGET_BUNDLE), _read(CARTESIAN_BUNDLE, CARTESIAN_SHA256))
+#: the module every explorer figure loads (None: plotly's own)
+WIDGET_ESM = light_module(_read(WIDGET_BUNDLE), _read(CARTESIAN_BUNDLE, CARTESIAN_SHA256))

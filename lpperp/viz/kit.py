@@ -61,7 +61,7 @@ from plotly.serializers import custom_serializers
 from plotly.subplots import make_subplots
 from traitlets import Dict, observe
 
-from .bundle import WIDGET_ESM, WIDGET_ESM_FULL, needs_full_plotly
+from .bundle import WIDGET_ESM, needs_full_plotly, widget_esm_full
 from .text import fmt_num, fmt_pct, fmt_price, html_table
 
 __all__ = [
@@ -195,9 +195,9 @@ class FigureWidget(go.FigureWidget):
     def _load_full_plotly_if_needed(self) -> None:
         """Load plotly's full module when a trace type is outside plotly.js's cartesian build
         (:mod:`lpperp.viz.bundle`); once the figure is shown, anywidget reloads its views."""
-        if WIDGET_ESM_FULL is not None and self._esm != WIDGET_ESM_FULL and \
+        if WIDGET_ESM is not None and self._esm == WIDGET_ESM and \
                 needs_full_plotly({t.type for t in self.data}):
-            self._esm = WIDGET_ESM_FULL
+            self._esm = widget_esm_full() or WIDGET_ESM
 
     def add_traces(self, *args: Any, **kwargs: Any) -> FigureWidget:
         """plotly's ``add_traces`` (and so ``add_trace``); a trace type the cartesian plotly.js

@@ -21,9 +21,9 @@ CELLS = [
     "fig",
     "fig.add_trace(go.Candlestick(x=[1.0, 2.0], open=[1.0, 2.0], high=[2.0, 3.0],\n"
     "                             low=[0.5, 1.0], close=[1.5, 2.5]))\n"
-    "assert fig._esm == bundle.WIDGET_ESM_FULL",
+    "assert fig._esm == bundle.widget_esm_full()",
     "fresh = kit.FigureWidget(go.Figure(fig))  # the same figure, built with the full module\n"
-    "assert fresh._esm == bundle.WIDGET_ESM_FULL\n"
+    "assert fresh._esm == bundle.widget_esm_full()\n"
     "fresh",
 ]
 
